@@ -1,0 +1,274 @@
+package checkin
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Outside is the implicit root space: where everyone is before entering
+// the venue and after leaving it. It has no capacity and is never counted.
+const Outside = "outside"
+
+// Everywhere, in a may_enter list, grants every space of the event.
+const Everywhere = "*"
+
+// Event is one conference: its spaces, the doors between them and who may
+// enter where. Build it, then call Validate before deciding any scan.
+type Event struct {
+	ID         string
+	Name       string
+	Spaces     []Space
+	Doors      []Door
+	Categories []Category
+	Tags       []TagRule
+
+	// Filled by Validate.
+	spaces     map[string]*Space
+	doors      map[string]*Door
+	categories map[string]*Category
+	aliases    map[string]string // folded alias → category id
+	tags       map[string]*TagRule
+	chains     map[string][]string // space id → itself and its ancestors, outermost first
+}
+
+// Space is the venue or a room inside it. Every space has a capacity: its
+// fire-code occupant load, which counts every person whatever their category.
+type Space struct {
+	ID           string
+	Name         string
+	Parent       string // "" for a top-level space (a venue)
+	Capacity     int
+	AntiPassback bool // deny entry to someone already recorded inside
+}
+
+// Door connects two spaces; scanning in ENTRY moves a person From → To.
+type Door struct {
+	ID   string
+	Name string
+	From string // a space id or Outside
+	To   string
+}
+
+// Category is a kind of person (attendee, speaker, sponsor-comp, staff…)
+// and the spaces it may enter. Categories grant entry; none grants a way
+// around a capacity.
+type Category struct {
+	ID       string
+	Name     string
+	MayEnter []string // space ids, or Everywhere
+	Aliases  []string // ticket type names from other systems that mean this category
+}
+
+// TagRule grants the people who carry a tag (a workshop ticket, a VIP
+// pass) entry to more spaces than their category does.
+type TagRule struct {
+	ID       string
+	MayEnter []string
+}
+
+// FieldError is a problem with one entry of an event definition: Section
+// and Index locate it ("space", 2), Key names the field. The event file
+// reader turns it into a message naming the line.
+type FieldError struct {
+	Section string
+	Index   int
+	Key     string
+	Message string
+}
+
+func (e *FieldError) Error() string {
+	if e.Section == "" {
+		return e.Message
+	}
+	return fmt.Sprintf("%s #%d, %s: %s", e.Section, e.Index+1, e.Key, e.Message)
+}
+
+// Validate checks the event and prepares it for decisions. It returns a
+// *FieldError for the first problem found.
+func (e *Event) Validate() error {
+	bad := func(section string, i int, key, format string, args ...any) error {
+		return &FieldError{Section: section, Index: i, Key: key, Message: fmt.Sprintf(format, args...)}
+	}
+	if !validID(e.ID) {
+		return bad("event", 0, "id", "event id %q must be letters, digits, '-', '_' or '.'", e.ID)
+	}
+	if len(e.Spaces) == 0 {
+		return bad("space", 0, "id", "the event has no space; define at least the venue with its capacity")
+	}
+	e.spaces = make(map[string]*Space, len(e.Spaces))
+	for i := range e.Spaces {
+		s := &e.Spaces[i]
+		switch {
+		case !validID(s.ID):
+			return bad("space", i, "id", "space id %q must be letters, digits, '-', '_' or '.'", s.ID)
+		case s.ID == Outside || s.ID == Everywhere:
+			return bad("space", i, "id", "%q is reserved", s.ID)
+		case e.spaces[s.ID] != nil:
+			return bad("space", i, "id", "space %q is defined twice", s.ID)
+		case s.Capacity <= 0:
+			return bad("space", i, "capacity", "space %q needs a capacity above 0 (its fire-code occupant load); got %d", s.ID, s.Capacity)
+		}
+		if s.Name == "" {
+			s.Name = s.ID
+		}
+		e.spaces[s.ID] = s
+	}
+	e.chains = make(map[string][]string, len(e.Spaces))
+	for i, s := range e.Spaces {
+		if s.Parent != "" && e.spaces[s.Parent] == nil {
+			return bad("space", i, "parent", "space %q has parent %q, which is not a space", s.ID, s.Parent)
+		}
+		chain := []string{s.ID}
+		for p := s.Parent; p != ""; p = e.spaces[p].Parent {
+			if p == s.ID || len(chain) > len(e.Spaces) {
+				return bad("space", i, "parent", "space %q is its own ancestor", s.ID)
+			}
+			chain = append(chain, p)
+		}
+		slices.Reverse(chain)
+		e.chains[s.ID] = chain
+	}
+
+	e.doors = make(map[string]*Door, len(e.Doors))
+	for i := range e.Doors {
+		d := &e.Doors[i]
+		switch {
+		case !validID(d.ID):
+			return bad("door", i, "id", "door id %q must be letters, digits, '-', '_' or '.'", d.ID)
+		case e.doors[d.ID] != nil:
+			return bad("door", i, "id", "door %q is defined twice", d.ID)
+		case d.From != Outside && e.spaces[d.From] == nil:
+			return bad("door", i, "from", "door %q comes from %q, which is neither %q nor a space", d.ID, d.From, Outside)
+		case e.spaces[d.To] == nil:
+			return bad("door", i, "to", "door %q leads to %q, which is not a space", d.ID, d.To)
+		case d.From == d.To:
+			return bad("door", i, "to", "door %q leads from %q to itself", d.ID, d.To)
+		}
+		if d.Name == "" {
+			d.Name = d.ID
+		}
+		e.doors[d.ID] = d
+	}
+
+	e.categories = make(map[string]*Category, len(e.Categories))
+	e.aliases = make(map[string]string)
+	for i := range e.Categories {
+		c := &e.Categories[i]
+		switch {
+		case !validID(c.ID):
+			return bad("category", i, "id", "category id %q must be letters, digits, '-', '_' or '.'", c.ID)
+		case e.categories[c.ID] != nil:
+			return bad("category", i, "id", "category %q is defined twice", c.ID)
+		}
+		if err := e.checkSpaces(c.MayEnter); err != nil {
+			return bad("category", i, "may_enter", "category %q: %v", c.ID, err)
+		}
+		if c.Name == "" {
+			c.Name = c.ID
+		}
+		e.categories[c.ID] = c
+	}
+	for i, c := range e.Categories {
+		for _, a := range append([]string{c.ID}, c.Aliases...) {
+			k := fold(a)
+			if other, ok := e.aliases[k]; ok && other != c.ID {
+				return bad("category", i, "aliases", "%q names both category %q and %q", a, other, c.ID)
+			}
+			e.aliases[k] = c.ID
+		}
+	}
+	e.tags = make(map[string]*TagRule, len(e.Tags))
+	for i := range e.Tags {
+		t := &e.Tags[i]
+		switch {
+		case !validID(t.ID):
+			return bad("tag", i, "id", "tag id %q must be letters, digits, '-', '_' or '.'", t.ID)
+		case e.tags[t.ID] != nil:
+			return bad("tag", i, "id", "tag %q is defined twice", t.ID)
+		}
+		if err := e.checkSpaces(t.MayEnter); err != nil {
+			return bad("tag", i, "may_enter", "tag %q: %v", t.ID, err)
+		}
+		e.tags[t.ID] = t
+	}
+	return nil
+}
+
+func (e *Event) checkSpaces(ids []string) error {
+	for _, id := range ids {
+		if id != Everywhere && e.spaces[id] == nil {
+			return fmt.Errorf("%q is not a space", id)
+		}
+	}
+	return nil
+}
+
+// Space returns the space with the given id, or nil.
+func (e *Event) Space(id string) *Space { return e.spaces[id] }
+
+// Door returns the door with the given id, or nil.
+func (e *Event) Door(id string) *Door { return e.doors[id] }
+
+// Category returns the category with the given id, or nil.
+func (e *Event) Category(id string) *Category { return e.categories[id] }
+
+// ResolveCategory maps a category id or one of its aliases (compared
+// without regard to case, spaces or punctuation) to the category id.
+func (e *Event) ResolveCategory(name string) (string, bool) {
+	id, ok := e.aliases[fold(name)]
+	return id, ok
+}
+
+// Chain returns space id and its ancestors, outermost first; nil for
+// Outside.
+func (e *Event) Chain(id string) []string { return e.chains[id] }
+
+// Reaches reports whether any space is open to the category. A category
+// used on a roster must reach at least one space.
+func (e *Event) Reaches(category string) bool {
+	c := e.categories[category]
+	return c != nil && len(c.MayEnter) > 0
+}
+
+// MayEnter reports whether p is entitled to the space, by category or tag.
+func (e *Event) MayEnter(p *Person, space string) bool {
+	if c := e.categories[p.Category]; c != nil && grants(c.MayEnter, space) {
+		return true
+	}
+	for _, t := range p.Tags {
+		if r := e.tags[t]; r != nil && grants(r.MayEnter, space) {
+			return true
+		}
+	}
+	return false
+}
+
+func grants(list []string, space string) bool {
+	return slices.Contains(list, Everywhere) || slices.Contains(list, space)
+}
+
+// validID accepts the ids that appear in files, URLs and command lines.
+func validID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// fold reduces a name to lower-case letters and digits, so "Sponsor Comp",
+// "sponsor-comp" and "SPONSOR_COMP" compare equal.
+func fold(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127 {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,41 @@
+package checkin
+
+import "unicode/utf8"
+
+// Person is someone on the roster. Everyone counts toward occupancy,
+// whatever their category.
+type Person struct {
+	ID       string // the roster's own id (external id)
+	Name     string
+	Company  string
+	Email    string
+	Category string
+	Tags     []string
+	Code     string // the badge code the roster gives this person
+}
+
+// Badge is what a scanned code resolves to: the person it belongs to
+// (nil when the code is on no roster) and whether it has been revoked
+// (replaced by a reprint, or the person removed from the roster).
+type Badge struct {
+	Person  *Person
+	Revoked bool
+}
+
+// MaxCodeLen bounds a badge code. Scanners type codes of a few dozen
+// characters; anything far longer is a misread or a paste, not a badge.
+const MaxCodeLen = 256
+
+// PlausibleCode reports whether s could be a badge code: non-empty,
+// bounded, valid UTF-8, printable and without spaces at either end.
+func PlausibleCode(s string) bool {
+	if s == "" || len(s) > MaxCodeLen || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
+			return false
+		}
+	}
+	return s[0] != ' ' && s[len(s)-1] != ' '
+}

@@ -1,0 +1,83 @@
+package checkin
+
+import "slices"
+
+// State is where everyone is and how many people each space holds. It is
+// derived state: the store rebuilds it from the durable scan log and
+// applies each decision only after the decision is committed.
+type State struct {
+	ev    *Event
+	where map[string]string // person id → innermost space; absent means Outside
+	count map[string]int    // space id → people inside it or inside a room within it
+}
+
+// NewState returns the state of an empty event: everyone outside.
+func NewState(ev *Event) *State {
+	return &State{ev: ev, where: make(map[string]string), count: make(map[string]int)}
+}
+
+// Location returns the innermost space the person is recorded in, or
+// Outside.
+func (s *State) Location(personID string) string {
+	if l, ok := s.where[personID]; ok {
+		return l
+	}
+	return Outside
+}
+
+// Count returns the number of people inside the space, rooms included.
+func (s *State) Count(space string) int { return s.count[space] }
+
+// Occupancy returns a copy of every space's count, zeros included.
+func (s *State) Occupancy() map[string]int {
+	m := make(map[string]int, len(s.ev.Spaces))
+	for _, sp := range s.ev.Spaces {
+		m[sp.ID] = s.count[sp.ID]
+	}
+	return m
+}
+
+// Move records that the person went from wherever they were to space to
+// (Outside to leave). Spaces the person leaves lose one, spaces newly
+// entered gain one; a move within the venue leaves the venue's count as
+// it is.
+func (s *State) Move(personID, to string) {
+	from := s.Location(personID)
+	if from == to {
+		return
+	}
+	left, entered := s.ev.crossed(from, to)
+	for _, sp := range left {
+		s.count[sp]--
+	}
+	for _, sp := range entered {
+		s.count[sp]++
+	}
+	if to == Outside {
+		delete(s.where, personID)
+	} else {
+		s.where[personID] = to
+	}
+}
+
+// crossed returns the spaces left and the spaces entered, outermost
+// first, by moving from one location to another.
+func (e *Event) crossed(from, to string) (left, entered []string) {
+	a, b := e.chains[from], e.chains[to]
+	for _, sp := range a {
+		if !slices.Contains(b, sp) {
+			left = append(left, sp)
+		}
+	}
+	for _, sp := range b {
+		if !slices.Contains(a, sp) {
+			entered = append(entered, sp)
+		}
+	}
+	return left, entered
+}
+
+// within reports whether location loc is space or inside it.
+func (e *Event) within(loc, space string) bool {
+	return slices.Contains(e.chains[loc], space)
+}

@@ -1,0 +1,251 @@
+// Package kiosk holds the kiosk's headless commands: `usher load` builds
+// or updates a kiosk database from an event file and a roster, and `usher
+// scan` reads badge codes line by line, as a scanner or turnstile sends
+// them, and prints one JSON decision per line.
+package kiosk
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+
+	"usher/checkin"
+	"usher/eventfile"
+	"usher/roster"
+	"usher/store"
+)
+
+// Commands lists the headless subcommands Run knows.
+var Commands = []string{"load", "scan"}
+
+// Run runs a headless subcommand (args[0] is its name) and returns the
+// process exit code: 0 on success, 1 on failure, 2 on bad usage.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var err error
+	switch args[0] {
+	case "load":
+		err = load(ctx, args[1:], stdout, stderr)
+	case "scan":
+		err = scan(ctx, args[1:], stdin, stdout, stderr)
+	default:
+		err = usageError{fmt.Errorf("unknown command %q", args[0])}
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "usher %s: %v\n", args[0], ue.err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "usher %s: %s\n", args[0], checkin.ErrorMessage(err))
+		if checkin.ErrorCode(err) == checkin.EINTERNAL {
+			fmt.Fprintf(stderr, "  (%v)\n", err)
+		}
+		return 1
+	}
+}
+
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer, required ...string) error {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	for _, name := range required {
+		if fs.Lookup(name).Value.String() == "" {
+			return usageError{fmt.Errorf("--%s is required", name)}
+		}
+	}
+	return nil
+}
+
+func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("usher load", flag.ContinueOnError)
+	dbPath := fs.String("db", "", "kiosk database `file` (created if missing)")
+	eventPath := fs.String("event", "", "event definition (TOML) `file`")
+	rosterPath := fs.String("roster", "", "roster CSV `file` (optional: without it only the event is updated)")
+	if err := parse(fs, args, stderr, "db", "event"); err != nil {
+		return err
+	}
+	ev, err := eventfile.Load(*eventPath)
+	if err != nil {
+		return err
+	}
+	var (
+		people []checkin.Person
+		format roster.Format
+	)
+	if *rosterPath != "" {
+		if people, format, err = readRoster(*rosterPath, ev, stderr); err != nil {
+			return err
+		}
+	}
+	db, err := store.Open(*dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	res, err := db.Load(ctx, ev, people)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "event %s: %d spaces, %d doors, %d categories\n", ev.ID, len(ev.Spaces), len(ev.Doors), len(ev.Categories))
+	if *rosterPath != "" {
+		fmt.Fprintf(stdout, "roster (%s, %d people): %s\n", format, len(people), res)
+	}
+	return nil
+}
+
+// progressMin is the file size from which reading a roster shows a
+// progress bar on a terminal.
+const progressMin = 1 << 20
+
+func readRoster(path string, ev *checkin.Event, stderr io.Writer) ([]checkin.Person, roster.Format, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, "", checkin.Errorf(checkin.EINVALID, "roster: %v", err)
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if fi, err := f.Stat(); err == nil && fi.Size() >= progressMin && isTerminal(stderr) {
+		bar := progressbar.DefaultBytes(fi.Size(), "reading "+path)
+		defer bar.Finish()
+		pr := progressbar.NewReader(f, bar)
+		r = &pr
+	}
+	return roster.Read(r, path, ev)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// Output is one line of `usher scan`.
+type Output struct {
+	Code      string         `json:"code"`
+	Decision  checkin.Kind   `json:"decision"`
+	Reason    checkin.Reason `json:"reason"`
+	Message   string         `json:"message"`
+	Person    *PersonOutput  `json:"person"`
+	Occupancy map[string]int `json:"occupancy"`
+}
+
+// PersonOutput is who a scan was about.
+type PersonOutput struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Category string `json:"category"`
+}
+
+// maxLine bounds a scanned line; longer input is denied as invalid_code
+// and the rest of it skipped, so a stuck key cannot exhaust memory.
+const maxLine = 4096
+
+func scan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("usher scan", flag.ContinueOnError)
+	dbPath := fs.String("db", "", "kiosk database `file`")
+	door := fs.String("door", "", "the door this kiosk scans at")
+	exit := fs.Bool("exit", false, "scan in the EXIT direction")
+	if err := parse(fs, args, stderr, "db", "door"); err != nil {
+		return err
+	}
+	db, err := store.Open(*dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ev := db.Event()
+	if ev == nil {
+		return checkin.Errorf(checkin.ENOTFOUND, "%s holds no event; run usher load first", *dbPath)
+	}
+	if ev.Door(*door) == nil {
+		var ids []string
+		for _, d := range ev.Doors {
+			ids = append(ids, d.ID)
+		}
+		return checkin.Errorf(checkin.EINVALID, "door %q is not in event %s (doors: %s)", *door, ev.ID, strings.Join(ids, ", "))
+	}
+	dir := checkin.Entry
+	if *exit {
+		dir = checkin.Exit
+	}
+
+	enc := json.NewEncoder(stdout)
+	in := bufio.NewReaderSize(stdin, maxLine)
+	failed := 0
+	for {
+		line, err := readLine(in)
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			return fmt.Errorf("read standard input: %w", err)
+		}
+		code := strings.TrimSpace(line)
+		if code == "" {
+			continue
+		}
+		d, err := db.Scan(ctx, checkin.Scan{Code: code, Door: *door, Direction: dir})
+		if err != nil {
+			failed++
+			fmt.Fprintf(stderr, "usher scan: ALARM: %v\n", err)
+		}
+		out := Output{Code: code, Decision: d.Kind, Reason: d.Reason, Message: d.Message, Occupancy: db.Occupancy()}
+		if p := d.Person; p != nil {
+			out.Person = &PersonOutput{ID: p.ID, Name: p.Name, Category: p.Category}
+		}
+		if err := enc.Encode(out); err != nil {
+			return fmt.Errorf("write decision: %w", err)
+		}
+	}
+	if failed > 0 {
+		return checkin.Errorf(checkin.EINTERNAL, "%d scans could not be recorded and were denied", failed)
+	}
+	return nil
+}
+
+// readLine returns the next line without its end. A line longer than the
+// reader's buffer is cut there and the rest discarded: it is no badge.
+func readLine(r *bufio.Reader) (string, error) {
+	b, err := r.ReadSlice('\n')
+	switch {
+	case err == bufio.ErrBufferFull:
+		s := string(b)
+		for err == bufio.ErrBufferFull {
+			_, err = r.ReadSlice('\n')
+		}
+		if err != nil && err != io.EOF {
+			return "", err
+		}
+		return s, nil
+	case err == io.EOF && len(b) > 0:
+		return string(b), nil
+	case err != nil:
+		return "", err
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}

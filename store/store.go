@@ -1,0 +1,228 @@
+// Package store keeps a kiosk's event, roster and scan log in SQLite
+// (modernc.org/sqlite, pure Go). Every scan is decided and written in one
+// transaction, committed with synchronous=FULL before the decision is
+// returned; presence and occupancy are derived from that log in memory.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"usher/checkin"
+)
+
+//go:embed migration/*.sql
+var migrations embed.FS
+
+// pragmas apply to every pooled connection. WAL lets the screen read
+// while a scan writes; synchronous=FULL makes a commit survive power loss,
+// which a decision shown at the door must; busy_timeout rides out a
+// second process (`usher scan` beside the kiosk screen) holding the write
+// lock; _txlock=immediate takes that lock at BEGIN, so a scan never fails
+// half-way upgrading a read lock.
+var pragmas = []string{
+	"journal_mode(WAL)",
+	"synchronous(FULL)",
+	"foreign_keys(1)",
+	"busy_timeout(5000)",
+}
+
+// DSN returns the connection string Usher uses for a database file.
+func DSN(path string) string {
+	q := url.Values{}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// DB is a kiosk database.
+type DB struct {
+	db *sql.DB
+
+	// Now is the clock stamped on scans; tests replace it.
+	Now func() time.Time
+
+	mu      sync.Mutex // serialises scans and loads within this process
+	ev      *checkin.Event
+	st      *checkin.State
+	lastSeq int64 // the last scan seq reflected in st
+}
+
+// Open opens (creating if needed) the database at path and brings its
+// schema up to date. If an event is loaded, presence is rebuilt from the
+// scan log.
+func Open(path string) (*DB, error) {
+	sdb, err := sql.Open("sqlite", DSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db := &DB{db: sdb, Now: time.Now}
+	if err := db.migrate(); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := db.reload(context.Background()); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.db.Close() }
+
+// SQL returns the underlying handle, for benchmarks and reports that
+// read the log directly.
+func (db *DB) SQL() *sql.DB { return db.db }
+
+func (db *DB) migrate() error {
+	if _, err := db.db.Exec(`CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migration/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := db.migrateFile(name); err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) migrateFile(name string) error {
+	tx, err := db.db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRow(`SELECT count(*) FROM migrations WHERE name = ?`, name).Scan(&n); err != nil {
+		return err
+	} else if n > 0 {
+		return nil
+	}
+	body, err := fs.ReadFile(migrations, name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(string(body)); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`INSERT INTO migrations (name, applied_at) VALUES (?, ?)`, name, time.Now().UTC().Format(time.RFC3339)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// reload reads the event and rebuilds presence from the whole log.
+func (db *DB) reload(ctx context.Context) error {
+	var def string
+	err := db.db.QueryRowContext(ctx, `SELECT definition FROM event WHERE id = 1`).Scan(&def)
+	if errors.Is(err, sql.ErrNoRows) {
+		db.ev, db.st, db.lastSeq = nil, nil, 0
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("read event: %w", err)
+	}
+	ev, err := decodeEvent(def)
+	if err != nil {
+		return err
+	}
+	db.ev, db.st, db.lastSeq = ev, checkin.NewState(ev), 0
+	return db.catchUp(ctx, db.db)
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// catchUp applies to the in-memory state every move logged after lastSeq,
+// by this process or another one sharing the file.
+func (db *DB) catchUp(ctx context.Context, q querier) error {
+	rows, err := q.QueryContext(ctx, `SELECT seq, person_id, location FROM scans WHERE seq > ? AND location IS NOT NULL ORDER BY seq`, db.lastSeq)
+	if err != nil {
+		return fmt.Errorf("read scan log: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			seq         int64
+			person, loc string
+		)
+		if err := rows.Scan(&seq, &person, &loc); err != nil {
+			return fmt.Errorf("read scan log: %w", err)
+		}
+		if loc != checkin.Outside && db.ev.Space(loc) == nil {
+			return fmt.Errorf("scan %d puts %s in space %q, which the event does not define", seq, person, loc)
+		}
+		db.st.Move(person, loc)
+		db.lastSeq = seq
+	}
+	return rows.Err()
+}
+
+func decodeEvent(def string) (*checkin.Event, error) {
+	var ev checkin.Event
+	if err := json.Unmarshal([]byte(def), &ev); err != nil {
+		return nil, fmt.Errorf("decode stored event: %w", err)
+	}
+	if err := ev.Validate(); err != nil {
+		return nil, fmt.Errorf("stored event: %w", err)
+	}
+	return &ev, nil
+}
+
+// Event returns the loaded event, or nil before the first load.
+func (db *DB) Event() *checkin.Event {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.ev
+}
+
+// Occupancy returns the number of people inside each space, rooms
+// included in the venue's count. Nil before an event is loaded.
+func (db *DB) Occupancy() map[string]int {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.st == nil {
+		return nil
+	}
+	return db.st.Occupancy()
+}
+
+// Location returns the innermost space the person is recorded in, or
+// checkin.Outside.
+func (db *DB) Location(personID string) string {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.st == nil {
+		return checkin.Outside
+	}
+	return db.st.Location(personID)
+}
+
+func joinTags(tags []string) string { return strings.Join(tags, ";") }
+
+func splitTags(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ";")
+}
