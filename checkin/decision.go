@@ -17,6 +17,7 @@ const (
 	Admit Kind = "admit"
 	Deny  Kind = "deny"
 	Leave Kind = "exit" // an exit, recorded
+	Undo  Kind = "undo" // a staff undo of an earlier scan
 )
 
 // Reason is a stable snake_case code: logs, JSON output and reports use
@@ -35,17 +36,42 @@ const (
 	RoomFull      Reason = "room_full"
 	VenueFull     Reason = "venue_full"
 	LogFailed     Reason = "log_failed" // the decision could not be made durable: never admit
+
+	AdmittedManual   Reason = "admitted_manual"   // found by name, no badge
+	AdmittedOverride Reason = "admitted_override" // staff override of not_entitled or already_inside
+	HeadcountAdded   Reason = "headcount_added"   // staff +1: someone without a badge
+	HeadcountRemoved Reason = "headcount_removed" // staff −1
+	NothingToRemove  Reason = "nothing_to_remove" // staff −1 on an empty space
+	Undone           Reason = "undone"
+	NothingToUndo    Reason = "nothing_to_undo"
 )
 
 // Reasons lists every reason a decision can carry.
 var Reasons = []Reason{Admitted, ExitRecorded, NotInside, InvalidCode, UnknownBadge, Revoked,
-	NotEntitled, AlreadyInside, RoomFull, VenueFull, LogFailed}
+	NotEntitled, AlreadyInside, RoomFull, VenueFull, LogFailed,
+	AdmittedManual, AdmittedOverride, HeadcountAdded, HeadcountRemoved, NothingToRemove, Undone, NothingToUndo}
 
-// Scan is one read of a badge at a door.
+// Overridable reports whether staff may override a denial with this
+// reason. Capacity denials are never overridable.
+func (r Reason) Overridable() bool { return r == NotEntitled || r == AlreadyInside }
+
+// Method is how a scan identified the person.
+type Method string
+
+const (
+	ByBadge Method = "badge" // a scanned or typed badge code
+	ByName  Method = "name"  // staff found the person by name (a forgotten badge)
+)
+
+// Scan is one read of a badge at a door, or a staff admission by name.
 type Scan struct {
 	Code      string
 	Door      string
 	Direction Direction
+	Method    Method // "" means ByBadge
+	PersonID  string // for ByName
+	Override  bool   // staff override: entitlement and anti-passback are waived, capacity never
+	Note      string // the staff's reason, required for ByName and Override
 }
 
 // Decision is the outcome of a scan. From and To are the person's
@@ -86,7 +112,7 @@ func (e *Event) Decide(scan Scan, badge Badge, st *State) Decision {
 		}
 		return d
 	}
-	if !PlausibleCode(scan.Code) {
+	if scan.Method != ByName && !PlausibleCode(scan.Code) {
 		return deny(InvalidCode, nil, "", "This is not a badge code. Scan again.")
 	}
 	p := badge.Person
@@ -109,26 +135,132 @@ func (e *Event) Decide(scan Scan, badge Badge, st *State) Decision {
 
 	to := door.To
 	_, entered := e.crossed(from, to)
-	for _, sp := range append(entered, to) {
-		if !e.MayEnter(p, sp) {
-			return deny(NotEntitled, p, sp, fmt.Sprintf("%s may not enter %s.", categoryName(e, p), e.spaces[sp].Name))
-		}
-	}
-	if e.within(from, to) && e.spaces[to].AntiPassback {
-		return deny(AlreadyInside, p, to, fmt.Sprintf("%s is already inside %s.", p.Name, e.spaces[to].Name))
-	}
-	for _, sp := range entered {
-		s := e.spaces[sp]
-		if n := st.Count(sp); n >= s.Capacity {
-			r := RoomFull
-			if s.Parent == "" {
-				r = VenueFull
+	if !scan.Override {
+		for _, sp := range append(entered, to) {
+			if !e.MayEnter(p, sp) {
+				return deny(NotEntitled, p, sp, fmt.Sprintf("%s may not enter %s.", categoryName(e, p), e.spaces[sp].Name))
 			}
-			return deny(r, p, sp, fmt.Sprintf("%s is full (%d / %d).", s.Name, n, s.Capacity))
+		}
+		if e.within(from, to) && e.spaces[to].AntiPassback {
+			return deny(AlreadyInside, p, to, fmt.Sprintf("%s is already inside %s.", p.Name, e.spaces[to].Name))
 		}
 	}
-	return Decision{Kind: Admit, Reason: Admitted, Person: p, From: from, To: to,
+	if sp, msg := e.full(entered, st); sp != nil {
+		return deny(fullReason(sp), p, sp.ID, msg)
+	}
+	d := Decision{Kind: Admit, Reason: Admitted, Person: p, From: from, To: to,
 		Message: fmt.Sprintf("Welcome, %s.", p.Name)}
+	switch {
+	case scan.Override:
+		d.Reason, d.Message = AdmittedOverride, fmt.Sprintf("Welcome, %s (staff override).", p.Name)
+	case scan.Method == ByName:
+		d.Reason, d.Message = AdmittedManual, fmt.Sprintf("Welcome, %s (admitted by name).", p.Name)
+	}
+	return d
+}
+
+// full returns the outermost of spaces that is at or over its capacity,
+// with a message saying so.
+func (e *Event) full(spaces []string, st *State) (*Space, string) {
+	for _, id := range spaces {
+		s := e.spaces[id]
+		if n := st.Count(id); n >= s.Capacity {
+			return s, fmt.Sprintf("%s is full (%d / %d).", s.Name, n, s.Capacity)
+		}
+	}
+	return nil, ""
+}
+
+func fullReason(s *Space) Reason {
+	if s.Parent == "" {
+		return VenueFull
+	}
+	return RoomFull
+}
+
+// DecideAdjust decides a staff headcount change at a door for someone
+// without a badge: +1 counts one more person into the door's room (and
+// any space around it the door leads in from outside), within capacity;
+// −1 counts one fewer, never below zero. The decision's From and To are
+// the door's spaces.
+func (e *Event) DecideAdjust(doorID string, delta int, st *State) Decision {
+	door := e.doors[doorID]
+	if door == nil {
+		panic(fmt.Sprintf("checkin: DecideAdjust at unknown door %q", doorID))
+	}
+	return e.adjust(door.From, door.To, delta, st)
+}
+
+func (e *Event) adjust(from, to string, delta int, st *State) Decision {
+	room := e.spaces[to]
+	d := Decision{From: from, To: to, Space: room.ID}
+	_, entered := e.crossed(from, to)
+	switch {
+	case delta > 0:
+		if sp, msg := e.full(entered, st); sp != nil {
+			d.Kind, d.Reason, d.Message, d.Space = Deny, fullReason(sp), msg, sp.ID
+			return d
+		}
+		d.Kind, d.Reason = Admit, HeadcountAdded
+		d.Message = fmt.Sprintf("+1 counted into %s (%d / %d).", room.Name, st.Count(room.ID)+1, room.Capacity)
+	default:
+		if st.Count(room.ID) <= 0 {
+			d.Kind, d.Reason = Deny, NothingToRemove
+			d.Message = fmt.Sprintf("%s is already empty.", room.Name)
+			return d
+		}
+		d.Kind, d.Reason = Leave, HeadcountRemoved
+		d.Message = fmt.Sprintf("−1 counted out of %s (%d / %d).", room.Name, st.Count(room.ID)-1, room.Capacity)
+	}
+	return d
+}
+
+// Reversal is an earlier effective scan or headcount change that staff
+// want to take back: the person (nil for a headcount change) went From →
+// To, or Delta people were counted From → To.
+type Reversal struct {
+	Person *Person
+	From   string
+	To     string
+	Delta  int
+}
+
+// DecideUndo decides taking back r: the person goes back where they were
+// (if they have not moved since), or the headcount change is reversed.
+// Going back into a space is an entry and needs room in it.
+func (e *Event) DecideUndo(r Reversal, st *State) Decision {
+	if r.Person == nil {
+		d := e.adjust(r.From, r.To, -r.Delta, st)
+		if d.Kind == Deny {
+			d.Message = "Cannot undo: " + d.Message
+			return d
+		}
+		d.Kind, d.Reason, d.Message = Undo, Undone, "Undone: "+d.Message
+		return d
+	}
+	p := r.Person
+	d := Decision{Person: p, From: st.Location(p.ID)}
+	d.To = d.From
+	if d.From != r.To {
+		d.Kind, d.Reason = Deny, NothingToUndo
+		d.Message = fmt.Sprintf("Cannot undo: %s has moved since.", p.Name)
+		return d
+	}
+	_, entered := e.crossed(r.To, r.From)
+	if sp, msg := e.full(entered, st); sp != nil {
+		d.Kind, d.Reason, d.Space, d.Message = Deny, fullReason(sp), sp.ID, "Cannot undo: "+msg
+		return d
+	}
+	d.Kind, d.Reason, d.To = Undo, Undone, r.From
+	d.Message = fmt.Sprintf("Undone: %s is back %s.", p.Name, e.where(r.From))
+	return d
+}
+
+func (e *Event) where(loc string) string {
+	if s := e.spaces[loc]; s != nil {
+		return "in " + s.Name
+	}
+	return "outside"
 }
 
 func categoryName(e *Event, p *Person) string {

@@ -22,6 +22,7 @@ type Event struct {
 	Doors      []Door
 	Categories []Category
 	Tags       []TagRule
+	StaffPIN   string // unlocks staff mode; "" means it is set at the kiosk's first start
 
 	// Filled by Validate.
 	spaces     map[string]*Space
@@ -92,6 +93,9 @@ func (e *Event) Validate() error {
 	}
 	if !validID(e.ID) {
 		return bad("event", 0, "id", "event id %q must be letters, digits, '-', '_' or '.'", e.ID)
+	}
+	if e.StaffPIN != "" && !ValidPIN(e.StaffPIN) {
+		return bad("kiosk", 0, "staff_pin", "the staff PIN must be 4 to 12 digits")
 	}
 	if len(e.Spaces) == 0 {
 		return bad("space", 0, "id", "the event has no space; define at least the venue with its capacity")
@@ -246,6 +250,19 @@ func (e *Event) MayEnter(p *Person, space string) bool {
 
 func grants(list []string, space string) bool {
 	return slices.Contains(list, Everywhere) || slices.Contains(list, space)
+}
+
+// ValidPIN reports whether s can be a staff PIN: 4 to 12 digits.
+func ValidPIN(s string) bool {
+	if len(s) < 4 || len(s) > 12 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // validID accepts the ids that appear in files, URLs and command lines.

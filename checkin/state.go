@@ -60,6 +60,15 @@ func (s *State) Move(personID, to string) {
 	}
 }
 
+// Adjust counts delta more people (delta < 0: fewer) who went from → to
+// without a badge: the spaces entered by that move change by delta.
+func (s *State) Adjust(from, to string, delta int) {
+	_, entered := s.ev.crossed(from, to)
+	for _, sp := range entered {
+		s.count[sp] += delta
+	}
+}
+
 // crossed returns the spaces left and the spaces entered, outermost
 // first, by moving from one location to another.
 func (e *Event) crossed(from, to string) (left, entered []string) {

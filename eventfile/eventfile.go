@@ -21,6 +21,11 @@ type file struct {
 	Door     []doorTable     `toml:"door"`
 	Category []categoryTable `toml:"category"`
 	Tag      []tagTable      `toml:"tag"`
+	Kiosk    kioskTable      `toml:"kiosk,omitempty"`
+}
+
+type kioskTable struct {
+	StaffPIN string `toml:"staff_pin,omitempty"`
 }
 
 type eventTable struct {
@@ -98,7 +103,7 @@ func Parse(name string, data []byte) (*checkin.Event, error) {
 		return nil, checkin.Errorf(checkin.EINVALID, "%s:%d: unknown key %q in [%s]", name, line, k.String(), section)
 	}
 
-	ev := &checkin.Event{ID: f.Event.ID, Name: f.Event.Name}
+	ev := &checkin.Event{ID: f.Event.ID, Name: f.Event.Name, StaffPIN: f.Kiosk.StaffPIN}
 	if ev.Name == "" {
 		ev.Name = ev.ID
 	}
@@ -201,6 +206,7 @@ func (ix lineIndex) firstKey(section, key string) int {
 func String(ev *checkin.Event) (string, error) {
 	var f file
 	f.Event = eventTable{ID: ev.ID, Name: ev.Name}
+	f.Kiosk.StaffPIN = ev.StaffPIN
 	for _, s := range ev.Spaces {
 		c := s.Capacity
 		f.Space = append(f.Space, spaceTable{ID: s.ID, Name: s.Name, Parent: s.Parent, Capacity: &c, AntiPassback: s.AntiPassback})

@@ -80,7 +80,7 @@ func (db *DB) Load(ctx context.Context, ev *checkin.Event, roster []checkin.Pers
 // checkLocations refuses an event that no longer has a space someone is
 // recorded in: their presence would be lost.
 func checkLocations(ctx context.Context, tx *sql.Tx, ev *checkin.Event) error {
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT location FROM scans WHERE location IS NOT NULL`)
+	rows, err := tx.QueryContext(ctx, `SELECT location FROM scans WHERE location IS NOT NULL UNION SELECT from_loc FROM scans WHERE from_loc IS NOT NULL`)
 	if err != nil {
 		return fmt.Errorf("check locations: %w", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"usher/checkin"
 )
@@ -21,60 +23,211 @@ var logFailed = checkin.Decision{
 // (a misread, a paste): enough to see what it was.
 const maxLoggedCode = 2 * checkin.MaxCodeLen
 
+// maxNote bounds a staff note.
+const maxNote = 500
+
+// Methods recorded in the log besides checkin.ByBadge and checkin.ByName.
+const (
+	methodAdjust = "adjust"
+	methodUndo   = "undo"
+)
+
 // Scan decides a scan and records it. The decision, denials included, is
 // committed before Scan returns; only then is it applied to presence and
 // occupancy. If the decision cannot be recorded, Scan returns a deny with
 // reason log_failed together with the error: never an admit.
 //
-// Returns ENOTFOUND if no event is loaded and EINVALID for an unknown door.
+// A scan ByName names the person by PersonID instead of a code. ByName
+// and Override scans need a Note (the staff's reason).
+//
+// Returns ENOTFOUND if no event is loaded or a ByName person is not on the
+// roster, and EINVALID for an unknown door or a missing note.
 func (db *DB) Scan(ctx context.Context, scan checkin.Scan) (checkin.Decision, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	if db.ev == nil {
-		return logFailed, checkin.Errorf(checkin.ENOTFOUND, "no event is loaded; run usher load first")
-	}
-	if db.ev.Door(scan.Door) == nil {
-		return logFailed, checkin.Errorf(checkin.EINVALID, "door %q is not in event %s", scan.Door, db.ev.ID)
+	if err := db.check(scan.Door); err != nil {
+		return logFailed, err
 	}
 	if scan.Direction != checkin.Exit {
 		scan.Direction = checkin.Entry
 	}
-	d, seq, err := db.scan(ctx, scan)
+	if scan.Method == "" {
+		scan.Method = checkin.ByBadge
+	}
+	scan.Note = strings.TrimSpace(scan.Note)
+	if (scan.Method == checkin.ByName || scan.Override) && scan.Note == "" {
+		return logFailed, checkin.Errorf(checkin.EINVALID, "a reason is required to admit by name or override a denial")
+	}
+	if len(scan.Note) > maxNote {
+		return logFailed, checkin.Errorf(checkin.EINVALID, "the reason is longer than %d characters", maxNote)
+	}
+	return db.write(ctx, func(tx *sql.Tx) (checkin.Decision, row, error) {
+		badge, err := lookup(ctx, tx, scan)
+		if err != nil {
+			return checkin.Decision{}, row{}, err
+		}
+		if scan.Method == checkin.ByName && badge.Person == nil {
+			return checkin.Decision{}, row{}, checkin.Errorf(checkin.ENOTFOUND, "person %q is not on the roster", scan.PersonID)
+		}
+		d := db.ev.Decide(scan, badge, db.st)
+		r := row{door: scan.Door, direction: scan.Direction, method: string(scan.Method), code: scan.Code, note: scan.Note}
+		return d, r, nil
+	})
+}
+
+// Adjust records a staff headcount change at a door for someone without
+// a badge (+1), or one fewer (−1), with the staff's reason. +1 respects
+// capacity like any admission. Errors as for Scan.
+func (db *DB) Adjust(ctx context.Context, door string, delta int, note string) (checkin.Decision, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if err := db.check(door); err != nil {
+		return logFailed, err
+	}
+	note = strings.TrimSpace(note)
+	switch {
+	case delta != 1 && delta != -1:
+		return logFailed, checkin.Errorf(checkin.EINVALID, "a headcount changes by +1 or -1, not %d", delta)
+	case note == "":
+		return logFailed, checkin.Errorf(checkin.EINVALID, "a reason is required to change a headcount")
+	case len(note) > maxNote:
+		return logFailed, checkin.Errorf(checkin.EINVALID, "the reason is longer than %d characters", maxNote)
+	}
+	return db.write(ctx, func(tx *sql.Tx) (checkin.Decision, row, error) {
+		d := db.ev.DecideAdjust(door, delta, db.st)
+		r := row{door: door, direction: checkin.Entry, method: methodAdjust, note: note}
+		if d.Kind != checkin.Deny {
+			r.delta = delta
+		}
+		return d, r, nil
+	})
+}
+
+// Undo takes back the last scan or headcount change that moved someone
+// at door, if it is at most within old: a compensating row is added,
+// nothing is deleted. The person goes back where they were, which needs
+// room like any entry; a person who has moved since is not moved back.
+func (db *DB) Undo(ctx context.Context, door string, within time.Duration) (checkin.Decision, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if err := db.check(door); err != nil {
+		return logFailed, err
+	}
+	return db.write(ctx, func(tx *sql.Tx) (checkin.Decision, row, error) {
+		var (
+			seq, at, delta int64
+			person         sql.NullString
+			from, to       string
+			undoes         sql.NullInt64
+		)
+		err := tx.QueryRowContext(ctx, `
+			SELECT seq, at, person_id, from_loc, location, delta, undoes FROM scans
+			WHERE door = ? AND location IS NOT NULL ORDER BY seq DESC LIMIT 1`, door).
+			Scan(&seq, &at, &person, &from, &to, &delta, &undoes)
+		nothing := checkin.Decision{Kind: checkin.Deny, Reason: checkin.NothingToUndo}
+		r := row{door: door, direction: checkin.Entry, method: methodUndo}
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			nothing.Message = "Nothing to undo at this door."
+			return nothing, r, nil
+		case err != nil:
+			return checkin.Decision{}, row{}, fmt.Errorf("find last scan: %w", err)
+		case undoes.Valid:
+			nothing.Message = "The last scan here was already undone."
+			return nothing, r, nil
+		case db.Now().Sub(time.UnixMilli(at)) > within:
+			nothing.Message = fmt.Sprintf("Nothing to undo: the last scan here is more than %s old.", within)
+			return nothing, r, nil
+		}
+		rev := checkin.Reversal{From: from, To: to, Delta: int(delta)}
+		if person.Valid {
+			p, err := personByID(ctx, tx, person.String)
+			if err != nil {
+				return checkin.Decision{}, row{}, err
+			}
+			rev.Person = &p.Person
+		}
+		d := db.ev.DecideUndo(rev, db.st)
+		if d.Kind != checkin.Deny {
+			r.undoes = seq
+			if rev.Person == nil {
+				r.delta = -int(delta)
+			}
+		}
+		return d, r, nil
+	})
+}
+
+func (db *DB) check(door string) error {
+	if db.ev == nil {
+		return checkin.Errorf(checkin.ENOTFOUND, "no event is loaded; run usher load first")
+	}
+	if db.ev.Door(door) == nil {
+		return checkin.Errorf(checkin.EINVALID, "door %q is not in event %s", door, db.ev.ID)
+	}
+	return nil
+}
+
+// row is what a decision adds to the log besides the decision itself.
+type row struct {
+	door      string
+	direction checkin.Direction
+	method    string
+	code      string
+	note      string
+	delta     int   // headcount change, 0 for a person
+	undoes    int64 // the seq an undo takes back
+}
+
+// write runs decide inside one write transaction, after catching up with
+// rows other processes logged, records its decision, commits, and only
+// then applies the decision to presence and occupancy.
+func (db *DB) write(ctx context.Context, decide func(*sql.Tx) (checkin.Decision, row, error)) (checkin.Decision, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return logFailed, fmt.Errorf("record scan: %w", err)
 	}
-	if d.Moves() {
+	defer tx.Rollback()
+	if err := db.catchUp(ctx, tx); err != nil {
+		return logFailed, fmt.Errorf("record scan: %w", err)
+	}
+	d, r, err := decide(tx)
+	if err != nil {
+		if checkin.ErrorCode(err) != checkin.EINTERNAL {
+			return logFailed, err
+		}
+		return logFailed, fmt.Errorf("record scan: %w", err)
+	}
+	seq, err := insert(ctx, tx, db.Now().UnixMilli(), r, d)
+	if err != nil {
+		return logFailed, fmt.Errorf("record scan: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return logFailed, fmt.Errorf("record scan: %w", err)
+	}
+	switch {
+	case r.delta != 0:
+		db.st.Adjust(d.From, d.To, r.delta)
+	case d.Moves():
 		db.st.Move(d.Person.ID, d.To)
 	}
 	db.lastSeq = seq
 	return d, nil
 }
 
-func (db *DB) scan(ctx context.Context, scan checkin.Scan) (checkin.Decision, int64, error) {
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return checkin.Decision{}, 0, err
+// lookup resolves a scan to a badge: by code, or by person id for a scan
+// by name. A code that cannot be a badge is not looked up.
+func lookup(ctx context.Context, tx *sql.Tx, scan checkin.Scan) (checkin.Badge, error) {
+	if scan.Method == checkin.ByName {
+		p, err := personByID(ctx, tx, scan.PersonID)
+		if checkin.ErrorCode(err) == checkin.ENOTFOUND {
+			return checkin.Badge{}, nil
+		} else if err != nil {
+			return checkin.Badge{}, err
+		}
+		return checkin.Badge{Person: &p.Person, Revoked: p.Removed}, nil
 	}
-	defer tx.Rollback()
-	if err := db.catchUp(ctx, tx); err != nil {
-		return checkin.Decision{}, 0, err
-	}
-	badge, err := lookupCode(ctx, tx, scan.Code)
-	if err != nil {
-		return checkin.Decision{}, 0, err
-	}
-	d := db.ev.Decide(scan, badge, db.st)
-	seq, err := insertScan(ctx, tx, db.Now().UnixMilli(), scan, d)
-	if err != nil {
-		return checkin.Decision{}, 0, err
-	}
-	return d, seq, tx.Commit()
-}
-
-// lookupCode resolves a badge code. A code that cannot be a badge is not
-// looked up.
-func lookupCode(ctx context.Context, tx *sql.Tx, code string) (checkin.Badge, error) {
-	if !checkin.PlausibleCode(code) {
+	if !checkin.PlausibleCode(scan.Code) {
 		return checkin.Badge{}, nil
 	}
 	var (
@@ -85,32 +238,36 @@ func lookupCode(ctx context.Context, tx *sql.Tx, code string) (checkin.Badge, er
 	err := tx.QueryRowContext(ctx, `
 		SELECT p.id, p.name, p.company, p.category, p.tags, c.revoked, p.removed
 		FROM codes c JOIN people p ON p.id = c.person_id
-		WHERE c.code = ?`, code).Scan(&p.ID, &p.Name, &p.Company, &p.Category, &tags, &revoked, &removed)
+		WHERE c.code = ?`, scan.Code).Scan(&p.ID, &p.Name, &p.Company, &p.Category, &tags, &revoked, &removed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return checkin.Badge{}, nil
 	} else if err != nil {
 		return checkin.Badge{}, fmt.Errorf("look up code: %w", err)
 	}
-	p.Tags, p.Code = splitTags(tags), code
+	p.Tags, p.Code = splitTags(tags), scan.Code
 	return checkin.Badge{Person: &p, Revoked: revoked || removed}, nil
 }
 
-func insertScan(ctx context.Context, tx *sql.Tx, at int64, scan checkin.Scan, d checkin.Decision) (int64, error) {
-	var person, loc any
+func insert(ctx context.Context, tx *sql.Tx, at int64, r row, d checkin.Decision) (int64, error) {
+	var person, from, loc, undoes any
 	if d.Person != nil {
 		person = d.Person.ID
 	}
-	if d.Moves() {
-		loc = d.To
+	if d.Moves() || r.delta != 0 {
+		from, loc = d.From, d.To
 	}
-	code := scan.Code
+	if r.undoes != 0 {
+		undoes = r.undoes
+	}
+	code := r.code
 	if len(code) > maxLoggedCode {
 		code = code[:maxLoggedCode]
 	}
 	res, err := tx.ExecContext(ctx, `
-		INSERT INTO scans (at, door, direction, code, person_id, decision, reason, space, location)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		at, scan.Door, string(scan.Direction), code, person, string(d.Kind), string(d.Reason), d.Space, loc)
+		INSERT INTO scans (at, door, direction, method, code, person_id, decision, reason, space, note, from_loc, location, delta, undoes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		at, r.door, string(r.direction), r.method, code, person, string(d.Kind), string(d.Reason), d.Space, r.note,
+		from, loc, r.delta, undoes)
 	if err != nil {
 		return 0, fmt.Errorf("insert scan: %w", err)
 	}

@@ -156,23 +156,32 @@ type querier interface {
 // catchUp applies to the in-memory state every move logged after lastSeq,
 // by this process or another one sharing the file.
 func (db *DB) catchUp(ctx context.Context, q querier) error {
-	rows, err := q.QueryContext(ctx, `SELECT seq, person_id, location FROM scans WHERE seq > ? AND location IS NOT NULL ORDER BY seq`, db.lastSeq)
+	rows, err := q.QueryContext(ctx, `
+		SELECT seq, person_id, from_loc, location, delta FROM scans
+		WHERE seq > ? AND location IS NOT NULL ORDER BY seq`, db.lastSeq)
 	if err != nil {
 		return fmt.Errorf("read scan log: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			seq         int64
-			person, loc string
+			seq, delta int64
+			person     sql.NullString
+			from, loc  string
 		)
-		if err := rows.Scan(&seq, &person, &loc); err != nil {
+		if err := rows.Scan(&seq, &person, &from, &loc, &delta); err != nil {
 			return fmt.Errorf("read scan log: %w", err)
 		}
-		if loc != checkin.Outside && db.ev.Space(loc) == nil {
-			return fmt.Errorf("scan %d puts %s in space %q, which the event does not define", seq, person, loc)
+		for _, l := range []string{from, loc} {
+			if l != checkin.Outside && db.ev.Space(l) == nil {
+				return fmt.Errorf("scan %d refers to space %q, which the event does not define", seq, l)
+			}
 		}
-		db.st.Move(person, loc)
+		if delta != 0 {
+			db.st.Adjust(from, loc, int(delta))
+		} else {
+			db.st.Move(person.String, loc)
+		}
 		db.lastSeq = seq
 	}
 	return rows.Err()

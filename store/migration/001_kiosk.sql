@@ -25,18 +25,31 @@ CREATE TABLE codes (
 	revoked   INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 
--- The scan log: every decision, denials included, append-only. location
--- is where the person is after the scan, set only when the scan moved
--- them; presence and occupancy are rebuilt from it.
+-- The scan log: every decision, denials included, append-only; a
+-- mistake is corrected by a later row (an undo), never by editing one.
+-- A row that changes presence or counts has location set: a person's
+-- move from from_loc to location, or, with delta, a headcount change for
+-- people without a badge. Presence and occupancy are rebuilt from it.
 CREATE TABLE scans (
 	seq       INTEGER PRIMARY KEY,
 	at        INTEGER NOT NULL, -- Unix milliseconds
 	door      TEXT NOT NULL,
 	direction TEXT NOT NULL,
+	method    TEXT NOT NULL,    -- badge, name, adjust, undo
 	code      TEXT NOT NULL,
 	person_id TEXT REFERENCES people (id),
 	decision  TEXT NOT NULL,
 	reason    TEXT NOT NULL,
-	space     TEXT NOT NULL DEFAULT '',
-	location  TEXT
+	space     TEXT NOT NULL DEFAULT '', -- what the reason is about
+	note      TEXT NOT NULL DEFAULT '', -- staff's reason for a manual action
+	from_loc  TEXT,
+	location  TEXT,
+	delta     INTEGER NOT NULL DEFAULT 0,
+	undoes    INTEGER REFERENCES scans (seq)
+);
+
+-- Kiosk settings that outlive a restart: the staff PIN's hash, the door.
+CREATE TABLE settings (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
 );
