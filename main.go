@@ -1,26 +1,99 @@
-// Command usher is the door kiosk: `usher load` builds its database from
-// an event file and a roster, and `usher scan` decides badge scans read
-// from standard input, one JSON decision per line.
+// Command usher is the door kiosk. With no subcommand it opens the scan
+// screen; `usher load` builds its database from an event file and a
+// roster, and `usher scan` decides badge codes read from standard input,
+// one JSON decision per line.
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"syscall"
 
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"usher/app"
+	"usher/checkin"
 	"usher/kiosk"
+	"usher/store"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if len(os.Args) < 2 || !slices.Contains(kiosk.Commands, os.Args[1]) {
-		fmt.Fprintln(os.Stderr, "usage: usher load --db K.db --event event.toml [--roster roster.csv]")
-		fmt.Fprintln(os.Stderr, "       usher scan --db K.db --door DOOR [--exit]")
+	if len(os.Args) > 1 && slices.Contains(kiosk.Commands, os.Args[1]) {
+		os.Exit(kiosk.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	if err := screen(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintf(os.Stderr, "usher: %s\n", checkin.ErrorMessage(err))
+		if checkin.ErrorCode(err) == checkin.EINTERNAL {
+			fmt.Fprintf(os.Stderr, "  (%v)\n", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func screen(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("usher", flag.ExitOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `usage: usher [--db K.db] [--door DOOR] [--exit] [--fullscreen]   open the kiosk screen
+       usher load --db K.db --event event.toml [--roster roster.csv]
+       usher scan --db K.db --door DOOR [--exit]
+`)
+		fs.PrintDefaults()
+	}
+	dbPath := fs.String("db", defaultDB(), "kiosk database `file`")
+	door := fs.String("door", "", "door id (default: the last one chosen in staff mode)")
+	exit := fs.Bool("exit", false, "scan in the EXIT direction")
+	full := fs.Bool("fullscreen", false, "open full screen")
+	fs.Parse(args)
+	if fs.NArg() > 0 {
+		fs.Usage()
 		os.Exit(2)
 	}
-	os.Exit(kiosk.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+
+	if err := os.MkdirAll(filepath.Dir(*dbPath), 0o755); err != nil {
+		return err
+	}
+	db, err := store.Open(*dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	a := fyneapp.NewWithID("io.usher.kiosk")
+	w := a.NewWindow("Usher")
+	w.Resize(fyne.NewSize(1024, 600))
+	opts := app.Options{Door: *door, Quit: a.Quit, SetTheme: a.Settings().SetTheme}
+	if *exit {
+		opts.Direction = checkin.Exit
+	}
+	k, err := app.New(w, db, opts)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *dbPath, err)
+	}
+	w.SetFullScreen(*full)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go k.Run(ctx)
+	go func() {
+		<-ctx.Done()
+		fyne.Do(a.Quit)
+	}()
+	w.ShowAndRun()
+	return nil
+}
+
+// defaultDB is where a kiosk keeps its database when --db is not given.
+func defaultDB() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "usher.db"
+	}
+	return filepath.Join(dir, "usher", "kiosk.db")
 }

@@ -1,0 +1,28 @@
+// Package app is the kiosk's screen (Fyne): the scan view door staff
+// live in, name search for a forgotten badge, and the PIN-guarded staff
+// mode. It runs no SQL and no HTTP: everything goes through Backend.
+package app
+
+import (
+	"context"
+	"time"
+
+	"usher/checkin"
+)
+
+// Backend is what the screen needs of the kiosk's database. The store
+// implements it; every decision it returns is already durable.
+type Backend interface {
+	Event() *checkin.Event
+	Occupancy() map[string]int
+	Location(personID string) string
+	Scan(ctx context.Context, scan checkin.Scan) (checkin.Decision, error)
+	Adjust(ctx context.Context, door string, delta int, note string) (checkin.Decision, error)
+	Undo(ctx context.Context, door string, within time.Duration) (checkin.Decision, error)
+	Search(ctx context.Context, query string, limit int) ([]checkin.Person, error)
+	HasPIN(ctx context.Context) (bool, error)
+	SetPIN(ctx context.Context, pin string) error
+	CheckPIN(ctx context.Context, pin string) (bool, error)
+	Setting(ctx context.Context, key string) (string, error)
+	SetSetting(ctx context.Context, key, value string) error
+}

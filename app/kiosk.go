@@ -1,0 +1,371 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+	"fyne.io/fyne/v2/theme"
+
+	"usher/checkin"
+)
+
+// Timing of the scan screen.
+const (
+	// repeatWindow: some scanners send every code twice; the same code
+	// again within this window is ignored, not denied.
+	repeatWindow = time.Second
+	// holdGood and holdBad: how long a result stays before "Ready".
+	holdGood = 3 * time.Second
+	holdBad  = 6 * time.Second
+	// undoWindow: how old a scan staff may still undo.
+	undoWindow = 2 * time.Minute
+	// staffSession: staff mode stays unlocked this long after the last
+	// staff action, so a run of +1s needs one PIN.
+	staffSession = 2 * time.Minute
+	// tickEvery: how often the running screen calls Tick.
+	tickEvery = 250 * time.Millisecond
+)
+
+// Settings keys the screen keeps in the kiosk database.
+const (
+	settingDoor      = "door"
+	settingDirection = "direction"
+	settingTheme     = "theme"
+)
+
+// Options configure a Kiosk.
+type Options struct {
+	Door      string            // door id; "" uses the last one chosen, else the event's first
+	Direction checkin.Direction // "" uses the last one chosen, else ENTRY
+	Quit      func()            // called by staff "Quit"; nil hides the item
+	SetTheme  func(fyne.Theme)  // applies a theme; nil hides the item
+}
+
+// Kiosk is the door screen. Build it with New; the widgets are fields so
+// tests can drive and read them.
+type Kiosk struct {
+	// Now is the screen's clock; tests replace it.
+	Now func() time.Time
+
+	b    Backend
+	ev   *checkin.Event
+	win  fyne.Window
+	opts Options
+	ctx  context.Context
+
+	door *checkin.Door
+	dir  checkin.Direction
+	dark bool
+
+	// Top bar.
+	doorName *canvas.Text
+	dirBadge *canvas.Rectangle
+	dirText  *canvas.Text
+	// The result panel and the views that take its place.
+	panel  *panel
+	views  *fyne.Container
+	pin    *pinView
+	staff  *staffView
+	note   *noteView
+	search *searchView
+	// Bottom.
+	gauges *fyne.Container
+	entry  *keyEntry
+	conn   *canvas.Text
+
+	lastCode  string
+	lastAt    time.Time
+	holdUntil time.Time
+	ready     bool
+
+	// denied is the last overridable denial, for a staff override.
+	denied   *checkin.Scan
+	deniedAt time.Time
+	deniedBy string
+
+	lock       lockout
+	staffUntil time.Time
+}
+
+// New builds the kiosk screen into w.
+func New(w fyne.Window, b Backend, opts Options) (*Kiosk, error) {
+	ev := b.Event()
+	if ev == nil {
+		return nil, checkin.Errorf(checkin.ENOTFOUND, "no event is loaded; run usher load --db … --event … --roster … first")
+	}
+	k := &Kiosk{Now: time.Now, b: b, ev: ev, win: w, opts: opts, ctx: context.Background()}
+	if err := k.restore(); err != nil {
+		return nil, err
+	}
+	k.build()
+	k.showReady()
+	w.SetContent(k.content())
+	k.focusScan()
+	return k, nil
+}
+
+// restore picks the door and direction: options first, then what staff
+// chose last time, then the event's first door and ENTRY.
+func (k *Kiosk) restore() error {
+	door := k.opts.Door
+	if door == "" {
+		saved, err := k.b.Setting(k.ctx, settingDoor)
+		if err != nil {
+			return err
+		}
+		door = saved
+	}
+	if door == "" || k.ev.Door(door) == nil {
+		if k.opts.Door != "" {
+			return checkin.Errorf(checkin.EINVALID, "door %q is not in event %s", k.opts.Door, k.ev.ID)
+		}
+		door = k.ev.Doors[0].ID
+	}
+	k.door = k.ev.Door(door)
+	k.dir = k.opts.Direction
+	if k.dir == "" {
+		saved, err := k.b.Setting(k.ctx, settingDirection)
+		if err != nil {
+			return err
+		}
+		k.dir = checkin.Direction(saved)
+	}
+	if k.dir != checkin.Exit {
+		k.dir = checkin.Entry
+	}
+	t, err := k.b.Setting(k.ctx, settingTheme)
+	if err != nil {
+		return err
+	}
+	k.dark = t == "dark"
+	if k.opts.SetTheme != nil {
+		k.opts.SetTheme(k.theme())
+	}
+	return nil
+}
+
+func (k *Kiosk) theme() fyne.Theme {
+	if k.dark {
+		return Dark
+	}
+	return Light
+}
+
+func (k *Kiosk) build() {
+	k.doorName = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	k.doorName.TextSize, k.doorName.TextStyle.Bold = 32, true
+	k.dirText = canvas.NewText("", white)
+	k.dirText.TextSize, k.dirText.TextStyle.Bold = 32, true
+	k.dirBadge = canvas.NewRectangle(dirEntry)
+	k.dirBadge.CornerRadius = 8
+
+	k.panel = newPanel()
+	k.pin = newPinView(k)
+	k.staff = newStaffView(k)
+	k.note = newNoteView(k)
+	k.search = newSearchView(k)
+	k.views = container.NewStack(k.panel, k.pin.box, k.staff.box, k.note.box, k.search.box)
+
+	k.gauges = container.NewVBox()
+	k.entry = newKeyEntry(k.scanKey)
+	k.entry.SetPlaceHolder("Scan a badge, or type its code and press Enter")
+	k.entry.OnSubmitted = func(s string) {
+		k.entry.SetText("")
+		k.Submit(s)
+	}
+	k.conn = canvas.NewText("standalone", theme.Color(theme.ColorNameForeground))
+	k.conn.TextSize = 16
+	k.showDoor()
+}
+
+func (k *Kiosk) content() fyne.CanvasObject {
+	dir := container.NewStack(k.dirBadge, container.NewPadded(k.dirText))
+	top := container.NewBorder(nil, nil, nil, dir, container.NewPadded(k.doorName))
+	hints := canvas.NewText("F2 staff · F3 find by name", theme.Color(theme.ColorNameForeground))
+	hints.TextSize = 16
+	bottom := container.NewVBox(
+		k.gauges,
+		container.NewBorder(nil, nil, nil, container.NewHBox(hints, widget.NewSeparator(), k.conn), k.entry),
+	)
+	return container.NewPadded(container.NewBorder(top, bottom, nil, nil, k.views))
+}
+
+// showDoor refreshes the door, direction and gauges after a change.
+func (k *Kiosk) showDoor() {
+	k.doorName.Text = k.door.Name
+	k.doorName.Refresh()
+	if k.dir == checkin.Exit {
+		k.dirText.Text, k.dirBadge.FillColor = "EXIT", dirExit
+	} else {
+		k.dirText.Text, k.dirBadge.FillColor = "ENTRY", dirEntry
+	}
+	k.dirText.Refresh()
+	k.dirBadge.Refresh()
+
+	// The door's room first, then each space around it, out to the venue.
+	chain := k.ev.Chain(k.door.To)
+	k.gauges.RemoveAll()
+	for i := len(chain) - 1; i >= 0; i-- {
+		s := k.ev.Space(chain[i])
+		k.gauges.Add(newGauge(s.ID, s.Name, s.Capacity))
+	}
+	k.refreshGauges()
+}
+
+func (k *Kiosk) refreshGauges() {
+	occ := k.b.Occupancy()
+	for _, o := range k.gauges.Objects {
+		g := o.(*gauge)
+		if occ[g.space] != g.n {
+			g.set(occ[g.space])
+		}
+	}
+}
+
+// SetConnection sets the connection line ("standalone", "online",
+// "offline since 14:02 — 12 scans waiting").
+func (k *Kiosk) SetConnection(s string) {
+	k.conn.Text = s
+	k.conn.Refresh()
+}
+
+// Submit handles one code from the scanner or the keyboard: a repeat of
+// the last code within a second is ignored; anything else is decided,
+// recorded and shown.
+func (k *Kiosk) Submit(code string) {
+	code = strings.TrimSpace(code)
+	if code == "" {
+		return
+	}
+	now := k.Now()
+	if code == k.lastCode && now.Sub(k.lastAt) < repeatWindow {
+		return
+	}
+	k.lastCode, k.lastAt = code, now
+	scan := checkin.Scan{Code: code, Door: k.door.ID, Direction: k.dir}
+	d, err := k.b.Scan(k.ctx, scan)
+	k.showDecision(scan, d, err)
+}
+
+// showDecision puts a decision on the panel and remembers an overridable
+// denial.
+func (k *Kiosk) showDecision(scan checkin.Scan, d checkin.Decision, err error) {
+	t := toneOf(d)
+	who := ""
+	if p := d.Person; p != nil {
+		who = p.Name
+		if c := k.ev.Category(p.Category); c != nil {
+			who += " · " + c.Name
+		}
+	}
+	msg := d.Message
+	if err != nil {
+		if d.Reason == checkin.LogFailed && checkin.ErrorCode(err) == checkin.EINTERNAL {
+			who = "ALARM: the scan log cannot be written"
+		} else {
+			msg = checkin.ErrorMessage(err)
+		}
+	}
+	k.panel.show(t, who, msg)
+	k.ready = false
+	hold := holdGood
+	if t.word != toneAdmit.word && t.word != toneExit.word {
+		hold = holdBad
+	}
+	k.holdUntil = k.Now().Add(hold)
+	if d.Kind == checkin.Deny && d.Reason.Overridable() && d.Person != nil {
+		s := scan
+		if s.Method == checkin.ByBadge || s.Method == "" {
+			s.Method = checkin.ByBadge
+		}
+		k.denied, k.deniedAt, k.deniedBy = &s, k.Now(), d.Person.Name
+	}
+	k.refreshGauges()
+}
+
+func (k *Kiosk) showReady() {
+	k.panel.show(toneReady, "Ready — scan a badge", fmt.Sprintf("%s · %s", k.door.Name, strings.ToUpper(string(k.dir))))
+	k.ready = true
+}
+
+// Tick is the screen's clock step: it returns the panel to Ready once a
+// result has been shown long enough, refreshes the gauges and the PIN
+// lock countdown, and keeps the scanner input focused. The running app
+// calls it a few times a second; tests call it after moving the clock.
+func (k *Kiosk) Tick() {
+	now := k.Now()
+	if !k.ready && !now.Before(k.holdUntil) {
+		k.showReady()
+	}
+	k.refreshGauges()
+	k.pin.tick(now)
+	if k.showing() == k.panel && k.win.Canvas().Focused() == nil {
+		k.focusScan()
+	}
+}
+
+// Run calls Tick on the UI goroutine until ctx ends.
+func (k *Kiosk) Run(ctx context.Context) {
+	t := time.NewTicker(tickEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fyne.Do(k.Tick)
+		}
+	}
+}
+
+// scanKey handles the scan input's special keys.
+func (k *Kiosk) scanKey(e *fyne.KeyEvent) bool {
+	switch e.Name {
+	case fyne.KeyF2:
+		k.openStaff()
+	case fyne.KeyF3:
+		k.openSearch()
+	case fyne.KeyEscape:
+		k.entry.SetText("")
+	default:
+		return false
+	}
+	return true
+}
+
+// show brings one view to the front, or the result panel for nil.
+func (k *Kiosk) show(view fyne.CanvasObject) {
+	if view == nil {
+		view = k.panel
+	}
+	for _, o := range k.views.Objects {
+		if o == view {
+			o.Show()
+		} else {
+			o.Hide()
+		}
+	}
+}
+
+func (k *Kiosk) showing() fyne.CanvasObject {
+	for _, o := range k.views.Objects {
+		if o.Visible() {
+			return o
+		}
+	}
+	return nil
+}
+
+// back returns to the scan view.
+func (k *Kiosk) back() {
+	k.show(nil)
+	k.focusScan()
+}
+
+func (k *Kiosk) focusScan() { k.win.Canvas().Focus(k.entry) }

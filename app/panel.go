@@ -1,0 +1,124 @@
+package app
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/widget"
+)
+
+// panel is the result panel that fills most of the screen: a coloured
+// background, an icon and a word (ADMIT, DENY, EXIT, WARN, READY), the
+// person's name and category, and the reason in plain words. Text sizes
+// follow the panel's height and shrink to fit its width, so a long name
+// never pushes the window wider.
+type panel struct {
+	widget.BaseWidget
+	tone    tone
+	bg      *canvas.Rectangle
+	icon    *canvas.Image
+	word    *canvas.Text
+	who     *canvas.Text
+	message *canvas.Text
+}
+
+func newPanel() *panel {
+	p := &panel{
+		bg:      canvas.NewRectangle(color.Transparent),
+		icon:    canvas.NewImageFromResource(nil),
+		word:    canvas.NewText("", color.White),
+		who:     canvas.NewText("", color.White),
+		message: canvas.NewText("", color.White),
+	}
+	p.icon.FillMode = canvas.ImageFillContain
+	p.word.TextStyle.Bold = true
+	p.who.TextStyle.Bold = true
+	p.bg.CornerRadius = 12
+	p.ExtendBaseWidget(p)
+	return p
+}
+
+// show sets the panel's tone and lines.
+func (p *panel) show(t tone, who, message string) {
+	p.tone = t
+	p.bg.FillColor = t.bg
+	p.icon.Resource = t.icon
+	p.word.Text = t.word
+	p.who.Text, p.message.Text = who, message
+	for _, txt := range []*canvas.Text{p.word, p.who, p.message} {
+		txt.Color = t.fg
+	}
+	p.Refresh()
+}
+
+func (p *panel) CreateRenderer() fyne.WidgetRenderer {
+	return &panelRenderer{p: p}
+}
+
+type panelRenderer struct{ p *panel }
+
+func (r *panelRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.p.bg, r.p.icon, r.p.word, r.p.who, r.p.message}
+}
+
+func (r *panelRenderer) MinSize() fyne.Size { return fyne.NewSize(320, 200) }
+
+func (r *panelRenderer) Layout(size fyne.Size) {
+	p := r.p
+	p.bg.Resize(size)
+	p.bg.Move(fyne.NewPos(0, 0))
+	pad := size.Width * 0.04
+	avail := size.Width - 2*pad
+
+	// Heights as shares of the panel: the word dominates, then the name.
+	wordSize := fit(p.word, min(size.Height*0.26, 140), avail*0.75)
+	iconSide := wordSize * 1.1
+	whoSize := fit(p.who, min(size.Height*0.12, 64), avail)
+	msgSize := fit(p.message, min(size.Height*0.075, 40), avail)
+
+	total := iconSide + whoSize*1.4 + msgSize*1.4 + size.Height*0.06
+	y := (size.Height - total) / 2
+
+	wordW := fyne.MeasureText(p.word.Text, wordSize, p.word.TextStyle).Width
+	rowW := iconSide + pad/2 + wordW
+	x := (size.Width - rowW) / 2
+	p.icon.Resize(fyne.NewSquareSize(iconSide))
+	p.icon.Move(fyne.NewPos(x, y))
+	wordH := fyne.MeasureText(p.word.Text, wordSize, p.word.TextStyle).Height
+	p.word.Move(fyne.NewPos(x+iconSide+pad/2, y+(iconSide-wordH)/2))
+	p.word.Resize(fyne.NewSize(wordW, wordH))
+	y += iconSide + size.Height*0.06
+
+	for _, t := range []*canvas.Text{p.who, p.message} {
+		s := fyne.MeasureText(t.Text, t.TextSize, t.TextStyle)
+		t.Move(fyne.NewPos((size.Width-s.Width)/2, y))
+		t.Resize(s)
+		y += t.TextSize * 1.4
+	}
+}
+
+// fit sets t's size to want, or smaller so it fits width, and returns it.
+func fit(t *canvas.Text, want, width float32) float32 {
+	size := want
+	if w := fyne.MeasureText(t.Text, size, t.TextStyle).Width; w > width && w > 0 {
+		size = size * width / w
+	}
+	if size < 10 {
+		size = 10
+	}
+	if t.TextSize != size {
+		t.TextSize = size
+		t.Refresh()
+	}
+	return size
+}
+
+func (r *panelRenderer) Refresh() {
+	r.Layout(r.p.Size())
+	for _, o := range r.Objects() {
+		o.Refresh()
+	}
+}
+
+func (r *panelRenderer) Destroy() {}

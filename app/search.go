@@ -1,0 +1,126 @@
+package app
+
+import (
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"usher/checkin"
+)
+
+// searchLimit is how many matches the name search lists.
+const searchLimit = 20
+
+// searchView finds a person by name for someone who forgot their badge;
+// the chosen person is admitted with a reason, logged as a manual
+// admission and counted like any other.
+type searchView struct {
+	k        *Kiosk
+	box      *fyne.Container
+	query    *keyEntry
+	list     *widget.List
+	status   *widget.Label
+	results  []checkin.Person
+	selected int
+}
+
+func newSearchView(k *Kiosk) *searchView {
+	v := &searchView{k: k, status: widget.NewLabel("")}
+	v.query = newKeyEntry(v.key)
+	v.query.SetPlaceHolder("Part of a name or company")
+	v.query.OnChanged = v.find
+	v.query.OnSubmitted = func(string) { v.choose(v.selected) }
+	v.list = widget.NewList(
+		func() int { return len(v.results) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(v.line(i)) },
+	)
+	v.list.OnSelected = func(i widget.ListItemID) { v.selected = i }
+	title := widget.NewLabel("Find by name (↑↓ to pick, Enter to admit, Esc to go back)")
+	title.TextStyle.Bold = true
+	v.box = container.NewBorder(container.NewVBox(title, v.query, v.status), nil, nil, nil, v.list)
+	v.box.Hide()
+	return v
+}
+
+func (k *Kiosk) openSearch() {
+	v := k.search
+	v.query.SetText("")
+	v.results, v.selected = nil, 0
+	v.list.UnselectAll()
+	v.list.Refresh()
+	v.status.SetText("Type at least two letters.")
+	k.show(v.box)
+	k.win.Canvas().Focus(v.query)
+}
+
+func (v *searchView) line(i int) string {
+	p := v.results[i]
+	parts := []string{p.Name}
+	if c := v.k.ev.Category(p.Category); c != nil {
+		parts = append(parts, c.Name)
+	}
+	if p.Company != "" {
+		parts = append(parts, p.Company)
+	}
+	if loc := v.k.b.Location(p.ID); loc != checkin.Outside {
+		parts = append(parts, "inside "+v.k.ev.Space(loc).Name)
+	}
+	return strings.Join(parts, " · ")
+}
+
+func (v *searchView) find(q string) {
+	v.results, v.selected = nil, 0
+	v.list.UnselectAll()
+	if len([]rune(strings.TrimSpace(q))) >= 2 {
+		found, err := v.k.b.Search(v.k.ctx, q, searchLimit)
+		if err != nil {
+			v.status.SetText(checkin.ErrorMessage(err))
+		}
+		v.results = found
+	}
+	switch {
+	case len(v.results) == 0 && len([]rune(strings.TrimSpace(q))) < 2:
+		v.status.SetText("Type at least two letters.")
+	case len(v.results) == 0:
+		v.status.SetText("Nobody on the roster matches.")
+	default:
+		v.status.SetText("")
+		v.list.Select(0)
+	}
+	v.list.Refresh()
+}
+
+func (v *searchView) key(e *fyne.KeyEvent) bool {
+	switch e.Name {
+	case fyne.KeyEscape:
+		v.k.back()
+	case fyne.KeyDown:
+		if v.selected+1 < len(v.results) {
+			v.list.Select(v.selected + 1)
+		}
+	case fyne.KeyUp:
+		if v.selected > 0 {
+			v.list.Select(v.selected - 1)
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// choose asks for the reason, then admits the i-th match by name.
+func (v *searchView) choose(i int) {
+	if i < 0 || i >= len(v.results) {
+		return
+	}
+	k, p := v.k, v.results[i]
+	k.note.open("Admit "+p.Name+" without a badge: why?", "Forgot badge", func(note string) {
+		scan := checkin.Scan{Door: k.door.ID, Direction: checkin.Entry, Method: checkin.ByName, PersonID: p.ID, Note: note}
+		d, err := k.b.Scan(k.ctx, scan)
+		k.back()
+		k.showDecision(scan, d, err)
+	})
+}

@@ -1,0 +1,406 @@
+package app
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"usher/checkin"
+)
+
+// pinView asks for the staff PIN, or sets one at the kiosk's first start
+// when the event file has none.
+type pinView struct {
+	k       *Kiosk
+	box     *fyne.Container
+	title   *widget.Label
+	status  *widget.Label
+	entry   *keyEntry
+	setting bool   // choosing a new PIN rather than checking one
+	first   string // the new PIN typed once, awaiting confirmation
+}
+
+func newPinView(k *Kiosk) *pinView {
+	v := &pinView{k: k, title: widget.NewLabel(""), status: widget.NewLabel("")}
+	v.title.TextStyle.Bold = true
+	v.title.SizeName = "headingText"
+	v.status.Wrapping = fyne.TextWrapWord
+	v.entry = newKeyEntry(func(e *fyne.KeyEvent) bool {
+		if e.Name == fyne.KeyEscape {
+			k.back()
+			return true
+		}
+		return false
+	})
+	v.entry.Password = true
+	v.entry.OnSubmitted = func(s string) { v.submit(s) }
+	cancel := widget.NewButton("Cancel (Esc)", k.back)
+	v.box = container.NewCenter(container.NewVBox(v.title, v.status, v.entry, cancel))
+	v.box.Hide()
+	return v
+}
+
+// open shows the view: to set a PIN when the kiosk has none, else to
+// check one.
+func (v *pinView) open() {
+	has, err := v.k.b.HasPIN(v.k.ctx)
+	if err != nil {
+		v.k.showError(err)
+		return
+	}
+	v.setting, v.first = !has, ""
+	if v.setting {
+		v.title.SetText("Set a staff PIN")
+		v.status.SetText("No staff PIN yet. Choose 4 to 12 digits and press Enter.")
+	} else {
+		v.title.SetText("Staff PIN")
+		v.status.SetText("Enter the staff PIN and press Enter.")
+	}
+	v.entry.SetText("")
+	v.k.show(v.box)
+	v.tick(v.k.Now())
+	v.k.win.Canvas().Focus(v.entry)
+}
+
+// tick shows the lockout countdown, and unlocks the entry when it ends.
+func (v *pinView) tick(now time.Time) {
+	if !v.box.Visible() || v.setting {
+		return
+	}
+	if left := v.k.lock.remaining(now); left > 0 {
+		v.entry.Disable()
+		v.status.SetText(fmt.Sprintf("Too many wrong PINs. Locked for %d s.", int(math.Ceil(left.Seconds()))))
+		return
+	}
+	if v.entry.Disabled() {
+		v.entry.Enable()
+		v.status.SetText("Enter the staff PIN and press Enter.")
+		v.k.win.Canvas().Focus(v.entry)
+	}
+}
+
+func (v *pinView) submit(pin string) {
+	k := v.k
+	v.entry.SetText("")
+	now := k.Now()
+	if v.setting {
+		v.choose(pin)
+		return
+	}
+	if k.lock.remaining(now) > 0 {
+		v.tick(now)
+		return
+	}
+	ok, err := k.b.CheckPIN(k.ctx, pin)
+	if err != nil {
+		k.showError(err)
+		return
+	}
+	if !ok {
+		if left := k.lock.fail(now); left > 0 {
+			v.status.SetText(fmt.Sprintf("Wrong PIN. %d tries left.", left))
+		} else {
+			v.tick(now)
+		}
+		return
+	}
+	k.lock.succeed()
+	k.staffUntil = now.Add(staffSession)
+	k.staff.open()
+}
+
+func (v *pinView) choose(pin string) {
+	k := v.k
+	switch {
+	case !checkin.ValidPIN(pin):
+		v.first = ""
+		v.status.SetText("A staff PIN is 4 to 12 digits. Try again.")
+	case v.first == "":
+		v.first = pin
+		v.status.SetText("Type the same PIN again to confirm.")
+	case v.first != pin:
+		v.first = ""
+		v.status.SetText("The two PINs differ. Choose a PIN again.")
+	default:
+		if err := k.b.SetPIN(k.ctx, pin); err != nil {
+			k.showError(err)
+			return
+		}
+		k.lock.succeed()
+		k.staffUntil = k.Now().Add(staffSession)
+		k.staff.open()
+	}
+}
+
+// openStaff opens staff mode: straight to the menu while the staff
+// session lasts, else through the PIN.
+func (k *Kiosk) openStaff() {
+	if k.Now().Before(k.staffUntil) {
+		k.staff.open()
+		return
+	}
+	k.pin.open()
+}
+
+// staffView is the staff menu. Each item has a digit; Tab reaches the
+// buttons too.
+type staffView struct {
+	k        *Kiosk
+	box      *fyne.Container
+	title    *widget.Label
+	keys     *hotkeys
+	items    []*staffItem
+	override *staffItem
+	dir      *staffItem
+	door     *staffItem
+	full     *staffItem
+	theme    *staffItem
+}
+
+type staffItem struct {
+	key    rune
+	button *widget.Button
+	run    func()
+}
+
+func newStaffView(k *Kiosk) *staffView {
+	v := &staffView{k: k, title: widget.NewLabel("")}
+	v.title.TextStyle.Bold = true
+	v.title.SizeName = "headingText"
+	add := func(key rune, run func()) *staffItem {
+		it := &staffItem{key: key, run: run}
+		it.button = widget.NewButton("", run)
+		it.button.Alignment = widget.ButtonAlignLeading
+		v.items = append(v.items, it)
+		return it
+	}
+	v.dir = add('1', k.switchDirection)
+	add('2', k.undo)
+	add('3', func() { k.askAdjust(+1) })
+	add('4', func() { k.askAdjust(-1) })
+	v.override = add('5', k.askOverride)
+	v.door = add('6', k.nextDoor)
+	if k.opts.SetTheme != nil {
+		v.theme = add('7', k.toggleTheme)
+	}
+	v.full = add('8', k.toggleFullScreen)
+	add('9', k.lockStaff)
+	if k.opts.Quit != nil {
+		add('0', k.opts.Quit)
+	}
+	v.keys = newHotkeys(func(r rune) {
+		for _, it := range v.items {
+			if it.key == r && !it.button.Disabled() {
+				it.run()
+				return
+			}
+		}
+	}, func(e *fyne.KeyEvent) {
+		if e.Name == fyne.KeyEscape {
+			k.back()
+		}
+	})
+	col := container.NewVBox(v.title, v.keys)
+	for _, it := range v.items {
+		col.Add(it.button)
+	}
+	v.box = container.NewCenter(col)
+	v.box.Hide()
+	return v
+}
+
+func (v *staffView) open() {
+	k := v.k
+	v.title.SetText("Staff — " + k.door.Name + " (Esc to leave)")
+	set := func(it *staffItem, text string) { it.button.SetText(fmt.Sprintf("%c   %s", it.key, text)) }
+	if k.dir == checkin.Exit {
+		set(v.dir, "Switch to ENTRY")
+	} else {
+		set(v.dir, "Switch to EXIT")
+	}
+	set(v.items[1], "Undo last scan (within 2 minutes)")
+	set(v.items[2], "+1: someone without a badge enters "+k.ev.Space(k.door.To).Name)
+	set(v.items[3], "−1: one fewer in "+k.ev.Space(k.door.To).Name)
+	if k.denied != nil && k.Now().Sub(k.deniedAt) <= undoWindow {
+		set(v.override, "Override the denial of "+k.deniedBy)
+		v.override.button.Enable()
+	} else {
+		set(v.override, "Override a denial (none to override)")
+		v.override.button.Disable()
+	}
+	set(v.door, "Door: "+k.door.Name+" — change")
+	if v.theme != nil {
+		if k.dark {
+			set(v.theme, "Light theme")
+		} else {
+			set(v.theme, "Dark theme")
+		}
+	}
+	if k.win.FullScreen() {
+		set(v.full, "Leave full screen")
+	} else {
+		set(v.full, "Full screen")
+	}
+	for _, it := range v.items {
+		switch it.key {
+		case '9':
+			set(it, "Lock staff mode")
+		case '0':
+			set(it, "Quit Usher")
+		}
+	}
+	k.show(v.box)
+	k.win.Canvas().Focus(v.keys)
+}
+
+// staffDone ends a staff action: the session is extended and the screen
+// goes back to scanning, showing d if there is one.
+func (k *Kiosk) staffDone(scan checkin.Scan, d *checkin.Decision, err error) {
+	k.staffUntil = k.Now().Add(staffSession)
+	k.back()
+	if d != nil {
+		k.showDecision(scan, *d, err)
+	}
+}
+
+func (k *Kiosk) switchDirection() {
+	if k.dir == checkin.Exit {
+		k.dir = checkin.Entry
+	} else {
+		k.dir = checkin.Exit
+	}
+	k.save(settingDirection, string(k.dir))
+	k.showDoor()
+	k.staffDone(checkin.Scan{}, nil, nil)
+	k.showReady()
+}
+
+func (k *Kiosk) nextDoor() {
+	doors := k.ev.Doors
+	for i, d := range doors {
+		if d.ID == k.door.ID {
+			k.door = k.ev.Door(doors[(i+1)%len(doors)].ID)
+			break
+		}
+	}
+	k.denied = nil
+	k.save(settingDoor, k.door.ID)
+	k.showDoor()
+	k.staff.open()
+}
+
+func (k *Kiosk) toggleTheme() {
+	k.dark = !k.dark
+	k.save(settingTheme, map[bool]string{true: "dark", false: "light"}[k.dark])
+	k.opts.SetTheme(k.theme())
+	k.staff.open()
+}
+
+func (k *Kiosk) toggleFullScreen() {
+	k.win.SetFullScreen(!k.win.FullScreen())
+	k.staff.open()
+}
+
+func (k *Kiosk) lockStaff() {
+	k.staffUntil = time.Time{}
+	k.back()
+}
+
+func (k *Kiosk) undo() {
+	d, err := k.b.Undo(k.ctx, k.door.ID, undoWindow)
+	k.staffDone(checkin.Scan{}, &d, err)
+}
+
+func (k *Kiosk) askAdjust(delta int) {
+	room := k.ev.Space(k.door.To).Name
+	prompt, def := "+1 into "+room+": why?", "No badge"
+	if delta < 0 {
+		prompt, def = "−1 from "+room+": why?", "Left without scanning"
+	}
+	k.note.open(prompt, def, func(note string) {
+		d, err := k.b.Adjust(k.ctx, k.door.ID, delta, note)
+		k.staffDone(checkin.Scan{}, &d, err)
+	})
+}
+
+func (k *Kiosk) askOverride() {
+	if k.denied == nil {
+		return
+	}
+	scan := *k.denied
+	k.note.open("Override the denial of "+k.deniedBy+": why?", "", func(note string) {
+		scan.Override, scan.Note = true, note
+		d, err := k.b.Scan(k.ctx, scan)
+		if err == nil && d.Kind == checkin.Admit {
+			k.denied = nil
+		}
+		k.staffDone(scan, &d, err)
+	})
+}
+
+func (k *Kiosk) save(key, value string) {
+	if err := k.b.SetSetting(k.ctx, key, value); err != nil {
+		k.showError(err)
+	}
+}
+
+// showError puts a problem on the panel as a warning.
+func (k *Kiosk) showError(err error) {
+	k.back()
+	k.panel.show(toneWarn, "Something went wrong", checkin.ErrorMessage(err))
+	k.ready, k.holdUntil = false, k.Now().Add(holdBad)
+}
+
+// noteView asks staff for the reason behind a manual action.
+type noteView struct {
+	k      *Kiosk
+	box    *fyne.Container
+	prompt *widget.Label
+	status *widget.Label
+	entry  *keyEntry
+	done   func(string)
+}
+
+func newNoteView(k *Kiosk) *noteView {
+	v := &noteView{k: k, prompt: widget.NewLabel(""), status: widget.NewLabel("")}
+	v.prompt.TextStyle.Bold = true
+	v.prompt.SizeName = "subHeadingText"
+	v.entry = newKeyEntry(func(e *fyne.KeyEvent) bool {
+		if e.Name == fyne.KeyEscape {
+			k.back()
+			return true
+		}
+		return false
+	})
+	v.entry.OnSubmitted = v.submit
+	ok := widget.NewButton("OK (Enter)", func() { v.submit(v.entry.Text) })
+	ok.Importance = widget.HighImportance
+	cancel := widget.NewButton("Cancel (Esc)", k.back)
+	v.box = container.NewCenter(container.NewVBox(v.prompt, v.entry, v.status, container.NewHBox(ok, cancel)))
+	v.box.Hide()
+	return v
+}
+
+func (v *noteView) open(prompt, def string, done func(string)) {
+	v.prompt.SetText(prompt)
+	v.status.SetText("Type the reason and press Enter.")
+	v.entry.SetText(def)
+	v.done = done
+	v.k.show(v.box)
+	v.k.win.Canvas().Focus(v.entry)
+}
+
+func (v *noteView) submit(s string) {
+	if len([]rune(s)) == 0 || len(s) > maxNote {
+		v.status.SetText(fmt.Sprintf("A reason is required (at most %d characters).", maxNote))
+		return
+	}
+	v.done(s)
+}
+
+// maxNote matches the store's bound on a staff note.
+const maxNote = 500
