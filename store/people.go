@@ -13,18 +13,17 @@ import (
 	"usher/checkin"
 )
 
-// Entry is a roster person with their state on this kiosk.
-type Entry struct {
+// entry is a roster person and whether they were removed from it.
+type entry struct {
 	checkin.Person
-	Removed  bool
-	Location string // innermost space recorded, or checkin.Outside
+	Removed bool
 }
 
 func personByID(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, id string) (Entry, error) {
+}, id string) (entry, error) {
 	var (
-		e    Entry
+		e    entry
 		tags string
 	)
 	err := q.QueryRowContext(ctx, `SELECT id, name, company, email, category, tags, removed FROM people WHERE id = ?`, id).
@@ -40,8 +39,9 @@ func personByID(ctx context.Context, q interface {
 
 // Search finds people on the roster whose name or company contains
 // query (case-insensitive for ASCII), or whose id is query, for staff
-// admitting someone who forgot their badge. At most limit, by name.
-func (db *DB) Search(ctx context.Context, query string, limit int) ([]Entry, error) {
+// admitting someone who forgot their badge. At most limit, by name;
+// Location tells where each one is.
+func (db *DB) Search(ctx context.Context, query string, limit int) ([]checkin.Person, error) {
 	query = strings.TrimSpace(query)
 	if query == "" {
 		return nil, nil
@@ -55,23 +55,20 @@ func (db *DB) Search(ctx context.Context, query string, limit int) ([]Entry, err
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	defer rows.Close()
-	var out []Entry
+	var out []checkin.Person
 	for rows.Next() {
 		var (
-			e    Entry
+			p    checkin.Person
 			tags string
 		)
-		if err := rows.Scan(&e.ID, &e.Name, &e.Company, &e.Email, &e.Category, &tags); err != nil {
+		if err := rows.Scan(&p.ID, &p.Name, &p.Company, &p.Email, &p.Category, &tags); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
-		e.Tags = splitTags(tags)
-		out = append(out, e)
+		p.Tags = splitTags(tags)
+		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
-	}
-	for i := range out {
-		out[i].Location = db.Location(out[i].ID)
 	}
 	return out, nil
 }
