@@ -18,6 +18,7 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"usher/app"
+	"usher/assets"
 	"usher/checkin"
 	"usher/kiosk"
 	"usher/store"
@@ -65,9 +66,14 @@ func screen(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
+	ev := db.Event()
+	if ev == nil {
+		return checkin.Errorf(checkin.ENOTFOUND, "%s holds no event; run: usher load --db %s --event event.toml --roster roster.csv", *dbPath, *dbPath)
+	}
 
 	a := fyneapp.NewWithID("io.usher.kiosk")
-	w := a.NewWindow("Usher")
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	w := a.NewWindow("Usher — " + ev.Name)
 	w.Resize(fyne.NewSize(1024, 600))
 	opts := app.Options{Door: *door, Quit: a.Quit, SetTheme: a.Settings().SetTheme}
 	if *exit {

@@ -7,3 +7,8 @@ import _ "embed"
 //
 //go:embed demo/event.toml
 var DemoEvent []byte
+
+// Icon is the application icon (also named in FyneApp.toml).
+//
+//go:embed icon.png
+var Icon []byte
