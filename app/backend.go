@@ -15,6 +15,7 @@ import (
 type Backend interface {
 	Event() *checkin.Event
 	Occupancy() map[string]int
+	Refresh(ctx context.Context) error // catch up with other processes' scans
 	Location(personID string) string
 	Scan(ctx context.Context, scan checkin.Scan) (checkin.Decision, error)
 	Adjust(ctx context.Context, door string, delta int, note string) (checkin.Decision, error)

@@ -303,6 +303,9 @@ func (k *Kiosk) Tick() {
 	if !k.ready && !now.Before(k.holdUntil) {
 		k.showReady()
 	}
+	if err := k.b.Refresh(k.ctx); err != nil {
+		k.SetConnection("database error: " + checkin.ErrorMessage(err))
+	}
 	k.refreshGauges()
 	k.pin.tick(now)
 	if k.showing() == k.panel && k.win.Canvas().Focused() == nil {

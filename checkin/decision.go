@@ -94,8 +94,8 @@ func (d Decision) Moves() bool { return d.Person != nil && d.Kind != Deny && d.F
 // nothing; the caller records the decision durably and only then applies
 // it to the state with State.Move.
 //
-// Order of checks: a code that cannot be a badge, an unknown or revoked
-// badge, then for an entry the entitlement to every space entered,
+// Order of checks: a code that cannot be a badge, an unknown badge, then
+// for an entry a revoked badge, the entitlement to every space entered,
 // anti-passback, and the capacity of every space whose count would rise,
 // outermost first. Every person counts toward capacity; no category is
 // exempt.
@@ -119,10 +119,12 @@ func (e *Event) Decide(scan Scan, badge Badge, st *State) Decision {
 	if p == nil {
 		return deny(UnknownBadge, nil, "", "Unknown badge. Send to the registration desk.")
 	}
-	if badge.Revoked {
+	from := st.Location(p.ID)
+	// A revoked badge still lets its holder out: the count must follow
+	// the person, whatever their badge.
+	if badge.Revoked && scan.Direction != Exit {
 		return deny(Revoked, p, "", "This badge is no longer valid. Send to the registration desk.")
 	}
-	from := st.Location(p.ID)
 
 	if scan.Direction == Exit {
 		if !e.within(from, door.To) {

@@ -5,6 +5,7 @@
 package roster
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -66,13 +67,20 @@ const maxErrors = 20
 // problem it returns a *checkin.Error (EINVALID) listing up to 20 of them
 // and no people.
 func Read(r io.Reader, name string, ev *checkin.Event) ([]checkin.Person, Format, error) {
-	cr := csv.NewReader(r)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, "", checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
+	}
+	// Spreadsheet exports often start with a byte order mark, before a
+	// quoted heading too.
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1 // checked here, to name the line
 	header, err := cr.Read()
 	if err == io.EOF {
 		return nil, "", checkin.Errorf(checkin.EINVALID, "%s: the file is empty; expected a header line id,name,category,code", name)
 	} else if err != nil {
-		return nil, "", csvError(name, err)
+		return nil, "", csvError(name, data, err)
 	}
 	format, cols, err := mapHeader(name, header)
 	if err != nil {
@@ -80,7 +88,7 @@ func Read(r io.Reader, name string, ev *checkin.Event) ([]checkin.Person, Format
 	}
 
 	var (
-		people  []checkin.Person
+		people  = []checkin.Person{}
 		probs   []string
 		idLine  = map[string]int{}
 		codeFor = map[string]int{}
@@ -97,7 +105,7 @@ func Read(r io.Reader, name string, ev *checkin.Event) ([]checkin.Person, Format
 		if err == io.EOF {
 			break
 		} else if err != nil {
-			return nil, "", csvError(name, err)
+			return nil, "", csvError(name, data, err)
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
@@ -169,6 +177,9 @@ func Read(r io.Reader, name string, ev *checkin.Event) ([]checkin.Person, Format
 		}
 		return nil, format, checkin.Errorf(checkin.EINVALID, "%s", msg)
 	}
+	if len(people) == 0 {
+		return nil, format, checkin.Errorf(checkin.EINVALID, "%s: the roster has a header but no people", name)
+	}
 	return people, format, nil
 }
 
@@ -216,12 +227,48 @@ func mapHeader(name string, header []string) (Format, map[string]int, error) {
 		name, strings.Join(header, ","))
 }
 
-func csvError(name string, err error) error {
+func csvError(name string, data []byte, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return checkin.Errorf(checkin.EINVALID, "%s:%d, column %d: %v", name, pe.StartLine, pe.Column, pe.Err)
+		return checkin.Errorf(checkin.EINVALID, "%s:%d, column %d: %v", name, pe.StartLine, fieldAt(data, pe), pe.Err)
 	}
 	return checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
+}
+
+// fieldAt turns a CSV error's byte position into the number of the field
+// it is in, counting from 1, or the field whose opening quote never
+// closed.
+func fieldAt(data []byte, pe *csv.ParseError) int {
+	offset := func(line int) int {
+		i := 0
+		for n := 1; n < line && i < len(data); n++ {
+			j := bytes.IndexByte(data[i:], '\n')
+			if j < 0 {
+				return len(data)
+			}
+			i += j + 1
+		}
+		return i
+	}
+	end := min(offset(pe.Line)+max(pe.Column-1, 0), len(data))
+	field, quoted, quoteField := 1, false, 0
+	for i := offset(pe.StartLine); i < end; i++ {
+		switch data[i] {
+		case '"':
+			quoted = !quoted
+			if quoted {
+				quoteField = field
+			}
+		case ',':
+			if !quoted {
+				field++
+			}
+		}
+	}
+	if quoted && quoteField > 0 {
+		return quoteField
+	}
+	return field
 }
 
 func printable(s string) bool {

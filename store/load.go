@@ -55,8 +55,9 @@ func (db *DB) Load(ctx context.Context, ev *checkin.Event, roster []checkin.Pers
 		return res, err
 	}
 	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO event (id, event_id, definition, loaded_at) VALUES (1, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, loaded_at = excluded.loaded_at`,
+		INSERT INTO event (id, event_id, definition, loaded_at, version) VALUES (1, ?, ?, ?, 1)
+		ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, loaded_at = excluded.loaded_at,
+			version = version + 1`,
 		ev.ID, string(def), db.Now().UTC().Format(time.RFC3339)); err != nil {
 		return res, fmt.Errorf("store event: %w", err)
 	}
@@ -71,7 +72,7 @@ func (db *DB) Load(ctx context.Context, ev *checkin.Event, roster []checkin.Pers
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("load: %w", err)
 	}
-	if err := db.reload(ctx); err != nil {
+	if err := db.reload(ctx, db.db); err != nil {
 		return res, err
 	}
 	return res, nil
@@ -155,8 +156,18 @@ func upsertRoster(ctx context.Context, tx *sql.Tx, roster []checkin.Person) (Loa
 	defer revoke.Close()
 
 	seen := make(map[string]bool, len(roster))
+	codeOf := make(map[string]string, len(roster))
 	for _, p := range roster {
-		seen[p.ID] = true
+		if seen[p.ID] {
+			return res, checkin.Errorf(checkin.EINVALID, "person %s appears twice in the roster", p.ID)
+		}
+		if other, dup := codeOf[p.Code]; dup {
+			return res, checkin.Errorf(checkin.EINVALID, "code %q is given to both %s and %s", p.Code, other, p.ID)
+		}
+		if p.ID == "" || p.Code == "" || p.Name == "" {
+			return res, checkin.Errorf(checkin.EINVALID, "person %q lacks an id, a name or a code", p.ID)
+		}
+		seen[p.ID], codeOf[p.Code] = true, p.ID
 		if owner, ok := codes[p.Code]; ok && owner != p.ID {
 			return res, checkin.Errorf(checkin.EINVALID, "person %s: code %q already belongs to person %s", p.ID, p.Code, owner)
 		}

@@ -45,9 +45,6 @@ const (
 func (db *DB) Scan(ctx context.Context, scan checkin.Scan) (checkin.Decision, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	if err := db.check(scan.Door); err != nil {
-		return logFailed, err
-	}
 	if scan.Direction != checkin.Exit {
 		scan.Direction = checkin.Entry
 	}
@@ -61,7 +58,7 @@ func (db *DB) Scan(ctx context.Context, scan checkin.Scan) (checkin.Decision, er
 	if len(scan.Note) > maxNote {
 		return logFailed, checkin.Errorf(checkin.EINVALID, "the reason is longer than %d characters", maxNote)
 	}
-	return db.write(ctx, func(tx *sql.Tx) (checkin.Decision, row, error) {
+	return db.write(ctx, scan.Door, func(tx *sql.Tx) (checkin.Decision, row, error) {
 		badge, err := lookup(ctx, tx, scan)
 		if err != nil {
 			return checkin.Decision{}, row{}, err
@@ -81,9 +78,6 @@ func (db *DB) Scan(ctx context.Context, scan checkin.Scan) (checkin.Decision, er
 func (db *DB) Adjust(ctx context.Context, door string, delta int, note string) (checkin.Decision, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	if err := db.check(door); err != nil {
-		return logFailed, err
-	}
 	note = strings.TrimSpace(note)
 	switch {
 	case delta != 1 && delta != -1:
@@ -93,7 +87,7 @@ func (db *DB) Adjust(ctx context.Context, door string, delta int, note string) (
 	case len(note) > maxNote:
 		return logFailed, checkin.Errorf(checkin.EINVALID, "the reason is longer than %d characters", maxNote)
 	}
-	return db.write(ctx, func(tx *sql.Tx) (checkin.Decision, row, error) {
+	return db.write(ctx, door, func(tx *sql.Tx) (checkin.Decision, row, error) {
 		d := db.ev.DecideAdjust(door, delta, db.st)
 		r := row{door: door, direction: checkin.Entry, method: methodAdjust, note: note}
 		if d.Kind != checkin.Deny {
@@ -110,10 +104,7 @@ func (db *DB) Adjust(ctx context.Context, door string, delta int, note string) (
 func (db *DB) Undo(ctx context.Context, door string, within time.Duration) (checkin.Decision, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	if err := db.check(door); err != nil {
-		return logFailed, err
-	}
-	return db.write(ctx, func(tx *sql.Tx) (checkin.Decision, row, error) {
+	return db.write(ctx, door, func(tx *sql.Tx) (checkin.Decision, row, error) {
 		var (
 			seq, at, delta int64
 			person         sql.NullString
@@ -180,16 +171,19 @@ type row struct {
 }
 
 // write runs decide inside one write transaction, after catching up with
-// rows other processes logged, records its decision, commits, and only
-// then applies the decision to presence and occupancy.
-func (db *DB) write(ctx context.Context, decide func(*sql.Tx) (checkin.Decision, row, error)) (checkin.Decision, error) {
+// what other handles or processes committed, records its decision,
+// commits, and only then applies the decision to presence and occupancy.
+func (db *DB) write(ctx context.Context, door string, decide func(*sql.Tx) (checkin.Decision, row, error)) (checkin.Decision, error) {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return logFailed, fmt.Errorf("record scan: %w", err)
 	}
 	defer tx.Rollback()
-	if err := db.catchUp(ctx, tx); err != nil {
+	if err := db.sync(ctx, tx); err != nil {
 		return logFailed, fmt.Errorf("record scan: %w", err)
+	}
+	if err := db.check(door); err != nil {
+		return logFailed, err
 	}
 	d, r, err := decide(tx)
 	if err != nil {

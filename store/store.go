@@ -60,6 +60,7 @@ type DB struct {
 	ev      *checkin.Event
 	st      *checkin.State
 	lastSeq int64 // the last scan seq reflected in st
+	version int64 // the event definition's version ev reflects; 0 for none
 }
 
 // Open opens (creating if needed) the database at path and brings its
@@ -75,7 +76,7 @@ func Open(path string) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if err := db.reload(context.Background()); err != nil {
+	if err := db.reload(context.Background(), sdb); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -132,11 +133,14 @@ func (db *DB) migrateFile(name string) error {
 }
 
 // reload reads the event and rebuilds presence from the whole log.
-func (db *DB) reload(ctx context.Context) error {
-	var def string
-	err := db.db.QueryRowContext(ctx, `SELECT definition FROM event WHERE id = 1`).Scan(&def)
+func (db *DB) reload(ctx context.Context, q querier) error {
+	var (
+		def     string
+		version int64
+	)
+	err := q.QueryRowContext(ctx, `SELECT definition, version FROM event WHERE id = 1`).Scan(&def, &version)
 	if errors.Is(err, sql.ErrNoRows) {
-		db.ev, db.st, db.lastSeq = nil, nil, 0
+		db.ev, db.st, db.lastSeq, db.version = nil, nil, 0, 0
 		return nil
 	} else if err != nil {
 		return fmt.Errorf("read event: %w", err)
@@ -145,12 +149,43 @@ func (db *DB) reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	db.ev, db.st, db.lastSeq = ev, checkin.NewState(ev), 0
-	return db.catchUp(ctx, db.db)
+	db.ev, db.st, db.lastSeq, db.version = ev, checkin.NewState(ev), 0, version
+	return db.catchUp(ctx, q)
+}
+
+// sync brings this handle up to date with what other handles or
+// processes committed: a new event definition (reloaded whole), or scans
+// logged since lastSeq.
+func (db *DB) sync(ctx context.Context, q querier) error {
+	var version int64
+	err := q.QueryRowContext(ctx, `SELECT version FROM event WHERE id = 1`).Scan(&version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		version = 0
+	case err != nil:
+		return fmt.Errorf("read event version: %w", err)
+	}
+	if version != db.version {
+		return db.reload(ctx, q)
+	}
+	if db.ev == nil {
+		return nil
+	}
+	return db.catchUp(ctx, q)
+}
+
+// Refresh catches up with what other processes wrote to the database
+// (another kiosk command, a new `usher load`). The screen calls it on its
+// clock tick; scans do it themselves inside their transaction.
+func (db *DB) Refresh(ctx context.Context) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.sync(ctx, db.db)
 }
 
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // catchUp applies to the in-memory state every move logged after lastSeq,

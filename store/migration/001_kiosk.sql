@@ -3,7 +3,8 @@ CREATE TABLE event (
 	id         INTEGER PRIMARY KEY CHECK (id = 1),
 	event_id   TEXT NOT NULL,
 	definition TEXT NOT NULL,
-	loaded_at  TEXT NOT NULL
+	loaded_at  TEXT NOT NULL,
+	version    INTEGER NOT NULL -- +1 at every load, so open handles notice
 );
 
 -- The roster. A person who leaves the roster is marked removed, never

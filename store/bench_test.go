@@ -1,0 +1,397 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"usher/checkin"
+	"usher/demo"
+	"usher/roster"
+	"usher/store"
+)
+
+// benchPeople is the roster size the issue's performance goals are set at.
+const benchPeople = 500_000
+
+// inside is how many people the scan benchmark keeps in the venue: each
+// entry of a new person is followed by the exit of the person who came in
+// inside entries earlier. It stays under the demo venue's capacity (1,500),
+// so every scan is an admit or an exit that moves someone and writes a
+// row, never a venue_full or not_inside.
+const inside = 1000
+
+// benchDir holds the databases the benchmarks build; TestMain removes it,
+// since a 500,000-person database is too big to leave in the temp folder.
+var benchDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
+}
+
+var (
+	rosterOnce sync.Once
+	benchRos   []checkin.Person // demo.Roster(benchPeople)
+	benchCSV   []byte           // benchRos as a generic roster CSV
+	benchTags  []string         // benchRos[i].Tags as stored
+)
+
+// mustRoster returns the 500,000-person demo roster and its CSV, made once
+// per process.
+func mustRoster(tb testing.TB) ([]checkin.Person, []byte) {
+	tb.Helper()
+	rosterOnce.Do(func() {
+		benchRos = demo.Roster(benchPeople)
+		var b bytes.Buffer
+		if err := roster.Write(&b, benchRos); err != nil {
+			panic(err)
+		}
+		benchCSV = b.Bytes()
+		benchTags = make([]string, len(benchRos))
+		for i, p := range benchRos {
+			benchTags[i] = strings.Join(p.Tags, ";")
+		}
+	})
+	return benchRos, benchCSV
+}
+
+// mustDir returns the process's benchmark folder.
+func mustDir(tb testing.TB) string {
+	tb.Helper()
+	if benchDir == "" {
+		dir, err := os.MkdirTemp("", "usher-bench-")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		benchDir = dir
+	}
+	return benchDir
+}
+
+var (
+	scanOnce sync.Once
+	scanDB   *store.DB
+	scanErr  error
+	// The next step of the scan and floor patterns, kept across runs:
+	// the database keeps its state between them.
+	scanStep, floorStep int
+)
+
+// mustScanDB returns the shared database holding the demo event and the
+// 500,000-person roster, loaded through store.Load, with the first
+// inside people already admitted at door main, and a floor_scans table
+// for the floor. It is built once per process; the benchmarks keep
+// appending to it.
+func mustScanDB(tb testing.TB) *store.DB {
+	tb.Helper()
+	people, _ := mustRoster(tb)
+	dir := mustDir(tb)
+	scanOnce.Do(func() {
+		ctx := context.Background()
+		db, err := store.Open(filepath.Join(dir, "scan.db"))
+		if err != nil {
+			scanErr = err
+			return
+		}
+		if _, err := db.Load(ctx, demo.Event(), people); err != nil {
+			scanErr = err
+			return
+		}
+		for i := range inside {
+			d, err := db.Scan(ctx, scanAt(people, 0, 2*i-2*inside))
+			if err == nil && d.Reason != checkin.Admitted {
+				err = fmt.Errorf("prefill: %s: %s", people[i].ID, d.Reason)
+			}
+			if err != nil {
+				scanErr = err
+				return
+			}
+		}
+		// floor_scans is scans under another name: same columns,
+		// constraints and foreign keys, taken from the schema itself.
+		var ddl string
+		if err := db.SQL().QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'scans'`).Scan(&ddl); err != nil {
+			scanErr = err
+			return
+		}
+		ddl = strings.Replace(ddl, "CREATE TABLE scans", "CREATE TABLE floor_scans", 1)
+		if _, err := db.SQL().ExecContext(ctx, ddl); err != nil {
+			scanErr = err
+			return
+		}
+		// Write back what the load left dirty in the OS page cache, so
+		// that the first timed fsyncs do not wait for it.
+		syscall.Sync()
+		scanDB = db
+	})
+	if scanErr != nil {
+		tb.Fatal(scanErr)
+	}
+	return scanDB
+}
+
+// scanAt returns step s of an entry/exit pattern over the people from
+// base on: even steps admit the next person, odd steps let out the person
+// admitted inside entries earlier. Steps from -2*inside on admit the
+// first inside people.
+func scanAt(people []checkin.Person, base, s int) checkin.Scan {
+	n := len(people)
+	if s%2 == 0 {
+		return checkin.Scan{Code: people[(base+inside+s/2)%n].Code, Door: "main", Direction: checkin.Entry}
+	}
+	return checkin.Scan{Code: people[(base+s/2)%n].Code, Door: "main", Direction: checkin.Exit}
+}
+
+// floorBase puts the floor's lookups in the other half of the roster, so
+// that it never finds a page warm because Scan just read it.
+const floorBase = benchPeople / 2
+
+// BenchmarkScan measures a badge scan at 500,000 people against its floor:
+// what any durable check-in must do at least, one indexed code lookup and
+// one row of the scan log's shape inserted and committed, in one
+// transaction, on the same file, the same connection and so the same
+// pragmas (store.DSN). The issue's goal is Scan ≤ 1.3 × Floor.
+//
+// Scan and Floor run one after the other, and the disk's fsync latency on
+// a shared VM can drift by 3× between them. Paired alternates one scan
+// and one floor transaction and times each, so both see the same disk;
+// its ratio metric is the number to hold the goal against.
+func BenchmarkScan(b *testing.B) {
+	db := mustScanDB(b)
+	people, _ := mustRoster(b)
+
+	b.Run("Scan", func(b *testing.B) {
+		moved := 0
+		cpu := startCPU(b)
+		b.ResetTimer()
+		for range b.N {
+			if doScan(b, db, people) {
+				moved++
+			}
+		}
+		b.StopTimer()
+		cpu.report()
+		// Should be 1: every scan a real admit or exit.
+		b.ReportMetric(float64(moved)/float64(b.N), "moves/op")
+	})
+
+	b.Run("Floor", func(b *testing.B) {
+		cpu := startCPU(b)
+		b.ResetTimer()
+		for range b.N {
+			doFloor(b, db.SQL(), people)
+		}
+		b.StopTimer()
+		cpu.report()
+	})
+
+	b.Run("Paired", func(b *testing.B) {
+		var scan, floor time.Duration
+		for i := range b.N {
+			// Alternate which goes first, so neither always follows
+			// the other's commit or checkpoint.
+			t0 := time.Now()
+			if i%2 == 0 {
+				doScan(b, db, people)
+				t1 := time.Now()
+				doFloor(b, db.SQL(), people)
+				scan, floor = scan+t1.Sub(t0), floor+time.Since(t1)
+			} else {
+				doFloor(b, db.SQL(), people)
+				t1 := time.Now()
+				doScan(b, db, people)
+				floor, scan = floor+t1.Sub(t0), scan+time.Since(t1)
+			}
+		}
+		b.ReportMetric(float64(scan)/float64(b.N), "scan-ns/op")
+		b.ReportMetric(float64(floor)/float64(b.N), "floor-ns/op")
+		b.ReportMetric(float64(scan)/float64(floor), "scan/floor")
+	})
+}
+
+// doScan makes the next scan of the pattern and reports whether it moved
+// someone.
+func doScan(b *testing.B, db *store.DB, people []checkin.Person) bool {
+	d, err := db.Scan(context.Background(), scanAt(people, 0, scanStep))
+	if err != nil {
+		b.Fatal(err)
+	}
+	scanStep++
+	return d.Moves()
+}
+
+// doFloor makes the next floor transaction.
+func doFloor(b *testing.B, sdb *sql.DB, people []checkin.Person) {
+	if err := floorScan(context.Background(), sdb, scanAt(people, floorBase, floorStep)); err != nil {
+		b.Fatal(err)
+	}
+	floorStep++
+}
+
+// cpuClock measures the process's CPU time (user + system) over a
+// benchmark. The disk's fsync latency on a shared VM drifts by 3× within
+// a minute, which swamps ns/op; the CPU a scan burns does not drift, so
+// cpu-ns/op compares Scan with Floor where the wall clock cannot.
+type cpuClock struct {
+	b     *testing.B
+	start time.Duration
+}
+
+func startCPU(b *testing.B) cpuClock { return cpuClock{b, cpuTime(b)} }
+
+func (c cpuClock) report() {
+	c.b.ReportMetric(float64(cpuTime(c.b)-c.start)/float64(c.b.N), "cpu-ns/op")
+}
+
+func cpuTime(tb testing.TB) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// floorScan is the least a scan can do: look the code up by its key and
+// append one log row, in one durable transaction.
+func floorScan(ctx context.Context, sdb *sql.DB, sc checkin.Scan) error {
+	tx, err := sdb.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var person string
+	if err := tx.QueryRowContext(ctx, `SELECT person_id FROM codes WHERE code = ?`, sc.Code).Scan(&person); err != nil {
+		return fmt.Errorf("floor lookup %s: %w", sc.Code, err)
+	}
+	decision, reason, from, to := "admit", "admitted", checkin.Outside, "venue"
+	if sc.Direction == checkin.Exit {
+		decision, reason, from, to = "exit", "exit_recorded", "venue", checkin.Outside
+	}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO floor_scans (at, door, direction, method, code, person_id, decision, reason, space, note, from_loc, location, delta, undoes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		time.Now().UnixMilli(), sc.Door, string(sc.Direction), "badge", sc.Code, person, decision, reason, "", "",
+		from, to, 0, nil); err != nil {
+		return fmt.Errorf("floor insert: %w", err)
+	}
+	return tx.Commit()
+}
+
+// BenchmarkImport measures importing a 500,000-row roster CSV (parse and
+// check with roster.Read, then store.Load) into a fresh kiosk database,
+// against a bare bulk insert of the same people and codes into the same
+// schema with the same pragmas. The issue's goal is Import ≤ 1.5 ×
+// BulkInsert.
+func BenchmarkImport(b *testing.B) {
+	people, csv := mustRoster(b)
+	dir := mustDir(b)
+	ev := demo.Event()
+	ctx := context.Background()
+	n := 0
+	// fresh returns a new, migrated, empty database file.
+	fresh := func(b *testing.B) (*store.DB, string) {
+		n++
+		path := filepath.Join(dir, fmt.Sprintf("import-%d.db", n))
+		db, err := store.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		syscall.Sync() // start each import with nothing left to write back
+		return db, path
+	}
+	remove := func(b *testing.B, path string) {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if err := os.Remove(path + suffix); err != nil && !os.IsNotExist(err) {
+				b.Fatal(err)
+			}
+		}
+	}
+
+	b.Run("Import", func(b *testing.B) {
+		b.SetBytes(int64(len(csv)))
+		b.ResetTimer()
+		for range b.N {
+			b.StopTimer()
+			db, path := fresh(b)
+			b.StartTimer()
+			ps, _, err := roster.Read(bytes.NewReader(csv), "roster.csv", ev)
+			if err != nil {
+				b.Fatal(err)
+			}
+			res, err := db.Load(ctx, ev, ps)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			if res.Added != len(people) {
+				b.Fatalf("added %d, want %d", res.Added, len(people))
+			}
+			db.Close()
+			remove(b, path)
+			b.StartTimer()
+		}
+	})
+
+	b.Run("BulkInsert", func(b *testing.B) {
+		b.SetBytes(int64(len(csv)))
+		b.ResetTimer()
+		for range b.N {
+			b.StopTimer()
+			db, path := fresh(b)
+			db.Close()
+			sdb, err := sql.Open("sqlite", store.DSN(path))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			if err := bulkInsert(ctx, sdb, people); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			sdb.Close()
+			remove(b, path)
+			b.StartTimer()
+		}
+	})
+}
+
+// bulkInsert is the least an import can do: every person and code
+// inserted with prepared statements in one transaction.
+func bulkInsert(ctx context.Context, sdb *sql.DB, people []checkin.Person) error {
+	tx, err := sdb.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	insPerson, err := tx.PrepareContext(ctx, `INSERT INTO people (id, name, company, email, category, tags, removed) VALUES (?, ?, ?, ?, ?, ?, 0)`)
+	if err != nil {
+		return err
+	}
+	defer insPerson.Close()
+	insCode, err := tx.PrepareContext(ctx, `INSERT INTO codes (code, person_id, revoked) VALUES (?, ?, 0)`)
+	if err != nil {
+		return err
+	}
+	defer insCode.Close()
+	for i, p := range people {
+		if _, err := insPerson.ExecContext(ctx, p.ID, p.Name, p.Company, p.Email, p.Category, benchTags[i]); err != nil {
+			return err
+		}
+		if _, err := insCode.ExecContext(ctx, p.Code, p.ID); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
