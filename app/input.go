@@ -29,16 +29,20 @@ func (e *keyEntry) TypedKey(k *fyne.KeyEvent) {
 	e.Entry.TypedKey(k)
 }
 
-// hotkeys is an invisible focusable widget for menu views: a digit picks
-// an item, Escape leaves. Tab still reaches the view's buttons.
+// hotkeys is an invisible focusable widget for menu views: staff type an
+// item's digit and Enter; Escape leaves. Keys are gathered until Enter
+// because a badge scanned while a menu is open arrives as keys too, and
+// its digits must not pick items: a single digit is a menu choice, a
+// longer line is a badge code. Tab still reaches the view's buttons.
 type hotkeys struct {
 	widget.BaseWidget
-	onRune func(rune)
+	typed  []rune
+	onLine func(string)
 	onKey  func(*fyne.KeyEvent)
 }
 
-func newHotkeys(onRune func(rune), onKey func(*fyne.KeyEvent)) *hotkeys {
-	h := &hotkeys{onRune: onRune, onKey: onKey}
+func newHotkeys(onLine func(string), onKey func(*fyne.KeyEvent)) *hotkeys {
+	h := &hotkeys{onLine: onLine, onKey: onKey}
 	h.ExtendBaseWidget(h)
 	return h
 }
@@ -49,7 +53,21 @@ func (h *hotkeys) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(r)
 }
 
-func (h *hotkeys) FocusGained()              {}
-func (h *hotkeys) FocusLost()                {}
-func (h *hotkeys) TypedRune(r rune)          { h.onRune(r) }
-func (h *hotkeys) TypedKey(k *fyne.KeyEvent) { h.onKey(k) }
+func (h *hotkeys) FocusGained()     {}
+func (h *hotkeys) FocusLost()       { h.typed = h.typed[:0] }
+func (h *hotkeys) TypedRune(r rune) { h.typed = append(h.typed, r) }
+
+func (h *hotkeys) TypedKey(k *fyne.KeyEvent) {
+	switch k.Name {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		line := string(h.typed)
+		h.typed = h.typed[:0]
+		h.onLine(line)
+	case fyne.KeyBackspace:
+		if len(h.typed) > 0 {
+			h.typed = h.typed[:len(h.typed)-1]
+		}
+	default:
+		h.onKey(k)
+	}
+}

@@ -37,6 +37,7 @@ const (
 	settingDoor      = "door"
 	settingDirection = "direction"
 	settingTheme     = "theme"
+	settingLockout   = "pin_lockout"
 )
 
 // Options configure a Kiosk.
@@ -78,6 +79,7 @@ type Kiosk struct {
 	gauges *fyne.Container
 	entry  *keyEntry
 	conn   *canvas.Text
+	hints  *canvas.Text
 
 	lastCode  string
 	lastAt    time.Time
@@ -91,6 +93,7 @@ type Kiosk struct {
 
 	lock       lockout
 	staffUntil time.Time
+	viewAt     time.Time // when the view in front of the panel was opened
 }
 
 // New builds the kiosk screen into w.
@@ -139,6 +142,11 @@ func (k *Kiosk) restore() error {
 	if k.dir != checkin.Exit {
 		k.dir = checkin.Entry
 	}
+	lock, err := k.b.Setting(k.ctx, settingLockout)
+	if err != nil {
+		return err
+	}
+	k.lock.parse(lock)
 	t, err := k.b.Setting(k.ctx, settingTheme)
 	if err != nil {
 		return err
@@ -181,19 +189,32 @@ func (k *Kiosk) build() {
 	}
 	k.conn = canvas.NewText("standalone", theme.Color(theme.ColorNameForeground))
 	k.conn.TextSize = 16
+	k.hints = canvas.NewText("F2 staff · F3 find by name", theme.Color(theme.ColorNameForeground))
+	k.hints.TextSize = 16
 	k.showDoor()
 }
 
 func (k *Kiosk) content() fyne.CanvasObject {
 	dir := container.NewStack(k.dirBadge, container.NewPadded(k.dirText))
 	top := container.NewBorder(nil, nil, nil, dir, container.NewPadded(k.doorName))
-	hints := canvas.NewText("F2 staff · F3 find by name", theme.Color(theme.ColorNameForeground))
-	hints.TextSize = 16
 	bottom := container.NewVBox(
 		k.gauges,
-		container.NewBorder(nil, nil, nil, container.NewHBox(hints, widget.NewSeparator(), k.conn), k.entry),
+		container.NewBorder(nil, nil, nil, container.NewHBox(k.hints, widget.NewSeparator(), k.conn), k.entry),
 	)
 	return container.NewPadded(container.NewBorder(top, bottom, nil, nil, k.views))
+}
+
+// recolour gives the screen's own texts the current theme's foreground,
+// after a theme change.
+func (k *Kiosk) recolour() {
+	fg := theme.Color(theme.ColorNameForeground)
+	for _, t := range []*canvas.Text{k.doorName, k.conn, k.hints} {
+		t.Color = fg
+		t.Refresh()
+	}
+	for _, o := range k.gauges.Objects {
+		o.Refresh()
+	}
 }
 
 // showDoor refreshes the door, direction and gauges after a change.
@@ -269,7 +290,8 @@ func (k *Kiosk) showDecision(scan checkin.Scan, d checkin.Decision, err error) {
 		if d.Reason == checkin.LogFailed && checkin.ErrorCode(err) == checkin.EINTERNAL {
 			who = "ALARM: the scan log cannot be written"
 		} else {
-			msg = checkin.ErrorMessage(err)
+			// A refused staff action, not a person turned away.
+			t, msg = toneWarn, checkin.ErrorMessage(err)
 		}
 	}
 	k.panel.show(t, who, msg)
@@ -279,11 +301,11 @@ func (k *Kiosk) showDecision(scan checkin.Scan, d checkin.Decision, err error) {
 		hold = holdBad
 	}
 	k.holdUntil = k.Now().Add(hold)
+	// Only the denial on the screen can be overridden; any later
+	// decision withdraws the offer.
+	k.denied = nil
 	if d.Kind == checkin.Deny && d.Reason.Overridable() && d.Person != nil {
 		s := scan
-		if s.Method == checkin.ByBadge || s.Method == "" {
-			s.Method = checkin.ByBadge
-		}
 		k.denied, k.deniedAt, k.deniedBy = &s, k.Now(), d.Person.Name
 	}
 	k.refreshGauges()
@@ -302,6 +324,11 @@ func (k *Kiosk) Tick() {
 	now := k.Now()
 	if !k.ready && !now.Before(k.holdUntil) {
 		k.showReady()
+	}
+	if k.showing() != k.panel && now.Sub(k.viewAt) >= staffSession {
+		// Staff walked away: scan again, so the next badge is not typed
+		// into a form.
+		k.back()
 	}
 	if err := k.b.Refresh(k.ctx); err != nil {
 		k.SetConnection("database error: " + checkin.ErrorMessage(err))
@@ -370,5 +397,8 @@ func (k *Kiosk) back() {
 	k.show(nil)
 	k.focusScan()
 }
+
+// saveLock keeps the PIN lockout across a restart of the kiosk.
+func (k *Kiosk) saveLock() { k.save(settingLockout, k.lock.String()) }
 
 func (k *Kiosk) focusScan() { k.win.Canvas().Focus(k.entry) }

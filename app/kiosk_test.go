@@ -1,6 +1,7 @@
 package app
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -120,6 +121,22 @@ func TestScan(t *testing.T) {
 		h := MustKiosk(t, Options{Door: doorBallroom})
 		h.scan(hedy.Code)
 		h.wantPanel(toneDeny, "Hedy Lamarr · Exhibitor", "Hedy Lamarr (Exhibitor) may not enter Grand Ballroom.")
+	})
+
+	// A decision that cannot be made durable is never an admit, and the
+	// screen raises the alarm.
+	t.Run("ErrLogFailed", func(t *testing.T) {
+		h := MustKiosk(t, Options{})
+		h.db.Close()
+		h.scan(ada.Code)
+		h.wantPanel(toneDeny, "ALARM: the scan log cannot be written", "Could not record this scan. Do not admit; call a supervisor.")
+		h.k.Tick()
+		if got := h.occ(venue); got != 0 {
+			t.Errorf("venue occupancy = %d, want 0", got)
+		}
+		if got := h.k.conn.Text; !strings.HasPrefix(got, "database error") {
+			t.Errorf("connection line = %q, want a database error", got)
+		}
 	})
 
 	t.Run("BlankIgnored", func(t *testing.T) {

@@ -68,7 +68,8 @@ func TestLayoutFits(t *testing.T) {
 					h.w.Resize(size)
 					v.setup(h)
 					if got := h.w.Content().MinSize(); got.Width > size.Width || got.Height > size.Height {
-						t.Errorf("the screen needs %.0f×%.0f, more than the display's %.0f×%.0f",
+						t.Errorf("the screen needs %.0f×%.0f, more than the display's %.0f×%.0f: "+
+							"a real window grows past the display, or is cut off in full screen",
 							got.Width, got.Height, size.Width, size.Height)
 					}
 					if got := h.w.Canvas().Size(); got != size {

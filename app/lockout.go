@@ -1,6 +1,9 @@
 package app
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // PIN lockout: after maxTries wrong PINs in a row staff mode locks for
 // firstLock, and each further lockout lasts twice as long as the last.
@@ -38,3 +41,19 @@ func (l *lockout) fail(now time.Time) int {
 
 // succeed resets the count after a right PIN.
 func (l *lockout) succeed() { l.fails, l.lockouts = 0, 0 }
+
+// String encodes the lockout for the kiosk's settings, so restarting the
+// kiosk does not clear it.
+func (l *lockout) String() string {
+	return fmt.Sprintf("%d %d %d", l.fails, l.lockouts, l.until.UnixMilli())
+}
+
+// parse restores a lockout saved by String; anything else leaves l as it
+// is.
+func (l *lockout) parse(s string) {
+	var fails, lockouts int
+	var until int64
+	if n, _ := fmt.Sscanf(s, "%d %d %d", &fails, &lockouts, &until); n == 3 && fails >= 0 && lockouts >= 0 && lockouts < 32 {
+		l.fails, l.lockouts, l.until = fails, lockouts, time.UnixMilli(until)
+	}
+}

@@ -53,6 +53,7 @@ func (k *Kiosk) openSearch() {
 	v.list.Refresh()
 	v.status.SetText("Type at least two letters.")
 	k.show(v.box)
+	k.viewAt = k.Now()
 	k.win.Canvas().Focus(v.query)
 }
 
@@ -72,6 +73,7 @@ func (v *searchView) line(i int) string {
 }
 
 func (v *searchView) find(q string) {
+	v.k.viewAt = v.k.Now()
 	v.results, v.selected = nil, 0
 	v.list.UnselectAll()
 	if len([]rune(strings.TrimSpace(q))) >= 2 {
@@ -117,6 +119,10 @@ func (v *searchView) choose(i int) {
 		return
 	}
 	k, p := v.k, v.results[i]
+	if k.dir == checkin.Exit {
+		v.status.SetText("This kiosk scans exits. Switch it to ENTRY in staff mode (F2) to admit by name.")
+		return
+	}
 	k.note.open("Admit "+p.Name+" without a badge: why?", "Forgot badge", func(note string) {
 		scan := checkin.Scan{Door: k.door.ID, Direction: checkin.Entry, Method: checkin.ByName, PersonID: p.ID, Note: note}
 		d, err := k.b.Scan(k.ctx, scan)

@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -62,6 +63,7 @@ func (v *pinView) open() {
 	}
 	v.entry.SetText("")
 	v.k.show(v.box)
+	v.k.viewAt = v.k.Now()
 	v.tick(v.k.Now())
 	v.k.win.Canvas().Focus(v.entry)
 }
@@ -87,6 +89,7 @@ func (v *pinView) submit(pin string) {
 	k := v.k
 	v.entry.SetText("")
 	now := k.Now()
+	k.viewAt = now
 	if v.setting {
 		v.choose(pin)
 		return
@@ -102,13 +105,15 @@ func (v *pinView) submit(pin string) {
 	}
 	if !ok {
 		if left := k.lock.fail(now); left > 0 {
-			v.status.SetText(fmt.Sprintf("Wrong PIN. %d tries left.", left))
+			v.status.SetText(fmt.Sprintf("Wrong PIN. %s left.", plural(left, "try", "tries")))
 		} else {
 			v.tick(now)
 		}
+		k.saveLock()
 		return
 	}
 	k.lock.succeed()
+	k.saveLock()
 	k.staffUntil = now.Add(staffSession)
 	k.staff.open()
 }
@@ -192,9 +197,16 @@ func newStaffView(k *Kiosk) *staffView {
 	if k.opts.Quit != nil {
 		add('0', k.opts.Quit)
 	}
-	v.keys = newHotkeys(func(r rune) {
+	v.keys = newHotkeys(func(line string) {
+		line = strings.TrimSpace(line)
+		if len([]rune(line)) > 1 {
+			// A badge scanned while the menu is open: scan it.
+			k.back()
+			k.Submit(line)
+			return
+		}
 		for _, it := range v.items {
-			if it.key == r && !it.button.Disabled() {
+			if string(it.key) == line && !it.button.Disabled() {
 				it.run()
 				return
 			}
@@ -204,35 +216,37 @@ func newStaffView(k *Kiosk) *staffView {
 			k.back()
 		}
 	})
-	col := container.NewVBox(v.title, v.keys)
+	grid := container.NewGridWithColumns(2)
 	for _, it := range v.items {
-		col.Add(it.button)
+		grid.Add(it.button)
 	}
-	v.box = container.NewCenter(col)
+	hint := widget.NewLabel("Number + Enter picks an item (or Tab, Space). Esc leaves.")
+	v.box = container.NewCenter(container.NewVBox(v.title, hint, v.keys, grid))
 	v.box.Hide()
 	return v
 }
 
 func (v *staffView) open() {
 	k := v.k
-	v.title.SetText("Staff — " + k.door.Name + " (Esc to leave)")
+	v.title.SetText("Staff — " + k.door.Name + " → " + k.ev.Space(k.door.To).Name)
+	k.viewAt = k.Now()
 	set := func(it *staffItem, text string) { it.button.SetText(fmt.Sprintf("%c   %s", it.key, text)) }
 	if k.dir == checkin.Exit {
 		set(v.dir, "Switch to ENTRY")
 	} else {
 		set(v.dir, "Switch to EXIT")
 	}
-	set(v.items[1], "Undo last scan (within 2 minutes)")
-	set(v.items[2], "+1: someone without a badge enters "+k.ev.Space(k.door.To).Name)
-	set(v.items[3], "−1: one fewer in "+k.ev.Space(k.door.To).Name)
+	set(v.items[1], "Undo the last scan")
+	set(v.items[2], "+1 without a badge")
+	set(v.items[3], "−1 (left unscanned)")
 	if k.denied != nil && k.Now().Sub(k.deniedAt) <= undoWindow {
-		set(v.override, "Override the denial of "+k.deniedBy)
+		set(v.override, "Override: "+k.deniedBy)
 		v.override.button.Enable()
 	} else {
-		set(v.override, "Override a denial (none to override)")
+		set(v.override, "Override (no denial)")
 		v.override.button.Disable()
 	}
-	set(v.door, "Door: "+k.door.Name+" — change")
+	set(v.door, "Change door")
 	if v.theme != nil {
 		if k.dark {
 			set(v.theme, "Light theme")
@@ -297,6 +311,7 @@ func (k *Kiosk) toggleTheme() {
 	k.dark = !k.dark
 	k.save(settingTheme, map[bool]string{true: "dark", false: "light"}[k.dark])
 	k.opts.SetTheme(k.theme())
+	k.recolour()
 	k.staff.open()
 }
 
@@ -362,7 +377,9 @@ type noteView struct {
 	prompt *widget.Label
 	status *widget.Label
 	entry  *keyEntry
-	done   func(string)
+	// suggested is taken when staff press Enter on the empty field.
+	suggested string
+	done      func(string)
 }
 
 func newNoteView(k *Kiosk) *noteView {
@@ -385,21 +402,42 @@ func newNoteView(k *Kiosk) *noteView {
 	return v
 }
 
-func (v *noteView) open(prompt, def string, done func(string)) {
+// open asks for a reason. A suggested reason shows in the empty field;
+// Enter on the empty field takes it, and typing replaces it.
+func (v *noteView) open(prompt, suggested string, done func(string)) {
 	v.prompt.SetText(prompt)
-	v.status.SetText("Type the reason and press Enter.")
-	v.entry.SetText(def)
-	v.done = done
+	v.suggested, v.done = suggested, done
+	v.entry.SetText("")
+	if suggested != "" {
+		v.entry.SetPlaceHolder(suggested)
+		v.status.SetText("Press Enter for \"" + suggested + "\", or type another reason.")
+	} else {
+		v.entry.SetPlaceHolder("")
+		v.status.SetText("Type the reason and press Enter.")
+	}
 	v.k.show(v.box)
+	v.k.viewAt = v.k.Now()
 	v.k.win.Canvas().Focus(v.entry)
 }
 
 func (v *noteView) submit(s string) {
-	if len([]rune(s)) == 0 || len(s) > maxNote {
+	v.k.viewAt = v.k.Now()
+	if s == "" {
+		s = v.suggested
+	}
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > maxNote {
 		v.status.SetText(fmt.Sprintf("A reason is required (at most %d characters).", maxNote))
 		return
 	}
 	v.done(s)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // maxNote matches the store's bound on a staff note.

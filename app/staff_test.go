@@ -32,7 +32,7 @@ func TestPIN(t *testing.T) {
 		if !h.k.staff.box.Visible() {
 			t.Fatalf("the right PIN did not open the staff menu; status %q", h.k.pin.status.Text)
 		}
-		if got := h.k.staff.title.Text; got != "Staff — Main Entrance (Esc to leave)" {
+		if got := h.k.staff.title.Text; got != "Staff — Main Entrance → Convention Center" {
 			t.Errorf("staff title = %q", got)
 		}
 	})
@@ -110,7 +110,7 @@ func TestPINLockout(t *testing.T) {
 	}
 
 	wrong(4)
-	if got := pin.status.Text; got != "Wrong PIN. 1 tries left." {
+	if got := pin.status.Text; got != "Wrong PIN. 1 try left." {
 		t.Errorf("status after 4 wrong = %q", got)
 	}
 	wrong(1)
@@ -449,7 +449,7 @@ func TestOverride(t *testing.T) {
 		h.wantPanel(toneDeny, "Hedy Lamarr · Exhibitor", "Hedy Lamarr (Exhibitor) may not enter Grand Ballroom.")
 		h.unlockStaff()
 		it := h.k.staff.override
-		if it.button.Disabled() || it.button.Text != "5   Override the denial of Hedy Lamarr" {
+		if it.button.Disabled() || it.button.Text != "5   Override: Hedy Lamarr" {
 			t.Errorf("override item = %q (disabled %v)", it.button.Text, it.button.Disabled())
 		}
 		h.staffKey('5')
@@ -497,7 +497,7 @@ func TestOverride(t *testing.T) {
 		if !it.button.Disabled() {
 			t.Errorf("a capacity denial is offered for override: %q", it.button.Text)
 		}
-		if it.button.Text != "5   Override a denial (none to override)" {
+		if it.button.Text != "5   Override (no denial)" {
 			t.Errorf("override item = %q", it.button.Text)
 		}
 		h.staffKey('5')
@@ -631,8 +631,8 @@ func TestStaffMenuOptional(t *testing.T) {
 
 // A badge scanned while the staff menu is open must not run menu items:
 // the scanner types its code as keys, and a code's digits are the menu's
-// hotkeys ('0' quits, '2' undoes). The scan view should take the code, or
-// the menu should ignore it.
+// item numbers ('0' quits, '2' undoes). The menu hands the code to the
+// scan view, which decides it like any badge.
 func TestScannerIntoStaffMenu(t *testing.T) {
 	h := MustKiosk(t, Options{})
 	h.scan(ada.Code)
@@ -646,8 +646,14 @@ func TestScannerIntoStaffMenu(t *testing.T) {
 			t.Errorf("scanning %s with the staff menu open undid seq %d", grace.Code, r.Undoes.Int64)
 		}
 	}
-	if got := h.occ(venue); got != 1 {
-		t.Errorf("venue occupancy = %d, want 1", got)
+	if got := h.occ(venue); got != 2 {
+		t.Errorf("venue occupancy = %d, want 2 (Ada, then Grace scanned from the menu)", got)
+	}
+	if r := h.last(); r.Method != "badge" || r.Code != grace.Code || r.Reason != string(checkin.Admitted) {
+		t.Errorf("last row %+v, want Grace admitted by badge", r)
+	}
+	if h.k.showing() != h.k.panel {
+		t.Errorf("%T shown after a scan from the menu, want the result panel", h.k.showing())
 	}
 }
 

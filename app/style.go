@@ -63,10 +63,11 @@ func toneOf(d checkin.Decision) tone {
 	return toneWarn
 }
 
-// gauge colours: the bar turns amber near the cap and red at it.
+// gauge colours: the bar turns amber near the cap and red at it. Each
+// keeps 3:1 against both themes' backgrounds (tested).
 var (
 	gaugeOK    = color.NRGBA{0x2e, 0x7d, 0x32, 0xff}
-	gaugeNear  = color.NRGBA{0xf9, 0xa8, 0x25, 0xff}
+	gaugeNear  = color.NRGBA{0xc7, 0x78, 0x00, 0xff}
 	gaugeFull  = color.NRGBA{0xc6, 0x28, 0x28, 0xff}
 	gaugeTrack = color.NRGBA{0x80, 0x80, 0x80, 0x40}
 )

@@ -16,7 +16,14 @@ type kioskTheme struct {
 
 var _ fyne.Theme = kioskTheme{}
 
+// lightText darkens the default light theme's text, so that light and
+// dark give text the same contrast (about 16:1, tested).
+var lightText = color.NRGBA{0x1f, 0x1f, 0x1f, 0xff}
+
 func (t kioskTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	if n == theme.ColorNameForeground && t.variant == theme.VariantLight {
+		return lightText
+	}
 	return theme.DefaultTheme().Color(n, t.variant)
 }
 

@@ -108,12 +108,14 @@ func (db *DB) Undo(ctx context.Context, door string, within time.Duration) (chec
 		var (
 			seq, at, delta int64
 			person         sql.NullString
-			from, to       string
+			from, to       sql.NullString
 			undoes         sql.NullInt64
 		)
+		// Only the very last record at this door can be undone: what staff
+		// just saw on the screen, not an older scan behind a denial.
 		err := tx.QueryRowContext(ctx, `
 			SELECT seq, at, person_id, from_loc, location, delta, undoes FROM scans
-			WHERE door = ? AND location IS NOT NULL ORDER BY seq DESC LIMIT 1`, door).
+			WHERE door = ? ORDER BY seq DESC LIMIT 1`, door).
 			Scan(&seq, &at, &person, &from, &to, &delta, &undoes)
 		nothing := checkin.Decision{Kind: checkin.Deny, Reason: checkin.NothingToUndo}
 		r := row{door: door, direction: checkin.Entry, method: methodUndo}
@@ -126,11 +128,14 @@ func (db *DB) Undo(ctx context.Context, door string, within time.Duration) (chec
 		case undoes.Valid:
 			nothing.Message = "The last scan here was already undone."
 			return nothing, r, nil
+		case !to.Valid:
+			nothing.Message = "Nothing to undo: the last scan here changed nothing."
+			return nothing, r, nil
 		case db.Now().Sub(time.UnixMilli(at)) > within:
-			nothing.Message = fmt.Sprintf("Nothing to undo: the last scan here is more than %s old.", within)
+			nothing.Message = fmt.Sprintf("Nothing to undo: the last scan here is more than %s old.", minutes(within))
 			return nothing, r, nil
 		}
-		rev := checkin.Reversal{From: from, To: to, Delta: int(delta)}
+		rev := checkin.Reversal{From: from.String, To: to.String, Delta: int(delta)}
 		if person.Valid {
 			p, err := personByID(ctx, tx, person.String)
 			if err != nil {
@@ -147,6 +152,16 @@ func (db *DB) Undo(ctx context.Context, door string, within time.Duration) (chec
 		}
 		return d, r, nil
 	})
+}
+
+// minutes says a duration the way a person would.
+func minutes(d time.Duration) string {
+	if m := int(d.Minutes()); m == 1 {
+		return "1 minute"
+	} else if m > 1 && d == time.Duration(m)*time.Minute {
+		return fmt.Sprintf("%d minutes", m)
+	}
+	return d.String()
 }
 
 func (db *DB) check(door string) error {
