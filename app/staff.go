@@ -238,7 +238,7 @@ func (v *staffView) open() {
 	}
 	set(v.items[1], "Undo the last scan")
 	set(v.items[2], "+1 without a badge")
-	set(v.items[3], "−1 (left unscanned)")
+	set(v.items[3], "−1 (a +1 left)")
 	if k.denied != nil && k.Now().Sub(k.deniedAt) <= undoWindow {
 		set(v.override, "Override: "+k.deniedBy)
 		v.override.button.Enable()
@@ -334,7 +334,7 @@ func (k *Kiosk) askAdjust(delta int) {
 	room := k.ev.Space(k.door.To).Name
 	prompt, def := "+1 into "+room+": why?", "No badge"
 	if delta < 0 {
-		prompt, def = "−1 from "+room+": why?", "Left without scanning"
+		prompt, def = "−1 from "+room+": why?", "Left (no badge)"
 	}
 	k.note.open(prompt, def, func(note string) {
 		d, err := k.b.Adjust(k.ctx, k.door.ID, delta, note)

@@ -397,7 +397,7 @@ func TestAdjust(t *testing.T) {
 		if got := h.occ(venue); got != 0 {
 			t.Errorf("venue occupancy = %d, want 0", got)
 		}
-		if r := h.last(); r.Delta != -1 || r.Note != "Left without scanning" {
+		if r := h.last(); r.Delta != -1 || r.Note != "Left (no badge)" {
 			t.Errorf("logged %+v", r)
 		}
 	})
@@ -407,12 +407,29 @@ func TestAdjust(t *testing.T) {
 		h.unlockStaff()
 		h.staffKey('4')
 		h.key(fyne.KeyReturn)
-		h.wantPanel(toneWarn, "", "Convention Center is already empty.")
+		h.wantPanel(toneWarn, "", "Nobody counted with +1 is in Convention Center; people with badges leave by scanning out.")
 		if got := h.occ(venue); got != 0 {
 			t.Errorf("venue occupancy = %d, want 0", got)
 		}
 		if r := h.last(); r.Delta != 0 || r.Reason != string(checkin.NothingToRemove) || r.Location.Valid {
 			t.Errorf("logged %+v", r)
+		}
+	})
+
+	// A −1 never takes away someone recorded inside with a badge: the
+	// count would fall below the people inside, and the room could fill
+	// past its cap.
+	t.Run("ErrMinusBadgedInside", func(t *testing.T) {
+		h := MustKiosk(t, Options{})
+		h.scan(ada.Code)
+		h.unlockStaff()
+		h.staffKey('4')
+		h.key(fyne.KeyReturn)
+		if got := h.k.panel.word.Text; got != toneWarn.word {
+			t.Errorf("panel word = %q, want WARN", got)
+		}
+		if got := h.occ(venue); got != 1 {
+			t.Errorf("venue occupancy = %d, want 1: Ada is still recorded inside", got)
 		}
 	})
 

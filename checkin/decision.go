@@ -183,7 +183,7 @@ func fullReason(s *Space) Reason {
 // DecideAdjust decides a staff headcount change at a door for someone
 // without a badge: +1 counts one more person into the door's room (and
 // any space around it the door leads in from outside), within capacity;
-// −1 counts one fewer, never below zero. The decision's From and To are
+// −1 takes back one person counted by +1 into that room, and no one else. The decision's From and To are
 // the door's spaces.
 func (e *Event) DecideAdjust(doorID string, delta int, st *State) Decision {
 	door := e.doors[doorID]
@@ -206,9 +206,12 @@ func (e *Event) adjust(from, to string, delta int, st *State) Decision {
 		d.Kind, d.Reason = Admit, HeadcountAdded
 		d.Message = fmt.Sprintf("+1 counted into %s (%d / %d).", room.Name, st.Count(room.ID)+1, room.Capacity)
 	default:
-		if st.Count(room.ID) <= 0 {
+		// Only someone counted without a badge can be taken back: a
+		// person with a badge leaves by scanning out, and a count below
+		// those recorded inside would let the room fill past its cap.
+		if st.Unbadged(room.ID) <= 0 {
 			d.Kind, d.Reason = Deny, NothingToRemove
-			d.Message = fmt.Sprintf("%s is already empty.", room.Name)
+			d.Message = fmt.Sprintf("Nobody counted with +1 is in %s; people with badges leave by scanning out.", room.Name)
 			return d
 		}
 		d.Kind, d.Reason = Leave, HeadcountRemoved

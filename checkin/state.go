@@ -9,11 +9,12 @@ type State struct {
 	ev    *Event
 	where map[string]string // person id → innermost space; absent means Outside
 	count map[string]int    // space id → people inside it or inside a room within it
+	anon  map[string]int    // space id → people counted into it by staff without a badge
 }
 
 // NewState returns the state of an empty event: everyone outside.
 func NewState(ev *Event) *State {
-	return &State{ev: ev, where: make(map[string]string), count: make(map[string]int)}
+	return &State{ev: ev, where: make(map[string]string), count: make(map[string]int), anon: make(map[string]int)}
 }
 
 // Location returns the innermost space the person is recorded in, or
@@ -67,7 +68,12 @@ func (s *State) Adjust(from, to string, delta int) {
 	for _, sp := range entered {
 		s.count[sp] += delta
 	}
+	s.anon[to] += delta
 }
+
+// Unbadged returns how many people staff counted into the space without
+// a badge (+1) and have not taken back (−1).
+func (s *State) Unbadged(space string) int { return s.anon[space] }
 
 // crossed returns the spaces left and the spaces entered, outermost
 // first, by moving from one location to another.
