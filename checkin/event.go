@@ -118,11 +118,14 @@ func (e *Event) Validate() error {
 		}
 		e.spaces[s.ID] = s
 	}
-	e.chains = make(map[string][]string, len(e.Spaces))
+	// Every parent must exist before any chain is walked.
 	for i, s := range e.Spaces {
 		if s.Parent != "" && e.spaces[s.Parent] == nil {
 			return bad("space", i, "parent", "space %q has parent %q, which is not a space", s.ID, s.Parent)
 		}
+	}
+	e.chains = make(map[string][]string, len(e.Spaces))
+	for i, s := range e.Spaces {
 		chain := []string{s.ID}
 		for p := s.Parent; p != ""; p = e.spaces[p].Parent {
 			if p == s.ID || len(chain) > len(e.Spaces) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -80,57 +81,266 @@ func Load(path string) (*checkin.Event, error) {
 // Parse reads and validates an event definition; name is used in error
 // messages ("event.toml:12: …"). Errors are *checkin.Error with code
 // EINVALID.
+//
+// The TOML is decoded loosely and each value checked here, so that a
+// wrong type or an unknown key is reported at its own line, in its own
+// table, whichever [[space]] it is in.
 func Parse(name string, data []byte) (*checkin.Event, error) {
-	var f file
-	md, err := toml.Decode(string(data), &f)
-	if err != nil {
+	var raw map[string]any
+	if _, err := toml.Decode(string(data), &raw); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			return nil, checkin.Errorf(checkin.EINVALID, "%s:%d: %s", name, pe.Position.Line, pe.Message)
 		}
 		return nil, checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
 	}
-	lines := index(data)
-	if undecoded := md.Undecoded(); len(undecoded) > 0 {
-		k := undecoded[0]
-		section, key := k[0], k[len(k)-1]
-		line := lines.firstKey(section, key)
-		if exemptions[strings.ToLower(key)] {
-			return nil, checkin.Errorf(checkin.EINVALID,
-				"%s:%d: %q is not allowed: every person counts toward occupancy, and no setting exempts a %s from a capacity",
-				name, line, key, section)
-		}
-		return nil, checkin.Errorf(checkin.EINVALID, "%s:%d: unknown key %q in [%s]", name, line, k.String(), section)
-	}
-
-	ev := &checkin.Event{ID: f.Event.ID, Name: f.Event.Name, StaffPIN: f.Kiosk.StaffPIN}
-	if ev.Name == "" {
-		ev.Name = ev.ID
-	}
-	for i, s := range f.Space {
-		if s.Capacity == nil {
-			return nil, checkin.Errorf(checkin.EINVALID, "%s:%d: space %q has no capacity; every space needs its fire-code occupant load",
-				name, lines.line("space", i, "id"), s.ID)
-		}
-		ev.Spaces = append(ev.Spaces, checkin.Space{ID: s.ID, Name: s.Name, Parent: s.Parent, Capacity: *s.Capacity, AntiPassback: s.AntiPassback})
-	}
-	for _, d := range f.Door {
-		ev.Doors = append(ev.Doors, checkin.Door(d))
-	}
-	for _, c := range f.Category {
-		ev.Categories = append(ev.Categories, checkin.Category(c))
-	}
-	for _, t := range f.Tag {
-		ev.Tags = append(ev.Tags, checkin.TagRule(t))
+	r := reader{name: name, lines: index(data)}
+	ev := &checkin.Event{}
+	if err := r.read(raw, ev); err != nil {
+		return nil, err
 	}
 	if err := ev.Validate(); err != nil {
 		var fe *checkin.FieldError
 		if errors.As(err, &fe) {
-			return nil, checkin.Errorf(checkin.EINVALID, "%s:%d: %s", name, lines.line(fe.Section, fe.Index, fe.Key), fe.Message)
+			return nil, r.errorf(fe.Section, fe.Index, fe.Key, "%s", fe.Message)
 		}
 		return nil, checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
 	}
 	return ev, nil
+}
+
+// reader turns the decoded TOML into an Event, checking every key and type.
+type reader struct {
+	name  string
+	lines lineIndex
+}
+
+func (r reader) errorf(section string, i int, key, format string, args ...any) error {
+	return checkin.Errorf(checkin.EINVALID, "%s:%d: %s", r.name, r.lines.line(section, i, key), fmt.Sprintf(format, args...))
+}
+
+// keys each table may have.
+var allowed = map[string][]string{
+	"event":    {"id", "name"},
+	"kiosk":    {"staff_pin"},
+	"space":    {"id", "name", "parent", "capacity", "anti_passback"},
+	"door":     {"id", "name", "from", "to"},
+	"category": {"id", "name", "may_enter", "aliases"},
+	"tag":      {"id", "may_enter"},
+}
+
+func (r reader) read(raw map[string]any, ev *checkin.Event) error {
+	if err := r.unknown("", 0, raw, []string{"event", "kiosk", "space", "door", "category", "tag"}); err != nil {
+		return err
+	}
+	for _, single := range []string{"event", "kiosk"} {
+		t, ok := raw[single]
+		if !ok {
+			continue
+		}
+		m, ok := t.(map[string]any)
+		if !ok {
+			return r.errorf("", 0, single, "%s must be a table: [%s]", single, single)
+		}
+		if err := r.unknown(single, 0, m, allowed[single]); err != nil {
+			return err
+		}
+		f := fields{r, single, 0, m}
+		var err error
+		if single == "event" {
+			ev.ID, err = f.str("id", err)
+			ev.Name, err = f.str("name", err)
+		} else {
+			ev.StaffPIN, err = f.str("staff_pin", err)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if _, ok := raw["event"]; !ok {
+		return r.errorf("", 0, "", "the file has no [event] table with the event's id")
+	}
+	if ev.Name == "" {
+		ev.Name = ev.ID
+	}
+	for _, section := range []string{"space", "door", "category", "tag"} {
+		tables, err := r.tables(raw, section)
+		if err != nil {
+			return err
+		}
+		for i, m := range tables {
+			if err := r.unknown(section, i, m, allowed[section]); err != nil {
+				return err
+			}
+			f := fields{r, section, i, m}
+			switch section {
+			case "space":
+				var s checkin.Space
+				s.ID, err = f.str("id", err)
+				s.Name, err = f.str("name", err)
+				s.Parent, err = f.str("parent", err)
+				s.AntiPassback, err = f.boolean("anti_passback", err)
+				if _, ok := m["capacity"]; !ok && err == nil {
+					return r.errorf(section, i, "id", "space %q has no capacity; every space needs its fire-code occupant load", s.ID)
+				}
+				s.Capacity, err = f.integer("capacity", err)
+				ev.Spaces = append(ev.Spaces, s)
+			case "door":
+				var d checkin.Door
+				d.ID, err = f.str("id", err)
+				d.Name, err = f.str("name", err)
+				d.From, err = f.str("from", err)
+				d.To, err = f.str("to", err)
+				ev.Doors = append(ev.Doors, d)
+			case "category":
+				var c checkin.Category
+				c.ID, err = f.str("id", err)
+				c.Name, err = f.str("name", err)
+				c.MayEnter, err = f.strs("may_enter", err)
+				c.Aliases, err = f.strs("aliases", err)
+				ev.Categories = append(ev.Categories, c)
+			case "tag":
+				var t checkin.TagRule
+				t.ID, err = f.str("id", err)
+				t.MayEnter, err = f.strs("may_enter", err)
+				ev.Tags = append(ev.Tags, t)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// tables returns the [[section]] tables, or an error if section is not
+// an array of tables.
+func (r reader) tables(raw map[string]any, section string) ([]map[string]any, error) {
+	switch v := raw[section].(type) {
+	case nil:
+		return nil, nil
+	case []map[string]any:
+		return v, nil
+	case []any:
+		out := make([]map[string]any, len(v))
+		for i, e := range v {
+			m, ok := e.(map[string]any)
+			if !ok {
+				return nil, r.errorf(section, i, "", "%s entries must be tables: [[%s]]", section, section)
+			}
+			out[i] = m
+		}
+		return out, nil
+	}
+	return nil, r.errorf("", 0, section, "%s must be written as [[%s]] tables", section, section)
+}
+
+// unknown reports the first key of m, by line, that is not in known. Keys
+// that would exempt someone from counting get their own message.
+func (r reader) unknown(section string, i int, m map[string]any, known []string) error {
+	var bad []string
+	for k := range m {
+		if !slices.Contains(known, k) {
+			bad = append(bad, k)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	slices.SortFunc(bad, func(a, b string) int { return r.lines.line(section, i, a) - r.lines.line(section, i, b) })
+	k := bad[0]
+	if exemptions[strings.ToLower(k)] {
+		return r.errorf(section, i, k, "%q is not allowed: every person counts toward occupancy, and no setting exempts a %s from a capacity", k, section)
+	}
+	if section == "" {
+		return r.errorf(section, i, k, "unknown key %q (known tables: [event], [kiosk], [[space]], [[door]], [[category]], [[tag]])", k)
+	}
+	return r.errorf(section, i, k, "unknown key %q in [%s] (known: %s)", k, section, strings.Join(known, ", "))
+}
+
+// fields reads typed values out of one table; each getter passes on an
+// earlier error, so a run of reads needs one check at the end.
+type fields struct {
+	r       reader
+	section string
+	i       int
+	m       map[string]any
+}
+
+func (f fields) wrong(key, want string, v any) error {
+	return f.r.errorf(f.section, f.i, key, "%s must be %s, not %s", key, want, tomlType(v))
+}
+
+func (f fields) str(key string, err error) (string, error) {
+	v, ok := f.m[key]
+	if err != nil || !ok {
+		return "", err
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", f.wrong(key, "a string in quotes", v)
+	}
+	return s, nil
+}
+
+func (f fields) integer(key string, err error) (int, error) {
+	v, ok := f.m[key]
+	if err != nil || !ok {
+		return 0, err
+	}
+	n, ok := v.(int64)
+	if !ok || n > 1<<31 || n < -(1<<31) {
+		return 0, f.wrong(key, "a whole number", v)
+	}
+	return int(n), nil
+}
+
+func (f fields) boolean(key string, err error) (bool, error) {
+	v, ok := f.m[key]
+	if err != nil || !ok {
+		return false, err
+	}
+	b, ok := v.(bool)
+	if !ok {
+		return false, f.wrong(key, "true or false", v)
+	}
+	return b, nil
+}
+
+func (f fields) strs(key string, err error) ([]string, error) {
+	v, ok := f.m[key]
+	if err != nil || !ok {
+		return nil, err
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, f.wrong(key, `a list of strings, like ["venue"]`, v)
+	}
+	out := make([]string, len(list))
+	for j, e := range list {
+		s, ok := e.(string)
+		if !ok {
+			return nil, f.wrong(key, `a list of strings, like ["venue"]`, v)
+		}
+		out[j] = s
+	}
+	return out, nil
+}
+
+func tomlType(v any) string {
+	switch v := v.(type) {
+	case string:
+		return fmt.Sprintf("the string %q", v)
+	case int64, float64:
+		return fmt.Sprintf("the number %v", v)
+	case bool:
+		return fmt.Sprintf("%v", v)
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a table"
+	}
+	return fmt.Sprintf("%T", v)
 }
 
 // lineIndex finds where tables and keys stand in the file, so that a
@@ -150,7 +360,8 @@ func index(data []byte) lineIndex {
 	var ix lineIndex
 	sc := bufio.NewScanner(strings.NewReader(string(data)))
 	sc.Buffer(make([]byte, 64*1024), len(data)+1)
-	var cur *table
+	ix.tables = append(ix.tables, table{name: "", line: 1, keys: map[string]int{}})
+	cur := &ix.tables[0] // keys before the first table header
 	for n := 1; sc.Scan(); n++ {
 		l := strings.TrimSpace(sc.Text())
 		switch {
@@ -158,7 +369,7 @@ func index(data []byte) lineIndex {
 			name := strings.Trim(strings.SplitN(l, "#", 2)[0], "[] \t")
 			ix.tables = append(ix.tables, table{name: name, line: n, keys: map[string]int{}})
 			cur = &ix.tables[len(ix.tables)-1]
-		case cur != nil && strings.Contains(l, "="):
+		case strings.Contains(l, "=") && !strings.HasPrefix(l, "#"):
 			key := strings.Trim(strings.TrimSpace(strings.SplitN(l, "=", 2)[0]), `"'`)
 			if _, seen := cur.keys[key]; !seen {
 				cur.keys[key] = n
@@ -183,20 +394,6 @@ func (ix lineIndex) line(section string, i int, key string) int {
 			return n
 		}
 		return t.line
-	}
-	return 1
-}
-
-// firstKey returns the first line where key is set in a table named
-// section.
-func (ix lineIndex) firstKey(section, key string) int {
-	for _, t := range ix.tables {
-		if n, ok := t.keys[key]; ok && t.name == section {
-			return n
-		}
-	}
-	if section != "" {
-		return ix.line(section, 0, key)
 	}
 	return 1
 }

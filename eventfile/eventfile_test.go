@@ -1,0 +1,641 @@
+package eventfile_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"testing"
+
+	"usher/assets"
+	"usher/checkin"
+	"usher/eventfile"
+)
+
+// issueEvent is the event file of issue 2, verbatim: it must load as is
+// and mean what it says.
+const issueEvent = `[event]
+id = "demo"
+name = "Demo Conference"
+
+[[space]]
+id = "venue"
+name = "Convention Center"
+capacity = 1500
+
+[[space]]
+id = "ballroom"
+name = "Grand Ballroom"
+parent = "venue"
+capacity = 800
+anti_passback = true
+
+[[door]]
+id = "main"
+from = "outside"
+to = "venue"
+
+[[door]]
+id = "ballroom-north"
+from = "venue"
+to = "ballroom"
+
+[[category]]
+id = "attendee"
+may_enter = ["venue", "ballroom"]
+
+[[category]]
+id = "sponsor-comp"
+may_enter = ["venue", "ballroom"]
+
+[[category]]
+id = "staff"
+may_enter = ["*"]
+`
+
+// MustParse parses src as event.toml, failing the test on an error or a
+// panic.
+func MustParse(tb testing.TB, src string) *checkin.Event {
+	tb.Helper()
+	ev, err := parse(tb, src)
+	if err != nil {
+		tb.Fatalf("Parse: %v", err)
+	}
+	return ev
+}
+
+// parse is eventfile.Parse, with a panic reported as a test failure so
+// that one bad case does not stop the others.
+func parse(tb testing.TB, src string) (ev *checkin.Event, err error) {
+	tb.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			tb.Fatalf("Parse panicked: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return eventfile.Parse("event.toml", []byte(src))
+}
+
+// exported is the part of an event a file describes, with empty lists
+// as nil so that "[]" and a missing key compare equal.
+func exported(ev *checkin.Event) checkin.Event {
+	e := checkin.Event{ID: ev.ID, Name: ev.Name, StaffPIN: ev.StaffPIN,
+		Spaces: slices.Clip(ev.Spaces), Doors: slices.Clip(ev.Doors)}
+	for _, c := range ev.Categories {
+		c.MayEnter, c.Aliases = orNil(c.MayEnter), orNil(c.Aliases)
+		e.Categories = append(e.Categories, c)
+	}
+	for _, t := range ev.Tags {
+		t.MayEnter = orNil(t.MayEnter)
+		e.Tags = append(e.Tags, t)
+	}
+	if len(e.Spaces) == 0 {
+		e.Spaces = nil
+	}
+	if len(e.Doors) == 0 {
+		e.Doors = nil
+	}
+	return e
+}
+
+func orNil(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+func TestParseIssueEvent(t *testing.T) {
+	ev := MustParse(t, issueEvent)
+	t.Run("Definition", func(t *testing.T) {
+		want := checkin.Event{
+			ID:   "demo",
+			Name: "Demo Conference",
+			Spaces: []checkin.Space{
+				{ID: "venue", Name: "Convention Center", Capacity: 1500},
+				{ID: "ballroom", Name: "Grand Ballroom", Parent: "venue", Capacity: 800, AntiPassback: true},
+			},
+			Doors: []checkin.Door{ // a door without a name is called by its id
+				{ID: "main", Name: "main", From: checkin.Outside, To: "venue"},
+				{ID: "ballroom-north", Name: "ballroom-north", From: "venue", To: "ballroom"},
+			},
+			Categories: []checkin.Category{
+				{ID: "attendee", Name: "attendee", MayEnter: []string{"venue", "ballroom"}},
+				{ID: "sponsor-comp", Name: "sponsor-comp", MayEnter: []string{"venue", "ballroom"}},
+				{ID: "staff", Name: "staff", MayEnter: []string{checkin.Everywhere}},
+			},
+		}
+		if got := exported(ev); !reflect.DeepEqual(got, want) {
+			t.Fatalf("got  %+v\nwant %+v", got, want)
+		}
+	})
+	t.Run("Nesting", func(t *testing.T) {
+		if got, want := ev.Chain("ballroom"), []string{"venue", "ballroom"}; !slices.Equal(got, want) {
+			t.Errorf("Chain(ballroom) = %v, want %v", got, want)
+		}
+		if got, want := ev.Chain("venue"), []string{"venue"}; !slices.Equal(got, want) {
+			t.Errorf("Chain(venue) = %v, want %v", got, want)
+		}
+	})
+	t.Run("Entitlements", func(t *testing.T) {
+		for _, tc := range []struct {
+			category, space string
+			want            bool
+		}{
+			{"attendee", "venue", true}, {"attendee", "ballroom", true},
+			{"sponsor-comp", "venue", true}, {"sponsor-comp", "ballroom", true},
+			{"staff", "venue", true}, {"staff", "ballroom", true},
+			{"speaker", "venue", false}, // not a category of this event
+		} {
+			p := &checkin.Person{ID: "p", Category: tc.category}
+			if got := ev.MayEnter(p, tc.space); got != tc.want {
+				t.Errorf("MayEnter(%s, %s) = %v, want %v", tc.category, tc.space, got, tc.want)
+			}
+		}
+		for _, c := range []string{"attendee", "sponsor-comp", "staff"} {
+			if !ev.Reaches(c) {
+				t.Errorf("Reaches(%s) = false", c)
+			}
+		}
+	})
+	t.Run("Capacity", func(t *testing.T) {
+		// Staff (may_enter "*") count like anyone: the venue's 1,500 is 1,500 people.
+		st := checkin.NewState(ev)
+		for i := range ev.Space("venue").Capacity {
+			st.Move(fmt.Sprint("staff-", i), "venue")
+		}
+		staff := &checkin.Person{ID: "late", Name: "Late Staffer", Category: "staff"}
+		d := ev.Decide(checkin.Scan{Code: "LATE", Door: "main", Direction: checkin.Entry}, checkin.Badge{Person: staff}, st)
+		if d.Reason != checkin.VenueFull {
+			t.Fatalf("staff at a full venue: %s, want venue_full", d.Reason)
+		}
+	})
+	t.Run("AntiPassback", func(t *testing.T) {
+		// The ballroom has anti_passback; the venue does not.
+		st := checkin.NewState(ev)
+		p := &checkin.Person{ID: "a1", Name: "Ann", Category: "attendee"}
+		for _, step := range []struct {
+			door string
+			want checkin.Reason
+		}{
+			{"main", checkin.Admitted},
+			{"main", checkin.Admitted}, // re-entry to the venue is allowed
+			{"ballroom-north", checkin.Admitted},
+			{"ballroom-north", checkin.AlreadyInside},
+		} {
+			d := ev.Decide(checkin.Scan{Code: "A1", Door: step.door, Direction: checkin.Entry}, checkin.Badge{Person: p}, st)
+			if d.Reason != step.want {
+				t.Fatalf("at %s: %s, want %s", step.door, d.Reason, step.want)
+			}
+			if d.Moves() {
+				st.Move(p.ID, d.To)
+			}
+		}
+	})
+}
+
+func TestParseDemoEvent(t *testing.T) {
+	ev := MustParse(t, string(assets.DemoEvent))
+	if d := ev.Door("main"); d == nil || d.From != checkin.Outside || d.To != "venue" {
+		t.Errorf("door main = %+v, want from outside to venue", d)
+	}
+	rooms := 0
+	for _, s := range ev.Spaces {
+		if s.Parent != "venue" {
+			continue
+		}
+		rooms++
+		if !slices.ContainsFunc(ev.Doors, func(d checkin.Door) bool { return d.To == s.ID }) {
+			t.Errorf("room %s has no door", s.ID)
+		}
+	}
+	if rooms < 3 {
+		t.Errorf("%d rooms in the venue, want at least 3", rooms)
+	}
+	for _, c := range ev.Categories {
+		if !ev.Reaches(c.ID) {
+			t.Errorf("category %s may enter no space", c.ID)
+		}
+	}
+}
+
+func TestLoad(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "event.toml")
+		if err := os.WriteFile(path, []byte(issueEvent), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ev, err := eventfile.Load(path)
+		if err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+		if !reflect.DeepEqual(exported(ev), exported(MustParse(t, issueEvent))) {
+			t.Errorf("Load and Parse disagree")
+		}
+	})
+	t.Run("ErrMissingFile", func(t *testing.T) {
+		_, err := eventfile.Load(filepath.Join(t.TempDir(), "nope.toml"))
+		if checkin.ErrorCode(err) != checkin.EINVALID {
+			t.Fatalf("Load of a missing file: %v (code %q), want %q", err, checkin.ErrorCode(err), checkin.EINVALID)
+		}
+	})
+}
+
+// marker ends the line a bad file's error must name.
+const marker = "# <-"
+
+// head starts most bad files: the event and a venue.
+const head = `[event]
+id = "demo"
+
+[[space]]
+id = "venue"
+capacity = 100
+`
+
+type badCase struct {
+	name string
+	src  string   // the line the error must name ends with marker
+	want []string // what the message must say besides the line
+}
+
+var badCases = []badCase{
+	{name: "ErrSyntax", src: head + `
+[[space]]
+id = "ballroom"
+capacity 80 # <-
+`},
+	{name: "ErrSyntaxUnclosedTable", src: head + `
+[[door # <-
+id = "main"
+`},
+	{name: "ErrCapacityNotANumber", src: `[event]
+id = "demo"
+
+[[space]]
+id = "venue"
+capacity = "1500" # <-
+
+[[space]]
+id = "ballroom"
+parent = "venue"
+capacity = 800
+`, want: []string{"capacity"}},
+	{name: "ErrUnknownKey", src: head + `colour = "blue" # <-
+`, want: []string{"unknown key", "colour"}},
+	{name: "ErrUnknownKeyInLaterTable", src: head + `
+[[door]]
+id = "main"
+from = "outside"
+to = "venue"
+
+[[door]]
+id = "side"
+form = "outside" # <-
+to = "venue"
+`, want: []string{"unknown key", "form"}},
+	{name: "ErrUnknownTopLevelKey", src: `# A key before any table.
+version = 2 # <-
+
+[event]
+id = "demo"
+`, want: []string{"unknown key", "version"}},
+	{name: "ErrExemptCategory", src: head + `
+[[category]]
+id = "staff"
+may_enter = ["*"]
+exempt = true # <-
+`, want: []string{`"exempt"`, "every person counts"}},
+	{name: "ErrCountsFalse", src: head + `
+[[category]]
+id = "attendee"
+may_enter = ["venue"]
+
+[[category]]
+id = "sponsor-comp"
+may_enter = ["venue"]
+counts = false # <-
+`, want: []string{`"counts"`, "every person counts"}},
+	{name: "ErrUnlimitedSpace", src: head + `
+[[space]]
+id = "ballroom"
+parent = "venue"
+capacity = 80
+unlimited = true # <-
+`, want: []string{`"unlimited"`, "every person counts"}},
+	{name: "ErrSpaceWithoutCapacity", src: head + `
+[[space]]
+id = "ballroom" # <-
+parent = "venue"
+`, want: []string{`"ballroom"`, "no capacity"}},
+	{name: "ErrCapacityZero", src: head + `
+[[space]]
+id = "ballroom"
+parent = "venue"
+capacity = 0 # <-
+`, want: []string{`"ballroom"`, "capacity above 0"}},
+	{name: "ErrCapacityNegative", src: head + `
+[[space]]
+id = "ballroom"
+capacity = -5 # <-
+`, want: []string{`"ballroom"`, "capacity above 0"}},
+	{name: "ErrNoSpace", src: `[event] # <-
+id = "demo"
+`, want: []string{"no space"}},
+	{name: "ErrParentNotASpace", src: head + `
+[[space]]
+id = "ballroom"
+parent = "hall" # <-
+capacity = 80
+`, want: []string{`"hall"`, "not a space"}},
+	{name: "ErrGrandparentNotASpace", src: `[event]
+id = "demo"
+
+[[space]]
+id = "ballroom"
+parent = "venue"
+capacity = 80
+
+[[space]]
+id = "venue"
+parent = "campus" # <-
+capacity = 100
+`, want: []string{`"campus"`, "not a space"}},
+	{name: "ErrParentCycle", src: `[event]
+id = "demo"
+
+[[space]]
+id = "venue"
+parent = "annex" # <-
+capacity = 100
+
+[[space]]
+id = "annex"
+parent = "venue"
+capacity = 50
+`, want: []string{`"venue"`, "ancestor"}},
+	{name: "ErrOwnParent", src: `[event]
+id = "demo"
+
+[[space]]
+id = "venue"
+capacity = 100
+parent = "venue" # <-
+`, want: []string{`"venue"`, "ancestor"}},
+	{name: "ErrReservedSpaceID", src: head + `
+[[space]]
+id = "outside" # <-
+capacity = 10
+`, want: []string{`"outside"`, "reserved"}},
+	{name: "ErrDuplicateSpaceID", src: head + `
+[[space]]
+id = "ballroom"
+parent = "venue"
+capacity = 80
+
+[[space]]
+id = "venue" # <-
+capacity = 200
+`, want: []string{`"venue"`, "defined twice"}},
+	{name: "ErrBadSpaceID", src: head + `
+[[space]]
+id = "grand ballroom" # <-
+parent = "venue"
+capacity = 80
+`, want: []string{`"grand ballroom"`, "letters, digits"}},
+	{name: "ErrBadEventID", src: `[event]
+name = "Demo"
+id = "demo/2012" # <-
+
+[[space]]
+id = "venue"
+capacity = 100
+`, want: []string{`"demo/2012"`, "letters, digits"}},
+	{name: "ErrDoorToUnknownSpace", src: head + `
+[[door]]
+id = "main"
+from = "outside"
+to = "venu" # <-
+`, want: []string{`"venu"`, "not a space"}},
+	{name: "ErrDoorFromUnknownSpace", src: head + `
+[[door]]
+id = "main"
+from = "outside"
+to = "venue"
+
+[[door]]
+id = "side"
+from = "lobby" # <-
+to = "venue"
+`, want: []string{`"lobby"`, "neither"}},
+	{name: "ErrDoorToOutside", src: head + `
+[[door]]
+id = "exit"
+from = "venue"
+to = "outside" # <-
+`, want: []string{`"outside"`, "not a space"}},
+	{name: "ErrDuplicateDoorID", src: head + `
+[[door]]
+id = "main"
+from = "outside"
+to = "venue"
+
+[[door]]
+id = "main" # <-
+from = "outside"
+to = "venue"
+`, want: []string{`"main"`, "defined twice"}},
+	{name: "ErrBadDoorID", src: head + `
+[[door]]
+id = "main door" # <-
+from = "outside"
+to = "venue"
+`, want: []string{`"main door"`, "letters, digits"}},
+	{name: "ErrMayEnterUnknownSpace", src: head + `
+[[category]]
+id = "attendee"
+may_enter = ["venue", "ballrom"] # <-
+`, want: []string{`"attendee"`, `"ballrom"`, "not a space"}},
+	{name: "ErrDuplicateCategoryID", src: head + `
+[[category]]
+id = "attendee"
+may_enter = ["venue"]
+
+[[category]]
+id = "attendee" # <-
+may_enter = ["venue"]
+`, want: []string{`"attendee"`, "defined twice"}},
+	{name: "ErrDuplicateAlias", src: head + `
+[[category]]
+id = "sponsor-comp"
+may_enter = ["venue"]
+aliases = ["Sponsor Comp"]
+
+[[category]]
+id = "comp"
+may_enter = ["venue"]
+aliases = ["Free Pass", "sponsor comp"] # <-
+`, want: []string{`"sponsor comp"`, `"sponsor-comp"`, `"comp"`}},
+	{name: "ErrBadCategoryID", src: head + `
+[[category]]
+id = "sponsor comp" # <-
+may_enter = ["venue"]
+`, want: []string{`"sponsor comp"`, "letters, digits"}},
+	{name: "ErrTagMayEnterUnknownSpace", src: head + `
+[[tag]]
+id = "vip"
+may_enter = ["lounge"] # <-
+`, want: []string{`"vip"`, `"lounge"`, "not a space"}},
+	{name: "ErrBadStaffPIN", src: head + `
+[kiosk]
+staff_pin = "12" # <-
+`, want: []string{"PIN"}},
+}
+
+// markedLine returns the number of the one line of src that ends with
+// marker.
+func markedLine(tb testing.TB, src string) int {
+	tb.Helper()
+	n := 0
+	for i, l := range strings.Split(src, "\n") {
+		if strings.HasSuffix(strings.TrimSpace(l), marker) {
+			if n != 0 {
+				tb.Fatalf("bad case: two lines marked")
+			}
+			n = i + 1
+		}
+	}
+	if n == 0 {
+		tb.Fatalf("bad case: no line marked %q", marker)
+	}
+	return n
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range badCases {
+		t.Run(tc.name, func(t *testing.T) {
+			line := markedLine(t, tc.src)
+			ev, err := parse(t, tc.src)
+			if err == nil {
+				t.Fatalf("Parse accepted the file: %+v", exported(ev))
+			}
+			var e *checkin.Error
+			if !errors.As(err, &e) || e.Code != checkin.EINVALID {
+				t.Fatalf("error %T %v, want a *checkin.Error with code %q", err, err, checkin.EINVALID)
+			}
+			if prefix := fmt.Sprintf("event.toml:%d: ", line); !strings.HasPrefix(e.Message, prefix) {
+				t.Errorf("message %q does not start with %q", e.Message, prefix)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(e.Message, w) {
+					t.Errorf("message %q does not say %q", e.Message, w)
+				}
+			}
+		})
+	}
+}
+
+// lineRef is how every error names the line.
+var lineRef = regexp.MustCompile(`^event\.toml:([0-9]+): `)
+
+// FuzzParse checks that Parse never panics, that it fails only with an
+// EINVALID error naming a line of the file, and that what it accepts is
+// a valid event whose doors lead to its spaces and which reads back the
+// same after String.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(issueEvent))
+	f.Add(assets.DemoEvent)
+	for _, tc := range badCases {
+		f.Add([]byte(tc.src))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ev, err := parse(t, string(data))
+		if err != nil {
+			var e *checkin.Error
+			if !errors.As(err, &e) || e.Code != checkin.EINVALID {
+				t.Fatalf("error %T %v, want a *checkin.Error with code %q", err, err, checkin.EINVALID)
+			}
+			if !lineRef.MatchString(e.Message) {
+				t.Fatalf("message %q names no line", e.Message)
+			}
+			return
+		}
+		if err := ev.Validate(); err != nil {
+			t.Fatalf("Parse returned an event that does not validate: %v", err)
+		}
+		for _, s := range ev.Spaces {
+			if s.Capacity <= 0 {
+				t.Fatalf("space %s has capacity %d", s.ID, s.Capacity)
+			}
+		}
+		for _, d := range ev.Doors {
+			if ev.Space(d.To) == nil || (d.From != checkin.Outside && ev.Space(d.From) == nil) {
+				t.Fatalf("door %s leads from %q to %q, not between defined spaces", d.ID, d.From, d.To)
+			}
+		}
+		checkRoundTrip(t, ev)
+	})
+}
+
+// checkRoundTrip checks that String(ev) parses back to the same event.
+func checkRoundTrip(tb testing.TB, ev *checkin.Event) {
+	tb.Helper()
+	s, err := eventfile.String(ev)
+	if err != nil {
+		tb.Fatalf("String: %v", err)
+	}
+	back, err := eventfile.Parse("event.toml", []byte(s))
+	if err != nil {
+		tb.Fatalf("String's output does not parse: %v\n%s", err, s)
+	}
+	if got, want := exported(back), exported(ev); !reflect.DeepEqual(got, want) {
+		tb.Fatalf("round trip changed the event\n got %+v\nwant %+v\nfile:\n%s", got, want, s)
+	}
+}
+
+func TestString(t *testing.T) {
+	built := &checkin.Event{
+		ID:       "built",
+		Name:     `The "Built" Conference — 2012`,
+		StaffPIN: "024680",
+		Spaces: []checkin.Space{
+			{ID: "venue", Name: "Hall\twith a tab", Capacity: 1500},
+			{ID: "ballroom", Name: "Ballroom", Parent: "venue", Capacity: 800, AntiPassback: true},
+			{ID: "stage", Name: "Stage", Parent: "ballroom", Capacity: 20, AntiPassback: true},
+		},
+		Doors: []checkin.Door{
+			{ID: "main", Name: "Main Entrance", From: checkin.Outside, To: "venue"},
+			{ID: "ballroom", Name: "Ballroom Door", From: "venue", To: "ballroom"},
+			{ID: "backstage", Name: "Backstage", From: checkin.Outside, To: "stage"},
+		},
+		Categories: []checkin.Category{
+			{ID: "attendee", Name: "Attendee", MayEnter: []string{"venue", "ballroom"}, Aliases: []string{"General Admission", "Early Bird"}},
+			{ID: "sponsor-comp", Name: "Sponsor guest", MayEnter: []string{"venue"}, Aliases: []string{"Sponsor Comp"}},
+			{ID: "staff", Name: "Staff", MayEnter: []string{checkin.Everywhere}},
+		},
+		Tags: []checkin.TagRule{{ID: "stage-crew", MayEnter: []string{"stage"}}},
+	}
+	for _, tc := range []struct {
+		name string
+		ev   func(testing.TB) *checkin.Event
+	}{
+		{"IssueEvent", func(tb testing.TB) *checkin.Event { return MustParse(tb, issueEvent) }},
+		{"DemoEvent", func(tb testing.TB) *checkin.Event { return MustParse(tb, string(assets.DemoEvent)) }},
+		{"Built", func(tb testing.TB) *checkin.Event {
+			tb.Helper()
+			if err := built.Validate(); err != nil {
+				tb.Fatalf("Validate: %v", err)
+			}
+			return built
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRoundTrip(t, tc.ev(t))
+		})
+	}
+}
