@@ -6,7 +6,6 @@ export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 # English locale: Fyne logs an error for the C locale.
 export LANG := en_US.UTF-8
-export LC_ALL := en_US.UTF-8
 
 DEMO := .demo
 
