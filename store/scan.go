@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"usher/badge"
 	"usher/checkin"
 )
 
@@ -59,7 +60,7 @@ func (db *DB) Scan(ctx context.Context, scan checkin.Scan) (checkin.Decision, er
 		return logFailed, checkin.Errorf(checkin.EINVALID, "the reason is longer than %d characters", maxNote)
 	}
 	return db.write(ctx, scan.Door, func(tx *sql.Tx) (checkin.Decision, row, error) {
-		badge, err := lookup(ctx, tx, scan)
+		badge, err := db.lookup(ctx, tx, scan)
 		if err != nil {
 			return checkin.Decision{}, row{}, err
 		}
@@ -207,7 +208,7 @@ func (db *DB) write(ctx context.Context, door string, decide func(*sql.Tx) (chec
 		}
 		return logFailed, fmt.Errorf("record scan: %w", err)
 	}
-	seq, err := insert(ctx, tx, db.Now().UnixMilli(), r, d)
+	seq, err := db.insert(ctx, tx, db.Now().UnixMilli(), r, d)
 	if err != nil {
 		return logFailed, fmt.Errorf("record scan: %w", err)
 	}
@@ -226,7 +227,7 @@ func (db *DB) write(ctx context.Context, door string, decide func(*sql.Tx) (chec
 
 // lookup resolves a scan to a badge: by code, or by person id for a scan
 // by name. A code that cannot be a badge is not looked up.
-func lookup(ctx context.Context, tx *sql.Tx, scan checkin.Scan) (checkin.Badge, error) {
+func (db *DB) lookup(ctx context.Context, tx *sql.Tx, scan checkin.Scan) (checkin.Badge, error) {
 	if scan.Method == checkin.ByName {
 		p, err := personByID(ctx, tx, scan.PersonID)
 		if checkin.ErrorCode(err) == checkin.ENOTFOUND {
@@ -239,15 +240,16 @@ func lookup(ctx context.Context, tx *sql.Tx, scan checkin.Scan) (checkin.Badge, 
 	if !checkin.PlausibleCode(scan.Code) {
 		return checkin.Badge{}, nil
 	}
+	if badge.IsBadge(scan.Code) {
+		return db.lookupSigned(ctx, tx, scan.Code)
+	}
 	var (
 		p                checkin.Person
 		tags             string
 		revoked, removed bool
 	)
-	err := tx.QueryRowContext(ctx, `
-		SELECT p.id, p.name, p.company, p.category, p.tags, c.revoked, p.removed
-		FROM codes c JOIN people p ON p.id = c.person_id
-		WHERE c.code = ?`, scan.Code).Scan(&p.ID, &p.Name, &p.Company, &p.Category, &tags, &revoked, &removed)
+	err := on(ctx, tx, db.stmtLookup).QueryRowContext(ctx, scan.Code).
+		Scan(&p.ID, &p.Name, &p.Company, &p.Category, &tags, &p.Serial, &revoked, &removed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return checkin.Badge{}, nil
 	} else if err != nil {
@@ -257,7 +259,46 @@ func lookup(ctx context.Context, tx *sql.Tx, scan checkin.Scan) (checkin.Badge, 
 	return checkin.Badge{Person: &p, Revoked: revoked || removed}, nil
 }
 
-func insert(ctx context.Context, tx *sql.Tx, at int64, r row, d checkin.Decision) (int64, error) {
+// lookupSigned checks a signed badge against the event's keys and finds
+// its person: on the roster, or, for someone registered after the roster
+// was loaded, added to it from the badge (category and tags; the name
+// follows with the next roster). A badge whose serial is below the
+// person's current one (a reprint), or on the revocation list, is
+// revoked.
+func (db *DB) lookupSigned(ctx context.Context, tx *sql.Tx, code string) (checkin.Badge, error) {
+	pl, err := badge.Verify(code, db.ev.ID, db.keys, db.Now())
+	var prob *badge.Problem
+	if errors.As(err, &prob) {
+		return checkin.Badge{Problem: prob.Reason}, nil
+	} else if err != nil {
+		return checkin.Badge{}, err
+	}
+	e, err := personByID(ctx, tx, pl.Person)
+	switch {
+	case checkin.ErrorCode(err) == checkin.ENOTFOUND:
+		if !db.ev.Reaches(pl.Category) {
+			return checkin.Badge{Problem: checkin.NotEntitled}, nil
+		}
+		e = entry{Person: checkin.Person{ID: pl.Person, Name: "New registration " + pl.Person,
+			Category: pl.Category, Tags: pl.Tags, Serial: pl.Serial}}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO people (id, name, category, tags, serial, walkup) VALUES (?, ?, ?, ?, ?, 1)`,
+			e.ID, e.Name, e.Category, joinTags(e.Tags), e.Serial); err != nil {
+			return checkin.Badge{}, fmt.Errorf("add %s from their badge: %w", e.ID, err)
+		}
+	case err != nil:
+		return checkin.Badge{}, err
+	}
+	var listed int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM revocations WHERE person_id = ? AND serial = ?`,
+		pl.Person, pl.Serial).Scan(&listed); err != nil {
+		return checkin.Badge{}, fmt.Errorf("check revocations: %w", err)
+	}
+	e.Code = code
+	return checkin.Badge{Person: &e.Person, Revoked: e.Removed || pl.Serial < e.Serial || listed > 0}, nil
+}
+
+func (db *DB) insert(ctx context.Context, tx *sql.Tx, at int64, r row, d checkin.Decision) (int64, error) {
 	var person, from, loc, undoes any
 	if d.Person != nil {
 		person = d.Person.ID
@@ -272,9 +313,7 @@ func insert(ctx context.Context, tx *sql.Tx, at int64, r row, d checkin.Decision
 	if len(code) > maxLoggedCode {
 		code = code[:maxLoggedCode]
 	}
-	res, err := tx.ExecContext(ctx, `
-		INSERT INTO scans (at, door, direction, method, code, person_id, decision, reason, space, note, from_loc, location, delta, undoes)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	res, err := on(ctx, tx, db.stmtInsert).ExecContext(ctx,
 		at, r.door, string(r.direction), r.method, code, person, string(d.Kind), string(d.Reason), d.Space, r.note,
 		from, loc, r.delta, undoes)
 	if err != nil {

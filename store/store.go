@@ -6,6 +6,7 @@ package store
 
 import (
 	"context"
+	"crypto/ed25519"
 	"database/sql"
 	"embed"
 	"encoding/json"
@@ -59,8 +60,14 @@ type DB struct {
 	mu      sync.Mutex // serialises scans and loads within this process
 	ev      *checkin.Event
 	st      *checkin.State
-	lastSeq int64 // the last scan seq reflected in st
-	version int64 // the event definition's version ev reflects; 0 for none
+	lastSeq int64                        // the last scan seq reflected in st
+	version int64                        // the event definition's version ev reflects; 0 for none
+	keys    map[string]ed25519.PublicKey // the event's badge keys by id
+
+	// Statements every scan runs, prepared once: modernc's driver does
+	// not cache them, and parsing them each time costs more than the
+	// lookup they do.
+	stmtVersion, stmtCatchUp, stmtLookup, stmtInsert *sql.Stmt
 }
 
 // Open opens (creating if needed) the database at path and brings its
@@ -76,11 +83,45 @@ func Open(path string) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if err := db.reload(context.Background(), sdb); err != nil {
+	if err := db.prepare(); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := db.reload(context.Background(), nil); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
+}
+
+func (db *DB) prepare() error {
+	for _, p := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{
+		{&db.stmtVersion, `SELECT version FROM event WHERE id = 1`},
+		{&db.stmtCatchUp, `SELECT seq, person_id, from_loc, location, delta FROM scans
+			WHERE seq > ? AND location IS NOT NULL ORDER BY seq`},
+		{&db.stmtLookup, `SELECT p.id, p.name, p.company, p.category, p.tags, p.serial, c.revoked, p.removed
+			FROM codes c JOIN people p ON p.id = c.person_id WHERE c.code = ?`},
+		{&db.stmtInsert, `INSERT INTO scans (at, door, direction, method, code, person_id, decision, reason, space, note,
+			from_loc, location, delta, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+	} {
+		s, err := db.db.Prepare(p.query)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		*p.stmt = s
+	}
+	return nil
+}
+
+// on returns s to run inside tx, or outside any transaction for nil.
+func on(ctx context.Context, tx *sql.Tx, s *sql.Stmt) *sql.Stmt {
+	if tx == nil {
+		return s
+	}
+	return tx.StmtContext(ctx, s)
 }
 
 // Close closes the database.
@@ -132,8 +173,15 @@ func (db *DB) migrateFile(name string) error {
 	return tx.Commit()
 }
 
-// reload reads the event and rebuilds presence from the whole log.
-func (db *DB) reload(ctx context.Context, q querier) error {
+// reload reads the event and rebuilds presence from the whole log,
+// inside tx, or outside any transaction for nil.
+func (db *DB) reload(ctx context.Context, tx *sql.Tx) error {
+	var q interface {
+		QueryRowContext(context.Context, string, ...any) *sql.Row
+	} = db.db
+	if tx != nil {
+		q = tx
+	}
 	var (
 		def     string
 		version int64
@@ -150,15 +198,19 @@ func (db *DB) reload(ctx context.Context, q querier) error {
 		return err
 	}
 	db.ev, db.st, db.lastSeq, db.version = ev, checkin.NewState(ev), 0, version
-	return db.catchUp(ctx, q)
+	db.keys = make(map[string]ed25519.PublicKey, len(ev.Keys))
+	for _, k := range ev.Keys {
+		db.keys[k.ID] = ed25519.PublicKey(k.Public)
+	}
+	return db.catchUp(ctx, tx)
 }
 
 // sync brings this handle up to date with what other handles or
 // processes committed: a new event definition (reloaded whole), or scans
 // logged since lastSeq.
-func (db *DB) sync(ctx context.Context, q querier) error {
+func (db *DB) sync(ctx context.Context, tx *sql.Tx) error {
 	var version int64
-	err := q.QueryRowContext(ctx, `SELECT version FROM event WHERE id = 1`).Scan(&version)
+	err := on(ctx, tx, db.stmtVersion).QueryRowContext(ctx).Scan(&version)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		version = 0
@@ -166,12 +218,12 @@ func (db *DB) sync(ctx context.Context, q querier) error {
 		return fmt.Errorf("read event version: %w", err)
 	}
 	if version != db.version {
-		return db.reload(ctx, q)
+		return db.reload(ctx, tx)
 	}
 	if db.ev == nil {
 		return nil
 	}
-	return db.catchUp(ctx, q)
+	return db.catchUp(ctx, tx)
 }
 
 // Refresh catches up with what other processes wrote to the database
@@ -180,20 +232,13 @@ func (db *DB) sync(ctx context.Context, q querier) error {
 func (db *DB) Refresh(ctx context.Context) error {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	return db.sync(ctx, db.db)
-}
-
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	return db.sync(ctx, nil)
 }
 
 // catchUp applies to the in-memory state every move logged after lastSeq,
 // by this process or another one sharing the file.
-func (db *DB) catchUp(ctx context.Context, q querier) error {
-	rows, err := q.QueryContext(ctx, `
-		SELECT seq, person_id, from_loc, location, delta FROM scans
-		WHERE seq > ? AND location IS NOT NULL ORDER BY seq`, db.lastSeq)
+func (db *DB) catchUp(ctx context.Context, tx *sql.Tx) error {
+	rows, err := on(ctx, tx, db.stmtCatchUp).QueryContext(ctx, db.lastSeq)
 	if err != nil {
 		return fmt.Errorf("read scan log: %w", err)
 	}
