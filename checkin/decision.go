@@ -37,6 +37,12 @@ const (
 	VenueFull     Reason = "venue_full"
 	LogFailed     Reason = "log_failed" // the decision could not be made durable: never admit
 
+	ForgedBadge  Reason = "forged_badge" // a signed badge that is malformed, altered or signed by another key
+	UnknownKey   Reason = "unknown_key"  // a signed badge whose key the event does not list
+	WrongEvent   Reason = "wrong_event"
+	ExpiredBadge Reason = "expired_badge"
+	NotYetValid  Reason = "badge_not_yet_valid"
+
 	AdmittedManual   Reason = "admitted_manual"   // found by name, no badge
 	AdmittedOverride Reason = "admitted_override" // staff override of not_entitled or already_inside
 	HeadcountAdded   Reason = "headcount_added"   // staff +1: someone without a badge
@@ -49,6 +55,7 @@ const (
 // Reasons lists every reason a decision can carry.
 var Reasons = []Reason{Admitted, ExitRecorded, NotInside, InvalidCode, UnknownBadge, Revoked,
 	NotEntitled, AlreadyInside, RoomFull, VenueFull, LogFailed,
+	ForgedBadge, UnknownKey, WrongEvent, ExpiredBadge, NotYetValid,
 	AdmittedManual, AdmittedOverride, HeadcountAdded, HeadcountRemoved, NothingToRemove, Undone, NothingToUndo}
 
 // Overridable reports whether staff may override a denial with this
@@ -94,7 +101,9 @@ func (d Decision) Moves() bool { return d.Person != nil && d.Kind != Deny && d.F
 // nothing; the caller records the decision durably and only then applies
 // it to the state with State.Move.
 //
-// Order of checks: a code that cannot be a badge, an unknown badge, then
+// Order of checks: a code that cannot be a badge, a signed badge that is
+// not good (forged, unknown key, another event, out of its validity), an
+// unknown badge, then
 // for an entry a revoked badge, the entitlement to every space entered,
 // anti-passback, and the capacity of every space whose count would rise,
 // outermost first. Every person counts toward capacity; no category is
@@ -114,6 +123,9 @@ func (e *Event) Decide(scan Scan, badge Badge, st *State) Decision {
 	}
 	if scan.Method != ByName && !PlausibleCode(scan.Code) {
 		return deny(InvalidCode, nil, "", "This is not a badge code. Scan again.")
+	}
+	if badge.Problem != "" {
+		return deny(badge.Problem, badge.Person, "", problemMessages[badge.Problem])
 	}
 	p := badge.Person
 	if p == nil {
@@ -266,6 +278,16 @@ func (e *Event) where(loc string) string {
 		return "in " + s.Name
 	}
 	return "outside"
+}
+
+// problemMessages say what to do about a signed badge that is not good.
+var problemMessages = map[Reason]string{
+	ForgedBadge:  "This badge is not genuine. Call a supervisor.",
+	UnknownKey:   "This badge was signed with a key this kiosk does not know. Send to the registration desk.",
+	WrongEvent:   "This badge is for another event.",
+	ExpiredBadge: "This badge has expired. Send to the registration desk.",
+	NotYetValid:  "This badge is not valid yet. Send to the registration desk.",
+	NotEntitled:  "This badge's category may enter nowhere at this event. Send to the registration desk.",
 }
 
 func categoryName(e *Event, p *Person) string {

@@ -104,6 +104,10 @@ func (f *fixture) badge(scan checkin.Scan) checkin.Badge {
 	if scan.Method == checkin.ByName {
 		return checkin.Badge{Person: f.byID[scan.PersonID]}
 	}
+	if r, ok := strings.CutPrefix(scan.Code, "PROBLEM-"); ok {
+		// A signed badge the badge package found wanting.
+		return checkin.Badge{Problem: checkin.Reason(r)}
+	}
 	return checkin.Badge{Person: f.byCode[scan.Code], Revoked: f.revoked[scan.Code]}
 }
 
@@ -269,6 +273,13 @@ var decideCases = []decideCase{
 
 	// unknown and revoked badges
 	{name: "UnknownBadge", scan: entry("NOPE-1", "main"), want: deny(checkin.UnknownBadge, "", "", "")},
+	// signed badges that are not good
+	{name: "ForgedBadge", scan: entry("PROBLEM-forged_badge", "main"), want: deny(checkin.ForgedBadge, "", "", "")},
+	{name: "ForgedBadgeAtExit", scan: exit("PROBLEM-forged_badge", "main"), want: deny(checkin.ForgedBadge, "", "", "")},
+	{name: "UnknownKey", scan: entry("PROBLEM-unknown_key", "main"), want: deny(checkin.UnknownKey, "", "", "")},
+	{name: "WrongEvent", scan: entry("PROBLEM-wrong_event", "main"), want: deny(checkin.WrongEvent, "", "", "")},
+	{name: "ExpiredBadge", scan: entry("PROBLEM-expired_badge", "main"), want: deny(checkin.ExpiredBadge, "", "", "")},
+	{name: "NotYetValid", scan: entry("PROBLEM-badge_not_yet_valid", "main"), want: deny(checkin.NotYetValid, "", "", "")},
 	{name: "UnknownBadgeAtExit", scan: exit("NOPE-1", "main"), want: deny(checkin.UnknownBadge, "", "", "")},
 	{name: "UnknownBadgeByName", scan: byName("nobody", "main"), want: deny(checkin.UnknownBadge, "", "", "")},
 	{name: "Revoked", scan: entry("REV-1", "main"), want: deny(checkin.Revoked, "rev", "outside", "")},
@@ -707,7 +718,9 @@ var kinds = map[checkin.Reason]checkin.Kind{
 	checkin.ExitRecorded: checkin.Leave, checkin.NotInside: checkin.Leave,
 	checkin.InvalidCode: checkin.Deny, checkin.UnknownBadge: checkin.Deny, checkin.Revoked: checkin.Deny,
 	checkin.NotEntitled: checkin.Deny, checkin.AlreadyInside: checkin.Deny, checkin.RoomFull: checkin.Deny,
-	checkin.VenueFull: checkin.Deny,
+	checkin.VenueFull:   checkin.Deny,
+	checkin.ForgedBadge: checkin.Deny, checkin.UnknownKey: checkin.Deny, checkin.WrongEvent: checkin.Deny,
+	checkin.ExpiredBadge: checkin.Deny, checkin.NotYetValid: checkin.Deny,
 }
 
 // checkDecision checks what holds of any decision of scan in st.
@@ -722,7 +735,7 @@ func checkDecision(tb testing.TB, fx *fixture, scan checkin.Scan, st *checkin.St
 		tb.Fatalf("reason %s with kind %s, want %s", d.Reason, d.Kind, kind)
 	case scan.Method != checkin.ByName && !checkin.PlausibleCode(scan.Code) && d.Reason != checkin.InvalidCode:
 		tb.Fatalf("implausible code %q: got %s", scan.Code, d.Reason)
-	case d.Person == nil && d.Reason != checkin.InvalidCode && d.Reason != checkin.UnknownBadge:
+	case d.Person == nil && d.Reason != checkin.InvalidCode && d.Reason != checkin.UnknownBadge && !strings.HasPrefix(scan.Code, "PROBLEM-"):
 		tb.Fatalf("reason %s without a person", d.Reason)
 	case d.Person != nil && d.From != st.Location(d.Person.ID):
 		tb.Fatalf("From %q, but %s is in %q", d.From, d.Person.ID, st.Location(d.Person.ID))

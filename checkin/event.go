@@ -1,6 +1,8 @@
 package checkin
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -22,6 +24,7 @@ type Event struct {
 	Doors      []Door
 	Categories []Category
 	Tags       []TagRule
+	Keys       []Key  // public keys that sign this event's badges; several during a rotation
 	StaffPIN   string // unlocks staff mode; "" means it is set at the kiosk's first start
 
 	// Filled by Validate.
@@ -59,6 +62,20 @@ type Category struct {
 	Name     string
 	MayEnter []string // space ids, or Everywhere
 	Aliases  []string // ticket type names from other systems that mean this category
+	Color    string   // "#rrggbb" for the band on printed badges; "" picks one
+}
+
+// Key is a public key that signs the event's badges. ID is KeyID(Public).
+type Key struct {
+	ID     string
+	Public []byte // Ed25519, 32 bytes
+}
+
+// KeyID names a public key: the first 4 bytes of its SHA-256 in hex. It
+// is derived, so a [[key]] block pasted with a wrong id is caught.
+func KeyID(public []byte) string {
+	sum := sha256.Sum256(public)
+	return hex.EncodeToString(sum[:4])
 }
 
 // TagRule grants the people who carry a tag (a workshop ticket, a VIP
@@ -171,6 +188,9 @@ func (e *Event) Validate() error {
 		if err := e.checkSpaces(c.MayEnter); err != nil {
 			return bad("category", i, "may_enter", "category %q: %v", c.ID, err)
 		}
+		if c.Color != "" && !validColor(c.Color) {
+			return bad("category", i, "color", "category %q: color %q must be like \"#1e6b34\"", c.ID, c.Color)
+		}
 		if c.Name == "" {
 			c.Name = c.ID
 		}
@@ -184,6 +204,18 @@ func (e *Event) Validate() error {
 			}
 			e.aliases[k] = c.ID
 		}
+	}
+	seenKey := map[string]bool{}
+	for i, k := range e.Keys {
+		switch {
+		case len(k.Public) != 32:
+			return bad("key", i, "public", "key %q: the public key must be 32 bytes (Ed25519) in base64", k.ID)
+		case KeyID(k.Public) != k.ID:
+			return bad("key", i, "id", "key id %q does not match its public key, whose id is %q", k.ID, KeyID(k.Public))
+		case seenKey[k.ID]:
+			return bad("key", i, "id", "key %q is listed twice", k.ID)
+		}
+		seenKey[k.ID] = true
 	}
 	e.tags = make(map[string]*TagRule, len(e.Tags))
 	for i := range e.Tags {
@@ -266,6 +298,14 @@ func ValidPIN(s string) bool {
 		}
 	}
 	return true
+}
+
+func validColor(s string) bool {
+	if len(s) != 7 || s[0] != '#' {
+		return false
+	}
+	_, err := hex.DecodeString(s[1:])
+	return err == nil
 }
 
 // validID accepts the ids that appear in files, URLs and command lines.

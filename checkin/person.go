@@ -12,6 +12,7 @@ type Person struct {
 	Category string
 	Tags     []string
 	Code     string // the badge code the roster gives this person
+	Serial   uint32 // the current badge serial: signed badges with a lower one are revoked
 }
 
 // Badge is what a scanned code resolves to: the person it belongs to
@@ -20,6 +21,10 @@ type Person struct {
 type Badge struct {
 	Person  *Person
 	Revoked bool
+	// Problem is set for a signed badge that is not good: forged_badge,
+	// unknown_key, wrong_event, expired_badge, badge_not_yet_valid, or
+	// not_entitled for a category the event does not let in.
+	Problem Reason
 }
 
 // MaxCodeLen bounds a badge code. Scanners type codes of a few dozen
@@ -38,4 +43,11 @@ func PlausibleCode(s string) bool {
 		}
 	}
 	return s[0] != ' ' && s[len(s)-1] != ' '
+}
+
+// Revocation revokes one badge serial of a person (a lost or stolen
+// signed badge).
+type Revocation struct {
+	PersonID string
+	Serial   uint32
 }

@@ -5,6 +5,7 @@ package eventfile
 
 import (
 	"bufio"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -22,6 +23,7 @@ type file struct {
 	Door     []doorTable     `toml:"door"`
 	Category []categoryTable `toml:"category"`
 	Tag      []tagTable      `toml:"tag"`
+	Key      []keyTable      `toml:"key"`
 	Kiosk    kioskTable      `toml:"kiosk,omitempty"`
 }
 
@@ -54,6 +56,12 @@ type categoryTable struct {
 	Name     string   `toml:"name,omitempty"`
 	MayEnter []string `toml:"may_enter"`
 	Aliases  []string `toml:"aliases,omitempty"`
+	Color    string   `toml:"color,omitempty"`
+}
+
+type keyTable struct {
+	ID     string `toml:"id"`
+	Public string `toml:"public"`
 }
 
 type tagTable struct {
@@ -125,12 +133,13 @@ var allowed = map[string][]string{
 	"kiosk":    {"staff_pin"},
 	"space":    {"id", "name", "parent", "capacity", "anti_passback"},
 	"door":     {"id", "name", "from", "to"},
-	"category": {"id", "name", "may_enter", "aliases"},
+	"category": {"id", "name", "may_enter", "aliases", "color"},
 	"tag":      {"id", "may_enter"},
+	"key":      {"id", "public"},
 }
 
 func (r reader) read(raw map[string]any, ev *checkin.Event) error {
-	if err := r.unknown("", 0, raw, []string{"event", "kiosk", "space", "door", "category", "tag"}); err != nil {
+	if err := r.unknown("", 0, raw, []string{"event", "kiosk", "space", "door", "category", "tag", "key"}); err != nil {
 		return err
 	}
 	for _, single := range []string{"event", "kiosk"} {
@@ -163,7 +172,7 @@ func (r reader) read(raw map[string]any, ev *checkin.Event) error {
 	if ev.Name == "" {
 		ev.Name = ev.ID
 	}
-	for _, section := range []string{"space", "door", "category", "tag"} {
+	for _, section := range []string{"space", "door", "category", "tag", "key"} {
 		tables, err := r.tables(raw, section)
 		if err != nil {
 			return err
@@ -198,12 +207,24 @@ func (r reader) read(raw map[string]any, ev *checkin.Event) error {
 				c.Name, err = f.str("name", err)
 				c.MayEnter, err = f.strs("may_enter", err)
 				c.Aliases, err = f.strs("aliases", err)
+				c.Color, err = f.str("color", err)
 				ev.Categories = append(ev.Categories, c)
 			case "tag":
 				var t checkin.TagRule
 				t.ID, err = f.str("id", err)
 				t.MayEnter, err = f.strs("may_enter", err)
 				ev.Tags = append(ev.Tags, t)
+			case "key":
+				var k checkin.Key
+				var public string
+				k.ID, err = f.str("id", err)
+				public, err = f.str("public", err)
+				if err == nil {
+					if k.Public, err = base64.StdEncoding.DecodeString(public); err != nil {
+						return r.errorf(section, i, "public", "key %q: public is not base64: %v", k.ID, err)
+					}
+				}
+				ev.Keys = append(ev.Keys, k)
 			}
 			if err != nil {
 				return err
@@ -253,7 +274,7 @@ func (r reader) unknown(section string, i int, m map[string]any, known []string)
 		return r.errorf(section, i, k, "%q is not allowed: every person counts toward occupancy, and no setting exempts a %s from a capacity", k, section)
 	}
 	if section == "" {
-		return r.errorf(section, i, k, "unknown key %q (known tables: [event], [kiosk], [[space]], [[door]], [[category]], [[tag]])", k)
+		return r.errorf(section, i, k, "unknown key %q (known tables: [event], [kiosk], [[space]], [[door]], [[category]], [[tag]], [[key]])", k)
 	}
 	return r.errorf(section, i, k, "unknown key %q in [%s] (known: %s)", k, section, strings.Join(known, ", "))
 }
@@ -416,6 +437,9 @@ func String(ev *checkin.Event) (string, error) {
 	}
 	for _, t := range ev.Tags {
 		f.Tag = append(f.Tag, tagTable(t))
+	}
+	for _, k := range ev.Keys {
+		f.Key = append(f.Key, keyTable{ID: k.ID, Public: base64.StdEncoding.EncodeToString(k.Public)})
 	}
 	var b strings.Builder
 	if err := toml.NewEncoder(&b).Encode(f); err != nil {

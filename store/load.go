@@ -30,6 +30,13 @@ func (r LoadResult) String() string {
 // event, when the new definition drops a space someone is recorded in, or
 // when a code belongs to another person (on this roster or a past one).
 func (db *DB) Load(ctx context.Context, ev *checkin.Event, roster []checkin.Person) (LoadResult, error) {
+	return db.LoadAll(ctx, ev, roster, nil)
+}
+
+// LoadAll is Load with a revocation list: when revoked is not nil it
+// replaces the list of explicitly revoked badge serials, in the same
+// transaction.
+func (db *DB) LoadAll(ctx context.Context, ev *checkin.Event, roster []checkin.Person, revoked []checkin.Revocation) (LoadResult, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	var res LoadResult
@@ -66,13 +73,18 @@ func (db *DB) Load(ctx context.Context, ev *checkin.Event, roster []checkin.Pers
 			return res, err
 		}
 	}
+	if revoked != nil {
+		if err := replaceRevocations(ctx, tx, revoked); err != nil {
+			return res, err
+		}
+	}
 	if err := checkCategories(ctx, tx, ev); err != nil {
 		return res, err
 	}
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("load: %w", err)
 	}
-	if err := db.reload(ctx, db.db); err != nil {
+	if err := db.reload(ctx, nil); err != nil {
 		return res, err
 	}
 	return res, nil
@@ -126,6 +138,20 @@ func checkCategories(ctx context.Context, tx *sql.Tx, ev *checkin.Event) error {
 type existing struct {
 	p       checkin.Person
 	removed bool
+	walkup  bool // first seen on a signed badge, not on a roster
+}
+
+func replaceRevocations(ctx context.Context, tx *sql.Tx, revoked []checkin.Revocation) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM revocations`); err != nil {
+		return fmt.Errorf("revocations: %w", err)
+	}
+	for _, r := range revoked {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO revocations (person_id, serial) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+			r.PersonID, r.Serial); err != nil {
+			return fmt.Errorf("revocations: %w", err)
+		}
+	}
+	return nil
 }
 
 func upsertRoster(ctx context.Context, tx *sql.Tx, roster []checkin.Person) (LoadResult, error) {
@@ -135,9 +161,9 @@ func upsertRoster(ctx context.Context, tx *sql.Tx, roster []checkin.Person) (Loa
 		return res, err
 	}
 	insPerson, err := tx.PrepareContext(ctx, `
-		INSERT INTO people (id, name, company, email, category, tags, removed) VALUES (?, ?, ?, ?, ?, ?, 0)
+		INSERT INTO people (id, name, company, email, category, tags, serial, removed, walkup) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, company = excluded.company, email = excluded.email,
-			category = excluded.category, tags = excluded.tags, removed = 0`)
+			category = excluded.category, tags = excluded.tags, serial = excluded.serial, removed = 0, walkup = 0`)
 	if err != nil {
 		return res, err
 	}
@@ -175,13 +201,13 @@ func upsertRoster(ctx context.Context, tx *sql.Tx, roster []checkin.Person) (Loa
 		switch {
 		case !ok:
 			res.Added++
-		case !old.removed && samePerson(old.p, p):
+		case !old.removed && !old.walkup && samePerson(old.p, p):
 			res.Unchanged++
 			continue
 		default:
 			res.Updated++
 		}
-		if _, err := insPerson.ExecContext(ctx, p.ID, p.Name, p.Company, p.Email, p.Category, joinTags(p.Tags)); err != nil {
+		if _, err := insPerson.ExecContext(ctx, p.ID, p.Name, p.Company, p.Email, p.Category, joinTags(p.Tags), p.Serial); err != nil {
 			return res, fmt.Errorf("person %s: %w", p.ID, err)
 		}
 		if _, err := insCode.ExecContext(ctx, p.Code, p.ID); err != nil {
@@ -194,8 +220,8 @@ func upsertRoster(ctx context.Context, tx *sql.Tx, roster []checkin.Person) (Loa
 		}
 	}
 	for id, old := range people {
-		if seen[id] || old.removed {
-			continue
+		if seen[id] || old.removed || old.walkup {
+			continue // a walk-up registered after this roster was made stays
 		}
 		res.Removed++
 		if _, err := tx.ExecContext(ctx, `UPDATE people SET removed = 1 WHERE id = ?`, id); err != nil {
@@ -212,7 +238,7 @@ func upsertRoster(ctx context.Context, tx *sql.Tx, roster []checkin.Person) (Loa
 // owner of every code ever issued.
 func readRoster(ctx context.Context, tx *sql.Tx) (map[string]existing, map[string]string, error) {
 	people := map[string]existing{}
-	rows, err := tx.QueryContext(ctx, `SELECT id, name, company, email, category, tags, removed FROM people`)
+	rows, err := tx.QueryContext(ctx, `SELECT id, name, company, email, category, tags, serial, removed, walkup FROM people`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read roster: %w", err)
 	}
@@ -221,7 +247,7 @@ func readRoster(ctx context.Context, tx *sql.Tx) (map[string]existing, map[strin
 			e    existing
 			tags string
 		)
-		if err := rows.Scan(&e.p.ID, &e.p.Name, &e.p.Company, &e.p.Email, &e.p.Category, &tags, &e.removed); err != nil {
+		if err := rows.Scan(&e.p.ID, &e.p.Name, &e.p.Company, &e.p.Email, &e.p.Category, &tags, &e.p.Serial, &e.removed, &e.walkup); err != nil {
 			rows.Close()
 			return nil, nil, fmt.Errorf("read roster: %w", err)
 		}
@@ -257,6 +283,6 @@ func readRoster(ctx context.Context, tx *sql.Tx) (map[string]existing, map[strin
 }
 
 func samePerson(a, b checkin.Person) bool {
-	return a.Name == b.Name && a.Company == b.Company && a.Email == b.Email &&
-		a.Category == b.Category && a.Code == b.Code && slices.Equal(a.Tags, b.Tags)
+	return a.Name == b.Name && a.Company == b.Company && a.Email == b.Email && a.Category == b.Category &&
+		a.Code == b.Code && a.Serial == b.Serial && slices.Equal(a.Tags, b.Tags)
 }
