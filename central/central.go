@@ -7,14 +7,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 
+	"usher/badge"
 	"usher/demo"
 )
 
 const usage = `usage: usher-central COMMAND [flags]
 
 commands:
-  demo --dir DIR [--people N]   write the demo event (event.toml) and a roster (roster.csv)
+  demo --dir DIR [--people N]   write the demo event (event.toml), a roster (roster.csv)
+                                and its badge signing key (keys/signing.key)
+  keys --out DIR                create the event's badge signing key (DIR/signing.key) and
+                                print the [[key]] block for the event file
 `
 
 // Run runs one usher-central command and returns the exit code.
@@ -27,6 +32,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "demo":
 		err = demoCmd(args[1:], stdout, stderr)
+	case "keys":
+		err = keysCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -57,6 +64,26 @@ func demoCmd(args []string, stdout, stderr io.Writer) error {
 	if err := demo.Write(*dir, *n); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s/event.toml and %s/roster.csv (%d people)\n", *dir, *dir, *n)
+	fmt.Fprintf(stdout, "wrote %s/event.toml, %s/roster.csv (%d people) and the badge signing key %s/keys/signing.key\n", *dir, *dir, *n, *dir)
+	return nil
+}
+
+func keysCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("usher-central keys", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "`folder` for signing.key (created, mode 0700; the key file is 0600)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" || fs.NArg() > 0 {
+		return fmt.Errorf("usage: usher-central keys --out DIR")
+	}
+	key, id, err := badge.NewKey(*out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "wrote %s (key %s); keep it on the central side only.\n", filepath.Join(*out, "signing.key"), id)
+	fmt.Fprintf(stderr, "Add this block to the event file, so kiosks verify the badges it signs:\n\n")
+	fmt.Fprint(stdout, badge.KeyBlock(key))
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"usher/assets"
+	"usher/badge"
 	"usher/checkin"
 	"usher/eventfile"
 	"usher/roster"
@@ -86,12 +87,18 @@ func Roster(n int) []checkin.Person {
 }
 
 // Write writes the demo event and an n-person roster to dir as
-// event.toml and roster.csv.
+// event.toml and roster.csv, and a badge signing key as
+// keys/signing.key, whose [[key]] block ends event.toml.
 func Write(dir string, n int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "event.toml"), assets.DemoEvent, 0o644); err != nil {
+	key, _, err := badge.NewKey(filepath.Join(dir, "keys"))
+	if err != nil {
+		return err
+	}
+	event := append(bytes.Clone(assets.DemoEvent), "\n# The key that signs the demo's badges (usher-central keys).\n"+badge.KeyBlock(key)...)
+	if err := os.WriteFile(filepath.Join(dir, "event.toml"), event, 0o644); err != nil {
 		return err
 	}
 	var b bytes.Buffer

@@ -84,6 +84,7 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dbPath := fs.String("db", "", "kiosk database `file` (created if missing)")
 	eventPath := fs.String("event", "", "event definition (TOML) `file`")
 	rosterPath := fs.String("roster", "", "roster CSV `file` (optional: without it only the event is updated)")
+	revokedPath := fs.String("revoked", "", "revoked badges CSV `file` with columns id,serial (optional: replaces the list)")
 	if err := parse(fs, args, stderr, "db", "event"); err != nil {
 		return err
 	}
@@ -100,18 +101,33 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	var revoked []checkin.Revocation
+	if *revokedPath != "" {
+		f, err := os.Open(*revokedPath)
+		if err != nil {
+			return checkin.Errorf(checkin.EINVALID, "revocation list: %v", err)
+		}
+		revoked, err = roster.ReadRevocations(f, *revokedPath)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
 	db, err := store.Open(*dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	res, err := db.Load(ctx, ev, people)
+	res, err := db.LoadAll(ctx, ev, people, revoked)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "event %s: %d spaces, %d doors, %d categories\n", ev.ID, len(ev.Spaces), len(ev.Doors), len(ev.Categories))
 	if *rosterPath != "" {
 		fmt.Fprintf(stdout, "roster (%s, %d people): %s\n", format, len(people), res)
+	}
+	if revoked != nil {
+		fmt.Fprintf(stdout, "revoked badges: %d\n", len(revoked))
 	}
 	return nil
 }

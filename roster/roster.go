@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -50,6 +51,8 @@ var fields = []field{
 		Generic: {"email"}, Pretix: {"e-mail", "attendee email", "email"}, Eventbrite: {"email"}}},
 	{"tags", false, map[Format][]string{
 		Generic: {"tags"}}},
+	{"serial", false, map[Format][]string{
+		Generic: {"serial", "badge serial"}}},
 	{"last name", false, map[Format][]string{
 		Eventbrite: {"last name"}}},
 	{"order code", false, map[Format][]string{
@@ -135,6 +138,13 @@ func Read(r io.Reader, name string, ev *checkin.Event) ([]checkin.Person, Format
 			if t = strings.TrimSpace(t); t != "" {
 				p.Tags = append(p.Tags, t)
 			}
+		}
+		if v := get("serial"); v != "" {
+			n, err := strconv.ParseUint(v, 10, 32)
+			if err != nil {
+				problem(line, heading("serial"), "badge serial %q must be a whole number from 0 to %d", v, uint32(1<<32-1))
+			}
+			p.Serial = uint32(n)
 		}
 		bad := false
 		for _, f := range []string{"id", "name", "category", "code"} {
@@ -292,7 +302,7 @@ func categoryList(ev *checkin.Event) string {
 }
 
 // Header is the generic roster's column line.
-var Header = []string{"id", "name", "category", "code", "company", "email", "tags"}
+var Header = []string{"id", "name", "category", "code", "company", "email", "tags", "serial"}
 
 // Write writes people as a generic roster CSV, the format Read reads back.
 func Write(w io.Writer, people []checkin.Person) error {
@@ -301,10 +311,69 @@ func Write(w io.Writer, people []checkin.Person) error {
 		return err
 	}
 	for _, p := range people {
-		if err := cw.Write([]string{p.ID, p.Name, p.Category, p.Code, p.Company, p.Email, strings.Join(p.Tags, ";")}); err != nil {
+		serial := ""
+		if p.Serial > 0 {
+			serial = strconv.FormatUint(uint64(p.Serial), 10)
+		}
+		if err := cw.Write([]string{p.ID, p.Name, p.Category, p.Code, p.Company, p.Email, strings.Join(p.Tags, ";"), serial}); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// ReadRevocations reads a revocation list: a CSV with the columns id (the
+// person) and serial (the badge serial revoked), one badge a line.
+func ReadRevocations(r io.Reader, name string) ([]checkin.Revocation, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
+	}
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, checkin.Errorf(checkin.EINVALID, "%s: the file is empty; expected a header line id,serial", name)
+	} else if err != nil {
+		return nil, csvError(name, data, err)
+	}
+	idCol, serialCol := -1, -1
+	for i, h := range header {
+		switch strings.ToLower(strings.TrimSpace(h)) {
+		case "id":
+			idCol = i
+		case "serial":
+			serialCol = i
+		}
+	}
+	if idCol < 0 || serialCol < 0 {
+		return nil, checkin.Errorf(checkin.EINVALID, "%s:1: a revocation list has the columns id,serial", name)
+	}
+	out := []checkin.Revocation{}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return out, nil
+		} else if err != nil {
+			return nil, csvError(name, data, err)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		if len(rec) != len(header) {
+			return nil, checkin.Errorf(checkin.EINVALID, "%s:%d: %d fields, but the header has %d", name, line, len(rec), len(header))
+		}
+		id := strings.TrimSpace(rec[idCol])
+		if id == "" {
+			return nil, checkin.Errorf(checkin.EINVALID, "%s:%d, column %d (id): id is empty", name, line, idCol+1)
+		}
+		n, err := strconv.ParseUint(strings.TrimSpace(rec[serialCol]), 10, 32)
+		if err != nil {
+			return nil, checkin.Errorf(checkin.EINVALID, "%s:%d, column %d (serial): %q is not a badge serial", name, line, serialCol+1, rec[serialCol])
+		}
+		out = append(out, checkin.Revocation{PersonID: id, Serial: uint32(n)})
+	}
 }
