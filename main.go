@@ -21,7 +21,6 @@ import (
 	"usher/assets"
 	"usher/checkin"
 	"usher/kiosk"
-	"usher/store"
 )
 
 func main() {
@@ -58,18 +57,12 @@ func screen(ctx context.Context, args []string) error {
 		os.Exit(2)
 	}
 
-	if err := os.MkdirAll(filepath.Dir(*dbPath), 0o755); err != nil {
-		return err
-	}
-	db, err := store.Open(*dbPath)
+	db, err := kiosk.Open(*dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	ev := db.Event()
-	if ev == nil {
-		return checkin.Errorf(checkin.ENOTFOUND, "%s holds no event; run: usher load --db %s --event event.toml --roster roster.csv", *dbPath, *dbPath)
-	}
 
 	a := fyneapp.NewWithID("io.usher.kiosk")
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
@@ -161,6 +162,23 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
+// Open opens a kiosk database that holds an event, as the scan screen
+// and `usher scan` need; ENOTFOUND says how to load one.
+func Open(path string) (*store.DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	db, err := store.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if db.Event() == nil {
+		db.Close()
+		return nil, checkin.Errorf(checkin.ENOTFOUND, "%s holds no event; run: usher load --db %s --event event.toml --roster roster.csv", path, path)
+	}
+	return db, nil
+}
+
 // Output is one line of `usher scan`.
 type Output struct {
 	Code      string         `json:"code"`
@@ -190,15 +208,12 @@ func scan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if err := parse(fs, args, stderr, "db", "door"); err != nil {
 		return err
 	}
-	db, err := store.Open(*dbPath)
+	db, err := Open(*dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	ev := db.Event()
-	if ev == nil {
-		return checkin.Errorf(checkin.ENOTFOUND, "%s holds no event; run usher load first", *dbPath)
-	}
 	if ev.Door(*door) == nil {
 		var ids []string
 		for _, d := range ev.Doors {
