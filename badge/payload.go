@@ -39,6 +39,10 @@ const (
 	maxPayload = (checkin.MaxCodeLen - len(Prefix)) * 5 / 8
 )
 
+// maxTime bounds validity times and spans, in seconds (about 35,000
+// years): far beyond any event, and small enough never to overflow.
+const maxTime = 1 << 40
+
 var enc = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // Payload is what a badge says.
@@ -71,10 +75,10 @@ func IsBadge(code string) bool { return strings.HasPrefix(strings.ToUpper(code),
 
 // Sign encodes p, signs it with key and returns the badge code.
 func Sign(p Payload, key ed25519.PrivateKey) (string, error) {
-	pub, ok := key.Public().(ed25519.PublicKey)
-	if !ok || len(key) != ed25519.PrivateKeySize {
+	if len(key) != ed25519.PrivateKeySize {
 		return "", errors.New("badge: not an Ed25519 private key")
 	}
+	pub := key.Public().(ed25519.PublicKey)
 	if id := KeyID(pub); p.KeyID == "" {
 		p.KeyID = id
 	} else if p.KeyID != id {
@@ -98,6 +102,9 @@ func (p Payload) marshal() ([]byte, error) {
 	}
 	if p.From.IsZero() || p.Until.IsZero() || p.Until.Before(p.From) {
 		return nil, fmt.Errorf("badge: validity %v – %v is not a period", p.From, p.Until)
+	}
+	if from, span := p.From.Unix(), p.Until.Unix()-p.From.Unix(); from < -maxTime || from > maxTime || span > maxTime {
+		return nil, fmt.Errorf("badge: validity %v – %v is out of range", p.From, p.Until)
 	}
 	b := []byte{Version}
 	b = append(b, kid[:]...)
@@ -136,9 +143,20 @@ func Parse(code string) (Payload, []byte, []byte, error) {
 	if !IsBadge(code) {
 		return p, nil, nil, problem(checkin.InvalidCode, "not a signed badge")
 	}
-	raw, err := enc.DecodeString(strings.ToUpper(code[len(Prefix):]))
+	for i := 0; i < len(code); i++ {
+		if code[i] >= 0x80 {
+			return p, nil, nil, problem(checkin.ForgedBadge, "badge code has a character that is not ASCII")
+		}
+	}
+	text := strings.ToUpper(code[len(Prefix):])
+	raw, err := enc.DecodeString(text)
 	if err != nil {
 		return p, nil, nil, problem(checkin.ForgedBadge, "badge code is not base32: %v", err)
+	}
+	if enc.EncodeToString(raw) != text {
+		// The unused low bits of the last character were not zero: each
+		// badge has exactly one code text.
+		return p, nil, nil, problem(checkin.ForgedBadge, "badge code is not in canonical form")
 	}
 	if len(raw) < 1+4+ed25519.SignatureSize {
 		return p, nil, nil, problem(checkin.ForgedBadge, "badge code is too short")
@@ -172,7 +190,7 @@ func Parse(code string) (Payload, []byte, []byte, error) {
 	if r.err != nil {
 		return Payload{}, nil, nil, problem(checkin.ForgedBadge, "badge payload is malformed: %v", r.err)
 	}
-	if span > 1<<40 || from < -1<<40 || from > 1<<40 {
+	if span > maxTime || from < -maxTime || from > maxTime {
 		return Payload{}, nil, nil, problem(checkin.ForgedBadge, "badge validity is out of range")
 	}
 	p.From = time.Unix(from, 0).UTC()

@@ -295,7 +295,16 @@ func (db *DB) lookupSigned(ctx context.Context, tx *sql.Tx, code string) (checki
 		return checkin.Badge{}, fmt.Errorf("check revocations: %w", err)
 	}
 	e.Code = code
-	return checkin.Badge{Person: &e.Person, Revoked: e.Removed || pl.Serial < e.Serial || listed > 0}, nil
+	revoked := e.Removed || pl.Serial < e.Serial || listed > 0
+	if !revoked && pl.Serial > e.Serial {
+		// A reprint this kiosk learns of from the badge itself: from now
+		// on the older badges are revoked here too.
+		if _, err := tx.ExecContext(ctx, `UPDATE people SET serial = ? WHERE id = ?`, pl.Serial, e.ID); err != nil {
+			return checkin.Badge{}, fmt.Errorf("record badge serial: %w", err)
+		}
+		e.Serial = pl.Serial
+	}
+	return checkin.Badge{Person: &e.Person, Revoked: revoked}, nil
 }
 
 func (db *DB) insert(ctx context.Context, tx *sql.Tx, at int64, r row, d checkin.Decision) (int64, error) {
