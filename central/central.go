@@ -20,6 +20,13 @@ commands:
                                 and its badge signing key (keys/signing.key)
   keys --out DIR                create the event's badge signing key (DIR/signing.key) and
                                 print the [[key]] block for the event file
+  badges --event E --roster R --key DIR/signing.key --out badges.pdf
+         [--layout insert-4x3|a4-labels|letter-labels] [--person ID]
+         [--valid-from YYYY-MM-DD] [--valid-until YYYY-MM-DD]
+                                print signed badges as a PDF (default: 4×3 in inserts,
+                                valid from today for 7 days, UTC)
+  badge-png --event E --roster R --key K --person ID --out F.png
+                                one person's badge as a 300 dpi PNG
 `
 
 // Run runs one usher-central command and returns the exit code.
@@ -34,6 +41,10 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		err = demoCmd(args[1:], stdout, stderr)
 	case "keys":
 		err = keysCmd(args[1:], stdout, stderr)
+	case "badges":
+		err = badgesCmd(args[1:], stdout, stderr)
+	case "badge-png":
+		err = badgePNGCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -8,7 +8,7 @@ set -euo pipefail
 
 build=(gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev
        libxinerama-dev libxi-dev libxxf86vm-dev)
-headless=(xvfb xauth xdotool x11-utils imagemagick)
+headless=(xvfb xauth xdotool x11-utils imagemagick poppler-utils)
 
 case "${1:-build}" in
   build|run) want=("${build[@]}") ;;

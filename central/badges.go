@@ -1,0 +1,262 @@
+package central
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"usher/badge"
+	"usher/checkin"
+	"usher/eventfile"
+	"usher/roster"
+)
+
+// progressMin is the smallest print run that gets a progress bar: below
+// it the PDF is done before a bar would be read.
+const progressMin = 200
+
+// defaultValidity is how long a badge is valid when --valid-until is not
+// given: a conference week from today.
+const defaultValidity = 7 * 24 * time.Hour
+
+// badgeFlags are the flags badges and badge-png share.
+type badgeFlags struct {
+	event, roster, key, out, person, layout, from, until string
+}
+
+func (f *badgeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.event, "event", "", "event `file` (event.toml)")
+	fs.StringVar(&f.roster, "roster", "", "roster `CSV`")
+	fs.StringVar(&f.key, "key", "", "signing key `file` (DIR/signing.key from usher-central keys)")
+	fs.StringVar(&f.person, "person", "", "only the person with this roster `id`")
+	var layouts []string
+	for _, name := range badge.Layouts() {
+		l, _ := badge.FindLayout(name)
+		layouts = append(layouts, name+" ("+l.About+")")
+	}
+	fs.StringVar(&f.layout, "layout", badge.Layouts()[0], "page `layout`: "+strings.Join(layouts, "; "))
+	fs.StringVar(&f.from, "valid-from", "", "first day the badges are valid, `YYYY-MM-DD` (UTC; default today)")
+	fs.StringVar(&f.until, "valid-until", "", "last day the badges are valid, `YYYY-MM-DD` (UTC; default: valid for 7 days)")
+}
+
+// load reads the event, the roster and the key, and checks they belong
+// together. Every error names its file.
+func (f *badgeFlags) load(now time.Time) (badge.Sheet, []checkin.Person, error) {
+	var s badge.Sheet
+	if _, err := badge.FindLayout(f.layout); err != nil {
+		return s, nil, err
+	}
+	from, until, err := validity(f.from, f.until, now)
+	if err != nil {
+		return s, nil, err
+	}
+	ev, err := eventfile.Load(f.event)
+	if err != nil {
+		return s, nil, err
+	}
+	key, err := badge.LoadKey(f.key)
+	if err != nil {
+		return s, nil, err
+	}
+	if err := badge.CheckKey(ev, key); err != nil {
+		return s, nil, fmt.Errorf("%s for %s: %w", f.key, f.event, err)
+	}
+	file, err := os.Open(f.roster)
+	if err != nil {
+		return s, nil, checkin.Errorf(checkin.EINVALID, "roster: %v", err)
+	}
+	defer file.Close()
+	people, _, err := roster.Read(file, f.roster, ev)
+	if err != nil {
+		return s, nil, err
+	}
+	if f.person != "" {
+		people = pick(people, f.person)
+		if people == nil {
+			return s, nil, checkin.Errorf(checkin.ENOTFOUND, "%s: no person with id %q", f.roster, f.person)
+		}
+	}
+	s = badge.Sheet{Layout: f.layout, Event: ev, Key: key, From: from, Until: until}
+	return s, people, nil
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func pick(people []checkin.Person, id string) []checkin.Person {
+	for _, p := range people {
+		if p.ID == id {
+			return []checkin.Person{p}
+		}
+	}
+	return nil
+}
+
+// validity turns the date flags into the badges' validity: from the start
+// of the first day to the end of the last, in UTC.
+func validity(fromFlag, untilFlag string, now time.Time) (time.Time, time.Time, error) {
+	from := now.UTC().Truncate(24 * time.Hour)
+	if fromFlag != "" {
+		t, err := time.Parse(time.DateOnly, fromFlag)
+		if err != nil {
+			return from, from, checkin.Errorf(checkin.EINVALID, "--valid-from %q is not a date like 2026-05-04", fromFlag)
+		}
+		from = t
+	}
+	until := from.Add(defaultValidity)
+	if untilFlag != "" {
+		t, err := time.Parse(time.DateOnly, untilFlag)
+		if err != nil {
+			return from, from, checkin.Errorf(checkin.EINVALID, "--valid-until %q is not a date like 2026-05-08", untilFlag)
+		}
+		if t.Before(from) {
+			return from, from, checkin.Errorf(checkin.EINVALID, "--valid-until %s is before --valid-from %s", untilFlag, from.Format(time.DateOnly))
+		}
+		until = t.Add(24 * time.Hour) // the end of the last day
+	}
+	return from, until, nil
+}
+
+const badgesUsage = "usage: usher-central badges --event E --roster R --key DIR/signing.key --out badges.pdf [--layout L] [--person ID] [--valid-from YYYY-MM-DD] [--valid-until YYYY-MM-DD]"
+
+func badgesCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("usher-central badges", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f badgeFlags
+	f.register(fs)
+	fs.StringVar(&f.out, "out", "", "the PDF `file` to write")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if f.event == "" || f.roster == "" || f.key == "" || f.out == "" || fs.NArg() > 0 {
+		return fmt.Errorf("%s", badgesUsage)
+	}
+	s, people, err := f.load(time.Now())
+	if err != nil {
+		return err
+	}
+	warnGlyphs(stderr, people)
+	var progress func(int)
+	if len(people) >= progressMin && isTerminal(stderr) {
+		bar := progressbar.NewOptions(len(people), progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetDescription("badges"), progressbar.OptionShowCount(),
+			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+		defer bar.Finish()
+		progress = func(done int) { bar.Set(done) }
+	}
+	err = writeAtomic(f.out, func(w io.Writer) error { return s.Write(w, people, progress) })
+	if err != nil {
+		return err
+	}
+	l, _ := badge.FindLayout(s.Layout)
+	fmt.Fprintf(stdout, "wrote %s: %s on %s (%s), valid %s to %s UTC\n", f.out, count(len(people), "badge"), count(l.Pages(len(people)), "page"),
+		l.Name, s.From.Format(time.DateOnly), s.Until.Add(-time.Second).Format(time.DateOnly))
+	return nil
+}
+
+const badgePNGUsage = "usage: usher-central badge-png --event E --roster R --key DIR/signing.key --person ID --out F.png [--layout L] [--valid-from YYYY-MM-DD] [--valid-until YYYY-MM-DD]"
+
+func badgePNGCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("usher-central badge-png", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f badgeFlags
+	f.register(fs)
+	fs.StringVar(&f.out, "out", "", "the PNG `file` to write")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if f.event == "" || f.roster == "" || f.key == "" || f.person == "" || f.out == "" || fs.NArg() > 0 {
+		return fmt.Errorf("%s", badgePNGUsage)
+	}
+	s, people, err := f.load(time.Now())
+	if err != nil {
+		return err
+	}
+	warnGlyphs(stderr, people)
+	b, _, err := s.PNG(people[0])
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(f.out, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: the badge of %s at %d dpi\n", f.out, people[0].ID, badge.DPI)
+	return nil
+}
+
+// warnGlyphs warns of names and companies with characters the badge
+// font lacks, which print as boxes: the badge still scans, but someone
+// should look at it before the doors open.
+func warnGlyphs(stderr io.Writer, people []checkin.Person) {
+	const listed = 5
+	var bad []string
+	n := 0
+	for _, p := range people {
+		if len(badge.MissingGlyphs(p.Name+p.Company)) == 0 {
+			continue
+		}
+		if n++; n <= listed {
+			bad = append(bad, fmt.Sprintf("%s (%s)", p.ID, p.Name))
+		}
+	}
+	if n == 0 {
+		return
+	}
+	more := ""
+	if n > listed {
+		more = fmt.Sprintf(" and %d more", n-listed)
+	}
+	fmt.Fprintf(stderr, "warning: the badge font has no glyphs for some characters of %d badges, which print as boxes: %s%s\n",
+		n, strings.Join(bad, ", "), more)
+}
+
+// writeAtomic writes path through a temporary file in the same folder,
+// renamed into place once complete, so a failure leaves no half-written
+// file (and an earlier file whole).
+func writeAtomic(path string, write func(io.Writer) error) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := write(tmp); err != nil {
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
