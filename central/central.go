@@ -27,6 +27,17 @@ commands:
                                 valid from today for 7 days, UTC)
   badge-png --event E --roster R --key K --person ID --out F.png
                                 one person's badge as a 300 dpi PNG
+
+  import --event E [--roster R] [--revoked F] [--db D]
+                                load or update the center's event and roster
+  serve [--addr 127.0.0.1:8080] [--db D] [--cert C --key K]
+                                serve kiosks (sync/PROTOCOL.md)
+  status [--json] [--db D]      occupancy per space and each kiosk's state
+  enroll --door DOOR [--server URL] [--qr F.png] [--db D]
+                                a one-time kiosk enrollment code (last line) and its QR
+  kiosk revoke KIOSK [--db D]   stop a lost kiosk at its next request
+
+--db is a SQLite file (default usher-central.db) or a postgres:// URL.
 `
 
 // Run runs one usher-central command and returns the exit code.
@@ -45,6 +56,16 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		err = badgesCmd(args[1:], stdout, stderr)
 	case "badge-png":
 		err = badgePNGCmd(args[1:], stdout, stderr)
+	case "import":
+		err = importCmd(args[1:], stdout, stderr)
+	case "serve":
+		err = serveCmd(args[1:], stdout, stderr)
+	case "status":
+		err = statusCmd(args[1:], stdout, stderr)
+	case "enroll":
+		err = enrollCmd(args[1:], stdout, stderr)
+	case "kiosk":
+		err = kioskCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

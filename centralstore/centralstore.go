@@ -1,0 +1,229 @@
+// Package centralstore is the central roster server's database: the
+// event, the roster with a change sequence kiosks pull from, enrolled
+// kiosks, and every kiosk's scan log. The same schema and queries run on
+// SQLite (an embedded file, the default) and on PostgreSQL (through pgx),
+// so several server processes can share one PostgreSQL database.
+package centralstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"usher/checkin"
+)
+
+//go:embed migration/*.sql
+var migrations embed.FS
+
+// DB is the central database.
+type DB struct {
+	db *sql.DB
+	pg bool
+
+	// Now is the server's clock; tests replace it.
+	Now func() time.Time
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens the database at dsn: a postgres:// URL, or else a SQLite
+// file path (created if missing). It brings the schema up to date.
+func Open(dsn string) (*DB, error) {
+	db := &DB{pg: IsPostgres(dsn), Now: time.Now}
+	var err error
+	if db.pg {
+		db.db, err = sql.Open("pgx", dsn)
+	} else {
+		q := url.Values{}
+		// WAL lets pulls read while pushes write; FULL makes an
+		// acknowledged push survive a power cut; the busy timeout rides
+		// out concurrent writers.
+		for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)"} {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", "immediate")
+		db.db, err = sql.Open("sqlite", "file:"+dsn+"?"+q.Encode())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open central database: %w", err)
+	}
+	if err := db.migrate(); err != nil {
+		db.db.Close()
+		return nil, fmt.Errorf("open central database: %w", err)
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.db.Close() }
+
+// rebind turns the ? placeholders every query here is written with into
+// PostgreSQL's $1, $2, ….
+func (db *DB) rebind(q string) string {
+	if !db.pg {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (db *DB) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	return tx.ExecContext(ctx, db.rebind(q), args...)
+}
+
+func (db *DB) queryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	return tx.QueryRowContext(ctx, db.rebind(q), args...)
+}
+
+func (db *DB) query(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Rows, error) {
+	return tx.QueryContext(ctx, db.rebind(q), args...)
+}
+
+// write runs f in a write transaction and commits it.
+func (db *DB) write(ctx context.Context, f func(*sql.Tx) error) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := f(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// read runs f in a read-only transaction that sees one snapshot.
+func (db *DB) read(ctx context.Context, f func(*sql.Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.pg {
+		opts.Isolation = sql.LevelRepeatableRead
+	} else {
+		opts = nil // a SQLite transaction reads one snapshot already
+	}
+	tx, err := db.db.BeginTx(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return f(tx)
+}
+
+func (db *DB) migrate() error {
+	ctx := context.Background()
+	if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migration/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		body, err := fs.ReadFile(migrations, name)
+		if err != nil {
+			return err
+		}
+		err = db.write(ctx, func(tx *sql.Tx) error {
+			if db.pg {
+				// Two servers starting at once must not both migrate.
+				if _, err := tx.ExecContext(ctx, `LOCK TABLE migrations IN EXCLUSIVE MODE`); err != nil {
+					return err
+				}
+			}
+			var n int
+			if err := db.queryRow(ctx, tx, `SELECT count(*) FROM migrations WHERE name = ?`, name).Scan(&n); err != nil || n > 0 {
+				return err
+			}
+			for _, stmt := range statements(string(body)) {
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("%w in: %s", err, stmt)
+				}
+			}
+			_, err := db.exec(ctx, tx, `INSERT INTO migrations (name, applied_at) VALUES (?, ?)`, name, time.Now().Unix())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// statements splits a migration into its statements, dropping comments.
+func statements(body string) []string {
+	var lines []string
+	for _, l := range strings.Split(body, "\n") {
+		if i := strings.Index(l, "--"); i >= 0 {
+			l = l[:i]
+		}
+		lines = append(lines, l)
+	}
+	var out []string
+	for _, s := range strings.Split(strings.Join(lines, "\n"), ";") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// nextSeq reserves n values of the server sequence and returns the
+// first. The counter row stays locked until tx ends.
+func (db *DB) nextSeq(ctx context.Context, tx *sql.Tx, n int64) (int64, error) {
+	var last int64
+	err := db.queryRow(ctx, tx, `UPDATE counters SET value = value + ? WHERE name = 'seq' RETURNING value`, n).Scan(&last)
+	if err != nil {
+		return 0, fmt.Errorf("server sequence: %w", err)
+	}
+	return last - n + 1, nil
+}
+
+// Event returns the loaded event, or ENOTFOUND before the first import.
+func (db *DB) Event(ctx context.Context) (*checkin.Event, error) {
+	var ev *checkin.Event
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		ev, _, err = db.event(ctx, tx)
+		return err
+	})
+	return ev, err
+}
+
+func (db *DB) event(ctx context.Context, tx *sql.Tx) (*checkin.Event, int64, error) {
+	var (
+		def string
+		seq int64
+	)
+	err := db.queryRow(ctx, tx, `SELECT definition, seq FROM event WHERE id = 1`).Scan(&def, &seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, checkin.Errorf(checkin.ENOTFOUND, "no event is imported; run usher-central import first")
+	} else if err != nil {
+		return nil, 0, fmt.Errorf("read event: %w", err)
+	}
+	ev, err := decodeEvent(def)
+	return ev, seq, err
+}

@@ -1,0 +1,291 @@
+package centralstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"usher/checkin"
+	"usher/sync/wire"
+)
+
+// ImportResult counts what an import changed.
+type ImportResult struct {
+	Added, Updated, Unchanged, Removed, Revoked int
+	EventChanged                                bool
+}
+
+func (r ImportResult) String() string {
+	return fmt.Sprintf("%d added, %d updated, %d unchanged, %d removed", r.Added, r.Updated, r.Unchanged, r.Removed)
+}
+
+func decodeEvent(def string) (*checkin.Event, error) {
+	var ev checkin.Event
+	if err := json.Unmarshal([]byte(def), &ev); err != nil {
+		return nil, fmt.Errorf("decode stored event: %w", err)
+	}
+	if err := ev.Validate(); err != nil {
+		return nil, fmt.Errorf("stored event: %w", err)
+	}
+	return &ev, nil
+}
+
+// Import loads or updates the event and, when roster is not nil, makes
+// the roster exactly roster (people missing from it are marked removed);
+// when revoked is not nil it adds those badge serials to the revocation
+// list. Every change takes its own value of the server sequence, so
+// kiosks pull exactly what changed. One transaction: on any error
+// nothing is written.
+//
+// ev must be validated. Returns EINVALID for another event's id, a
+// person twice, or a code given to two people.
+func (db *DB) Import(ctx context.Context, ev *checkin.Event, roster []checkin.Person, revoked []checkin.Revocation) (ImportResult, error) {
+	var res ImportResult
+	def, err := json.Marshal(ev)
+	if err != nil {
+		return res, err
+	}
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		res = ImportResult{}
+		old, _, err := db.event(ctx, tx)
+		switch {
+		case checkin.ErrorCode(err) == checkin.ENOTFOUND:
+		case err != nil:
+			return err
+		case old.ID != ev.ID:
+			return checkin.Errorf(checkin.EINVALID, "this database holds event %q; import event %q into a new database", old.ID, ev.ID)
+		}
+		if old == nil || !sameEvent(old, ev) {
+			seq, err := db.nextSeq(ctx, tx, 1)
+			if err != nil {
+				return err
+			}
+			if _, err := db.exec(ctx, tx, `
+				INSERT INTO event (id, event_id, definition, seq) VALUES (1, ?, ?, ?)
+				ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, seq = excluded.seq`,
+				ev.ID, string(def), seq); err != nil {
+				return fmt.Errorf("store event: %w", err)
+			}
+			res.EventChanged = true
+		}
+		if roster != nil {
+			if err := db.upsertRoster(ctx, tx, ev, roster, &res); err != nil {
+				return err
+			}
+		}
+		for _, r := range revoked {
+			seq, err := db.nextSeq(ctx, tx, 1)
+			if err != nil {
+				return err
+			}
+			result, err := db.exec(ctx, tx, `INSERT INTO revocations (person_id, serial, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+				r.PersonID, r.Serial, seq)
+			if err != nil {
+				return fmt.Errorf("revoke %s serial %d: %w", r.PersonID, r.Serial, err)
+			}
+			if n, _ := result.RowsAffected(); n > 0 {
+				res.Revoked++
+			}
+		}
+		return nil
+	})
+	return res, err
+}
+
+func sameEvent(a, b *checkin.Event) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
+
+func (db *DB) upsertRoster(ctx context.Context, tx *sql.Tx, ev *checkin.Event, roster []checkin.Person, res *ImportResult) error {
+	type stored struct {
+		p       checkin.Person
+		removed int
+	}
+	have := map[string]stored{}
+	rows, err := db.query(ctx, tx, `SELECT id, name, company, email, category, tags, code, serial, removed FROM people`)
+	if err != nil {
+		return fmt.Errorf("read roster: %w", err)
+	}
+	for rows.Next() {
+		var (
+			s    stored
+			tags string
+		)
+		if err := rows.Scan(&s.p.ID, &s.p.Name, &s.p.Company, &s.p.Email, &s.p.Category, &tags, &s.p.Code, &s.p.Serial, &s.removed); err != nil {
+			rows.Close()
+			return fmt.Errorf("read roster: %w", err)
+		}
+		s.p.Tags = splitTags(tags)
+		have[s.p.ID] = s
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read roster: %w", err)
+	}
+
+	seen := make(map[string]bool, len(roster))
+	codeOf := make(map[string]string, len(roster))
+	var changed []checkin.Person
+	for _, p := range roster {
+		switch {
+		case seen[p.ID]:
+			return checkin.Errorf(checkin.EINVALID, "person %s appears twice in the roster", p.ID)
+		case codeOf[p.Code] != "":
+			return checkin.Errorf(checkin.EINVALID, "code %q is given to both %s and %s", p.Code, codeOf[p.Code], p.ID)
+		case !ev.Reaches(p.Category):
+			return checkin.Errorf(checkin.EINVALID, "person %s: category %q is not defined or may enter no space", p.ID, p.Category)
+		}
+		seen[p.ID], codeOf[p.Code] = true, p.ID
+		old, ok := have[p.ID]
+		switch {
+		case !ok:
+			res.Added++
+		case old.removed == 0 && samePerson(old.p, p):
+			res.Unchanged++
+			continue
+		default:
+			res.Updated++
+		}
+		changed = append(changed, p)
+	}
+	var gone []string
+	for id, s := range have {
+		if !seen[id] && s.removed == 0 {
+			gone = append(gone, id)
+		}
+	}
+	slices.Sort(gone)
+	res.Removed = len(gone)
+	n := int64(len(changed) + len(gone))
+	if n == 0 {
+		return nil
+	}
+	seq, err := db.nextSeq(ctx, tx, n)
+	if err != nil {
+		return err
+	}
+	// A code moving from a removed or changed person to another must not
+	// trip the unique index half-way: clear the codes being reassigned.
+	upsert, err := tx.PrepareContext(ctx, db.rebind(`
+		INSERT INTO people (id, name, company, email, category, tags, code, serial, removed, seq)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, company = excluded.company, email = excluded.email,
+			category = excluded.category, tags = excluded.tags, code = excluded.code, serial = excluded.serial,
+			removed = 0, seq = excluded.seq`))
+	if err != nil {
+		return err
+	}
+	defer upsert.Close()
+	for _, id := range gone {
+		if _, err := db.exec(ctx, tx, `UPDATE people SET removed = 1, code = ?, seq = ? WHERE id = ?`,
+			"removed:"+id, seq, id); err != nil {
+			return fmt.Errorf("remove %s: %w", id, err)
+		}
+		seq++
+	}
+	for _, p := range changed {
+		if old, ok := have[p.ID]; ok && old.p.Code != p.Code {
+			if _, err := db.exec(ctx, tx, `UPDATE people SET code = ? WHERE id = ?`, "moving:"+p.ID, p.ID); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range changed {
+		if _, err := upsert.ExecContext(ctx, p.ID, p.Name, p.Company, p.Email, p.Category, strings.Join(p.Tags, ";"),
+			p.Code, p.Serial, seq); err != nil {
+			return fmt.Errorf("person %s: %w", p.ID, err)
+		}
+		seq++
+	}
+	return nil
+}
+
+func samePerson(a, b checkin.Person) bool {
+	return a.Name == b.Name && a.Company == b.Company && a.Email == b.Email && a.Category == b.Category &&
+		a.Code == b.Code && a.Serial == b.Serial && slices.Equal(a.Tags, b.Tags)
+}
+
+func splitTags(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ";")
+}
+
+// Pull returns what changed after cursor: the event definition if it
+// changed, up to limit people and the revocations in the same range of
+// the server sequence, and the cursor to ask from next. More is set when
+// the page was cut short.
+func (db *DB) Pull(ctx context.Context, cursor int64, limit int) (wire.PullResponse, error) {
+	var resp wire.PullResponse
+	if limit <= 0 || limit > wire.MaxPullLimit {
+		limit = wire.MaxPullLimit
+	}
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		resp = wire.PullResponse{}
+		var top int64
+		if err := db.queryRow(ctx, tx, `SELECT value FROM counters WHERE name = 'seq'`).Scan(&top); err != nil {
+			return fmt.Errorf("server sequence: %w", err)
+		}
+		ev, evSeq, err := db.event(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if evSeq > cursor {
+			resp.Event = ev
+		}
+		rows, err := db.query(ctx, tx, `
+			SELECT id, name, company, email, category, tags, code, serial, removed, seq FROM people
+			WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`, cursor, top, limit+1)
+		if err != nil {
+			return fmt.Errorf("pull people: %w", err)
+		}
+		defer rows.Close()
+		through := top
+		for rows.Next() {
+			var (
+				p       wire.Person
+				tags    string
+				seq     int64
+				removed int
+			)
+			if err := rows.Scan(&p.ID, &p.Name, &p.Company, &p.Email, &p.Category, &tags, &p.Code, &p.Serial, &removed, &seq); err != nil {
+				return fmt.Errorf("pull people: %w", err)
+			}
+			p.Removed = removed != 0
+			if len(resp.People) == limit {
+				resp.More, through = true, seq-1
+				break
+			}
+			if p.Removed {
+				p.Code = ""
+			}
+			p.Tags = splitTags(tags)
+			resp.People = append(resp.People, p)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("pull people: %w", err)
+		}
+		rows.Close()
+		revs, err := db.query(ctx, tx, `SELECT person_id, serial FROM revocations WHERE seq > ? AND seq <= ? ORDER BY seq`, cursor, through)
+		if err != nil {
+			return fmt.Errorf("pull revocations: %w", err)
+		}
+		defer revs.Close()
+		for revs.Next() {
+			var r wire.Revocation
+			if err := revs.Scan(&r.Person, &r.Serial); err != nil {
+				return fmt.Errorf("pull revocations: %w", err)
+			}
+			resp.Revocations = append(resp.Revocations, r)
+		}
+		resp.Cursor = through
+		return revs.Err()
+	})
+	return resp, err
+}

@@ -1,0 +1,215 @@
+// Package server is the central roster server's HTTP API for kiosks:
+// enrollment, push of scan events and pull of roster changes, as
+// sync/PROTOCOL.md describes. It keeps no state of its own: everything is
+// in the central database, so several server processes can share one
+// PostgreSQL database behind a load balancer.
+package server
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"usher/centralstore"
+	"usher/checkin"
+	"usher/sync/hlc"
+	"usher/sync/wire"
+)
+
+// Server serves the kiosk API over a central database.
+type Server struct {
+	db    *centralstore.DB
+	clock *hlc.Clock
+	log   *log.Logger
+}
+
+// New returns the API handler. Errors that are the server's own are
+// logged to logger (nil: the standard logger).
+func New(db *centralstore.DB, logger *log.Logger) http.Handler {
+	if logger == nil {
+		logger = log.Default()
+	}
+	s := &Server{db: db, clock: hlc.New(func() time.Time { return db.Now() }, 0), log: logger}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+wire.PathEnroll, s.enroll)
+	mux.HandleFunc("POST "+wire.PathPush, s.kiosk(s.push))
+	mux.HandleFunc("GET "+wire.PathPull, s.kiosk(s.pull))
+	return mux
+}
+
+type ctxKey struct{}
+
+// kiosk wraps a handler that needs an enrolled kiosk's bearer token.
+func (s *Server) kiosk(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || token == "" {
+			s.fail(w, checkin.Errorf(centralstore.EUNAUTHORIZED, "a kiosk bearer token is required"))
+			return
+		}
+		id, err := s.db.Authenticate(r.Context(), token)
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, id)))
+	}
+}
+
+func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
+	var req wire.EnrollRequest
+	if err := decode(r, &req); err != nil {
+		s.fail(w, err)
+		return
+	}
+	if req.Token == "" {
+		s.fail(w, checkin.Errorf(checkin.EINVALID, "token is required"))
+		return
+	}
+	resp, err := s.db.Enroll(r.Context(), req.Token, req.Name)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	s.reply(w, r, resp)
+}
+
+func (s *Server) push(w http.ResponseWriter, r *http.Request) {
+	kiosk := r.Context().Value(ctxKey{}).(string)
+	var req wire.PushRequest
+	if err := decode(r, &req); err != nil {
+		s.fail(w, err)
+		return
+	}
+	if len(req.Events) > wire.MaxPushEvents {
+		s.fail(w, checkin.Errorf(checkin.EINVALID, "%d events in one push; at most %d", len(req.Events), wire.MaxPushEvents))
+		return
+	}
+	var through int64
+	for i, e := range req.Events {
+		if err := e.Check(); err != nil {
+			s.fail(w, checkin.Errorf(checkin.EINVALID, "events[%d]: %v", i, err))
+			return
+		}
+		through = max(through, e.Seq)
+		s.clock.Observe(hlc.Timestamp(e.HLC))
+	}
+	accepted, err := s.db.Push(r.Context(), kiosk, req.Events)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	s.reply(w, r, wire.PushResponse{Accepted: accepted, Duplicates: len(req.Events) - accepted, Through: through,
+		ServerHLC: uint64(s.clock.Now())})
+}
+
+func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
+	kiosk := r.Context().Value(ctxKey{}).(string)
+	q := r.URL.Query()
+	cursor, err := strconv.ParseInt(q.Get("cursor"), 10, 64)
+	if err != nil || cursor < 0 {
+		s.fail(w, checkin.Errorf(checkin.EINVALID, "cursor %q must be a whole number ≥ 0", q.Get("cursor")))
+		return
+	}
+	limit := wire.MaxPullLimit
+	if l := q.Get("limit"); l != "" {
+		if limit, err = strconv.Atoi(l); err != nil || limit < 1 || limit > wire.MaxPullLimit {
+			s.fail(w, checkin.Errorf(checkin.EINVALID, "limit %q must be 1 to %d", l, wire.MaxPullLimit))
+			return
+		}
+	}
+	resp, err := s.db.Pull(r.Context(), cursor, limit)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if err := s.db.Seen(r.Context(), kiosk); err != nil {
+		s.log.Printf("usher-central: record kiosk %s seen: %v", kiosk, err)
+	}
+	s.reply(w, r, resp)
+}
+
+// decode reads a JSON body, gzip-compressed or not, of at most
+// wire.MaxBody bytes, and refuses unknown fields.
+func decode(r *http.Request, v any) error {
+	var body io.Reader = http.MaxBytesReader(nil, r.Body, wire.MaxBody)
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			return checkin.Errorf(checkin.EINVALID, "body: not gzip: %v", err)
+		}
+		defer zr.Close()
+		body = io.LimitReader(zr, wire.MaxBody+1)
+	}
+	data, err := io.ReadAll(body)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig) || len(data) > wire.MaxBody:
+		return &tooLarge{}
+	case err != nil:
+		return checkin.Errorf(checkin.EINVALID, "body: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return checkin.Errorf(checkin.EINVALID, "body: %v", err)
+	}
+	if dec.More() {
+		return checkin.Errorf(checkin.EINVALID, "body: more than one JSON value")
+	}
+	return nil
+}
+
+type tooLarge struct{}
+
+func (*tooLarge) Error() string { return fmt.Sprintf("body over %d bytes", wire.MaxBody) }
+
+// reply writes v as JSON, gzip-compressed when the client accepts it.
+func (s *Server) reply(w http.ResponseWriter, r *http.Request, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	var out io.Writer = w
+	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		w.Header().Set("Content-Encoding", "gzip")
+		zw := gzip.NewWriter(w)
+		defer zw.Close()
+		out = zw
+	}
+	if err := json.NewEncoder(out).Encode(v); err != nil {
+		s.log.Printf("usher-central: write response: %v", err)
+	}
+}
+
+// fail writes an error response with the status its code calls for.
+func (s *Server) fail(w http.ResponseWriter, err error) {
+	status, code := http.StatusInternalServerError, checkin.ErrorCode(err)
+	var tl *tooLarge
+	switch {
+	case errors.As(err, &tl):
+		status, code = http.StatusRequestEntityTooLarge, checkin.EINVALID
+	case code == checkin.EINVALID:
+		status = http.StatusBadRequest
+	case code == centralstore.EUNAUTHORIZED:
+		status = http.StatusUnauthorized
+	case code == checkin.ENOTFOUND:
+		status = http.StatusNotFound
+	case code == checkin.ECONFLICT:
+		status = http.StatusConflict
+	default:
+		s.log.Printf("usher-central: %v", err)
+	}
+	msg := checkin.ErrorMessage(err)
+	if errors.As(err, &tl) {
+		msg = err.Error()
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(wire.Error{Code: code, Message: msg})
+}
