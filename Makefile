@@ -41,11 +41,19 @@ package: build
 	bin/fyne package -os linux --exe bin/usher --name Usher
 	@echo "Usher.tar.xz: unpack and run 'sudo make install' inside it."
 
+# The tests get a throwaway PostgreSQL server (scripts/pg.sh), named in
+# USHER_TEST_POSTGRES, and stopped afterwards whether the tests pass or not;
+# one that was already running (`scripts/pg.sh start` by hand) is reused and left running.
 test:
 	@scripts/deps.sh test
 	$(GO) vet ./...
 	$(GO) build ./...
-	$(GO) test -count=1 ./...
+	@if scripts/pg.sh status >/dev/null 2>&1; then stop=:; else stop='scripts/pg.sh stop'; fi; \
+	  trap "$$stop" EXIT; \
+	  scripts/pg.sh start >/dev/null || exit; \
+	  export USHER_TEST_POSTGRES="$$(cat .cache/pg.url)"; \
+	  echo "USHER_TEST_POSTGRES=$$USHER_TEST_POSTGRES $(GO) test -count=1 ./..."; \
+	  $(GO) test -count=1 ./...
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./...
