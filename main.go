@@ -1,18 +1,21 @@
 // Command usher is the door kiosk. With no subcommand it opens the scan
 // screen; `usher load` builds its database from an event file and a
-// roster, and `usher scan` decides badge codes read from standard input,
-// one JSON decision per line.
+// roster, `usher scan` decides badge codes read from standard input, one
+// JSON decision per line, `usher enroll` joins a central server and
+// `usher sync` runs one push-and-pull round with it.
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"slices"
 	"syscall"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -21,6 +24,7 @@ import (
 	"usher/assets"
 	"usher/checkin"
 	"usher/kiosk"
+	"usher/sync/kiosksync"
 )
 
 func main() {
@@ -43,12 +47,14 @@ func screen(ctx context.Context, args []string) error {
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: usher [--db K.db] [--door DOOR] [--exit] [--fullscreen]   open the kiosk screen
        usher load --db K.db --event event.toml [--roster roster.csv]
-       usher scan --db K.db --door DOOR [--exit]
+       usher scan --db K.db [--door DOOR] [--exit]
+       usher enroll --db K.db CODE
+       usher sync --db K.db
 `)
 		fs.PrintDefaults()
 	}
 	dbPath := fs.String("db", defaultDB(), "kiosk database `file`")
-	door := fs.String("door", "", "door id (default: the last one chosen in staff mode)")
+	door := fs.String("door", "", "door id (default: the last one chosen in staff mode, else the one enrolled for)")
 	exit := fs.Bool("exit", false, "scan in the EXIT direction")
 	full := fs.Bool("fullscreen", false, "open full screen")
 	fs.Parse(args)
@@ -72,6 +78,15 @@ func screen(ctx context.Context, args []string) error {
 	if *exit {
 		opts.Direction = checkin.Exit
 	}
+	id, err := db.Identity(ctx)
+	if err != nil {
+		return err
+	}
+	var syncer *kiosksync.Syncer
+	if id.Enrolled() {
+		syncer = kiosksync.New(db, &http.Client{Timeout: time.Minute})
+		opts.OnScan, opts.DefaultDoor = syncer.Notify, id.Door
+	}
 	k, err := app.New(w, db, opts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *dbPath, err)
@@ -80,6 +95,13 @@ func screen(ctx context.Context, args []string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go k.Run(ctx)
+	if syncer != nil {
+		syncer.OnStatus = func(st kiosksync.Status) {
+			fyne.Do(func() { k.SetConnection(st.String()) })
+		}
+		syncer.Start(ctx)
+		defer syncer.Stop()
+	}
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)

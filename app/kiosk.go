@@ -42,10 +42,18 @@ const (
 
 // Options configure a Kiosk.
 type Options struct {
-	Door      string            // door id; "" uses the last one chosen, else the event's first
+	Door      string            // door id; "" uses the last one chosen, else DefaultDoor, else the event's first
 	Direction checkin.Direction // "" uses the last one chosen, else ENTRY
 	Quit      func()            // called by staff "Quit"; nil hides the item
 	SetTheme  func(fyne.Theme)  // applies a theme; nil hides the item
+	// DefaultDoor is the door until staff choose one: the door the kiosk
+	// was enrolled for.
+	DefaultDoor string
+	// OnScan, when set, is called after each decision is recorded (a
+	// scan, an admission by name, an override, a headcount change, an
+	// undo), on the UI goroutine: the sync pushes it soon. It must not
+	// block.
+	OnScan func()
 }
 
 // Kiosk is the door screen. Build it with New; the widgets are fields so
@@ -114,7 +122,8 @@ func New(w fyne.Window, b Backend, opts Options) (*Kiosk, error) {
 }
 
 // restore picks the door and direction: options first, then what staff
-// chose last time, then the event's first door and ENTRY.
+// chose last time, then the default door, then the event's first door
+// and ENTRY.
 func (k *Kiosk) restore() error {
 	door := k.opts.Door
 	if door == "" {
@@ -123,6 +132,9 @@ func (k *Kiosk) restore() error {
 			return err
 		}
 		door = saved
+	}
+	if door == "" {
+		door = k.opts.DefaultDoor
 	}
 	if door == "" || k.ev.Door(door) == nil {
 		if k.opts.Door != "" {
@@ -309,6 +321,9 @@ func (k *Kiosk) showDecision(scan checkin.Scan, d checkin.Decision, err error) {
 		k.denied, k.deniedAt, k.deniedBy = &s, k.Now(), d.Person.Name
 	}
 	k.refreshGauges()
+	if err == nil && k.opts.OnScan != nil {
+		k.opts.OnScan() // no error: the decision is in the log
+	}
 }
 
 func (k *Kiosk) showReady() {

@@ -253,27 +253,37 @@ func enrollCmd(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// kioskCmd: usher-central kiosk revoke KIOSK [--db D]
+// kioskCmd: usher-central kiosk revoke KIOSK [--db D]; the kiosk id may
+// stand before or after the flags.
 func kioskCmd(args []string, stdout, stderr io.Writer) error {
+	usage := errors.New("usage: usher-central kiosk revoke KIOSK [--db D]")
 	if len(args) == 0 || args[0] != "revoke" {
-		return errors.New("usage: usher-central kiosk revoke KIOSK [--db D]")
+		return usage
 	}
 	fs := flag.NewFlagSet("usher-central kiosk revoke", flag.ContinueOnError)
 	dsn := dbFlag(fs)
-	if err := parseFlags(fs, args[1:], stderr); err != nil {
-		return err
+	rest := args[1:]
+	var ids []string
+	for {
+		if err := parseFlags(fs, rest, stderr); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		ids, rest = append(ids, fs.Arg(0)), fs.Args()[1:]
 	}
-	if fs.NArg() != 1 {
-		return errors.New("usage: usher-central kiosk revoke KIOSK [--db D]")
+	if len(ids) != 1 {
+		return usage
 	}
 	db, err := centralstore.Open(*dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.RevokeKiosk(context.Background(), fs.Arg(0)); err != nil {
+	if err := db.RevokeKiosk(context.Background(), ids[0]); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "kiosk %s revoked: its next request is refused\n", fs.Arg(0))
+	fmt.Fprintf(stdout, "kiosk %s revoked: its next request is refused\n", ids[0])
 	return nil
 }

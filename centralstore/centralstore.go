@@ -19,7 +19,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"modernc.org/sqlite"               // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"usher/checkin"
 )
@@ -53,7 +54,7 @@ func Open(dsn string) (*DB, error) {
 		// WAL lets pulls read while pushes write; FULL makes an
 		// acknowledged push survive a power cut; the busy timeout rides
 		// out concurrent writers.
-		for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)"} {
+		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", "immediate")
@@ -62,11 +63,25 @@ func Open(dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open central database: %w", err)
 	}
-	if err := db.migrate(); err != nil {
+	err = db.migrate()
+	// Several processes opening a new SQLite file at once can find it
+	// busy while one of them switches it to WAL, before any busy
+	// timeout applies: try again a few times.
+	for try := 1; busy(err) && try <= 20; try++ {
+		time.Sleep(time.Duration(try) * 10 * time.Millisecond)
+		err = db.migrate()
+	}
+	if err != nil {
 		db.db.Close()
 		return nil, fmt.Errorf("open central database: %w", err)
 	}
 	return db, nil
+}
+
+// busy reports whether err is SQLite's "database is locked".
+func busy(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // Close closes the database.
@@ -132,28 +147,55 @@ func (db *DB) read(ctx context.Context, f func(*sql.Tx) error) error {
 	return f(tx)
 }
 
+// migrationLock is the PostgreSQL advisory lock key that serialises
+// servers starting at once on one database.
+const migrationLock = 0x757368657231 // "usher1"
+
 func (db *DB) migrate() error {
 	ctx := context.Background()
-	if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
-		return fmt.Errorf("create migrations table: %w", err)
+	// One connection holds the lock for the whole migration, so two
+	// servers starting together do not both create or fill the tables.
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if db.pg {
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+			return fmt.Errorf("lock for migration: %w", err)
+		}
+		defer conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, migrationLock)
 	}
 	names, err := fs.Glob(migrations, "migration/*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(names)
+	run := func(f func(tx *sql.Tx) error) error {
+		// On SQLite the DSN makes BEGIN immediate: the write lock is
+		// taken first, and the busy timeout waits for another process.
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if err := f(tx); err != nil {
+			return err
+		}
+		return tx.Commit()
+	}
+	if err := run(func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`)
+		return err
+	}); err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
 	for _, name := range names {
 		body, err := fs.ReadFile(migrations, name)
 		if err != nil {
 			return err
 		}
-		err = db.write(ctx, func(tx *sql.Tx) error {
-			if db.pg {
-				// Two servers starting at once must not both migrate.
-				if _, err := tx.ExecContext(ctx, `LOCK TABLE migrations IN EXCLUSIVE MODE`); err != nil {
-					return err
-				}
-			}
+		err = run(func(tx *sql.Tx) error {
 			var n int
 			if err := db.queryRow(ctx, tx, `SELECT count(*) FROM migrations WHERE name = ?`, name).Scan(&n); err != nil || n > 0 {
 				return err

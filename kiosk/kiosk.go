@@ -1,7 +1,8 @@
 // Package kiosk holds the kiosk's headless commands: `usher load` builds
-// or updates a kiosk database from an event file and a roster, and `usher
+// or updates a kiosk database from an event file and a roster, `usher
 // scan` reads badge codes line by line, as a scanner or turnstile sends
-// them, and prints one JSON decision per line.
+// them, and prints one JSON decision per line, `usher enroll` joins a
+// central server and `usher sync` runs one push-and-pull round with it.
 package kiosk
 
 import (
@@ -25,7 +26,7 @@ import (
 )
 
 // Commands lists the headless subcommands Run knows.
-var Commands = []string{"load", "scan"}
+var Commands = []string{"load", "scan", "enroll", "sync"}
 
 // Run runs a headless subcommand (args[0] is its name) and returns the
 // process exit code: 0 on success, 1 on failure, 2 on bad usage.
@@ -36,6 +37,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = load(ctx, args[1:], stdout, stderr)
 	case "scan":
 		err = scan(ctx, args[1:], stdin, stdout, stderr)
+	case "enroll":
+		err = enroll(ctx, args[1:], stdout, stderr)
+	case "sync":
+		err = syncOnce(ctx, args[1:], stdout, stderr)
 	default:
 		err = usageError{fmt.Errorf("unknown command %q", args[0])}
 	}
@@ -173,7 +178,11 @@ func Open(path string) (*store.DB, error) {
 		return nil, err
 	}
 	if db.Event() == nil {
+		id, err := db.Identity(context.Background())
 		db.Close()
+		if err == nil && id.Enrolled() {
+			return nil, checkin.Errorf(checkin.ENOTFOUND, "%s is enrolled but holds no event yet; run: usher sync --db %s", path, path)
+		}
 		return nil, checkin.Errorf(checkin.ENOTFOUND, "%s holds no event; run: usher load --db %s --event event.toml --roster roster.csv", path, path)
 	}
 	return db, nil
@@ -203,9 +212,9 @@ const maxLine = 4096
 func scan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("usher scan", flag.ContinueOnError)
 	dbPath := fs.String("db", "", "kiosk database `file`")
-	door := fs.String("door", "", "the door this kiosk scans at")
+	door := fs.String("door", "", "the door this kiosk scans at (default: the one it was enrolled for)")
 	exit := fs.Bool("exit", false, "scan in the EXIT direction")
-	if err := parse(fs, args, stderr, "db", "door"); err != nil {
+	if err := parse(fs, args, stderr, "db"); err != nil {
 		return err
 	}
 	db, err := Open(*dbPath)
@@ -213,6 +222,16 @@ func scan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return err
 	}
 	defer db.Close()
+	id, err := db.Identity(ctx)
+	if err != nil {
+		return err
+	}
+	if *door == "" {
+		if !id.Enrolled() {
+			return usageError{errors.New("--door is required")}
+		}
+		*door = id.Door
+	}
 	ev := db.Event()
 	if ev.Door(*door) == nil {
 		var ids []string
@@ -225,6 +244,10 @@ func scan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if *exit {
 		dir = checkin.Exit
 	}
+	syncer := startSync(ctx, db, id, stderr)
+	// However scanning ends, the scans wait in the database for the next
+	// sync: the last push is a courtesy, bounded, and never an error.
+	defer finishSync(ctx, db, syncer, stderr)
 
 	enc := json.NewEncoder(stdout)
 	in := bufio.NewReaderSize(stdin, maxLine)
@@ -251,6 +274,9 @@ func scan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		}
 		if err := enc.Encode(out); err != nil {
 			return fmt.Errorf("write decision: %w", err)
+		}
+		if syncer != nil {
+			syncer.Notify()
 		}
 	}
 	if failed > 0 {

@@ -154,32 +154,21 @@ func replaceRevocations(ctx context.Context, tx *sql.Tx, revoked []checkin.Revoc
 	return nil
 }
 
+// upsertRoster makes the stored roster exactly roster: everyone on it
+// upserted (upsertPerson), everyone missing from it removed, except
+// walk-ups registered after it was made.
 func upsertRoster(ctx context.Context, tx *sql.Tx, roster []checkin.Person) (LoadResult, error) {
 	var res LoadResult
 	people, codes, err := readRoster(ctx, tx)
 	if err != nil {
 		return res, err
 	}
-	insPerson, err := tx.PrepareContext(ctx, `
-		INSERT INTO people (id, name, company, email, category, tags, serial, removed, walkup) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0)
-		ON CONFLICT (id) DO UPDATE SET name = excluded.name, company = excluded.company, email = excluded.email,
-			category = excluded.category, tags = excluded.tags, serial = excluded.serial, removed = 0, walkup = 0`)
+	u, err := newUpserter(ctx, tx, false)
 	if err != nil {
 		return res, err
 	}
-	defer insPerson.Close()
-	insCode, err := tx.PrepareContext(ctx, `
-		INSERT INTO codes (code, person_id, revoked) VALUES (?, ?, 0)
-		ON CONFLICT (code) DO UPDATE SET revoked = 0`)
-	if err != nil {
-		return res, err
-	}
-	defer insCode.Close()
-	revoke, err := tx.PrepareContext(ctx, `UPDATE codes SET revoked = 1 WHERE person_id = ? AND code <> ? AND revoked = 0`)
-	if err != nil {
-		return res, err
-	}
-	defer revoke.Close()
+	defer u.close()
+	known := loadedRoster{people: people, codes: codes}
 
 	seen := make(map[string]bool, len(roster))
 	codeOf := make(map[string]string, len(roster))
@@ -190,48 +179,174 @@ func upsertRoster(ctx context.Context, tx *sql.Tx, roster []checkin.Person) (Loa
 		if other, dup := codeOf[p.Code]; dup {
 			return res, checkin.Errorf(checkin.EINVALID, "code %q is given to both %s and %s", p.Code, other, p.ID)
 		}
-		if p.ID == "" || p.Code == "" || p.Name == "" {
-			return res, checkin.Errorf(checkin.EINVALID, "person %q lacks an id, a name or a code", p.ID)
-		}
 		seen[p.ID], codeOf[p.Code] = true, p.ID
-		if owner, ok := codes[p.Code]; ok && owner != p.ID {
-			return res, checkin.Errorf(checkin.EINVALID, "person %s: code %q already belongs to person %s", p.ID, p.Code, owner)
+		change, err := u.upsert(ctx, known, p)
+		if err != nil {
+			return res, err
 		}
-		old, ok := people[p.ID]
-		switch {
-		case !ok:
-			res.Added++
-		case !old.removed && !old.walkup && samePerson(old.p, p):
-			res.Unchanged++
-			continue
-		default:
-			res.Updated++
-		}
-		if _, err := insPerson.ExecContext(ctx, p.ID, p.Name, p.Company, p.Email, p.Category, joinTags(p.Tags), p.Serial); err != nil {
-			return res, fmt.Errorf("person %s: %w", p.ID, err)
-		}
-		if _, err := insCode.ExecContext(ctx, p.Code, p.ID); err != nil {
-			return res, fmt.Errorf("person %s: %w", p.ID, err)
-		}
-		if ok && old.p.Code != p.Code {
-			if _, err := revoke.ExecContext(ctx, p.ID, p.Code); err != nil {
-				return res, fmt.Errorf("person %s: %w", p.ID, err)
-			}
-		}
+		res.count(change)
 	}
 	for id, old := range people {
 		if seen[id] || old.removed || old.walkup {
 			continue // a walk-up registered after this roster was made stays
 		}
 		res.Removed++
-		if _, err := tx.ExecContext(ctx, `UPDATE people SET removed = 1 WHERE id = ?`, id); err != nil {
-			return res, fmt.Errorf("remove %s: %w", id, err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE codes SET revoked = 1 WHERE code = ?`, old.p.Code); err != nil {
-			return res, fmt.Errorf("remove %s: %w", id, err)
+		if err := u.remove(ctx, id); err != nil {
+			return res, err
 		}
 	}
 	return res, nil
+}
+
+// change is what upserting one person did.
+type change int
+
+const (
+	added change = iota
+	updated
+	unchanged
+)
+
+func (r *LoadResult) count(c change) {
+	switch c {
+	case added:
+		r.Added++
+	case updated:
+		r.Updated++
+	default:
+		r.Unchanged++
+	}
+}
+
+// knownRoster is what an upsert needs to know of the stored roster: a
+// person as stored, with their current code, and who owns a code ever
+// issued. A whole-roster load reads everything into maps once
+// (loadedRoster); a pull page, a few people of a large roster, asks the
+// database for each (storedRoster).
+type knownRoster interface {
+	person(ctx context.Context, id string) (existing, bool, error)
+	owner(ctx context.Context, code string) (string, bool, error)
+}
+
+type loadedRoster struct {
+	people map[string]existing
+	codes  map[string]string
+}
+
+func (r loadedRoster) person(_ context.Context, id string) (existing, bool, error) {
+	e, ok := r.people[id]
+	return e, ok, nil
+}
+
+func (r loadedRoster) owner(_ context.Context, code string) (string, bool, error) {
+	id, ok := r.codes[code]
+	return id, ok, nil
+}
+
+// upserter holds the statements that write one person, prepared once per
+// transaction: a load runs them for each of hundreds of thousands.
+type upserter struct {
+	insPerson, insCode, revokeOthers, markRemoved, revokeAll *sql.Stmt
+	// keepCodes: a code issued to another person stays theirs and the
+	// person is stored without it, instead of the upsert being refused.
+	// A pull does this: a refused page would hold back everything after
+	// it, revocations too, while a refused load is fixed and run again.
+	keepCodes bool
+}
+
+func newUpserter(ctx context.Context, tx *sql.Tx, keepCodes bool) (*upserter, error) {
+	u := &upserter{keepCodes: keepCodes}
+	for _, p := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{
+		{&u.insPerson, `
+		INSERT INTO people (id, name, company, email, category, tags, serial, removed, walkup) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, company = excluded.company, email = excluded.email,
+			category = excluded.category, tags = excluded.tags, serial = excluded.serial, removed = 0, walkup = 0`},
+		{&u.insCode, `
+		INSERT INTO codes (code, person_id, revoked) VALUES (?, ?, 0)
+		ON CONFLICT (code) DO UPDATE SET revoked = 0`},
+		{&u.revokeOthers, `UPDATE codes SET revoked = 1 WHERE person_id = ? AND code <> ? AND revoked = 0`},
+		{&u.markRemoved, `UPDATE people SET removed = 1 WHERE id = ?`},
+		{&u.revokeAll, `UPDATE codes SET revoked = 1 WHERE person_id = ? AND revoked = 0`},
+	} {
+		s, err := tx.PrepareContext(ctx, p.query)
+		if err != nil {
+			u.close()
+			return nil, fmt.Errorf("prepare roster upsert: %w", err)
+		}
+		*p.stmt = s
+	}
+	return u, nil
+}
+
+func (u *upserter) close() {
+	for _, s := range []*sql.Stmt{u.insPerson, u.insCode, u.revokeOthers, u.markRemoved, u.revokeAll} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// upsert adds p or brings their stored record up to date: a changed code
+// revokes their old one (a reprint); a removed person or a walk-up comes
+// (back) onto the roster. A code belongs to its person for good, so that
+// a lost or returned badge never admits someone else: a code that
+// belongs to another person, on this roster or a past one, is refused
+// with EINVALID, or with keepCodes stays with them (revoked if it was)
+// and p is stored without a valid code. Returns EINVALID when p lacks an
+// id, a name or a code.
+func (u *upserter) upsert(ctx context.Context, known knownRoster, p checkin.Person) (change, error) {
+	if p.ID == "" || p.Code == "" || p.Name == "" {
+		return 0, checkin.Errorf(checkin.EINVALID, "person %q lacks an id, a name or a code", p.ID)
+	}
+	handedOn := false
+	if owner, ok, err := known.owner(ctx, p.Code); err != nil {
+		return 0, err
+	} else if ok && owner != p.ID {
+		if !u.keepCodes {
+			return 0, checkin.Errorf(checkin.EINVALID, "person %s: code %q already belongs to person %s", p.ID, p.Code, owner)
+		}
+		handedOn = true
+	}
+	old, ok, err := known.person(ctx, p.ID)
+	if err != nil {
+		return 0, err
+	}
+	c := updated
+	switch {
+	case !ok:
+		c = added
+	case !old.removed && !old.walkup && samePerson(old.p, p):
+		return unchanged, nil
+	}
+	if _, err := u.insPerson.ExecContext(ctx, p.ID, p.Name, p.Company, p.Email, p.Category, joinTags(p.Tags), p.Serial); err != nil {
+		return 0, fmt.Errorf("person %s: %w", p.ID, err)
+	}
+	if !handedOn {
+		if _, err := u.insCode.ExecContext(ctx, p.Code, p.ID); err != nil {
+			return 0, fmt.Errorf("person %s: %w", p.ID, err)
+		}
+	}
+	if ok && old.p.Code != p.Code {
+		if _, err := u.revokeOthers.ExecContext(ctx, p.ID, p.Code); err != nil {
+			return 0, fmt.Errorf("person %s: %w", p.ID, err)
+		}
+	}
+	return c, nil
+}
+
+// remove marks a stored person removed from the roster and revokes their
+// badges; the log still refers to them.
+func (u *upserter) remove(ctx context.Context, id string) error {
+	if _, err := u.markRemoved.ExecContext(ctx, id); err != nil {
+		return fmt.Errorf("remove %s: %w", id, err)
+	}
+	if _, err := u.revokeAll.ExecContext(ctx, id); err != nil {
+		return fmt.Errorf("remove %s: %w", id, err)
+	}
+	return nil
 }
 
 // readRoster reads the stored people with their current code, and the

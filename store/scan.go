@@ -324,7 +324,7 @@ func (db *DB) insert(ctx context.Context, tx *sql.Tx, at int64, r row, d checkin
 	}
 	res, err := on(ctx, tx, db.stmtInsert).ExecContext(ctx,
 		at, r.door, string(r.direction), r.method, code, person, string(d.Kind), string(d.Reason), d.Space, r.note,
-		from, loc, r.delta, undoes)
+		from, loc, r.delta, undoes, int64(db.clock.Now()))
 	if err != nil {
 		return 0, fmt.Errorf("insert scan: %w", err)
 	}

@@ -22,6 +22,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"usher/checkin"
+	"usher/sync/hlc"
 )
 
 //go:embed migration/*.sql
@@ -56,6 +57,9 @@ type DB struct {
 
 	// Now is the clock stamped on scans; tests replace it.
 	Now func() time.Time
+	// clock stamps each scan with a hybrid logical clock timestamp for
+	// sync; it reads Now.
+	clock *hlc.Clock
 
 	mu      sync.Mutex // serialises scans and loads within this process
 	ev      *checkin.Event
@@ -91,6 +95,10 @@ func Open(path string) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	if err := db.startClock(context.Background()); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	return db, nil
 }
 
@@ -104,8 +112,14 @@ func (db *DB) prepare() error {
 			WHERE seq > ? AND location IS NOT NULL ORDER BY seq`},
 		{&db.stmtLookup, `SELECT p.id, p.name, p.company, p.category, p.tags, p.serial, c.revoked, p.removed
 			FROM codes c JOIN people p ON p.id = c.person_id WHERE c.code = ?`},
+		// The hlc is the clock's reading, or one more than the last row's
+		// when another process sharing the file (usher scan beside the
+		// screen) stamped a later one: timestamps grow with seq. (Reading
+		// the stored value back with RETURNING costs more than the clock
+		// following the other process would gain.)
 		{&db.stmtInsert, `INSERT INTO scans (at, door, direction, method, code, person_id, decision, reason, space, note,
-			from_loc, location, delta, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			from_loc, location, delta, undoes, hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+			max(?, coalesce((SELECT hlc FROM scans ORDER BY seq DESC LIMIT 1) + 1, 0)))`},
 	} {
 		s, err := db.db.Prepare(p.query)
 		if err != nil {

@@ -115,11 +115,11 @@ func MustCount(tb testing.TB, db *store.DB, query string, args ...any) int {
 
 // MustDump returns every row of the kiosk's tables, rendered as text, so
 // two dumps are equal exactly when the stored event, roster, codes and
-// log are.
-func MustDump(tb testing.TB, db *store.DB) map[string][]string {
+// log are, and the extra tables named.
+func MustDump(tb testing.TB, db *store.DB, extra ...string) map[string][]string {
 	tb.Helper()
 	dump := map[string][]string{}
-	for _, table := range []string{"event", "people", "codes", "scans"} {
+	for _, table := range append([]string{"event", "people", "codes", "scans"}, extra...) {
 		rows, err := db.SQL().Query(`SELECT * FROM ` + table + ` ORDER BY 1`)
 		if err != nil {
 			tb.Fatalf("dump %s: %v", table, err)

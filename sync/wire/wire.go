@@ -68,8 +68,8 @@ func (e Event) Check() error {
 	switch {
 	case e.Seq <= 0:
 		return fmt.Errorf("seq %d: must be positive", e.Seq)
-	case e.HLC == 0:
-		return fmt.Errorf("event %d: hlc is missing", e.Seq)
+	case e.HLC == 0 || e.HLC >= 1<<63:
+		return fmt.Errorf("event %d: hlc %d is missing or out of range", e.Seq, e.HLC)
 	case e.Door == "" || len(e.Door) > 64:
 		return fmt.Errorf("event %d: door %q", e.Seq, e.Door)
 	case e.Direction != string(checkin.Entry) && e.Direction != string(checkin.Exit):

@@ -1,0 +1,571 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"usher/checkin"
+	"usher/sync/hlc"
+	"usher/sync/wire"
+)
+
+// Settings keys of the sync with the central server (sync/PROTOCOL.md).
+const (
+	keyURL     = "sync_url"      // the server's base URL
+	keyKioskID = "sync_kiosk_id" // this kiosk's id at the server; set means enrolled
+	keyToken   = "sync_token"    // this kiosk's bearer token
+	keyDoor    = "sync_door"     // the door the enrollment code named
+	keyEventID = "sync_event_id" // the server's event
+	keyCursor  = "sync_cursor"   // the server sequence pulled through
+	keyPushed  = "sync_pushed"   // the last scan seq the server acknowledged
+	keyHLC     = "sync_hlc"      // the highest server clock reading seen
+	keyRecheck = "sync_recheck"  // "1": a page changed the event and more pages follow
+)
+
+// Identity is what enrollment gives a kiosk: its server and who it is
+// there.
+type Identity struct {
+	URL     string // the server's base URL, e.g. https://central.example.org
+	KioskID string
+	Token   string // the kiosk's bearer token
+	Door    string // the door the organizer enrolled it for
+	EventID string
+}
+
+// Enrolled reports whether id is a kiosk's identity rather than none.
+func (id Identity) Enrolled() bool { return id.KioskID != "" }
+
+// Identity returns the kiosk's sync identity; the zero Identity when it
+// is not enrolled (a standalone kiosk).
+func (db *DB) Identity(ctx context.Context) (Identity, error) {
+	// One query, so the fields are read together.
+	rows, err := db.db.QueryContext(ctx, `SELECT key, value FROM settings WHERE key IN (?, ?, ?, ?, ?)`,
+		keyURL, keyKioskID, keyToken, keyDoor, keyEventID)
+	if err != nil {
+		return Identity{}, fmt.Errorf("read sync identity: %w", err)
+	}
+	defer rows.Close()
+	var id Identity
+	field := map[string]*string{keyURL: &id.URL, keyKioskID: &id.KioskID, keyToken: &id.Token, keyDoor: &id.Door, keyEventID: &id.EventID}
+	for rows.Next() {
+		var key, value string
+		if err := rows.Scan(&key, &value); err != nil {
+			return Identity{}, fmt.Errorf("read sync identity: %w", err)
+		}
+		*field[key] = value
+	}
+	if err := rows.Err(); err != nil {
+		return Identity{}, fmt.Errorf("read sync identity: %w", err)
+	}
+	return id, nil
+}
+
+// Enroll stores the identity enrollment gave this kiosk. Returns EINVALID
+// when a field is missing or the database holds another event than the
+// server's, and ECONFLICT when the database is enrolled already: its log
+// belongs to that kiosk, and pushing it again under a new id would count
+// every scan twice.
+func (db *DB) Enroll(ctx context.Context, id Identity) error {
+	if id.URL == "" || id.KioskID == "" || id.Token == "" || id.EventID == "" {
+		return checkin.Errorf(checkin.EINVALID, "an enrollment needs the server URL, a kiosk id, a token and an event id")
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("enroll: %w", err)
+	}
+	defer tx.Rollback()
+	if err := checkNotEnrolled(ctx, tx); err != nil {
+		return err
+	}
+	if current, err := storedEventID(ctx, tx); err != nil {
+		return err
+	} else if current != "" && current != id.EventID {
+		return checkin.Errorf(checkin.EINVALID, "this database holds event %q but the server runs event %q; enroll a new database", current, id.EventID)
+	}
+	for key, v := range map[string]string{keyURL: id.URL, keyKioskID: id.KioskID, keyToken: id.Token, keyDoor: id.Door, keyEventID: id.EventID} {
+		if err := setSetting(ctx, tx, key, v); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("enroll: %w", err)
+	}
+	return nil
+}
+
+// CheckNotEnrolled returns ECONFLICT when the database is enrolled
+// already: enrollment checks it before it spends a one-time code.
+func (db *DB) CheckNotEnrolled(ctx context.Context) error {
+	id, err := db.Identity(ctx)
+	if err != nil {
+		return err
+	}
+	if id.Enrolled() {
+		return alreadyEnrolled(id.KioskID, id.URL)
+	}
+	return nil
+}
+
+func alreadyEnrolled(kiosk, url string) error {
+	return checkin.Errorf(checkin.ECONFLICT, "this database is enrolled already, as kiosk %s of %s; enroll a new database", kiosk, url)
+}
+
+func checkNotEnrolled(ctx context.Context, tx *sql.Tx) error {
+	kiosk, err := setting(ctx, tx, keyKioskID)
+	if err != nil {
+		return err
+	}
+	if kiosk != "" {
+		url, err := setting(ctx, tx, keyURL)
+		if err != nil {
+			return err
+		}
+		return alreadyEnrolled(kiosk, url)
+	}
+	return nil
+}
+
+// Cursor returns the server sequence this kiosk has pulled through; 0
+// before its first pull.
+func (db *DB) Cursor(ctx context.Context) (int64, error) {
+	return intSetting(ctx, db.db, keyCursor)
+}
+
+// pendingQuery selects the log after the pushed mark, oldest first.
+const pendingQuery = `
+	SELECT seq, hlc, at, door, direction, method, code, coalesce(person_id, ''), decision, reason, space, note,
+		coalesce(from_loc, ''), coalesce(location, ''), delta, coalesce(undoes, 0)
+	FROM scans
+	WHERE seq > coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = '` + keyPushed + `'), 0)
+	ORDER BY seq LIMIT ?`
+
+// Pending returns up to limit events of the log the server has not
+// acknowledged, oldest first.
+func (db *DB) Pending(ctx context.Context, limit int) ([]wire.Event, error) {
+	rows, err := db.db.QueryContext(ctx, pendingQuery, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read pending scans: %w", err)
+	}
+	defer rows.Close()
+	var out []wire.Event
+	for rows.Next() {
+		var e wire.Event
+		if err := rows.Scan(&e.Seq, &e.HLC, &e.At, &e.Door, &e.Direction, &e.Method, &e.Code, &e.Person,
+			&e.Decision, &e.Reason, &e.Space, &e.Note, &e.From, &e.Location, &e.Delta, &e.Undoes); err != nil {
+			return nil, fmt.Errorf("read pending scans: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read pending scans: %w", err)
+	}
+	return out, nil
+}
+
+// Waiting returns how many scans the server has not acknowledged yet.
+func (db *DB) Waiting(ctx context.Context) (int, error) {
+	var n int
+	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM scans WHERE seq > coalesce(
+		(SELECT CAST(value AS INTEGER) FROM settings WHERE key = '`+keyPushed+`'), 0)`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count waiting scans: %w", err)
+	}
+	return n, nil
+}
+
+// MarkPushed moves the pushed mark to through, the last seq the server
+// acknowledged storing. The mark never moves back, so a late answer to
+// an older push changes nothing. Returns EINVALID when through is beyond
+// the log: the server acknowledged what this kiosk never sent.
+func (db *DB) MarkPushed(ctx context.Context, through int64) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("mark pushed: %w", err)
+	}
+	defer tx.Rollback()
+	pushed, err := intSetting(ctx, tx, keyPushed)
+	if err != nil {
+		return err
+	}
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM scans`).Scan(&last); err != nil {
+		return fmt.Errorf("mark pushed: %w", err)
+	}
+	switch {
+	case through > last:
+		return checkin.Errorf(checkin.EINVALID, "the server acknowledged scan %d, but the log ends at %d", through, last)
+	case through <= pushed:
+		return nil
+	}
+	if err := setSetting(ctx, tx, keyPushed, strconv.FormatInt(through, 10)); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("mark pushed: %w", err)
+	}
+	return nil
+}
+
+// ObserveHLC takes in the server's clock reading (from a push's answer),
+// so that every later scan is stamped after it. A reading ahead of this
+// kiosk's wall clock is also stored, so that it holds across a restart;
+// one behind it needs no write: a restarted clock starts past it anyway.
+func (db *DB) ObserveHLC(ctx context.Context, ts hlc.Timestamp) error {
+	if ts > math.MaxInt64 {
+		return checkin.Errorf(checkin.EINVALID, "server clock reading %d is out of range", ts)
+	}
+	db.clock.Observe(ts)
+	if ts <= hlc.Make(db.Now(), 0) {
+		return nil
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("record server clock: %w", err)
+	}
+	defer tx.Rollback()
+	seen, err := intSetting(ctx, tx, keyHLC)
+	if err != nil || int64(ts) <= seen {
+		return err
+	}
+	if err := setSetting(ctx, tx, keyHLC, strconv.FormatInt(int64(ts), 10)); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("record server clock: %w", err)
+	}
+	return nil
+}
+
+// startClock starts the scan clock after every timestamp already issued
+// or seen: the log's highest, and the server's.
+func (db *DB) startClock(ctx context.Context) error {
+	var last int64
+	if err := db.db.QueryRowContext(ctx, `SELECT coalesce(max(hlc), 0) FROM scans`).Scan(&last); err != nil {
+		return fmt.Errorf("read the scan clock: %w", err)
+	}
+	seen, err := intSetting(ctx, db.db, keyHLC)
+	if err != nil {
+		return err
+	}
+	db.clock = hlc.New(func() time.Time { return db.Now() }, hlc.Timestamp(max(last, seen)))
+	return nil
+}
+
+// ApplyPull applies one page of a pull, in one transaction together with
+// its cursor: a changed event definition, people added, updated or
+// removed, and revoked badges. Each person is upserted by the same rules
+// as Load: a changed code revokes the old one, a removed person's badges
+// are revoked. On any error nothing is written and the cursor stays, so
+// the page is pulled again.
+//
+// A code this kiosk knows as another person's (the center handed a code
+// on, which `usher load` refuses) stays theirs: the pulled person is
+// stored without a valid code, and staff admit them by name. Refusing
+// the page instead would hold back every change after it, revocations
+// included.
+//
+// Returns EINVALID when the event definition is invalid, is another
+// event, or drops a space someone is recorded in; when a person lacks an
+// id, a name or a code, or has a category the event does not let in;
+// when people come before any event; and when the cursor goes back.
+func (db *DB) ApplyPull(ctx context.Context, page wire.PullResponse) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("apply pull: %w", err)
+	}
+	defer tx.Rollback()
+	cursor, err := intSetting(ctx, tx, keyCursor)
+	if err != nil {
+		return err
+	}
+	if page.Cursor < cursor {
+		return checkin.Errorf(checkin.EINVALID, "the server's cursor went back from %d to %d", cursor, page.Cursor)
+	}
+	ev, evChanged, err := db.pullEvent(ctx, tx, page.Event)
+	if err != nil {
+		return err
+	}
+	if ev == nil && (len(page.People) > 0 || len(page.Revocations) > 0) {
+		return checkin.Errorf(checkin.EINVALID, "the server sent people before the event definition")
+	}
+	if len(page.People) > 0 {
+		if err := pullPeople(ctx, tx, ev, page.People); err != nil {
+			return err
+		}
+	}
+	for _, r := range page.Revocations {
+		if r.Person == "" {
+			return checkin.Errorf(checkin.EINVALID, "a revocation names no person")
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO revocations (person_id, serial) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+			r.Person, r.Serial); err != nil {
+			return fmt.Errorf("revocations: %w", err)
+		}
+	}
+	if err := recheckCategories(ctx, tx, ev, evChanged, page.More); err != nil {
+		return err
+	}
+	if err := setSetting(ctx, tx, keyCursor, strconv.FormatInt(page.Cursor, 10)); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("apply pull: %w", err)
+	}
+	if evChanged {
+		return db.reload(ctx, nil)
+	}
+	return nil
+}
+
+// recheckCategories makes sure a changed event still lets in everyone on
+// the roster, as Load does. A page holds the current event but only some
+// of the people changed with it (a re-categorised person may come on a
+// later page), so the whole roster is checked on the run's last page,
+// when it is complete again.
+func recheckCategories(ctx context.Context, tx *sql.Tx, ev *checkin.Event, evChanged, more bool) error {
+	pending, err := setting(ctx, tx, keyRecheck)
+	if err != nil {
+		return err
+	}
+	switch {
+	case more && evChanged && pending == "":
+		return setSetting(ctx, tx, keyRecheck, "1")
+	case more || (!evChanged && pending == ""):
+		return nil
+	}
+	if err := checkCategories(ctx, tx, ev); err != nil {
+		return err
+	}
+	if pending != "" {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, keyRecheck); err != nil {
+			return fmt.Errorf("store setting %s: %w", keyRecheck, err)
+		}
+	}
+	return nil
+}
+
+// pullEvent stores a pulled event definition when it differs from the
+// stored one, and returns the event the page is to be checked against,
+// and whether it changed.
+func (db *DB) pullEvent(ctx context.Context, tx *sql.Tx, pulled *checkin.Event) (*checkin.Event, bool, error) {
+	var (
+		def     string
+		current *checkin.Event
+	)
+	switch err := tx.QueryRowContext(ctx, `SELECT definition FROM event WHERE id = 1`).Scan(&def); {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return nil, false, fmt.Errorf("read event: %w", err)
+	default:
+		if current, err = decodeEvent(def); err != nil {
+			return nil, false, err
+		}
+	}
+	if pulled == nil {
+		return current, false, nil
+	}
+	ev := *pulled // Validate fills in defaults and indexes: work on a copy
+	if err := ev.Validate(); err != nil {
+		return nil, false, checkin.Errorf(checkin.EINVALID, "the server's event definition: %v", err)
+	}
+	if current != nil && current.ID != ev.ID {
+		return nil, false, checkin.Errorf(checkin.EINVALID, "this database holds event %q; the server sent event %q", current.ID, ev.ID)
+	}
+	if enrolled, err := setting(ctx, tx, keyEventID); err != nil {
+		return nil, false, err
+	} else if enrolled != "" && enrolled != ev.ID {
+		return nil, false, checkin.Errorf(checkin.EINVALID, "this kiosk was enrolled for event %q; the server sent event %q", enrolled, ev.ID)
+	}
+	b, err := json.Marshal(&ev)
+	if err != nil {
+		return nil, false, fmt.Errorf("encode event: %w", err)
+	}
+	if current != nil && string(b) == def {
+		return current, false, nil
+	}
+	if err := checkLocations(ctx, tx, &ev); err != nil {
+		return nil, false, err
+	}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO event (id, event_id, definition, loaded_at, version) VALUES (1, ?, ?, ?, 1)
+		ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, loaded_at = excluded.loaded_at,
+			version = version + 1`,
+		ev.ID, string(b), db.Now().UTC().Format(time.RFC3339)); err != nil {
+		return nil, false, fmt.Errorf("store event: %w", err)
+	}
+	return &ev, true, nil
+}
+
+// pullPeople upserts a page of people, in the server's order: a person
+// twice in a page ends as the later record says.
+func pullPeople(ctx context.Context, tx *sql.Tx, ev *checkin.Event, people []wire.Person) error {
+	u, err := newUpserter(ctx, tx, true)
+	if err != nil {
+		return err
+	}
+	defer u.close()
+	known, err := newStoredRoster(ctx, tx)
+	if err != nil {
+		return err
+	}
+	defer known.close()
+	for _, wp := range people {
+		p := checkin.Person{ID: wp.ID, Name: wp.Name, Company: wp.Company, Email: wp.Email,
+			Category: wp.Category, Tags: wp.Tags, Code: wp.Code, Serial: wp.Serial}
+		if wp.Removed {
+			if err := removePulled(ctx, tx, u, known, p); err != nil {
+				return err
+			}
+			continue
+		}
+		if !ev.Reaches(p.Category) {
+			return checkin.Errorf(checkin.EINVALID, "person %s: category %q is not defined or may enter no space in event %s", p.ID, p.Category, ev.ID)
+		}
+		if _, err := u.upsert(ctx, known, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removePulled removes a person the server removed. One this kiosk never
+// heard of is recorded too, as removed: otherwise their signed badge
+// would be admitted as a walk-up's.
+func removePulled(ctx context.Context, tx *sql.Tx, u *upserter, known knownRoster, p checkin.Person) error {
+	if p.ID == "" {
+		return checkin.Errorf(checkin.EINVALID, "a removed person has no id")
+	}
+	if _, ok, err := known.person(ctx, p.ID); err != nil {
+		return err
+	} else if !ok {
+		name := p.Name
+		if name == "" {
+			name = p.ID
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO people (id, name, company, email, category, tags, serial, removed, walkup) VALUES (?, ?, ?, ?, ?, ?, ?, 1, 0)`,
+			p.ID, name, p.Company, p.Email, p.Category, joinTags(p.Tags), p.Serial); err != nil {
+			return fmt.Errorf("remove %s: %w", p.ID, err)
+		}
+	}
+	if p.Code != "" { // a code issued to someone else stays theirs
+		if _, err := tx.ExecContext(ctx, `INSERT INTO codes (code, person_id, revoked) VALUES (?, ?, 1) ON CONFLICT (code) DO NOTHING`,
+			p.Code, p.ID); err != nil {
+			return fmt.Errorf("remove %s: %w", p.ID, err)
+		}
+	}
+	return u.remove(ctx, p.ID)
+}
+
+// storedRoster answers an upsert's questions from the database, one
+// person or code at a time.
+type storedRoster struct {
+	personStmt, ownerStmt *sql.Stmt
+}
+
+func newStoredRoster(ctx context.Context, tx *sql.Tx) (*storedRoster, error) {
+	var (
+		r   storedRoster
+		err error
+	)
+	// A person's current code is their one code not revoked; were there
+	// several, the greatest, as readRoster would find.
+	if r.personStmt, err = tx.PrepareContext(ctx, `
+		SELECT id, name, company, email, category, tags, serial, removed, walkup,
+			coalesce((SELECT code FROM codes WHERE person_id = people.id AND revoked = 0 ORDER BY code DESC LIMIT 1), '')
+		FROM people WHERE id = ?`); err != nil {
+		return nil, fmt.Errorf("prepare roster lookup: %w", err)
+	}
+	if r.ownerStmt, err = tx.PrepareContext(ctx, `SELECT person_id FROM codes WHERE code = ?`); err != nil {
+		r.personStmt.Close()
+		return nil, fmt.Errorf("prepare roster lookup: %w", err)
+	}
+	return &r, nil
+}
+
+func (r *storedRoster) close() {
+	r.personStmt.Close()
+	r.ownerStmt.Close()
+}
+
+func (r *storedRoster) person(ctx context.Context, id string) (existing, bool, error) {
+	var (
+		e    existing
+		tags string
+	)
+	err := r.personStmt.QueryRowContext(ctx, id).Scan(&e.p.ID, &e.p.Name, &e.p.Company, &e.p.Email, &e.p.Category, &tags,
+		&e.p.Serial, &e.removed, &e.walkup, &e.p.Code)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, false, nil
+	} else if err != nil {
+		return e, false, fmt.Errorf("read person %s: %w", id, err)
+	}
+	e.p.Tags = splitTags(tags)
+	return e, true, nil
+}
+
+func (r *storedRoster) owner(ctx context.Context, code string) (string, bool, error) {
+	var id string
+	err := r.ownerStmt.QueryRowContext(ctx, code).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	} else if err != nil {
+		return "", false, fmt.Errorf("read code owner: %w", err)
+	}
+	return id, true, nil
+}
+
+type queryRower interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}
+
+func setting(ctx context.Context, q queryRower, key string) (string, error) {
+	var v string
+	err := q.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("read setting %s: %w", key, err)
+	}
+	return v, nil
+}
+
+func intSetting(ctx context.Context, q queryRower, key string) (int64, error) {
+	v, err := setting(ctx, q, key)
+	if err != nil || v == "" {
+		return 0, err
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("setting %s: %q is not a number", key, v)
+	}
+	return n, nil
+}
+
+func setSetting(ctx context.Context, tx *sql.Tx, key, value string) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
+		return fmt.Errorf("store setting %s: %w", key, err)
+	}
+	return nil
+}
+
+func storedEventID(ctx context.Context, tx *sql.Tx) (string, error) {
+	var id string
+	err := tx.QueryRowContext(ctx, `SELECT event_id FROM event WHERE id = 1`).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("read event: %w", err)
+	}
+	return id, nil
+}

@@ -1,0 +1,141 @@
+package kiosksync
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"usher/checkin"
+	"usher/sync/wire"
+)
+
+// Error codes of a failed exchange with the server, besides checkin's
+// (EINVALID when the server refused a request as bad).
+const (
+	// EOFFLINE: the server could not be reached, or failed on its side
+	// (5xx). Scanning goes on; the next round retries.
+	EOFFLINE = "offline"
+	// EUNAUTHORIZED: the server refused the kiosk's token (401): the
+	// kiosk was revoked, or an enrollment code was used already.
+	EUNAUTHORIZED = "unauthorized"
+)
+
+// maxResponse bounds a response body, decompressed: a pull page of 5,000
+// people is a few MB.
+const maxResponse = 64 << 20
+
+// client talks to one central server.
+type client struct {
+	http  *http.Client
+	base  string // the server's URL without a trailing slash
+	token string // bearer token; "" for enrollment
+}
+
+func (c *client) enroll(ctx context.Context, req wire.EnrollRequest) (wire.EnrollResponse, error) {
+	var resp wire.EnrollResponse
+	err := c.do(ctx, http.MethodPost, wire.PathEnroll, req, &resp)
+	return resp, err
+}
+
+func (c *client) push(ctx context.Context, events []wire.Event) (wire.PushResponse, error) {
+	var resp wire.PushResponse
+	err := c.do(ctx, http.MethodPost, wire.PathPush, wire.PushRequest{Events: events}, &resp)
+	return resp, err
+}
+
+func (c *client) pull(ctx context.Context, cursor int64, limit int) (wire.PullResponse, error) {
+	var resp wire.PullResponse
+	q := url.Values{"cursor": {strconv.FormatInt(cursor, 10)}, "limit": {strconv.Itoa(limit)}}
+	err := c.do(ctx, http.MethodGet, wire.PathPull+"?"+q.Encode(), nil, &resp)
+	return resp, err
+}
+
+// do sends body (nil for none) as gzip-compressed JSON and decodes the
+// answer into out. The transport asks for and undoes gzip on responses.
+func (c *client) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		if err := json.NewEncoder(zw).Encode(body); err != nil {
+			return fmt.Errorf("encode request: %w", err)
+		}
+		if err := zw.Close(); err != nil {
+			return fmt.Errorf("encode request: %w", err)
+		}
+		rd = &b
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return checkin.Errorf(checkin.EINVALID, "server URL %q: %v", c.base, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Encoding", "gzip")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &checkin.Error{Code: EOFFLINE, Message: fmt.Sprintf("cannot reach %s: %v", c.base, unwrapURL(err))}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return ctx.Err()
+	case err != nil:
+		return &checkin.Error{Code: EOFFLINE, Message: fmt.Sprintf("%s%s: reading the answer: %v", c.base, path, err)}
+	case len(data) > maxResponse:
+		return checkin.Errorf(checkin.EINVALID, "%s%s: the answer is over %d bytes", c.base, path, maxResponse)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return statusError(resp.StatusCode, data, c.base+path)
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return checkin.Errorf(checkin.EINVALID, "%s%s: the server's answer is not what this kiosk understands: %v", c.base, path, err)
+	}
+	return nil
+}
+
+// statusError turns an error response into an error with a code: the
+// server's message when it sent a wire.Error.
+func statusError(status int, body []byte, where string) error {
+	var e wire.Error
+	msg := strings.TrimSpace(string(body))
+	if json.Unmarshal(body, &e) == nil && e.Message != "" {
+		msg = e.Message
+	}
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	code := checkin.EINVALID
+	switch {
+	case status == http.StatusUnauthorized:
+		code = EUNAUTHORIZED
+	case status >= 500 || status == http.StatusTooManyRequests || status == http.StatusRequestTimeout:
+		code = EOFFLINE
+	}
+	return &checkin.Error{Code: code, Message: fmt.Sprintf("%s: %d %s: %s", where, status, http.StatusText(status), msg)}
+}
+
+// unwrapURL drops the method and URL a *url.Error repeats.
+func unwrapURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

@@ -1,0 +1,461 @@
+// Package kiosksync is the kiosk's side of the sync with the central
+// server (sync/PROTOCOL.md): enrollment, and the Syncer, the background
+// loop that pushes the scan log and pulls roster changes. Scanning never
+// waits for it: every decision is durable in the kiosk's database before
+// the network is tried, and a round that fails leaves the database as it
+// was.
+package kiosksync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"usher/checkin"
+	"usher/store"
+	"usher/sync/hlc"
+	"usher/sync/wire"
+)
+
+// Timing of the loop.
+const (
+	// DefaultInterval: a round this often when nothing happens, so roster
+	// changes (a revoked badge) reach the door within seconds.
+	DefaultInterval = 10 * time.Second
+	// DefaultDelay: a new scan is pushed this long after it, so a burst
+	// of scans goes in one push and the door's disk does not pay a write
+	// for every acknowledgement.
+	DefaultDelay = time.Second
+	// minBackoff and maxBackoff bound the wait after a failed round: it
+	// doubles from the first to the second, so a server down for an hour
+	// costs a request a minute, and one back up is noticed within one.
+	minBackoff = time.Second
+	maxBackoff = time.Minute
+	// PullLimit is the page size asked for. A page is applied in one
+	// write transaction that a scan may have to wait for; 1,000 people
+	// keeps that wait in tens of milliseconds.
+	PullLimit = 1000
+)
+
+// Status is the sync's state, for the screen's connection line.
+type Status struct {
+	Online  bool      // the last round succeeded
+	Revoked bool      // the server refused this kiosk's token: syncing has stopped
+	Since   time.Time // when not online: the first failed round after the last good one
+	Waiting int       // scans the server has not acknowledged yet
+	Err     error     // when not online: why the last round failed
+}
+
+// String is the connection line: "online", "offline since 14:02 — 12
+// scans waiting", "this kiosk was revoked — 12 scans waiting", or, when
+// the server answers but a round still fails (it refuses a request, the
+// kiosk refuses what it sent), "sync error since 14:02 — 12 scans
+// waiting": that needs a supervisor, not a better network.
+func (s Status) String() string {
+	var line string
+	switch {
+	case s.Revoked:
+		line = "this kiosk was revoked"
+	case s.Online:
+		return "online"
+	case s.Err != nil && checkin.ErrorCode(s.Err) != EOFFLINE:
+		line = "sync error since " + s.Since.Format("15:04")
+	default:
+		line = "offline since " + s.Since.Format("15:04")
+	}
+	switch s.Waiting {
+	case 0:
+		return line
+	case 1:
+		return line + " — 1 scan waiting"
+	default:
+		return fmt.Sprintf("%s — %d scans waiting", line, s.Waiting)
+	}
+}
+
+// Result counts what one round moved.
+type Result struct {
+	Pushed       int  // events sent
+	Accepted     int  // of which the server stored now (the rest it had already)
+	Pages        int  // pull pages applied
+	EventChanged bool // the event definition changed
+	People       int  // people added, updated or removed
+	Revocations  int  // badge serials revoked
+}
+
+func (r Result) String() string {
+	ev := "event unchanged"
+	if r.EventChanged {
+		ev = "event updated"
+	}
+	return fmt.Sprintf("pushed %d scans (%d new, %d already there); pulled %d pages: %s, %d people changed, %d badges revoked",
+		r.Pushed, r.Accepted, r.Pushed-r.Accepted, r.Pages, ev, r.People, r.Revocations)
+}
+
+// Syncer keeps a kiosk's database in sync with its central server: a
+// round on Start, every Interval, and soon after Notify; failed rounds
+// back off from 1 s doubling to 1 min. Set the fields before Start.
+type Syncer struct {
+	// OnStatus, when set, is called after every round (on the loop's
+	// goroutine) and when a scan waits while the server is away.
+	OnStatus func(Status)
+	// Log receives at most one line per Interval about failures; nil is
+	// the standard logger.
+	Log *log.Logger
+	// Now is the clock for Status.Since; tests replace it.
+	Now      func() time.Time
+	Interval time.Duration // default DefaultInterval
+	Delay    time.Duration // default DefaultDelay
+
+	db     *store.DB
+	client *http.Client
+
+	round  sync.Mutex // one round at a time
+	mu     sync.Mutex // guards status
+	status Status
+
+	notify chan struct{}
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// New returns a Syncer for an enrolled database, talking over client
+// (http.DefaultClient when nil).
+func New(db *store.DB, client *http.Client) *Syncer {
+	if client == nil {
+		client = http.DefaultClient
+	}
+	return &Syncer{db: db, client: client, Now: time.Now, notify: make(chan struct{}, 1)}
+}
+
+// Notify tells the loop a scan was recorded: push soon. It never blocks.
+func (s *Syncer) Notify() {
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+}
+
+// Status returns the state after the last round.
+func (s *Syncer) Status() Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.status
+}
+
+// Start runs the loop in the background until Stop or ctx ends. The
+// first round starts at once.
+func (s *Syncer) Start(ctx context.Context) {
+	ctx, s.cancel = context.WithCancel(ctx)
+	s.done = make(chan struct{})
+	go s.run(ctx)
+}
+
+// Stop ends the loop and waits for it: a round under way is cancelled,
+// which loses nothing (the server keeps each event once, the kiosk moves
+// its marks only on an answer).
+func (s *Syncer) Stop() {
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	<-s.done
+}
+
+func (s *Syncer) run(ctx context.Context) {
+	defer close(s.done)
+	interval, delay := s.Interval, s.Delay
+	if interval <= 0 {
+		interval = DefaultInterval
+	}
+	if delay <= 0 {
+		delay = DefaultDelay
+	}
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	var (
+		backoff time.Duration
+		logged  time.Time // when the last failure was logged
+	)
+	for {
+		err := s.Sync(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return // stopped: a normal end, nothing to log
+		case err == nil:
+			backoff = 0
+		case checkin.ErrorCode(err) == EUNAUTHORIZED:
+			s.logf("usher: sync stopped: %s", checkin.ErrorMessage(err))
+			return
+		default:
+			backoff = min(max(2*backoff, minBackoff), maxBackoff)
+			if now := time.Now(); now.Sub(logged) >= interval {
+				logged = now
+				s.logf("usher: sync failed (retrying in %s): %s", backoff, describe(err))
+			}
+		}
+		if !s.wait(ctx, ticker.C, backoff, delay) {
+			return
+		}
+	}
+}
+
+// wait returns when the next round is due: after backoff when backing
+// off (a scan meanwhile only updates the count waiting), else on the
+// ticker or delay after a scan. It returns false when ctx ends.
+func (s *Syncer) wait(ctx context.Context, tick <-chan time.Time, backoff, delay time.Duration) bool {
+	var retry <-chan time.Time
+	if backoff > 0 {
+		t := time.NewTimer(backoff)
+		defer t.Stop()
+		retry, tick = t.C, nil
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-retry:
+			return true
+		case <-tick:
+			return true
+		case <-s.notify:
+			if backoff > 0 {
+				s.refreshWaiting(ctx)
+				continue
+			}
+			t := time.NewTimer(delay)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return false
+			case <-t.C:
+				return true
+			}
+		}
+	}
+}
+
+func (s *Syncer) logf(format string, args ...any) {
+	if s.Log != nil {
+		s.Log.Printf(format, args...)
+	} else {
+		log.Printf(format, args...)
+	}
+}
+
+// describe is an error for the log: its message, and for an internal one
+// the detail too.
+func describe(err error) string {
+	if checkin.ErrorCode(err) == checkin.EINTERNAL {
+		return err.Error()
+	}
+	return checkin.ErrorMessage(err)
+}
+
+// Sync runs one round: push every scan the server lacks, in batches,
+// then pull until the server has nothing more. It reports the outcome
+// through OnStatus. Returns ENOTFOUND when the database is not enrolled,
+// EOFFLINE when the server cannot be reached, EUNAUTHORIZED when it
+// refuses this kiosk, EINVALID when it refuses a request or sends what
+// the kiosk refuses to apply.
+func (s *Syncer) Sync(ctx context.Context) error {
+	_, err := s.Round(ctx)
+	return err
+}
+
+// Round is Sync, and counts what moved.
+func (s *Syncer) Round(ctx context.Context) (Result, error) {
+	s.round.Lock()
+	defer s.round.Unlock()
+	res, err := s.sync(ctx)
+	if ctx.Err() != nil {
+		return res, err // stopped half-way: no news for the screen
+	}
+	s.report(ctx, err)
+	return res, err
+}
+
+func (s *Syncer) sync(ctx context.Context) (Result, error) {
+	var res Result
+	id, err := s.db.Identity(ctx)
+	if err != nil {
+		return res, err
+	}
+	if !id.Enrolled() {
+		return res, checkin.Errorf(checkin.ENOTFOUND, "this kiosk is not enrolled; run usher enroll with an enrollment code")
+	}
+	c := &client{http: s.client, base: strings.TrimRight(id.URL, "/"), token: id.Token}
+	pushErr := s.push(ctx, c, &res)
+	switch checkin.ErrorCode(pushErr) {
+	case "":
+	case EOFFLINE, EUNAUTHORIZED:
+		return res, pushErr
+	default:
+		if ctx.Err() != nil {
+			return res, pushErr
+		}
+		// The server refused a push, or the log holds an event it would
+		// refuse: pull anyway, so revocations still reach the door.
+	}
+	pullErr := pull(ctx, s.db, c, &res)
+	return res, errors.Join(pushErr, pullErr)
+}
+
+// push sends the log after the pushed mark, oldest first, in batches of
+// at most wire.MaxPushEvents, moving the mark after each answer.
+func (s *Syncer) push(ctx context.Context, c *client, res *Result) error {
+	for {
+		events, err := s.db.Pending(ctx, wire.MaxPushEvents)
+		if err != nil || len(events) == 0 {
+			return err
+		}
+		for _, e := range events {
+			if err := e.Check(); err != nil {
+				return checkin.Errorf(checkin.EINVALID, "the scan log holds an event the server would refuse: %v", err)
+			}
+		}
+		resp, err := c.push(ctx, events)
+		if err != nil {
+			return err
+		}
+		last := events[len(events)-1].Seq
+		if resp.Through != last || resp.Accepted+resp.Duplicates != len(events) {
+			return checkin.Errorf(checkin.EINVALID, "the server acknowledged %d+%d events through %d for %d events through %d",
+				resp.Accepted, resp.Duplicates, resp.Through, len(events), last)
+		}
+		if err := s.db.MarkPushed(ctx, resp.Through); err != nil {
+			return err
+		}
+		if err := s.db.ObserveHLC(ctx, hlc.Timestamp(resp.ServerHLC)); err != nil {
+			return err
+		}
+		res.Pushed += len(events)
+		res.Accepted += resp.Accepted
+		if len(events) < wire.MaxPushEvents {
+			return nil
+		}
+	}
+}
+
+// pull asks for what changed since the kiosk's cursor and applies it,
+// page by page, each with its cursor, until the server has no more.
+func pull(ctx context.Context, db *store.DB, c *client, res *Result) error {
+	cursor, err := db.Cursor(ctx)
+	if err != nil {
+		return err
+	}
+	for {
+		page, err := c.pull(ctx, cursor, PullLimit)
+		if err != nil {
+			return err
+		}
+		if page.More && page.Cursor <= cursor {
+			return checkin.Errorf(checkin.EINVALID, "the server's pull from cursor %d makes no progress", cursor)
+		}
+		if err := db.ApplyPull(ctx, page); err != nil {
+			return fmt.Errorf("pull from cursor %d: %w", cursor, err)
+		}
+		res.Pages++
+		res.EventChanged = res.EventChanged || page.Event != nil
+		res.People += len(page.People)
+		res.Revocations += len(page.Revocations)
+		cursor = page.Cursor
+		if !page.More {
+			return nil
+		}
+	}
+}
+
+// report updates the status after a round and tells OnStatus.
+func (s *Syncer) report(ctx context.Context, err error) {
+	waiting, werr := s.db.Waiting(ctx)
+	s.mu.Lock()
+	st := s.status
+	switch {
+	case err == nil:
+		st = Status{Online: true}
+	case checkin.ErrorCode(err) == EUNAUTHORIZED:
+		st.Online, st.Revoked, st.Err = false, true, err
+	default:
+		if st.Online || st.Since.IsZero() {
+			st.Since = s.Now()
+		}
+		st.Online, st.Err = false, err
+	}
+	if werr == nil {
+		st.Waiting = waiting
+	}
+	s.status = st
+	s.mu.Unlock()
+	if s.OnStatus != nil {
+		s.OnStatus(st)
+	}
+}
+
+// refreshWaiting recounts the scans waiting while the server is away, so
+// the screen's count follows the door.
+func (s *Syncer) refreshWaiting(ctx context.Context) {
+	waiting, err := s.db.Waiting(ctx)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	s.status.Waiting = waiting
+	st := s.status
+	s.mu.Unlock()
+	if s.OnStatus != nil {
+		s.OnStatus(st)
+	}
+}
+
+// Enroll enrolls the kiosk database db with the center, by an enrollment
+// code ("USHER-ENROLL:…", from the organizer's QR): it exchanges the
+// code's one-time token for the kiosk's own, stores the identity, and
+// pulls the event and the whole roster, page by page. hc nil is
+// http.DefaultClient.
+//
+// Returns EINVALID for a malformed code, ECONFLICT when db is enrolled
+// already, EUNAUTHORIZED for a code that is unknown or used, and EOFFLINE
+// when the server cannot be reached. When only the first pull fails the
+// kiosk is enrolled, and the error says so: the next sync finishes it.
+func Enroll(ctx context.Context, db *store.DB, code string, hc *http.Client) error {
+	ec, err := wire.ParseEnrollCode(code)
+	if err != nil {
+		return checkin.Errorf(checkin.EINVALID, "%v", err)
+	}
+	if err := db.CheckNotEnrolled(ctx); err != nil {
+		return err
+	}
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	name, _ := os.Hostname()
+	c := &client{http: hc, base: strings.TrimRight(ec.URL, "/")}
+	resp, err := c.enroll(ctx, wire.EnrollRequest{Token: ec.Token, Name: name})
+	if err != nil {
+		return err
+	}
+	if resp.KioskID == "" || resp.Token == "" || resp.EventID == "" {
+		return checkin.Errorf(checkin.EINVALID, "%s: the enrollment answer lacks a kiosk id, a token or an event id", c.base)
+	}
+	door := resp.Door
+	if door == "" {
+		door = ec.Door
+	}
+	if err := db.Enroll(ctx, store.Identity{URL: ec.URL, KioskID: resp.KioskID, Token: resp.Token, Door: door, EventID: resp.EventID}); err != nil {
+		return err
+	}
+	c.token = resp.Token
+	var res Result
+	if err := pull(ctx, db, c, &res); err != nil {
+		return &checkin.Error{Code: checkin.ErrorCode(err), Message: fmt.Sprintf(
+			"enrolled as kiosk %s, but the first pull failed (usher sync finishes it): %s", resp.KioskID, describe(err))}
+	}
+	return nil
+}
