@@ -211,6 +211,13 @@ func statusCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "  %-14s %-16s %-20s %d events%s\n", k.ID, k.Door, state, k.Events, flagged)
 	}
+	if len(st.Conflicts) > 0 {
+		fmt.Fprintf(stdout, "\nConflicts (%d)\n", len(st.Conflicts))
+		for _, c := range st.Conflicts {
+			fmt.Fprintf(stdout, "  %s  %-22s %-12s at %s (kiosk %s, event %d)\n",
+				c.At.Local().Format("15:04:05"), c.Kind, c.Person, c.Door, c.Kiosk, c.Seq)
+		}
+	}
 	return nil
 }
 

@@ -230,3 +230,69 @@ func TestEnrollPushStatus(t *testing.T) {
 		}
 	})
 }
+
+// The merge lists what no single kiosk could see: one badge admitted
+// into an anti-passback room at two doors, an exit nobody was admitted
+// for, an admission after the person was removed from the roster.
+func TestConflicts(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		db := MustOpen(t, dsn)
+		people := demo.Roster(6)
+		MustImport(t, db, people, nil)
+		clock := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return clock }
+		enroll := func(door string) string {
+			tok, err := db.CreateEnrollment(ctx, door)
+			if err != nil {
+				t.Fatal(err)
+			}
+			k, err := db.Enroll(ctx, tok, door)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return k.KioskID
+		}
+		north, south, main := enroll("ballroom-north"), enroll("ballroom-south"), enroll("main")
+		n := int64(0)
+		ev := func(door, direction, person, decision, reason, from, to string) wire.Event {
+			n++
+			return wire.Event{Seq: n, HLC: uint64(clock.UnixMilli()+n) << 16, At: clock.UnixMilli() + n, Door: door,
+				Direction: direction, Method: "badge", Code: "C", Person: person, Decision: decision, Reason: reason,
+				From: from, Location: to}
+		}
+		ada, bob, cy := people[0].ID, people[1].ID, people[2].ID
+		push := func(kiosk string, es ...wire.Event) {
+			if _, err := db.Push(ctx, kiosk, es); err != nil {
+				t.Fatal(err)
+			}
+		}
+		push(north, ev("ballroom-north", "entry", ada, "admit", "admitted", "outside", "ballroom"))
+		push(south, ev("ballroom-south", "entry", ada, "admit", "admitted", "venue", "ballroom"))
+		push(main, ev("main", "exit", bob, "exit", string(checkin.NotInside), "", ""))
+
+		// Cy is removed from the roster, then admitted by a kiosk that
+		// had not pulled the change.
+		clock = clock.Add(time.Minute)
+		MustImport(t, db, append(append([]checkin.Person(nil), people[:2]...), people[3:]...), nil)
+		clock = clock.Add(time.Minute)
+		push(main, ev("main", "entry", cy, "admit", "admitted", "outside", "venue"))
+
+		st, err := db.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{ada: centralstore.DoubleAdmission, bob: centralstore.ExitWithoutAdmission, cy: centralstore.RevokedAdmitted}
+		if len(st.Conflicts) != len(want) {
+			t.Errorf("conflicts %+v, want %d", st.Conflicts, len(want))
+		}
+		for _, c := range st.Conflicts {
+			if want[c.Person] != c.Kind {
+				t.Errorf("conflict %+v, want kind %q for %s", c, want[c.Person], c.Person)
+			}
+		}
+		if st.Occupancy["ballroom"] != 1 || st.Occupancy["venue"] != 2 {
+			t.Errorf("occupancy %v, want ballroom 1 (Ada once) and venue 2", st.Occupancy)
+		}
+	})
+}

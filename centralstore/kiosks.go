@@ -9,8 +9,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
+	"usher/badge"
 	"usher/checkin"
 	"usher/sync/hlc"
 	"usher/sync/wire"
@@ -191,76 +193,185 @@ type KioskState struct {
 }
 
 // Status is the center's view: occupancy per space from every kiosk's
-// events, and each kiosk's state.
+// events, each kiosk's state, and the conflicts found merging them.
 type Status struct {
 	Occupancy map[string]int `json:"occupancy"`
 	Kiosks    []KioskState   `json:"kiosks"`
+	Conflicts []Conflict     `json:"conflicts"`
 }
 
-// Status replays every event that moved someone or changed a count, in
-// hybrid-clock order, to the occupancy of each space.
+// Conflict kinds: what the center sees that no single kiosk could.
+const (
+	// DoubleAdmission: admitted into an anti-passback space while already
+	// inside it by another door's scan (a kiosk was offline).
+	DoubleAdmission = "double_admission"
+	// ExitWithoutAdmission: an exit of someone no kiosk recorded inside.
+	ExitWithoutAdmission = "exit_without_admission"
+	// RevokedAdmitted: admitted on a badge revoked, or a person removed,
+	// before the scan.
+	RevokedAdmitted = "revoked_admitted"
+)
+
+// Conflict is one event the merge flags. The event stays as the kiosk
+// recorded it; the center never rewrites a kiosk's history.
+type Conflict struct {
+	Kind   string    `json:"kind"`
+	Person string    `json:"person"`
+	Kiosk  string    `json:"kiosk"`
+	Seq    int64     `json:"seq"`
+	Door   string    `json:"door"`
+	At     time.Time `json:"at"`
+}
+
+// Status replays every kiosk's events in hybrid-clock order: occupancy
+// per space, and the conflicts between kiosks' views.
 func (db *DB) Status(ctx context.Context) (Status, error) {
 	var st Status
 	err := db.read(ctx, func(tx *sql.Tx) error {
-		st = Status{Kiosks: []KioskState{}}
+		st = Status{Kiosks: []KioskState{}, Conflicts: []Conflict{}}
 		ev, _, err := db.event(ctx, tx)
+		if err != nil {
+			return err
+		}
+		revoked, err := db.revocationTimes(ctx, tx)
 		if err != nil {
 			return err
 		}
 		state := checkin.NewState(ev)
 		rows, err := db.query(ctx, tx, `
-			SELECT person_id, from_loc, location, delta FROM events
-			WHERE location IS NOT NULL ORDER BY hlc, kiosk_id, seq`)
+			SELECT kiosk_id, seq, at, door, code, person_id, decision, reason, from_loc, location, delta FROM events
+			WHERE location IS NOT NULL OR reason = ? ORDER BY hlc, kiosk_id, seq`, string(checkin.NotInside))
 		if err != nil {
 			return fmt.Errorf("status: %w", err)
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var (
-				person   sql.NullString
-				from, to string
-				delta    int
+				e                      Conflict
+				at                     int64
+				code, decision, reason string
+				person, from, to       sql.NullString
+				delta                  int
 			)
-			if err := rows.Scan(&person, &from, &to, &delta); err != nil {
-				rows.Close()
+			if err := rows.Scan(&e.Kiosk, &e.Seq, &at, &e.Door, &code, &person, &decision, &reason, &from, &to, &delta); err != nil {
 				return fmt.Errorf("status: %w", err)
 			}
-			if (from != checkin.Outside && ev.Space(from) == nil) || (to != checkin.Outside && ev.Space(to) == nil) {
-				continue // a space the event no longer has
+			e.Person, e.At = person.String, time.UnixMilli(at).UTC()
+			if kind := conflictOf(ev, state, revoked, e.Person, code, e.Door, decision, to.String, at); kind != "" {
+				e.Kind = kind
+				st.Conflicts = append(st.Conflicts, e)
+			}
+			if !to.Valid || (from.String != checkin.Outside && ev.Space(from.String) == nil) ||
+				(to.String != checkin.Outside && ev.Space(to.String) == nil) {
+				continue // no move, or a space the event no longer has
 			}
 			if delta != 0 {
-				state.Adjust(from, to, delta)
+				state.Adjust(from.String, to.String, delta)
 			} else if person.Valid {
-				state.Move(person.String, to)
+				state.Move(person.String, to.String)
 			}
 		}
-		rows.Close()
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("status: %w", err)
 		}
+		rows.Close()
 		st.Occupancy = state.Occupancy()
-		ks, err := db.query(ctx, tx, `
-			SELECT k.id, k.name, k.door, k.last_seen, k.revoked,
-				(SELECT count(*) FROM events e WHERE e.kiosk_id = k.id),
-				(SELECT count(*) FROM events e WHERE e.kiosk_id = k.id AND e.flagged = 1)
-			FROM kiosks k ORDER BY k.id`)
-		if err != nil {
-			return fmt.Errorf("status: %w", err)
-		}
-		defer ks.Close()
-		for ks.Next() {
-			var (
-				k       KioskState
-				seen    int64
-				revoked int
-			)
-			if err := ks.Scan(&k.ID, &k.Name, &k.Door, &seen, &revoked, &k.Events, &k.Flagged); err != nil {
-				return fmt.Errorf("status: %w", err)
-			}
-			k.Revoked = revoked != 0
-			k.LastSeen = time.UnixMilli(seen).UTC()
-			st.Kiosks = append(st.Kiosks, k)
-		}
-		return ks.Err()
+		return db.kioskStates(ctx, tx, &st)
 	})
 	return st, err
+}
+
+// revocationTimes maps a person (removed) or "person/serial" (a revoked
+// badge) to when that happened, Unix milliseconds.
+func (db *DB) revocationTimes(ctx context.Context, tx *sql.Tx) (map[string]int64, error) {
+	times := map[string]int64{}
+	rows, err := db.query(ctx, tx, `SELECT id, removed_at FROM people WHERE removed = 1 AND removed_at > 0`)
+	if err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	for rows.Next() {
+		var (
+			id string
+			at int64
+		)
+		if err := rows.Scan(&id, &at); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		times[id] = at
+	}
+	rows.Close()
+	rows, err = db.query(ctx, tx, `SELECT person_id, serial, at FROM revocations WHERE at > 0`)
+	if err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id         string
+			serial, at int64
+		)
+		if err := rows.Scan(&id, &serial, &at); err != nil {
+			return nil, err
+		}
+		times[fmt.Sprintf("%s/%d", id, serial)] = at
+	}
+	return times, rows.Err()
+}
+
+// conflictOf says which conflict, if any, one event is, given the merged
+// state before it.
+func conflictOf(ev *checkin.Event, st *checkin.State, revoked map[string]int64, person, code, door, decision, to string, at int64) string {
+	if person == "" {
+		return ""
+	}
+	d := ev.Door(door)
+	within := func(space string) bool { return slices.Contains(ev.Chain(st.Location(person)), space) }
+	switch decision {
+	case string(checkin.Admit):
+		if t, ok := revoked[person]; ok && t < at {
+			return RevokedAdmitted
+		}
+		if badge.IsBadge(code) {
+			if p, _, _, err := badge.Parse(code); err == nil {
+				if t, ok := revoked[fmt.Sprintf("%s/%d", person, p.Serial)]; ok && t < at {
+					return RevokedAdmitted
+				}
+			}
+		}
+		if s := ev.Space(to); s != nil && s.AntiPassback && within(to) {
+			return DoubleAdmission
+		}
+	case string(checkin.Leave):
+		if d != nil && !within(d.To) {
+			return ExitWithoutAdmission
+		}
+	}
+	return ""
+}
+
+func (db *DB) kioskStates(ctx context.Context, tx *sql.Tx, st *Status) error {
+	ks, err := db.query(ctx, tx, `
+		SELECT k.id, k.name, k.door, k.last_seen, k.revoked,
+			(SELECT count(*) FROM events e WHERE e.kiosk_id = k.id),
+			(SELECT count(*) FROM events e WHERE e.kiosk_id = k.id AND e.flagged = 1)
+		FROM kiosks k ORDER BY k.id`)
+	if err != nil {
+		return fmt.Errorf("status: %w", err)
+	}
+	defer ks.Close()
+	for ks.Next() {
+		var (
+			k       KioskState
+			seen    int64
+			revoked int
+		)
+		if err := ks.Scan(&k.ID, &k.Name, &k.Door, &seen, &revoked, &k.Events, &k.Flagged); err != nil {
+			return fmt.Errorf("status: %w", err)
+		}
+		k.Revoked = revoked != 0
+		k.LastSeen = time.UnixMilli(seen).UTC()
+		st.Kiosks = append(st.Kiosks, k)
+	}
+	return ks.Err()
 }

@@ -81,8 +81,8 @@ func (db *DB) Import(ctx context.Context, ev *checkin.Event, roster []checkin.Pe
 			if err != nil {
 				return err
 			}
-			result, err := db.exec(ctx, tx, `INSERT INTO revocations (person_id, serial, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-				r.PersonID, r.Serial, seq)
+			result, err := db.exec(ctx, tx, `INSERT INTO revocations (person_id, serial, seq, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+				r.PersonID, r.Serial, seq, db.Now().UnixMilli())
 			if err != nil {
 				return fmt.Errorf("revoke %s serial %d: %w", r.PersonID, r.Serial, err)
 			}
@@ -182,8 +182,8 @@ func (db *DB) upsertRoster(ctx context.Context, tx *sql.Tx, ev *checkin.Event, r
 	}
 	defer upsert.Close()
 	for _, id := range gone {
-		if _, err := db.exec(ctx, tx, `UPDATE people SET removed = 1, code = ?, seq = ? WHERE id = ?`,
-			"removed:"+id, seq, id); err != nil {
+		if _, err := db.exec(ctx, tx, `UPDATE people SET removed = 1, removed_at = ?, code = ?, seq = ? WHERE id = ?`,
+			db.Now().UnixMilli(), "removed:"+id, seq, id); err != nil {
 			return fmt.Errorf("remove %s: %w", id, err)
 		}
 		seq++
