@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -82,26 +83,50 @@ func screen(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var syncer *kiosksync.Syncer
+	client := &http.Client{Timeout: time.Minute}
+	syncer := kiosksync.New(db, client)
+	var notify atomic.Bool // set once the kiosk is enrolled and syncing
+	opts.OnScan = func() {
+		if notify.Load() {
+			syncer.Notify()
+		}
+	}
 	if id.Enrolled() {
-		syncer = kiosksync.New(db, &http.Client{Timeout: time.Minute})
-		opts.OnScan, opts.DefaultDoor = syncer.Notify, id.Door
+		opts.DefaultDoor = id.Door
 	}
-	k, err := app.New(w, db, opts)
-	if err != nil {
-		return fmt.Errorf("%s: %w", *dbPath, err)
-	}
-	w.SetFullScreen(*full)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go k.Run(ctx)
-	if syncer != nil {
+	var k *app.Kiosk
+	startSync := func() {
 		syncer.OnStatus = func(st kiosksync.Status) {
 			fyne.Do(func() { k.SetConnection(st.String()) })
 		}
 		syncer.Start(ctx)
-		defer syncer.Stop()
+		notify.Store(true)
 	}
+	// An enrollment QR scanned in staff mode: enroll in the background,
+	// then start syncing.
+	opts.Enroll = func(code string, done func(error)) {
+		go func() {
+			err := kiosksync.Enroll(ctx, db, code, client)
+			fyne.Do(func() {
+				if err == nil && !notify.Load() {
+					startSync()
+				}
+				done(err)
+			})
+		}()
+	}
+	k, err = app.New(w, db, opts)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *dbPath, err)
+	}
+	w.SetFullScreen(*full)
+	go k.Run(ctx)
+	if id.Enrolled() {
+		startSync()
+	}
+	defer syncer.Stop()
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)

@@ -54,6 +54,10 @@ type Options struct {
 	// undo), on the UI goroutine: the sync pushes it soon. It must not
 	// block.
 	OnScan func()
+	// Enroll, when set, enrolls this kiosk with an enrollment code
+	// (sync/wire's EnrollPrefix) scanned in staff mode. It works in the
+	// background and calls done on the UI goroutine.
+	Enroll func(code string, done func(error))
 }
 
 // Kiosk is the door screen. Build it with New; the widgets are fields so

@@ -199,6 +199,10 @@ func newStaffView(k *Kiosk) *staffView {
 	}
 	v.keys = newHotkeys(func(line string) {
 		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, enrollPrefix) && k.opts.Enroll != nil {
+			k.enroll(line)
+			return
+		}
 		if len([]rune(line)) > 1 {
 			// A badge scanned while the menu is open: scan it.
 			k.back()
@@ -269,6 +273,26 @@ func (v *staffView) open() {
 	}
 	k.show(v.box)
 	k.win.Canvas().Focus(v.keys)
+}
+
+// enrollPrefix starts an enrollment code (the value of sync/wire's
+// EnrollPrefix; the screen does not import the protocol).
+const enrollPrefix = "USHER-ENROLL:"
+
+// enroll hands an enrollment code scanned in staff mode to Options.Enroll
+// and shows how it went.
+func (k *Kiosk) enroll(code string) {
+	k.back()
+	k.panel.show(toneWarn, "Enrolling with the central server…", "Scanning goes on meanwhile.")
+	k.ready, k.holdUntil = false, k.Now().Add(holdBad)
+	k.opts.Enroll(code, func(err error) {
+		if err != nil {
+			k.showError(err)
+			return
+		}
+		k.panel.show(toneAdmit, "Enrolled", "This kiosk now syncs with the central server.")
+		k.ready, k.holdUntil = false, k.Now().Add(holdBad)
+	})
 }
 
 // staffDone ends a staff action: the session is extended and the screen

@@ -3,6 +3,8 @@ package app
 import (
 	"testing"
 	"time"
+
+	"usher/checkin"
 )
 
 // TestOnScan checks that OnScan follows the scan log: called once for
@@ -53,5 +55,47 @@ func TestDefaultDoor(t *testing.T) {
 	h.open(Options{DefaultDoor: doorBallroom})
 	if got := h.k.door.ID; got != chosen {
 		t.Errorf("door %s after a restart, want staff's choice %s", got, chosen)
+	}
+}
+
+// An enrollment QR scanned in staff mode goes to Options.Enroll, not to
+// the scan log, and the panel says how it went.
+func TestEnrollInStaffMode(t *testing.T) {
+	var got []string
+	var finish func(error)
+	h := MustKiosk(t, Options{Enroll: func(code string, done func(error)) {
+		got = append(got, code)
+		finish = done
+	}})
+	code := "USHER-ENROLL:eyJ1cmwiOiJodHRwOi8vMTI3LjAuMC4xOjgwODAifQ"
+	h.unlockStaff()
+	h.wedge(code)
+	if len(got) != 1 || got[0] != code {
+		t.Fatalf("Enroll got %q, want the code once", got)
+	}
+	if n := len(h.rows()); n != 0 {
+		t.Errorf("%d scan rows logged for an enrollment code", n)
+	}
+	if w := h.k.panel.word.Text; w != toneWarn.word {
+		t.Errorf("panel while enrolling: %q", w)
+	}
+	finish(nil)
+	if h.k.panel.word.Text != toneAdmit.word || h.k.panel.who.Text != "Enrolled" {
+		t.Errorf("after enrolling: %q %q", h.k.panel.word.Text, h.k.panel.who.Text)
+	}
+	h.unlockStaff()
+	h.wedge(code)
+	finish(checkin.Errorf("unauthorized", "this enrollment code is unknown or was used already"))
+	if h.k.panel.word.Text != toneWarn.word || h.k.panel.message.Text != "this enrollment code is unknown or was used already" {
+		t.Errorf("after a refused enrollment: %q %q", h.k.panel.word.Text, h.k.panel.message.Text)
+	}
+
+	// Without Enroll (a kiosk not built for sync) the code is a scan,
+	// denied like any unknown code.
+	plain := MustKiosk(t, Options{})
+	plain.unlockStaff()
+	plain.wedge(code)
+	if r := plain.last(); r.Reason != string(checkin.UnknownBadge) {
+		t.Errorf("without Enroll the code was logged as %q", r.Reason)
 	}
 }
