@@ -14,6 +14,7 @@ import (
 	"usher/badge"
 	"usher/checkin"
 	"usher/eventfile"
+	"usher/internal/term"
 	"usher/roster"
 )
 
@@ -147,7 +148,7 @@ func badgesCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	warnGlyphs(stderr, people)
 	var progress func(int)
-	if len(people) >= progressMin && isTerminal(stderr) {
+	if len(people) >= progressMin && term.IsTerminal(stderr) {
 		bar := progressbar.NewOptions(len(people), progressbar.OptionSetWriter(stderr),
 			progressbar.OptionSetDescription("badges"), progressbar.OptionShowCount(),
 			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
@@ -250,13 +251,4 @@ func writeAtomic(path string, write func(io.Writer) error) (err error) {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

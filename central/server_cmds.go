@@ -62,25 +62,13 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	var people []checkin.Person
 	if *rosterPath != "" {
-		f, err := os.Open(*rosterPath)
-		if err != nil {
-			return checkin.Errorf(checkin.EINVALID, "roster: %v", err)
-		}
-		people, _, err = roster.Read(f, *rosterPath, ev)
-		f.Close()
-		if err != nil {
+		if people, _, err = roster.ReadFile(*rosterPath, ev, stderr); err != nil {
 			return err
 		}
 	}
 	var revoked []checkin.Revocation
 	if *revokedPath != "" {
-		f, err := os.Open(*revokedPath)
-		if err != nil {
-			return checkin.Errorf(checkin.EINVALID, "revocation list: %v", err)
-		}
-		revoked, err = roster.ReadRevocations(f, *revokedPath)
-		f.Close()
-		if err != nil {
+		if revoked, err = roster.ReadRevocationsFile(*revokedPath); err != nil {
 			return err
 		}
 	}

@@ -17,8 +17,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/schollz/progressbar/v3"
-
 	"usher/checkin"
 	"usher/eventfile"
 	"usher/roster"
@@ -103,19 +101,13 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		format roster.Format
 	)
 	if *rosterPath != "" {
-		if people, format, err = readRoster(*rosterPath, ev, stderr); err != nil {
+		if people, format, err = roster.ReadFile(*rosterPath, ev, stderr); err != nil {
 			return err
 		}
 	}
 	var revoked []checkin.Revocation
 	if *revokedPath != "" {
-		f, err := os.Open(*revokedPath)
-		if err != nil {
-			return checkin.Errorf(checkin.EINVALID, "revocation list: %v", err)
-		}
-		revoked, err = roster.ReadRevocations(f, *revokedPath)
-		f.Close()
-		if err != nil {
+		if revoked, err = roster.ReadRevocationsFile(*revokedPath); err != nil {
 			return err
 		}
 	}
@@ -136,35 +128,6 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "revoked badges: %d\n", len(revoked))
 	}
 	return nil
-}
-
-// progressMin is the file size from which reading a roster shows a
-// progress bar on a terminal.
-const progressMin = 1 << 20
-
-func readRoster(path string, ev *checkin.Event, stderr io.Writer) ([]checkin.Person, roster.Format, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, "", checkin.Errorf(checkin.EINVALID, "roster: %v", err)
-	}
-	defer f.Close()
-	var r io.Reader = f
-	if fi, err := f.Stat(); err == nil && fi.Size() >= progressMin && isTerminal(stderr) {
-		bar := progressbar.DefaultBytes(fi.Size(), "reading "+path)
-		defer bar.Finish()
-		pr := progressbar.NewReader(f, bar)
-		r = &pr
-	}
-	return roster.Read(r, path, ev)
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // Open opens a kiosk database that holds an event, as the scan screen
