@@ -36,6 +36,12 @@ commands:
   enroll --door DOOR [--server URL] [--qr F.png] [--db D]
                                 a one-time kiosk enrollment code (last line) and its QR
   kiosk revoke KIOSK [--db D]   stop a lost kiosk at its next request
+  person add --id ID --name N --category C --code CODE [--company C] [--email E]
+         [--tags a;b] [--db D]  add one person; kiosks get them on their next pull
+  person revoke ID [--db D]     remove one person; kiosks deny their badges on their next pull
+  badge reprint ID [--code NEWCODE] [--db D]
+                                raise ID's badge serial (and replace their code): kiosks
+                                deny the old badge; print the new one with badges --person ID
 
 --db is a SQLite file (default usher-central.db) or a postgres:// URL.
 `
@@ -66,6 +72,10 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		err = enrollCmd(args[1:], stdout, stderr)
 	case "kiosk":
 		err = kioskCmd(args[1:], stdout, stderr)
+	case "person":
+		err = personCmd(args[1:], stdout, stderr)
+	case "badge":
+		err = badgeCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

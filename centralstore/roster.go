@@ -50,6 +50,11 @@ func (db *DB) Import(ctx context.Context, ev *checkin.Event, roster []checkin.Pe
 	}
 	err = db.write(ctx, func(tx *sql.Tx) error {
 		res = ImportResult{}
+		// Lock the server sequence before reading the roster, so an edit
+		// committing meanwhile is not missed by this import's comparison.
+		if _, err := db.exec(ctx, tx, `UPDATE counters SET value = value WHERE name = 'seq'`); err != nil {
+			return fmt.Errorf("server sequence: %w", err)
+		}
 		old, _, err := db.event(ctx, tx)
 		switch {
 		case checkin.ErrorCode(err) == checkin.ENOTFOUND:

@@ -1,0 +1,277 @@
+package centralstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"unicode/utf8"
+
+	"usher/checkin"
+)
+
+// Roster edits at the center: one person added, removed or given a new
+// badge, each in one transaction that takes new values of the server
+// sequence, so kiosks get the change on their next pull. Each takes the
+// sequence first: its row lock orders the edit after any roster change
+// in progress, so the checks below read what the edit will follow.
+//
+// A re-import of the roster CSV still makes the roster exactly the CSV:
+// someone added here and missing from it is removed again, and a CSV
+// with the old code or serial undoes a reprint. Carry edits into the CSV.
+
+// reservedCode reports whether code has a prefix the store uses for the
+// codes of removed people and of codes being moved (see upsertRoster).
+func reservedCode(code string) bool {
+	return strings.HasPrefix(code, "removed:") || strings.HasPrefix(code, "moving:")
+}
+
+// checkNewCode returns EINVALID for a code no badge could carry.
+func checkNewCode(code string) error {
+	switch {
+	case !checkin.PlausibleCode(code):
+		return checkin.Errorf(checkin.EINVALID, "%q is not a plausible badge code (printable, at most %d bytes)", code, checkin.MaxCodeLen)
+	case reservedCode(code):
+		return checkin.Errorf(checkin.EINVALID, "code %q: codes starting removed: or moving: are reserved", code)
+	}
+	return nil
+}
+
+// codeHolder returns the id of the person holding code, or "".
+func (db *DB) codeHolder(ctx context.Context, tx *sql.Tx, code string) (string, error) {
+	var id string
+	err := db.queryRow(ctx, tx, `SELECT id FROM people WHERE code = ?`, code).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("look up code: %w", err)
+	}
+	return id, nil
+}
+
+// personRow is a stored person and whether they were removed.
+type personRow struct {
+	p       checkin.Person
+	removed bool
+}
+
+// person reads one person, or returns ENOTFOUND.
+func (db *DB) person(ctx context.Context, tx *sql.Tx, id string) (personRow, error) {
+	var (
+		r       personRow
+		tags    string
+		serial  int64
+		removed int
+	)
+	err := db.queryRow(ctx, tx, `SELECT id, name, company, email, category, tags, code, serial, removed FROM people WHERE id = ?`, id).
+		Scan(&r.p.ID, &r.p.Name, &r.p.Company, &r.p.Email, &r.p.Category, &tags, &r.p.Code, &serial, &removed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, checkin.Errorf(checkin.ENOTFOUND, "no person %q on the roster", id)
+	} else if err != nil {
+		return r, fmt.Errorf("read person %s: %w", id, err)
+	}
+	r.p.Tags, r.p.Serial, r.removed = splitTags(tags), uint32(serial), removed != 0
+	return r, nil
+}
+
+// AddPerson adds one person to the roster. Their fields are trimmed of
+// spaces and their category may be given by an alias. Returns EINVALID
+// when the id, name, category or code is missing or unusable (the
+// category must reach a space of the stored event), and ECONFLICT when
+// the id is already on the roster (removed people included) or another
+// person holds the code.
+func (db *DB) AddPerson(ctx context.Context, p checkin.Person) error {
+	p.ID, p.Name, p.Company, p.Email = strings.TrimSpace(p.ID), strings.TrimSpace(p.Name), strings.TrimSpace(p.Company), strings.TrimSpace(p.Email)
+	p.Category, p.Code = strings.TrimSpace(p.Category), strings.TrimSpace(p.Code)
+	var tags []string
+	for _, t := range p.Tags {
+		if t = strings.TrimSpace(t); t != "" {
+			tags = append(tags, t)
+		}
+	}
+	p.Tags = tags
+	var missing []string
+	for _, f := range []struct{ name, v string }{{"id", p.ID}, {"name", p.Name}, {"category", p.Category}, {"code", p.Code}} {
+		if f.v == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return checkin.Errorf(checkin.EINVALID, "a new person needs %s", strings.Join(missing, ", "))
+	}
+	if !printable(p.ID) || len(p.ID) > 128 {
+		return checkin.Errorf(checkin.EINVALID, "id %q must be at most 128 printable characters", p.ID)
+	}
+	for _, f := range []struct{ name, v string }{{"name", p.Name}, {"company", p.Company}, {"email", p.Email}} {
+		if !printable(f.v) {
+			return checkin.Errorf(checkin.EINVALID, "person %s: the %s must be printable text", p.ID, f.name)
+		}
+	}
+	for _, t := range p.Tags {
+		if !printable(t) || strings.Contains(t, ";") {
+			return checkin.Errorf(checkin.EINVALID, "person %s: tag %q must be printable and without ;", p.ID, t)
+		}
+	}
+	if err := checkNewCode(p.Code); err != nil {
+		return err
+	}
+	return db.write(ctx, func(tx *sql.Tx) error {
+		seq, err := db.nextSeq(ctx, tx, 1)
+		if err != nil {
+			return err
+		}
+		ev, _, err := db.event(ctx, tx)
+		if err != nil {
+			return err
+		}
+		raw := p.Category
+		if id, ok := ev.ResolveCategory(raw); !ok {
+			return checkin.Errorf(checkin.EINVALID, "category %q is not defined in event %s (defined: %s)", raw, ev.ID, categories(ev))
+		} else if !ev.Reaches(id) {
+			return checkin.Errorf(checkin.EINVALID, "category %q may enter no space of event %s", id, ev.ID)
+		} else {
+			p.Category = id
+		}
+		switch old, err := db.person(ctx, tx, p.ID); {
+		case err == nil && old.removed:
+			return checkin.Errorf(checkin.ECONFLICT, "person %s was on the roster and was removed; give the new person another id", p.ID)
+		case err == nil:
+			return checkin.Errorf(checkin.ECONFLICT, "person %s is already on the roster (%s)", p.ID, old.p.Name)
+		case checkin.ErrorCode(err) != checkin.ENOTFOUND:
+			return err
+		}
+		if holder, err := db.codeHolder(ctx, tx, p.Code); err != nil {
+			return err
+		} else if holder != "" {
+			return checkin.Errorf(checkin.ECONFLICT, "code %q is already %s's", p.Code, holder)
+		}
+		if _, err := db.exec(ctx, tx, `
+			INSERT INTO people (id, name, company, email, category, tags, code, serial, removed, seq)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+			p.ID, p.Name, p.Company, p.Email, p.Category, strings.Join(p.Tags, ";"), p.Code, int64(p.Serial), seq); err != nil {
+			return fmt.Errorf("add person %s: %w", p.ID, err)
+		}
+		return nil
+	})
+}
+
+// RevokePerson removes a person from the roster, as an import whose
+// roster lacks them does: kiosks deny their code and signed badges after
+// their next pull. Returns ENOTFOUND for an id not on the roster and
+// ECONFLICT for a person already removed.
+func (db *DB) RevokePerson(ctx context.Context, id string) error {
+	id = strings.TrimSpace(id)
+	if id == "" {
+		return checkin.Errorf(checkin.EINVALID, "which person? the id is empty")
+	}
+	return db.write(ctx, func(tx *sql.Tx) error {
+		seq, err := db.nextSeq(ctx, tx, 1)
+		if err != nil {
+			return err
+		}
+		old, err := db.person(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if old.removed {
+			return checkin.Errorf(checkin.ECONFLICT, "person %s is already removed from the roster", id)
+		}
+		if _, err := db.exec(ctx, tx, `UPDATE people SET removed = 1, removed_at = ?, code = ?, seq = ? WHERE id = ?`,
+			db.Now().UnixMilli(), "removed:"+id, seq, id); err != nil {
+			return fmt.Errorf("remove %s: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// ReprintBadge gives a person a new badge: it raises their badge serial
+// and, when newCode is not empty, replaces their roster code with it.
+// Kiosks then deny the old code and signed badges with a lower serial
+// after their next pull; the serial the old badge was printed with also
+// goes on the revocation list, so the center's conflicts list sees
+// admissions with it. It returns the new serial, which the new badge
+// must carry.
+//
+// A badge is printed with the person's serial, but at least 1 (see
+// badge.Code), so the new serial is one more than the old badge's:
+// max(serial, 1) + 1.
+//
+// Returns ENOTFOUND for an id not on the roster, ECONFLICT for a removed
+// person or a code another person holds, and EINVALID for an unusable
+// code or the person's own.
+func (db *DB) ReprintBadge(ctx context.Context, id string, newCode string) (uint32, error) {
+	id, newCode = strings.TrimSpace(id), strings.TrimSpace(newCode)
+	if id == "" {
+		return 0, checkin.Errorf(checkin.EINVALID, "which person? the id is empty")
+	}
+	if newCode != "" {
+		if err := checkNewCode(newCode); err != nil {
+			return 0, err
+		}
+	}
+	var serial uint32
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		seq, err := db.nextSeq(ctx, tx, 2)
+		if err != nil {
+			return err
+		}
+		old, err := db.person(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case old.removed:
+			return checkin.Errorf(checkin.ECONFLICT, "person %s was removed from the roster; add them again before printing a badge", id)
+		case newCode == old.p.Code:
+			return checkin.Errorf(checkin.EINVALID, "%q is already %s's code; give a new one, or none to keep it", newCode, id)
+		case old.p.Serial == math.MaxUint32:
+			return checkin.Errorf(checkin.EINVALID, "person %s: badge serial %d cannot be raised", id, old.p.Serial)
+		}
+		printed := max(old.p.Serial, 1)
+		serial = printed + 1
+		code := old.p.Code
+		if newCode != "" {
+			if holder, err := db.codeHolder(ctx, tx, newCode); err != nil {
+				return err
+			} else if holder != "" {
+				return checkin.Errorf(checkin.ECONFLICT, "code %q is already %s's", newCode, holder)
+			}
+			code = newCode
+		}
+		if _, err := db.exec(ctx, tx, `INSERT INTO revocations (person_id, serial, seq, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			id, int64(printed), seq, db.Now().UnixMilli()); err != nil {
+			return fmt.Errorf("revoke %s serial %d: %w", id, printed, err)
+		}
+		if _, err := db.exec(ctx, tx, `UPDATE people SET code = ?, serial = ?, seq = ? WHERE id = ?`,
+			code, int64(serial), seq+1, id); err != nil {
+			return fmt.Errorf("reprint %s: %w", id, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return serial, nil
+}
+
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func categories(ev *checkin.Event) string {
+	var ids []string
+	for _, c := range ev.Categories {
+		ids = append(ids, c.ID)
+	}
+	return strings.Join(ids, ", ")
+}
