@@ -148,6 +148,14 @@ func TestImportAllOrNothing(t *testing.T) {
 		if len(p.People) != 0 || p.Cursor != cursor {
 			t.Errorf("a refused import left changes: %+v", p)
 		}
+		// A code stays its first owner's, as on the kiosks: a roster that
+		// hands person 1's code to person 2 is refused, even once person
+		// 1 has a new one.
+		moved := append([]checkin.Person(nil), people...)
+		moved[2].Code, moved[1].Code = moved[1].Code, "FRESH-CODE-1"
+		if _, err := db.Import(context.Background(), demo.Event(), moved, nil); checkin.ErrorCode(err) != checkin.EINVALID {
+			t.Errorf("a code handed to another person: err %v, want EINVALID", err)
+		}
 		other := *demo.Event()
 		other.ID = "other"
 		if err := other.Validate(); err != nil {

@@ -42,7 +42,7 @@ func checkNewCode(code string) error {
 // codeHolder returns the id of the person holding code, or "".
 func (db *DB) codeHolder(ctx context.Context, tx *sql.Tx, code string) (string, error) {
 	var id string
-	err := db.queryRow(ctx, tx, `SELECT id FROM people WHERE code = ?`, code).Scan(&id)
+	err := db.queryRow(ctx, tx, `SELECT person_id FROM codes WHERE code = ?`, code).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	} else if err != nil {
@@ -147,6 +147,9 @@ func (db *DB) AddPerson(ctx context.Context, p checkin.Person) error {
 		} else if holder != "" {
 			return checkin.Errorf(checkin.ECONFLICT, "code %q is already %s's", p.Code, holder)
 		}
+		if _, err := db.exec(ctx, tx, `INSERT INTO codes (code, person_id) VALUES (?, ?)`, p.Code, p.ID); err != nil {
+			return fmt.Errorf("add person %s: %w", p.ID, err)
+		}
 		if _, err := db.exec(ctx, tx, `
 			INSERT INTO people (id, name, company, email, category, tags, code, serial, removed, seq)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
@@ -237,6 +240,9 @@ func (db *DB) ReprintBadge(ctx context.Context, id string, newCode string) (uint
 				return err
 			} else if holder != "" {
 				return checkin.Errorf(checkin.ECONFLICT, "code %q is already %s's", newCode, holder)
+			}
+			if _, err := db.exec(ctx, tx, `INSERT INTO codes (code, person_id) VALUES (?, ?)`, newCode, id); err != nil {
+				return fmt.Errorf("reprint %s: %w", id, err)
 			}
 			code = newCode
 		}

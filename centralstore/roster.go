@@ -133,6 +133,24 @@ func (db *DB) upsertRoster(ctx context.Context, tx *sql.Tx, ev *checkin.Event, r
 		return fmt.Errorf("read roster: %w", err)
 	}
 
+	owners := map[string]string{}
+	crow, err := db.query(ctx, tx, `SELECT code, person_id FROM codes`)
+	if err != nil {
+		return fmt.Errorf("read codes: %w", err)
+	}
+	for crow.Next() {
+		var code, owner string
+		if err := crow.Scan(&code, &owner); err != nil {
+			crow.Close()
+			return fmt.Errorf("read codes: %w", err)
+		}
+		owners[code] = owner
+	}
+	crow.Close()
+	if err := crow.Err(); err != nil {
+		return fmt.Errorf("read codes: %w", err)
+	}
+
 	seen := make(map[string]bool, len(roster))
 	codeOf := make(map[string]string, len(roster))
 	var changed []checkin.Person
@@ -142,6 +160,8 @@ func (db *DB) upsertRoster(ctx context.Context, tx *sql.Tx, ev *checkin.Event, r
 			return checkin.Errorf(checkin.EINVALID, "person %s appears twice in the roster", p.ID)
 		case codeOf[p.Code] != "":
 			return checkin.Errorf(checkin.EINVALID, "code %q is given to both %s and %s", p.Code, codeOf[p.Code], p.ID)
+		case owners[p.Code] != "" && owners[p.Code] != p.ID:
+			return checkin.Errorf(checkin.EINVALID, "person %s: code %q already belongs to person %s", p.ID, p.Code, owners[p.Code])
 		case !ev.Reaches(p.Category):
 			return checkin.Errorf(checkin.EINVALID, "person %s: category %q is not defined or may enter no space", p.ID, p.Category)
 		}
@@ -201,6 +221,11 @@ func (db *DB) upsertRoster(ctx context.Context, tx *sql.Tx, ev *checkin.Event, r
 		}
 	}
 	for _, p := range changed {
+		if owners[p.Code] == "" {
+			if _, err := db.exec(ctx, tx, `INSERT INTO codes (code, person_id) VALUES (?, ?)`, p.Code, p.ID); err != nil {
+				return fmt.Errorf("person %s: %w", p.ID, err)
+			}
+		}
 		if _, err := upsert.ExecContext(ctx, p.ID, p.Name, p.Company, p.Email, p.Category, strings.Join(p.Tags, ";"),
 			p.Code, p.Serial, seq); err != nil {
 			return fmt.Errorf("person %s: %w", p.ID, err)
