@@ -266,6 +266,6 @@ func (db *DB) event(ctx context.Context, tx *sql.Tx) (*checkin.Event, int64, err
 	} else if err != nil {
 		return nil, 0, fmt.Errorf("read event: %w", err)
 	}
-	ev, err := decodeEvent(def)
+	ev, err := checkin.DecodeEvent([]byte(def))
 	return ev, seq, err
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"unicode/utf8"
 
 	"usher/checkin"
 )
@@ -101,16 +100,16 @@ func (db *DB) AddPerson(ctx context.Context, p checkin.Person) error {
 	if len(missing) > 0 {
 		return checkin.Errorf(checkin.EINVALID, "a new person needs %s", strings.Join(missing, ", "))
 	}
-	if !printable(p.ID) || len(p.ID) > 128 {
+	if !checkin.Printable(p.ID) || len(p.ID) > 128 {
 		return checkin.Errorf(checkin.EINVALID, "id %q must be at most 128 printable characters", p.ID)
 	}
 	for _, f := range []struct{ name, v string }{{"name", p.Name}, {"company", p.Company}, {"email", p.Email}} {
-		if !printable(f.v) {
+		if !checkin.Printable(f.v) {
 			return checkin.Errorf(checkin.EINVALID, "person %s: the %s must be printable text", p.ID, f.name)
 		}
 	}
 	for _, t := range p.Tags {
-		if !printable(t) || strings.Contains(t, ";") {
+		if !checkin.Printable(t) || strings.Contains(t, ";") {
 			return checkin.Errorf(checkin.EINVALID, "person %s: tag %q must be printable and without ;", p.ID, t)
 		}
 	}
@@ -128,7 +127,7 @@ func (db *DB) AddPerson(ctx context.Context, p checkin.Person) error {
 		}
 		raw := p.Category
 		if id, ok := ev.ResolveCategory(raw); !ok {
-			return checkin.Errorf(checkin.EINVALID, "category %q is not defined in event %s (defined: %s)", raw, ev.ID, categories(ev))
+			return checkin.Errorf(checkin.EINVALID, "category %q is not defined in event %s (defined: %s)", raw, ev.ID, ev.CategoryIDs())
 		} else if !ev.Reaches(id) {
 			return checkin.Errorf(checkin.EINVALID, "category %q may enter no space of event %s", id, ev.ID)
 		} else {
@@ -260,24 +259,4 @@ func (db *DB) ReprintBadge(ctx context.Context, id string, newCode string) (uint
 		return 0, err
 	}
 	return serial, nil
-}
-
-func printable(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-func categories(ev *checkin.Event) string {
-	var ids []string
-	for _, c := range ev.Categories {
-		ids = append(ids, c.ID)
-	}
-	return strings.Join(ids, ", ")
 }

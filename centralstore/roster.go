@@ -22,17 +22,6 @@ func (r ImportResult) String() string {
 	return fmt.Sprintf("%d added, %d updated, %d unchanged, %d removed", r.Added, r.Updated, r.Unchanged, r.Removed)
 }
 
-func decodeEvent(def string) (*checkin.Event, error) {
-	var ev checkin.Event
-	if err := json.Unmarshal([]byte(def), &ev); err != nil {
-		return nil, fmt.Errorf("decode stored event: %w", err)
-	}
-	if err := ev.Validate(); err != nil {
-		return nil, fmt.Errorf("stored event: %w", err)
-	}
-	return &ev, nil
-}
-
 // Import loads or updates the event and, when roster is not nil, makes
 // the roster exactly roster (people missing from it are marked removed);
 // when revoked is not nil it adds those badge serials to the revocation

@@ -3,6 +3,7 @@ package checkin
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -241,6 +242,27 @@ func (e *Event) checkSpaces(ids []string) error {
 		}
 	}
 	return nil
+}
+
+// DecodeEvent reads an event stored as JSON and validates it.
+func DecodeEvent(data []byte) (*Event, error) {
+	var ev Event
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return nil, fmt.Errorf("decode stored event: %w", err)
+	}
+	if err := ev.Validate(); err != nil {
+		return nil, fmt.Errorf("stored event: %w", err)
+	}
+	return &ev, nil
+}
+
+// CategoryIDs lists the event's category ids, for messages.
+func (e *Event) CategoryIDs() string {
+	ids := make([]string, len(e.Categories))
+	for i, c := range e.Categories {
+		ids[i] = c.ID
+	}
+	return strings.Join(ids, ", ")
 }
 
 // Space returns the space with the given id, or nil.

@@ -51,3 +51,17 @@ type Revocation struct {
 	PersonID string
 	Serial   uint32
 }
+
+// Printable reports whether s is valid UTF-8 without control characters:
+// what an id, a name or a tag may be.
+func Printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}

@@ -12,7 +12,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"usher/checkin"
 )
@@ -156,7 +155,7 @@ func Read(r io.Reader, name string, ev *checkin.Event) ([]checkin.Person, Format
 		if bad {
 			continue
 		}
-		if !printable(p.ID) || len(p.ID) > 128 {
+		if !checkin.Printable(p.ID) || len(p.ID) > 128 {
 			problem(line, heading("id"), "id %q must be at most 128 printable characters", p.ID)
 		} else if prev, dup := idLine[p.ID]; dup {
 			problem(line, heading("id"), "id %q is already used on line %d", p.ID, prev)
@@ -172,7 +171,7 @@ func Read(r io.Reader, name string, ev *checkin.Event) ([]checkin.Person, Format
 		}
 		raw := get("category")
 		if id, ok := ev.ResolveCategory(raw); !ok {
-			problem(line, heading("category"), "category %q is not defined in the event file (defined: %s)", raw, categoryList(ev))
+			problem(line, heading("category"), "category %q is not defined in the event file (defined: %s)", raw, ev.CategoryIDs())
 		} else if !ev.Reaches(id) {
 			problem(line, heading("category"), "category %q may enter no space; give it may_enter in the event file, since everyone on the roster must be admitted somewhere and counted", id)
 		} else {
@@ -279,26 +278,6 @@ func fieldAt(data []byte, pe *csv.ParseError) int {
 		return quoteField
 	}
 	return field
-}
-
-func printable(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-func categoryList(ev *checkin.Event) string {
-	ids := make([]string, len(ev.Categories))
-	for i, c := range ev.Categories {
-		ids[i] = c.ID
-	}
-	return strings.Join(ids, ", ")
 }
 
 // Header is the generic roster's column line.

@@ -9,7 +9,6 @@ import (
 	"crypto/ed25519"
 	"database/sql"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -207,7 +206,7 @@ func (db *DB) reload(ctx context.Context, tx *sql.Tx) error {
 	} else if err != nil {
 		return fmt.Errorf("read event: %w", err)
 	}
-	ev, err := decodeEvent(def)
+	ev, err := checkin.DecodeEvent([]byte(def))
 	if err != nil {
 		return err
 	}
@@ -279,17 +278,6 @@ func (db *DB) catchUp(ctx context.Context, tx *sql.Tx) error {
 		db.lastSeq = seq
 	}
 	return rows.Err()
-}
-
-func decodeEvent(def string) (*checkin.Event, error) {
-	var ev checkin.Event
-	if err := json.Unmarshal([]byte(def), &ev); err != nil {
-		return nil, fmt.Errorf("decode stored event: %w", err)
-	}
-	if err := ev.Validate(); err != nil {
-		return nil, fmt.Errorf("stored event: %w", err)
-	}
-	return &ev, nil
 }
 
 // Event returns the loaded event, or nil before the first load.

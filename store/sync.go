@@ -366,7 +366,7 @@ func (db *DB) pullEvent(ctx context.Context, tx *sql.Tx, pulled *checkin.Event) 
 	case err != nil:
 		return nil, false, fmt.Errorf("read event: %w", err)
 	default:
-		if current, err = decodeEvent(def); err != nil {
+		if current, err = checkin.DecodeEvent([]byte(def)); err != nil {
 			return nil, false, err
 		}
 	}
