@@ -70,6 +70,9 @@ func (db *DB) Import(ctx context.Context, ev *checkin.Event, roster []checkin.Pe
 				return err
 			}
 		}
+		if err := db.checkCategories(ctx, tx, ev); err != nil {
+			return err
+		}
 		for _, r := range revoked {
 			seq, err := db.nextSeq(ctx, tx, 1)
 			if err != nil {
@@ -87,6 +90,31 @@ func (db *DB) Import(ctx context.Context, ev *checkin.Event, roster []checkin.Pe
 		return nil
 	})
 	return res, err
+}
+
+// checkCategories refuses an event that leaves people on the roster
+// with a category it does not define or lets in nowhere: kiosks refuse
+// such an event, and would stop taking the center's changes.
+func (db *DB) checkCategories(ctx context.Context, tx *sql.Tx, ev *checkin.Event) error {
+	rows, err := db.query(ctx, tx, `SELECT category, count(*), min(id) FROM people WHERE removed = 0 GROUP BY category`)
+	if err != nil {
+		return fmt.Errorf("check categories: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			cat, example string
+			n            int
+		)
+		if err := rows.Scan(&cat, &n, &example); err != nil {
+			return fmt.Errorf("check categories: %w", err)
+		}
+		if !ev.Reaches(cat) {
+			return checkin.Errorf(checkin.EINVALID,
+				"category %q (%d people on the roster, e.g. %s) is not defined or may enter no space in event %s", cat, n, example, ev.ID)
+		}
+	}
+	return rows.Err()
 }
 
 func sameEvent(a, b *checkin.Event) bool {

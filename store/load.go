@@ -49,6 +49,13 @@ func (db *DB) LoadAll(ctx context.Context, ev *checkin.Event, roster []checkin.P
 		return res, fmt.Errorf("load: %w", err)
 	}
 	defer tx.Rollback()
+	// An enrolled kiosk takes its event and roster from the center: a
+	// local load would overwrite pulled changes the cursor has passed.
+	if kiosk, err := setting(ctx, tx, keyKioskID); err != nil {
+		return res, err
+	} else if kiosk != "" {
+		return res, checkin.Errorf(checkin.ECONFLICT, "this kiosk is enrolled (%s) and takes its event and roster from the central server; use usher sync, or load into a new database", kiosk)
+	}
 
 	var current string
 	switch err := tx.QueryRowContext(ctx, `SELECT event_id FROM event WHERE id = 1`).Scan(&current); {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"usher/badge"
 	"usher/checkin"
@@ -23,6 +24,21 @@ var logFailed = checkin.Decision{
 // maxLoggedCode bounds what the log keeps of a code that is not a badge
 // (a misread, a paste): enough to see what it was.
 const maxLoggedCode = 2 * checkin.MaxCodeLen
+
+// loggable returns what the log keeps of a scanned code: valid UTF-8 (a
+// misread byte becomes '?') cut on a character boundary at
+// maxLoggedCode bytes, so it stays within the protocol's bound when sent.
+func loggable(code string) string {
+	code = strings.ToValidUTF8(code, "?")
+	if len(code) <= maxLoggedCode {
+		return code
+	}
+	cut := maxLoggedCode
+	for cut > 0 && !utf8.RuneStart(code[cut]) {
+		cut--
+	}
+	return code[:cut]
+}
 
 // maxNote bounds a staff note.
 const maxNote = 500
@@ -318,10 +334,7 @@ func (db *DB) insert(ctx context.Context, tx *sql.Tx, at int64, r row, d checkin
 	if r.undoes != 0 {
 		undoes = r.undoes
 	}
-	code := r.code
-	if len(code) > maxLoggedCode {
-		code = code[:maxLoggedCode]
-	}
+	code := loggable(r.code)
 	res, err := on(ctx, tx, db.stmtInsert).ExecContext(ctx,
 		at, r.door, string(r.direction), r.method, code, person, string(d.Kind), string(d.Reason), d.Space, r.note,
 		from, loc, r.delta, undoes, int64(db.clock.Now()))

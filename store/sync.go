@@ -162,6 +162,7 @@ func (db *DB) Pending(ctx context.Context, limit int) ([]wire.Event, error) {
 			&e.Decision, &e.Reason, &e.Space, &e.Note, &e.From, &e.Location, &e.Delta, &e.Undoes); err != nil {
 			return nil, fmt.Errorf("read pending scans: %w", err)
 		}
+		e.Code = loggable(e.Code) // rows logged before codes were kept valid
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

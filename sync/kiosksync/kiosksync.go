@@ -304,6 +304,11 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 		// refuse: pull anyway, so revocations still reach the door.
 	}
 	pullErr := pull(ctx, s.db, c, &res)
+	if code := checkin.ErrorCode(pullErr); code == EUNAUTHORIZED || code == EOFFLINE || pushErr == nil {
+		// What the pull says of the connection or the kiosk's standing
+		// decides what the loop does next.
+		return res, pullErr
+	}
 	return res, errors.Join(pushErr, pullErr)
 }
 

@@ -100,7 +100,11 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		through = max(through, e.Seq)
-		s.clock.Observe(hlc.Timestamp(e.HLC))
+		// A kiosk clock far ahead is flagged at the center; its stamp must
+		// not drag the server's clock, and so every kiosk's, with it.
+		if hlc.Ahead(hlc.Timestamp(e.HLC), s.db.Now()) <= centralstore.FlagAhead {
+			s.clock.Observe(hlc.Timestamp(e.HLC))
+		}
 	}
 	accepted, err := s.db.Push(r.Context(), kiosk, req.Events)
 	if err != nil {
