@@ -375,3 +375,15 @@ func (db *DB) kioskStates(ctx context.Context, tx *sql.Tx, st *Status) error {
 	}
 	return ks.Err()
 }
+
+// LatestHLC returns the newest timestamp of the events stored from every
+// kiosk, leaving out those flagged as far ahead, so that any server
+// process answers pushes with a clock past everything the center holds.
+func (db *DB) LatestHLC(ctx context.Context) (hlc.Timestamp, error) {
+	var latest sql.NullInt64
+	err := db.db.QueryRowContext(ctx, `SELECT max(hlc) FROM events WHERE flagged = 0`).Scan(&latest)
+	if err != nil {
+		return 0, fmt.Errorf("latest timestamp: %w", err)
+	}
+	return hlc.Timestamp(latest.Int64), nil
+}

@@ -111,6 +111,14 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
+	// Other server processes share the database, not this clock: catch
+	// up with every kiosk's stored events before answering.
+	latest, err := s.db.LatestHLC(r.Context())
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	s.clock.Observe(latest)
 	s.reply(w, r, wire.PushResponse{Accepted: accepted, Duplicates: len(req.Events) - accepted, Through: through,
 		ServerHLC: uint64(s.clock.Now())})
 }
