@@ -3,17 +3,13 @@ package integration_test
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"usher/badge"
 	"usher/central"
-	"usher/centralstore"
 	"usher/checkin"
-	"usher/demo"
-	"usher/eventfile"
 	"usher/store"
 )
 
@@ -22,32 +18,8 @@ import (
 // reprint` reach a synced kiosk on its next pull.
 func TestRosterEditsAtCenter(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		dir := t.TempDir()
-		const n = 60
-		if err := demo.Write(dir, n); err != nil {
-			t.Fatal(err)
-		}
-		ev, err := eventfile.Load(filepath.Join(dir, "event.toml"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		key, err := badge.LoadKey(filepath.Join(dir, "keys", "signing.key"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		db, err := centralstore.Open(dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		people := demo.Roster(n)
-		if _, err := db.Import(ctx, ev, people, nil); err != nil {
-			t.Fatal(err)
-		}
-		c := &center{dsn: dsn, db: db, people: people}
-		srv := MustServe(t, db, "127.0.0.1:0")
-		hc := newClient(t, nil)
+		sc := MustSignedCenter(t, dsn, 60)
+		ev, key, c, srv, hc := sc.ev, sc.key, sc.center, sc.srv, sc.hc
 		attendees := c.Attendees()
 		if len(attendees) < 3 {
 			t.Fatalf("%d attendees in the demo roster, want 3", len(attendees))

@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/ed25519"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -30,6 +31,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"usher/badge"
+	"usher/eventfile"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx", to read the center's tables
 	_ "modernc.org/sqlite"             // "sqlite", likewise
@@ -713,4 +716,44 @@ func MustEnrollByHand(tb testing.TB, hc *http.Client, url, token string) wire.En
 		tb.Fatalf("enroll answer %s: %v", body, err)
 	}
 	return resp
+}
+
+// signedCenter is a center on the demo event written by demo.Write, so
+// its badge signing key is at hand, serving on loopback.
+type signedCenter struct {
+	*center
+	dir string
+	ev  *checkin.Event
+	key ed25519.PrivateKey
+	srv *loopback
+	hc  *http.Client
+}
+
+// MustSignedCenter writes the demo (event, n-person roster, signing key)
+// to a temporary folder, imports it into dsn and serves it on loopback.
+func MustSignedCenter(t *testing.T, dsn string, n int) *signedCenter {
+	t.Helper()
+	dir := t.TempDir()
+	if err := demo.Write(dir, n); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := eventfile.Load(filepath.Join(dir, "event.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := badge.LoadKey(filepath.Join(dir, "keys", "signing.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := centralstore.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	people := demo.Roster(n)
+	if _, err := db.Import(context.Background(), ev, people, nil); err != nil {
+		t.Fatal(err)
+	}
+	c := &center{dsn: dsn, db: db, people: people}
+	return &signedCenter{center: c, dir: dir, ev: ev, key: key, srv: MustServe(t, db, "127.0.0.1:0"), hc: newClient(t, nil)}
 }

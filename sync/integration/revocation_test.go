@@ -13,10 +13,8 @@ import (
 
 	"usher/badge"
 	"usher/central"
-	"usher/centralstore"
 	"usher/checkin"
 	"usher/demo"
-	"usher/eventfile"
 	"usher/roster"
 	"usher/store"
 )
@@ -29,33 +27,10 @@ import (
 // people the center left alone are admitted.
 func TestRevocationAtCenter(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
-		dir := t.TempDir()
-		const n = 80
-		if err := demo.Write(dir, n); err != nil {
-			t.Fatal(err)
-		}
+		sc := MustSignedCenter(t, dsn, 80)
+		dir, ev, key, c, srv, hc := sc.dir, sc.ev, sc.key, sc.center, sc.srv, sc.hc
+		people := c.people
 		eventPath := filepath.Join(dir, "event.toml")
-		ev, err := eventfile.Load(eventPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		key, err := badge.LoadKey(filepath.Join(dir, "keys", "signing.key"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		db, err := centralstore.Open(dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		people := demo.Roster(n)
-		if _, err := db.Import(ctx, ev, people, nil); err != nil {
-			t.Fatal(err)
-		}
-		c := &center{dsn: dsn, db: db, people: people}
-		srv := MustServe(t, db, "127.0.0.1:0")
-		hc := newClient(t, nil)
 
 		attendees := c.Attendees()
 		if len(attendees) < 5 {
