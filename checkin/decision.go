@@ -35,6 +35,7 @@ const (
 	AlreadyInside Reason = "already_inside"
 	RoomFull      Reason = "room_full"
 	VenueFull     Reason = "venue_full"
+	OutOfCapacity Reason = "door_out_of_capacity" // this kiosk holds no capacity right; other doors may
 	LogFailed     Reason = "log_failed" // the decision could not be made durable: never admit
 
 	ForgedBadge  Reason = "forged_badge" // a signed badge that is malformed, altered or signed by another key
@@ -54,7 +55,7 @@ const (
 
 // Reasons lists every reason a decision can carry.
 var Reasons = []Reason{Admitted, ExitRecorded, NotInside, InvalidCode, UnknownBadge, Revoked,
-	NotEntitled, AlreadyInside, RoomFull, VenueFull, LogFailed,
+	NotEntitled, AlreadyInside, RoomFull, VenueFull, OutOfCapacity, LogFailed,
 	ForgedBadge, UnknownKey, WrongEvent, ExpiredBadge, NotYetValid,
 	AdmittedManual, AdmittedOverride, HeadcountAdded, HeadcountRemoved, NothingToRemove, Undone, NothingToUndo}
 
@@ -162,6 +163,9 @@ func (e *Event) Decide(scan Scan, badge Badge, st *State) Decision {
 	if sp, msg := e.full(entered, st); sp != nil {
 		return deny(fullReason(sp), p, sp.ID, msg)
 	}
+	if sp, r, msg := e.needRights(scan.Door, st); sp != nil {
+		return deny(r, p, sp.ID, msg)
+	}
 	d := Decision{Kind: Admit, Reason: Admitted, Person: p, From: from, To: to,
 		Message: fmt.Sprintf("Welcome, %s.", p.Name)}
 	switch {
@@ -202,10 +206,10 @@ func (e *Event) DecideAdjust(doorID string, delta int, st *State) Decision {
 	if door == nil {
 		panic(fmt.Sprintf("checkin: DecideAdjust at unknown door %q", doorID))
 	}
-	return e.adjust(door.From, door.To, delta, st)
+	return e.adjust(doorID, door.From, door.To, delta, st)
 }
 
-func (e *Event) adjust(from, to string, delta int, st *State) Decision {
+func (e *Event) adjust(door, from, to string, delta int, st *State) Decision {
 	room := e.spaces[to]
 	d := Decision{From: from, To: to, Space: room.ID}
 	_, entered := e.crossed(from, to)
@@ -213,6 +217,10 @@ func (e *Event) adjust(from, to string, delta int, st *State) Decision {
 	case delta > 0:
 		if sp, msg := e.full(entered, st); sp != nil {
 			d.Kind, d.Reason, d.Message, d.Space = Deny, fullReason(sp), msg, sp.ID
+			return d
+		}
+		if sp, r, msg := e.needRights(door, st); sp != nil {
+			d.Kind, d.Reason, d.Message, d.Space = Deny, r, msg, sp.ID
 			return d
 		}
 		d.Kind, d.Reason = Admit, HeadcountAdded
@@ -234,8 +242,9 @@ func (e *Event) adjust(from, to string, delta int, st *State) Decision {
 
 // Reversal is an earlier effective scan or headcount change that staff
 // want to take back: the person (nil for a headcount change) went From →
-// To, or Delta people were counted From → To.
+// To, or Delta people were counted From → To, at Door.
 type Reversal struct {
+	Door   string
 	Person *Person
 	From   string
 	To     string
@@ -247,7 +256,7 @@ type Reversal struct {
 // Going back into a space is an entry and needs room in it.
 func (e *Event) DecideUndo(r Reversal, st *State) Decision {
 	if r.Person == nil {
-		d := e.adjust(r.From, r.To, -r.Delta, st)
+		d := e.adjust(r.Door, r.From, r.To, -r.Delta, st)
 		if d.Kind == Deny {
 			d.Message = "Cannot undo: " + d.Message
 			return d
@@ -267,6 +276,13 @@ func (e *Event) DecideUndo(r Reversal, st *State) Decision {
 	if sp, msg := e.full(entered, st); sp != nil {
 		d.Kind, d.Reason, d.Space, d.Message = Deny, fullReason(sp), sp.ID, "Cannot undo: "+msg
 		return d
+	}
+	if len(entered) > 0 {
+		// Going back in is an entry through the door, and needs its rights.
+		if sp, reason, msg := e.needRights(r.Door, st); sp != nil {
+			d.Kind, d.Reason, d.Space, d.Message = Deny, reason, sp.ID, "Cannot undo: "+msg
+			return d
+		}
 	}
 	d.Kind, d.Reason, d.To = Undo, Undone, r.From
 	d.Message = fmt.Sprintf("Undone: %s is back %s.", p.Name, e.where(r.From))

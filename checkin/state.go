@@ -10,6 +10,8 @@ type State struct {
 	where map[string]string // person id → innermost space; absent means Outside
 	count map[string]int    // space id → people inside it or inside a room within it
 	anon  map[string]int    // space id → people counted into it by staff without a badge
+
+	rights *Rights // nil: not limited by rights (a standalone kiosk)
 }
 
 // NewState returns the state of an empty event: everyone outside.

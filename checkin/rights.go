@@ -1,0 +1,238 @@
+package checkin
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+)
+
+// Capacity rights (a bounded counter; ../DESIGN "Capacity"): every space
+// is a capacity counter. The center starts with Capacity rights of each
+// and grants them to kiosks; a kiosk admits only by spending one right of
+// every counter its door increases, and an exit gives a right back only
+// to the kiosk that spent it, for an admission it knows is still open.
+// So people inside + rights held + the center's reserve + rights in
+// transit = capacity, and no door can fill a room on its own.
+
+// RightKind says what a change of a kiosk's rights is.
+type RightKind string
+
+const (
+	RightGrant  RightKind = "grant"  // +N from the center; Ref is the grant's id
+	RightReturn RightKind = "return" // −N back to the center, debited before it is sent
+	RightSpend  RightKind = "spend"  // −1 for an admission; the log row's seq names it
+	RightCredit RightKind = "credit" // +1 for an exit of an open admission; Ref is that admission's seq
+)
+
+// RightChange is one change of one counter's rights at a kiosk, carried
+// by the log row that made it.
+type RightChange struct {
+	Counter string    `json:"c"`
+	Kind    RightKind `json:"k"`
+	N       int       `json:"n"`
+	Ref     int64     `json:"ref,omitempty"`
+}
+
+// Delta is the change's effect on the kiosk's balance.
+func (c RightChange) Delta() int {
+	if c.Kind == RightReturn || c.Kind == RightSpend {
+		return -c.N
+	}
+	return c.N
+}
+
+// Check reports the first problem with c, for changes that come from
+// outside (a pushed event).
+func (c RightChange) Check() error {
+	switch {
+	case c.Counter == "" || len(c.Counter) > 64:
+		return fmt.Errorf("rights counter %q", c.Counter)
+	case c.Kind != RightGrant && c.Kind != RightReturn && c.Kind != RightSpend && c.Kind != RightCredit:
+		return fmt.Errorf("rights kind %q", c.Kind)
+	case c.N <= 0 || c.N > 1_000_000:
+		return fmt.Errorf("rights count %d", c.N)
+	case (c.Kind == RightSpend || c.Kind == RightCredit) && c.N != 1:
+		return fmt.Errorf("a %s moves one right, not %d", c.Kind, c.N)
+	case c.Kind == RightCredit && c.Ref <= 0:
+		return fmt.Errorf("a credit names the admission it closes")
+	}
+	return nil
+}
+
+// Counters returns the capacity counters an entry through the door
+// increases, outermost first: the spaces between its two sides. A door
+// from outside straight into a room increases the venue and the room; a
+// door from the hallway into a room, the room only. Nil for an unknown
+// door.
+func (e *Event) Counters(door string) []string {
+	d := e.doors[door]
+	if d == nil {
+		return nil
+	}
+	_, entered := e.crossed(d.From, d.To)
+	return entered
+}
+
+// AnonHolder is the holder of rights spent by staff +1s into a space:
+// the people counted without a badge.
+func AnonHolder(space string) string { return "+" + space }
+
+// Rights is one kiosk's capacity rights: its balance of each counter, and
+// which of its admissions are still open (spent, not yet credited back),
+// per holder (a person id or AnonHolder) and counter.
+type Rights struct {
+	balance   map[string]int
+	open      map[string]map[string][]int64 // holder → counter → admission seqs, oldest first
+	elsewhere map[string]int                // counter → places free at other doors, as last heard
+}
+
+func newRights() *Rights {
+	return &Rights{balance: map[string]int{}, open: map[string]map[string][]int64{}, elsewhere: map[string]int{}}
+}
+
+// LimitByRights makes decisions on this state need capacity rights: an
+// enrolled kiosk, one of several doors, admits only with rights the center
+// granted it. A standalone kiosk is the whole event and counts instead.
+func (s *State) LimitByRights() {
+	if s.rights == nil {
+		s.rights = newRights()
+	}
+}
+
+// Limited reports whether decisions need capacity rights.
+func (s *State) Limited() bool { return s.rights != nil }
+
+// Balance returns the rights of the counter this kiosk holds; 0 when not
+// limited by rights.
+func (s *State) Balance(counter string) int {
+	if s.rights == nil {
+		return 0
+	}
+	return s.rights.balance[counter]
+}
+
+// Balances returns a copy of every counter's balance.
+func (s *State) Balances() map[string]int {
+	m := map[string]int{}
+	if s.rights != nil {
+		for c, n := range s.rights.balance {
+			m[c] = n
+		}
+	}
+	return m
+}
+
+// SetElsewhere records how many places of each counter are free at other
+// doors, as the center last said: the screen tells a door out of rights
+// from a full room by it.
+func (s *State) SetElsewhere(free map[string]int) {
+	if s.rights == nil {
+		return
+	}
+	s.rights.elsewhere = map[string]int{}
+	for c, n := range free {
+		s.rights.elsewhere[c] = n
+	}
+}
+
+// Elsewhere returns the places of counter free at other doors, as last
+// heard from the center.
+func (s *State) Elsewhere(counter string) int {
+	if s.rights == nil {
+		return 0
+	}
+	return s.rights.elsewhere[counter]
+}
+
+// IsOpen reports whether this kiosk's admission seq of holder into
+// counter is still open: spent and not credited back.
+func (s *State) IsOpen(holder, counter string, seq int64) bool {
+	return s.rights != nil && slices.Contains(s.rights.open[holder][counter], seq)
+}
+
+// Credits returns the credits an exit of holder through door earns this
+// kiosk: for each counter the door's entry increases, the latest of this
+// kiosk's admissions of holder into it that is still open. A kiosk that
+// knows of no open admission earns nothing (the exit is logged
+// uncredited): a phantom exit never creates a right.
+func (s *State) Credits(ev *Event, door, holder string) []RightChange {
+	if s.rights == nil {
+		return nil
+	}
+	var out []RightChange
+	for _, c := range ev.Counters(door) {
+		if seqs := s.rights.open[holder][c]; len(seqs) > 0 {
+			out = append(out, RightChange{Counter: c, Kind: RightCredit, N: 1, Ref: seqs[len(seqs)-1]})
+		}
+	}
+	return out
+}
+
+// Spends returns what an admission through door spends: one right of
+// each counter the door increases.
+func Spends(ev *Event, door string) []RightChange {
+	var out []RightChange
+	for _, c := range ev.Counters(door) {
+		out = append(out, RightChange{Counter: c, Kind: RightSpend, N: 1})
+	}
+	return out
+}
+
+// ApplyRights applies the rights changes of the log row seq, about holder
+// ("" for a grant or a return), after the row is committed.
+func (s *State) ApplyRights(seq int64, holder string, changes []RightChange) {
+	if s.rights == nil || len(changes) == 0 {
+		return
+	}
+	r := s.rights
+	for _, c := range changes {
+		r.balance[c.Counter] += c.Delta()
+		switch c.Kind {
+		case RightSpend:
+			if r.open[holder] == nil {
+				r.open[holder] = map[string][]int64{}
+			}
+			r.open[holder][c.Counter] = append(r.open[holder][c.Counter], seq)
+		case RightCredit:
+			seqs := r.open[holder][c.Counter]
+			if i := slices.Index(seqs, c.Ref); i >= 0 {
+				r.open[holder][c.Counter] = slices.Delete(seqs, i, i+1)
+			}
+		}
+	}
+}
+
+// needRights returns the first counter of the door this kiosk holds no
+// right of, with the decision to deny on it; nil when it holds one of
+// each or is not limited by rights.
+func (e *Event) needRights(door string, st *State) (*Space, Reason, string) {
+	if st.rights == nil {
+		return nil, "", ""
+	}
+	for _, c := range e.Counters(door) {
+		if st.rights.balance[c] >= 1 {
+			continue
+		}
+		sp := e.spaces[c]
+		if free := st.rights.elsewhere[c]; free > 0 {
+			places := "places"
+			if free == 1 {
+				places = "place"
+			}
+			return sp, OutOfCapacity, fmt.Sprintf("This door is out of capacity for %s — %d %s free at other doors.", sp.Name, free, places)
+		}
+		return sp, fullReason(sp), fmt.Sprintf("%s is full (%d / %d).", sp.Name, sp.Capacity, sp.Capacity)
+	}
+	return nil, "", ""
+}
+
+// SortedCounters returns the keys of m in order, so that whatever is
+// built from a map of counters comes out the same every time.
+func SortedCounters[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
