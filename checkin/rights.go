@@ -236,3 +236,10 @@ func SortedCounters[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// Enters reports whether moving from one location to another enters any
+// space: whether the move is an entry somewhere.
+func (e *Event) Enters(from, to string) bool {
+	_, entered := e.crossed(from, to)
+	return len(entered) > 0
+}

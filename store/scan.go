@@ -47,6 +47,7 @@ const maxNote = 500
 const (
 	methodAdjust = "adjust"
 	methodUndo   = "undo"
+	methodRights = "rights" // a row that only moves capacity rights
 )
 
 // Scan decides a scan and records it. The decision, denials included, is
@@ -132,7 +133,7 @@ func (db *DB) Undo(ctx context.Context, door string, within time.Duration) (chec
 		// just saw on the screen, not an older scan behind a denial.
 		err := tx.QueryRowContext(ctx, `
 			SELECT seq, at, person_id, from_loc, location, delta, undoes FROM scans
-			WHERE door = ? ORDER BY seq DESC LIMIT 1`, door).
+			WHERE door = ? AND method != '`+methodRights+`' ORDER BY seq DESC LIMIT 1`, door).
 			Scan(&seq, &at, &person, &from, &to, &delta, &undoes)
 		nothing := checkin.Decision{Kind: checkin.Deny, Reason: checkin.NothingToUndo}
 		r := row{door: door, direction: checkin.Entry, method: methodUndo}
@@ -152,7 +153,7 @@ func (db *DB) Undo(ctx context.Context, door string, within time.Duration) (chec
 			nothing.Message = fmt.Sprintf("Nothing to undo: the last scan here is more than %s old.", minutes(within))
 			return nothing, r, nil
 		}
-		rev := checkin.Reversal{From: from.String, To: to.String, Delta: int(delta)}
+		rev := checkin.Reversal{Door: door, From: from.String, To: to.String, Delta: int(delta)}
 		if person.Valid {
 			p, err := personByID(ctx, tx, person.String)
 			if err != nil {
@@ -200,6 +201,8 @@ type row struct {
 	note      string
 	delta     int   // headcount change, 0 for a person
 	undoes    int64 // the seq an undo takes back
+	holder    string
+	rights    []checkin.RightChange
 }
 
 // write runs decide inside one write transaction, after catching up with
@@ -224,6 +227,7 @@ func (db *DB) write(ctx context.Context, door string, decide func(*sql.Tx) (chec
 		}
 		return logFailed, fmt.Errorf("record scan: %w", err)
 	}
+	r.holder, r.rights = db.rightsOf(door, d, r)
 	seq, err := db.insert(ctx, tx, db.Now().UnixMilli(), r, d)
 	if err != nil {
 		return logFailed, fmt.Errorf("record scan: %w", err)
@@ -236,6 +240,9 @@ func (db *DB) write(ctx context.Context, door string, decide func(*sql.Tx) (chec
 		db.st.Adjust(d.From, d.To, r.delta)
 	case d.Moves():
 		db.st.Move(d.Person.ID, d.To)
+	}
+	if len(r.rights) > 0 {
+		db.st.ApplyRights(seq, r.holder, r.rights)
 	}
 	db.lastSeq = seq
 	return d, nil
@@ -334,10 +341,14 @@ func (db *DB) insert(ctx context.Context, tx *sql.Tx, at int64, r row, d checkin
 	if r.undoes != 0 {
 		undoes = r.undoes
 	}
+	var rights any
+	if len(r.rights) > 0 {
+		rights = encodeRights(r.rights)
+	}
 	code := loggable(r.code)
 	res, err := on(ctx, tx, db.stmtInsert).ExecContext(ctx,
 		at, r.door, string(r.direction), r.method, code, person, string(d.Kind), string(d.Reason), d.Space, r.note,
-		from, loc, r.delta, undoes, int64(db.clock.Now()))
+		from, loc, r.delta, undoes, rights, int64(db.clock.Now()))
 	if err != nil {
 		return 0, fmt.Errorf("insert scan: %w", err)
 	}

@@ -107,8 +107,8 @@ func (db *DB) prepare() error {
 		query string
 	}{
 		{&db.stmtVersion, `SELECT version FROM event WHERE id = 1`},
-		{&db.stmtCatchUp, `SELECT seq, person_id, from_loc, location, delta FROM scans
-			WHERE seq > ? AND location IS NOT NULL ORDER BY seq`},
+		{&db.stmtCatchUp, `SELECT seq, person_id, from_loc, location, delta, rights FROM scans
+			WHERE seq > ? AND (location IS NOT NULL OR rights IS NOT NULL) ORDER BY seq`},
 		{&db.stmtLookup, `SELECT p.id, p.name, p.company, p.category, p.tags, p.serial, c.revoked, p.removed
 			FROM codes c JOIN people p ON p.id = c.person_id WHERE c.code = ?`},
 		// The hlc is the clock's reading, or one more than the last row's
@@ -116,8 +116,11 @@ func (db *DB) prepare() error {
 		// screen) stamped a later one: timestamps grow with seq. (Reading
 		// the stored value back with RETURNING costs more than the clock
 		// following the other process would gain.)
+		// cursor is the pull cursor as committed, so a row never claims a
+		// later one than this kiosk had.
 		{&db.stmtInsert, `INSERT INTO scans (at, door, direction, method, code, person_id, decision, reason, space, note,
-			from_loc, location, delta, undoes, hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+			from_loc, location, delta, undoes, rights, cursor, hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+			coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = '` + keyCursor + `'), 0),
 			max(?, coalesce((SELECT hlc FROM scans ORDER BY seq DESC LIMIT 1) + 1, 0)))`},
 	} {
 		s, err := db.db.Prepare(p.query)
@@ -215,6 +218,9 @@ func (db *DB) reload(ctx context.Context, tx *sql.Tx) error {
 	for _, k := range ev.Keys {
 		db.keys[k.ID] = ed25519.PublicKey(k.Public)
 	}
+	if err := db.limitByRights(ctx, q); err != nil {
+		return err
+	}
 	return db.catchUp(ctx, tx)
 }
 
@@ -258,22 +264,31 @@ func (db *DB) catchUp(ctx context.Context, tx *sql.Tx) error {
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			seq, delta int64
-			person     sql.NullString
-			from, loc  string
+			seq, delta      int64
+			person          sql.NullString
+			from, loc, text sql.NullString
 		)
-		if err := rows.Scan(&seq, &person, &from, &loc, &delta); err != nil {
+		if err := rows.Scan(&seq, &person, &from, &loc, &delta, &text); err != nil {
 			return fmt.Errorf("read scan log: %w", err)
 		}
-		for _, l := range []string{from, loc} {
-			if l != checkin.Outside && db.ev.Space(l) == nil {
-				return fmt.Errorf("scan %d refers to space %q, which the event does not define", seq, l)
+		if loc.Valid {
+			for _, l := range []string{from.String, loc.String} {
+				if l != checkin.Outside && db.ev.Space(l) == nil {
+					return fmt.Errorf("scan %d refers to space %q, which the event does not define", seq, l)
+				}
+			}
+			if delta != 0 {
+				db.st.Adjust(from.String, loc.String, int(delta))
+			} else {
+				db.st.Move(person.String, loc.String)
 			}
 		}
-		if delta != 0 {
-			db.st.Adjust(from, loc, int(delta))
-		} else {
-			db.st.Move(person.String, loc)
+		if text.Valid {
+			changes, err := decodeRights(text.String)
+			if err != nil {
+				return fmt.Errorf("scan %d: %w", seq, err)
+			}
+			db.st.ApplyRights(seq, holder(person.String, delta, loc.String), changes)
 		}
 		db.lastSeq = seq
 	}

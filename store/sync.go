@@ -98,7 +98,9 @@ func (db *DB) Enroll(ctx context.Context, id Identity) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("enroll: %w", err)
 	}
-	return nil
+	// From now on this kiosk is one door among several: it admits only
+	// with capacity rights the center grants it.
+	return db.reload(ctx, nil)
 }
 
 // CheckNotEnrolled returns ECONFLICT when the database is enrolled
@@ -142,7 +144,7 @@ func (db *DB) Cursor(ctx context.Context) (int64, error) {
 // pendingQuery selects the log after the pushed mark, oldest first.
 const pendingQuery = `
 	SELECT seq, hlc, at, door, direction, method, code, coalesce(person_id, ''), decision, reason, space, note,
-		coalesce(from_loc, ''), coalesce(location, ''), delta, coalesce(undoes, 0)
+		coalesce(from_loc, ''), coalesce(location, ''), delta, coalesce(undoes, 0), coalesce(rights, ''), cursor
 	FROM scans
 	WHERE seq > coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = '` + keyPushed + `'), 0)
 	ORDER BY seq LIMIT ?`
@@ -157,10 +159,18 @@ func (db *DB) Pending(ctx context.Context, limit int) ([]wire.Event, error) {
 	defer rows.Close()
 	var out []wire.Event
 	for rows.Next() {
-		var e wire.Event
+		var (
+			e      wire.Event
+			rights string
+		)
 		if err := rows.Scan(&e.Seq, &e.HLC, &e.At, &e.Door, &e.Direction, &e.Method, &e.Code, &e.Person,
-			&e.Decision, &e.Reason, &e.Space, &e.Note, &e.From, &e.Location, &e.Delta, &e.Undoes); err != nil {
+			&e.Decision, &e.Reason, &e.Space, &e.Note, &e.From, &e.Location, &e.Delta, &e.Undoes, &rights, &e.Cursor); err != nil {
 			return nil, fmt.Errorf("read pending scans: %w", err)
+		}
+		if rights != "" {
+			if e.Rights, err = decodeRights(rights); err != nil {
+				return nil, fmt.Errorf("scan %d: %w", e.Seq, err)
+			}
 		}
 		e.Code = loggable(e.Code) // rows logged before codes were kept valid
 		out = append(out, e)
@@ -174,7 +184,7 @@ func (db *DB) Pending(ctx context.Context, limit int) ([]wire.Event, error) {
 // Waiting returns how many scans the server has not acknowledged yet.
 func (db *DB) Waiting(ctx context.Context) (int, error) {
 	var n int
-	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM scans WHERE seq > coalesce(
+	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM scans WHERE method != '`+methodRights+`' AND seq > coalesce(
 		(SELECT CAST(value AS INTEGER) FROM settings WHERE key = '`+keyPushed+`'), 0)`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count waiting scans: %w", err)
 	}
@@ -284,6 +294,11 @@ func (db *DB) ApplyPull(ctx context.Context, page wire.PullResponse) error {
 		return fmt.Errorf("apply pull: %w", err)
 	}
 	defer tx.Rollback()
+	// Catch up first: a notice credits an admission only if it is still
+	// open, which the state must know up to the last row.
+	if err := db.sync(ctx, tx); err != nil {
+		return fmt.Errorf("apply pull: %w", err)
+	}
 	cursor, err := intSetting(ctx, tx, keyCursor)
 	if err != nil {
 		return err
@@ -294,6 +309,11 @@ func (db *DB) ApplyPull(ctx context.Context, page wire.PullResponse) error {
 	ev, evChanged, err := db.pullEvent(ctx, tx, page.Event)
 	if err != nil {
 		return err
+	}
+	if evChanged {
+		if err := db.returnChanged(ctx, tx, db.ev, ev); err != nil {
+			return err
+		}
 	}
 	if ev == nil && (len(page.People) > 0 || len(page.Revocations) > 0) {
 		return checkin.Errorf(checkin.EINVALID, "the server sent people before the event definition")
@@ -315,6 +335,15 @@ func (db *DB) ApplyPull(ctx context.Context, page wire.PullResponse) error {
 	if err := recheckCategories(ctx, tx, ev, evChanged, page.More); err != nil {
 		return err
 	}
+	if len(page.Grants) > 0 && ev == nil {
+		return checkin.Errorf(checkin.EINVALID, "the server sent capacity rights before the event definition")
+	}
+	if err := db.applyGrants(ctx, tx, page.Grants); err != nil {
+		return err
+	}
+	if err := db.applyNotices(ctx, tx, page.Notices); err != nil {
+		return err
+	}
 	if err := setSetting(ctx, tx, keyCursor, strconv.FormatInt(page.Cursor, 10)); err != nil {
 		return err
 	}
@@ -324,7 +353,7 @@ func (db *DB) ApplyPull(ctx context.Context, page wire.PullResponse) error {
 	if evChanged {
 		return db.reload(ctx, nil)
 	}
-	return nil
+	return db.catchUp(ctx, nil)
 }
 
 // recheckCategories makes sure a changed event still lets in everyone on

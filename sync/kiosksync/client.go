@@ -51,6 +51,12 @@ func (c *client) push(ctx context.Context, events []wire.Event) (wire.PushRespon
 	return resp, err
 }
 
+func (c *client) rights(ctx context.Context, req wire.RightsRequest) (wire.RightsResponse, error) {
+	var resp wire.RightsResponse
+	err := c.do(ctx, http.MethodPost, wire.PathRights, req, &resp)
+	return resp, err
+}
+
 func (c *client) pull(ctx context.Context, cursor int64, limit int) (wire.PullResponse, error) {
 	var resp wire.PullResponse
 	q := url.Values{"cursor": {strconv.FormatInt(cursor, 10)}, "limit": {strconv.Itoa(limit)}}

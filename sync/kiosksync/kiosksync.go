@@ -87,6 +87,8 @@ type Result struct {
 	EventChanged bool // the event definition changed
 	People       int  // people added, updated or removed
 	Revocations  int  // badge serials revoked
+	Granted      int  // capacity rights the center granted in its answer
+	Returned     int  // capacity rights given back
 }
 
 func (r Result) String() string {
@@ -303,6 +305,15 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 		// The server refused a push, or the log holds an event it would
 		// refuse: pull anyway, so revocations still reach the door.
 	}
+	if pushErr == nil {
+		if err := exchangeRights(ctx, s.db, c, &res); err != nil {
+			return res, err
+		}
+		// Rights given back leave at once, so the center can hand them on.
+		if err := s.push(ctx, c, &res); err != nil {
+			return res, err
+		}
+	}
 	pullErr := pull(ctx, s.db, c, &res)
 	if code := checkin.ErrorCode(pullErr); code == EUNAUTHORIZED || code == EOFFLINE || pushErr == nil {
 		// What the pull says of the connection or the kiosk's standing
@@ -346,6 +357,35 @@ func (s *Syncer) push(ctx context.Context, c *client, res *Result) error {
 			return nil
 		}
 	}
+}
+
+// exchangeRights reports this kiosk's capacity rights to the center and
+// takes in its answer: grants (each applied once; a lost answer leaves
+// them for the pull), rights to give back (debited here before they are
+// pushed), and the places free at other doors.
+func exchangeRights(ctx context.Context, db *store.DB, c *client, res *Result) error {
+	holdings, err := db.Holdings(ctx)
+	if err != nil || holdings == nil {
+		return err
+	}
+	resp, err := c.rights(ctx, wire.RightsRequest{Holdings: holdings})
+	if err != nil {
+		return err
+	}
+	if err := db.ApplyGrants(ctx, resp.Grants); err != nil {
+		return err
+	}
+	for _, g := range resp.Grants {
+		res.Granted += g.N
+	}
+	given, err := db.ReturnRights(ctx, resp.Return)
+	if err != nil {
+		return err
+	}
+	for _, n := range given {
+		res.Returned += n
+	}
+	return db.SetElsewhere(ctx, resp.Free)
 }
 
 // pull asks for what changed since the kiosk's cursor and applies it,
@@ -458,7 +498,12 @@ func Enroll(ctx context.Context, db *store.DB, code string, hc *http.Client) err
 	}
 	c.token = resp.Token
 	var res Result
-	if err := pull(ctx, db, c, &res); err != nil {
+	err = pull(ctx, db, c, &res)
+	if err == nil {
+		// The kiosk's first capacity rights, so it admits at once.
+		err = exchangeRights(ctx, db, c, &res)
+	}
+	if err != nil {
 		return &checkin.Error{Code: checkin.ErrorCode(err), Message: fmt.Sprintf(
 			"enrolled as kiosk %s, but the first pull failed (usher sync finishes it): %s", resp.KioskID, describe(err))}
 	}

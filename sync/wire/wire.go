@@ -18,6 +18,7 @@ const (
 	PathEnroll = "/v1/enroll"
 	PathPush   = "/v1/push"
 	PathPull   = "/v1/pull"
+	PathRights = "/v1/rights"
 )
 
 // Limits that bound a request, so one kiosk cannot exhaust the server.
@@ -61,7 +62,17 @@ type Event struct {
 	Location  string `json:"location,omitempty"` // likewise
 	Delta     int    `json:"delta,omitempty"`
 	Undoes    int64  `json:"undoes,omitempty"` // the kiosk seq an undo takes back
+	// Rights are the event's changes of the kiosk's capacity rights: an
+	// admission's spends, an exit's credits, a grant applied, a return.
+	Rights []checkin.RightChange `json:"rights,omitempty"`
+	// Cursor is the kiosk's pull cursor when it logged the event: the
+	// center matches an exit only with admissions it held before then.
+	Cursor int64 `json:"cursor,omitempty"`
 }
+
+// MaxRights bounds the rights changes of one event: one per counter a
+// door crosses.
+const MaxRights = 16
 
 // Check reports the first problem with e, naming the field.
 func (e Event) Check() error {
@@ -82,8 +93,75 @@ func (e Event) Check() error {
 		return fmt.Errorf("event %d: from and location go together", e.Seq)
 	case e.Delta < -1 || e.Delta > 1:
 		return fmt.Errorf("event %d: delta %d", e.Seq, e.Delta)
+	case len(e.Rights) > MaxRights:
+		return fmt.Errorf("event %d: %d rights changes; at most %d", e.Seq, len(e.Rights), MaxRights)
+	case e.Cursor < 0:
+		return fmt.Errorf("event %d: cursor %d", e.Seq, e.Cursor)
+	}
+	for i, c := range e.Rights {
+		if err := c.Check(); err != nil {
+			return fmt.Errorf("event %d: rights[%d]: %v", e.Seq, i, err)
+		}
 	}
 	return nil
+}
+
+// Grant is a number of capacity rights of one counter the center gave
+// one kiosk, debited from its reserve before it was sent. The kiosk
+// applies each grant once, by its ID (a value of the server sequence).
+type Grant struct {
+	ID      int64  `json:"id"`
+	Counter string `json:"counter"`
+	N       int    `json:"n"`
+}
+
+// Notice tells the kiosk that admitted Person into Counter (its log row
+// Admission) that the person was seen leaving at another door: if that
+// admission is still open there, the kiosk credits its right back.
+type Notice struct {
+	ID        int64  `json:"id"`
+	Person    string `json:"person"`
+	Counter   string `json:"counter"`
+	Admission int64  `json:"admission"`
+}
+
+// Holding is a kiosk's balance of one counter and its recent demand
+// (admissions through it in the last DemandWindow).
+type Holding struct {
+	Counter string `json:"counter"`
+	Balance int    `json:"balance"`
+	Demand  int    `json:"demand"`
+}
+
+// RightsRequest reports a kiosk's rights; the center answers with
+// grants to those below their share and asks those far above it to
+// return some.
+type RightsRequest struct {
+	Holdings []Holding `json:"holdings"`
+}
+
+// Check reports the first problem with r.
+func (r RightsRequest) Check() error {
+	if len(r.Holdings) > 256 {
+		return fmt.Errorf("%d holdings; at most 256", len(r.Holdings))
+	}
+	for i, h := range r.Holdings {
+		if h.Counter == "" || len(h.Counter) > 64 || h.Balance < 0 || h.Demand < 0 {
+			return fmt.Errorf("holdings[%d]: counter %q, balance %d, demand %d", i, h.Counter, h.Balance, h.Demand)
+		}
+	}
+	return nil
+}
+
+// RightsResponse is the center's answer: grants (already debited; a
+// lost answer leaves them for the next pull to deliver), how many of
+// each counter to give back, and how many places of each are free at
+// other doors (the center's reserve and other kiosks' rights), so a door
+// out of rights can say so.
+type RightsResponse struct {
+	Grants []Grant        `json:"grants,omitempty"`
+	Return map[string]int `json:"return,omitempty"`
+	Free   map[string]int `json:"free"`
 }
 
 // PushRequest carries a kiosk's new events, oldest first.
@@ -130,6 +208,8 @@ type PullResponse struct {
 	Event       *checkin.Event `json:"event,omitempty"`
 	People      []Person       `json:"people,omitempty"`
 	Revocations []Revocation   `json:"revocations,omitempty"`
+	Grants      []Grant        `json:"grants,omitempty"`  // to this kiosk, up to Cursor
+	Notices     []Notice       `json:"notices,omitempty"` // to this kiosk, up to Cursor
 }
 
 // Error is the body of every error response.

@@ -1,0 +1,353 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"usher/checkin"
+	"usher/sync/wire"
+)
+
+// Capacity rights at the kiosk (checkin/rights.go). An enrolled kiosk is
+// one door among several: it admits only by spending rights the center
+// granted it, and every change of its rights is a row of its log, pushed
+// like a scan, so the center's accounting follows from the kiosk's
+// history. A standalone kiosk is the whole event and counts instead.
+
+// Log rows that only move rights.
+const (
+	kindRights     checkin.Kind   = "rights"
+	reasonGranted  checkin.Reason = "rights_granted"
+	reasonReturned checkin.Reason = "rights_returned"
+	reasonCredited checkin.Reason = "exit_credited" // a notice: the person was seen leaving at another door
+)
+
+// DemandWindow is how far back a kiosk's admissions count as its demand
+// when the center shares out rights.
+const DemandWindow = 5 * time.Minute
+
+const keyElsewhere = "rights_elsewhere" // JSON: counter → places free at other doors, as last heard
+
+func encodeRights(c []checkin.RightChange) string {
+	b, _ := json.Marshal(c) // plain structs: cannot fail
+	return string(b)
+}
+
+func decodeRights(s string) ([]checkin.RightChange, error) {
+	var c []checkin.RightChange
+	if err := json.Unmarshal([]byte(s), &c); err != nil {
+		return nil, fmt.Errorf("rights %q: %w", s, err)
+	}
+	return c, nil
+}
+
+// holder is whose rights a row moves: the person's, or for a staff
+// headcount change the people counted into its space without a badge.
+func holder(person string, delta int64, loc string) string {
+	if person == "" && delta != 0 {
+		return checkin.AnonHolder(loc)
+	}
+	return person
+}
+
+// limitByRights makes an enrolled kiosk's state need rights, with what
+// the center last said was free at other doors.
+func (db *DB) limitByRights(ctx context.Context, q queryRower) error {
+	kiosk, err := setting(ctx, q, keyKioskID)
+	if err != nil || kiosk == "" {
+		return err
+	}
+	db.st.LimitByRights()
+	text, err := setting(ctx, q, keyElsewhere)
+	if err != nil || text == "" {
+		return err
+	}
+	var free map[string]int
+	if err := json.Unmarshal([]byte(text), &free); err != nil {
+		return fmt.Errorf("setting %s: %w", keyElsewhere, err)
+	}
+	db.st.SetElsewhere(free)
+	return nil
+}
+
+// rightsOf returns what a decision does to this kiosk's rights, and whose
+// they are: an entry spends one right of each counter the door increases;
+// an exit credits back this kiosk's latest open admission into each, if
+// it has one. Denials and kiosks not limited by rights change none.
+func (db *DB) rightsOf(door string, d checkin.Decision, r row) (string, []checkin.RightChange) {
+	if !db.st.Limited() || d.Kind == checkin.Deny {
+		return "", nil
+	}
+	var h string
+	if d.Person != nil {
+		h = d.Person.ID
+	}
+	h = holder(h, int64(r.delta), d.To)
+	entering := d.Kind == checkin.Admit ||
+		(d.Kind == checkin.Undo && (r.delta > 0 || (d.Person != nil && db.ev.Enters(d.From, d.To))))
+	switch {
+	case entering:
+		return h, checkin.Spends(db.ev, door)
+	case d.Kind == checkin.Leave || d.Kind == checkin.Undo:
+		return h, db.st.Credits(db.ev, door, h)
+	}
+	return h, nil
+}
+
+// logRights adds a row that only moves rights.
+func (db *DB) logRights(ctx context.Context, tx *sql.Tx, door, person string, reason checkin.Reason, changes []checkin.RightChange) error {
+	d := checkin.Decision{Kind: kindRights, Reason: reason}
+	if person != "" {
+		d.Person = &checkin.Person{ID: person}
+	}
+	_, err := db.insert(ctx, tx, db.Now().UnixMilli(),
+		row{door: door, direction: checkin.Entry, method: methodRights, rights: changes}, d)
+	return err
+}
+
+// rightsDoor is the door a rights row is logged at: the enrolled one.
+func rightsDoor(ctx context.Context, tx *sql.Tx, ev *checkin.Event) (string, error) {
+	door, err := setting(ctx, tx, keyDoor)
+	if err != nil {
+		return "", err
+	}
+	if door == "" && ev != nil && len(ev.Doors) > 0 {
+		door = ev.Doors[0].ID
+	}
+	return door, nil
+}
+
+// Balances returns the rights this kiosk holds, per counter; empty for a
+// kiosk not limited by rights.
+func (db *DB) Balances() map[string]int {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.st == nil {
+		return map[string]int{}
+	}
+	return db.st.Balances()
+}
+
+// Holdings reports this kiosk's rights for the center: the balance of
+// every counter its enrolled door, or a door it admitted at lately,
+// increases or that it holds rights of, with its admissions through it
+// in the last DemandWindow.
+func (db *DB) Holdings(ctx context.Context) ([]wire.Holding, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if err := db.sync(ctx, nil); err != nil {
+		return nil, err
+	}
+	if db.ev == nil {
+		return nil, nil
+	}
+	demand := map[string]int{}
+	door, err := setting(ctx, db.db, keyDoor)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range db.ev.Counters(door) {
+		demand[c] += 0
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT door, count(*) FROM scans WHERE decision = ? AND at > ? GROUP BY door`,
+		string(checkin.Admit), db.Now().Add(-DemandWindow).UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("read demand: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			d string
+			n int
+		)
+		if err := rows.Scan(&d, &n); err != nil {
+			return nil, fmt.Errorf("read demand: %w", err)
+		}
+		for _, c := range db.ev.Counters(d) {
+			demand[c] += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read demand: %w", err)
+	}
+	bal := db.st.Balances()
+	for c := range bal {
+		demand[c] += 0
+	}
+	var out []wire.Holding
+	for _, c := range checkin.SortedCounters(demand) {
+		out = append(out, wire.Holding{Counter: c, Balance: max(bal[c], 0), Demand: demand[c]})
+	}
+	return out, nil
+}
+
+// ReturnRights gives back up to want of each counter to the center: the
+// rights leave this kiosk's balance in one row, before they are sent.
+// It returns what was given back.
+func (db *DB) ReturnRights(ctx context.Context, want map[string]int) (map[string]int, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("return rights: %w", err)
+	}
+	defer tx.Rollback()
+	if err := db.sync(ctx, tx); err != nil {
+		return nil, fmt.Errorf("return rights: %w", err)
+	}
+	if db.st == nil || !db.st.Limited() {
+		return nil, nil
+	}
+	given := map[string]int{}
+	var changes []checkin.RightChange
+	for _, c := range checkin.SortedCounters(want) {
+		if n := min(want[c], db.st.Balance(c)); n > 0 {
+			changes = append(changes, checkin.RightChange{Counter: c, Kind: checkin.RightReturn, N: n})
+			given[c] = n
+		}
+	}
+	if len(changes) == 0 {
+		return given, nil
+	}
+	door, err := rightsDoor(ctx, tx, db.ev)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.logRights(ctx, tx, door, "", reasonReturned, changes); err != nil {
+		return nil, fmt.Errorf("return rights: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("return rights: %w", err)
+	}
+	return given, db.catchUp(ctx, nil)
+}
+
+// ApplyGrants takes in grants from the center, each once by its id.
+func (db *DB) ApplyGrants(ctx context.Context, grants []wire.Grant) error {
+	if len(grants) == 0 {
+		return nil
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("apply grants: %w", err)
+	}
+	defer tx.Rollback()
+	if err := db.sync(ctx, tx); err != nil {
+		return fmt.Errorf("apply grants: %w", err)
+	}
+	if err := db.applyGrants(ctx, tx, grants); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("apply grants: %w", err)
+	}
+	return db.catchUp(ctx, nil)
+}
+
+func (db *DB) applyGrants(ctx context.Context, tx *sql.Tx, grants []wire.Grant) error {
+	if len(grants) == 0 {
+		return nil
+	}
+	if db.ev == nil {
+		return checkin.Errorf(checkin.EINVALID, "the server sent capacity rights before the event definition")
+	}
+	door, err := rightsDoor(ctx, tx, db.ev)
+	if err != nil {
+		return err
+	}
+	for _, g := range grants {
+		c := checkin.RightChange{Counter: g.Counter, Kind: checkin.RightGrant, N: g.N, Ref: g.ID}
+		if err := c.Check(); err != nil || g.ID <= 0 {
+			return checkin.Errorf(checkin.EINVALID, "grant %d: %v", g.ID, err)
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO grants_applied (id) VALUES (?) ON CONFLICT DO NOTHING`, g.ID)
+		if err != nil {
+			return fmt.Errorf("apply grant %d: %w", g.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			continue // delivered before
+		}
+		if err := db.logRights(ctx, tx, door, "", reasonGranted, []checkin.RightChange{c}); err != nil {
+			return fmt.Errorf("apply grant %d: %w", g.ID, err)
+		}
+	}
+	return nil
+}
+
+// applyNotices credits back this kiosk's admissions the center saw end
+// at another door, each notice once, and only an admission still open
+// here: one this kiosk credited already (its own exit scan) earns
+// nothing more.
+func (db *DB) applyNotices(ctx context.Context, tx *sql.Tx, notices []wire.Notice) error {
+	credited := map[wire.Notice]bool{}
+	for _, n := range notices {
+		if n.ID <= 0 || n.Person == "" || n.Counter == "" || n.Admission <= 0 {
+			return checkin.Errorf(checkin.EINVALID, "notice %d: person, counter and admission are required", n.ID)
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO notices_applied (id) VALUES (?) ON CONFLICT DO NOTHING`, n.ID)
+		if err != nil {
+			return fmt.Errorf("apply notice %d: %w", n.ID, err)
+		}
+		key := wire.Notice{Person: n.Person, Counter: n.Counter, Admission: n.Admission}
+		if k, _ := res.RowsAffected(); k == 0 || db.st == nil || credited[key] || !db.st.IsOpen(n.Person, n.Counter, n.Admission) {
+			continue
+		}
+		var door string
+		if err := tx.QueryRowContext(ctx, `SELECT door FROM scans WHERE seq = ?`, n.Admission).Scan(&door); err != nil {
+			return fmt.Errorf("apply notice %d: admission %d: %w", n.ID, n.Admission, err)
+		}
+		c := checkin.RightChange{Counter: n.Counter, Kind: checkin.RightCredit, N: 1, Ref: n.Admission}
+		if err := db.logRights(ctx, tx, door, n.Person, reasonCredited, []checkin.RightChange{c}); err != nil {
+			return fmt.Errorf("apply notice %d: %w", n.ID, err)
+		}
+		credited[key] = true
+	}
+	return nil
+}
+
+// returnChanged gives back every right of a counter whose capacity the
+// new event changes: the center shares out the new capacity afresh, and
+// a lowered cap stops admissions until the room is below it.
+func (db *DB) returnChanged(ctx context.Context, tx *sql.Tx, old, ev *checkin.Event) error {
+	if old == nil || db.st == nil || !db.st.Limited() {
+		return nil
+	}
+	var changes []checkin.RightChange
+	bal := db.st.Balances()
+	for _, c := range checkin.SortedCounters(bal) {
+		was, now := old.Space(c), ev.Space(c)
+		if bal[c] > 0 && (was == nil || now == nil || was.Capacity != now.Capacity) {
+			changes = append(changes, checkin.RightChange{Counter: c, Kind: checkin.RightReturn, N: bal[c]})
+		}
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	door, err := rightsDoor(ctx, tx, ev)
+	if err != nil {
+		return err
+	}
+	return db.logRights(ctx, tx, door, "", reasonReturned, changes)
+}
+
+// SetElsewhere records how many places of each counter the center said
+// are free at other doors, so a door out of rights tells staff whether
+// the room is full or only this door is.
+func (db *DB) SetElsewhere(ctx context.Context, free map[string]int) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	b, _ := json.Marshal(free)
+	if _, err := db.db.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, keyElsewhere, string(b)); err != nil {
+		return fmt.Errorf("store setting %s: %w", keyElsewhere, err)
+	}
+	if db.st != nil {
+		db.st.SetElsewhere(free)
+	}
+	return nil
+}
