@@ -45,7 +45,7 @@ func pullAll(tb testing.TB, db *centralstore.DB, cursor int64, limit int) ([]wir
 	tb.Helper()
 	var pages []wire.PullResponse
 	for {
-		p, err := db.Pull(context.Background(), cursor, limit)
+		p, err := db.Pull(context.Background(), "", cursor, limit)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -91,7 +91,7 @@ func TestImportAndPull(t *testing.T) {
 		}
 
 		// Nothing changed: an incremental pull is empty.
-		empty, err := db.Pull(context.Background(), cursor, 50)
+		empty, err := db.Pull(context.Background(), "", cursor, 50)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +108,7 @@ func TestImportAndPull(t *testing.T) {
 		if res.Added != 1 || res.Updated != 1 || res.Removed != 1 || res.Unchanged != 118 || res.EventChanged || res.Revoked != 1 {
 			t.Errorf("second import: %+v", res)
 		}
-		inc, err := db.Pull(context.Background(), cursor, 50)
+		inc, err := db.Pull(context.Background(), "", cursor, 50)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +141,7 @@ func TestImportAllOrNothing(t *testing.T) {
 		if _, err := db.Import(context.Background(), demo.Event(), bad, nil); checkin.ErrorCode(err) != checkin.EINVALID {
 			t.Fatalf("duplicate code: err %v, want EINVALID", err)
 		}
-		p, err := db.Pull(context.Background(), cursor, 100)
+		p, err := db.Pull(context.Background(), "", cursor, 100)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,7 +14,7 @@ import (
 // mustPullOnce pulls everything after cursor in one page.
 func mustPullOnce(tb testing.TB, db *centralstore.DB, cursor int64) wire.PullResponse {
 	tb.Helper()
-	p, err := db.Pull(context.Background(), cursor, wire.MaxPullLimit)
+	p, err := db.Pull(context.Background(), "", cursor, wire.MaxPullLimit)
 	if err != nil {
 		tb.Fatal(err)
 	}

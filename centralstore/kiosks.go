@@ -1,12 +1,14 @@
 package centralstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -127,32 +129,84 @@ func (db *DB) RevokeKiosk(ctx context.Context, id string) error {
 
 // Push stores a kiosk's events, each once: an event already stored
 // (kiosk, seq) is left as it is. It returns how many were new.
+//
+// The push takes one value of the server sequence, stored with its
+// events (rseq): a kiosk's pull cursor at or above it means the kiosk
+// pulled after these events were stored. The rights changes of each new
+// event are booked, and each new exit is matched with the admission it
+// ends (see matchExit), in the same transaction.
+//
+// Returns EUNAUTHORIZED for a retired kiosk: the center gave its rights
+// to others already.
 func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (accepted int, err error) {
+	// Oldest first, whatever order the push came in: an exit is matched
+	// with the same kiosk's earlier admissions, stored before it.
+	events = slices.Clone(events)
+	slices.SortStableFunc(events, func(a, b wire.Event) int { return cmp.Compare(a.Seq, b.Seq) })
 	err = db.write(ctx, func(tx *sql.Tx) error {
 		accepted = 0
 		now := db.Now()
+		rseq, err := db.nextSeq(ctx, tx, 1)
+		if err != nil {
+			return err
+		}
+		var retired int
+		err = db.queryRow(ctx, tx, `SELECT retired FROM kiosks WHERE id = ?`, kiosk).Scan(&retired)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("push: %w", err)
+		}
+		if retired != 0 {
+			return checkin.Errorf(EUNAUTHORIZED, "this kiosk was retired; enroll it again")
+		}
 		ins, err := tx.PrepareContext(ctx, db.rebind(`
 			INSERT INTO events (kiosk_id, seq, hlc, at, door, direction, method, code, person_id, decision, reason,
-				space, note, from_loc, location, delta, undoes, received_at, flagged)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				space, note, from_loc, location, delta, undoes, received_at, flagged, rights, cursor, rseq)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (kiosk_id, seq) DO NOTHING`))
 		if err != nil {
 			return err
 		}
 		defer ins.Close()
+		var (
+			ev     *checkin.Event
+			loaded bool
+		)
 		for _, e := range events {
 			flagged := 0
 			if hlc.Ahead(hlc.Timestamp(e.HLC), now) > FlagAhead {
 				flagged = 1
 			}
+			var rights any
+			if len(e.Rights) > 0 {
+				b, err := json.Marshal(e.Rights)
+				if err != nil {
+					return fmt.Errorf("event %d: %w", e.Seq, err)
+				}
+				rights = string(b)
+			}
 			res, err := ins.ExecContext(ctx, kiosk, e.Seq, int64(e.HLC), e.At, e.Door, e.Direction, e.Method, e.Code,
 				null(e.Person), e.Decision, e.Reason, e.Space, e.Note, null(e.From), null(e.Location), e.Delta,
-				nullInt(e.Undoes), now.UnixMilli(), flagged)
+				nullInt(e.Undoes), now.UnixMilli(), flagged, rights, e.Cursor, rseq)
 			if err != nil {
 				return fmt.Errorf("event %d: %w", e.Seq, err)
 			}
-			if n, _ := res.RowsAffected(); n > 0 {
-				accepted++
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue
+			}
+			accepted++
+			if err := db.applyRights(ctx, tx, kiosk, e, rseq); err != nil {
+				return err
+			}
+			if e.Decision == string(checkin.Leave) && e.Person != "" && !loaded {
+				// Only a push with an exit reads the event: most do not.
+				ev, _, err = db.event(ctx, tx)
+				if err != nil && checkin.ErrorCode(err) != checkin.ENOTFOUND {
+					return err
+				}
+				loaded = true
+			}
+			if err := db.matchExit(ctx, tx, ev, kiosk, e); err != nil {
+				return err
 			}
 		}
 		_, err = db.exec(ctx, tx, `UPDATE kiosks SET last_seen = ? WHERE id = ?`, now.UnixMilli(), kiosk)
@@ -190,14 +244,17 @@ type KioskState struct {
 	Events   int64     `json:"events"`  // events received
 	Flagged  int64     `json:"flagged"` // of which stamped implausibly far ahead
 	Revoked  bool      `json:"revoked"`
+	Retired  bool      `json:"retired"`
 }
 
 // Status is the center's view: occupancy per space from every kiosk's
-// events, each kiosk's state, and the conflicts found merging them.
+// events, each kiosk's state, the conflicts found merging them, and the
+// books of each capacity counter's rights.
 type Status struct {
-	Occupancy map[string]int `json:"occupancy"`
-	Kiosks    []KioskState   `json:"kiosks"`
-	Conflicts []Conflict     `json:"conflicts"`
+	Occupancy map[string]int  `json:"occupancy"`
+	Kiosks    []KioskState    `json:"kiosks"`
+	Conflicts []Conflict      `json:"conflicts"`
+	Rights    []CounterRights `json:"rights"`
 }
 
 // Conflict kinds: what the center sees that no single kiosk could.
@@ -276,6 +333,9 @@ func (db *DB) Status(ctx context.Context) (Status, error) {
 		}
 		rows.Close()
 		st.Occupancy = state.Occupancy()
+		if st.Rights, err = db.counterRights(ctx, tx); err != nil {
+			return err
+		}
 		return db.kioskStates(ctx, tx, &st)
 	})
 	return st, err
@@ -352,7 +412,7 @@ func conflictOf(ev *checkin.Event, st *checkin.State, revoked map[string]int64, 
 
 func (db *DB) kioskStates(ctx context.Context, tx *sql.Tx, st *Status) error {
 	ks, err := db.query(ctx, tx, `
-		SELECT k.id, k.name, k.door, k.last_seen, k.revoked,
+		SELECT k.id, k.name, k.door, k.last_seen, k.revoked, k.retired,
 			(SELECT count(*) FROM events e WHERE e.kiosk_id = k.id),
 			(SELECT count(*) FROM events e WHERE e.kiosk_id = k.id AND e.flagged = 1)
 		FROM kiosks k ORDER BY k.id`)
@@ -365,11 +425,12 @@ func (db *DB) kioskStates(ctx context.Context, tx *sql.Tx, st *Status) error {
 			k       KioskState
 			seen    int64
 			revoked int
+			retired int
 		)
-		if err := ks.Scan(&k.ID, &k.Name, &k.Door, &seen, &revoked, &k.Events, &k.Flagged); err != nil {
+		if err := ks.Scan(&k.ID, &k.Name, &k.Door, &seen, &revoked, &retired, &k.Events, &k.Flagged); err != nil {
 			return fmt.Errorf("status: %w", err)
 		}
-		k.Revoked = revoked != 0
+		k.Revoked, k.Retired = revoked != 0, retired != 0
 		k.LastSeen = time.UnixMilli(seen).UTC()
 		st.Kiosks = append(st.Kiosks, k)
 	}

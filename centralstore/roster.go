@@ -65,6 +65,11 @@ func (db *DB) Import(ctx context.Context, ev *checkin.Event, roster []checkin.Pe
 			}
 			res.EventChanged = true
 		}
+		// A changed capacity changes the rights: a raise pays the debt
+		// and grows the reserve, a lowering takes from it.
+		if err := db.ensureRights(ctx, tx, ev); err != nil {
+			return err
+		}
 		if roster != nil {
 			if err := db.upsertRoster(ctx, tx, ev, roster, &res); err != nil {
 				return err
@@ -266,9 +271,10 @@ func splitTags(s string) []string {
 
 // Pull returns what changed after cursor: the event definition if it
 // changed, up to limit people and the revocations in the same range of
-// the server sequence, and the cursor to ask from next. More is set when
+// the server sequence, the grants and notices to kiosk in that range
+// (none for kiosk ""), and the cursor to ask from next. More is set when
 // the page was cut short.
-func (db *DB) Pull(ctx context.Context, cursor int64, limit int) (wire.PullResponse, error) {
+func (db *DB) Pull(ctx context.Context, kiosk string, cursor int64, limit int) (wire.PullResponse, error) {
 	var resp wire.PullResponse
 	if limit <= 0 || limit > wire.MaxPullLimit {
 		limit = wire.MaxPullLimit
@@ -331,8 +337,56 @@ func (db *DB) Pull(ctx context.Context, cursor int64, limit int) (wire.PullRespo
 			}
 			resp.Revocations = append(resp.Revocations, r)
 		}
+		if err := revs.Err(); err != nil {
+			return fmt.Errorf("pull revocations: %w", err)
+		}
+		revs.Close()
 		resp.Cursor = through
-		return revs.Err()
+		if kiosk == "" {
+			return nil
+		}
+		return db.pullRights(ctx, tx, kiosk, cursor, through, &resp)
 	})
 	return resp, err
+}
+
+// pullRights adds the grants and notices to kiosk whose sequence is in
+// (cursor, through], in sequence order: a grant whose answer was lost on
+// the way arrives with the next pull.
+func (db *DB) pullRights(ctx context.Context, tx *sql.Tx, kiosk string, cursor, through int64, resp *wire.PullResponse) error {
+	grants, err := db.query(ctx, tx, `SELECT seq, counter, n FROM grants WHERE kiosk_id = ? AND seq > ? AND seq <= ? ORDER BY seq`,
+		kiosk, cursor, through)
+	if err != nil {
+		return fmt.Errorf("pull grants: %w", err)
+	}
+	defer grants.Close()
+	for grants.Next() {
+		var g wire.Grant
+		if err := grants.Scan(&g.ID, &g.Counter, &g.N); err != nil {
+			return fmt.Errorf("pull grants: %w", err)
+		}
+		resp.Grants = append(resp.Grants, g)
+	}
+	if err := grants.Err(); err != nil {
+		return fmt.Errorf("pull grants: %w", err)
+	}
+	grants.Close()
+	notices, err := db.query(ctx, tx, `
+		SELECT seq, person_id, counter, admission FROM notices WHERE kiosk_id = ? AND seq > ? AND seq <= ? ORDER BY seq`,
+		kiosk, cursor, through)
+	if err != nil {
+		return fmt.Errorf("pull notices: %w", err)
+	}
+	defer notices.Close()
+	for notices.Next() {
+		var n wire.Notice
+		if err := notices.Scan(&n.ID, &n.Person, &n.Counter, &n.Admission); err != nil {
+			return fmt.Errorf("pull notices: %w", err)
+		}
+		resp.Notices = append(resp.Notices, n)
+	}
+	if err := notices.Err(); err != nil {
+		return fmt.Errorf("pull notices: %w", err)
+	}
+	return nil
 }

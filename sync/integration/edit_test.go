@@ -108,7 +108,7 @@ func TestRosterEditsAtCenter(t *testing.T) {
 func TestPersonCommandsRefuse(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dsn string) {
 		c := MustCenter(t, dsn, 10)
-		before, err := c.db.Pull(context.Background(), 0, 0)
+		before, err := c.db.Pull(context.Background(), "", 0, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,7 +132,7 @@ func TestPersonCommandsRefuse(t *testing.T) {
 				t.Errorf("usher-central %s: exit %d, stderr %q; want 1 and a message", strings.Join(args, " "), code, stderr.String())
 			}
 		}
-		after, err := c.db.Pull(context.Background(), before.Cursor, 0)
+		after, err := c.db.Pull(context.Background(), "", before.Cursor, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

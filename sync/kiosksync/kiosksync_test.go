@@ -271,7 +271,7 @@ func TestEnroll(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rest, err := c.db.Pull(ctx, cur, 10); err != nil || rest.More || len(rest.People) > 0 || rest.Event != nil {
+		if rest, err := c.db.Pull(ctx, "", cur, 10); err != nil || rest.More || len(rest.People) > 0 || rest.Event != nil {
 			t.Errorf("the center has more after the kiosk's cursor %d: %+v, %v", cur, rest, err)
 		}
 		c.mu.Lock()

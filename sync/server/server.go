@@ -1,5 +1,6 @@
 // Package server is the central roster server's HTTP API for kiosks:
-// enrollment, push of scan events and pull of roster changes, as
+// enrollment, push of scan events, pull of roster changes and the
+// exchange of capacity rights, as
 // sync/PROTOCOL.md describes. It keeps no state of its own: everything is
 // in the central database, so several server processes can share one
 // PostgreSQL database behind a load balancer.
@@ -42,6 +43,7 @@ func New(db *centralstore.DB, logger *log.Logger) http.Handler {
 	mux.HandleFunc("POST "+wire.PathEnroll, s.enroll)
 	mux.HandleFunc("POST "+wire.PathPush, s.kiosk(s.push))
 	mux.HandleFunc("GET "+wire.PathPull, s.kiosk(s.pull))
+	mux.HandleFunc("POST "+wire.PathRights, s.kiosk(s.rights))
 	return mux
 }
 
@@ -138,13 +140,34 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	resp, err := s.db.Pull(r.Context(), cursor, limit)
+	resp, err := s.db.Pull(r.Context(), kiosk, cursor, limit)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
 	if err := s.db.Seen(r.Context(), kiosk); err != nil {
 		s.log.Printf("usher-central: record kiosk %s seen: %v", kiosk, err)
+	}
+	s.reply(w, r, resp)
+}
+
+// rights answers a kiosk's report of its capacity rights with grants,
+// returns to make and the places free at other doors.
+func (s *Server) rights(w http.ResponseWriter, r *http.Request) {
+	kiosk := r.Context().Value(ctxKey{}).(string)
+	var req wire.RightsRequest
+	if err := decode(r, &req); err != nil {
+		s.fail(w, err)
+		return
+	}
+	if err := req.Check(); err != nil {
+		s.fail(w, checkin.Errorf(checkin.EINVALID, "%v", err))
+		return
+	}
+	resp, err := s.db.Rights(r.Context(), kiosk, req)
+	if err != nil {
+		s.fail(w, err)
+		return
 	}
 	s.reply(w, r, resp)
 }

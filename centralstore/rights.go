@@ -1,0 +1,589 @@
+package centralstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"usher/checkin"
+	"usher/sync/wire"
+)
+
+// Capacity rights (DESIGN "Capacity"): the center's side of each space's
+// escrow. It holds cap rights per counter and grants them to kiosks from
+// its reserve; a kiosk spends one per counter its door increases when it
+// admits, and only the kiosk that spent a right credits it back. The
+// books balance at every instant:
+//
+//	inside + held by kiosks + reserve + in transit = cap + debt
+//
+// where debt is what a lowered cap took beyond the reserve. Every call
+// here that moves rights takes the server sequence's row lock first, so
+// the calls of several server processes sharing one PostgreSQL database
+// apply one after another and never hand out the same rights twice.
+
+// ActiveWithin is how recently a kiosk must have been heard from for its
+// demand to weigh in the sharing of free rights: a kiosk that stopped
+// syncing should not hold back a share the doors still open need.
+const ActiveWithin = 2 * time.Minute
+
+// CounterRights is the center's books for one capacity counter.
+type CounterRights struct {
+	Counter string `json:"counter"`
+	Cap     int64  `json:"cap"`
+	Inside  int64  `json:"inside"`  // admissions spent and not credited back
+	Reserve int64  `json:"reserve"` // the center may still grant these
+	Debt    int64  `json:"debt"`    // a lowered cap took these beyond the reserve
+	Held    int64  `json:"held"`    // held by kiosks, as their pushed events say
+}
+
+// lockSeq takes the server sequence's row lock without taking a value:
+// whatever tx reads next, no other writer changes until it ends.
+func (db *DB) lockSeq(ctx context.Context, tx *sql.Tx) error {
+	if _, err := db.exec(ctx, tx, `UPDATE counters SET value = value WHERE name = 'seq'`); err != nil {
+		return fmt.Errorf("server sequence: %w", err)
+	}
+	return nil
+}
+
+// ensureRights gives every space of ev a rights row (cap and reserve its
+// capacity) and brings each row to its space's capacity: a raise first
+// pays the debt, then adds to the reserve; a lowering takes from the
+// reserve, and what the reserve lacks becomes debt, paid by the rights
+// kiosks return.
+func (db *DB) ensureRights(ctx context.Context, tx *sql.Tx, ev *checkin.Event) error {
+	for _, s := range ev.Spaces {
+		var cap, reserve, debt int64
+		err := db.queryRow(ctx, tx, `SELECT cap, reserve, debt FROM rights WHERE counter = ?`, s.ID).Scan(&cap, &reserve, &debt)
+		if errors.Is(err, sql.ErrNoRows) {
+			if _, err := db.exec(ctx, tx, `INSERT INTO rights (counter, cap, reserve, debt, inside) VALUES (?, ?, ?, 0, 0)`,
+				s.ID, s.Capacity, s.Capacity); err != nil {
+				return fmt.Errorf("rights of %s: %w", s.ID, err)
+			}
+			continue
+		} else if err != nil {
+			return fmt.Errorf("rights of %s: %w", s.ID, err)
+		}
+		diff := int64(s.Capacity) - cap
+		if diff == 0 {
+			continue
+		}
+		if diff > 0 {
+			pay := min(debt, diff)
+			debt, reserve = debt-pay, reserve+diff-pay
+		} else {
+			take := min(reserve, -diff)
+			reserve, debt = reserve-take, debt+(-diff-take)
+		}
+		if _, err := db.exec(ctx, tx, `UPDATE rights SET cap = ?, reserve = ?, debt = ? WHERE counter = ?`,
+			s.Capacity, reserve, debt, s.ID); err != nil {
+			return fmt.Errorf("rights of %s: %w", s.ID, err)
+		}
+	}
+	return nil
+}
+
+// credit gives n rights of counter back to the center: they pay the debt
+// first, and only the rest goes to the reserve.
+func (db *DB) credit(ctx context.Context, tx *sql.Tx, counter string, n int64) error {
+	if n <= 0 {
+		return nil
+	}
+	// Both right-hand sides read the row as it was before the update.
+	_, err := db.exec(ctx, tx, `
+		UPDATE rights SET debt = debt - (CASE WHEN debt < ? THEN debt ELSE ? END),
+			reserve = reserve + ? - (CASE WHEN debt < ? THEN debt ELSE ? END)
+		WHERE counter = ?`, n, n, n, n, n, counter)
+	if err != nil {
+		return fmt.Errorf("credit %s: %w", counter, err)
+	}
+	return nil
+}
+
+// addInside counts n more (or fewer) people inside counter.
+func (db *DB) addInside(ctx context.Context, tx *sql.Tx, counter string, n int64) error {
+	if _, err := db.exec(ctx, tx, `UPDATE rights SET inside = inside + ? WHERE counter = ?`, n, counter); err != nil {
+		return fmt.Errorf("rights of %s: %w", counter, err)
+	}
+	return nil
+}
+
+// addHolding changes the center's view of a kiosk's balance by n.
+func (db *DB) addHolding(ctx context.Context, tx *sql.Tx, kiosk, counter string, n int64) error {
+	if _, err := db.exec(ctx, tx, `
+		INSERT INTO holdings (kiosk_id, counter, n, demand) VALUES (?, ?, ?, 0)
+		ON CONFLICT (kiosk_id, counter) DO UPDATE SET n = holdings.n + excluded.n`, kiosk, counter, n); err != nil {
+		return fmt.Errorf("holdings of %s: %w", kiosk, err)
+	}
+	return nil
+}
+
+// applyRights books the rights changes of one newly stored event of a
+// kiosk, pushed with server sequence value rseq. A grant was booked when
+// it was issued; a return goes to the center; a spend counts someone
+// inside and is kept for matching exits with; a credit closes its spend.
+func (db *DB) applyRights(ctx context.Context, tx *sql.Tx, kiosk string, e wire.Event, rseq int64) error {
+	for _, c := range e.Rights {
+		var err error
+		switch c.Kind {
+		case checkin.RightReturn:
+			if err = db.addHolding(ctx, tx, kiosk, c.Counter, -int64(c.N)); err == nil {
+				err = db.credit(ctx, tx, c.Counter, int64(c.N))
+			}
+		case checkin.RightSpend:
+			if err = db.addHolding(ctx, tx, kiosk, c.Counter, -1); err == nil {
+				err = db.addInside(ctx, tx, c.Counter, 1)
+			}
+			if err == nil {
+				_, err = db.exec(ctx, tx, `
+					INSERT INTO spends (kiosk_id, seq, counter, person_id, hlc, rseq, closed) VALUES (?, ?, ?, ?, ?, ?, 0)
+					ON CONFLICT (kiosk_id, seq, counter) DO NOTHING`, kiosk, e.Seq, c.Counter, e.Person, int64(e.HLC), rseq)
+			}
+		case checkin.RightCredit:
+			if err = db.addHolding(ctx, tx, kiosk, c.Counter, 1); err == nil {
+				err = db.addInside(ctx, tx, c.Counter, -1)
+			}
+			if err == nil {
+				_, err = db.exec(ctx, tx, `UPDATE spends SET closed = 1 WHERE kiosk_id = ? AND seq = ? AND counter = ?`,
+					kiosk, c.Ref, c.Counter)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("event %d: %s of %s: %w", e.Seq, c.Kind, c.Counter, err)
+		}
+	}
+	return nil
+}
+
+// matchExit matches a newly stored exit of a person at kiosk with the
+// admission it ends, for each counter its door's entry increases that
+// the exit did not credit itself: the latest admission of the person
+// into the counter that causally precedes the exit, that is one the
+// center stored before the exiting kiosk's last pull (rseq ≤ its
+// cursor), or an earlier one of the same kiosk. Admissions the exiting
+// kiosk could not have known of are never matched: a phantom exit must
+// not end an admission that came after it.
+//
+// An open admission at another kiosk is closed; that kiosk gets a notice
+// and credits the right itself if its admission is still open there, for
+// only it knows whether a local exit credited it already. For a retired
+// kiosk the center credits on its behalf.
+func (db *DB) matchExit(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk string, e wire.Event) error {
+	if ev == nil || e.Decision != string(checkin.Leave) || e.Person == "" {
+		return nil
+	}
+	for _, c := range ev.Counters(e.Door) {
+		if slices.ContainsFunc(e.Rights, func(r checkin.RightChange) bool { return r.Kind == checkin.RightCredit && r.Counter == c }) {
+			continue
+		}
+		var (
+			k1     string
+			seq    int64
+			closed int
+		)
+		err := db.queryRow(ctx, tx, `
+			SELECT kiosk_id, seq, closed FROM spends
+			WHERE person_id = ? AND counter = ? AND (rseq <= ? OR (kiosk_id = ? AND seq < ?))
+			ORDER BY hlc DESC, kiosk_id DESC, seq DESC LIMIT 1`,
+			e.Person, c, e.Cursor, kiosk, e.Seq).Scan(&k1, &seq, &closed)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		} else if err != nil {
+			return fmt.Errorf("event %d: match exit: %w", e.Seq, err)
+		}
+		if k1 == kiosk || closed != 0 {
+			continue
+		}
+		var retired int
+		if err := db.queryRow(ctx, tx, `SELECT retired FROM kiosks WHERE id = ?`, k1).Scan(&retired); err != nil {
+			return fmt.Errorf("event %d: match exit: kiosk %s: %w", e.Seq, k1, err)
+		}
+		if retired != 0 {
+			if err := db.closeOnBehalf(ctx, tx, k1, seq, c); err != nil {
+				return fmt.Errorf("event %d: %w", e.Seq, err)
+			}
+			continue
+		}
+		if _, err := db.exec(ctx, tx, `UPDATE spends SET closed = 2 WHERE kiosk_id = ? AND seq = ? AND counter = ?`, k1, seq, c); err != nil {
+			return fmt.Errorf("event %d: match exit: %w", e.Seq, err)
+		}
+		id, err := db.nextSeq(ctx, tx, 1)
+		if err != nil {
+			return err
+		}
+		if _, err := db.exec(ctx, tx, `
+			INSERT INTO notices (seq, kiosk_id, person_id, counter, admission, exit_kiosk, exit_seq)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, id, k1, e.Person, c, seq, kiosk, e.Seq); err != nil {
+			return fmt.Errorf("event %d: notice: %w", e.Seq, err)
+		}
+	}
+	return nil
+}
+
+// closeOnBehalf credits a retired kiosk's admission: the person left, so
+// the right goes back to the center.
+func (db *DB) closeOnBehalf(ctx context.Context, tx *sql.Tx, kiosk string, seq int64, counter string) error {
+	if _, err := db.exec(ctx, tx, `UPDATE spends SET closed = 1 WHERE kiosk_id = ? AND seq = ? AND counter = ?`, kiosk, seq, counter); err != nil {
+		return fmt.Errorf("close admission %d of %s: %w", seq, kiosk, err)
+	}
+	if err := db.addInside(ctx, tx, counter, -1); err != nil {
+		return err
+	}
+	return db.credit(ctx, tx, counter, 1)
+}
+
+// Rights answers a kiosk's report of its rights (wire.RightsRequest):
+// for each counter its door increases, and each other counter it
+// reports holding, it records the kiosk's demand and shares the free
+// rights (the reserve and every live kiosk's holdings) among the doors
+// of the counter heard from within ActiveWithin, weighted by 1 + their
+// demand. A kiosk below its share is granted the difference from the
+// reserve (never more than the reserve holds, and nothing while the
+// counter is in debt); a kiosk far above it is asked to return the
+// excess; while the counter is in debt, every kiosk is asked to return
+// all it holds. Counters go in sorted order, so the same history gives
+// the same grants.
+//
+// Returns ENOTFOUND before any import or for an unknown kiosk, and
+// EUNAUTHORIZED for a revoked one.
+func (db *DB) Rights(ctx context.Context, kiosk string, req wire.RightsRequest) (wire.RightsResponse, error) {
+	var resp wire.RightsResponse
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		resp = wire.RightsResponse{Free: map[string]int{}}
+		if err := db.lockSeq(ctx, tx); err != nil {
+			return err
+		}
+		ev, _, err := db.event(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := db.ensureRights(ctx, tx, ev); err != nil {
+			return err
+		}
+		var (
+			door    string
+			revoked int
+		)
+		err = db.queryRow(ctx, tx, `SELECT door, revoked FROM kiosks WHERE id = ?`, kiosk).Scan(&door, &revoked)
+		if errors.Is(err, sql.ErrNoRows) {
+			return checkin.Errorf(checkin.ENOTFOUND, "no kiosk %q", kiosk)
+		} else if err != nil {
+			return fmt.Errorf("rights: %w", err)
+		}
+		if revoked != 0 {
+			return checkin.Errorf(EUNAUTHORIZED, "this kiosk was revoked; enroll it again")
+		}
+		now := db.Now()
+		mine := ev.Counters(door)
+		reported := map[string]wire.Holding{}
+		for _, h := range req.Holdings {
+			if ev.Space(h.Counter) != nil {
+				reported[h.Counter] = h
+			}
+		}
+		for _, c := range mine {
+			if _, ok := reported[c]; !ok {
+				reported[c] = wire.Holding{Counter: c}
+			}
+		}
+		peers, err := db.activeKiosks(ctx, tx, ev, kiosk, now.Add(-ActiveWithin))
+		if err != nil {
+			return err
+		}
+		for _, c := range checkin.SortedCounters(reported) {
+			h := reported[c]
+			if err := db.share(ctx, tx, kiosk, h, slices.Contains(mine, c), peers[c], now, &resp); err != nil {
+				return fmt.Errorf("rights of %s: %w", c, err)
+			}
+		}
+		_, err = db.exec(ctx, tx, `UPDATE kiosks SET last_seen = ? WHERE id = ?`, now.UnixMilli(), kiosk)
+		return err
+	})
+	return resp, err
+}
+
+// activeKiosks returns, per counter, the other kiosks that share its
+// free rights: not revoked, heard from since since, at a door that
+// increases the counter.
+func (db *DB) activeKiosks(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk string, since time.Time) (map[string][]string, error) {
+	rows, err := db.query(ctx, tx, `SELECT id, door FROM kiosks WHERE revoked = 0 AND last_seen >= ? AND id <> ? ORDER BY id`,
+		since.UnixMilli(), kiosk)
+	if err != nil {
+		return nil, fmt.Errorf("active kiosks: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var id, door string
+		if err := rows.Scan(&id, &door); err != nil {
+			return nil, fmt.Errorf("active kiosks: %w", err)
+		}
+		for _, c := range ev.Counters(door) {
+			out[c] = append(out[c], id)
+		}
+	}
+	return out, rows.Err()
+}
+
+// share records a kiosk's demand for one counter and decides its grant
+// and return, given the other active kiosks of the counter. ofDoor says
+// whether the kiosk's door increases the counter: a kiosk that holds
+// rights of another counter (its event changed) returns them all.
+func (db *DB) share(ctx context.Context, tx *sql.Tx, kiosk string, h wire.Holding, ofDoor bool, peers []string, now time.Time, resp *wire.RightsResponse) error {
+	c := h.Counter
+	if _, err := db.exec(ctx, tx, `
+		INSERT INTO holdings (kiosk_id, counter, n, demand) VALUES (?, ?, 0, ?)
+		ON CONFLICT (kiosk_id, counter) DO UPDATE SET demand = excluded.demand`, kiosk, c, h.Demand); err != nil {
+		return err
+	}
+	var reserve, debt, held int64
+	if err := db.queryRow(ctx, tx, `SELECT reserve, debt FROM rights WHERE counter = ?`, c).Scan(&reserve, &debt); err != nil {
+		return err
+	}
+	if err := db.queryRow(ctx, tx, `
+		SELECT coalesce(sum(h.n), 0) FROM holdings h JOIN kiosks k ON k.id = h.kiosk_id
+		WHERE h.counter = ? AND k.retired = 0`, c).Scan(&held); err != nil {
+		return err
+	}
+	free := reserve + held
+	weight, total := 1+int64(h.Demand), 1+int64(h.Demand)
+	for _, p := range peers {
+		var demand int64
+		err := db.queryRow(ctx, tx, `SELECT demand FROM holdings WHERE kiosk_id = ? AND counter = ?`, p, c).Scan(&demand)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		total += 1 + demand
+	}
+	var share int64
+	if ofDoor && free > 0 {
+		share = (free*weight + total - 1) / total
+	}
+	balance := int64(h.Balance)
+	switch {
+	case !ofDoor || debt > 0:
+		if balance > 0 {
+			resp.Return = addReturn(resp.Return, c, balance)
+		}
+	case balance < share && reserve > 0:
+		g := min(share-balance, reserve)
+		id, err := db.nextSeq(ctx, tx, 1)
+		if err != nil {
+			return err
+		}
+		if _, err := db.exec(ctx, tx, `UPDATE rights SET reserve = reserve - ? WHERE counter = ?`, g, c); err != nil {
+			return err
+		}
+		if err := db.addHolding(ctx, tx, kiosk, c, g); err != nil {
+			return err
+		}
+		if _, err := db.exec(ctx, tx, `INSERT INTO grants (seq, kiosk_id, counter, n, at) VALUES (?, ?, ?, ?, ?)`,
+			id, kiosk, c, g, now.UnixMilli()); err != nil {
+			return err
+		}
+		resp.Grants = append(resp.Grants, wire.Grant{ID: id, Counter: c, N: int(g)})
+	case balance > 2*share+1:
+		resp.Return = addReturn(resp.Return, c, balance-share)
+	}
+	var mine int64
+	if err := db.queryRow(ctx, tx, `SELECT n FROM holdings WHERE kiosk_id = ? AND counter = ?`, kiosk, c).Scan(&mine); err != nil {
+		return err
+	}
+	resp.Free[c] = int(max(0, free-mine))
+	return nil
+}
+
+func addReturn(m map[string]int, counter string, n int64) map[string]int {
+	if m == nil {
+		m = map[string]int{}
+	}
+	m[counter] = int(n)
+	return m
+}
+
+// RetireKiosk gives up a kiosk for good: it is revoked, and the rights
+// the center counts it holding go back to the center (paying any debt
+// first), as do those of its admissions an exit elsewhere was matched
+// with and it had yet to credit. It returns what was freed per counter;
+// a second retire frees nothing. The kiosk's other open admissions stay
+// counted inside until an exit elsewhere is matched with them; then the
+// center credits on its behalf.
+//
+// Retiring a kiosk that is only offline lets doors admit more than the
+// capacity: its rights are still on it, and it may still spend them.
+//
+// Returns ENOTFOUND for an unknown kiosk.
+func (db *DB) RetireKiosk(ctx context.Context, id string) (map[string]int, error) {
+	freed := map[string]int{}
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		clear(freed)
+		if err := db.lockSeq(ctx, tx); err != nil {
+			return err
+		}
+		var retired int
+		err := db.queryRow(ctx, tx, `SELECT retired FROM kiosks WHERE id = ?`, id).Scan(&retired)
+		if errors.Is(err, sql.ErrNoRows) {
+			return checkin.Errorf(checkin.ENOTFOUND, "no kiosk %q", id)
+		} else if err != nil {
+			return fmt.Errorf("retire %s: %w", id, err)
+		}
+		if retired != 0 {
+			return nil
+		}
+		if _, err := db.exec(ctx, tx, `UPDATE kiosks SET revoked = 1, retired = 1 WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("retire %s: %w", id, err)
+		}
+		held, err := db.counts(ctx, tx, `SELECT counter, n FROM holdings WHERE kiosk_id = ? AND n > 0 ORDER BY counter`, id)
+		if err != nil {
+			return fmt.Errorf("retire %s: %w", id, err)
+		}
+		noticed, err := db.counts(ctx, tx, `SELECT counter, count(*) FROM spends WHERE kiosk_id = ? AND closed = 2 GROUP BY counter ORDER BY counter`, id)
+		if err != nil {
+			return fmt.Errorf("retire %s: %w", id, err)
+		}
+		for _, c := range checkin.SortedCounters(held) {
+			if err := db.credit(ctx, tx, c, held[c]); err != nil {
+				return err
+			}
+			freed[c] += int(held[c])
+		}
+		for _, c := range checkin.SortedCounters(noticed) {
+			if err := db.addInside(ctx, tx, c, -noticed[c]); err != nil {
+				return err
+			}
+			if err := db.credit(ctx, tx, c, noticed[c]); err != nil {
+				return err
+			}
+			freed[c] += int(noticed[c])
+		}
+		if _, err := db.exec(ctx, tx, `UPDATE spends SET closed = 1 WHERE kiosk_id = ? AND closed = 2`, id); err != nil {
+			return fmt.Errorf("retire %s: %w", id, err)
+		}
+		_, err = db.exec(ctx, tx, `UPDATE holdings SET n = 0 WHERE kiosk_id = ?`, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return freed, nil
+}
+
+// counts runs a query of (counter, number) rows into a map.
+func (db *DB) counts(ctx context.Context, tx *sql.Tx, q string, args ...any) (map[string]int64, error) {
+	rows, err := db.query(ctx, tx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[string]int64{}
+	for rows.Next() {
+		var (
+			c string
+			n int64
+		)
+		if err := rows.Scan(&c, &n); err != nil {
+			return nil, err
+		}
+		m[c] = n
+	}
+	return m, rows.Err()
+}
+
+// CapacityChange is what SetCapacity did to one space.
+type CapacityChange struct {
+	Space  string        `json:"space"`
+	Old    int           `json:"old"`
+	Rights CounterRights `json:"rights"` // the counter's books after the change
+}
+
+// SetCapacity changes the capacity of one space of the stored event.
+// Kiosks pull the changed event (it takes a new value of the server
+// sequence, as an import's does) and return all their rights of the
+// counter; the center's books follow at once: a raise pays the debt,
+// then grows the reserve; a lowering takes from the reserve and what it
+// lacks becomes debt, which returns pay before anything is granted again.
+//
+// Returns EINVALID for a space the event does not have or n ≤ 0, and
+// ENOTFOUND before any import.
+func (db *DB) SetCapacity(ctx context.Context, space string, n int) (CapacityChange, error) {
+	var ch CapacityChange
+	if n <= 0 {
+		return ch, checkin.Errorf(checkin.EINVALID, "space %s: capacity %d must be above 0", space, n)
+	}
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		ch = CapacityChange{Space: space}
+		if err := db.lockSeq(ctx, tx); err != nil {
+			return err
+		}
+		ev, _, err := db.event(ctx, tx)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(ev.Spaces, func(s checkin.Space) bool { return s.ID == space })
+		if i < 0 {
+			var ids []string
+			for _, s := range ev.Spaces {
+				ids = append(ids, s.ID)
+			}
+			return checkin.Errorf(checkin.EINVALID, "space %q is not in event %s (spaces: %s)", space, ev.ID, ids)
+		}
+		ch.Old = ev.Spaces[i].Capacity
+		if ch.Old != n {
+			ev.Spaces[i].Capacity = n
+			if err := ev.Validate(); err != nil {
+				return checkin.Errorf(checkin.EINVALID, "space %s: capacity %d: %v", space, n, err)
+			}
+			def, err := json.Marshal(ev)
+			if err != nil {
+				return err
+			}
+			seq, err := db.nextSeq(ctx, tx, 1)
+			if err != nil {
+				return err
+			}
+			if _, err := db.exec(ctx, tx, `UPDATE event SET definition = ?, seq = ? WHERE id = 1`, string(def), seq); err != nil {
+				return fmt.Errorf("store event: %w", err)
+			}
+		}
+		if err := db.ensureRights(ctx, tx, ev); err != nil {
+			return err
+		}
+		rs, err := db.counterRights(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if r.Counter == space {
+				ch.Rights = r
+			}
+		}
+		return nil
+	})
+	return ch, err
+}
+
+// counterRights reads every counter's books, in counter order.
+func (db *DB) counterRights(ctx context.Context, tx *sql.Tx) ([]CounterRights, error) {
+	rows, err := db.query(ctx, tx, `
+		SELECT r.counter, r.cap, r.inside, r.reserve, r.debt,
+			(SELECT coalesce(sum(h.n), 0) FROM holdings h JOIN kiosks k ON k.id = h.kiosk_id
+			 WHERE h.counter = r.counter AND k.retired = 0)
+		FROM rights r ORDER BY r.counter`)
+	if err != nil {
+		return nil, fmt.Errorf("rights: %w", err)
+	}
+	defer rows.Close()
+	out := []CounterRights{}
+	for rows.Next() {
+		var r CounterRights
+		if err := rows.Scan(&r.Counter, &r.Cap, &r.Inside, &r.Reserve, &r.Debt, &r.Held); err != nil {
+			return nil, fmt.Errorf("rights: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
