@@ -1,0 +1,831 @@
+// Package sim is a deterministic simulation of an event's check-in:
+// real kiosk databases (store) making real decisions, a real central
+// database and its real HTTP handler (centralstore, sync/server), and the
+// kiosks' real sync rounds (sync/kiosksync), over a simulated network
+// that loses, duplicates and delays messages and partitions kiosks from
+// the center. People enter, leave, leave without scanning and scan
+// twice; kiosks crash and restart with their databases; kiosk clocks
+// jump. One random source drives it all, so a seed replays a run.
+//
+// After every step it checks what Usher promises about capacity (the
+// design's "Capacity: rights"): no space ever holds more people than its
+// capacity; for every counter, people inside + rights held by kiosks +
+// the center's reserve + rights in transit = capacity + debt; nothing is
+// negative. At the end it heals the network, lets the kiosks sync, and
+// checks that the center and the kiosks agree and that every kiosk has
+// rights of its door's counters while the center has any to give.
+package sim
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"math/rand/v2"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"usher/centralstore"
+	"usher/checkin"
+	"usher/store"
+	"usher/sync/kiosksync"
+	"usher/sync/server"
+	"usher/sync/wire"
+)
+
+// Config is one run.
+type Config struct {
+	Seed   uint64
+	Steps  int
+	Dir    string // where the databases are created
+	People int
+
+	// RightsOff runs every kiosk standalone: each decides by counting its
+	// own scans, with no capacity rights — a door at a time. The checks
+	// must then find a space over its capacity.
+	RightsOff bool
+
+	// Chances of network faults, per request.
+	DropRequest, DropResponse, Duplicate, Delay float64
+}
+
+// DefaultConfig is a run with faults common enough to matter.
+func DefaultConfig(seed uint64, steps int, dir string) Config {
+	return Config{Seed: seed, Steps: steps, Dir: dir, People: 40,
+		DropRequest: 0.05, DropResponse: 0.05, Duplicate: 0.05, Delay: 0.05}
+}
+
+// Stats counts what a run did.
+type Stats struct {
+	Steps, Scans, Admits, Denials, OutOfRights, Exits    int
+	Rounds, FailedRounds, Lost, Duplicated, Delivered    int
+	Late, Crashes, Restarts, Partitions, Jumps, Reopened int
+	Twice                                                int
+	MaxOccupancy                                         map[string]int
+}
+
+// Violation is a broken promise, with what replays it.
+type Violation struct {
+	Seed         uint64
+	Step         int
+	What         string
+	OverCapacity bool // a space held more people than its capacity
+}
+
+func (v *Violation) Error() string {
+	return fmt.Sprintf("seed %d, step %d: %s", v.Seed, v.Step, v.What)
+}
+
+// World is one simulated event.
+type World struct {
+	cfg    Config
+	rng    *rand.Rand
+	ctx    context.Context
+	now    time.Time // true time
+	calm   bool      // no faults: setting up or settling
+	ev     *checkin.Event
+	roster []checkin.Person
+	center *center
+	kiosks []*kiosk
+	people []*person
+	late   []stashed
+	stats  Stats
+	step   int
+
+	centerRseq int64                     // events read from the center through this push
+	received   map[string]map[string]int // kiosk id → counter → returns the center received
+}
+
+type center struct {
+	path    string
+	db      *centralstore.DB
+	sql     *sql.DB // the checks' own handle
+	handler http.Handler
+}
+
+type kiosk struct {
+	i      int
+	path   string
+	door   string
+	dir    checkin.Direction
+	id     string // at the center
+	db     *store.DB
+	syncer *kiosksync.Syncer
+	link   *link
+	offset time.Duration // clock error
+
+	sql     *sql.DB // the checks' own handle on its file
+	readSeq int64
+	bal     map[string]int
+	spent   map[string]int
+	credit  map[string]int
+	applied map[string]int // grants applied
+	ret     map[string]int // returns logged
+}
+
+type person struct {
+	id, code string
+	loc      string
+}
+
+// layout is the simulated event: a venue with a ballroom of three doors
+// (one straight from the street), a stage inside the ballroom and a
+// workshop room; small capacities so they fill.
+func layout() *checkin.Event {
+	return &checkin.Event{
+		ID: "sim", Name: "Simulated Conference",
+		Spaces: []checkin.Space{
+			{ID: "venue", Capacity: 14},
+			{ID: "ballroom", Parent: "venue", Capacity: 7},
+			{ID: "stage", Parent: "ballroom", Capacity: 2},
+			{ID: "workshop", Parent: "venue", Capacity: 3, AntiPassback: true},
+		},
+		Doors: []checkin.Door{
+			{ID: "main", From: checkin.Outside, To: "venue"},
+			{ID: "side", From: checkin.Outside, To: "venue"},
+			{ID: "b-north", From: "venue", To: "ballroom"},
+			{ID: "b-south", From: "venue", To: "ballroom"},
+			{ID: "b-street", From: checkin.Outside, To: "ballroom"},
+			{ID: "stage", From: "ballroom", To: "stage"},
+			{ID: "workshop", From: "venue", To: "workshop"},
+		},
+		Categories: []checkin.Category{{ID: "attendee", Name: "Attendee", MayEnter: []string{checkin.Everywhere}}},
+	}
+}
+
+// kioskLayout is where the kiosks stand: an entry kiosk at every door,
+// exit kiosks at some.
+var kioskLayout = []struct {
+	door string
+	dir  checkin.Direction
+}{
+	{"main", checkin.Entry}, {"side", checkin.Entry}, {"b-north", checkin.Entry}, {"b-south", checkin.Entry},
+	{"b-street", checkin.Entry}, {"stage", checkin.Entry}, {"workshop", checkin.Entry},
+	{"main", checkin.Exit}, {"b-south", checkin.Exit}, {"stage", checkin.Exit}, {"workshop", checkin.Exit},
+}
+
+// Run runs one simulation and returns what it did, and the first
+// violation found (a *Violation) or another error.
+func Run(ctx context.Context, cfg Config) (Stats, error) {
+	w := &World{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0x75736865)), ctx: ctx,
+		now: time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC), received: map[string]map[string]int{}}
+	w.stats.MaxOccupancy = map[string]int{}
+	defer w.close()
+	if err := w.setUp(); err != nil {
+		return w.stats, fmt.Errorf("seed %d: set up: %w", cfg.Seed, err)
+	}
+	for w.step = 1; w.step <= cfg.Steps; w.step++ {
+		if err := w.act(); err != nil {
+			return w.stats, w.violation(err)
+		}
+		w.stats.Steps++
+		if err := w.check(); err != nil {
+			return w.stats, w.violation(err)
+		}
+	}
+	if err := w.settle(); err != nil {
+		return w.stats, w.violation(err)
+	}
+	return w.stats, nil
+}
+
+func (w *World) violation(err error) error {
+	if v, ok := err.(*Violation); ok {
+		return v
+	}
+	return &Violation{Seed: w.cfg.Seed, Step: w.step, What: err.Error()}
+}
+
+func (w *World) chance(p float64) bool { return !w.calm && w.rng.Float64() < p }
+
+func (w *World) setUp() error {
+	w.calm = true
+	defer func() { w.calm = false }()
+	w.ev = layout()
+	if err := w.ev.Validate(); err != nil {
+		return err
+	}
+	for i := range w.cfg.People {
+		p := &person{id: fmt.Sprintf("P%03d", i+1), code: fmt.Sprintf("SIM-%03d", i+1), loc: checkin.Outside}
+		w.people = append(w.people, p)
+		w.roster = append(w.roster, checkin.Person{ID: p.id, Name: "Person " + p.id, Category: "attendee", Code: p.code})
+	}
+	if !w.cfg.RightsOff {
+		if err := w.openCenter(); err != nil {
+			return err
+		}
+		if _, err := w.center.db.Import(w.ctx, w.ev, w.roster, nil); err != nil {
+			return err
+		}
+	}
+	for i, kl := range kioskLayout {
+		k := &kiosk{i: i, path: filepath.Join(w.cfg.Dir, fmt.Sprintf("kiosk-%02d.db", i)), door: kl.door, dir: kl.dir,
+			bal: map[string]int{}, spent: map[string]int{}, credit: map[string]int{}, applied: map[string]int{}, ret: map[string]int{}}
+		k.link = &link{w: w, kiosk: i}
+		w.kiosks = append(w.kiosks, k)
+		if err := w.openKiosk(k); err != nil {
+			return err
+		}
+		if w.cfg.RightsOff {
+			if _, err := k.db.LoadAll(w.ctx, w.ev, w.roster, nil); err != nil {
+				return err
+			}
+			continue
+		}
+		token, err := w.center.db.CreateEnrollment(w.ctx, k.door)
+		if err != nil {
+			return err
+		}
+		code := wire.EnrollCode{URL: "http://center.sim", Door: k.door, Token: token}.String()
+		if err := kiosksync.Enroll(w.ctx, k.db, code, &http.Client{Transport: k.link}); err != nil {
+			return fmt.Errorf("enroll kiosk %d: %w", i, err)
+		}
+		id, err := k.db.Identity(w.ctx)
+		if err != nil {
+			return err
+		}
+		k.id = id.KioskID
+	}
+	// Every kiosk syncs once more, so rights are shared among them all.
+	for _, k := range w.kiosks {
+		if k.syncer != nil {
+			if _, err := k.syncer.Round(w.ctx); err != nil {
+				return fmt.Errorf("first round of kiosk %d: %w", k.i, err)
+			}
+		}
+	}
+	return w.check()
+}
+
+func (w *World) openCenter() error {
+	c := &center{path: filepath.Join(w.cfg.Dir, "center.db")}
+	db, err := centralstore.Open(c.path)
+	if err != nil {
+		return err
+	}
+	db.Now = func() time.Time { return w.now }
+	c.db, c.handler = db, server.New(db, log.New(io.Discard, "", 0))
+	if w.center != nil && w.center.sql != nil {
+		c.sql = w.center.sql
+	} else if c.sql, err = sql.Open("sqlite", store.DSN(c.path)); err != nil {
+		return err
+	}
+	w.center = c
+	return nil
+}
+
+func (w *World) openKiosk(k *kiosk) error {
+	db, err := store.Open(k.path)
+	if err != nil {
+		return err
+	}
+	db.Now = func() time.Time { return w.now.Add(k.offset) }
+	k.db = db
+	if k.sql == nil {
+		if k.sql, err = sql.Open("sqlite", store.DSN(k.path)); err != nil {
+			return err
+		}
+	}
+	if !w.cfg.RightsOff {
+		k.syncer = kiosksync.New(db, &http.Client{Transport: k.link})
+		k.syncer.Now = db.Now
+		k.syncer.Log = log.New(io.Discard, "", 0)
+	}
+	return nil
+}
+
+func (w *World) close() {
+	for _, k := range w.kiosks {
+		if k.db != nil {
+			k.db.Close()
+		}
+		if k.sql != nil {
+			k.sql.Close()
+		}
+	}
+	if w.center != nil {
+		w.center.db.Close()
+		w.center.sql.Close()
+	}
+}
+
+// act takes one step: time passes, then one thing happens.
+func (w *World) act() error {
+	if w.rng.IntN(50) == 0 {
+		w.now = w.now.Add(time.Duration(1+w.rng.IntN(10)) * time.Minute)
+	} else {
+		w.now = w.now.Add(time.Duration(w.rng.IntN(3000)) * time.Millisecond)
+	}
+	type action struct {
+		weight int
+		do     func() error
+	}
+	actions := []action{
+		{30, w.enter}, {14, w.exit}, {5, w.leaveUnscanned}, {2, w.phantomExit}, {1, w.turn},
+	}
+	if !w.cfg.RightsOff {
+		actions = append(actions, action{20, w.syncRound}, action{2, w.partition}, action{1, w.crash},
+			action{1, w.jumpClock}, action{3, w.deliverLate}, action{1, w.restartCenter})
+	}
+	total := 0
+	for _, a := range actions {
+		total += a.weight
+	}
+	n := w.rng.IntN(total)
+	for _, a := range actions {
+		if n < a.weight {
+			return a.do()
+		}
+		n -= a.weight
+	}
+	return nil
+}
+
+func (w *World) pickPerson(ok func(*person) bool) *person {
+	var c []*person
+	for _, p := range w.people {
+		if ok(p) {
+			c = append(c, p)
+		}
+	}
+	if len(c) == 0 {
+		return nil
+	}
+	return c[w.rng.IntN(len(c))]
+}
+
+func (w *World) pickKiosk(ok func(*kiosk) bool) *kiosk {
+	var c []*kiosk
+	for _, k := range w.kiosks {
+		if k.db != nil && ok(k) {
+			c = append(c, k)
+		}
+	}
+	if len(c) == 0 {
+		return nil
+	}
+	return c[w.rng.IntN(len(c))]
+}
+
+// scan scans code at k and counts the outcome. A scan that cannot be
+// recorded is a failure of the run: the simulated disk never fails.
+func (w *World) scan(k *kiosk, code string) (checkin.Decision, error) {
+	d, err := k.db.Scan(w.ctx, checkin.Scan{Code: code, Door: k.door, Direction: k.dir})
+	if err != nil {
+		return d, fmt.Errorf("kiosk %d (%s %s) scan %s: %v", k.i, k.door, k.dir, code, err)
+	}
+	w.stats.Scans++
+	if w.rng.IntN(20) == 0 {
+		// The scanner sends the same badge twice.
+		if _, err := k.db.Scan(w.ctx, checkin.Scan{Code: code, Door: k.door, Direction: k.dir}); err != nil {
+			return d, fmt.Errorf("kiosk %d (%s %s) second scan %s: %v", k.i, k.door, k.dir, code, err)
+		}
+		w.stats.Twice++
+	}
+	switch {
+	case d.Kind == checkin.Admit:
+		w.stats.Admits++
+	case d.Kind == checkin.Leave:
+		w.stats.Exits++
+	case d.Reason == checkin.OutOfCapacity:
+		w.stats.OutOfRights++
+		w.stats.Denials++
+	default:
+		w.stats.Denials++
+	}
+	if k.syncer != nil {
+		k.syncer.Notify()
+	}
+	return d, nil
+}
+
+// enter: someone walks up to an entry kiosk at a door on their side and
+// scans; admitted, they go in.
+func (w *World) enter() error {
+	p := w.pickPerson(func(*person) bool { return true })
+	k := w.pickKiosk(func(k *kiosk) bool { return k.dir == checkin.Entry && w.ev.Door(k.door).From == p.loc })
+	if k == nil {
+		return nil
+	}
+	d, err := w.scan(k, p.code)
+	if err == nil && d.Kind == checkin.Admit {
+		p.loc = w.ev.Door(k.door).To
+	}
+	return err
+}
+
+// exit: someone inside leaves through a door with an exit kiosk, and
+// scans; exits are never held up, so they leave whatever it says.
+func (w *World) exit() error {
+	p := w.pickPerson(func(p *person) bool { return p.loc != checkin.Outside })
+	if p == nil {
+		return nil
+	}
+	k := w.pickKiosk(func(k *kiosk) bool { return k.dir == checkin.Exit && w.ev.Door(k.door).To == p.loc })
+	if k == nil {
+		return nil
+	}
+	_, err := w.scan(k, p.code)
+	p.loc = w.ev.Door(k.door).From
+	return err
+}
+
+// leaveUnscanned: someone slips out of their room without scanning.
+func (w *World) leaveUnscanned() error {
+	p := w.pickPerson(func(p *person) bool { return p.loc != checkin.Outside })
+	if p != nil {
+		if parent := w.ev.Space(p.loc).Parent; parent != "" {
+			p.loc = parent
+		} else {
+			p.loc = checkin.Outside
+		}
+	}
+	return nil
+}
+
+// turn: staff switch a kiosk between ENTRY and EXIT.
+func (w *World) turn() error {
+	k := w.kiosks[w.rng.IntN(len(w.kiosks))]
+	if k.dir == checkin.Entry {
+		k.dir = checkin.Exit
+	} else {
+		k.dir = checkin.Entry
+	}
+	return nil
+}
+
+// phantomExit: someone who is not in a room scans at its exit kiosk (a
+// badge scanned from the wrong side, a friend's badge).
+func (w *World) phantomExit() error {
+	k := w.pickKiosk(func(k *kiosk) bool { return k.dir == checkin.Exit })
+	if k == nil {
+		return nil
+	}
+	room := w.ev.Door(k.door).To
+	p := w.pickPerson(func(p *person) bool { return !slices.Contains(w.ev.Chain(p.loc), room) })
+	if p == nil {
+		return nil
+	}
+	_, err := w.scan(k, p.code)
+	return err
+}
+
+func (w *World) syncRound() error {
+	k := w.pickKiosk(func(*kiosk) bool { return true })
+	if k == nil {
+		return nil
+	}
+	w.stats.Rounds++
+	if _, err := k.syncer.Round(w.ctx); err != nil {
+		w.stats.FailedRounds++
+		if c := checkin.ErrorCode(err); c == checkin.EINTERNAL && !isNetwork(err) {
+			return fmt.Errorf("kiosk %d sync: %v", k.i, err)
+		}
+	}
+	return nil
+}
+
+// isNetwork reports whether a failed round failed on the simulated
+// network, which is expected; anything else internal is a bug.
+func isNetwork(err error) bool {
+	return checkin.ErrorCode(err) == kiosksync.EOFFLINE || errors.Is(err, errLost)
+}
+
+func (w *World) partition() error {
+	k := w.kiosks[w.rng.IntN(len(w.kiosks))]
+	k.link.down = !k.link.down
+	w.stats.Partitions++
+	return nil
+}
+
+// crash stops a kiosk at once (its database keeps what it committed) or
+// starts a stopped one again.
+func (w *World) crash() error {
+	k := w.kiosks[w.rng.IntN(len(w.kiosks))]
+	if k.db == nil {
+		w.stats.Restarts++
+		return w.openKiosk(k)
+	}
+	w.stats.Crashes++
+	err := k.db.Close()
+	k.db, k.syncer = nil, nil
+	return err
+}
+
+func (w *World) jumpClock() error {
+	k := w.kiosks[w.rng.IntN(len(w.kiosks))]
+	k.offset += time.Duration(w.rng.IntN(4*3600)-2*3600) * time.Second
+	w.stats.Jumps++
+	return nil
+}
+
+func (w *World) deliverLate() error {
+	if len(w.late) == 0 {
+		return nil
+	}
+	i := w.rng.IntN(len(w.late))
+	m := w.late[i]
+	w.late = slices.Delete(w.late, i, i+1)
+	w.deliver(m)
+	w.stats.Late++
+	return nil
+}
+
+// restartCenter stops the center process and starts it again on its
+// database.
+func (w *World) restartCenter() error {
+	if err := w.center.db.Close(); err != nil {
+		return err
+	}
+	w.stats.Reopened++
+	return w.openCenter()
+}
+
+// settle heals the network, restarts every kiosk, and lets each sync
+// until nothing moves; then the center and the kiosks must agree.
+func (w *World) settle() error {
+	w.calm = true
+	w.late = nil
+	for _, k := range w.kiosks {
+		k.link.down = false
+		if k.db == nil {
+			if err := w.openKiosk(k); err != nil {
+				return err
+			}
+		}
+	}
+	if w.cfg.RightsOff {
+		return w.check()
+	}
+	for range 4 {
+		for _, k := range w.kiosks {
+			if _, err := k.syncer.Round(w.ctx); err != nil {
+				return fmt.Errorf("settling: kiosk %d sync: %v", k.i, err)
+			}
+			if err := w.check(); err != nil {
+				return err
+			}
+		}
+		w.now = w.now.Add(10 * time.Second)
+	}
+	return w.converged()
+}
+
+// converged checks, after settling: nothing waits to be sent, nothing is
+// in transit, the center's view of each kiosk's rights is the kiosk's,
+// and a kiosk holds rights of each counter of its door whenever the
+// center still has some of it in reserve.
+func (w *World) converged() error {
+	reserve, _, _, err := w.centerRights()
+	if err != nil {
+		return err
+	}
+	for _, k := range w.kiosks {
+		pending, err := k.db.Pending(w.ctx, 1)
+		if err != nil {
+			return err
+		}
+		if len(pending) > 0 {
+			return fmt.Errorf("after settling, kiosk %d still has event %d to push", k.i, pending[0].Seq)
+		}
+		held, err := w.centerHoldings(k.id)
+		if err != nil {
+			return err
+		}
+		for _, c := range checkin.SortedCounters(k.bal) {
+			if held[c] != k.bal[c] {
+				return fmt.Errorf("after settling, the center thinks kiosk %d holds %d rights of %s; it holds %d", k.i, held[c], c, k.bal[c])
+			}
+		}
+		for _, c := range w.ev.Counters(k.door) {
+			if reserve[c] > 0 && k.bal[c] == 0 {
+				return fmt.Errorf("after settling, kiosk %d at %s holds no right of %s while the center has %d in reserve", k.i, k.door, c, reserve[c])
+			}
+		}
+	}
+	transit, err := w.transit()
+	if err != nil {
+		return err
+	}
+	for _, c := range checkin.SortedCounters(transit) {
+		if transit[c] != 0 {
+			return fmt.Errorf("after settling, %d rights of %s are still in transit", transit[c], c)
+		}
+	}
+	return nil
+}
+
+// check is run after every step.
+func (w *World) check() error {
+	occupancy := map[string]int{}
+	for _, p := range w.people {
+		for _, sp := range w.ev.Chain(p.loc) {
+			occupancy[sp]++
+		}
+	}
+	for _, sp := range w.ev.Spaces {
+		n := occupancy[sp.ID]
+		w.stats.MaxOccupancy[sp.ID] = max(w.stats.MaxOccupancy[sp.ID], n)
+		if n > sp.Capacity {
+			return &Violation{Seed: w.cfg.Seed, Step: w.step, OverCapacity: true,
+				What: fmt.Sprintf("%d people are in %s, whose capacity is %d", n, sp.ID, sp.Capacity)}
+		}
+	}
+	if w.cfg.RightsOff {
+		return nil
+	}
+	for _, k := range w.kiosks {
+		if err := w.readKiosk(k); err != nil {
+			return err
+		}
+	}
+	reserve, debt, caps, err := w.centerRights()
+	if err != nil {
+		return err
+	}
+	transit, err := w.transit()
+	if err != nil {
+		return err
+	}
+	for _, sp := range w.ev.Spaces {
+		c := sp.ID
+		inside, held := 0, 0
+		for _, k := range w.kiosks {
+			inside += k.spent[c] - k.credit[c]
+			held += k.bal[c]
+		}
+		switch {
+		case reserve[c] < 0 || debt[c] < 0:
+			return fmt.Errorf("%s: the center's reserve is %d and its debt %d", c, reserve[c], debt[c])
+		case inside < occupancy[c]:
+			return fmt.Errorf("%s: %d people are inside but the rights account for only %d", c, occupancy[c], inside)
+		case inside+held+reserve[c]+transit[c] != caps[c]+debt[c]:
+			return fmt.Errorf("%s: inside %d + held %d + reserve %d + in transit %d ≠ capacity %d + debt %d",
+				c, inside, held, reserve[c], transit[c], caps[c], debt[c])
+		}
+	}
+	return nil
+}
+
+// readKiosk reads the rights rows a kiosk logged since the last check.
+func (w *World) readKiosk(k *kiosk) error {
+	rows, err := k.sql.QueryContext(w.ctx, `SELECT seq, rights FROM scans WHERE seq > ? AND rights IS NOT NULL ORDER BY seq`, k.readSeq)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			seq  int64
+			text string
+		)
+		if err := rows.Scan(&seq, &text); err != nil {
+			return err
+		}
+		var changes []checkin.RightChange
+		if err := json.Unmarshal([]byte(text), &changes); err != nil {
+			return fmt.Errorf("kiosk %d row %d: %v", k.i, seq, err)
+		}
+		for _, c := range changes {
+			k.bal[c.Counter] += c.Delta()
+			switch c.Kind {
+			case checkin.RightSpend:
+				k.spent[c.Counter]++
+			case checkin.RightCredit:
+				k.credit[c.Counter]++
+			case checkin.RightGrant:
+				k.applied[c.Counter] += c.N
+			case checkin.RightReturn:
+				k.ret[c.Counter] += c.N
+			}
+			if k.bal[c.Counter] < 0 {
+				return fmt.Errorf("kiosk %d holds %d rights of %s after row %d", k.i, k.bal[c.Counter], c.Counter, seq)
+			}
+		}
+		k.readSeq = seq
+	}
+	return rows.Err()
+}
+
+// centerRights reads the center's reserve, debt and capacity per counter.
+func (w *World) centerRights() (reserve, debt, caps map[string]int, err error) {
+	reserve, debt, caps = map[string]int{}, map[string]int{}, map[string]int{}
+	rows, err := w.center.sql.QueryContext(w.ctx, `SELECT counter, cap, reserve, debt FROM rights`)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			c          string
+			cp, rs, db int
+		)
+		if err := rows.Scan(&c, &cp, &rs, &db); err != nil {
+			return nil, nil, nil, err
+		}
+		caps[c], reserve[c], debt[c] = cp, rs, db
+	}
+	return reserve, debt, caps, rows.Err()
+}
+
+func (w *World) centerHoldings(kiosk string) (map[string]int, error) {
+	held := map[string]int{}
+	rows, err := w.center.sql.QueryContext(w.ctx, `SELECT counter, n FROM holdings WHERE kiosk_id = ?`, kiosk)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			c string
+			n int
+		)
+		if err := rows.Scan(&c, &n); err != nil {
+			return nil, err
+		}
+		held[c] = n
+	}
+	return held, rows.Err()
+}
+
+// transit returns the rights on their way: granted by the center and not
+// yet applied by their kiosk, and returned by a kiosk and not yet
+// received by the center. Neither part may be negative.
+func (w *World) transit() (map[string]int, error) {
+	granted := map[string]map[string]int{}
+	rows, err := w.center.sql.QueryContext(w.ctx, `SELECT kiosk_id, counter, sum(n) FROM grants GROUP BY kiosk_id, counter`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var (
+			k, c string
+			n    int
+		)
+		if err := rows.Scan(&k, &c, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if granted[k] == nil {
+			granted[k] = map[string]int{}
+		}
+		granted[k][c] = n
+	}
+	rows.Close()
+	if err := w.readReceived(); err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for _, k := range w.kiosks {
+		for _, sp := range w.ev.Spaces {
+			c := sp.ID
+			g := granted[k.id][c] - k.applied[c]
+			r := k.ret[c] - w.received[k.id][c]
+			if g < 0 || r < 0 {
+				return nil, fmt.Errorf("kiosk %d, %s: granted %d, applied %d; returned %d, received %d",
+					k.i, c, granted[k.id][c], k.applied[c], k.ret[c], w.received[k.id][c])
+			}
+			out[c] += g + r
+		}
+	}
+	return out, nil
+}
+
+// readReceived reads the returns the center stored since the last check.
+func (w *World) readReceived() error {
+	rows, err := w.center.sql.QueryContext(w.ctx, `SELECT kiosk_id, rseq, rights FROM events
+		WHERE rseq > ? AND rights IS NOT NULL ORDER BY rseq`, w.centerRseq)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			k    string
+			rseq int64
+			text string
+		)
+		if err := rows.Scan(&k, &rseq, &text); err != nil {
+			return err
+		}
+		var changes []checkin.RightChange
+		if err := json.Unmarshal([]byte(text), &changes); err != nil {
+			return err
+		}
+		for _, c := range changes {
+			if c.Kind == checkin.RightReturn {
+				if w.received[k] == nil {
+					w.received[k] = map[string]int{}
+				}
+				w.received[k][c.Counter] += c.N
+			}
+		}
+		w.centerRseq = max(w.centerRseq, rseq)
+	}
+	return rows.Err()
+}

@@ -1,0 +1,94 @@
+package sim_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"testing"
+
+	"usher/sim"
+)
+
+// The budget: `make test` runs a few tens of seeds of a few thousand
+// steps; `make sim` runs a million steps and more. A failing seed is
+// replayed with -sim.seed=N -sim.seeds=1.
+var (
+	seeds = flag.Int("sim.seeds", 12, "number of seeds to run")
+	first = flag.Uint64("sim.seed", 1, "first seed")
+	steps = flag.Int("sim.steps", 1500, "steps per seed")
+)
+
+// dir returns a fresh directory for a run's databases: in memory-backed
+// /dev/shm when there is one (the databases are real SQLite files either
+// way; only fsync is free there), else the test's temporary directory.
+func dir(t *testing.T) string {
+	t.Helper()
+	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+		d, err := os.MkdirTemp("/dev/shm", "usher-sim-")
+		if err == nil {
+			t.Cleanup(func() { os.RemoveAll(d) })
+			return d
+		}
+	}
+	return t.TempDir()
+}
+
+func TestSimulation(t *testing.T) {
+	var total sim.Stats
+	for seed := *first; seed < *first+uint64(*seeds); seed++ {
+		stats, err := sim.Run(context.Background(), sim.DefaultConfig(seed, *steps, dir(t)))
+		if err != nil {
+			t.Fatalf("%v\nreplay: go test ./sim -run TestSimulation -sim.seed=%d -sim.seeds=1 -sim.steps=%d", err, seed, *steps)
+		}
+		if stats.Admits == 0 || stats.OutOfRights == 0 || stats.Rounds == 0 {
+			t.Errorf("seed %d exercised too little: %+v", seed, stats)
+		}
+		add(&total, stats)
+	}
+	t.Logf("%d seeds, %d steps, 0 violations: %d scans (%d admitted, %d denied, %d of them for want of rights at the door, %d exits, %d read twice); "+
+		"%d sync rounds (%d failed), %d requests delivered, %d lost, %d duplicated, %d late; %d crashes, %d restarts, %d partitions, %d clock jumps, %d center restarts",
+		*seeds, total.Steps, total.Scans, total.Admits, total.Denials, total.OutOfRights, total.Exits, total.Twice,
+		total.Rounds, total.FailedRounds, total.Delivered, total.Lost, total.Duplicated, total.Late,
+		total.Crashes, total.Restarts, total.Partitions, total.Jumps, total.Reopened)
+}
+
+func add(t *sim.Stats, s sim.Stats) {
+	t.Steps += s.Steps
+	t.Scans += s.Scans
+	t.Admits += s.Admits
+	t.Denials += s.Denials
+	t.OutOfRights += s.OutOfRights
+	t.Exits += s.Exits
+	t.Twice += s.Twice
+	t.Rounds += s.Rounds
+	t.FailedRounds += s.FailedRounds
+	t.Lost += s.Lost
+	t.Duplicated += s.Duplicated
+	t.Delivered += s.Delivered
+	t.Late += s.Late
+	t.Crashes += s.Crashes
+	t.Restarts += s.Restarts
+	t.Partitions += s.Partitions
+	t.Jumps += s.Jumps
+	t.Reopened += s.Reopened
+}
+
+// TestRightsOffOverfills proves the checks can fail: with the rights
+// check switched off, each kiosk counts only its own door, and the
+// simulation finds a space over its capacity.
+func TestRightsOffOverfills(t *testing.T) {
+	for seed := uint64(1); seed <= 10; seed++ {
+		cfg := sim.DefaultConfig(seed, 3000, dir(t))
+		cfg.RightsOff = true
+		_, err := sim.Run(context.Background(), cfg)
+		var v *sim.Violation
+		if errors.As(err, &v) && v.OverCapacity {
+			t.Logf("rights off: %v", v)
+			return
+		} else if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+	}
+	t.Fatal("with the rights check off, 10 seeds of 3,000 steps found no space over its capacity")
+}
