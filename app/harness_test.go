@@ -14,6 +14,7 @@ import (
 	"usher/checkin"
 	"usher/demo"
 	"usher/store"
+	"usher/sync/wire"
 )
 
 // The tests drive the real screen over the real store: a SQLite file in
@@ -319,5 +320,32 @@ func (h *harness) admitDirect(door, code string) {
 	d, err := h.db.Scan(h.ctx, checkin.Scan{Code: code, Door: door, Direction: checkin.Entry})
 	if err != nil || d.Kind != checkin.Admit {
 		h.t.Fatalf("setup: admit %s at %s: %+v, %v", code, door, d, err)
+	}
+}
+
+// limitByRights enrolls h's store for door, as the center would, so that
+// it admits only by spending capacity rights: it holds rights of each
+// counter the door increases, and the center last said free places of
+// each are free at other doors. No center is reached.
+func (h *harness) limitByRights(door string, rights, free int) {
+	h.t.Helper()
+	ev := h.db.Event()
+	if err := h.db.Enroll(h.ctx, store.Identity{URL: "http://center.invalid", KioskID: "K-test", Token: "t",
+		Door: door, EventID: ev.ID}); err != nil {
+		h.t.Fatalf("setup: enroll: %v", err)
+	}
+	var grants []wire.Grant
+	elsewhere := map[string]int{}
+	for i, c := range ev.Counters(door) {
+		if rights > 0 {
+			grants = append(grants, wire.Grant{ID: int64(i + 1), Counter: c, N: rights})
+		}
+		elsewhere[c] = free
+	}
+	if err := h.db.ApplyGrants(h.ctx, grants); err != nil {
+		h.t.Fatalf("setup: grants: %v", err)
+	}
+	if err := h.db.SetElsewhere(h.ctx, elsewhere); err != nil {
+		h.t.Fatalf("setup: free elsewhere: %v", err)
 	}
 }

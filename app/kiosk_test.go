@@ -79,7 +79,7 @@ func TestScan(t *testing.T) {
 			t.Errorf("workshop gauge colour = %v, want red %v", got, gaugeFull)
 		}
 		h.scan(grace.Code)
-		h.wantPanel(toneDeny, "Grace Hopper · Speaker", "Workshop Room A is full (40 / 40).")
+		h.wantPanel(toneRoomFull, "Grace Hopper · Speaker", "Workshop Room A is full (40 / 40).")
 		if got := h.occ(workshop); got != workshopCap {
 			t.Errorf("workshop occupancy = %d, want %d", got, workshopCap)
 		}

@@ -28,6 +28,10 @@ func TestLayoutGoldens(t *testing.T) {
 			}
 			h.scan(grace.Code)
 		}},
+		{"doorfull.xml", doorBallroom, func(h *harness) {
+			h.limitByRights(doorBallroom, 0, 5)
+			h.scan(ada.Code)
+		}},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
 			h := MustKiosk(t, Options{Door: tc.door})
@@ -49,6 +53,9 @@ var views = []struct {
 	{"Deny", func(h *harness) { h.scan(unknownCode) }},
 	{"NotEntitled", func(h *harness) { h.scan(hedy.Code) }},
 	{"LongName", func(h *harness) { h.scan(long.Code) }},
+	// VENUE FULL at the main door, ROOM FULL at the ballroom's.
+	{"Full", func(h *harness) { h.limitByRights(h.k.door.ID, 0, 0); h.scan(ada.Code) }},
+	{"DoorFull", func(h *harness) { h.limitByRights(h.k.door.ID, 0, 5); h.scan(ada.Code) }},
 	{"PIN", func(h *harness) { h.key(fyne.KeyF2) }},
 	{"StaffMenu", func(h *harness) { h.scan(hedy.Code); h.unlockStaff() }},
 	{"Note", func(h *harness) { h.unlockStaff(); h.staffKey('3') }},

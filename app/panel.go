@@ -9,10 +9,10 @@ import (
 )
 
 // panel is the result panel that fills most of the screen: a coloured
-// background, an icon and a word (ADMIT, DENY, EXIT, WARN, READY), the
-// person's name and category, and the reason in plain words. Text sizes
-// follow the panel's height and shrink to fit its width, so a long name
-// never pushes the window wider.
+// background, an icon and a word (ADMIT, DENY, ROOM FULL, EXIT, WARN,
+// READY…), the person's name and category, and the reason in plain
+// words. Text sizes follow the panel's height and shrink to fit its
+// width, so a long name never pushes the window wider.
 type panel struct {
 	widget.BaseWidget
 	tone    tone

@@ -441,7 +441,7 @@ func TestAdjust(t *testing.T) {
 		h.unlockStaff()
 		h.staffKey('3')
 		h.key(fyne.KeyReturn)
-		h.wantPanel(toneDeny, "", "Workshop Room A is full (40 / 40).")
+		h.wantPanel(toneRoomFull, "", "Workshop Room A is full (40 / 40).")
 		if got := h.occ(workshop); got != workshopCap {
 			t.Errorf("workshop occupancy = %d", got)
 		}
@@ -508,7 +508,7 @@ func TestOverride(t *testing.T) {
 			h.admitDirect(doorWorkshop, p.Code)
 		}
 		h.scan(grace.Code)
-		h.wantPanel(toneDeny, "Grace Hopper · Speaker", "Workshop Room A is full (40 / 40).")
+		h.wantPanel(toneRoomFull, "Grace Hopper · Speaker", "Workshop Room A is full (40 / 40).")
 		h.unlockStaff()
 		it := h.k.staff.override
 		if !it.button.Disabled() {

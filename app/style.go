@@ -34,7 +34,21 @@ var (
 		`M46 20 H22 V80 H46 M38 50 H82 M66 34 L82 50 L66 66`)}
 	toneWarn = tone{"WARN", color.NRGBA{0xf2, 0xb7, 0x05, 0xff}, ink, icon("warn", "#111111",
 		`M50 14 L90 84 H10 Z M50 40 V60 M50 72 V73`)}
+
+	// A capacity denial is still a DENY in colour and icon, but its word
+	// tells staff what to do: at ROOM FULL or VENUE FULL nobody gets in
+	// until someone leaves; at DOOR FULL only this door has used up its
+	// share, and the reason line says how many places other doors have.
+	toneRoomFull  = toneDeny.withWord("ROOM FULL")
+	toneVenueFull = toneDeny.withWord("VENUE FULL")
+	toneDoorFull  = toneDeny.withWord("DOOR FULL")
 )
+
+// withWord returns t showing word instead of its own.
+func (t tone) withWord(word string) tone {
+	t.word = word
+	return t
+}
 
 // icon makes a stroked SVG icon in the given colour.
 func icon(name, stroke, path string) fyne.Resource {
@@ -45,8 +59,9 @@ func icon(name, stroke, path string) fyne.Resource {
 }
 
 // toneOf picks the panel for a decision. A deny of someone at the door is
-// DENY; a staff action that did nothing, or an exit Usher could not
-// count, is WARN, since nobody was turned away.
+// DENY, or for capacity the word that says whether the room, the venue
+// or only this door is full; a staff action that did nothing, or an exit
+// Usher could not count, is WARN, since nobody was turned away.
 func toneOf(d checkin.Decision) tone {
 	switch d.Reason {
 	case checkin.NotInside, checkin.Undone, checkin.NothingToUndo, checkin.NothingToRemove:
@@ -58,6 +73,14 @@ func toneOf(d checkin.Decision) tone {
 	case checkin.Leave:
 		return toneExit
 	case checkin.Deny:
+		switch d.Reason {
+		case checkin.RoomFull:
+			return toneRoomFull
+		case checkin.VenueFull:
+			return toneVenueFull
+		case checkin.OutOfCapacity:
+			return toneDoorFull
+		}
 		return toneDeny
 	}
 	return toneWarn

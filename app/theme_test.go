@@ -70,7 +70,7 @@ func TestThemeContrast(t *testing.T) {
 
 // Every panel tone and direction badge keeps its text at AA (4.5:1).
 func TestToneContrast(t *testing.T) {
-	for _, tn := range []tone{toneReady, toneAdmit, toneDeny, toneExit, toneWarn} {
+	for _, tn := range []tone{toneReady, toneAdmit, toneDeny, toneExit, toneWarn, toneRoomFull, toneVenueFull, toneDoorFull} {
 		if got := contrast(tn.fg, tn.bg); got < 4.5 {
 			t.Errorf("%s: text contrast %.2f, want at least 4.5", tn.word, got)
 		}
@@ -84,7 +84,8 @@ func TestToneContrast(t *testing.T) {
 		}
 	}
 	// The tones must also differ from each other for people who see
-	// colour: no two share a background.
+	// colour: no two share a background. (The capacity denials are
+	// denials, in the deny colour; their words tell them apart.)
 	seen := map[color.NRGBA]string{}
 	for _, tn := range []tone{toneReady, toneAdmit, toneDeny, toneExit, toneWarn} {
 		if other, ok := seen[tn.bg]; ok {
