@@ -350,14 +350,20 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, kiosk string, h wire.Holdin
 		return err
 	}
 	free := reserve + held
-	weight, total := 1+int64(h.Demand), 1+int64(h.Demand)
+	// Shares follow recent demand: a door people queue at gets more, an
+	// exit-only kiosk none. While no door has any demand, they are equal.
+	weight, total, n := int64(h.Demand), int64(h.Demand), int64(1)
 	for _, p := range peers {
 		var demand int64
 		err := db.queryRow(ctx, tx, `SELECT demand FROM holdings WHERE kiosk_id = ? AND counter = ?`, p, c).Scan(&demand)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		total += 1 + demand
+		total += demand
+		n++
+	}
+	if total == 0 {
+		weight, total = 1, n
 	}
 	var share int64
 	if ofDoor && free > 0 {

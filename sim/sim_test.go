@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
+	"sync"
 	"testing"
 
 	"usher/sim"
@@ -16,7 +18,7 @@ import (
 var (
 	seeds = flag.Int("sim.seeds", 12, "number of seeds to run")
 	first = flag.Uint64("sim.seed", 1, "first seed")
-	steps = flag.Int("sim.steps", 1500, "steps per seed")
+	steps = flag.Int("sim.steps", 1000, "steps per seed")
 )
 
 // dir returns a fresh directory for a run's databases: in memory-backed
@@ -35,16 +37,29 @@ func dir(t *testing.T) string {
 }
 
 func TestSimulation(t *testing.T) {
-	var total sim.Stats
-	for seed := *first; seed < *first+uint64(*seeds); seed++ {
-		stats, err := sim.Run(context.Background(), sim.DefaultConfig(seed, *steps, dir(t)))
-		if err != nil {
-			t.Fatalf("%v\nreplay: go test ./sim -run TestSimulation -sim.seed=%d -sim.seeds=1 -sim.steps=%d", err, seed, *steps)
+	var (
+		mu    sync.Mutex
+		total sim.Stats
+	)
+	t.Run("seeds", func(t *testing.T) {
+		for seed := *first; seed < *first+uint64(*seeds); seed++ {
+			t.Run(fmt.Sprint(seed), func(t *testing.T) {
+				t.Parallel()
+				stats, err := sim.Run(context.Background(), sim.DefaultConfig(seed, *steps, dir(t)))
+				if err != nil {
+					t.Fatalf("%v\nreplay: go test ./sim -run TestSimulation -sim.seed=%d -sim.seeds=1 -sim.steps=%d", err, seed, *steps)
+				}
+				if stats.Admits == 0 || stats.Exits == 0 || stats.OutOfRights == 0 || stats.Rounds == 0 {
+					t.Errorf("seed %d exercised too little: %+v", seed, stats)
+				}
+				mu.Lock()
+				add(&total, stats)
+				mu.Unlock()
+			})
 		}
-		if stats.Admits == 0 || stats.OutOfRights == 0 || stats.Rounds == 0 {
-			t.Errorf("seed %d exercised too little: %+v", seed, stats)
-		}
-		add(&total, stats)
+	})
+	if t.Failed() {
+		return
 	}
 	t.Logf("%d seeds, %d steps, 0 violations: %d scans (%d admitted, %d denied, %d of them for want of rights at the door, %d exits, %d read twice); "+
 		"%d sync rounds (%d failed), %d requests delivered, %d lost, %d duplicated, %d late; %d crashes, %d restarts, %d partitions, %d clock jumps, %d center restarts",

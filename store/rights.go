@@ -133,8 +133,9 @@ func (db *DB) Balances() map[string]int {
 
 // Holdings reports this kiosk's rights for the center: the balance of
 // every counter its enrolled door, or a door it admitted at lately,
-// increases or that it holds rights of, with its admissions through it
-// in the last DemandWindow.
+// increases or that it holds rights of, with its demand: admissions
+// through it, and denials for want of its rights, in the last
+// DemandWindow.
 func (db *DB) Holdings(ctx context.Context) ([]wire.Holding, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
@@ -152,8 +153,10 @@ func (db *DB) Holdings(ctx context.Context) ([]wire.Holding, error) {
 	for _, c := range db.ev.Counters(door) {
 		demand[c] += 0
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT door, count(*) FROM scans WHERE decision = ? AND at > ? GROUP BY door`,
-		string(checkin.Admit), db.Now().Add(-DemandWindow).UnixMilli())
+	// Demand is who came to this door lately: those admitted, and those
+	// turned away because it had no rights left.
+	rows, err := db.db.QueryContext(ctx, `SELECT door, count(*) FROM scans WHERE (decision = ? OR reason = ?) AND at > ? GROUP BY door`,
+		string(checkin.Admit), string(checkin.OutOfCapacity), db.Now().Add(-DemandWindow).UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("read demand: %w", err)
 	}
