@@ -32,10 +32,14 @@ commands:
                                 load or update the center's event and roster
   serve [--addr 127.0.0.1:8080] [--db D] [--cert C --key K]
                                 serve kiosks (sync/PROTOCOL.md)
-  status [--json] [--db D]      occupancy per space and each kiosk's state
+  status [--json] [--db D]      occupancy per space, each kiosk's state and the capacity rights
   enroll --door DOOR [--server URL] [--qr F.png] [--db D]
                                 a one-time kiosk enrollment code (last line) and its QR
   kiosk revoke KIOSK [--db D]   stop a lost kiosk at its next request
+  kiosk retire KIOSK [--db D]   give up a kiosk for good: revoke it and free the capacity
+                                rights it holds (it must never come back: it could spend them)
+  space cap SPACE N [--db D]    change a space's capacity; on a lowering, kiosks return
+                                their rights of it and none are granted until the debt is paid
   person add --id ID --name N --category C --code CODE [--company C] [--email E]
          [--tags a;b] [--db D]  add one person; kiosks get them on their next pull
   person revoke ID [--db D]     remove one person; kiosks deny their badges on their next pull
@@ -72,6 +76,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		err = enrollCmd(args[1:], stdout, stderr)
 	case "kiosk":
 		err = kioskCmd(args[1:], stdout, stderr)
+	case "space":
+		err = spaceCmd(args[1:], stdout, stderr)
 	case "person":
 		err = personCmd(args[1:], stdout, stderr)
 	case "badge":

@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -190,7 +191,10 @@ func statusCmd(args []string, stdout, stderr io.Writer) error {
 	sort.Slice(st.Kiosks, func(i, j int) bool { return st.Kiosks[i].ID < st.Kiosks[j].ID })
 	for _, k := range st.Kiosks {
 		state := "last heard " + k.LastSeen.Local().Format("15:04:05")
-		if k.Revoked {
+		switch {
+		case k.Retired:
+			state = "RETIRED"
+		case k.Revoked:
 			state = "REVOKED"
 		}
 		flagged := ""
@@ -198,6 +202,16 @@ func statusCmd(args []string, stdout, stderr io.Writer) error {
 			flagged = fmt.Sprintf(", %d with clocks far ahead", k.Flagged)
 		}
 		fmt.Fprintf(stdout, "  %-14s %-16s %-20s %d events%s\n", k.ID, k.Door, state, k.Events, flagged)
+	}
+	if len(st.Rights) > 0 {
+		fmt.Fprintf(stdout, "\nCapacity rights\n  %-24s %6s %6s %6s %7s %6s\n", "", "cap", "inside", "held", "reserve", "debt")
+		for _, r := range st.Rights {
+			name := r.Counter
+			if s := ev.Space(r.Counter); s != nil {
+				name = s.Name
+			}
+			fmt.Fprintf(stdout, "  %-24s %6d %6d %6d %7d %6d\n", name, r.Cap, r.Inside, r.Held, r.Reserve, r.Debt)
+		}
 	}
 	if len(st.Conflicts) > 0 {
 		fmt.Fprintf(stdout, "\nConflicts (%d)\n", len(st.Conflicts))
@@ -248,25 +262,18 @@ func enrollCmd(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// kioskCmd: usher-central kiosk revoke KIOSK [--db D]; the kiosk id may
-// stand before or after the flags.
+// kioskCmd: usher-central kiosk revoke KIOSK | kiosk retire KIOSK
+// [--db D]; the kiosk id may stand before or after the flags.
 func kioskCmd(args []string, stdout, stderr io.Writer) error {
-	usage := errors.New("usage: usher-central kiosk revoke KIOSK [--db D]")
-	if len(args) == 0 || args[0] != "revoke" {
+	usage := errors.New("usage: usher-central kiosk revoke KIOSK [--db D]\n       usher-central kiosk retire KIOSK [--db D]")
+	if len(args) == 0 || (args[0] != "revoke" && args[0] != "retire") {
 		return usage
 	}
-	fs := flag.NewFlagSet("usher-central kiosk revoke", flag.ContinueOnError)
+	fs := flag.NewFlagSet("usher-central kiosk "+args[0], flag.ContinueOnError)
 	dsn := dbFlag(fs)
-	rest := args[1:]
-	var ids []string
-	for {
-		if err := parseFlags(fs, rest, stderr); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		ids, rest = append(ids, fs.Arg(0)), fs.Args()[1:]
+	ids, err := parseWithArgs(fs, args[1:], stderr)
+	if err != nil {
+		return err
 	}
 	if len(ids) != 1 {
 		return usage
@@ -276,9 +283,25 @@ func kioskCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	if err := db.RevokeKiosk(context.Background(), ids[0]); err != nil {
+	if args[0] == "revoke" {
+		if err := db.RevokeKiosk(context.Background(), ids[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "kiosk %s revoked: its next request is refused\n", ids[0])
+		return nil
+	}
+	freed, err := db.RetireKiosk(context.Background(), ids[0])
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "kiosk %s revoked: its next request is refused\n", ids[0])
+	if len(freed) == 0 {
+		fmt.Fprintf(stdout, "kiosk %s retired; it held no capacity rights to free\n", ids[0])
+		return nil
+	}
+	var parts []string
+	for _, c := range checkin.SortedCounters(freed) {
+		parts = append(parts, fmt.Sprintf("%s %d", c, freed[c]))
+	}
+	fmt.Fprintf(stdout, "kiosk %s retired; capacity rights freed: %s\n", ids[0], strings.Join(parts, ", "))
 	return nil
 }

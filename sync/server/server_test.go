@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,5 +68,78 @@ func TestServerClockFollowsTheDatabase(t *testing.T) {
 	got := push(b.URL, 2, now)
 	if got.ServerHLC <= uint64(ahead.UnixMilli())<<16 {
 		t.Errorf("server B answered hlc %d, not after the event stored through A (%d)", got.ServerHLC, uint64(ahead.UnixMilli())<<16)
+	}
+}
+
+// POST /v1/rights: a kiosk's report is checked and answered with
+// grants, which its next pull brings too.
+func TestRights(t *testing.T) {
+	ctx := context.Background()
+	db, err := centralstore.Open(filepath.Join(t.TempDir(), "central.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Import(ctx, demo.Event(), demo.Roster(3), nil); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := db.CreateEnrollment(ctx, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := db.Enroll(ctx, tok, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.New(db, nil))
+	defer srv.Close()
+	call := func(method, path, token, body string) (int, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+
+	for _, c := range []struct {
+		name, token, body string
+		status            int
+		says              string
+	}{
+		{"NoToken", "", `{"holdings":[]}`, http.StatusUnauthorized, "token"},
+		{"UnknownField", k.Token, `{"holdings":[],"extra":1}`, http.StatusBadRequest, "extra"},
+		{"NegativeBalance", k.Token, `{"holdings":[{"counter":"venue","balance":-1,"demand":0}]}`, http.StatusBadRequest, "holdings[0]"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			status, body := call("POST", wire.PathRights, c.token, c.body)
+			var e wire.Error
+			if status != c.status || json.Unmarshal(body, &e) != nil || !strings.Contains(e.Message, c.says) {
+				t.Errorf("status %d, body %s; want %d naming %q", status, body, c.status, c.says)
+			}
+		})
+	}
+
+	status, body := call("POST", wire.PathRights, k.Token, `{"holdings":[{"counter":"venue","balance":0,"demand":3}]}`)
+	var got wire.RightsResponse
+	if status != http.StatusOK || json.Unmarshal(body, &got) != nil {
+		t.Fatalf("rights: status %d, body %s", status, body)
+	}
+	if len(got.Grants) != 1 || got.Grants[0].Counter != "venue" || got.Grants[0].N != 1500 {
+		t.Fatalf("the only door of the venue was granted %+v, want all 1500", got.Grants)
+	}
+	status, body = call("GET", wire.PathPull+"?cursor=0", k.Token, "")
+	var pull wire.PullResponse
+	if status != http.StatusOK || json.Unmarshal(body, &pull) != nil {
+		t.Fatalf("pull: status %d, body %s", status, body)
+	}
+	if len(pull.Grants) != 1 || pull.Grants[0] != got.Grants[0] {
+		t.Errorf("pull grants %+v, want %+v", pull.Grants, got.Grants)
 	}
 }

@@ -1,0 +1,573 @@
+package centralstore_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"usher/centralstore"
+	"usher/checkin"
+	"usher/demo"
+	"usher/internal/pgtest"
+	"usher/sync/wire"
+)
+
+// smallEvent is the demo event with the venue's and the ballroom's
+// capacities set, so a test runs out of rights quickly.
+func smallEvent(tb testing.TB, venue, ballroom int) *checkin.Event {
+	tb.Helper()
+	ev := demo.Event()
+	for i := range ev.Spaces {
+		switch ev.Spaces[i].ID {
+		case "venue":
+			ev.Spaces[i].Capacity = venue
+		case "ballroom":
+			ev.Spaces[i].Capacity = ballroom
+		}
+	}
+	if err := ev.Validate(); err != nil {
+		tb.Fatal(err)
+	}
+	return ev
+}
+
+// rig is a center with a fixed clock and kiosks that log events.
+type rig struct {
+	t      *testing.T
+	ctx    context.Context
+	db     *centralstore.DB
+	clock  time.Time
+	seqs   map[string]int64
+	stamps int64
+}
+
+func newRig(t *testing.T, dsn string, venue, ballroom int) *rig {
+	r := &rig{t: t, ctx: context.Background(), db: MustOpen(t, dsn),
+		clock: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), seqs: map[string]int64{}}
+	r.db.Now = func() time.Time { return r.clock }
+	if _, err := r.db.Import(r.ctx, smallEvent(t, venue, ballroom), demo.Roster(10), nil); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (r *rig) enroll(door string) string {
+	r.t.Helper()
+	tok, err := r.db.CreateEnrollment(r.ctx, door)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	k, err := r.db.Enroll(r.ctx, tok, door)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return k.KioskID
+}
+
+func (r *rig) rights(kiosk string, hs ...wire.Holding) wire.RightsResponse {
+	r.t.Helper()
+	resp, err := r.db.Rights(r.ctx, kiosk, wire.RightsRequest{Holdings: hs})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return resp
+}
+
+func (r *rig) push(kiosk string, es ...wire.Event) int {
+	r.t.Helper()
+	n, err := r.db.Push(r.ctx, kiosk, es)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return n
+}
+
+// event is the kiosk's next log row at door: decision "admit" moves the
+// person in, "exit" out, "rights" moves only rights. cursor is the
+// kiosk's pull cursor when it logged it.
+func (r *rig) event(kiosk, door, decision, person string, cursor int64, rights ...checkin.RightChange) wire.Event {
+	r.seqs[kiosk]++
+	r.stamps++
+	e := wire.Event{Seq: r.seqs[kiosk], HLC: uint64(r.clock.UnixMilli()+r.stamps) << 16, At: r.clock.UnixMilli(),
+		Door: door, Direction: string(checkin.Entry), Method: "badge", Person: person, Decision: decision,
+		Reason: "admitted", Rights: rights, Cursor: cursor}
+	d := demo.Event().Door(door)
+	switch decision {
+	case "admit":
+		e.From, e.Location = d.From, d.To
+	case "exit":
+		e.Direction, e.Reason, e.From, e.Location = string(checkin.Exit), string(checkin.NotInside), d.To, d.From
+	case "rights":
+		e.Reason, e.Method = "rights_returned", "rights"
+	}
+	return e
+}
+
+// cursor is where a kiosk pulling now would stand.
+func (r *rig) cursor() int64 {
+	r.t.Helper()
+	_, c := pullAll(r.t, r.db, 0, wire.MaxPullLimit)
+	return c
+}
+
+func (r *rig) pull(kiosk string, cursor int64) wire.PullResponse {
+	r.t.Helper()
+	p, err := r.db.Pull(r.ctx, kiosk, cursor, wire.MaxPullLimit)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return p
+}
+
+// books returns one counter's books, after checking every counter's:
+// inside + held + reserve = cap + debt, nothing negative.
+func (r *rig) books(counter string) centralstore.CounterRights {
+	r.t.Helper()
+	st, err := r.db.Status(r.ctx)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	var out centralstore.CounterRights
+	for _, b := range st.Rights {
+		if b.Inside+b.Held+b.Reserve != b.Cap+b.Debt || b.Inside < 0 || b.Held < 0 || b.Reserve < 0 || b.Debt < 0 {
+			r.t.Errorf("books of %s do not balance: %+v", b.Counter, b)
+		}
+		if b.Counter == counter {
+			out = b
+		}
+	}
+	if out.Counter == "" {
+		r.t.Fatalf("no books of %s in %+v", counter, st.Rights)
+	}
+	return out
+}
+
+func spend(c string) checkin.RightChange { return checkin.RightChange{Counter: c, Kind: checkin.RightSpend, N: 1} }
+func ret(c string, n int) checkin.RightChange {
+	return checkin.RightChange{Counter: c, Kind: checkin.RightReturn, N: n}
+}
+func credit(c string, ref int64) checkin.RightChange {
+	return checkin.RightChange{Counter: c, Kind: checkin.RightCredit, N: 1, Ref: ref}
+}
+
+func granted(resp wire.RightsResponse, counter string) int {
+	n := 0
+	for _, g := range resp.Grants {
+		if g.Counter == counter {
+			n += g.N
+		}
+	}
+	return n
+}
+
+func TestRightsGrantsWithinReserve(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		r := newRig(t, dsn, 10, 6)
+		main, east := r.enroll("main"), r.enroll("east")
+		if b := r.books("venue"); b.Cap != 10 || b.Reserve != 10 || b.Held != 0 {
+			t.Fatalf("books after import: %+v, want cap and reserve 10", b)
+		}
+
+		// Two doors heard from share the venue: half each.
+		a := r.rights(main, wire.Holding{Counter: "venue"})
+		if len(a.Grants) != 1 || a.Grants[0].Counter != "venue" || a.Grants[0].N != 5 || a.Free["venue"] != 5 {
+			t.Fatalf("first kiosk: %+v, want a grant of 5 and 5 free elsewhere", a)
+		}
+		b := r.rights(east, wire.Holding{Counter: "venue"})
+		if granted(b, "venue") != 5 {
+			t.Fatalf("second kiosk: %+v, want a grant of 5", b)
+		}
+		// The reserve is empty: a kiosk that says it has nothing left gets
+		// nothing, however great its demand.
+		if c := r.rights(main, wire.Holding{Counter: "venue", Demand: 50}); len(c.Grants) != 0 {
+			t.Errorf("grant beyond the reserve: %+v", c.Grants)
+		}
+		if bk := r.books("venue"); bk.Reserve != 0 || bk.Held != 10 {
+			t.Errorf("books %+v, want reserve 0 and 10 held", bk)
+		}
+		// A kiosk far above its share (at most 1 of the 10, next to a door
+		// with demand 50) is asked to give back the excess.
+		if c := r.rights(east, wire.Holding{Counter: "venue", Balance: 5}); c.Return["venue"] < 4 || c.Return["venue"] > 5 || len(c.Grants) != 0 {
+			t.Errorf("a kiosk holding 5 of a share of at most 1: %+v, want to return 4 or 5", c)
+		}
+
+		// Each kiosk's pull brings its own grants, once.
+		if p := r.pull(main, 0); len(p.Grants) != 1 || p.Grants[0] != a.Grants[0] {
+			t.Errorf("main's pull grants %+v, want %+v", p.Grants, a.Grants)
+		}
+		if p := r.pull(east, 0); len(p.Grants) != 1 || p.Grants[0] != b.Grants[0] {
+			t.Errorf("east's pull grants %+v, want %+v", p.Grants, b.Grants)
+		}
+		if p := r.pull(main, a.Grants[0].ID); len(p.Grants) != 0 {
+			t.Errorf("a pull past the grant brings it again: %+v", p.Grants)
+		}
+		if p := r.pull("", 0); len(p.Grants) != 0 {
+			t.Errorf("a pull for no kiosk brings grants: %+v", p.Grants)
+		}
+
+		// Many rounds of kiosks asking and returning: grants never exceed
+		// the reserve, and what kiosks hold never exceeds the capacity.
+		north := r.enroll("ballroom-north")
+		kiosks := []string{main, east, north}
+		hold := map[string]map[string]int{main: {"venue": 5}, east: {"venue": 5}, north: {}}
+		rng := rand.New(rand.NewPCG(1, 2))
+		for round := range 60 {
+			k := kiosks[rng.IntN(len(kiosks))]
+			var hs []wire.Holding
+			for _, c := range []string{"venue", "ballroom"} {
+				hs = append(hs, wire.Holding{Counter: c, Balance: hold[k][c], Demand: rng.IntN(20)})
+			}
+			before := r.books("venue").Reserve
+			ballBefore := r.books("ballroom").Reserve
+			resp := r.rights(k, hs...)
+			if g := granted(resp, "venue"); int64(g) > before {
+				t.Fatalf("round %d: granted %d venue rights from a reserve of %d", round, g, before)
+			}
+			if g := granted(resp, "ballroom"); int64(g) > ballBefore {
+				t.Fatalf("round %d: granted %d ballroom rights from a reserve of %d", round, g, ballBefore)
+			}
+			for _, g := range resp.Grants {
+				hold[k][g.Counter] += g.N
+			}
+			var back []checkin.RightChange
+			for _, c := range checkin.SortedCounters(resp.Return) {
+				back = append(back, ret(c, resp.Return[c]))
+				hold[k][c] -= resp.Return[c]
+			}
+			if len(back) > 0 {
+				r.push(k, r.event(k, r.doorOf(k, main, east), "rights", "", 0, back...))
+			}
+			sum := map[string]int{}
+			for _, h := range hold {
+				for c, n := range h {
+					if n < 0 {
+						t.Fatalf("round %d: a kiosk holds %d %s rights", round, n, c)
+					}
+					sum[c] += n
+				}
+			}
+			if sum["venue"] > 10 || sum["ballroom"] > 6 {
+				t.Fatalf("round %d: kiosks hold %v, over the capacities 10 and 6", round, sum)
+			}
+			if bk := r.books("venue"); bk.Held != int64(sum["venue"]) {
+				t.Fatalf("round %d: the center counts %d venue rights held, the kiosks %d", round, bk.Held, sum["venue"])
+			}
+		}
+		if hold[north]["venue"] != 0 {
+			t.Errorf("the ballroom door holds %d venue rights; its door does not increase the venue", hold[north]["venue"])
+		}
+	})
+}
+
+// doorOf is the door of one of the rig's kiosks in the grant test.
+func (r *rig) doorOf(k, main, east string) string {
+	switch k {
+	case main:
+		return "main"
+	case east:
+		return "east"
+	}
+	return "ballroom-north"
+}
+
+func TestRightsDuplicatePushCreditsOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		r := newRig(t, dsn, 10, 6)
+		main := r.enroll("main")
+		if g := granted(r.rights(main, wire.Holding{Counter: "venue"}), "venue"); g != 10 {
+			t.Fatalf("the only door was granted %d, want all 10", g)
+		}
+		back := r.event(main, "main", "rights", "", 0, ret("venue", 4))
+		if n := r.push(main, back); n != 1 {
+			t.Fatalf("return stored %d", n)
+		}
+		// The same push again, and within a later one: booked once.
+		if n := r.push(main, back); n != 0 {
+			t.Errorf("a repeated push stored %d", n)
+		}
+		other := r.event(main, "main", "admit", "P000001", 0, spend("venue"))
+		if n := r.push(main, other, back); n != 1 {
+			t.Errorf("a push with one new event stored %d", n)
+		}
+		if b := r.books("venue"); b.Reserve != 4 || b.Held != 5 || b.Inside != 1 {
+			t.Errorf("books %+v, want reserve 4 (the return once), 5 held, 1 inside", b)
+		}
+	})
+}
+
+func TestRightsExitNotice(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		r := newRig(t, dsn, 10, 6)
+		main, east := r.enroll("main"), r.enroll("east")
+		r.rights(main, wire.Holding{Counter: "venue"})
+		ada, bob, cy := "P000001", "P000002", "P000003"
+
+		admitAda := r.event(main, "main", "admit", ada, 0, spend("venue"))
+		admitCy := r.event(main, "main", "admit", cy, 0, spend("venue"))
+		r.push(main, admitAda, admitCy)
+		cur := r.cursor()
+		// Bob's admission reaches the center after east's last pull: east
+		// could not have known of it when he left through it.
+		admitBob := r.event(main, "main", "admit", bob, 0, spend("venue"))
+		r.push(main, admitBob)
+		// Cy comes back in at east itself, later than main's admission.
+		r.rights(east, wire.Holding{Counter: "venue"})
+		cyAgain := r.event(east, "east", "admit", cy, cur, spend("venue"))
+		r.push(east, cyAgain)
+
+		exits := []wire.Event{r.event(east, "east", "exit", ada, cur), r.event(east, "east", "exit", bob, cur),
+			r.event(east, "east", "exit", cy, cur)}
+		r.push(east, exits...)
+		notices := r.pull(main, 0).Notices
+		if len(notices) != 1 {
+			t.Fatalf("notices to main %+v, want one for Ada alone (Bob's admission came after east's pull; "+
+				"Cy's latest admission is east's own)", notices)
+		}
+		if n := notices[0]; n.Person != ada || n.Counter != "venue" || n.Admission != admitAda.Seq {
+			t.Errorf("notice %+v, want Ada's admission %d into venue", n, admitAda.Seq)
+		}
+		if p := r.pull(east, 0); len(p.Notices) != 0 {
+			t.Errorf("notices to east: %+v", p.Notices)
+		}
+		if p := r.pull(main, notices[0].ID); len(p.Notices) != 0 {
+			t.Errorf("a pull past the notice brings it again: %+v", p.Notices)
+		}
+		// A notice moves no right: only main may credit Ada's.
+		if b := r.books("venue"); b.Inside != 4 {
+			t.Errorf("books %+v, want 4 inside until main credits", b)
+		}
+
+		// The same exit again, and Ada leaving a second time: one notice
+		// per admission.
+		r.push(east, exits[0])
+		r.push(east, r.event(east, "east", "exit", ada, r.cursor()))
+		if got := r.pull(main, 0).Notices; len(got) != 1 {
+			t.Errorf("notices to main after Ada left twice: %+v, want the one", got)
+		}
+
+		// Main credits Ada's admission on the notice: the right is back.
+		r.push(main, r.event(main, "main", "rights", ada, 0, credit("venue", admitAda.Seq)))
+		if b := r.books("venue"); b.Inside != 3 {
+			t.Errorf("books %+v, want 3 inside after main's credit", b)
+		}
+	})
+}
+
+func TestRightsCreditClosesSpend(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		r := newRig(t, dsn, 10, 6)
+		main, east := r.enroll("main"), r.enroll("east")
+		r.rights(main, wire.Holding{Counter: "venue"})
+		ada, bob := "P000001", "P000002"
+		admitAda := r.event(main, "main", "admit", ada, 0, spend("venue"))
+		admitBob := r.event(main, "main", "admit", bob, 0, spend("venue"))
+		// Ada leaves through main itself, which credits her admission.
+		leave := r.event(main, "main", "exit", ada, 0, credit("venue", admitAda.Seq))
+		r.push(main, admitAda, admitBob, leave)
+		if b := r.books("venue"); b.Inside != 1 || b.Held != 4 {
+			t.Errorf("books %+v, want Bob alone inside and 4 held", b)
+		}
+		cur := r.cursor()
+		r.push(east, r.event(east, "east", "exit", ada, cur), r.event(east, "east", "exit", bob, cur))
+		notices := r.pull(main, 0).Notices
+		if len(notices) != 1 || notices[0].Person != bob {
+			t.Errorf("notices %+v, want Bob's alone: Ada's admission was credited", notices)
+		}
+	})
+}
+
+func TestRetireKiosk(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		r := newRig(t, dsn, 10, 6)
+		main, east := r.enroll("main"), r.enroll("east")
+		if g := granted(r.rights(main, wire.Holding{Counter: "venue"}), "venue"); g != 5 {
+			t.Fatalf("main was granted %d, want 5", g)
+		}
+		ada, bob := "P000001", "P000002"
+		admitAda := r.event(main, "main", "admit", ada, 0, spend("venue"))
+		r.push(main, admitAda, r.event(main, "main", "admit", bob, 0, spend("venue")))
+		// Bob leaves at east; main is sent a notice it never takes in.
+		r.push(east, r.event(east, "east", "exit", bob, r.cursor()))
+		if len(r.pull(main, 0).Notices) != 1 {
+			t.Fatal("no notice for Bob")
+		}
+
+		freed, err := r.db.RetireKiosk(r.ctx, main)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(freed) != 1 || freed["venue"] != 4 {
+			t.Errorf("retire freed %v, want venue 4 (3 held, 1 for Bob, who left)", freed)
+		}
+		if b := r.books("venue"); b.Reserve != 9 || b.Inside != 1 || b.Held != 0 {
+			t.Errorf("books after retire %+v, want reserve 9, Ada inside", b)
+		}
+		if again, err := r.db.RetireKiosk(r.ctx, main); err != nil || len(again) != 0 {
+			t.Errorf("second retire: %v, %v; want nothing freed", again, err)
+		}
+		if _, err := r.db.RetireKiosk(r.ctx, "K-nobody"); checkin.ErrorCode(err) != checkin.ENOTFOUND {
+			t.Errorf("retire an unknown kiosk: %v, want ENOTFOUND", err)
+		}
+		if _, err := r.db.Push(r.ctx, main, []wire.Event{r.event(main, "main", "admit", "P000004", 0, spend("venue"))}); checkin.ErrorCode(err) != centralstore.EUNAUTHORIZED {
+			t.Errorf("push from a retired kiosk: %v, want EUNAUTHORIZED", err)
+		}
+		if _, err := r.db.Rights(r.ctx, main, wire.RightsRequest{}); checkin.ErrorCode(err) != centralstore.EUNAUTHORIZED {
+			t.Errorf("rights for a retired kiosk: %v, want EUNAUTHORIZED", err)
+		}
+
+		// Ada's exit at east is credited on the retired kiosk's behalf,
+		// with no notice to it.
+		r.push(east, r.event(east, "east", "exit", ada, r.cursor()))
+		if b := r.books("venue"); b.Reserve != 10 || b.Inside != 0 {
+			t.Errorf("books after Ada left %+v, want reserve 10, nobody inside", b)
+		}
+		if n := r.pull(main, 0).Notices; len(n) != 1 {
+			t.Errorf("notices to the retired kiosk %+v, want only Bob's", n)
+		}
+		st, err := r.db.Status(r.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range st.Kiosks {
+			if want := k.ID == main; k.Retired != want || k.Revoked != want {
+				t.Errorf("kiosk %+v: retired and revoked should be %v", k, want)
+			}
+		}
+	})
+}
+
+func TestCapacityLoweringDebt(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		r := newRig(t, dsn, 10, 6)
+		main := r.enroll("main")
+		if g := granted(r.rights(main, wire.Holding{Counter: "venue"}), "venue"); g != 10 {
+			t.Fatalf("the only door was granted %d, want 10", g)
+		}
+		r.push(main, r.event(main, "main", "admit", "P000001", 0, spend("venue")))
+		cur := r.cursor()
+
+		for _, bad := range []struct {
+			space string
+			n     int
+		}{{"nowhere", 5}, {"venue", 0}, {"venue", -1}} {
+			if _, err := r.db.SetCapacity(r.ctx, bad.space, bad.n); checkin.ErrorCode(err) != checkin.EINVALID {
+				t.Errorf("SetCapacity(%q, %d): %v, want EINVALID", bad.space, bad.n, err)
+			}
+		}
+		checkNothingNew(t, r.db, cur, "refused capacity changes")
+
+		// 9 held and 1 inside: a capacity of 6 leaves a debt of 4.
+		ch, err := r.db.SetCapacity(r.ctx, "venue", 6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ch.Old != 10 || ch.Rights.Cap != 6 || ch.Rights.Debt != 4 || ch.Rights.Reserve != 0 {
+			t.Errorf("SetCapacity: %+v, want 10 → 6 with debt 4", ch)
+		}
+		p := r.pull(main, cur)
+		if p.Event == nil || p.Event.Space("venue").Capacity != 6 {
+			t.Fatalf("the pull after the change lacks the new capacity: %+v", p.Event)
+		}
+		cur = p.Cursor
+		if ch, err := r.db.SetCapacity(r.ctx, "venue", 6); err != nil || ch.Old != 6 {
+			t.Errorf("the same capacity again: %+v, %v", ch, err)
+		}
+		checkNothingNew(t, r.db, cur, "an unchanged capacity")
+
+		// In debt: every kiosk is asked for all it holds, none is granted.
+		if resp := r.rights(main, wire.Holding{Counter: "venue", Balance: 9}); resp.Return["venue"] != 9 || len(resp.Grants) != 0 {
+			t.Errorf("in debt: %+v, want all 9 back and no grant", resp)
+		}
+		east := r.enroll("east")
+		if resp := r.rights(east, wire.Holding{Counter: "venue", Demand: 5}); len(resp.Grants) != 0 {
+			t.Errorf("a grant while in debt: %+v", resp.Grants)
+		}
+
+		// A raise pays the debt first.
+		if ch, err := r.db.SetCapacity(r.ctx, "venue", 8); err != nil || ch.Rights.Debt != 2 || ch.Rights.Reserve != 0 {
+			t.Errorf("raise to 8: %+v, %v; want debt 2, reserve 0", ch, err)
+		}
+		// So do returns, before the reserve grows.
+		r.push(main, r.event(main, "main", "rights", "", 0, ret("venue", 1)))
+		if b := r.books("venue"); b.Debt != 1 || b.Reserve != 0 {
+			t.Errorf("after returning 1: %+v, want debt 1, reserve 0", b)
+		}
+		r.push(main, r.event(main, "main", "rights", "", 0, ret("venue", 8)))
+		if b := r.books("venue"); b.Debt != 0 || b.Reserve != 7 || b.Held != 0 || b.Inside != 1 {
+			t.Errorf("after returning the rest: %+v, want no debt, reserve 7", b)
+		}
+		if g := granted(r.rights(east, wire.Holding{Counter: "venue"}), "venue"); g == 0 || g > 7 {
+			t.Errorf("once the debt is paid east is granted %d, want 1 to 7", g)
+		}
+		// A lowering the reserve covers makes no debt; an import with
+		// the capacity of the event file sets it back.
+		reserve := r.books("venue").Reserve
+		if ch, err := r.db.SetCapacity(r.ctx, "venue", 8-int(reserve)); err != nil || ch.Rights.Debt != 0 || ch.Rights.Reserve != 0 {
+			t.Errorf("a lowering by the reserve: %+v, %v; want reserve 0, no debt", ch, err)
+		}
+		if _, err := r.db.Import(r.ctx, smallEvent(t, 10, 6), nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		if b := r.books("venue"); b.Cap != 10 || b.Reserve != 2+reserve || b.Debt != 0 {
+			t.Errorf("after importing capacity 10: %+v, want reserve %d", b, 2+reserve)
+		}
+	})
+}
+
+// Two server processes on one PostgreSQL database answer many kiosks at
+// once: the rights granted never add up to more than the capacity.
+func TestRightsConcurrentServers(t *testing.T) {
+	dsn := pgtest.FreshDB(t)
+	r := newRig(t, dsn, 40, 25)
+	other := MustOpen(t, dsn)
+	other.Now = r.db.Now
+	dbs := []*centralstore.DB{r.db, other}
+	doors := []string{"main", "east", "ballroom-north", "ballroom-south"}
+	var kiosks []string
+	for i := range 24 {
+		kiosks = append(kiosks, r.enroll(doors[i%len(doors)]))
+	}
+	var (
+		mu    sync.Mutex
+		total = map[string]int{}
+		wg    sync.WaitGroup
+		errs  = make(chan error, len(kiosks))
+	)
+	for i, k := range kiosks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := range 8 {
+				// Every kiosk claims to hold nothing, so each asks for as
+				// much as it may.
+				resp, err := dbs[(i+round)%2].Rights(context.Background(), k, wire.RightsRequest{Holdings: []wire.Holding{
+					{Counter: "venue", Demand: i}, {Counter: "ballroom", Demand: round}}})
+				if err != nil {
+					errs <- fmt.Errorf("kiosk %s round %d: %w", k, round, err)
+					return
+				}
+				mu.Lock()
+				for _, g := range resp.Grants {
+					total[g.Counter] += g.N
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if total["venue"] != 40 || total["ballroom"] != 25 {
+		t.Errorf("granted %v in all, want exactly the capacities: venue 40, ballroom 25", total)
+	}
+	for _, c := range []string{"venue", "ballroom"} {
+		if b := r.books(c); b.Reserve != 0 || b.Held != b.Cap {
+			t.Errorf("books of %s %+v, want everything held", c, b)
+		}
+	}
+}
