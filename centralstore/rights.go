@@ -240,8 +240,8 @@ func (db *DB) closeOnBehalf(ctx context.Context, tx *sql.Tx, kiosk string, seq i
 // for each counter its door increases, and each other counter it
 // reports holding, it records the kiosk's demand and shares the free
 // rights (the reserve and every live kiosk's holdings) among the doors
-// of the counter heard from within ActiveWithin, weighted by 1 + their
-// demand. A kiosk below its share is granted the difference from the
+// of the counter heard from within ActiveWithin, in proportion to their
+// demand (equally while none has any). A kiosk below its share is granted the difference from the
 // reserve (never more than the reserve holds, and nothing while the
 // counter is in debt); a kiosk far above it is asked to return the
 // excess; while the counter is in debt, every kiosk is asked to return

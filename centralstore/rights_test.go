@@ -145,10 +145,14 @@ func (r *rig) books(counter string) centralstore.CounterRights {
 	return out
 }
 
-func spend(c string) checkin.RightChange { return checkin.RightChange{Counter: c, Kind: checkin.RightSpend, N: 1} }
+func spend(c string) checkin.RightChange {
+	return checkin.RightChange{Counter: c, Kind: checkin.RightSpend, N: 1}
+}
+
 func ret(c string, n int) checkin.RightChange {
 	return checkin.RightChange{Counter: c, Kind: checkin.RightReturn, N: n}
 }
+
 func credit(c string, ref int64) checkin.RightChange {
 	return checkin.RightChange{Counter: c, Kind: checkin.RightCredit, N: 1, Ref: ref}
 }
