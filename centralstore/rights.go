@@ -241,12 +241,12 @@ func (db *DB) closeOnBehalf(ctx context.Context, tx *sql.Tx, kiosk string, seq i
 // reports holding, it records the kiosk's demand and shares the free
 // rights (the reserve and every live kiosk's holdings) among the doors
 // of the counter heard from within ActiveWithin, in proportion to their
-// demand (equally while none has any). A kiosk below its share is granted the difference from the
-// reserve (never more than the reserve holds, and nothing while the
-// counter is in debt); a kiosk far above it is asked to return the
-// excess; while the counter is in debt, every kiosk is asked to return
-// all it holds. Counters go in sorted order, so the same history gives
-// the same grants.
+// demand (equally while none has any). A kiosk below its share is
+// granted the difference from the reserve (never more than the reserve
+// holds, and nothing while the counter is in debt); a kiosk far above it
+// is asked to return the excess; while the counter is in debt, every
+// kiosk is asked to return all it holds. Counters go in sorted order, so
+// the same history gives the same grants.
 //
 // Returns ENOTFOUND before any import or for an unknown kiosk, and
 // EUNAUTHORIZED for a revoked one.
