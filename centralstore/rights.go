@@ -199,7 +199,8 @@ func (db *DB) matchExit(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kios
 			continue
 		}
 		var retired int
-		if err := db.queryRow(ctx, tx, `SELECT retired FROM kiosks WHERE id = ?`, k1).Scan(&retired); err != nil {
+		err = db.queryRow(ctx, tx, `SELECT retired FROM kiosks WHERE id = ?`, k1).Scan(&retired)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("event %d: match exit: kiosk %s: %w", e.Seq, k1, err)
 		}
 		if retired != 0 {
