@@ -22,7 +22,7 @@ func TestCapacityDenials(t *testing.T) {
 		h.advance(holdGood)
 		h.scan(alan.Code)
 		h.wantPanel(toneDoorFull, "Alan Turing · Attendee",
-			"This door is out of capacity for Grand Ballroom — 5 places free at other doors.")
+			"This door is out of capacity for Grand Ballroom — 5 places free at other doors at the last sync.")
 		if got := h.occ(ballroom); got != 2 {
 			t.Errorf("ballroom occupancy = %d, want 2", got)
 		}

@@ -219,7 +219,7 @@ func (e *Event) needRights(door string, st *State) (*Space, Reason, string) {
 			if free == 1 {
 				places = "place"
 			}
-			return sp, OutOfCapacity, fmt.Sprintf("This door is out of capacity for %s — %d %s free at other doors.", sp.Name, free, places)
+			return sp, OutOfCapacity, fmt.Sprintf("This door is out of capacity for %s — %d %s free at other doors at the last sync.", sp.Name, free, places)
 		}
 		return sp, fullReason(sp), fmt.Sprintf("%s is full (%d / %d).", sp.Name, sp.Capacity, sp.Capacity)
 	}
