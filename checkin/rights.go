@@ -214,7 +214,13 @@ func (e *Event) needRights(door string, st *State) (*Space, Reason, string) {
 			continue
 		}
 		sp := e.spaces[c]
-		if free := st.rights.elsewhere[c]; free > 0 {
+		free, heard := st.rights.elsewhere[c]
+		if !heard {
+			// Never told anything of this counter: it is not full, this
+			// kiosk just has not had its share yet.
+			return sp, OutOfCapacity, fmt.Sprintf("This door has no capacity for %s yet: it gets its share when it reaches the center.", sp.Name)
+		}
+		if free > 0 {
 			places := "places"
 			if free == 1 {
 				places = "place"

@@ -21,8 +21,9 @@ var rightsCases = []struct {
 }{
 	{name: "AdmitWithRights", door: "main", grant: map[string]int{"venue": 1}, want: checkin.Admitted},
 	{name: "OutOfCapacity", door: "main", elsewhere: map[string]int{"venue": 3}, want: checkin.OutOfCapacity, space: "venue"},
-	{name: "FullEverywhere", door: "main", want: checkin.VenueFull, space: "venue"},
-	{name: "RoomFullEverywhere", door: "ballroom-north", grant: map[string]int{"venue": 5}, want: checkin.RoomFull, space: "ballroom"},
+	{name: "NoShareYet", door: "main", want: checkin.OutOfCapacity, space: "venue"},
+	{name: "FullEverywhere", door: "main", elsewhere: map[string]int{"venue": 0}, want: checkin.VenueFull, space: "venue"},
+	{name: "RoomFullEverywhere", door: "ballroom-north", grant: map[string]int{"venue": 5}, elsewhere: map[string]int{"ballroom": 0}, want: checkin.RoomFull, space: "ballroom"},
 	// A door from the hallway into a room needs the room's rights only:
 	// whoever comes through it is in the venue already.
 	{name: "RoomDoorNeedsNoVenueRight", door: "ballroom-north", grant: map[string]int{"ballroom": 1}, want: checkin.Admitted},
