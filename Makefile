@@ -70,7 +70,7 @@ bench: deps
 SIM_SEEDS ?= 200
 SIM_STEPS ?= 5000
 sim:
-	set -o pipefail; $(GO) test -count=1 -timeout 180m -run 'TestSimulation' ./sim -v -sim.seeds=$(SIM_SEEDS) -sim.steps=$(SIM_STEPS) | grep -v -e '^=== ' -e '^    --- PASS'
+	set -o pipefail; $(GO) test -count=1 -timeout 180m -run '^TestSimulation$$' ./sim -v -sim.seeds=$(SIM_SEEDS) -sim.steps=$(SIM_STEPS) | grep -v -e '^=== ' -e '^    --- PASS'
 
 clean:
 	rm -rf bin $(DEMO) screenshots
