@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"usher/checkin"
@@ -35,6 +36,17 @@ func TestExactlyOnce(t *testing.T) {
 		for i, door := range doors {
 			paths[i] = filepath.Join(t.TempDir(), door+".db")
 			kiosks[i] = MustEnrollAt(t, paths[i], c.MustCode(t, srv.url, door), hc)
+			syncers[i] = newSyncer(kiosks[i], hc)
+		}
+		// Each kiosk goes offline holding capacity rights, all its log at
+		// the center.
+		MustShareRights(t, kiosks, syncers)
+		pushed := make([]int, len(kiosks))
+		for i, k := range kiosks {
+			if n := MustPending(t, k); n != 0 {
+				t.Fatalf("kiosk %d: %d events wait after sharing rights out, want none", i, n)
+			}
+			pushed[i] = len(MustKioskLog(t, k))
 		}
 
 		srv.Close()
@@ -44,7 +56,7 @@ func TestExactlyOnce(t *testing.T) {
 			reasons := ScanMix(t, kiosks[i], doors[i], mine[:perKiosk/2], uint64(i))
 			// The kiosk restarts while offline (a power cut, a logout):
 			// what it logged before waits all the same.
-			occupancy, n := kiosks[i].Occupancy(), len(MustKioskLog(t, kiosks[i]))
+			occupancy, n := kiosks[i].Occupancy(), countScans(MustKioskLog(t, kiosks[i]))
 			kiosks[i].Close()
 			kiosks[i] = MustOpenKiosk(t, paths[i])
 			if got := kiosks[i].Occupancy(); !mapsEqual(got, occupancy) {
@@ -62,9 +74,9 @@ func TestExactlyOnce(t *testing.T) {
 				}
 			}
 			k := kiosks[i]
-			n = len(MustKioskLog(t, k))
+			n = countScans(MustKioskLog(t, k))
 			if n < 150 {
-				t.Fatalf("kiosk %d logged %d events, want a few hundred", i, n)
+				t.Fatalf("kiosk %d logged %d scans, want a few hundred", i, n)
 			}
 			// Offline: the round fails calmly and counts what waits.
 			wantCode(t, fmt.Sprintf("kiosk %d offline", i), syncers[i].Sync(ctx), kiosksync.EOFFLINE)
@@ -72,8 +84,13 @@ func TestExactlyOnce(t *testing.T) {
 				t.Errorf("kiosk %d offline: status %+v, want offline with %d scans waiting", i, st, n)
 			}
 		}
-		if rows := MustCentralEvents(t, dsn); len(rows) != 0 {
-			t.Fatalf("the center holds %d events while it was down", len(rows))
+		var held []wire.Event
+		for _, r := range MustCentralEvents(t, dsn) {
+			held = append(held, r.Event)
+		}
+		if total := pushed[0] + pushed[1] + pushed[2]; len(held) != total || countScans(held) != 0 {
+			t.Fatalf("the center holds %d events (%d scans) while it was down, want only the %d rights rows from before",
+				len(held), countScans(held), total)
 		}
 
 		// The center comes back: the database reopened, a new server on
@@ -81,9 +98,10 @@ func TestExactlyOnce(t *testing.T) {
 		c.Reopen(t)
 		srv = MustServe(t, c.db, srv.addr)
 		for i, s := range syncers {
-			n := len(MustKioskLog(t, kiosks[i]))
 			res := MustRound(t, fmt.Sprintf("kiosk %d back online", i), s)
-			if res.Pushed != n || res.Accepted != n {
+			// Everything logged since it went offline goes up, and so do
+			// the rights rows the round's own exchange logs.
+			if n := len(MustKioskLog(t, kiosks[i])) - pushed[i]; res.Pushed != n || res.Accepted != n {
 				t.Errorf("kiosk %d back online: %+v, want %d events sent and accepted", i, res, n)
 			}
 			if st := s.Status(); !st.Online || st.Waiting != 0 {
@@ -91,14 +109,20 @@ func TestExactlyOnce(t *testing.T) {
 			}
 		}
 		CheckCenterHolds(t, c, kiosks)
-		before := MustCentralEvents(t, dsn)
 
-		// Again: nothing is pending, and the whole log pushed once more
-		// by hand is all duplicates.
+		// Again: no scan is pending, so a round sends only the rights
+		// rows its own exchange logs, if any.
 		for i, s := range syncers {
-			if res := MustRound(t, fmt.Sprintf("kiosk %d again", i), s); res.Pushed != 0 || res.Accepted != 0 {
-				t.Errorf("kiosk %d again: %+v, want nothing sent", i, res)
+			logged := len(MustKioskLog(t, kiosks[i]))
+			res := MustRound(t, fmt.Sprintf("kiosk %d again", i), s)
+			if added := MustKioskLog(t, kiosks[i])[logged:]; res.Pushed != len(added) || res.Accepted != len(added) ||
+				countScans(added) != 0 {
+				t.Errorf("kiosk %d again: %+v, want only the %d rights rows of its exchange sent", i, res, len(added))
 			}
+		}
+		// The whole log pushed once more by hand is all duplicates.
+		before := MustCentralEvents(t, dsn)
+		for i := range kiosks {
 			id := MustID(t, kiosks[i])
 			kl := MustKioskLog(t, kiosks[i])
 			for from := 0; from < len(kl); from += wire.MaxPushEvents {
@@ -118,13 +142,5 @@ func TestExactlyOnce(t *testing.T) {
 
 // sameRows reports whether two reads of the events table are the same.
 func sameRows(a, b []centralEvent) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+	return slices.EqualFunc(a, b, sameRow)
 }

@@ -17,6 +17,7 @@ import (
 	"usher/demo"
 	"usher/roster"
 	"usher/store"
+	"usher/sync/kiosksync"
 )
 
 // TestRevocationAtCenter is the fourth loopback test: three
@@ -45,8 +46,13 @@ func TestRevocationAtCenter(t *testing.T) {
 
 		doors := []string{"main", "east", "ballroom-north"}
 		kiosks := make([]*store.DB, len(doors))
+		syncers := make([]*kiosksync.Syncer, len(doors))
 		for i, door := range doors {
 			kiosks[i] = MustEnroll(t, c.MustCode(t, srv.url, door), hc)
+			syncers[i] = newSyncer(kiosks[i], hc)
+		}
+		MustShareRights(t, kiosks, syncers)
+		for i, door := range doors {
 			for _, code := range []string{reprinted.Code, removed.Code, lostBadge, untouched.Code} {
 				if r := MustScan(t, kiosks[i], code, door, checkin.Entry); r != checkin.Admitted {
 					t.Errorf("kiosk at %s before the change: %.20s… %s, want admitted", door, code, r)
