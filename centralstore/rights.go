@@ -241,11 +241,11 @@ func (db *DB) closeOnBehalf(ctx context.Context, tx *sql.Tx, kiosk string, seq i
 // for each counter its door increases, and each other counter it
 // reports holding, it records the kiosk's demand and shares the free
 // rights (the reserve and every live kiosk's holdings) among the doors
-// of the counter heard from within ActiveWithin, in proportion to their
-// demand (equally while none has any). A kiosk below its share is
-// granted the difference from the reserve (never more than the reserve
-// holds, and nothing while the counter is in debt); a kiosk far above it
-// is asked to return the excess; while the counter is in debt, every
+// of the counter heard from within ActiveWithin, in proportion to 1 +
+// their demand. A kiosk below its share is granted the difference from
+// the reserve (never more than the reserve holds, and nothing while the
+// counter is in debt); a kiosk above it by more than a quarter (at least
+// 1) is asked to return the excess; while the counter is in debt, every
 // kiosk is asked to return all it holds. Counters go in sorted order, so
 // the same history gives the same grants.
 //
@@ -351,20 +351,18 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, kiosk string, h wire.Holdin
 		return err
 	}
 	free := reserve + held
-	// Shares follow recent demand: a door people queue at gets more, an
-	// exit-only kiosk none. While no door has any demand, they are equal.
-	weight, total, n := int64(h.Demand), int64(h.Demand), int64(1)
+	// Shares follow recent demand (1 + admissions and denials for want
+	// of rights in the kiosk's last DemandWindow): a door people queue at
+	// gets more, and a quiet door keeps a little, so its next person is
+	// not turned away.
+	weight, total := 1+int64(h.Demand), 1+int64(h.Demand)
 	for _, p := range peers {
 		var demand int64
 		err := db.queryRow(ctx, tx, `SELECT demand FROM holdings WHERE kiosk_id = ? AND counter = ?`, p, c).Scan(&demand)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		total += demand
-		n++
-	}
-	if total == 0 {
-		weight, total = 1, n
+		total += 1 + demand
 	}
 	var share int64
 	if ofDoor && free > 0 {
@@ -393,7 +391,10 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, kiosk string, h wire.Holdin
 			return err
 		}
 		resp.Grants = append(resp.Grants, wire.Grant{ID: id, Counter: c, N: int(g)})
-	case balance > 2*share+1:
+	case balance > share+max(1, share/4):
+		// Above the high-water mark: give back down to the share, so a
+		// door that enrolled later, or grew busier, gets its part even
+		// when the reserve is empty.
 		resp.Return = addReturn(resp.Return, c, balance-share)
 	}
 	var mine int64
