@@ -16,9 +16,9 @@ import (
 // steps; `make sim` runs a million steps and more. A failing seed is
 // replayed with -sim.seed=N -sim.seeds=1.
 var (
-	seeds = flag.Int("sim.seeds", 12, "number of seeds to run")
+	seeds = flag.Int("sim.seeds", 20, "number of seeds to run")
 	first = flag.Uint64("sim.seed", 1, "first seed")
-	steps = flag.Int("sim.steps", 1000, "steps per seed")
+	steps = flag.Int("sim.steps", 2000, "steps per seed")
 )
 
 // dir returns a fresh directory for a run's databases: in memory-backed
