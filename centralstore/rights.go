@@ -371,6 +371,9 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, kiosk string, h wire.Holdin
 	balance := int64(h.Balance)
 	switch {
 	case !ofDoor || debt > 0:
+		if debt > 0 {
+			resp.Debt = append(resp.Debt, c)
+		}
 		if balance > 0 {
 			resp.Return = addReturn(resp.Return, c, balance)
 		}

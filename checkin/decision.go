@@ -36,7 +36,7 @@ const (
 	RoomFull      Reason = "room_full"
 	VenueFull     Reason = "venue_full"
 	OutOfCapacity Reason = "door_out_of_capacity" // this kiosk holds no capacity right; other doors may
-	LogFailed     Reason = "log_failed" // the decision could not be made durable: never admit
+	LogFailed     Reason = "log_failed"           // the decision could not be made durable: never admit
 
 	ForgedBadge  Reason = "forged_badge" // a signed badge that is malformed, altered or signed by another key
 	UnknownKey   Reason = "unknown_key"  // a signed badge whose key the event does not list

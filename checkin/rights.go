@@ -84,10 +84,12 @@ type Rights struct {
 	balance   map[string]int
 	open      map[string]map[string][]int64 // holder → counter → admission seqs, oldest first
 	elsewhere map[string]int                // counter → places free at other doors, as last heard
+	debt      map[string]bool               // counters whose lowered capacity is below the people inside
 }
 
 func newRights() *Rights {
-	return &Rights{balance: map[string]int{}, open: map[string]map[string][]int64{}, elsewhere: map[string]int{}}
+	return &Rights{balance: map[string]int{}, open: map[string]map[string][]int64{}, elsewhere: map[string]int{},
+		debt: map[string]bool{}}
 }
 
 // LimitByRights makes decisions on this state need capacity rights: an
@@ -144,6 +146,24 @@ func (s *State) Elsewhere(counter string) int {
 	return s.rights.elsewhere[counter]
 }
 
+// SetDebt records the counters whose capacity was lowered below the
+// people inside, as the center last said (or as a pulled event showed):
+// while a counter is in debt, a right an exit earns goes straight back
+// to the center, so admissions stop until fewer people are inside than
+// the new capacity.
+func (s *State) SetDebt(counters []string) {
+	if s.rights == nil {
+		return
+	}
+	s.rights.debt = map[string]bool{}
+	for _, c := range counters {
+		s.rights.debt[c] = true
+	}
+}
+
+// InDebt reports whether counter is in debt (see SetDebt).
+func (s *State) InDebt(counter string) bool { return s.rights != nil && s.rights.debt[counter] }
+
 // IsOpen reports whether this kiosk's admission seq of holder into
 // counter is still open: spent and not credited back.
 func (s *State) IsOpen(holder, counter string, seq int64) bool {
@@ -162,8 +182,19 @@ func (s *State) Credits(ev *Event, door, holder string) []RightChange {
 	var out []RightChange
 	for _, c := range ev.Counters(door) {
 		if seqs := s.rights.open[holder][c]; len(seqs) > 0 {
-			out = append(out, RightChange{Counter: c, Kind: RightCredit, N: 1, Ref: seqs[len(seqs)-1]})
+			out = append(out, s.Credit(c, seqs[len(seqs)-1])...)
 		}
+	}
+	return out
+}
+
+// Credit returns the changes that credit back admission seq into
+// counter: the right comes back to this kiosk, and while the counter is
+// in debt it goes on to the center at once.
+func (s *State) Credit(counter string, seq int64) []RightChange {
+	out := []RightChange{{Counter: counter, Kind: RightCredit, N: 1, Ref: seq}}
+	if s.InDebt(counter) {
+		out = append(out, RightChange{Counter: counter, Kind: RightReturn, N: 1})
 	}
 	return out
 }

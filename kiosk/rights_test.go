@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	centralcmd "usher/central"
@@ -97,5 +99,120 @@ func TestThreeDoorsOffline(t *testing.T) {
 	r := run(t, "CODE-30\n", "scan", "--db", filepath.Join(dir, "salon-a.db"))
 	if !strings.Contains(r.stdout, `"decision":"deny"`) {
 		t.Fatalf("an 11th person was not denied: %s", r.stdout)
+	}
+}
+
+// salon enrolls a kiosk at each of the salon's three doors with a center
+// on loopback, and syncs them until the salon's 10 rights are shared out.
+type salon struct {
+	dir, center string
+	srv         *httptest.Server
+	down        atomic.Bool // the center answers 503, as if unreachable
+}
+
+func MustSalon(t *testing.T) *salon {
+	t.Helper()
+	s := &salon{dir: t.TempDir()}
+	s.center = filepath.Join(s.dir, "center.db")
+	MustCentralRun(t, "import", "--db", s.center, "--event", "../docs/salon/event.toml", "--roster", "../docs/salon/roster.csv")
+	db, err := centralstore.Open(s.center)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	api := server.New(db, log.New(io.Discard, "", 0))
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.down.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		api.ServeHTTP(w, r)
+	}))
+	t.Cleanup(s.srv.Close)
+	for _, d := range []string{"a", "b", "c"} {
+		out := MustCentralRun(t, "enroll", "--db", s.center, "--door", "salon-"+d, "--server", s.srv.URL, "--qr", filepath.Join(s.dir, d+".png"))
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		MustRun(t, "", "enroll", "--db", s.db(d), lines[len(lines)-1])
+	}
+	s.sync(t, "a", "b", "c", "a", "b", "c")
+	return s
+}
+
+func (s *salon) db(door string) string { return filepath.Join(s.dir, "salon-"+door+".db") }
+
+func (s *salon) sync(t *testing.T, doors ...string) {
+	t.Helper()
+	for _, d := range doors {
+		MustRun(t, "", "sync", "--db", s.db(d))
+	}
+}
+
+// scan scans one code at a door and returns the decision.
+func (s *salon) scan(t *testing.T, door, code string, exit bool) kiosk.Output {
+	t.Helper()
+	args := []string{"scan", "--db", s.db(door)}
+	if exit {
+		args = append(args, "--exit")
+	}
+	r := run(t, code+"\n", args...)
+	var o kiosk.Output
+	if err := json.Unmarshal([]byte(r.stdout), &o); err != nil {
+		t.Fatalf("usher %s: %v\n%s%s", strings.Join(args, " "), err, r.stdout, r.stderr)
+	}
+	return o
+}
+
+// TestCapLoweredWhileInside: the fire marshal lowers the salon from 10
+// to 5 while 8 people are inside. Once the kiosks have synced, no door
+// admits anyone until fewer than 5 are inside — not even with the rights
+// that exits earn them — and then admissions resume up to the new cap.
+func TestCapLoweredWhileInside(t *testing.T) {
+	s := MustSalon(t)
+	for i, door := range []string{"a", "a", "a", "a", "b", "b", "b", "b"} {
+		if o := s.scan(t, door, fmt.Sprintf("CODE-%02d", i+1), false); o.Decision != checkin.Admit {
+			t.Fatalf("CODE-%02d at %s: %s (%s)", i+1, door, o.Reason, o.Message)
+		}
+	}
+	s.sync(t, "a", "b", "c")
+	out := MustCentralRun(t, "space", "cap", "--db", s.center, "salon", "5")
+	t.Logf("usher-central space cap salon 5:\n%s", out)
+	s.sync(t, "a", "b", "c", "a", "b", "c")
+
+	denied := func(step, door string) {
+		t.Helper()
+		if o := s.scan(t, door, "CODE-20", false); o.Decision != checkin.Deny {
+			t.Fatalf("%s: CODE-20 at %s was admitted (%s)", step, door, o.Message)
+		}
+	}
+	for _, d := range []string{"a", "b", "c"} {
+		denied("8 inside, cap 5", d)
+	}
+	// With the center away, three leave by the door that admitted them: 5
+	// are still inside, and the rights their exits earn are owed to the
+	// center, not spent again here.
+	s.down.Store(true)
+	for _, code := range []string{"CODE-01", "CODE-02", "CODE-03"} {
+		if o := s.scan(t, "a", code, true); o.Reason != checkin.ExitRecorded {
+			t.Fatalf("exit of %s: %s", code, o.Reason)
+		}
+	}
+	denied("5 inside, center away", "a")
+	s.down.Store(false)
+	s.sync(t, "a", "b", "c", "a", "b", "c")
+	for _, d := range []string{"a", "b", "c"} {
+		denied("5 inside, cap 5", d)
+	}
+	// One more leaves: now there is room for one.
+	if o := s.scan(t, "a", "CODE-04", true); o.Reason != checkin.ExitRecorded {
+		t.Fatalf("exit of CODE-04: %s", o.Reason)
+	}
+	if o := s.scan(t, "a", "CODE-20", false); o.Decision != checkin.Admit {
+		t.Fatalf("4 inside, cap 5: CODE-20 at a: %s (%s)", o.Reason, o.Message)
+	}
+	s.sync(t, "a", "b", "c", "a", "b", "c")
+	for _, d := range []string{"a", "b", "c"} {
+		if o := s.scan(t, d, "CODE-21", false); o.Decision != checkin.Deny {
+			t.Fatalf("5 inside, cap 5: CODE-21 admitted at %s", d)
+		}
 	}
 }

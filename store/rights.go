@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"usher/checkin"
@@ -29,7 +30,11 @@ const (
 // when the center shares out rights.
 const DemandWindow = 5 * time.Minute
 
-const keyElsewhere = "rights_elsewhere" // JSON: counter → places free at other doors, as last heard
+// Settings of what the center last said about rights.
+const (
+	keyElsewhere = "rights_elsewhere" // JSON: counter → places free at other doors
+	keyDebt      = "rights_debt"      // JSON: counters whose lowered capacity is below the people inside
+)
 
 func encodeRights(c []checkin.RightChange) string {
 	b, _ := json.Marshal(c) // plain structs: cannot fail
@@ -61,15 +66,29 @@ func (db *DB) limitByRights(ctx context.Context, q queryRower) error {
 		return err
 	}
 	db.st.LimitByRights()
-	text, err := setting(ctx, q, keyElsewhere)
+	var free map[string]int
+	if err := jsonSetting(ctx, q, keyElsewhere, &free); err != nil {
+		return err
+	}
+	db.st.SetElsewhere(free)
+	var debt []string
+	if err := jsonSetting(ctx, q, keyDebt, &debt); err != nil {
+		return err
+	}
+	db.st.SetDebt(debt)
+	return nil
+}
+
+// jsonSetting reads a setting stored as JSON into v; a missing one
+// leaves v as it is.
+func jsonSetting(ctx context.Context, q queryRower, key string, v any) error {
+	text, err := setting(ctx, q, key)
 	if err != nil || text == "" {
 		return err
 	}
-	var free map[string]int
-	if err := json.Unmarshal([]byte(text), &free); err != nil {
-		return fmt.Errorf("setting %s: %w", keyElsewhere, err)
+	if err := json.Unmarshal([]byte(text), v); err != nil {
+		return fmt.Errorf("setting %s: %w", key, err)
 	}
-	db.st.SetElsewhere(free)
 	return nil
 }
 
@@ -304,8 +323,7 @@ func (db *DB) applyNotices(ctx context.Context, tx *sql.Tx, notices []wire.Notic
 		if err := tx.QueryRowContext(ctx, `SELECT door FROM scans WHERE seq = ?`, n.Admission).Scan(&door); err != nil {
 			return fmt.Errorf("apply notice %d: admission %d: %w", n.ID, n.Admission, err)
 		}
-		c := checkin.RightChange{Counter: n.Counter, Kind: checkin.RightCredit, N: 1, Ref: n.Admission}
-		if err := db.logRights(ctx, tx, door, n.Person, reasonCredited, []checkin.RightChange{c}); err != nil {
+		if err := db.logRights(ctx, tx, door, n.Person, reasonCredited, db.st.Credit(n.Counter, n.Admission)); err != nil {
 			return fmt.Errorf("apply notice %d: %w", n.ID, err)
 		}
 		credited[key] = true
@@ -314,11 +332,29 @@ func (db *DB) applyNotices(ctx context.Context, tx *sql.Tx, notices []wire.Notic
 }
 
 // returnChanged gives back every right of a counter whose capacity the
-// new event changes: the center shares out the new capacity afresh, and
-// a lowered cap stops admissions until the room is below it.
+// new event changes: the center shares out the new capacity afresh. A
+// lowered capacity also puts its counter in debt here until the center
+// says otherwise, so rights that exits earn go back to the center too,
+// and admissions stop until the room is below its new capacity.
 func (db *DB) returnChanged(ctx context.Context, tx *sql.Tx, old, ev *checkin.Event) error {
 	if old == nil || db.st == nil || !db.st.Limited() {
 		return nil
+	}
+	var debt []string
+	if err := jsonSetting(ctx, tx, keyDebt, &debt); err != nil {
+		return err
+	}
+	lowered := false
+	for _, s := range old.Spaces {
+		if now := ev.Space(s.ID); now != nil && now.Capacity < s.Capacity && !slices.Contains(debt, s.ID) {
+			debt, lowered = append(debt, s.ID), true
+		}
+	}
+	if lowered {
+		b, _ := json.Marshal(debt)
+		if err := setSetting(ctx, tx, keyDebt, string(b)); err != nil {
+			return err
+		}
 	}
 	var changes []checkin.RightChange
 	bal := db.st.Balances()
@@ -336,6 +372,26 @@ func (db *DB) returnChanged(ctx context.Context, tx *sql.Tx, old, ev *checkin.Ev
 		return err
 	}
 	return db.logRights(ctx, tx, door, "", reasonReturned, changes)
+}
+
+// SetDebt records the counters the center says are in debt (their
+// capacity was lowered below the people inside): rights that exits earn
+// here go straight back to the center until it leaves them out.
+func (db *DB) SetDebt(ctx context.Context, counters []string) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if counters == nil {
+		counters = []string{}
+	}
+	b, _ := json.Marshal(counters)
+	if _, err := db.db.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, keyDebt, string(b)); err != nil {
+		return fmt.Errorf("store setting %s: %w", keyDebt, err)
+	}
+	if db.st != nil {
+		db.st.SetDebt(counters)
+	}
+	return nil
 }
 
 // SetElsewhere records how many places of each counter the center said

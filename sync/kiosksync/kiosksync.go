@@ -385,6 +385,9 @@ func exchangeRights(ctx context.Context, db *store.DB, c *client, res *Result) e
 	for _, n := range given {
 		res.Returned += n
 	}
+	if err := db.SetDebt(ctx, resp.Debt); err != nil {
+		return err
+	}
 	return db.SetElsewhere(ctx, resp.Free)
 }
 

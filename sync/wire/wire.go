@@ -161,7 +161,11 @@ func (r RightsRequest) Check() error {
 type RightsResponse struct {
 	Grants []Grant        `json:"grants,omitempty"`
 	Return map[string]int `json:"return,omitempty"`
-	Free   map[string]int `json:"free"`
+	// Debt lists the counters whose capacity was lowered below the
+	// people inside: until the center leaves them out again, a right
+	// an exit earns goes straight back to the center.
+	Debt []string       `json:"debt,omitempty"`
+	Free map[string]int `json:"free"`
 }
 
 // PushRequest carries a kiosk's new events, oldest first.
