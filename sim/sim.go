@@ -76,7 +76,7 @@ type Stats struct {
 	Steps, Scans, Admits, Denials, OutOfRights, Exits    int
 	Rounds, FailedRounds, Lost, Duplicated, Delivered    int
 	Late, Crashes, Restarts, Partitions, Jumps, Reopened int
-	Twice                                                int
+	Twice, CapChanges                                    int
 	MaxOccupancy                                         map[string]int
 }
 
@@ -352,7 +352,7 @@ func (w *World) act() error {
 		{30, w.enter}, {14, w.exit}, {1, w.leaveUnscanned}, {2, w.phantomExit}, {1, w.turn},
 	}
 	if !w.cfg.RightsOff {
-		actions = append(actions, action{20, w.syncRound}, action{2, w.partition}, action{4, w.heal}, action{1, w.crash}, action{3, w.restart},
+		actions = append(actions, action{1, w.marshal}, action{20, w.syncRound}, action{2, w.partition}, action{4, w.heal}, action{1, w.crash}, action{3, w.restart},
 			action{1, w.jumpClock}, action{3, w.deliverLate}, action{1, w.restartCenter})
 	}
 	total := 0
@@ -473,6 +473,27 @@ func (w *World) leaveUnscanned() error {
 		}
 	}
 	return nil
+}
+
+// marshal: the fire marshal lowers a space's capacity at the center, or
+// puts a lowered one back.
+func (w *World) marshal() error {
+	sp := w.ev.Spaces[w.rng.IntN(len(w.ev.Spaces))]
+	ev, err := w.center.db.Event(w.ctx)
+	if err != nil {
+		return err
+	}
+	now := ev.Space(sp.ID).Capacity
+	n := sp.Capacity
+	if now == sp.Capacity {
+		n = max(1, now-1-w.rng.IntN(max(1, now/2)))
+	}
+	if n == now {
+		return nil
+	}
+	w.stats.CapChanges++
+	_, err = w.center.db.SetCapacity(w.ctx, sp.ID, n)
+	return err
 }
 
 // turn: staff switch a kiosk between ENTRY and EXIT, at a door with a
@@ -685,12 +706,18 @@ func (w *World) check() error {
 			occupancy[sp]++
 		}
 	}
+	overCapacity := func(sp string, n, capacity, debt int) error {
+		what := fmt.Sprintf("%d people are in %s, whose capacity is %d", n, sp, capacity)
+		if debt > 0 {
+			what += fmt.Sprintf(" (lowered while more were inside: %d still owed)", debt)
+		}
+		return &Violation{Seed: w.cfg.Seed, Step: w.step, OverCapacity: true, What: what}
+	}
 	for _, sp := range w.ev.Spaces {
 		n := occupancy[sp.ID]
 		w.stats.MaxOccupancy[sp.ID] = max(w.stats.MaxOccupancy[sp.ID], n)
-		if n > sp.Capacity {
-			return &Violation{Seed: w.cfg.Seed, Step: w.step, OverCapacity: true,
-				What: fmt.Sprintf("%d people are in %s, whose capacity is %d", n, sp.ID, sp.Capacity)}
+		if w.cfg.RightsOff && n > sp.Capacity {
+			return overCapacity(sp.ID, n, sp.Capacity, 0)
 		}
 	}
 	if w.cfg.RightsOff {
@@ -715,6 +742,12 @@ func (w *World) check() error {
 		for _, k := range w.kiosks {
 			inside += k.spent[c] - k.credit[c]
 			held += k.bal[c]
+		}
+		// A capacity lowered below the people inside leaves them inside:
+		// the space may hold its capacity plus what is still owed, and no
+		// more (and after the debt is paid, its capacity).
+		if n := occupancy[c]; n > caps[c]+debt[c] {
+			return overCapacity(c, n, caps[c], debt[c])
 		}
 		switch {
 		case reserve[c] < 0 || debt[c] < 0:
