@@ -65,7 +65,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench 'BenchmarkBadgesPDF' -benchtime 1x -count 2 ./badge/
 
 # The capacity simulation at length: 200 seeds of 5,000 steps, a million
-# steps in all (`make test` runs 20 seeds of 2,000). Each run's databases
+# steps in all (`make test` runs 20 seeds of 1,500). Each run's databases
 # are real SQLite files; a failing seed prints how to replay it.
 SIM_SEEDS ?= 200
 SIM_STEPS ?= 5000

@@ -53,6 +53,18 @@ type Config struct {
 	// Chances of network faults, per request.
 	DropRequest, DropResponse, Duplicate, Delay float64
 
+	// Interval is how often each kiosk syncs on its own (0: only when a
+	// step says so).
+	Interval time.Duration
+
+	// Outages weighs the steps that cut kiosks off, crash them, jump
+	// their clocks and restart the center (1: as often as DefaultConfig
+	// has them; 0: never).
+	Outages int
+	// Sloppy weighs people leaving without scanning and scanners reading
+	// a badge twice (1: as DefaultConfig; 0: never).
+	Sloppy int
+
 	// Source, when set, makes every choice instead of a generator seeded
 	// with Seed: a property-testing library drives the run through it and
 	// shrinks a failing run to a short one. Choices of 0 are the plain
@@ -65,10 +77,19 @@ type Source interface {
 	IntN(n int) int
 }
 
-// DefaultConfig is a run with faults common enough to matter.
+// DefaultConfig is a run with faults common enough to matter. Odd seeds
+// have a rough network, outages, people who leave without scanning and
+// badges read twice; even seeds a network that rarely fails and careful
+// people, so that rooms fill with people rather than with rights no exit
+// gave back (an unscanned exit, or one the center cannot match: see the
+// README), and the capacity check is tested at the brim.
 func DefaultConfig(seed uint64, steps int, dir string) Config {
-	return Config{Seed: seed, Steps: steps, Dir: dir, People: 40,
-		DropRequest: 0.03, DropResponse: 0.03, Duplicate: 0.03, Delay: 0.03}
+	cfg := Config{Seed: seed, Steps: steps, Dir: dir, People: 40, Interval: kiosksync.DefaultInterval,
+		DropRequest: 0.03, DropResponse: 0.03, Duplicate: 0.03, Delay: 0.03, Outages: 1, Sloppy: 1}
+	if seed%2 == 0 {
+		cfg.DropRequest, cfg.DropResponse, cfg.Duplicate, cfg.Delay, cfg.Outages, cfg.Sloppy = 0.002, 0.002, 0.01, 0.01, 0, 0
+	}
+	return cfg
 }
 
 // Stats counts what a run did.
@@ -129,6 +150,8 @@ type kiosk struct {
 	syncer *kiosksync.Syncer
 	link   *link
 	offset time.Duration // clock error
+
+	lastRound time.Time // true time of its last sync round
 
 	sql     *sql.DB   // the checks' own handle on its file
 	rows    *sql.Stmt // its rights rows after a seq
@@ -344,16 +367,28 @@ func (w *World) act() error {
 	} else {
 		w.now = w.now.Add(time.Duration(w.rng.IntN(3000)) * time.Millisecond)
 	}
+	// Each kiosk's loop runs a round every Interval of true time, as
+	// kiosksync's ticker does.
+	if w.cfg.Interval > 0 {
+		for _, k := range w.kiosks {
+			if k.syncer != nil && w.now.Sub(k.lastRound) >= w.cfg.Interval {
+				if err := w.round(k); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	type action struct {
 		weight int
 		do     func() error
 	}
 	actions := []action{
-		{30, w.enter}, {14, w.exit}, {1, w.leaveUnscanned}, {2, w.phantomExit}, {1, w.turn},
+		{30, w.enter}, {14, w.exit}, {w.cfg.Sloppy, w.leaveUnscanned}, {2, w.phantomExit}, {1, w.turn},
 	}
 	if !w.cfg.RightsOff {
-		actions = append(actions, action{1, w.marshal}, action{20, w.syncRound}, action{2, w.partition}, action{4, w.heal}, action{1, w.crash}, action{3, w.restart},
-			action{1, w.jumpClock}, action{3, w.deliverLate}, action{1, w.restartCenter})
+		o := w.cfg.Outages
+		actions = append(actions, action{1, w.marshal}, action{20, w.syncRound}, action{2 * o, w.partition}, action{4, w.heal},
+			action{o, w.crash}, action{3, w.restart}, action{o, w.jumpClock}, action{3, w.deliverLate}, action{o, w.restartCenter})
 	}
 	total := 0
 	for _, a := range actions {
@@ -403,7 +438,7 @@ func (w *World) scan(k *kiosk, code string) (checkin.Decision, error) {
 		return d, fmt.Errorf("kiosk %d (%s %s) scan %s: %v", k.i, k.door, k.dir, code, err)
 	}
 	w.stats.Scans++
-	if w.rng.IntN(20) == 19 {
+	if w.cfg.Sloppy > 0 && w.rng.IntN(20) == 19 {
 		// The scanner sends the same badge twice.
 		if _, err := k.db.Scan(w.ctx, checkin.Scan{Code: code, Door: k.door, Direction: k.dir}); err != nil {
 			return d, fmt.Errorf("kiosk %d (%s %s) second scan %s: %v", k.i, k.door, k.dir, code, err)
@@ -540,6 +575,7 @@ func (w *World) syncRound() error {
 // round runs one of the kiosk's own sync rounds. Failing on the
 // simulated network is expected; failing otherwise is a bug.
 func (w *World) round(k *kiosk) error {
+	k.lastRound = w.now
 	w.stats.Rounds++
 	if _, err := k.syncer.Round(w.ctx); err != nil {
 		w.stats.FailedRounds++

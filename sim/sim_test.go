@@ -18,7 +18,7 @@ import (
 var (
 	seeds = flag.Int("sim.seeds", 20, "number of seeds to run")
 	first = flag.Uint64("sim.seed", 1, "first seed")
-	steps = flag.Int("sim.steps", 2000, "steps per seed")
+	steps = flag.Int("sim.steps", 1500, "steps per seed")
 )
 
 // dir returns a fresh directory for a run's databases: in memory-backed
