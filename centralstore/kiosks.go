@@ -167,10 +167,6 @@ func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (acce
 			return err
 		}
 		defer ins.Close()
-		var (
-			ev     *checkin.Event
-			loaded bool
-		)
 		for _, e := range events {
 			flagged := 0
 			if hlc.Ahead(hlc.Timestamp(e.HLC), now) > FlagAhead {
@@ -197,15 +193,7 @@ func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (acce
 			if err := db.applyRights(ctx, tx, kiosk, e, rseq); err != nil {
 				return err
 			}
-			if e.Decision == string(checkin.Leave) && e.Person != "" && !loaded {
-				// Only a push with an exit reads the event: most do not.
-				ev, _, err = db.event(ctx, tx)
-				if err != nil && checkin.ErrorCode(err) != checkin.ENOTFOUND {
-					return err
-				}
-				loaded = true
-			}
-			if err := db.matchExit(ctx, tx, ev, kiosk, e); err != nil {
+			if err := db.matchExit(ctx, tx, kiosk, e); err != nil {
 				return err
 			}
 		}

@@ -159,44 +159,44 @@ func (db *DB) applyRights(ctx context.Context, tx *sql.Tx, kiosk string, e wire.
 	return nil
 }
 
-// matchExit matches a newly stored exit of a person at kiosk with the
-// admission it ends, for each counter its door's entry increases that
-// the exit did not credit itself: the latest admission of the person
-// into the counter that causally precedes the exit, that is one the
+// matchExit matches a newly stored exit of a person at kiosk, for each
+// counter the kiosk listed as left without a credit of its own (it knew
+// no open admission there), with an open admission of the person into
+// that counter at another kiosk that causally precedes the exit: one the
 // center stored before the exiting kiosk's last pull (rseq ≤ its
-// cursor), or an earlier one of the same kiosk. Admissions the exiting
-// kiosk could not have known of are never matched: a phantom exit must
-// not end an admission that came after it.
+// cursor). Of those, the latest by hybrid clock. Admissions the exiting
+// kiosk could not have known of are never matched, so an exit never
+// ends an admission that came after it; any open one that came before
+// it is over, whether this exit or an earlier unmatched one ended it.
+// The counters are the kiosk's, from the event it decided under, not
+// the center's current one.
 //
-// An open admission at another kiosk is closed; that kiosk gets a notice
-// and credits the right itself if its admission is still open there, for
-// only it knows whether a local exit credited it already. For a retired
-// kiosk the center credits on its behalf.
-func (db *DB) matchExit(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk string, e wire.Event) error {
-	if ev == nil || e.Decision != string(checkin.Leave) || e.Person == "" {
+// The admission is closed; its kiosk gets a notice and credits the right
+// itself if its admission is still open there, for only it knows whether
+// a local exit credited it already. For a retired kiosk the center
+// credits on its behalf.
+func (db *DB) matchExit(ctx context.Context, tx *sql.Tx, kiosk string, e wire.Event) error {
+	if e.Decision != string(checkin.Leave) || e.Person == "" {
 		return nil
 	}
-	for _, c := range ev.Counters(e.Door) {
-		if slices.ContainsFunc(e.Rights, func(r checkin.RightChange) bool { return r.Kind == checkin.RightCredit && r.Counter == c }) {
+	for _, r := range e.Rights {
+		if r.Kind != checkin.RightLeft {
 			continue
 		}
+		c := r.Counter
 		var (
-			k1     string
-			seq    int64
-			closed int
+			k1  string
+			seq int64
 		)
 		err := db.queryRow(ctx, tx, `
-			SELECT kiosk_id, seq, closed FROM spends
-			WHERE person_id = ? AND counter = ? AND (rseq <= ? OR (kiosk_id = ? AND seq < ?))
+			SELECT kiosk_id, seq FROM spends
+			WHERE person_id = ? AND counter = ? AND closed = 0 AND rseq <= ? AND kiosk_id <> ?
 			ORDER BY hlc DESC, kiosk_id DESC, seq DESC LIMIT 1`,
-			e.Person, c, e.Cursor, kiosk, e.Seq).Scan(&k1, &seq, &closed)
+			e.Person, c, e.Cursor, kiosk).Scan(&k1, &seq)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		} else if err != nil {
 			return fmt.Errorf("event %d: match exit: %w", e.Seq, err)
-		}
-		if k1 == kiosk || closed != 0 {
-			continue
 		}
 		var retired int
 		err = db.queryRow(ctx, tx, `SELECT retired FROM kiosks WHERE id = ?`, k1).Scan(&retired)

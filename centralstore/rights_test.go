@@ -3,6 +3,7 @@ package centralstore_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -100,6 +101,13 @@ func (r *rig) event(kiosk, door, decision, person string, cursor int64, rights .
 		e.From, e.Location = d.From, d.To
 	case "exit":
 		e.Direction, e.Reason, e.From, e.Location = string(checkin.Exit), string(checkin.NotInside), d.To, d.From
+		// As a kiosk does: a counter the exit does not credit here is
+		// listed as left, for the center to match.
+		for _, c := range demo.Event().Counters(door) {
+			if !slices.ContainsFunc(rights, func(r checkin.RightChange) bool { return r.Counter == c && r.Kind == checkin.RightCredit }) {
+				e.Rights = append(e.Rights, checkin.RightChange{Counter: c, Kind: checkin.RightLeft, N: 1})
+			}
+		}
 	case "rights":
 		e.Reason, e.Method = "rights_returned", "rights"
 	}
@@ -322,13 +330,14 @@ func TestRightsExitNotice(t *testing.T) {
 		cyAgain := r.event(east, "east", "admit", cy, cur, spend("venue"))
 		r.push(east, cyAgain)
 
+		// East admitted Cy itself, so it credits his exit there.
 		exits := []wire.Event{r.event(east, "east", "exit", ada, cur), r.event(east, "east", "exit", bob, cur),
-			r.event(east, "east", "exit", cy, cur)}
+			r.event(east, "east", "exit", cy, cur, credit("venue", cyAgain.Seq))}
 		r.push(east, exits...)
 		notices := r.pull(main, 0).Notices
 		if len(notices) != 1 {
 			t.Fatalf("notices to main %+v, want one for Ada alone (Bob's admission came after east's pull; "+
-				"Cy's latest admission is east's own)", notices)
+				"east credited Cy's exit itself)", notices)
 		}
 		if n := notices[0]; n.Person != ada || n.Counter != "venue" || n.Admission != admitAda.Seq {
 			t.Errorf("notice %+v, want Ada's admission %d into venue", n, admitAda.Seq)
@@ -340,8 +349,9 @@ func TestRightsExitNotice(t *testing.T) {
 			t.Errorf("a pull past the notice brings it again: %+v", p.Notices)
 		}
 		// A notice moves no right: only main may credit Ada's.
-		if b := r.books("venue"); b.Inside != 4 {
-			t.Errorf("books %+v, want 4 inside until main credits", b)
+		// Four admissions, Cy's at east credited there.
+		if b := r.books("venue"); b.Inside != 3 {
+			t.Errorf("books %+v, want 3 inside until main credits", b)
 		}
 
 		// The same exit again, and Ada leaving a second time: one notice
@@ -354,8 +364,8 @@ func TestRightsExitNotice(t *testing.T) {
 
 		// Main credits Ada's admission on the notice: the right is back.
 		r.push(main, r.event(main, "main", "rights", ada, 0, credit("venue", admitAda.Seq)))
-		if b := r.books("venue"); b.Inside != 3 {
-			t.Errorf("books %+v, want 3 inside after main's credit", b)
+		if b := r.books("venue"); b.Inside != 2 {
+			t.Errorf("books %+v, want 2 inside after main's credit", b)
 		}
 	})
 }
@@ -574,4 +584,52 @@ func TestRightsConcurrentServers(t *testing.T) {
 			t.Errorf("books of %s %+v, want everything held", c, b)
 		}
 	}
+}
+
+// An exit the center could not match (east had not heard of the
+// admission) leaves that admission open; a later exit that causally
+// follows it closes it, even though the person's latest admission is
+// closed already: every open admission before an exit is over.
+func TestRightsLaterExitClosesOlderAdmission(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		r := newRig(t, dsn, 10, 6)
+		main, east := r.enroll("main"), r.enroll("east")
+		r.rights(main, wire.Holding{Counter: "venue"})
+		ada := "P000001"
+		stale := r.cursor()
+		first := r.event(main, "main", "admit", ada, 0, spend("venue"))
+		r.push(main, first)
+		r.push(east, r.event(east, "east", "exit", ada, stale)) // east had not pulled since
+		if n := r.pull(main, 0).Notices; len(n) != 0 {
+			t.Fatalf("an exit before east could know of the admission was matched: %+v", n)
+		}
+		again := r.event(main, "main", "admit", ada, 0, spend("venue"))
+		r.push(main, again, r.event(main, "main", "exit", ada, 0, credit("venue", again.Seq)))
+		r.push(east, r.event(east, "east", "exit", ada, r.cursor()))
+		n := r.pull(main, 0).Notices
+		if len(n) != 1 || n[0].Admission != first.Seq {
+			t.Fatalf("notices %+v, want one for the first admission %d", n, first.Seq)
+		}
+	})
+}
+
+// The center matches the counters the exiting kiosk listed as left,
+// from the event it decided under, not the doors of the event it holds
+// now.
+func TestRightsExitMatchesListedCounters(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		r := newRig(t, dsn, 10, 6)
+		main, east := r.enroll("main"), r.enroll("east")
+		r.rights(main, wire.Holding{Counter: "venue"})
+		ada := "P000001"
+		r.push(main, r.event(main, "main", "admit", ada, 0, spend("venue")))
+		// East's exit lists nothing as left (its door, under the event it
+		// had, increased no counter the admission spent).
+		e := r.event(east, "east", "exit", ada, r.cursor())
+		e.Rights = nil
+		r.push(east, e)
+		if n := r.pull(main, 0).Notices; len(n) != 0 {
+			t.Fatalf("an exit that left no counter was matched: %+v", n)
+		}
+	})
 }

@@ -169,6 +169,11 @@ func (e *Event) Validate() error {
 			return bad("door", i, "to", "door %q leads to %q, which is not a space", d.ID, d.To)
 		case d.From == d.To:
 			return bad("door", i, "to", "door %q leads from %q to itself", d.ID, d.To)
+		case d.From != Outside && !slices.Contains(e.chains[d.To], d.From):
+			// Leaving through such a door would enter d.From without being
+			// counted or paying a capacity right: an exit is never refused.
+			return bad("door", i, "from", "door %q leads from %q into %q, which is not inside it; a door leads from outside, "+
+				"or from a space into one within it (give two rooms side by side each a door from the space around them)", d.ID, d.From, d.To)
 		}
 		if d.Name == "" {
 			d.Name = d.ID

@@ -22,6 +22,10 @@ const (
 	RightReturn RightKind = "return" // −N back to the center, debited before it is sent
 	RightSpend  RightKind = "spend"  // −1 for an admission; the log row's seq names it
 	RightCredit RightKind = "credit" // +1 for an exit of an open admission; Ref is that admission's seq
+	// RightLeft moves no right: the person left the counter here but this
+	// kiosk knows no open admission of theirs, so the center may match
+	// the exit with one it knows of elsewhere.
+	RightLeft RightKind = "left"
 )
 
 // RightChange is one change of one counter's rights at a kiosk, carried
@@ -35,8 +39,11 @@ type RightChange struct {
 
 // Delta is the change's effect on the kiosk's balance.
 func (c RightChange) Delta() int {
-	if c.Kind == RightReturn || c.Kind == RightSpend {
+	switch c.Kind {
+	case RightReturn, RightSpend:
 		return -c.N
+	case RightLeft:
+		return 0
 	}
 	return c.N
 }
@@ -47,12 +54,12 @@ func (c RightChange) Check() error {
 	switch {
 	case c.Counter == "" || len(c.Counter) > 64:
 		return fmt.Errorf("rights counter %q", c.Counter)
-	case c.Kind != RightGrant && c.Kind != RightReturn && c.Kind != RightSpend && c.Kind != RightCredit:
+	case c.Kind != RightGrant && c.Kind != RightReturn && c.Kind != RightSpend && c.Kind != RightCredit && c.Kind != RightLeft:
 		return fmt.Errorf("rights kind %q", c.Kind)
 	case c.N <= 0 || c.N > 1_000_000:
 		return fmt.Errorf("rights count %d", c.N)
-	case (c.Kind == RightSpend || c.Kind == RightCredit) && c.N != 1:
-		return fmt.Errorf("a %s moves one right, not %d", c.Kind, c.N)
+	case (c.Kind == RightSpend || c.Kind == RightCredit || c.Kind == RightLeft) && c.N != 1:
+		return fmt.Errorf("a %s is of one right, not %d", c.Kind, c.N)
 	case c.Kind == RightCredit && c.Ref <= 0:
 		return fmt.Errorf("a credit names the admission it closes")
 	}
@@ -170,12 +177,13 @@ func (s *State) IsOpen(holder, counter string, seq int64) bool {
 	return s.rights != nil && slices.Contains(s.rights.open[holder][counter], seq)
 }
 
-// Credits returns the credits an exit of holder through door earns this
-// kiosk: for each counter the door's entry increases, the latest of this
-// kiosk's admissions of holder into it that is still open. A kiosk that
-// knows of no open admission earns nothing (the exit is logged
-// uncredited): a phantom exit never creates a right.
-func (s *State) Credits(ev *Event, door, holder string) []RightChange {
+// Credits returns the credits leaving holder's counters of door earns
+// this kiosk: for each counter the door's entry increases, the latest of
+// this kiosk's admissions of holder into it that is still open. A kiosk
+// that knows of no open admission earns nothing: a phantom exit never
+// creates a right. With left set (an exit scan of a person), each such
+// counter is listed as RightLeft instead, for the center to match.
+func (s *State) Credits(ev *Event, door, holder string, left bool) []RightChange {
 	if s.rights == nil {
 		return nil
 	}
@@ -183,6 +191,8 @@ func (s *State) Credits(ev *Event, door, holder string) []RightChange {
 	for _, c := range ev.Counters(door) {
 		if seqs := s.rights.open[holder][c]; len(seqs) > 0 {
 			out = append(out, s.Credit(c, seqs[len(seqs)-1])...)
+		} else if left {
+			out = append(out, RightChange{Counter: c, Kind: RightLeft, N: 1})
 		}
 	}
 	return out

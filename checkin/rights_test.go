@@ -111,7 +111,7 @@ func TestCreditsOnlyOpenAdmissions(t *testing.T) {
 	st := checkin.NewState(f.ev)
 	st.LimitByRights()
 	st.ApplyRights(1, "", []checkin.RightChange{{Counter: "venue", Kind: checkin.RightGrant, N: 3}})
-	if got := st.Credits(f.ev, "main", "ada"); len(got) != 0 {
+	if got := st.Credits(f.ev, "main", "ada", false); len(got) != 0 {
 		t.Fatalf("a phantom exit earns %v", got)
 	}
 	st.ApplyRights(10, "ada", checkin.Spends(f.ev, "main"))
@@ -119,7 +119,7 @@ func TestCreditsOnlyOpenAdmissions(t *testing.T) {
 	if st.Balance("venue") != 1 {
 		t.Fatalf("balance after two spends = %d, want 1", st.Balance("venue"))
 	}
-	c := st.Credits(f.ev, "main", "ada")
+	c := st.Credits(f.ev, "main", "ada", false)
 	if len(c) != 1 || c[0].Ref != 11 || c[0].Kind != checkin.RightCredit {
 		t.Fatalf("credit = %+v, want one credit of admission 11", c)
 	}
@@ -127,12 +127,16 @@ func TestCreditsOnlyOpenAdmissions(t *testing.T) {
 	if !st.IsOpen("ada", "venue", 10) || st.IsOpen("ada", "venue", 11) {
 		t.Fatal("the credit closed the wrong admission")
 	}
-	st.ApplyRights(13, "ada", st.Credits(f.ev, "main", "ada"))
-	if got := st.Credits(f.ev, "main", "ada"); len(got) != 0 || st.Balance("venue") != 3 {
+	st.ApplyRights(13, "ada", st.Credits(f.ev, "main", "ada", false))
+	if got := st.Credits(f.ev, "main", "ada", false); len(got) != 0 || st.Balance("venue") != 3 {
 		t.Fatalf("after crediting both admissions: credits %v, balance %d (want none, 3)", got, st.Balance("venue"))
 	}
-	if got := st.Credits(f.ev, "main", "bo"); len(got) != 0 {
+	if got := st.Credits(f.ev, "main", "bo", false); len(got) != 0 {
 		t.Fatalf("someone else's exit earns %v", got)
+	}
+	// An exit scan this kiosk cannot credit is listed for the center.
+	if got := st.Credits(f.ev, "main", "bo", true); len(got) != 1 || got[0].Kind != checkin.RightLeft || got[0].Delta() != 0 {
+		t.Fatalf("an uncredited exit scan lists %+v, want one left venue moving no right", got)
 	}
 }
 
@@ -142,6 +146,7 @@ func TestRightChangeCheck(t *testing.T) {
 		{Counter: "venue", Kind: checkin.RightSpend, N: 1},
 		{Counter: "venue", Kind: checkin.RightCredit, N: 1, Ref: 9},
 		{Counter: "venue", Kind: checkin.RightReturn, N: 2},
+		{Counter: "venue", Kind: checkin.RightLeft, N: 1},
 	}
 	for _, c := range good {
 		if err := c.Check(); err != nil {
@@ -155,6 +160,7 @@ func TestRightChangeCheck(t *testing.T) {
 		{Counter: "venue", Kind: checkin.RightGrant, N: -4},
 		{Counter: "venue", Kind: checkin.RightSpend, N: 2},
 		{Counter: "venue", Kind: checkin.RightCredit, N: 1},
+		{Counter: "venue", Kind: checkin.RightLeft, N: 2},
 	}
 	for _, c := range bad {
 		if err := c.Check(); err == nil {

@@ -433,6 +433,22 @@ id = "side"
 from = "lobby" # <-
 to = "venue"
 `, want: []string{`"lobby"`, "neither"}},
+	{name: "ErrDoorBetweenSideBySideRooms", src: head + `
+[[space]]
+id = "hall-a"
+parent = "venue"
+capacity = 10
+
+[[space]]
+id = "hall-b"
+parent = "venue"
+capacity = 10
+
+[[door]]
+id = "connecting"
+from = "hall-a" # <-
+to = "hall-b"
+`, want: []string{`"hall-a"`, `"hall-b"`, "not inside it"}},
 	{name: "ErrDoorToOutside", src: head + `
 [[door]]
 id = "exit"

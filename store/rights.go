@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"usher/checkin"
@@ -32,8 +33,9 @@ const DemandWindow = 5 * time.Minute
 
 // Settings of what the center last said about rights.
 const (
-	keyElsewhere = "rights_elsewhere" // JSON: counter → places free at other doors
-	keyDebt      = "rights_debt"      // JSON: counters whose lowered capacity is below the people inside
+	keyElsewhere  = "rights_elsewhere" // JSON: counter → places free at other doors
+	keyDebt       = "rights_debt"      // JSON: counters whose lowered capacity is below the people inside
+	keyRightsNews = "rights_news"      // +1 at every change of the two above, so other handles reread them
 )
 
 func encodeRights(c []checkin.RightChange) string {
@@ -59,10 +61,13 @@ func holder(person string, delta int64, loc string) string {
 }
 
 // limitByRights makes an enrolled kiosk's state need rights, with what
-// the center last said was free at other doors.
+// the center last said was free at other doors and in debt.
 func (db *DB) limitByRights(ctx context.Context, q queryRower) error {
 	kiosk, err := setting(ctx, q, keyKioskID)
 	if err != nil || kiosk == "" {
+		return err
+	}
+	if db.news, err = setting(ctx, q, keyRightsNews); err != nil {
 		return err
 	}
 	db.st.LimitByRights()
@@ -111,7 +116,7 @@ func (db *DB) rightsOf(door string, d checkin.Decision, r row) (string, []checki
 	case entering:
 		return h, checkin.Spends(db.ev, door)
 	case d.Kind == checkin.Leave || d.Kind == checkin.Undo:
-		return h, db.st.Credits(db.ev, door, h)
+		return h, db.st.Credits(db.ev, door, h, d.Kind == checkin.Leave && d.Person != nil)
 	}
 	return h, nil
 }
@@ -378,35 +383,47 @@ func (db *DB) returnChanged(ctx context.Context, tx *sql.Tx, old, ev *checkin.Ev
 // capacity was lowered below the people inside): rights that exits earn
 // here go straight back to the center until it leaves them out.
 func (db *DB) SetDebt(ctx context.Context, counters []string) error {
-	db.mu.Lock()
-	defer db.mu.Unlock()
 	if counters == nil {
 		counters = []string{}
 	}
-	b, _ := json.Marshal(counters)
-	if _, err := db.db.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, keyDebt, string(b)); err != nil {
-		return fmt.Errorf("store setting %s: %w", keyDebt, err)
-	}
-	if db.st != nil {
-		db.st.SetDebt(counters)
-	}
-	return nil
+	return db.setRightsNews(ctx, keyDebt, counters, func() { db.st.SetDebt(counters) })
 }
 
 // SetElsewhere records how many places of each counter the center said
 // are free at other doors, so a door out of rights tells staff whether
 // the room is full or only this door is.
 func (db *DB) SetElsewhere(ctx context.Context, free map[string]int) error {
+	return db.setRightsNews(ctx, keyElsewhere, free, func() { db.st.SetElsewhere(free) })
+}
+
+// setRightsNews stores what the center said as JSON under key, and
+// counts the news, so that other handles on the file (the screen beside
+// `usher sync`) take it in before their next scan.
+func (db *DB) setRightsNews(ctx context.Context, key string, v any, apply func()) error {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	b, _ := json.Marshal(free)
-	if _, err := db.db.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, keyElsewhere, string(b)); err != nil {
-		return fmt.Errorf("store setting %s: %w", keyElsewhere, err)
+	b, _ := json.Marshal(v)
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store setting %s: %w", key, err)
+	}
+	defer tx.Rollback()
+	news, err := intSetting(ctx, tx, keyRightsNews)
+	if err != nil {
+		return err
+	}
+	if err := setSetting(ctx, tx, key, string(b)); err != nil {
+		return err
+	}
+	if err := setSetting(ctx, tx, keyRightsNews, strconv.FormatInt(news+1, 10)); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store setting %s: %w", key, err)
 	}
 	if db.st != nil {
-		db.st.SetElsewhere(free)
+		apply()
+		db.news = strconv.FormatInt(news+1, 10)
 	}
 	return nil
 }

@@ -151,3 +151,34 @@ func TestReturnRights(t *testing.T) {
 	}
 	wantBalance(t, db, "ballroom", 0)
 }
+
+// A screen already open on the file follows an enrollment, a grant and a
+// debt made by another handle (`usher enroll`, `usher sync`): from its
+// next scan it admits only with rights, and gives back what exits earn
+// while the center says the space is in debt.
+func TestOtherHandleFollowsRights(t *testing.T) {
+	ctx := context.Background()
+	path := tempDB(t)
+	screen := MustOpen(t, path)
+	MustLoad(t, screen, MustEvent(t, expoEvent("expo")), people(6))
+	sync := MustOpen(t, path)
+	if err := sync.Enroll(ctx, store.Identity{URL: "http://center.invalid", KioskID: "K-1", Token: "t", Door: "main", EventID: "expo"}); err != nil {
+		t.Fatal(err)
+	}
+	if d := MustScan(t, screen, "C-0001", "main", checkin.Entry); d.Reason != checkin.OutOfCapacity {
+		t.Fatalf("the open screen admitted without rights after another handle enrolled: %s", d.Reason)
+	}
+	if err := sync.SetElsewhere(ctx, map[string]int{"venue": 3}); err != nil {
+		t.Fatal(err)
+	}
+	MustGrant(t, sync, wire.Grant{ID: 1, Counter: "venue", N: 1})
+	MustAdmit(t, screen, "C-0001", "main") // the screen has taken in the first news
+	if err := sync.SetDebt(ctx, []string{"venue"}); err != nil {
+		t.Fatal(err)
+	}
+	MustScan(t, screen, "C-0001", "main", checkin.Exit)
+	if d := MustScan(t, screen, "C-0002", "main", checkin.Entry); d.Kind != checkin.Deny {
+		t.Fatalf("the open screen admitted on an exit's right while another handle had recorded a debt: %s", d.Reason)
+	}
+	wantBalance(t, screen, "venue", 0)
+}

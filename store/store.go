@@ -65,6 +65,7 @@ type DB struct {
 	st      *checkin.State
 	lastSeq int64                        // the last scan seq reflected in st
 	version int64                        // the event definition's version ev reflects; 0 for none
+	news    string                       // the rights news st reflects (keyRightsNews)
 	keys    map[string]ed25519.PublicKey // the event's badge keys by id
 
 	// Statements every scan runs, prepared once: modernc's driver does
@@ -106,7 +107,10 @@ func (db *DB) prepare() error {
 		stmt  **sql.Stmt
 		query string
 	}{
-		{&db.stmtVersion, `SELECT version FROM event WHERE id = 1`},
+		// The event's version, and how often the center's word on rights
+		// was stored (rights.go), so that every handle on the file follows.
+		{&db.stmtVersion, `SELECT version, coalesce((SELECT value FROM settings WHERE key = '` + keyRightsNews + `'), '')
+			FROM event WHERE id = 1`},
 		{&db.stmtCatchUp, `SELECT seq, person_id, from_loc, location, delta, rights FROM scans
 			WHERE seq > ? AND (location IS NOT NULL OR rights IS NOT NULL) ORDER BY seq`},
 		{&db.stmtLookup, `SELECT p.id, p.name, p.company, p.category, p.tags, p.serial, c.revoked, p.removed
@@ -228,8 +232,11 @@ func (db *DB) reload(ctx context.Context, tx *sql.Tx) error {
 // processes committed: a new event definition (reloaded whole), or scans
 // logged since lastSeq.
 func (db *DB) sync(ctx context.Context, tx *sql.Tx) error {
-	var version int64
-	err := on(ctx, tx, db.stmtVersion).QueryRowContext(ctx).Scan(&version)
+	var (
+		version int64
+		news    string
+	)
+	err := on(ctx, tx, db.stmtVersion).QueryRowContext(ctx).Scan(&version, &news)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		version = 0
@@ -242,7 +249,20 @@ func (db *DB) sync(ctx context.Context, tx *sql.Tx) error {
 	if db.ev == nil {
 		return nil
 	}
+	if news != db.news {
+		if err := db.limitByRights(ctx, queryer(tx, db.db)); err != nil {
+			return err
+		}
+	}
 	return db.catchUp(ctx, tx)
+}
+
+// queryer is tx, or db outside any transaction.
+func queryer(tx *sql.Tx, db *sql.DB) queryRower {
+	if tx != nil {
+		return tx
+	}
+	return db
 }
 
 // Refresh catches up with what other processes wrote to the database

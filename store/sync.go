@@ -95,11 +95,15 @@ func (db *DB) Enroll(ctx context.Context, id Identity) error {
 			return err
 		}
 	}
+	// From now on this kiosk is one door among several: it admits only
+	// with capacity rights the center grants it. A new event version
+	// makes every handle on the file (a screen already open) reload so.
+	if _, err := tx.ExecContext(ctx, `UPDATE event SET version = version + 1 WHERE id = 1`); err != nil {
+		return fmt.Errorf("enroll: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("enroll: %w", err)
 	}
-	// From now on this kiosk is one door among several: it admits only
-	// with capacity rights the center grants it.
 	return db.reload(ctx, nil)
 }
 

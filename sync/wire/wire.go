@@ -102,6 +102,11 @@ func (e Event) Check() error {
 		if err := c.Check(); err != nil {
 			return fmt.Errorf("event %d: rights[%d]: %v", e.Seq, i, err)
 		}
+		for _, d := range e.Rights[:i] {
+			if d.Counter == c.Counter && d.Kind == c.Kind {
+				return fmt.Errorf("event %d: rights[%d]: a second %s of %s", e.Seq, i, c.Kind, c.Counter)
+			}
+		}
 	}
 	return nil
 }
