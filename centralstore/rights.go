@@ -279,6 +279,17 @@ func (db *DB) Rights(ctx context.Context, kiosk string, req wire.RightsRequest) 
 			return checkin.Errorf(EUNAUTHORIZED, "this kiosk was revoked; enroll it again")
 		}
 		now := db.Now()
+		if req.Door != "" && req.Door != door {
+			// Staff moved the kiosk: its share is now of that door's
+			// counters, and its peers see it there.
+			if ev.Door(req.Door) == nil {
+				return checkin.Errorf(checkin.EINVALID, "door %q is not in event %s", req.Door, ev.ID)
+			}
+			door = req.Door
+			if _, err := db.exec(ctx, tx, `UPDATE kiosks SET door = ? WHERE id = ?`, door, kiosk); err != nil {
+				return fmt.Errorf("rights: %w", err)
+			}
+		}
 		mine := ev.Counters(door)
 		reported := map[string]wire.Holding{}
 		for _, h := range req.Holdings {

@@ -216,3 +216,22 @@ func TestCapLoweredWhileInside(t *testing.T) {
 		}
 	}
 }
+
+// TestMovedKioskGetsRights: a kiosk enrolled at the main entrance is
+// moved by staff to Hall B's door. Its first scan there finds no
+// capacity for Hall B yet; after a sync the center shares Hall B's
+// rights with it, and it admits.
+func TestMovedKioskGetsRights(t *testing.T) {
+	c := MustCentral(t, 30, nil)
+	path := filepath.Join(t.TempDir(), "k.db")
+	MustRun(t, "", "enroll", "--db", path, c.MustCode(t, "main"))
+	first := MustDecisions(t, MustRun(t, c.people[0].Code+"\n", "scan", "--db", path, "--door", "hall-b"))
+	if first[0].Reason != checkin.OutOfCapacity {
+		t.Fatalf("first scan at the new door: %s, want %s", first[0].Reason, checkin.OutOfCapacity)
+	}
+	MustRun(t, "", "sync", "--db", path)
+	again := MustDecisions(t, MustRun(t, c.people[1].Code+"\n", "scan", "--db", path, "--door", "hall-b"))
+	if again[0].Decision != checkin.Admit {
+		t.Fatalf("after a sync at the new door: %s (%s)", again[0].Reason, again[0].Message)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -155,25 +156,65 @@ func (db *DB) Balances() map[string]int {
 	return db.st.Balances()
 }
 
-// Holdings reports this kiosk's rights for the center: the balance of
-// every counter its enrolled door, or a door it admitted at lately,
-// increases or that it holds rights of, with its demand: admissions
-// through it, and denials for want of its rights, in the last
-// DemandWindow.
-func (db *DB) Holdings(ctx context.Context) ([]wire.Holding, error) {
+// RightsReport is this kiosk's report of its rights to the center: the
+// door it scans at now (the door of its latest scan, else the one chosen
+// in staff mode, else the one enrolled for; "" for that last), and the
+// balance of every counter that door increases or that it holds rights
+// of, with its demand: admissions, and denials for want of its rights,
+// in the last DemandWindow. ok is false before any event is loaded.
+func (db *DB) RightsReport(ctx context.Context) (report wire.RightsRequest, ok bool, err error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	if err := db.sync(ctx, nil); err != nil {
-		return nil, err
+		return report, false, err
 	}
 	if db.ev == nil {
-		return nil, nil
+		return report, false, nil
 	}
-	demand := map[string]int{}
-	door, err := setting(ctx, db.db, keyDoor)
+	door, err := db.currentDoor(ctx)
 	if err != nil {
-		return nil, err
+		return report, false, err
 	}
+	holdings, err := db.holdings(ctx, door)
+	if err != nil {
+		return report, false, err
+	}
+	report.Holdings = holdings
+	if enrolled, err := setting(ctx, db.db, keyDoor); err != nil {
+		return report, false, err
+	} else if door != enrolled {
+		report.Door = door
+	}
+	return report, true, nil
+}
+
+// SettingDoor is the setting that holds the door chosen in staff mode
+// (the screen, which runs no SQL, writes it under the same name).
+const SettingDoor = "door"
+
+// currentDoor is where the kiosk scans now (see RightsReport).
+func (db *DB) currentDoor(ctx context.Context) (string, error) {
+	var door string
+	err := db.db.QueryRowContext(ctx, `SELECT door FROM scans WHERE method != ? ORDER BY seq DESC LIMIT 1`, methodRights).Scan(&door)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("read the latest scan's door: %w", err)
+	}
+	if door != "" && db.ev.Door(door) != nil {
+		return door, nil
+	}
+	for _, key := range []string{SettingDoor, keyDoor} {
+		if door, err = setting(ctx, db.db, key); err != nil {
+			return "", err
+		}
+		if door != "" && db.ev.Door(door) != nil {
+			return door, nil
+		}
+	}
+	return "", nil
+}
+
+func (db *DB) holdings(ctx context.Context, door string) ([]wire.Holding, error) {
+	demand := map[string]int{}
 	for _, c := range db.ev.Counters(door) {
 		demand[c] += 0
 	}

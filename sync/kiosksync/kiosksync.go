@@ -364,11 +364,11 @@ func (s *Syncer) push(ctx context.Context, c *client, res *Result) error {
 // them for the pull), rights to give back (debited here before they are
 // pushed), and the places free at other doors.
 func exchangeRights(ctx context.Context, db *store.DB, c *client, res *Result) error {
-	holdings, err := db.Holdings(ctx)
-	if err != nil || holdings == nil {
+	report, ok, err := db.RightsReport(ctx)
+	if err != nil || !ok {
 		return err
 	}
-	resp, err := c.rights(ctx, wire.RightsRequest{Holdings: holdings})
+	resp, err := c.rights(ctx, report)
 	if err != nil {
 		return err
 	}

@@ -143,12 +143,18 @@ type Holding struct {
 // return some.
 type RightsRequest struct {
 	Holdings []Holding `json:"holdings"`
+	// Door is where the kiosk scans now, when staff moved it from the
+	// door it was enrolled for; "" for that one.
+	Door string `json:"door,omitempty"`
 }
 
 // Check reports the first problem with r.
 func (r RightsRequest) Check() error {
 	if len(r.Holdings) > 256 {
 		return fmt.Errorf("%d holdings; at most 256", len(r.Holdings))
+	}
+	if len(r.Door) > 64 {
+		return fmt.Errorf("door %q is too long", r.Door)
 	}
 	for i, h := range r.Holdings {
 		if h.Counter == "" || len(h.Counter) > 64 || h.Balance < 0 || h.Demand < 0 {
