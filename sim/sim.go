@@ -131,6 +131,7 @@ type World struct {
 
 	centerRseq int64                     // events read from the center through this push
 	received   map[string]map[string]int // kiosk id → counter → returns the center received
+	pushed     map[string]map[string]int // kiosk id → counter → spends − credits the center received
 }
 
 type center struct {
@@ -159,8 +160,9 @@ type kiosk struct {
 	bal     map[string]int
 	spent   map[string]int
 	credit  map[string]int
-	applied map[string]int // grants applied
-	ret     map[string]int // returns logged
+	applied map[string]int            // grants applied
+	ret     map[string]int            // returns logged
+	open    map[string]map[int64]bool // counter → this kiosk's admissions not yet credited
 }
 
 type person struct {
@@ -212,7 +214,8 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 		src = cfg.Source
 	}
 	w := &World{cfg: cfg, rng: src, ctx: ctx,
-		now: time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC), received: map[string]map[string]int{}}
+		now:      time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC),
+		received: map[string]map[string]int{}, pushed: map[string]map[string]int{}}
 	w.stats.MaxOccupancy = map[string]int{}
 	defer w.close()
 	if err := w.setUp(); err != nil {
@@ -267,7 +270,8 @@ func (w *World) setUp() error {
 	}
 	for i, kl := range kioskLayout {
 		k := &kiosk{i: i, path: filepath.Join(w.cfg.Dir, fmt.Sprintf("kiosk-%02d.db", i)), door: kl.door, dir: kl.dir,
-			bal: map[string]int{}, spent: map[string]int{}, credit: map[string]int{}, applied: map[string]int{}, ret: map[string]int{}}
+			bal: map[string]int{}, spent: map[string]int{}, credit: map[string]int{}, applied: map[string]int{}, ret: map[string]int{},
+			open: map[string]map[int64]bool{}}
 		k.link = &link{w: w, kiosk: i}
 		w.kiosks = append(w.kiosks, k)
 		if err := w.openKiosk(k); err != nil {
@@ -383,7 +387,7 @@ func (w *World) act() error {
 		do     func() error
 	}
 	actions := []action{
-		{30, w.enter}, {14, w.exit}, {w.cfg.Sloppy, w.leaveUnscanned}, {2, w.phantomExit}, {1, w.turn},
+		{30, w.enter}, {14, w.exit}, {w.cfg.Sloppy, w.leaveUnscanned}, {2, w.phantomExit}, {2, w.turn},
 	}
 	if !w.cfg.RightsOff {
 		o := w.cfg.Outages
@@ -795,6 +799,57 @@ func (w *World) check() error {
 				c, inside, held, reserve[c], transit[c], caps[c], debt[c])
 		}
 	}
+	return w.checkCenterBooks()
+}
+
+// checkCenterBooks checks the center's own books against what it
+// received: its count of people inside is the spends less the credits
+// kiosks pushed, and its view of each kiosk's rights is what it granted
+// less what the kiosk's pushed events returned, spent and credited.
+func (w *World) checkCenterBooks() error {
+	inside := map[string]int{}
+	rows, err := w.center.sql.QueryContext(w.ctx, `SELECT counter, inside FROM rights`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var (
+			c string
+			n int
+		)
+		if err := rows.Scan(&c, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		inside[c] = n
+	}
+	rows.Close()
+	granted, err := w.granted()
+	if err != nil {
+		return err
+	}
+	for _, k := range w.kiosks {
+		held, err := w.centerHoldings(k.id)
+		if err != nil {
+			return err
+		}
+		for _, sp := range w.ev.Spaces {
+			c := sp.ID
+			if want := granted[k.id][c] - w.received[k.id][c] - w.pushed[k.id][c]; held[c] != want {
+				return fmt.Errorf("the center holds kiosk %d at %d rights of %s; it granted %d and received %d returned and %d spent less credited",
+					k.i, held[c], c, granted[k.id][c], w.received[k.id][c], w.pushed[k.id][c])
+			}
+		}
+	}
+	for _, sp := range w.ev.Spaces {
+		n := 0
+		for _, k := range w.kiosks {
+			n += w.pushed[k.id][sp.ID]
+		}
+		if inside[sp.ID] != n {
+			return fmt.Errorf("the center counts %d inside %s; the kiosks pushed %d spends less credits", inside[sp.ID], sp.ID, n)
+		}
+	}
 	return nil
 }
 
@@ -819,10 +874,20 @@ func (w *World) readKiosk(k *kiosk) error {
 		}
 		for _, c := range changes {
 			k.bal[c.Counter] += c.Delta()
+			if k.open[c.Counter] == nil {
+				k.open[c.Counter] = map[int64]bool{}
+			}
 			switch c.Kind {
 			case checkin.RightSpend:
 				k.spent[c.Counter]++
+				k.open[c.Counter][seq] = true
 			case checkin.RightCredit:
+				// Only an admission of this kiosk still open may be
+				// credited, and only once: anything else makes a right.
+				if !k.open[c.Counter][c.Ref] {
+					return fmt.Errorf("kiosk %d row %d credits %s for admission %d, which is not an open admission of this kiosk", k.i, seq, c.Counter, c.Ref)
+				}
+				delete(k.open[c.Counter], c.Ref)
 				k.credit[c.Counter]++
 			case checkin.RightGrant:
 				k.applied[c.Counter] += c.N
@@ -883,26 +948,10 @@ func (w *World) centerHoldings(kiosk string) (map[string]int, error) {
 // yet applied by their kiosk, and returned by a kiosk and not yet
 // received by the center. Neither part may be negative.
 func (w *World) transit() (map[string]int, error) {
-	granted := map[string]map[string]int{}
-	rows, err := w.center.sql.QueryContext(w.ctx, `SELECT kiosk_id, counter, sum(n) FROM grants GROUP BY kiosk_id, counter`)
+	granted, err := w.granted()
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var (
-			k, c string
-			n    int
-		)
-		if err := rows.Scan(&k, &c, &n); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if granted[k] == nil {
-			granted[k] = map[string]int{}
-		}
-		granted[k][c] = n
-	}
-	rows.Close()
 	if err := w.readReceived(); err != nil {
 		return nil, err
 	}
@@ -922,7 +971,32 @@ func (w *World) transit() (map[string]int, error) {
 	return out, nil
 }
 
-// readReceived reads the returns the center stored since the last check.
+// granted returns what the center granted each kiosk, per counter.
+func (w *World) granted() (map[string]map[string]int, error) {
+	granted := map[string]map[string]int{}
+	rows, err := w.center.sql.QueryContext(w.ctx, `SELECT kiosk_id, counter, sum(n) FROM grants GROUP BY kiosk_id, counter`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			k, c string
+			n    int
+		)
+		if err := rows.Scan(&k, &c, &n); err != nil {
+			return nil, err
+		}
+		if granted[k] == nil {
+			granted[k] = map[string]int{}
+		}
+		granted[k][c] = n
+	}
+	return granted, rows.Err()
+}
+
+// readReceived reads the rights changes the center stored since the last
+// check: returns received, and spends less credits per kiosk.
 func (w *World) readReceived() error {
 	rows, err := w.center.sql.QueryContext(w.ctx, `SELECT kiosk_id, rseq, rights FROM events
 		WHERE rseq > ? AND rights IS NOT NULL ORDER BY rseq`, w.centerRseq)
@@ -943,12 +1017,17 @@ func (w *World) readReceived() error {
 		if err := json.Unmarshal([]byte(text), &changes); err != nil {
 			return err
 		}
+		if w.received[k] == nil {
+			w.received[k], w.pushed[k] = map[string]int{}, map[string]int{}
+		}
 		for _, c := range changes {
-			if c.Kind == checkin.RightReturn {
-				if w.received[k] == nil {
-					w.received[k] = map[string]int{}
-				}
+			switch c.Kind {
+			case checkin.RightReturn:
 				w.received[k][c.Counter] += c.N
+			case checkin.RightSpend:
+				w.pushed[k][c.Counter]++
+			case checkin.RightCredit:
+				w.pushed[k][c.Counter]--
 			}
 		}
 		w.centerRseq = max(w.centerRseq, rseq)

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"usher/checkin"
 	"usher/store"
@@ -181,4 +182,44 @@ func TestOtherHandleFollowsRights(t *testing.T) {
 		t.Fatalf("the open screen admitted on an exit's right while another handle had recorded a debt: %s", d.Reason)
 	}
 	wantBalance(t, screen, "venue", 0)
+}
+
+// Staff actions move rights like scans: a +1 spends one and a −1 of
+// that person credits it back; undoing an admission credits it back,
+// and undoing an exit is an entry that needs a right.
+func TestStaffActionsMoveRights(t *testing.T) {
+	ctx := context.Background()
+	db, _ := MustEnrolledKiosk(t, "main")
+	MustGrant(t, db, wire.Grant{ID: 1, Counter: "venue", N: 1})
+	if d, err := db.Adjust(ctx, "main", 1, "child on a parent's badge"); err != nil || d.Reason != checkin.HeadcountAdded {
+		t.Fatalf("+1: %v %v", d.Reason, err)
+	}
+	wantBalance(t, db, "venue", 0)
+	if d, err := db.Adjust(ctx, "main", 1, "another"); err != nil || d.Kind != checkin.Deny {
+		t.Fatalf("a +1 without a right: %v %v", d.Reason, err)
+	}
+	if d, err := db.Adjust(ctx, "main", -1, "the child left"); err != nil || d.Reason != checkin.HeadcountRemoved {
+		t.Fatalf("-1: %v %v", d.Reason, err)
+	}
+	wantBalance(t, db, "venue", 1)
+
+	MustAdmit(t, db, "C-0001", "main")
+	wantBalance(t, db, "venue", 0)
+	if d, err := db.Undo(ctx, "main", time.Minute); err != nil || d.Reason != checkin.Undone {
+		t.Fatalf("undo of the admission: %v %v", d.Reason, err)
+	}
+	wantBalance(t, db, "venue", 1)
+
+	MustAdmit(t, db, "C-0002", "main")
+	MustScan(t, db, "C-0002", "main", checkin.Exit)
+	wantBalance(t, db, "venue", 1)
+	MustAdmit(t, db, "C-0003", "main") // the last right
+	MustScan(t, db, "C-0003", "main", checkin.Exit)
+	MustAdmit(t, db, "C-0004", "main")
+	MustScan(t, db, "C-0004", "main", checkin.Exit)
+	// Back in on the one right there is: then none is left for a second.
+	if d, err := db.Undo(ctx, "main", time.Minute); err != nil || d.Reason != checkin.Undone {
+		t.Fatalf("undo of an exit with a right: %v %v", d.Reason, err)
+	}
+	wantBalance(t, db, "venue", 0)
 }
