@@ -828,11 +828,28 @@ func (w *World) checkCenterBooks() error {
 	if err != nil {
 		return err
 	}
-	for _, k := range w.kiosks {
-		held, err := w.centerHoldings(k.id)
-		if err != nil {
+	holdings := map[string]map[string]int{}
+	rows, err = w.center.sql.QueryContext(w.ctx, `SELECT kiosk_id, counter, n FROM holdings`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var (
+			k, c string
+			n    int
+		)
+		if err := rows.Scan(&k, &c, &n); err != nil {
+			rows.Close()
 			return err
 		}
+		if holdings[k] == nil {
+			holdings[k] = map[string]int{}
+		}
+		holdings[k][c] = n
+	}
+	rows.Close()
+	for _, k := range w.kiosks {
+		held := holdings[k.id]
 		for _, sp := range w.ev.Spaces {
 			c := sp.ID
 			if want := granted[k.id][c] - w.received[k.id][c] - w.pushed[k.id][c]; held[c] != want {
