@@ -66,9 +66,17 @@ func TestSimulation(t *testing.T) {
 		*seeds, total.Steps, total.Scans, total.Admits, total.Denials, total.OutOfRights, total.Exits, total.Twice,
 		total.Rounds, total.FailedRounds, total.Delivered, total.Lost, total.Duplicated, total.Late,
 		total.Crashes, total.Restarts, total.Partitions, total.Jumps, total.Reopened)
+	t.Logf("most people at once: %v (capacities: venue 14, ballroom 7, stage 2, workshop 3; lowered at times by the marshal)", total.MaxOccupancy)
 }
 
 func add(t *sim.Stats, s sim.Stats) {
+	if t.MaxOccupancy == nil {
+		t.MaxOccupancy = map[string]int{}
+	}
+	for sp, n := range s.MaxOccupancy {
+		t.MaxOccupancy[sp] = max(t.MaxOccupancy[sp], n)
+	}
+	t.CapChanges += s.CapChanges
 	t.Steps += s.Steps
 	t.Scans += s.Scans
 	t.Admits += s.Admits
