@@ -213,6 +213,8 @@ func (db *DB) currentDoor(ctx context.Context) (string, error) {
 	return "", nil
 }
 
+// holdings reports the balance and the demand of each counter door
+// increases or this kiosk holds rights of.
 func (db *DB) holdings(ctx context.Context, door string) ([]wire.Holding, error) {
 	demand := map[string]int{}
 	for _, c := range db.ev.Counters(door) {
