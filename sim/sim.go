@@ -129,9 +129,9 @@ type World struct {
 	stats  Stats
 	step   int
 
-	centerRseq int64                     // events read from the center through this push
-	received   map[string]map[string]int // kiosk id → counter → returns the center received
-	pushed     map[string]map[string]int // kiosk id → counter → spends − credits the center received
+	centerSeq map[string]int64          // kiosk id → its events read from the center through this seq
+	received  map[string]map[string]int // kiosk id → counter → returns the center received
+	pushed    map[string]map[string]int // kiosk id → counter → spends − credits the center received
 }
 
 type center struct {
@@ -215,7 +215,7 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 	}
 	w := &World{cfg: cfg, rng: src, ctx: ctx,
 		now:      time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC),
-		received: map[string]map[string]int{}, pushed: map[string]map[string]int{}}
+		received: map[string]map[string]int{}, pushed: map[string]map[string]int{}, centerSeq: map[string]int64{}}
 	w.stats.MaxOccupancy = map[string]int{}
 	defer w.close()
 	if err := w.setUp(); err != nil {
@@ -1015,20 +1015,35 @@ func (w *World) granted() (map[string]map[string]int, error) {
 // readReceived reads the rights changes the center stored since the last
 // check: returns received, and spends less credits per kiosk.
 func (w *World) readReceived() error {
-	rows, err := w.center.sql.QueryContext(w.ctx, `SELECT kiosk_id, rseq, rights FROM events
-		WHERE rseq > ? AND rights IS NOT NULL ORDER BY rseq`, w.centerRseq)
+	for _, kk := range w.kiosks {
+		if err := w.readReceivedFrom(kk.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readReceivedFrom reads one kiosk's events the center stored since the
+// last check, by the center's key (kiosk, seq): a kiosk's pushes are
+// stored in seq order.
+func (w *World) readReceivedFrom(k string) error {
+	rows, err := w.center.sql.QueryContext(w.ctx, `SELECT seq, coalesce(rights, '') FROM events
+		WHERE kiosk_id = ? AND seq > ? ORDER BY seq`, k, w.centerSeq[k])
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			k    string
-			rseq int64
+			seq  int64
 			text string
 		)
-		if err := rows.Scan(&k, &rseq, &text); err != nil {
+		if err := rows.Scan(&seq, &text); err != nil {
 			return err
+		}
+		w.centerSeq[k] = seq
+		if text == "" {
+			continue
 		}
 		var changes []checkin.RightChange
 		if err := json.Unmarshal([]byte(text), &changes); err != nil {
@@ -1047,7 +1062,6 @@ func (w *World) readReceived() error {
 				w.pushed[k][c.Counter]--
 			}
 		}
-		w.centerRseq = max(w.centerRseq, rseq)
 	}
 	return rows.Err()
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"usher/sim"
+	"usher/sync/kiosksync"
 )
 
 // The budget: `make test` runs a few tens of seeds of a few thousand
@@ -19,6 +20,7 @@ var (
 	seeds = flag.Int("sim.seeds", 20, "number of seeds to run")
 	first = flag.Uint64("sim.seed", 1, "first seed")
 	steps = flag.Int("sim.steps", 1500, "steps per seed")
+	every = flag.Duration("sim.interval", kiosksync.DefaultInterval, "how often each kiosk syncs on its own (0: only after scans and when a step says so)")
 )
 
 // dir returns a fresh directory for a run's databases: in memory-backed
@@ -45,7 +47,9 @@ func TestSimulation(t *testing.T) {
 		for seed := *first; seed < *first+uint64(*seeds); seed++ {
 			t.Run(fmt.Sprint(seed), func(t *testing.T) {
 				t.Parallel()
-				stats, err := sim.Run(context.Background(), sim.DefaultConfig(seed, *steps, dir(t)))
+				cfg := sim.DefaultConfig(seed, *steps, dir(t))
+				cfg.Interval = *every
+				stats, err := sim.Run(context.Background(), cfg)
 				if err != nil {
 					t.Fatalf("%v\nreplay: go test ./sim -run TestSimulation -sim.seed=%d -sim.seeds=1 -sim.steps=%d", err, seed, *steps)
 				}
