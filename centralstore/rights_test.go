@@ -3,8 +3,8 @@ package centralstore_test
 import (
 	"context"
 	"fmt"
-	"slices"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
