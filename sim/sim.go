@@ -699,7 +699,11 @@ func (w *World) settle() error {
 // and a kiosk holds rights of each counter of its door whenever the
 // center still has some of it in reserve.
 func (w *World) converged() error {
-	reserve, _, _, err := w.centerRights()
+	books, err := w.centerRights()
+	if err != nil {
+		return err
+	}
+	holdings, err := w.holdings()
 	if err != nil {
 		return err
 	}
@@ -711,22 +715,23 @@ func (w *World) converged() error {
 		if len(pending) > 0 {
 			return fmt.Errorf("after settling, kiosk %d still has event %d to push", k.i, pending[0].Seq)
 		}
-		held, err := w.centerHoldings(k.id)
-		if err != nil {
-			return err
-		}
+		held := holdings[k.id]
 		for _, c := range checkin.SortedCounters(k.bal) {
 			if held[c] != k.bal[c] {
 				return fmt.Errorf("after settling, the center thinks kiosk %d holds %d rights of %s; it holds %d", k.i, held[c], c, k.bal[c])
 			}
 		}
 		for _, c := range w.ev.Counters(k.door) {
-			if reserve[c] > 0 && k.bal[c] == 0 {
-				return fmt.Errorf("after settling, kiosk %d at %s holds no right of %s while the center has %d in reserve", k.i, k.door, c, reserve[c])
+			if books[c].reserve > 0 && k.bal[c] == 0 {
+				return fmt.Errorf("after settling, kiosk %d at %s holds no right of %s while the center has %d in reserve", k.i, k.door, c, books[c].reserve)
 			}
 		}
 	}
-	transit, err := w.transit()
+	granted, err := w.granted()
+	if err != nil {
+		return err
+	}
+	transit, err := w.transit(granted)
 	if err != nil {
 		return err
 	}
@@ -768,16 +773,21 @@ func (w *World) check() error {
 			return err
 		}
 	}
-	reserve, debt, caps, err := w.centerRights()
+	books, err := w.centerRights()
 	if err != nil {
 		return err
 	}
-	transit, err := w.transit()
+	granted, err := w.granted()
+	if err != nil {
+		return err
+	}
+	transit, err := w.transit(granted)
 	if err != nil {
 		return err
 	}
 	for _, sp := range w.ev.Spaces {
 		c := sp.ID
+		b := books[c]
 		inside, held := 0, 0
 		for _, k := range w.kiosks {
 			inside += k.spent[c] - k.credit[c]
@@ -786,68 +796,31 @@ func (w *World) check() error {
 		// A capacity lowered below the people inside leaves them inside:
 		// the space may hold its capacity plus what is still owed, and no
 		// more (and after the debt is paid, its capacity).
-		if n := occupancy[c]; n > caps[c]+debt[c] {
-			return overCapacity(c, n, caps[c], debt[c])
+		if n := occupancy[c]; n > b.cap+b.debt {
+			return overCapacity(c, n, b.cap, b.debt)
 		}
 		switch {
-		case reserve[c] < 0 || debt[c] < 0:
-			return fmt.Errorf("%s: the center's reserve is %d and its debt %d", c, reserve[c], debt[c])
+		case b.reserve < 0 || b.debt < 0:
+			return fmt.Errorf("%s: the center's reserve is %d and its debt %d", c, b.reserve, b.debt)
 		case inside < occupancy[c]:
 			return fmt.Errorf("%s: %d people are inside but the rights account for only %d", c, occupancy[c], inside)
-		case inside+held+reserve[c]+transit[c] != caps[c]+debt[c]:
+		case inside+held+b.reserve+transit[c] != b.cap+b.debt:
 			return fmt.Errorf("%s: inside %d + held %d + reserve %d + in transit %d ≠ capacity %d + debt %d",
-				c, inside, held, reserve[c], transit[c], caps[c], debt[c])
+				c, inside, held, b.reserve, transit[c], b.cap, b.debt)
 		}
 	}
-	return w.checkCenterBooks()
+	return w.checkCenterBooks(books, granted)
 }
 
 // checkCenterBooks checks the center's own books against what it
 // received: its count of people inside is the spends less the credits
 // kiosks pushed, and its view of each kiosk's rights is what it granted
 // less what the kiosk's pushed events returned, spent and credited.
-func (w *World) checkCenterBooks() error {
-	inside := map[string]int{}
-	rows, err := w.center.sql.QueryContext(w.ctx, `SELECT counter, inside FROM rights`)
+func (w *World) checkCenterBooks(books map[string]counterBooks, granted map[string]map[string]int) error {
+	holdings, err := w.holdings()
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var (
-			c string
-			n int
-		)
-		if err := rows.Scan(&c, &n); err != nil {
-			rows.Close()
-			return err
-		}
-		inside[c] = n
-	}
-	rows.Close()
-	granted, err := w.granted()
-	if err != nil {
-		return err
-	}
-	holdings := map[string]map[string]int{}
-	rows, err = w.center.sql.QueryContext(w.ctx, `SELECT kiosk_id, counter, n FROM holdings`)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var (
-			k, c string
-			n    int
-		)
-		if err := rows.Scan(&k, &c, &n); err != nil {
-			rows.Close()
-			return err
-		}
-		if holdings[k] == nil {
-			holdings[k] = map[string]int{}
-		}
-		holdings[k][c] = n
-	}
-	rows.Close()
 	for _, k := range w.kiosks {
 		held := holdings[k.id]
 		for _, sp := range w.ev.Spaces {
@@ -863,8 +836,8 @@ func (w *World) checkCenterBooks() error {
 		for _, k := range w.kiosks {
 			n += w.pushed[k.id][sp.ID]
 		}
-		if inside[sp.ID] != n {
-			return fmt.Errorf("the center counts %d inside %s; the kiosks pushed %d spends less credits", inside[sp.ID], sp.ID, n)
+		if books[sp.ID].inside != n {
+			return fmt.Errorf("the center counts %d inside %s; the kiosks pushed %d spends less credits", books[sp.ID].inside, sp.ID, n)
 		}
 	}
 	return nil
@@ -921,29 +894,13 @@ func (w *World) readKiosk(k *kiosk) error {
 }
 
 // centerRights reads the center's reserve, debt and capacity per counter.
-func (w *World) centerRights() (reserve, debt, caps map[string]int, err error) {
-	reserve, debt, caps = map[string]int{}, map[string]int{}, map[string]int{}
-	rows, err := w.center.sql.QueryContext(w.ctx, `SELECT counter, cap, reserve, debt FROM rights`)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			c          string
-			cp, rs, db int
-		)
-		if err := rows.Scan(&c, &cp, &rs, &db); err != nil {
-			return nil, nil, nil, err
-		}
-		caps[c], reserve[c], debt[c] = cp, rs, db
-	}
-	return reserve, debt, caps, rows.Err()
-}
+// counterBooks is the center's row of one counter.
+type counterBooks struct{ cap, reserve, debt, inside int }
 
-func (w *World) centerHoldings(kiosk string) (map[string]int, error) {
-	held := map[string]int{}
-	rows, err := w.center.sql.QueryContext(w.ctx, `SELECT counter, n FROM holdings WHERE kiosk_id = ?`, kiosk)
+// centerRights reads the center's books of every counter.
+func (w *World) centerRights() (map[string]counterBooks, error) {
+	books := map[string]counterBooks{}
+	rows, err := w.center.sql.QueryContext(w.ctx, `SELECT counter, cap, reserve, debt, inside FROM rights`)
 	if err != nil {
 		return nil, err
 	}
@@ -951,24 +908,54 @@ func (w *World) centerHoldings(kiosk string) (map[string]int, error) {
 	for rows.Next() {
 		var (
 			c string
-			n int
+			b counterBooks
 		)
-		if err := rows.Scan(&c, &n); err != nil {
+		if err := rows.Scan(&c, &b.cap, &b.reserve, &b.debt, &b.inside); err != nil {
 			return nil, err
 		}
-		held[c] = n
+		books[c] = b
 	}
-	return held, rows.Err()
+	return books, rows.Err()
+}
+
+// perKiosk reads rows of (kiosk id, counter, n) from the center.
+func (w *World) perKiosk(query string) (map[string]map[string]int, error) {
+	out := map[string]map[string]int{}
+	rows, err := w.center.sql.QueryContext(w.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			k, c string
+			n    int
+		)
+		if err := rows.Scan(&k, &c, &n); err != nil {
+			return nil, err
+		}
+		if out[k] == nil {
+			out[k] = map[string]int{}
+		}
+		out[k][c] = n
+	}
+	return out, rows.Err()
+}
+
+// granted returns what the center granted each kiosk, per counter.
+func (w *World) granted() (map[string]map[string]int, error) {
+	return w.perKiosk(`SELECT kiosk_id, counter, sum(n) FROM grants GROUP BY kiosk_id, counter`)
+}
+
+// holdings returns the center's view of each kiosk's rights.
+func (w *World) holdings() (map[string]map[string]int, error) {
+	return w.perKiosk(`SELECT kiosk_id, counter, n FROM holdings`)
 }
 
 // transit returns the rights on their way: granted by the center and not
 // yet applied by their kiosk, and returned by a kiosk and not yet
 // received by the center. Neither part may be negative.
-func (w *World) transit() (map[string]int, error) {
-	granted, err := w.granted()
-	if err != nil {
-		return nil, err
-	}
+func (w *World) transit(granted map[string]map[string]int) (map[string]int, error) {
 	if err := w.readReceived(); err != nil {
 		return nil, err
 	}
@@ -986,30 +973,6 @@ func (w *World) transit() (map[string]int, error) {
 		}
 	}
 	return out, nil
-}
-
-// granted returns what the center granted each kiosk, per counter.
-func (w *World) granted() (map[string]map[string]int, error) {
-	granted := map[string]map[string]int{}
-	rows, err := w.center.sql.QueryContext(w.ctx, `SELECT kiosk_id, counter, sum(n) FROM grants GROUP BY kiosk_id, counter`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			k, c string
-			n    int
-		)
-		if err := rows.Scan(&k, &c, &n); err != nil {
-			return nil, err
-		}
-		if granted[k] == nil {
-			granted[k] = map[string]int{}
-		}
-		granted[k][c] = n
-	}
-	return granted, rows.Err()
 }
 
 // readReceived reads the rights changes the center stored since the last

@@ -196,12 +196,7 @@ func (db *DB) migrateFile(name string) error {
 // reload reads the event and rebuilds presence from the whole log,
 // inside tx, or outside any transaction for nil.
 func (db *DB) reload(ctx context.Context, tx *sql.Tx) error {
-	var q interface {
-		QueryRowContext(context.Context, string, ...any) *sql.Row
-	} = db.db
-	if tx != nil {
-		q = tx
-	}
+	q := queryer(tx, db.db)
 	var (
 		def     string
 		version int64
