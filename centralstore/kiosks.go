@@ -16,6 +16,7 @@ import (
 
 	"usher/badge"
 	"usher/checkin"
+	"usher/report"
 	"usher/sync/hlc"
 	"usher/sync/wire"
 )
@@ -282,44 +283,11 @@ func (db *DB) Status(ctx context.Context) (Status, error) {
 		if err != nil {
 			return err
 		}
-		state := checkin.NewState(ev)
-		rows, err := db.query(ctx, tx, `
-			SELECT kiosk_id, seq, at, door, code, person_id, decision, reason, from_loc, location, delta FROM events
-			WHERE location IS NOT NULL OR reason = ? ORDER BY hlc, kiosk_id, seq`, string(checkin.NotInside))
+		state, conflicts, err := db.replay(ctx, tx, ev, revoked, nil)
 		if err != nil {
-			return fmt.Errorf("status: %w", err)
+			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var (
-				e                      Conflict
-				at                     int64
-				code, decision, reason string
-				person, from, to       sql.NullString
-				delta                  int
-			)
-			if err := rows.Scan(&e.Kiosk, &e.Seq, &at, &e.Door, &code, &person, &decision, &reason, &from, &to, &delta); err != nil {
-				return fmt.Errorf("status: %w", err)
-			}
-			e.Person, e.At = person.String, time.UnixMilli(at).UTC()
-			if kind := conflictOf(ev, state, revoked, e.Person, code, e.Door, decision, to.String, at); kind != "" {
-				e.Kind = kind
-				st.Conflicts = append(st.Conflicts, e)
-			}
-			if !to.Valid || (from.String != checkin.Outside && ev.Space(from.String) == nil) ||
-				(to.String != checkin.Outside && ev.Space(to.String) == nil) {
-				continue // no move, or a space the event no longer has
-			}
-			if delta != 0 {
-				state.Adjust(from.String, to.String, delta)
-			} else if person.Valid {
-				state.Move(person.String, to.String)
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("status: %w", err)
-		}
-		rows.Close()
+		st.Conflicts = append(st.Conflicts, conflicts...)
 		st.Occupancy = state.Occupancy()
 		if st.Rights, err = db.counterRights(ctx, tx); err != nil {
 			return err
@@ -327,6 +295,88 @@ func (db *DB) Status(ctx context.Context) (Status, error) {
 		return db.kioskStates(ctx, tx, &st)
 	})
 	return st, err
+}
+
+// replay applies every kiosk's events in hybrid-clock order to a fresh
+// state and returns it with the conflicts between kiosks' views; each
+// move applied is also handed to onMove, if given, stamped with its
+// hybrid-clock time and the person's category.
+func (db *DB) replay(ctx context.Context, tx *sql.Tx, ev *checkin.Event, revoked map[string]int64,
+	onMove func(report.Move)) (*checkin.State, []Conflict, error) {
+	state := checkin.NewState(ev)
+	conflicts := []Conflict{}
+	rows, err := db.query(ctx, tx, `
+		SELECT e.kiosk_id, e.seq, e.hlc, e.at, e.door, e.code, e.person_id, e.decision, e.reason,
+			e.from_loc, e.location, e.delta, p.category
+		FROM events e LEFT JOIN people p ON p.id = e.person_id
+		WHERE e.location IS NOT NULL OR e.reason = ? ORDER BY e.hlc, e.kiosk_id, e.seq`, string(checkin.NotInside))
+	if err != nil {
+		return nil, nil, fmt.Errorf("replay: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			e                          Conflict
+			stamp, at                  int64
+			code, decision, reason     string
+			person, from, to, category sql.NullString
+			delta                      int
+		)
+		if err := rows.Scan(&e.Kiosk, &e.Seq, &stamp, &at, &e.Door, &code, &person, &decision, &reason,
+			&from, &to, &delta, &category); err != nil {
+			return nil, nil, fmt.Errorf("replay: %w", err)
+		}
+		e.Person, e.At = person.String, time.UnixMilli(at).UTC()
+		if kind := conflictOf(ev, state, revoked, e.Person, code, e.Door, decision, to.String, at); kind != "" {
+			e.Kind = kind
+			conflicts = append(conflicts, e)
+		}
+		if !to.Valid || (from.String != checkin.Outside && ev.Space(from.String) == nil) ||
+			(to.String != checkin.Outside && ev.Space(to.String) == nil) {
+			continue // no move, or a space the event no longer has
+		}
+		if delta != 0 {
+			state.Adjust(from.String, to.String, delta)
+		} else if person.Valid {
+			state.Move(person.String, to.String)
+		} else {
+			continue
+		}
+		if onMove != nil {
+			onMove(report.Move{At: hlc.Timestamp(stamp).Time().UTC(), Person: person.String, Category: category.String,
+				From: from.String, To: to.String, Delta: delta})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("replay: %w", err)
+	}
+	return state, conflicts, nil
+}
+
+// ReportLog is the center's history for reports: every move, in the
+// order the live occupancy applies them, and the conflicts.
+func (db *DB) ReportLog(ctx context.Context) (report.Log, error) {
+	var log report.Log
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		ev, _, err := db.event(ctx, tx)
+		if err != nil {
+			return err
+		}
+		revoked, err := db.revocationTimes(ctx, tx)
+		if err != nil {
+			return err
+		}
+		log = report.Log{Event: ev}
+		_, conflicts, err := db.replay(ctx, tx, ev, revoked, func(m report.Move) { log.Moves = append(log.Moves, m) })
+		if err != nil {
+			return err
+		}
+		for _, c := range conflicts {
+			log.Conflicts = append(log.Conflicts, report.Conflict{Kind: c.Kind, Person: c.Person, Kiosk: c.Kiosk, Door: c.Door, At: c.At})
+		}
+		return nil
+	})
+	return log, err
 }
 
 // revocationTimes maps a person (removed) or "person/serial" (a revoked

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Outside is the implicit root space: where everyone is before entering
@@ -27,6 +28,7 @@ type Event struct {
 	Tags       []TagRule
 	Keys       []Key  // public keys that sign this event's badges; several during a rotation
 	StaffPIN   string // unlocks staff mode; "" means it is set at the kiosk's first start
+	Sessions   []Session // the schedule, optional: reports speak of sessions as well as rooms
 
 	// Filled by Validate.
 	spaces     map[string]*Space
@@ -45,6 +47,15 @@ type Space struct {
 	Parent       string // "" for a top-level space (a venue)
 	Capacity     int
 	AntiPassback bool // deny entry to someone already recorded inside
+}
+
+// Session is one item of the schedule: a talk or workshop in a space
+// from Start until End.
+type Session struct {
+	Title string
+	Space string
+	Start time.Time
+	End   time.Time
 }
 
 // Door connects two spaces; scanning in ENTRY moves a person From → To.
@@ -236,6 +247,24 @@ func (e *Event) Validate() error {
 			return bad("tag", i, "may_enter", "tag %q: %v", t.ID, err)
 		}
 		e.tags[t.ID] = t
+	}
+	for i, ss := range e.Sessions {
+		switch {
+		case strings.TrimSpace(ss.Title) == "":
+			return bad("session", i, "title", "the session needs a title")
+		case e.spaces[ss.Space] == nil:
+			return bad("session", i, "room", "session %q is in %q, which is not a space", ss.Title, ss.Space)
+		case ss.Start.IsZero():
+			return bad("session", i, "start", "session %q needs a start time", ss.Title)
+		case !ss.End.After(ss.Start):
+			return bad("session", i, "end", "session %q ends (%s) before it starts (%s)", ss.Title,
+				ss.End.Format(time.RFC3339), ss.Start.Format(time.RFC3339))
+		}
+		for j, o := range e.Sessions[:i] {
+			if o.Space == ss.Space && ss.Start.Before(o.End) && o.Start.Before(ss.End) {
+				return bad("session", i, "start", "session %q overlaps session #%d %q in %s", ss.Title, j+1, o.Title, ss.Space)
+			}
+		}
 	}
 	return nil
 }

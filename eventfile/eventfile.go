@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -136,10 +137,11 @@ var allowed = map[string][]string{
 	"category": {"id", "name", "may_enter", "aliases", "color"},
 	"tag":      {"id", "may_enter"},
 	"key":      {"id", "public"},
+	"session":  {"title", "room", "start", "end"},
 }
 
 func (r reader) read(raw map[string]any, ev *checkin.Event) error {
-	if err := r.unknown("", 0, raw, []string{"event", "kiosk", "space", "door", "category", "tag", "key"}); err != nil {
+	if err := r.unknown("", 0, raw, []string{"event", "kiosk", "space", "door", "category", "tag", "key", "session"}); err != nil {
 		return err
 	}
 	for _, single := range []string{"event", "kiosk"} {
@@ -172,7 +174,7 @@ func (r reader) read(raw map[string]any, ev *checkin.Event) error {
 	if ev.Name == "" {
 		ev.Name = ev.ID
 	}
-	for _, section := range []string{"space", "door", "category", "tag", "key"} {
+	for _, section := range []string{"space", "door", "category", "tag", "key", "session"} {
 		tables, err := r.tables(raw, section)
 		if err != nil {
 			return err
@@ -225,6 +227,13 @@ func (r reader) read(raw map[string]any, ev *checkin.Event) error {
 					}
 				}
 				ev.Keys = append(ev.Keys, k)
+			case "session":
+				var ss checkin.Session
+				ss.Title, err = f.str("title", err)
+				ss.Space, err = f.str("room", err)
+				ss.Start, err = f.datetime("start", err)
+				ss.End, err = f.datetime("end", err)
+				ev.Sessions = append(ev.Sessions, ss)
 			}
 			if err != nil {
 				return err
@@ -274,7 +283,7 @@ func (r reader) unknown(section string, i int, m map[string]any, known []string)
 		return r.errorf(section, i, k, "%q is not allowed: every person counts toward occupancy, and no setting exempts a %s from a capacity", k, section)
 	}
 	if section == "" {
-		return r.errorf(section, i, k, "unknown key %q (known tables: [event], [kiosk], [[space]], [[door]], [[category]], [[tag]], [[key]])", k)
+		return r.errorf(section, i, k, "unknown key %q (known tables: [event], [kiosk], [[space]], [[door]], [[category]], [[tag]], [[key]], [[session]])", k)
 	}
 	return r.errorf(section, i, k, "unknown key %q in [%s] (known: %s)", k, section, strings.Join(known, ", "))
 }
@@ -314,6 +323,32 @@ func (f fields) integer(key string, err error) (int, error) {
 		return 0, f.wrong(key, "a whole number", v)
 	}
 	return int(n), nil
+}
+
+// datetime reads a date and time with its UTC offset, written as a TOML
+// datetime (start = 2026-05-14T10:00:00+02:00) or the same in quotes. A
+// time without an offset is refused: kiosks and the center may be in
+// different time zones, and a report must not shift a session by hours.
+func (f fields) datetime(key string, err error) (time.Time, error) {
+	v, ok := f.m[key]
+	if err != nil || !ok {
+		return time.Time{}, err
+	}
+	const want = "a date and time with its UTC offset, like 2026-05-14T10:00:00+02:00"
+	switch t := v.(type) {
+	case time.Time:
+		if t.Location().String() == "datetime-local" || t.Location().String() == "date-local" || t.Location().String() == "time-local" {
+			return time.Time{}, f.r.errorf(f.section, f.i, key, "%s must be %s; %s has no offset", key, want, t.Format("2006-01-02T15:04:05"))
+		}
+		return t, nil
+	case string:
+		parsed, perr := time.Parse(time.RFC3339, t)
+		if perr != nil {
+			return time.Time{}, f.r.errorf(f.section, f.i, key, "%s must be %s, not %q", key, want, t)
+		}
+		return parsed, nil
+	}
+	return time.Time{}, f.wrong(key, want, v)
 }
 
 func (f fields) boolean(key string, err error) (bool, error) {

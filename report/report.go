@@ -1,0 +1,349 @@
+// Package report turns a scan history into the organizers' figures: per
+// space and per scheduled session, the peak occupancy and when it was
+// reached, unique people, entries, exits, people per category and the
+// time spent at or over capacity, and each space's occupancy over time.
+// It is pure: the central database and a kiosk's database each supply a
+// Log, and the dashboard and the exports read the same Report.
+package report
+
+import (
+	"slices"
+	"sort"
+	"time"
+
+	"usher/checkin"
+)
+
+// Move is one recorded change of where people are, as the occupancy
+// replay applies it: a person moved To a space (Outside to leave), or
+// staff counted Delta people without a badge From → To.
+type Move struct {
+	At       time.Time
+	Person   string // "" for a count without a badge
+	Category string // the person's category id
+	From, To string
+	Delta    int
+}
+
+// Conflict is one event the merge of kiosks' logs flags (see
+// centralstore.Conflict), or on a kiosk, an exit of someone it had not
+// admitted.
+type Conflict struct {
+	Kind   string
+	Person string
+	Kiosk  string
+	Door   string
+	At     time.Time
+}
+
+// Log is a scan history: the event and its moves in the order they
+// happened.
+type Log struct {
+	Event     *checkin.Event
+	Moves     []Move
+	Conflicts []Conflict
+}
+
+// Unbadged is the category key under which counts without a badge are
+// reported.
+const Unbadged = ""
+
+// Point is a space's occupancy from At until the next point.
+type Point struct {
+	At time.Time
+	N  int
+}
+
+// Stats are the figures of one space over a time window.
+type Stats struct {
+	Capacity int
+	Peak     int
+	PeakAt   time.Time // when the peak was first reached; zero if never entered
+	Unique   int       // distinct people inside at some time, counts without a badge included
+	Entries  int
+	Exits    int
+	// ByCategory is the distinct people per category id; Unbadged counts
+	// people counted in without a badge.
+	ByCategory  map[string]int
+	AtOrOverCap time.Duration
+}
+
+// Minutes is d in minutes, to a tenth.
+func Minutes(d time.Duration) float64 {
+	return float64((d+3*time.Second)/(6*time.Second)) / 10
+}
+
+// Space is one space's report over the whole history.
+type Space struct {
+	ID, Name string
+	Stats
+	Series []Point // occupancy after each change, oldest first
+}
+
+// Session is one scheduled session's report: its space over its window.
+type Session struct {
+	checkin.Session
+	SpaceName string
+	Stats
+}
+
+// Report is everything the dashboard and the exports show.
+type Report struct {
+	Event      *checkin.Event
+	Start, End time.Time // the first move (or End if none) and the end of the report
+	Spaces     []Space   // in the event's order
+	Sessions   []Session // in start order
+	Conflicts  []Conflict
+	// Categories that appear in a ByCategory, in the event's order;
+	// Unbadged last when anyone was counted without a badge.
+	Categories []string
+}
+
+// crossing is one change of a space's people: n people entered (n > 0)
+// or left (n < 0); person "" for a count without a badge.
+type crossing struct {
+	at       time.Time
+	person   string
+	category string
+	n        int
+}
+
+type history struct {
+	crossings []crossing
+	series    []Point
+}
+
+// Build replays the log and reports up to end, which closes the last
+// interval of every space (for time at or over capacity); a move after
+// end is left out. Moves into a space the event no longer has are
+// skipped, as in the live occupancy.
+func Build(log Log, end time.Time) *Report {
+	ev := log.Event
+	state := checkin.NewState(ev)
+	hist := make(map[string]*history, len(ev.Spaces))
+	for _, s := range ev.Spaces {
+		hist[s.ID] = &history{}
+	}
+	known := func(loc string) bool { return loc == checkin.Outside || ev.Space(loc) != nil }
+	r := &Report{Event: ev, Start: end, End: end, Conflicts: log.Conflicts}
+	first := true
+	for _, m := range log.Moves {
+		if m.At.After(end) {
+			continue
+		}
+		if !known(m.To) || (m.Person == "" && !known(m.From)) {
+			continue
+		}
+		if first {
+			r.Start, first = m.At, false
+		}
+		var from string
+		n := 1
+		if m.Person == "" {
+			from, n = m.From, m.Delta
+			if n == 0 {
+				continue
+			}
+		} else {
+			from = state.Location(m.Person)
+			if from == m.To {
+				continue
+			}
+		}
+		left, entered := crossed(ev, from, m.To)
+		if m.Person == "" {
+			left = nil // a count changes only the spaces its move enters
+			state.Adjust(m.From, m.To, m.Delta)
+		} else {
+			state.Move(m.Person, m.To)
+		}
+		for _, sp := range left {
+			h := hist[sp]
+			h.crossings = append(h.crossings, crossing{m.At, m.Person, m.Category, -n})
+			h.series = append(h.series, Point{m.At, state.Count(sp)})
+		}
+		for _, sp := range entered {
+			h := hist[sp]
+			h.crossings = append(h.crossings, crossing{m.At, m.Person, m.Category, n})
+			h.series = append(h.series, Point{m.At, state.Count(sp)})
+		}
+	}
+	cats := map[string]bool{}
+	for _, s := range ev.Spaces {
+		h := hist[s.ID]
+		st := h.stats(s.Capacity, time.Time{}, end)
+		for c := range st.ByCategory {
+			cats[c] = true
+		}
+		r.Spaces = append(r.Spaces, Space{ID: s.ID, Name: s.Name, Stats: st, Series: h.series})
+	}
+	sessions := slices.Clone(ev.Sessions)
+	sort.SliceStable(sessions, func(i, j int) bool { return sessions[i].Start.Before(sessions[j].Start) })
+	for _, ss := range sessions {
+		s := ev.Space(ss.Space)
+		r.Sessions = append(r.Sessions, Session{Session: ss, SpaceName: s.Name, Stats: hist[ss.Space].stats(s.Capacity, ss.Start, ss.End)})
+	}
+	for _, c := range ev.Categories {
+		if cats[c.ID] {
+			r.Categories = append(r.Categories, c.ID)
+			delete(cats, c.ID)
+		}
+	}
+	unbadged := cats[Unbadged]
+	delete(cats, Unbadged)
+	for _, c := range sortedKeys(cats) { // categories the event no longer has
+		r.Categories = append(r.Categories, c)
+	}
+	if unbadged {
+		r.Categories = append(r.Categories, Unbadged)
+	}
+	return r
+}
+
+// crossed returns the spaces left and entered by moving from → to.
+func crossed(ev *checkin.Event, from, to string) (left, entered []string) {
+	a, b := ev.Chain(from), ev.Chain(to)
+	for _, sp := range a {
+		if !slices.Contains(b, sp) {
+			left = append(left, sp)
+		}
+	}
+	for _, sp := range b {
+		if !slices.Contains(a, sp) {
+			entered = append(entered, sp)
+		}
+	}
+	return left, entered
+}
+
+// stats are the figures over [from, to); a zero from is the beginning.
+// Everyone inside at from counts among the unique people.
+func (h *history) stats(capacity int, from, to time.Time) Stats {
+	st := Stats{Capacity: capacity, ByCategory: map[string]int{}}
+	inside := map[string]int{} // person → times inside (a replay may count twice)
+	category := map[string]string{}
+	anon := 0
+	seen := map[string]bool{}
+	i := 0
+	for ; i < len(h.crossings) && h.crossings[i].at.Before(from); i++ {
+		c := h.crossings[i]
+		if c.person == "" {
+			anon += c.n
+			continue
+		}
+		inside[c.person] += c.n
+		category[c.person] = c.category
+	}
+	anonSeen := max(anon, 0)
+	for p, n := range inside {
+		if n > 0 {
+			seen[p] = true
+		}
+	}
+	for ; i < len(h.crossings) && h.crossings[i].at.Before(to); i++ {
+		c := h.crossings[i]
+		if c.n > 0 {
+			st.Entries += c.n
+		} else {
+			st.Exits -= c.n
+		}
+		if c.person == "" {
+			if c.n > 0 {
+				anonSeen += c.n
+			}
+			continue
+		}
+		category[c.person] = c.category
+		if c.n > 0 {
+			seen[c.person] = true
+		}
+	}
+	for p := range seen {
+		st.ByCategory[category[p]]++
+	}
+	if anonSeen > 0 {
+		st.ByCategory[Unbadged] += anonSeen
+	}
+	st.Unique = len(seen) + anonSeen
+
+	// Occupancy: the level at from, then each point in the window.
+	level, j := 0, 0
+	for ; j < len(h.series) && !h.series[j].At.After(from); j++ {
+		level = h.series[j].N
+	}
+	start := from
+	if level > 0 {
+		st.Peak, st.PeakAt = level, from
+	}
+	over := func(a, b time.Time, n int) {
+		if n >= capacity && b.After(a) {
+			st.AtOrOverCap += b.Sub(a)
+		}
+	}
+	for ; j < len(h.series) && h.series[j].At.Before(to); j++ {
+		p := h.series[j]
+		if !start.IsZero() {
+			over(start, p.At, level)
+		}
+		start, level = p.At, p.N
+		if level > st.Peak {
+			st.Peak, st.PeakAt = level, p.At
+		}
+	}
+	if !start.IsZero() {
+		over(start, to, level)
+	}
+	return st
+}
+
+// OccupancyAt returns the space's occupancy at t from its series.
+func (s *Space) OccupancyAt(t time.Time) int {
+	i := sort.Search(len(s.Series), func(i int) bool { return s.Series[i].At.After(t) })
+	if i == 0 {
+		return 0
+	}
+	return s.Series[i-1].N
+}
+
+// Since returns the occupancy over [from, r.End] as points: the level at
+// from, then every change after it, then the level at End, for a trend
+// line or a chart.
+func (s *Space) Since(from, end time.Time) []Point {
+	pts := []Point{{from, s.OccupancyAt(from)}}
+	for _, p := range s.Series {
+		if p.At.After(from) && !p.At.After(end) {
+			pts = append(pts, p)
+		}
+	}
+	return append(pts, Point{end, pts[len(pts)-1].N})
+}
+
+// Space returns the report of a space, or nil.
+func (r *Report) Space(id string) *Space {
+	for i := range r.Spaces {
+		if r.Spaces[i].ID == id {
+			return &r.Spaces[i]
+		}
+	}
+	return nil
+}
+
+// CategoryName is the display name of a category key of ByCategory.
+func (r *Report) CategoryName(id string) string {
+	if id == Unbadged {
+		return "Without badge"
+	}
+	if c := r.Event.Category(id); c != nil && c.Name != "" {
+		return c.Name
+	}
+	return id
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

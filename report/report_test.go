@@ -1,0 +1,147 @@
+package report_test
+
+import (
+	"testing"
+	"time"
+
+	"usher/checkin"
+	"usher/eventfile"
+	"usher/report"
+)
+
+// fixture: a venue of 100 holding a room of 3 with a 09:00–10:00 talk.
+const fixtureEvent = `
+[event]
+id = "fx"
+[[space]]
+id = "venue"
+capacity = 100
+[[space]]
+id = "room"
+name = "Room"
+parent = "venue"
+capacity = 3
+[[door]]
+id = "main"
+from = "outside"
+to = "venue"
+[[door]]
+id = "room"
+from = "venue"
+to = "room"
+[[category]]
+id = "attendee"
+may_enter = ["*"]
+[[category]]
+id = "speaker"
+may_enter = ["*"]
+[[session]]
+title = "Keynote"
+room = "room"
+start = 2026-05-14T09:00:00Z
+end = 2026-05-14T10:00:00Z
+`
+
+func at(hhmm string) time.Time {
+	t, err := time.Parse("2006-01-02 15:04", "2026-05-14 "+hhmm)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func fixture(t *testing.T) report.Log {
+	t.Helper()
+	ev, err := eventfile.Parse("fx.toml", []byte(fixtureEvent))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mv := func(hhmm, person, cat, to string) report.Move {
+		return report.Move{At: at(hhmm), Person: person, Category: cat, To: to}
+	}
+	return report.Log{Event: ev, Moves: []report.Move{
+		mv("08:30", "a", "attendee", "venue"),
+		mv("08:31", "b", "attendee", "venue"),
+		mv("08:32", "s", "speaker", "venue"),
+		mv("08:40", "a", "attendee", "room"), // room 1
+		mv("08:50", "s", "speaker", "room"),  // room 2
+		mv("09:10", "b", "attendee", "room"), // room 3: at cap
+		{At: at("09:20"), From: "venue", To: "room", Delta: 1}, // 4: over cap (staff count)
+		{At: at("09:30"), From: "venue", To: "room", Delta: -1}, // 3
+		mv("09:40", "a", "attendee", "venue"), // 2
+		mv("10:20", "a", "attendee", "room"),  // 3 again, after the session
+		mv("10:30", "b", "attendee", checkin.Outside),
+		mv("10:30", "a", "attendee", "room"), // replayed twice: no change
+		mv("11:00", "x", "attendee", "nowhere"), // a space the event lost
+	}}
+}
+
+func TestBuildKnownAnswers(t *testing.T) {
+	r := report.Build(fixture(t), at("11:00"))
+	room := r.Space("room")
+	if room == nil {
+		t.Fatal("no room in the report")
+	}
+	check := func(what string, got, want any) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s = %v, want %v", what, got, want)
+		}
+	}
+	check("room peak", room.Peak, 4)
+	check("room peak at", room.PeakAt, at("09:20"))
+	check("room entries", room.Entries, 5) // a, s, b, +1, a
+	check("room exits", room.Exits, 3)     // −1, a, b
+	check("room unique", room.Unique, 4)   // a, s, b and one without a badge
+	check("room attendees", room.ByCategory["attendee"], 2)
+	check("room speakers", room.ByCategory["speaker"], 1)
+	check("room without badge", room.ByCategory[report.Unbadged], 1)
+	// At or over 3: 09:10–09:40 and 10:20–10:30.
+	check("room at or over cap", room.AtOrOverCap, 40*time.Minute)
+	check("room minutes", report.Minutes(room.AtOrOverCap), 40.0)
+	check("room at 09:35", room.OccupancyAt(at("09:35")), 3)
+	check("room at 08:00", room.OccupancyAt(at("08:00")), 0)
+
+	venue := r.Space("venue")
+	// The count from the venue into the room changes the room only.
+	check("venue peak", venue.Peak, 3)
+	check("venue peak at", venue.PeakAt, at("08:32"))
+	check("venue entries", venue.Entries, 3)
+	check("venue exits", venue.Exits, 1)
+	check("venue at or over cap", venue.AtOrOverCap, time.Duration(0))
+	check("report start", r.Start, at("08:30"))
+
+	if len(r.Sessions) != 1 {
+		t.Fatalf("sessions = %d, want 1", len(r.Sessions))
+	}
+	k := r.Sessions[0]
+	check("keynote space", k.SpaceName, "Room")
+	check("keynote peak", k.Peak, 4)
+	check("keynote peak at", k.PeakAt, at("09:20"))
+	check("keynote entries", k.Entries, 2) // b, +1
+	check("keynote exits", k.Exits, 2)     // −1, a
+	check("keynote unique", k.Unique, 4)   // a and s inside at 09:00, b, one without a badge
+	check("keynote attendees", k.ByCategory["attendee"], 2)
+	check("keynote at or over cap", k.AtOrOverCap, 30*time.Minute)
+
+	want := []string{"attendee", "speaker", report.Unbadged}
+	if len(r.Categories) != len(want) {
+		t.Fatalf("categories = %q, want %q", r.Categories, want)
+	}
+	for i := range want {
+		check("category", r.Categories[i], want[i])
+	}
+}
+
+func TestBuildStopsAtEnd(t *testing.T) {
+	r := report.Build(fixture(t), at("09:15"))
+	room := r.Space("room")
+	if room.Peak != 3 || room.AtOrOverCap != 5*time.Minute || room.Entries != 3 {
+		t.Errorf("room up to 09:15: peak %d, at or over cap %v, entries %d; want 3, 5m, 3",
+			room.Peak, room.AtOrOverCap, room.Entries)
+	}
+	pts := room.Since(at("09:00"), at("09:15"))
+	if len(pts) != 3 || pts[0].N != 2 || pts[1].N != 3 || pts[2].N != 3 || !pts[2].At.Equal(at("09:15")) {
+		t.Errorf("trend since 09:00 = %v, want 2 at 09:00, 3 at 09:10, 3 at 09:15", pts)
+	}
+}
