@@ -26,8 +26,8 @@ type Event struct {
 	Doors      []Door
 	Categories []Category
 	Tags       []TagRule
-	Keys       []Key  // public keys that sign this event's badges; several during a rotation
-	StaffPIN   string // unlocks staff mode; "" means it is set at the kiosk's first start
+	Keys       []Key     // public keys that sign this event's badges; several during a rotation
+	StaffPIN   string    // unlocks staff mode; "" means it is set at the kiosk's first start
 	Sessions   []Session // the schedule, optional: reports speak of sessions as well as rooms
 
 	// Filled by Validate.

@@ -63,15 +63,15 @@ func fixture(t *testing.T) report.Log {
 		mv("08:30", "a", "attendee", "venue"),
 		mv("08:31", "b", "attendee", "venue"),
 		mv("08:32", "s", "speaker", "venue"),
-		mv("08:40", "a", "attendee", "room"), // room 1
-		mv("08:50", "s", "speaker", "room"),  // room 2
-		mv("09:10", "b", "attendee", "room"), // room 3: at cap
-		{At: at("09:20"), From: "venue", To: "room", Delta: 1}, // 4: over cap (staff count)
+		mv("08:40", "a", "attendee", "room"),                    // room 1
+		mv("08:50", "s", "speaker", "room"),                     // room 2
+		mv("09:10", "b", "attendee", "room"),                    // room 3: at cap
+		{At: at("09:20"), From: "venue", To: "room", Delta: 1},  // 4: over cap (staff count)
 		{At: at("09:30"), From: "venue", To: "room", Delta: -1}, // 3
-		mv("09:40", "a", "attendee", "venue"), // 2
-		mv("10:20", "a", "attendee", "room"),  // 3 again, after the session
+		mv("09:40", "a", "attendee", "venue"),                   // 2
+		mv("10:20", "a", "attendee", "room"),                    // 3 again, after the session
 		mv("10:30", "b", "attendee", checkin.Outside),
-		mv("10:30", "a", "attendee", "room"), // replayed twice: no change
+		mv("10:30", "a", "attendee", "room"),    // replayed twice: no change
 		mv("11:00", "x", "attendee", "nowhere"), // a space the event lost
 	}}
 }
