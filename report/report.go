@@ -116,7 +116,9 @@ type history struct {
 // Build replays the log and reports up to end, which closes the last
 // interval of every space (for time at or over capacity); a move after
 // end is left out. Moves into a space the event no longer has are
-// skipped, as in the live occupancy.
+// skipped, as in the live occupancy. The log's order is the truth: a move
+// stamped earlier than the one before it (a kiosk clock set back) is
+// placed at the time of the one before, so every series runs forward.
 func Build(log Log, end time.Time) *Report {
 	ev := log.Event
 	state := checkin.NewState(ev)
@@ -127,7 +129,11 @@ func Build(log Log, end time.Time) *Report {
 	known := func(loc string) bool { return loc == checkin.Outside || ev.Space(loc) != nil }
 	r := &Report{Event: ev, Start: end, End: end, Conflicts: log.Conflicts}
 	first := true
+	var last time.Time
 	for _, m := range log.Moves {
+		if m.At.Before(last) {
+			m.At = last
+		}
 		if m.At.After(end) {
 			continue
 		}
@@ -137,6 +143,7 @@ func Build(log Log, end time.Time) *Report {
 		if first {
 			r.Start, first = m.At, false
 		}
+		last = m.At
 		var from string
 		n := 1
 		if m.Person == "" {

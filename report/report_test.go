@@ -145,3 +145,19 @@ func TestBuildStopsAtEnd(t *testing.T) {
 		t.Errorf("trend since 09:00 = %v, want 2 at 09:00, 3 at 09:10, 3 at 09:15", pts)
 	}
 }
+
+func TestBuildKeepsLogOrderWhenAClockGoesBack(t *testing.T) {
+	log := fixture(t)
+	log.Moves = log.Moves[:6]     // up to b entering the room at 09:10
+	log.Moves[5].At = at("08:00") // that kiosk's clock was set back
+	r := report.Build(log, at("09:30"))
+	room := r.Space("room")
+	if room.Peak != 3 || !room.PeakAt.Equal(at("08:50")) {
+		t.Errorf("peak %d at %v, want 3 at 08:50 (the time of the move before)", room.Peak, room.PeakAt)
+	}
+	for i := 1; i < len(room.Series); i++ {
+		if room.Series[i].At.Before(room.Series[i-1].At) {
+			t.Fatalf("series runs backwards: %v", room.Series)
+		}
+	}
+}
