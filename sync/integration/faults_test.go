@@ -60,12 +60,15 @@ func MustFaultProxy(tb testing.TB, addr string, cfg faultproxy.Config) *faultpro
 // breaks their TCP connections: connections reset at once, bytes held
 // back, requests cut part-way through their body, responses cut part-way
 // after the center committed (the kiosk never learns), requests sent to
-// the center twice, partitions. Three kiosks at three doors scan their
-// own part of the demo roster (entries, exits, re-entries, unknown and
-// unreadable codes, headcount changes, an undo) while their sync rounds
-// run, and the center adds people, removes people and reprints badges
-// meanwhile, so pulls carry changes too. Then the proxy heals, the
-// kiosks sync until nothing moves, and:
+// the center twice, partitions. Four kiosks, at the venue's two
+// entrances and the ballroom's two doors, scan their own part of the
+// demo roster (entries, exits, re-entries, unknown and unreadable codes,
+// headcount changes, an undo) while their sync rounds run; capacities
+// below the crowd make each pair trade rights through the center. The
+// center meanwhile adds people, removes people, reprints badges and
+// changes the two capacities, so pulls carry changes and rights move
+// both ways. Then the proxy heals, the kiosks sync until nothing moves,
+// and:
 //
 //   - exactly once: the center holds each kiosk's log, every event once
 //     and as logged, and nothing else; nothing waits at a kiosk;
@@ -116,8 +119,8 @@ func TestSyncUnderFaults(t *testing.T) {
 		}
 		proxy.SetFaults(true)
 
-		// The storm: each kiosk scans while its rounds run; every round
-		// done lets the center make one roster edit.
+		// The storm: each kiosk scans while its rounds run; a round done
+		// lets the center make one edit, unless it is busy with the last.
 		ed := &editor{c: c, rng: rand.New(rand.NewPCG(*faultSeed, 77)), kiosks: kiosks, proxy: proxy,
 			capacity: perKiosk, removed: map[string]bool{}}
 		for i := range kiosks {
