@@ -295,26 +295,20 @@ func (p *Proxy) serve(c net.Conn) {
 		reset(c)
 		return
 	}
-	cr := bufio.NewReader(c)
-	var (
-		up net.Conn
-		ur *bufio.Reader
-	)
+	up, err := net.Dial("tcp", p.target)
+	if err != nil {
+		return
+	}
+	if !p.track(up) {
+		up.Close()
+		return
+	}
+	defer p.untrack(up)
+	cr, ur := bufio.NewReader(c), bufio.NewReader(up)
 	for {
 		req, raw, head, err := readRequest(cr)
 		if err != nil {
 			return // the client closed, or sent what is not HTTP
-		}
-		if up == nil {
-			if up, err = net.Dial("tcp", p.target); err != nil {
-				return
-			}
-			if !p.track(up) {
-				up.Close()
-				return
-			}
-			defer p.untrack(up)
-			ur = bufio.NewReader(up)
 		}
 		f := p.plan()
 		if p.cutOff() {
