@@ -317,3 +317,32 @@ func TestNewRefusesBadChance(t *testing.T) {
 		}
 	}
 }
+
+// TestPartitionByDice: a connection that draws a partition is reset, and
+// so is every connection after it until the partition ends.
+func TestPartitionByDice(t *testing.T) {
+	r := MustRecorder(t)
+	p := MustProxy(t, r.srv.URL, faultproxy.Config{Seed: 1, Partition: 1, PartitionFor: time.Hour})
+	hc := newClient(t)
+	if resp, err := hc.Get(p.URL() + "/doc"); err == nil {
+		resp.Body.Close()
+		t.Fatal("the connection that started a partition went through")
+	}
+	p.SetFaults(false)
+	if resp, err := hc.Get(p.URL() + "/doc"); err == nil {
+		resp.Body.Close()
+		t.Fatal("a connection during the partition went through")
+	}
+	if st := p.Stats(); st.Partitions != 1 || st.Partitioned != 2 || st.Requests != 0 {
+		t.Errorf("stats %+v, want one partition that refused 2 connections", st)
+	}
+	if n := len(r.Received()); n != 0 {
+		t.Errorf("the server got %d requests, want none", n)
+	}
+	p.Heal()
+	resp, err := hc.Get(p.URL() + "/doc")
+	if err != nil {
+		t.Fatalf("after healing: %v", err)
+	}
+	resp.Body.Close()
+}
