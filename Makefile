@@ -9,7 +9,7 @@ export LANG := en_US.UTF-8
 
 DEMO := .demo
 
-.PHONY: all deps build run test bench fuzz sim screenshot package clean
+.PHONY: all deps build run test bench fuzz sim faults screenshot package clean
 
 all: build
 
@@ -75,6 +75,19 @@ SIM_INTERVAL ?= 0
 sim:
 	set -o pipefail; $(GO) test -count=1 -timeout 180m -run '^TestSimulation$$' ./sim -v \
 	  -sim.seeds=$(SIM_SEEDS) -sim.steps=$(SIM_STEPS) -sim.interval=$(SIM_INTERVAL) | grep --line-buffered -v -e '^=== ' -e '^    --- PASS'
+
+# Sync through a TCP fault proxy at length: four kiosks, FAULTS_ROUNDS
+# rounds each, on SQLite and PostgreSQL (`make test` runs 25 rounds).
+# About 3 minutes at 400 rounds.
+FAULTS_ROUNDS ?= 400
+FAULTS_SEED ?= 1
+faults:
+	@if scripts/pg.sh status >/dev/null 2>&1; then stop=:; else stop='scripts/pg.sh stop'; fi; \
+	  trap "$$stop" EXIT; \
+	  scripts/pg.sh start >/dev/null || exit; \
+	  export USHER_TEST_POSTGRES="$$(cat .cache/pg.url)"; \
+	  set -o pipefail; $(GO) test -count=1 -timeout 60m -run '^TestSyncUnderFaults$$' ./sync/integration -v \
+	    -faults.rounds=$(FAULTS_ROUNDS) -faults.seed=$(FAULTS_SEED) | grep -v -e '^=== '
 
 clean:
 	rm -rf bin $(DEMO) screenshots
