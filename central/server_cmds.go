@@ -201,7 +201,11 @@ func statusCmd(args []string, stdout, stderr io.Writer) error {
 		if k.Flagged > 0 {
 			flagged = fmt.Sprintf(", %d with clocks far ahead", k.Flagged)
 		}
-		fmt.Fprintf(stdout, "  %-14s %-16s %-20s %d events%s\n", k.ID, k.Door, state, k.Events, flagged)
+		waiting := ""
+		if k.Waiting > 0 {
+			waiting = fmt.Sprintf(", %d scans waiting at the kiosk", k.Waiting)
+		}
+		fmt.Fprintf(stdout, "  %-14s %-16s %-20s %d events%s%s\n", k.ID, k.Door, state, k.Events, waiting, flagged)
 	}
 	if len(st.Rights) > 0 {
 		fmt.Fprintf(stdout, "\nCapacity rights\n  %-24s %6s %6s %6s %7s %6s\n", "", "cap", "inside", "held", "reserve", "debt")
