@@ -187,3 +187,25 @@ func (db *DB) SignOut(ctx context.Context, token string) error {
 	}
 	return nil
 }
+
+// PersonNames returns the names of the people with the given ids, for
+// the dashboard's list of conflicts; an id not on the roster is left out.
+func (db *DB) PersonNames(ctx context.Context, ids []string) (map[string]string, error) {
+	names, asked := map[string]string{}, map[string]bool{}
+	for _, id := range ids {
+		if asked[id] || id == "" {
+			continue
+		}
+		asked[id] = true
+		var name string
+		err := db.db.QueryRowContext(ctx, db.rebind(`SELECT name FROM people WHERE id = ?`), id).Scan(&name)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("person %s: %w", id, err)
+		}
+		names[id] = name
+	}
+	return names, nil
+}
