@@ -23,7 +23,7 @@ func morning() time.Time {
 
 // get requests path with the session cookie token ("" for none), not
 // following redirects, and returns the status, Location and body.
-func (v *venue) get(t *testing.T, path, token string) (int, string, string) {
+func (v *venue) get(t testing.TB, path, token string) (int, string, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, v.url+path, nil)
 	if err != nil {
@@ -35,7 +35,7 @@ func (v *venue) get(t *testing.T, path, token string) (int, string, string) {
 	return v.do(t, req)
 }
 
-func (v *venue) do(t *testing.T, req *http.Request) (int, string, string) {
+func (v *venue) do(t testing.TB, req *http.Request) (int, string, string) {
 	t.Helper()
 	c := *v.client
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -52,7 +52,7 @@ func (v *venue) do(t *testing.T, req *http.Request) (int, string, string) {
 }
 
 // postLogin posts the sign-in form with extra headers.
-func (v *venue) postLogin(t *testing.T, base, name, pw string, headers map[string]string) *http.Response {
+func (v *venue) postLogin(t testing.TB, base, name, pw string, headers map[string]string) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, base+dashboard.PathLogin,
 		strings.NewReader(url.Values{"name": {name}, "password": {pw}}.Encode()))
@@ -74,7 +74,7 @@ func (v *venue) postLogin(t *testing.T, base, name, pw string, headers map[strin
 
 // MustSignIn signs the organizer in through the form and returns the
 // session cookie.
-func (v *venue) MustSignIn(t *testing.T) *http.Cookie {
+func (v *venue) MustSignIn(t testing.TB) *http.Cookie {
 	t.Helper()
 	resp := v.postLogin(t, v.url, organizer, password, map[string]string{"Origin": v.url})
 	resp.Body.Close()

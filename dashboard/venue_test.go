@@ -89,7 +89,7 @@ func MustCentral(tb testing.TB, args ...string) string {
 
 // MustVenue sets the venue up at start (local time): the center, an
 // organizer, the kiosks, and two rounds of sync to share the rights out.
-func MustVenue(t *testing.T, start time.Time) *venue {
+func MustVenue(t testing.TB, start time.Time) *venue {
 	t.Helper()
 	v := &venue{dir: t.TempDir(), clock: &clock{t: start}, people: demo.Roster(rosterSize), kiosks: map[string]*kiosk{},
 		log: &bytes.Buffer{}}
@@ -152,7 +152,7 @@ func MustVenue(t *testing.T, start time.Time) *venue {
 }
 
 // Sync runs a sync round at each door's kiosk.
-func (v *venue) Sync(t *testing.T, doors ...string) {
+func (v *venue) Sync(t testing.TB, doors ...string) {
 	t.Helper()
 	for _, d := range doors {
 		if err := v.kiosks[d].sync.Sync(context.Background()); err != nil {
@@ -163,7 +163,7 @@ func (v *venue) Sync(t *testing.T, doors ...string) {
 
 // Scan scans p's badge at door and fails the test unless the decision
 // has the reason wanted.
-func (v *venue) Scan(t *testing.T, door string, p checkin.Person, dir checkin.Direction, want checkin.Reason) {
+func (v *venue) Scan(t testing.TB, door string, p checkin.Person, dir checkin.Direction, want checkin.Reason) {
 	t.Helper()
 	d, err := v.kiosks[door].db.Scan(context.Background(), checkin.Scan{Code: p.Code, Door: door, Direction: dir})
 	if err != nil {
@@ -175,7 +175,7 @@ func (v *venue) Scan(t *testing.T, door string, p checkin.Person, dir checkin.Di
 }
 
 // Status returns the center's status.
-func (v *venue) Status(t *testing.T) centralstore.Status {
+func (v *venue) Status(t testing.TB) centralstore.Status {
 	t.Helper()
 	st, err := v.db.Status(context.Background())
 	if err != nil {
@@ -227,7 +227,7 @@ type day struct {
 // east entrance's kiosk falls silent at 10:00 and admits four more that
 // the center never hears of; someone scans out at Hall B who was never
 // recorded in (a conflict).
-func (v *venue) Morning(t *testing.T) *day {
+func (v *venue) Morning(t testing.TB) *day {
 	t.Helper()
 	c := &crowd{people: v.people, used: map[string]bool{}}
 	d := &day{crowd: c}

@@ -117,9 +117,10 @@ var conflictWords = map[string]string{
 	centralstore.RevokedAdmitted:      "Admitted on a revoked badge",
 }
 
-// buildView gathers the view from the center's status and history, at
-// the center's clock.
-func buildView(ctx context.Context, db *centralstore.DB, organizer string) (*View, error) {
+// buildView gathers the view from the center's status at the center's
+// clock; full adds what only the dashboard shows (the trend lines, the
+// names in the conflicts), which costs a second replay of the history.
+func buildView(ctx context.Context, db *centralstore.DB, organizer string, full bool) (*View, error) {
 	ev, err := db.Event(ctx)
 	if err != nil {
 		return nil, err
@@ -128,20 +129,24 @@ func buildView(ctx context.Context, db *centralstore.DB, organizer string) (*Vie
 	if err != nil {
 		return nil, err
 	}
-	log, err := db.ReportLog(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var ids []string
-	for _, c := range st.Conflicts {
-		ids = append(ids, c.Person)
-	}
-	names, err := db.PersonNames(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
 	now := db.Now()
-	return makeView(ev, st, report.Build(log, now), names, organizer, now), nil
+	rep := report.Build(report.Log{Event: ev}, now)
+	names := map[string]string{}
+	if full {
+		log, err := db.ReportLog(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rep = report.Build(log, now)
+		var ids []string
+		for _, c := range st.Conflicts {
+			ids = append(ids, c.Person)
+		}
+		if names, err = db.PersonNames(ctx, ids); err != nil {
+			return nil, err
+		}
+	}
+	return makeView(ev, st, rep, names, organizer, now), nil
 }
 
 // makeView lays out the view; it reads nothing but its arguments.
