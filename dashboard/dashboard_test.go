@@ -231,3 +231,36 @@ func bySpace(st centralstore.Status, ev *checkin.Event) map[string]int {
 	}
 	return out
 }
+
+// TestDashboardBeforeImport: a center with no event yet shows a signed-in
+// organizer what to do, not an error page.
+func TestDashboardBeforeImport(t *testing.T) {
+	db, err := centralstore.Open(t.TempDir() + "/center.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := t.Context()
+	if _, err := db.AddOrganizer(ctx, organizer, password); err != nil {
+		t.Fatal(err)
+	}
+	token, err := db.SignIn(ctx, organizer, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(dashboard.New(db, nil))
+	defer srv.Close()
+	for _, path := range []string{"/", "/marshal", "/live/dashboard"} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		req.AddCookie(&http.Cookie{Name: dashboard.CookieName, Value: token})
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "No event yet: run usher-central import") {
+			t.Errorf("GET %s: %d\n%s", path, resp.StatusCode, body)
+		}
+	}
+}
