@@ -32,6 +32,7 @@ commands:
                                 load or update the center's event and roster
   serve [--addr 127.0.0.1:8080] [--db D] [--cert C --key K]
                                 serve kiosks (sync/PROTOCOL.md)
+                                and the organizers' live dashboard at / (organizer add first)
   status [--json] [--db D]      occupancy per space, each kiosk's state and the capacity rights
   enroll --door DOOR [--server URL] [--qr F.png] [--db D]
                                 a one-time kiosk enrollment code (last line) and its QR
@@ -46,6 +47,9 @@ commands:
   badge reprint ID [--code NEWCODE] [--db D]
                                 raise ID's badge serial (and replace their code): kiosks
                                 deny the old badge; print the new one with badges --person ID
+  organizer add NAME [--password-file F] [--db D]
+                                let NAME sign in to the dashboard, or give them a new
+                                password; without a file, a strong one is made and printed once
 
 --db is a SQLite file (default usher-central.db) or a postgres:// URL.
 `
@@ -82,6 +86,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		err = personCmd(args[1:], stdout, stderr)
 	case "badge":
 		err = badgeCmd(args[1:], stdout, stderr)
+	case "organizer":
+		err = organizerCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

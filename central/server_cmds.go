@@ -23,6 +23,7 @@ import (
 
 	"usher/centralstore"
 	"usher/checkin"
+	"usher/dashboard"
 	"usher/eventfile"
 	"usher/roster"
 	"usher/sync/server"
@@ -122,7 +123,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           server.New(db, log.New(stderr, "", log.LstdFlags)),
+		Handler:           Handler(db, log.New(stderr, "", log.LstdFlags)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
@@ -140,6 +141,8 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 	// The address actually bound, on its own line: with port 0 the
 	// caller learns the port from it.
 	fmt.Fprintf(stdout, "serving %s://%s\n", scheme, ln.Addr())
+	fmt.Fprintf(stderr, "kiosks: %s://%s/v1/; organizers' dashboard: %s://%s/ (usher-central organizer add NAME)\n",
+		scheme, ln.Addr(), scheme, ln.Addr())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
@@ -152,6 +155,15 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// Handler is what serve serves: the kiosk API (sync/PROTOCOL.md) under
+// /v1/ and the organizers' dashboard at /.
+func Handler(db *centralstore.DB, logger *log.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", server.New(db, logger))
+	mux.Handle("/", dashboard.New(db, logger))
+	return mux
 }
 
 // statusCmd: usher-central status [--json] [--db D]
@@ -201,7 +213,11 @@ func statusCmd(args []string, stdout, stderr io.Writer) error {
 		if k.Flagged > 0 {
 			flagged = fmt.Sprintf(", %d with clocks far ahead", k.Flagged)
 		}
-		fmt.Fprintf(stdout, "  %-14s %-16s %-20s %d events%s\n", k.ID, k.Door, state, k.Events, flagged)
+		waiting := ""
+		if k.Waiting > 0 {
+			waiting = fmt.Sprintf(", %d scans waiting at the kiosk", k.Waiting)
+		}
+		fmt.Fprintf(stdout, "  %-14s %-16s %-20s %d events%s%s\n", k.ID, k.Door, state, k.Events, waiting, flagged)
 	}
 	if len(st.Rights) > 0 {
 		fmt.Fprintf(stdout, "\nCapacity rights\n  %-24s %6s %6s %6s %7s %6s\n", "", "cap", "inside", "held", "reserve", "debt")

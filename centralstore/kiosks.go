@@ -204,9 +204,16 @@ func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (acce
 	return accepted, err
 }
 
-// Seen records that a kiosk was heard from.
-func (db *DB) Seen(ctx context.Context, kiosk string) error {
-	_, err := db.db.ExecContext(ctx, db.rebind(`UPDATE kiosks SET last_seen = ? WHERE id = ?`), db.Now().UnixMilli(), kiosk)
+// Seen records that a kiosk was heard from, and how many of its scans
+// it had not pushed yet; waiting < 0 (a kiosk that does not say) leaves
+// the last count as it was.
+func (db *DB) Seen(ctx context.Context, kiosk string, waiting int64) error {
+	if waiting < 0 {
+		_, err := db.db.ExecContext(ctx, db.rebind(`UPDATE kiosks SET last_seen = ? WHERE id = ?`), db.Now().UnixMilli(), kiosk)
+		return err
+	}
+	_, err := db.db.ExecContext(ctx, db.rebind(`UPDATE kiosks SET last_seen = ?, waiting = ? WHERE id = ?`),
+		db.Now().UnixMilli(), waiting, kiosk)
 	return err
 }
 
@@ -232,6 +239,7 @@ type KioskState struct {
 	LastSeen time.Time `json:"last_seen"`
 	Events   int64     `json:"events"`  // events received
 	Flagged  int64     `json:"flagged"` // of which stamped implausibly far ahead
+	Waiting  int64     `json:"waiting"` // scans not pushed yet, as the kiosk said at its last pull
 	Revoked  bool      `json:"revoked"`
 	Retired  bool      `json:"retired"`
 }
@@ -450,7 +458,7 @@ func conflictOf(ev *checkin.Event, st *checkin.State, revoked map[string]int64, 
 
 func (db *DB) kioskStates(ctx context.Context, tx *sql.Tx, st *Status) error {
 	ks, err := db.query(ctx, tx, `
-		SELECT k.id, k.name, k.door, k.last_seen, k.revoked, k.retired,
+		SELECT k.id, k.name, k.door, k.last_seen, k.revoked, k.retired, k.waiting,
 			(SELECT count(*) FROM events e WHERE e.kiosk_id = k.id),
 			(SELECT count(*) FROM events e WHERE e.kiosk_id = k.id AND e.flagged = 1)
 		FROM kiosks k ORDER BY k.id`)
@@ -465,7 +473,7 @@ func (db *DB) kioskStates(ctx context.Context, tx *sql.Tx, st *Status) error {
 			revoked int
 			retired int
 		)
-		if err := ks.Scan(&k.ID, &k.Name, &k.Door, &seen, &revoked, &retired, &k.Events, &k.Flagged); err != nil {
+		if err := ks.Scan(&k.ID, &k.Name, &k.Door, &seen, &revoked, &retired, &k.Waiting, &k.Events, &k.Flagged); err != nil {
 			return fmt.Errorf("status: %w", err)
 		}
 		k.Revoked, k.Retired = revoked != 0, retired != 0

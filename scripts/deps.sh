@@ -3,12 +3,13 @@
 # through sudo, and says what it does. Usage: scripts/deps.sh build|run|test
 #   build: cgo and the GL/X11 headers Fyne's GLFW driver compiles against
 #   run:   the above
-#   test:  the above, plus Xvfb and tools to drive and photograph a real window
+#   test:  the above, plus Xvfb and tools to drive and photograph a real window,
+#          and headless Chromium for the dashboard's browser test
 set -euo pipefail
 
 build=(gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev
        libxinerama-dev libxi-dev libxxf86vm-dev)
-headless=(xvfb xauth xdotool x11-utils imagemagick poppler-utils)
+headless=(xvfb xauth xdotool x11-utils imagemagick poppler-utils chromium)
 
 case "${1:-build}" in
   build|run) want=("${build[@]}") ;;

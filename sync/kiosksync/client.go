@@ -57,9 +57,11 @@ func (c *client) rights(ctx context.Context, req wire.RightsRequest) (wire.Right
 	return resp, err
 }
 
-func (c *client) pull(ctx context.Context, cursor int64, limit int) (wire.PullResponse, error) {
+// pull asks for a page of changes after cursor, and tells the center
+// how many scans are waiting here (not pushed yet), for its dashboard.
+func (c *client) pull(ctx context.Context, cursor int64, limit, waiting int) (wire.PullResponse, error) {
 	var resp wire.PullResponse
-	q := url.Values{"cursor": {strconv.FormatInt(cursor, 10)}, "limit": {strconv.Itoa(limit)}}
+	q := url.Values{"cursor": {strconv.FormatInt(cursor, 10)}, "limit": {strconv.Itoa(limit)}, "waiting": {strconv.Itoa(waiting)}}
 	err := c.do(ctx, http.MethodGet, wire.PathPull+"?"+q.Encode(), nil, &resp)
 	return resp, err
 }

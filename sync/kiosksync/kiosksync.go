@@ -393,13 +393,20 @@ func exchangeRights(ctx context.Context, db *store.DB, c *client, res *Result) e
 
 // pull asks for what changed since the kiosk's cursor and applies it,
 // page by page, each with its cursor, until the server has no more.
+// Each request says how many scans wait here to be pushed.
 func pull(ctx context.Context, db *store.DB, c *client, res *Result) error {
 	cursor, err := db.Cursor(ctx)
 	if err != nil {
 		return err
 	}
 	for {
-		page, err := c.pull(ctx, cursor, PullLimit)
+		// The count goes with every page, so the center's dashboard
+		// shows what this door has not pushed yet.
+		waiting, err := db.Waiting(ctx)
+		if err != nil {
+			return err
+		}
+		page, err := c.pull(ctx, cursor, PullLimit, waiting)
 		if err != nil {
 			return err
 		}

@@ -140,12 +140,19 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	waiting := int64(-1) // a kiosk that does not say
+	if v := q.Get("waiting"); v != "" {
+		if waiting, err = strconv.ParseInt(v, 10, 64); err != nil || waiting < 0 {
+			s.fail(w, checkin.Errorf(checkin.EINVALID, "waiting %q must be a whole number ≥ 0", v))
+			return
+		}
+	}
 	resp, err := s.db.Pull(r.Context(), kiosk, cursor, limit)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	if err := s.db.Seen(r.Context(), kiosk); err != nil {
+	if err := s.db.Seen(r.Context(), kiosk, waiting); err != nil {
 		s.log.Printf("usher-central: record kiosk %s seen: %v", kiosk, err)
 	}
 	s.reply(w, r, resp)

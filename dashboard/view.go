@@ -1,0 +1,284 @@
+package dashboard
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"usher/centralstore"
+	"usher/checkin"
+	"usher/report"
+)
+
+// Trend is how far back a space's sparkline reaches.
+const Trend = 30 * time.Minute
+
+// NearFull is the share of a capacity from which a space shows amber,
+// as on the kiosk's screen.
+const NearFull = 0.9
+
+// Levels of a space's fill, as CSS classes and data-level values.
+const (
+	LevelOK   = "ok"
+	LevelNear = "near" // at or above NearFull of the cap
+	LevelFull = "full" // at or over the cap
+)
+
+// View is what the dashboard and the fire-marshal view show, as of
+// Updated; the live endpoints render it again for every poll.
+type View struct {
+	Event     string
+	Organizer string
+	Updated   time.Time // in the server's local time zone
+	Spaces    []SpaceView
+	Doors     []DoorView
+	Conflicts []ConflictView
+	// Offline names the doors with a kiosk not heard from within
+	// centralstore.ActiveWithin: their rooms' numbers may be behind.
+	Offline []string
+}
+
+// SpaceView is one space's card.
+type SpaceView struct {
+	ID, Name  string
+	Parent    string // the parent space's name, "" for a venue
+	Occupancy int
+	Capacity  int
+	Percent   int    // occupancy as a share of the capacity, 0–100 (the bar)
+	Level     string // LevelOK, LevelNear or LevelFull
+	Spark     Spark
+	// Offline names the doors into or out of the space with a kiosk not
+	// heard from lately; Unwatched those with no kiosk at all.
+	Offline   []string
+	Unwatched []string
+}
+
+// Spark is a space's trend over the last Trend as an inline SVG, in a
+// 0 0 SparkW SparkH box, scaled so the top is the capacity.
+type Spark struct {
+	Points string // the step line, "x,y x,y …"
+	Area   string // the same, closed along the bottom, for the fill
+	From   string // the time at the left end, HH:MM
+	CapY   string // the height of the capacity line
+}
+
+// Sparkline size in SVG units.
+const (
+	SparkW = 240
+	SparkH = 40
+)
+
+// DoorView is one door and its kiosks.
+type DoorView struct {
+	ID, Name string
+	From, To string // space names ("Outside" for outside)
+	Kiosks   []KioskView
+}
+
+// KioskView is what the center knows of one kiosk at a door.
+type KioskView struct {
+	ID, Name string
+	LastSeen string // HH:MM:SS, local time
+	Online   bool   // heard from within centralstore.ActiveWithin
+	Waiting  int64
+	Revoked  bool
+	Retired  bool
+}
+
+// State is the kiosk's state in words.
+func (k KioskView) State() string {
+	switch {
+	case k.Retired:
+		return "retired"
+	case k.Revoked:
+		return "revoked"
+	case k.Online:
+		return "online"
+	}
+	return "offline since " + k.LastSeen
+}
+
+// ConflictView is one line of the conflicts list.
+type ConflictView struct {
+	Kind   string // in words
+	Person string // id and name
+	Door   string
+	Kiosk  string
+	At     string // HH:MM:SS, local time
+}
+
+// conflictWords says each conflict kind in words.
+var conflictWords = map[string]string{
+	centralstore.DoubleAdmission:      "Admitted twice — at two doors while one was offline",
+	centralstore.ExitWithoutAdmission: "Exit of someone nobody admitted",
+	centralstore.RevokedAdmitted:      "Admitted on a revoked badge",
+}
+
+// buildView gathers the view from the center's status at the center's
+// clock; full adds what only the dashboard shows (the trend lines, the
+// names in the conflicts), which costs a second replay of the history.
+func buildView(ctx context.Context, db *centralstore.DB, organizer string, full bool) (*View, error) {
+	ev, err := db.Event(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := db.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := db.Now()
+	rep := report.Build(report.Log{Event: ev}, now)
+	names := map[string]string{}
+	if full {
+		log, err := db.ReportLog(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rep = report.Build(log, now)
+		var ids []string
+		for _, c := range st.Conflicts {
+			ids = append(ids, c.Person)
+		}
+		if names, err = db.PersonNames(ctx, ids); err != nil {
+			return nil, err
+		}
+	}
+	return makeView(ev, st, rep, names, organizer, now), nil
+}
+
+// makeView lays out the view; it reads nothing but its arguments.
+func makeView(ev *checkin.Event, st centralstore.Status, rep *report.Report, names map[string]string, organizer string, now time.Time) *View {
+	v := &View{Event: ev.Name, Organizer: organizer, Updated: now.Local()}
+	spaceName := func(id string) string {
+		if id == checkin.Outside {
+			return "Outside"
+		}
+		if s := ev.Space(id); s != nil {
+			return s.Name
+		}
+		return id
+	}
+	doorName := func(id string) string {
+		if d := ev.Door(id); d != nil && d.Name != "" {
+			return d.Name
+		}
+		return id
+	}
+
+	offline := map[string]bool{} // doors with a kiosk not heard from lately
+	watched := map[string]bool{} // doors with a kiosk that is not revoked or retired
+	for _, d := range ev.Doors {
+		dv := DoorView{ID: d.ID, Name: doorName(d.ID), From: spaceName(d.From), To: spaceName(d.To)}
+		for _, k := range st.Kiosks {
+			if k.Door != d.ID {
+				continue
+			}
+			kv := KioskView{ID: k.ID, Name: k.Name, LastSeen: k.LastSeen.Local().Format("15:04:05"),
+				Online: now.Sub(k.LastSeen) <= centralstore.ActiveWithin, Waiting: k.Waiting, Revoked: k.Revoked, Retired: k.Retired}
+			dv.Kiosks = append(dv.Kiosks, kv)
+			if k.Revoked || k.Retired {
+				continue
+			}
+			watched[d.ID] = true
+			if !kv.Online {
+				offline[d.ID] = true
+			}
+		}
+		if offline[d.ID] {
+			v.Offline = append(v.Offline, dv.Name)
+		}
+		v.Doors = append(v.Doors, dv)
+	}
+
+	for _, s := range ev.Spaces {
+		n := st.Occupancy[s.ID]
+		sv := SpaceView{ID: s.ID, Name: s.Name, Occupancy: n, Capacity: s.Capacity, Level: level(n, s.Capacity)}
+		if s.Parent != "" {
+			sv.Parent = spaceName(s.Parent)
+		}
+		if s.Capacity > 0 {
+			sv.Percent = min(100, n*100/s.Capacity)
+		}
+		if r := rep.Space(s.ID); r != nil {
+			sv.Spark = spark(r.Since(now.Add(-Trend), now), now.Add(-Trend), s.Capacity)
+		}
+		for _, d := range ev.Doors {
+			if !crosses(ev, d, s.ID) {
+				continue
+			}
+			switch {
+			case offline[d.ID]:
+				sv.Offline = append(sv.Offline, doorName(d.ID))
+			case !watched[d.ID]:
+				sv.Unwatched = append(sv.Unwatched, doorName(d.ID))
+			}
+		}
+		v.Spaces = append(v.Spaces, sv)
+	}
+
+	for _, c := range st.Conflicts {
+		kind := conflictWords[c.Kind]
+		if kind == "" {
+			kind = c.Kind
+		}
+		person := c.Person
+		if n := names[c.Person]; n != "" {
+			person += " " + n
+		}
+		v.Conflicts = append(v.Conflicts, ConflictView{Kind: kind, Person: person, Door: doorName(c.Door),
+			Kiosk: c.Kiosk, At: c.At.Local().Format("15:04:05")})
+	}
+	return v
+}
+
+// level is a space's fill level.
+func level(n, capacity int) string {
+	switch {
+	case n >= capacity:
+		return LevelFull
+	case float64(n) >= NearFull*float64(capacity):
+		return LevelNear
+	}
+	return LevelOK
+}
+
+// crosses reports whether passing door d changes who is in space: it
+// leads into it from outside it, or out of it.
+func crosses(ev *checkin.Event, d checkin.Door, space string) bool {
+	return slices.Contains(ev.Chain(d.From), space) != slices.Contains(ev.Chain(d.To), space)
+}
+
+// spark draws points (report.Space.Since over [from, from+Trend]) as a
+// step line: a count holds until the next change.
+func spark(points []report.Point, from time.Time, capacity int) Spark {
+	top := float64(max(capacity, 1))
+	for _, p := range points {
+		top = max(top, float64(p.N))
+	}
+	x := func(t time.Time) float64 {
+		f := float64(t.Sub(from)) / float64(Trend)
+		return min(max(f, 0), 1) * SparkW
+	}
+	y := func(n int) float64 { return SparkH - 2 - float64(n)/top*(SparkH-4) }
+	num := func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
+	var b strings.Builder
+	for i, p := range points {
+		if i > 0 {
+			// Hold the previous level up to this change.
+			fmt.Fprintf(&b, " %s,%s", num(x(p.At)), num(y(points[i-1].N)))
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%s,%s", num(x(p.At)), num(y(p.N)))
+	}
+	line := b.String()
+	area := ""
+	if len(points) > 0 {
+		area = fmt.Sprintf("%s,%d %s %s,%d", num(x(points[0].At)), SparkH, line, num(x(points[len(points)-1].At)), SparkH)
+	}
+	return Spark{Points: line, Area: area, From: from.Local().Format("15:04"), CapY: num(y(capacity))}
+}
