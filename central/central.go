@@ -46,6 +46,11 @@ commands:
   badge reprint ID [--code NEWCODE] [--db D]
                                 raise ID's badge serial (and replace their code): kiosks
                                 deny the old badge; print the new one with badges --person ID
+  export --format csv|xlsx|png|svg --out PATH [--force] [--db D]
+                                headcount reports: csv (rooms, sessions, conflicts,
+                                occupancy .csv in folder PATH), xlsx (one workbook PATH;
+                                --force replaces it), png or svg (an occupancy chart per
+                                space in folder PATH)
 
 --db is a SQLite file (default usher-central.db) or a postgres:// URL.
 `
@@ -82,6 +87,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		err = personCmd(args[1:], stdout, stderr)
 	case "badge":
 		err = badgeCmd(args[1:], stdout, stderr)
+	case "export":
+		err = exportCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
