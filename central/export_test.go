@@ -7,6 +7,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -160,5 +161,111 @@ func TestExport(t *testing.T) {
 		stdout := MustRunCentral(t, "export", "--db", dsn, "--format", "svg", "--out", dir)
 		reporttest.CheckOutput(t, stdout, filepath.Join(dir, "occupancy-venue.svg"), filepath.Join(dir, "occupancy-salon.svg"))
 		reporttest.CheckSVG(t, dir)
+	})
+}
+
+// Each bad input gets an error that names it, and writes nothing.
+func TestExportErrors(t *testing.T) {
+	dir := t.TempDir()
+	event, roster := reporttest.MustWrite(t, dir)
+	dsn := filepath.Join(dir, "central.db")
+	MustRunCentral(t, "import", "--event", event, "--roster", roster, "--db", dsn)
+	empty := filepath.Join(dir, "empty.db") // a center nobody imported an event into
+	db, err := centralstore.Open(empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	garbage := filepath.Join(dir, "garbage.db")
+	if err := os.WriteFile(garbage, bytes.Repeat([]byte("not a database "), 512), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	aFile := filepath.Join(dir, "a-file")
+	if err := os.WriteFile(aFile, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	existing := filepath.Join(dir, "existing.xlsx")
+	if err := os.WriteFile(existing, []byte("an older workbook"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing.db")
+	out := filepath.Join(dir, "out")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"ErrUnknownFormat", []string{"--format", "pdf", "--out", out, "--db", dsn}, []string{`unknown format "pdf"`, "csv, xlsx, png, svg"}},
+		{"ErrNoFormat", []string{"--out", out, "--db", dsn}, []string{"--format is required", "csv, xlsx, png, svg"}},
+		{"ErrNoOut", []string{"--format", "csv", "--db", dsn}, []string{"--out is required", "folder"}},
+		{"ErrNoOutXLSX", []string{"--format", "xlsx", "--db", dsn}, []string{"--out is required", "report.xlsx"}},
+		{"ErrMissingDB", []string{"--format", "csv", "--out", out, "--db", missing}, []string{missing, "does not exist"}},
+		{"ErrUnreadableDB", []string{"--format", "csv", "--out", out, "--db", garbage}, []string{"cannot read central database", garbage}},
+		{"ErrNoEvent", []string{"--format", "csv", "--out", out, "--db", empty}, []string{"no event is imported", "usher-central import"}},
+		{"ErrOutIsAFile", []string{"--format", "png", "--out", aFile, "--db", dsn}, []string{aFile, "is a file", "folder"}},
+		{"ErrWorkbookIsAFolder", []string{"--format", "xlsx", "--out", dir, "--db", dsn}, []string{dir, "is a folder"}},
+		{"ErrWorkbookExists", []string{"--format", "xlsx", "--out", existing, "--db", dsn}, []string{existing, "exists", "--force"}},
+		{"ErrWorkbookFolderMissing", []string{"--format", "xlsx", "--out", filepath.Join(dir, "nope", "r.xlsx"), "--db", dsn},
+			[]string{filepath.Join(dir, "nope"), "does not exist"}},
+		{"ErrExtraArgument", []string{"--format", "csv", "--out", out, "--db", dsn, "extra"}, []string{`unexpected argument "extra"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runCentral(append([]string{"export"}, tc.args...)...)
+			if code == 0 {
+				t.Fatalf("exit 0, printed %q", stdout)
+			}
+			t.Log(strings.TrimSpace(stderr))
+			if !strings.HasPrefix(stderr, "usher-central export: ") {
+				t.Errorf("stderr %q does not start with the command", stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr %q does not say %q", stderr, w)
+				}
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("%s was created", out)
+			}
+			if _, err := os.Stat(missing); err == nil {
+				t.Errorf("%s was created", missing)
+			}
+			if b, _ := os.ReadFile(existing); string(b) != "an older workbook" {
+				t.Errorf("%s was overwritten", existing)
+			}
+		})
+	}
+
+	t.Run("ForceReplacesWorkbook", func(t *testing.T) {
+		stdout := MustRunCentral(t, "export", "--format", "xlsx", "--out", existing, "--force", "--db", dsn)
+		if !strings.Contains(stdout, "wrote "+existing) {
+			t.Errorf("printed %q", stdout)
+		}
+		if b, _ := os.ReadFile(existing); !bytes.HasPrefix(b, []byte("PK")) {
+			t.Errorf("%s is not a workbook (zip) after --force", existing)
+		}
+	})
+
+	// A folder where a file is to go: all files or none, and no temporary
+	// file left behind.
+	t.Run("ErrFileNameIsAFolder", func(t *testing.T) {
+		csvDir := filepath.Join(dir, "csv")
+		if err := os.MkdirAll(filepath.Join(csvDir, "sessions.csv", "inside"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := runCentral("export", "--format", "csv", "--out", csvDir, "--db", dsn)
+		if code == 0 || !strings.Contains(stderr, filepath.Join(csvDir, "sessions.csv")+" is a folder") {
+			t.Errorf("exit %d, stderr %q; want an error naming sessions.csv", code, stderr)
+		}
+		entries, err := os.ReadDir(csvDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) != 1 || entries[0].Name() != "sessions.csv" {
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			t.Errorf("%s holds %q after a failed export, want only the folder sessions.csv", csvDir, names)
+		}
 	})
 }
