@@ -62,10 +62,10 @@ func writeXLSX(b *batch, name string, r *report.Report) error {
 					if v.IsZero() {
 						continue
 					}
-					// Excel has no zones: write the wall clock of the
-					// report's zone, which the header names.
-					wall := time.Date(v.Year(), v.Month(), v.Day(), v.Hour(), v.Minute(), v.Second(), 0, time.UTC)
-					if err = f.SetCellValue(sheet, ref, wall); err == nil {
+					// Excel has no zones: excelize writes the wall
+					// clock of v's zone, the report's, which the header
+					// names.
+					if err = f.SetCellValue(sheet, ref, v); err == nil {
 						err = f.SetCellStyle(sheet, ref, ref, dateTime)
 					}
 				case float64:
