@@ -31,6 +31,7 @@ var (
 	lineColor    = color.RGBA{R: 0x1f, G: 0x5f, B: 0xa8, A: 0xff}
 	capColor     = color.RGBA{R: 0xd0, G: 0x1c, B: 0x1c, A: 0xff}
 	sessionColor = color.RGBA{R: 0xf2, G: 0xe6, B: 0xc4, A: 0xff}
+	sessionEdge  = color.RGBA{R: 0xc9, G: 0xb0, B: 0x6e, A: 0xff}
 )
 
 // writeCharts writes occupancy-SPACE.png (or .svg) for every space.
@@ -109,7 +110,8 @@ func chart(r *report.Report, s *report.Space) (*plot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		poly.Color, poly.LineStyle.Width = sessionColor, 0
+		// A darker edge keeps sessions back to back apart.
+		poly.Color, poly.LineStyle.Color, poly.LineStyle.Width = sessionColor, sessionEdge, vg.Points(0.75)
 		p.Add(poly)
 		labels, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: a, Y: p.Y.Max}}, Labels: []string{ss.Title}})
 		if err != nil {
