@@ -69,15 +69,7 @@ func writeCharts(b *batch, r *report.Report, format string) error {
 // capacity as a red dashed line and its sessions as shaded windows.
 func chart(r *report.Report, s *report.Space) (*plot.Plot, error) {
 	zone := Zone(r)
-	from, end := r.Start, r.End
-	for _, ss := range r.Sessions {
-		if ss.Start.Before(from) {
-			from = ss.Start
-		}
-	}
-	if !end.After(from) {
-		end = from.Add(time.Hour)
-	}
+	from, end, sessions := span(r, zone)
 	x := func(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 
 	p := plot.New()
@@ -101,7 +93,7 @@ func chart(r *report.Report, s *report.Space) (*plot.Plot, error) {
 	grid.Horizontal.Color = color.Gray{Y: 0xe0}
 	p.Add(grid)
 
-	for _, ss := range r.Sessions {
+	for _, ss := range sessions {
 		if ss.Space != s.ID {
 			continue
 		}
@@ -156,6 +148,35 @@ func chart(r *report.Report, s *report.Space) (*plot.Plot, error) {
 // sans is the charts' face: Liberation Sans, embedded with plot.
 func sans(size float64) font.Font {
 	return font.Font{Typeface: "Liberation", Variant: "Sans", Size: vg.Points(size)}
+}
+
+// span is the time a chart covers: the report's, widened to the
+// sessions on the days of its scans, which it returns. A schedule of
+// another day (a demo event's, scanned today) is left out rather than
+// stretching the chart over months.
+func span(r *report.Report, zone *time.Location) (from, end time.Time, sessions []report.Session) {
+	from, end = r.Start, r.End
+	day := func(t time.Time) time.Time {
+		t = t.In(zone)
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, zone)
+	}
+	first, last := day(r.Start), day(r.End).AddDate(0, 0, 1)
+	for _, ss := range r.Sessions {
+		if !ss.End.After(first) || !ss.Start.Before(last) {
+			continue
+		}
+		sessions = append(sessions, ss)
+		if ss.Start.Before(from) {
+			from = ss.Start
+		}
+		if ss.End.After(end) {
+			end = ss.End
+		}
+	}
+	if !end.After(from) {
+		end = from.Add(time.Hour)
+	}
+	return from, end, sessions
 }
 
 // clockTicks marks the clock in zone at a round step (5 minutes to 6
