@@ -56,22 +56,27 @@ func Write(r *report.Report, o Options) ([]string, error) {
 		}
 		return b.commit()
 	}
-	if err := checkFolder(o.Out); err != nil {
+	created, err := checkFolder(o.Out)
+	if err != nil {
 		return nil, err
 	}
 	b := &batch{dir: o.Out}
-	var err error
 	switch o.Format {
 	case "csv":
 		err = writeCSV(b, r)
 	case "png", "svg":
 		err = writeCharts(b, r, o.Format)
 	}
-	if err != nil {
+	var paths []string
+	if err == nil {
+		paths, err = b.commit()
+	} else {
 		b.abort()
-		return nil, err
 	}
-	return b.commit()
+	if err != nil && created {
+		os.Remove(o.Out) // the folder this export made, if it is empty
+	}
+	return paths, err
 }
 
 // Check returns EINVALID for an unknown or missing format or a missing
@@ -98,18 +103,21 @@ func Print(w io.Writer, paths []string, r *report.Report) {
 	fmt.Fprintln(w, Summary(r))
 }
 
-// checkFolder makes dir unless it exists; it must not be a file.
-func checkFolder(dir string) error {
+// checkFolder makes dir unless it exists, and says whether it made it;
+// it must not be a file.
+func checkFolder(dir string) (created bool, err error) {
 	switch fi, err := os.Stat(dir); {
 	case err == nil && !fi.IsDir():
-		return checkin.Errorf(checkin.EINVALID, "--out %s is a file; give a folder (it is created if missing)", dir)
-	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return checkin.Errorf(checkin.EINVALID, "--out %s: %v", dir, err)
+		return false, checkin.Errorf(checkin.EINVALID, "--out %s is a file; give a folder (it is created if missing)", dir)
+	case err == nil:
+		return false, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return false, checkin.Errorf(checkin.EINVALID, "--out %s: %v", dir, err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return checkin.Errorf(checkin.EINVALID, "--out %s: cannot create the folder: %v", dir, err)
+		return false, checkin.Errorf(checkin.EINVALID, "--out %s: cannot create the folder: %v", dir, err)
 	}
-	return nil
+	return true, nil
 }
 
 // checkFile refuses a path that is a folder, or an existing file unless
