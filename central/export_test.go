@@ -16,6 +16,7 @@ import (
 	"usher/central"
 	"usher/centralstore"
 	"usher/checkin"
+	"usher/internal/pgtest"
 	"usher/internal/reporttest"
 	"usher/store"
 	"usher/sync/kiosksync"
@@ -47,17 +48,16 @@ type doorKiosk struct {
 	id   string
 }
 
-// MustFixtureDay imports the fixture into a new SQLite center, serves it
+// MustFixtureDay imports the fixture into the new center dsn, serves it
 // on loopback, enrolls a kiosk at each door and records the fixture's
 // day through them, every kiosk's clock and the center's reading the
 // day's times; each kiosk syncs after each of its scans. It returns the
-// center's database file and the id of the kiosk at the main door.
-func MustFixtureDay(tb testing.TB) (dsn, mainKiosk string) {
+// id of the kiosk at the main door.
+func MustFixtureDay(tb testing.TB, dsn string) (mainKiosk string) {
 	tb.Helper()
 	ctx := context.Background()
 	dir := tb.TempDir()
 	event, roster := reporttest.MustWrite(tb, dir)
-	dsn = filepath.Join(dir, "central.db")
 	MustRunCentral(tb, "import", "--event", event, "--roster", roster, "--db", dsn)
 
 	clock := &reporttest.Clock{}
@@ -128,14 +128,15 @@ func MustFixtureDay(tb testing.TB) (dsn, mainKiosk string) {
 	clock.Set(reporttest.At(11, 30))
 	round("main")
 	round("salon")
-	return dsn, kiosks["main"].id
+	return kiosks["main"].id
 }
 
 // The center's exports of the fixture's day, recorded by two enrolled
 // kiosks: the CSV files, the workbook and the charts hold the figures
 // worked out by hand in reporttest.
 func TestExport(t *testing.T) {
-	dsn, mainKiosk := MustFixtureDay(t)
+	dsn := filepath.Join(t.TempDir(), "central.db")
+	mainKiosk := MustFixtureDay(t, dsn)
 	out := t.TempDir()
 	t.Run("CSV", func(t *testing.T) {
 		dir := filepath.Join(out, "csv", "new") // created with its parent
@@ -268,4 +269,19 @@ func TestExportErrors(t *testing.T) {
 			t.Errorf("%s holds %q after a failed export, want only the folder sessions.csv", csvDir, names)
 		}
 	})
+}
+
+// The same day through a center on PostgreSQL gives the same tables.
+func TestExportPostgreSQL(t *testing.T) {
+	dsn := pgtest.FreshDB(t)
+	mainKiosk := MustFixtureDay(t, dsn)
+	out := t.TempDir()
+	dir := filepath.Join(out, "csv")
+	stdout := MustRunCentral(t, "export", "--format", "csv", "--out", dir, "--db", dsn)
+	reporttest.CheckOutput(t, stdout, filepath.Join(dir, "rooms.csv"), filepath.Join(dir, "sessions.csv"),
+		filepath.Join(dir, "conflicts.csv"), filepath.Join(dir, "occupancy.csv"))
+	reporttest.CheckCSV(t, dir, mainKiosk)
+	path := filepath.Join(out, "report.xlsx")
+	MustRunCentral(t, "export", "--format", "xlsx", "--out", path, "--db", dsn)
+	reporttest.CheckXLSX(t, path, mainKiosk)
 }
