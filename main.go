@@ -1,8 +1,9 @@
 // Command usher is the door kiosk. With no subcommand it opens the scan
 // screen; `usher load` builds its database from an event file and a
 // roster, `usher scan` decides badge codes read from standard input, one
-// JSON decision per line, `usher enroll` joins a central server and
-// `usher sync` runs one push-and-pull round with it.
+// JSON decision per line, `usher enroll` joins a central server, `usher
+// sync` runs one push-and-pull round with it and `usher export` writes
+// the headcount reports of the kiosk's scans.
 package main
 
 import (
@@ -51,6 +52,7 @@ func screen(ctx context.Context, args []string) error {
        usher scan --db K.db [--door DOOR] [--exit]
        usher enroll --db K.db CODE
        usher sync --db K.db
+       usher export --db K.db --format csv|xlsx|png|svg --out PATH [--force]
 `)
 		fs.PrintDefaults()
 	}

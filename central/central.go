@@ -50,6 +50,11 @@ commands:
   organizer add NAME [--password-file F] [--db D]
                                 let NAME sign in to the dashboard, or give them a new
                                 password; without a file, a strong one is made and printed once
+  export --format csv|xlsx|png|svg --out PATH [--force] [--db D]
+                                headcount reports: csv (rooms, sessions, conflicts,
+                                occupancy .csv in folder PATH), xlsx (one workbook PATH;
+                                --force replaces it), png or svg (an occupancy chart per
+                                space in folder PATH)
 
 --db is a SQLite file (default usher-central.db) or a postgres:// URL.
 `
@@ -88,6 +93,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		err = badgeCmd(args[1:], stdout, stderr)
 	case "organizer":
 		err = organizerCmd(args[1:], stdout, stderr)
+	case "export":
+		err = exportCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,23 +1,15 @@
 package central_test
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"usher/central"
 	"usher/centralstore"
 	"usher/demo"
 )
-
-func runCentral(args ...string) (code int, stdout, stderr string) {
-	var out, errOut bytes.Buffer
-	code = central.Run(args, &out, &errOut)
-	return code, out.String(), errOut.String()
-}
 
 // TestOrganizerAdd: without a password file, organizer add makes a
 // strong password, prints it once, and it signs in; with a file, the

@@ -1,5 +1,5 @@
 // Package eventfile reads an event definition from TOML: the event, its
-// spaces with capacities, doors, categories and tag rules. Every error
+// spaces with capacities, doors, categories, tag rules and the schedule. Every error
 // names the file's line.
 package eventfile
 
@@ -25,7 +25,15 @@ type file struct {
 	Category []categoryTable `toml:"category"`
 	Tag      []tagTable      `toml:"tag"`
 	Key      []keyTable      `toml:"key"`
+	Session  []sessionTable  `toml:"session"`
 	Kiosk    kioskTable      `toml:"kiosk,omitempty"`
+}
+
+type sessionTable struct {
+	Title string    `toml:"title"`
+	Room  string    `toml:"room"`
+	Start time.Time `toml:"start"`
+	End   time.Time `toml:"end"`
 }
 
 type kioskTable struct {
@@ -475,6 +483,9 @@ func String(ev *checkin.Event) (string, error) {
 	}
 	for _, k := range ev.Keys {
 		f.Key = append(f.Key, keyTable{ID: k.ID, Public: base64.StdEncoding.EncodeToString(k.Public)})
+	}
+	for _, ss := range ev.Sessions {
+		f.Session = append(f.Session, sessionTable{Title: ss.Title, Room: ss.Space, Start: ss.Start, End: ss.End})
 	}
 	var b strings.Builder
 	if err := toml.NewEncoder(&b).Encode(f); err != nil {

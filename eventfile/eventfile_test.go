@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"usher/assets"
 	"usher/checkin"
@@ -100,7 +101,20 @@ func exported(ev *checkin.Event) checkin.Event {
 	if len(e.Doors) == 0 {
 		e.Doors = nil
 	}
+	for _, ss := range ev.Sessions { // the instants; checkRoundTrip compares the offsets
+		ss.Start, ss.End = ss.Start.UTC(), ss.End.UTC()
+		e.Sessions = append(e.Sessions, ss)
+	}
 	return e
+}
+
+// schedule is an event's sessions as text, offsets included.
+func schedule(ev *checkin.Event) []string {
+	var out []string
+	for _, ss := range ev.Sessions {
+		out = append(out, fmt.Sprintf("%s in %s %s–%s", ss.Title, ss.Space, ss.Start.Format(time.RFC3339), ss.End.Format(time.RFC3339)))
+	}
+	return out
 }
 
 func orNil(s []string) []string {
@@ -199,6 +213,43 @@ func TestParseIssueEvent(t *testing.T) {
 	})
 }
 
+// A schedule: sessions back to back in one room, at the same time in
+// two rooms, times as TOML datetimes or quoted, each keeping its offset.
+func TestParseSchedule(t *testing.T) {
+	src := issueEvent + `
+[[session]]
+title = "Opening keynote"
+room = "ballroom"
+start = 2026-05-14T09:00:00+02:00
+end = 2026-05-14T10:00:00+02:00
+
+[[session]]
+title = "Morning talks"
+room = "ballroom"
+start = "2026-05-14T10:00:00+02:00"
+end = 2026-05-14T12:30:00+02:00
+
+[[session]]
+title = "Hallway track"
+room = "venue"
+start = 2026-05-14T07:00:00Z
+end = 2026-05-14T08:15:00.5Z
+`
+	ev := MustParse(t, src)
+	want := []string{
+		"Opening keynote in ballroom 2026-05-14T09:00:00+02:00–2026-05-14T10:00:00+02:00",
+		"Morning talks in ballroom 2026-05-14T10:00:00+02:00–2026-05-14T12:30:00+02:00",
+		"Hallway track in venue 2026-05-14T07:00:00Z–2026-05-14T08:15:00Z",
+	}
+	if got := schedule(ev); !slices.Equal(got, want) {
+		t.Errorf("schedule\n got %q\nwant %q", got, want)
+	}
+	if got := ev.Sessions[2].End.Sub(ev.Sessions[2].Start); got != 75*time.Minute+500*time.Millisecond {
+		t.Errorf("hallway track lasts %v, want 1h15m0.5s", got)
+	}
+	checkRoundTrip(t, ev)
+}
+
 func TestParseDemoEvent(t *testing.T) {
 	ev := MustParse(t, string(assets.DemoEvent))
 	if d := ev.Door("main"); d == nil || d.From != checkin.Outside || d.To != "venue" {
@@ -220,6 +271,12 @@ func TestParseDemoEvent(t *testing.T) {
 	for _, c := range ev.Categories {
 		if !ev.Reaches(c.ID) {
 			t.Errorf("category %s may enter no space", c.ID)
+		}
+	}
+	// The demo's schedule gives the reports sessions in every room.
+	for _, s := range ev.Spaces {
+		if s.Parent != "" && !slices.ContainsFunc(ev.Sessions, func(ss checkin.Session) bool { return ss.Space == s.ID }) {
+			t.Errorf("room %s has no session in the demo's schedule", s.ID)
 		}
 	}
 }
@@ -511,6 +568,110 @@ may_enter = ["lounge"] # <-
 [kiosk]
 staff_pin = "12" # <-
 `, want: []string{"PIN"}},
+	{name: "ErrSessionUnknownRoom", src: head + `
+[[session]]
+title = "Keynote"
+room = "atrium" # <-
+start = 2026-05-14T09:00:00+02:00
+end = 2026-05-14T10:00:00+02:00
+`, want: []string{`"Keynote"`, `"atrium"`, "not a space"}},
+	{name: "ErrSessionEndsBeforeStart", src: head + `
+[[session]]
+title = "Keynote"
+room = "venue"
+start = 2026-05-14T09:00:00+02:00
+end = 2026-05-14T08:00:00+02:00 # <-
+`, want: []string{`"Keynote"`, "before it starts", "2026-05-14T08:00:00+02:00"}},
+	{name: "ErrSessionEndsAsItStarts", src: head + `
+[[session]]
+title = "Keynote"
+room = "venue"
+start = 2026-05-14T09:00:00Z
+end = 2026-05-14T09:00:00Z # <-
+`, want: []string{`"Keynote"`, "before it starts"}},
+	{name: "ErrSessionsOverlap", src: head + `
+[[session]]
+title = "Keynote"
+room = "venue"
+start = 2026-05-14T09:00:00+02:00
+end = 2026-05-14T10:00:00+02:00
+
+[[session]]
+title = "Talks"
+room = "venue"
+start = 2026-05-14T09:30:00+02:00 # <-
+end = 2026-05-14T11:00:00+02:00
+`, want: []string{`"Talks"`, `"Keynote"`, "overlaps"}},
+	{name: "ErrSessionsOverlapAcrossOffsets", src: head + `
+[[session]]
+title = "Keynote"
+room = "venue"
+start = 2026-05-14T09:00:00+02:00
+end = 2026-05-14T10:00:00+02:00
+
+[[session]]
+title = "Talks"
+room = "venue"
+start = 2026-05-14T07:30:00Z # <-
+end = 2026-05-14T08:30:00Z
+`, want: []string{`"Talks"`, "overlaps"}},
+	{name: "ErrSessionTimeWithoutOffset", src: head + `
+[[session]]
+title = "Keynote"
+room = "venue"
+start = 2026-05-14T09:00:00 # <-
+end = 2026-05-14T10:00:00+02:00
+`, want: []string{"start", "UTC offset", "no offset"}},
+	{name: "ErrSessionDateOnly", src: head + `
+[[session]]
+title = "Keynote"
+room = "venue"
+start = 2026-05-14T09:00:00+02:00
+end = 2026-05-14 # <-
+`, want: []string{"end", "no offset"}},
+	{name: "ErrSessionQuotedTimeWithoutOffset", src: head + `
+[[session]]
+title = "Keynote"
+room = "venue"
+start = "2026-05-14 09:00" # <-
+end = 2026-05-14T10:00:00+02:00
+`, want: []string{"start", "UTC offset", `"2026-05-14 09:00"`}},
+	{name: "ErrSessionTimeWrongType", src: head + `
+[[session]]
+title = "Keynote"
+room = "venue"
+start = 900 # <-
+end = 2026-05-14T10:00:00+02:00
+`, want: []string{"start must be", "the number 900"}},
+	{name: "ErrSessionRoomWrongType", src: head + `
+[[session]]
+title = "Keynote"
+room = ["venue"] # <-
+start = 2026-05-14T09:00:00+02:00
+end = 2026-05-14T10:00:00+02:00
+`, want: []string{"room must be", "a list"}},
+	{name: "ErrSessionWithoutTitle", src: head + `
+[[session]] # <-
+room = "venue"
+start = 2026-05-14T09:00:00+02:00
+end = 2026-05-14T10:00:00+02:00
+`, want: []string{"title"}},
+	{name: "ErrSessionWithoutStart", src: head + `
+[[session]] # <-
+title = "Keynote"
+room = "venue"
+end = 2026-05-14T10:00:00+02:00
+`, want: []string{`"Keynote"`, "start time"}},
+	{name: "ErrSessionUnknownKey", src: head + `
+[[session]]
+title = "Keynote"
+speaker = "Grace" # <-
+room = "venue"
+start = 2026-05-14T09:00:00+02:00
+end = 2026-05-14T10:00:00+02:00
+`, want: []string{"unknown key", `"speaker"`, "title, room, start, end"}},
+	{name: "ErrSessionNotATable", src: `session = "Keynote" # <-
+` + head, want: []string{"[[session]]"}},
 }
 
 // markedLine returns the number of the one line of src that ends with
@@ -611,6 +772,9 @@ func checkRoundTrip(tb testing.TB, ev *checkin.Event) {
 	}
 	if got, want := exported(back), exported(ev); !reflect.DeepEqual(got, want) {
 		tb.Fatalf("round trip changed the event\n got %+v\nwant %+v\nfile:\n%s", got, want, s)
+	}
+	if got, want := schedule(back), schedule(ev); !slices.Equal(got, want) {
+		tb.Fatalf("round trip changed the schedule\n got %q\nwant %q\nfile:\n%s", got, want, s)
 	}
 }
 

@@ -2,7 +2,8 @@
 // or updates a kiosk database from an event file and a roster, `usher
 // scan` reads badge codes line by line, as a scanner or turnstile sends
 // them, and prints one JSON decision per line, `usher enroll` joins a
-// central server and `usher sync` runs one push-and-pull round with it.
+// central server, `usher sync` runs one push-and-pull round with it and
+// `usher export` writes the headcount reports of the kiosk's scans.
 package kiosk
 
 import (
@@ -24,7 +25,7 @@ import (
 )
 
 // Commands lists the headless subcommands Run knows.
-var Commands = []string{"load", "scan", "enroll", "sync"}
+var Commands = []string{"load", "scan", "enroll", "sync", "export"}
 
 // Run runs a headless subcommand (args[0] is its name) and returns the
 // process exit code: 0 on success, 1 on failure, 2 on bad usage.
@@ -39,6 +40,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = enroll(ctx, args[1:], stdout, stderr)
 	case "sync":
 		err = syncOnce(ctx, args[1:], stdout, stderr)
+	case "export":
+		err = exportCmd(ctx, args[1:], stdout, stderr)
 	default:
 		err = usageError{fmt.Errorf("unknown command %q", args[0])}
 	}
@@ -141,14 +144,20 @@ func Open(path string) (*store.DB, error) {
 		return nil, err
 	}
 	if db.Event() == nil {
-		id, err := db.Identity(context.Background())
+		err := noEvent(db, path)
 		db.Close()
-		if err == nil && id.Enrolled() {
-			return nil, checkin.Errorf(checkin.ENOTFOUND, "%s is enrolled but holds no event yet; run: usher sync --db %s", path, path)
-		}
-		return nil, checkin.Errorf(checkin.ENOTFOUND, "%s holds no event; run: usher load --db %s --event event.toml --roster roster.csv", path, path)
+		return nil, err
 	}
 	return db, nil
+}
+
+// noEvent is the ENOTFOUND error of a database at path that holds no
+// event, saying how to get one.
+func noEvent(db *store.DB, path string) error {
+	if id, err := db.Identity(context.Background()); err == nil && id.Enrolled() {
+		return checkin.Errorf(checkin.ENOTFOUND, "%s is enrolled but holds no event yet; run: usher sync --db %s", path, path)
+	}
+	return checkin.Errorf(checkin.ENOTFOUND, "%s holds no event; run: usher load --db %s --event event.toml --roster roster.csv", path, path)
 }
 
 // Output is one line of `usher scan`.

@@ -178,7 +178,7 @@ func Build(log Log, end time.Time) *Report {
 	cats := map[string]bool{}
 	for _, s := range ev.Spaces {
 		h := hist[s.ID]
-		st := h.stats(s.Capacity, time.Time{}, end)
+		st := h.stats(s.Capacity, time.Time{}, end, true)
 		for c := range st.ByCategory {
 			cats[c] = true
 		}
@@ -188,7 +188,7 @@ func Build(log Log, end time.Time) *Report {
 	sort.SliceStable(sessions, func(i, j int) bool { return sessions[i].Start.Before(sessions[j].Start) })
 	for _, ss := range sessions {
 		s := ev.Space(ss.Space)
-		r.Sessions = append(r.Sessions, Session{Session: ss, SpaceName: s.Name, Stats: hist[ss.Space].stats(s.Capacity, ss.Start, ss.End)})
+		r.Sessions = append(r.Sessions, Session{Session: ss, SpaceName: s.Name, Stats: hist[ss.Space].stats(s.Capacity, ss.Start, ss.End, false)})
 	}
 	for _, c := range ev.Categories {
 		if cats[c.ID] {
@@ -223,9 +223,12 @@ func crossed(ev *checkin.Event, from, to string) (left, entered []string) {
 	return left, entered
 }
 
-// stats are the figures over [from, to); a zero from is the beginning.
-// Everyone inside at from counts among the unique people.
-func (h *history) stats(capacity int, from, to time.Time) Stats {
+// stats are the figures over [from, to), or [from, to] when through (the
+// whole history up to its end, whose last move may be at to itself); a
+// zero from is the beginning. Everyone inside at from counts among the
+// unique people.
+func (h *history) stats(capacity int, from, to time.Time, through bool) Stats {
+	within := func(t time.Time) bool { return t.Before(to) || through && t.Equal(to) }
 	st := Stats{Capacity: capacity, ByCategory: map[string]int{}}
 	inside := map[string]int{} // person → times inside (a replay may count twice)
 	category := map[string]string{}
@@ -247,7 +250,7 @@ func (h *history) stats(capacity int, from, to time.Time) Stats {
 			seen[p] = true
 		}
 	}
-	for ; i < len(h.crossings) && h.crossings[i].at.Before(to); i++ {
+	for ; i < len(h.crossings) && within(h.crossings[i].at); i++ {
 		c := h.crossings[i]
 		if c.n > 0 {
 			st.Entries += c.n
@@ -287,7 +290,7 @@ func (h *history) stats(capacity int, from, to time.Time) Stats {
 			st.AtOrOverCap += b.Sub(a)
 		}
 	}
-	for ; j < len(h.series) && h.series[j].At.Before(to); j++ {
+	for ; j < len(h.series) && within(h.series[j].At); j++ {
 		p := h.series[j]
 		if !start.IsZero() {
 			over(start, p.At, level)

@@ -146,6 +146,26 @@ func TestBuildStopsAtEnd(t *testing.T) {
 	}
 }
 
+// A move at the report's end is part of it: the last exit of the day
+// counts when the report ends with it.
+func TestBuildCountsMoveAtEnd(t *testing.T) {
+	r := report.Build(fixture(t), at("10:30"))
+	room := r.Space("room")
+	if room.Exits != 3 || room.Entries != 5 || room.OccupancyAt(at("10:30")) != 2 {
+		t.Errorf("room up to 10:30: exits %d, entries %d, occupancy %d; want 3 (−1, a, b), 5, 2",
+			room.Exits, room.Entries, room.OccupancyAt(at("10:30")))
+	}
+	venue := r.Space("venue")
+	if venue.Exits != 1 || venue.Unique != 3 {
+		t.Errorf("venue up to 10:30: exits %d, unique %d; want 1 (b), 3", venue.Exits, venue.Unique)
+	}
+	// A peak reached at the end is the peak.
+	r = report.Build(fixture(t), at("09:20"))
+	if room := r.Space("room"); room.Peak != 4 || !room.PeakAt.Equal(at("09:20")) || room.Entries != 4 {
+		t.Errorf("room up to 09:20: peak %d at %s, entries %d; want 4 at 09:20, 4", room.Peak, room.PeakAt.Format("15:04"), room.Entries)
+	}
+}
+
 func TestBuildKeepsLogOrderWhenAClockGoesBack(t *testing.T) {
 	log := fixture(t)
 	log.Moves = log.Moves[:6]     // up to b entering the room at 09:10

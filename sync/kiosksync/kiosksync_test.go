@@ -705,6 +705,7 @@ func TestRefused(t *testing.T) {
 		ev := demo.Event()
 		ev.Spaces = slices.DeleteFunc(ev.Spaces, func(sp checkin.Space) bool { return sp.ID == "hall-b" })
 		ev.Doors = slices.DeleteFunc(ev.Doors, func(d checkin.Door) bool { return d.ID == "hall-b" })
+		ev.Sessions = slices.DeleteFunc(ev.Sessions, func(ss checkin.Session) bool { return ss.Space == "hall-b" })
 		for i := range ev.Categories {
 			ev.Categories[i].MayEnter = slices.DeleteFunc(ev.Categories[i].MayEnter, func(s string) bool { return s == "hall-b" })
 		}

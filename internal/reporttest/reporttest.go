@@ -1,0 +1,157 @@
+// Package reporttest is a small event day whose headcount reports are
+// known in advance, and checks of the files `usher-central export` and
+// `usher export` write for it. The center's tests and the kiosk's run
+// the same day through their own databases and check the same answers.
+package reporttest
+
+import (
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"usher/checkin"
+)
+
+// Event is the fixture: a hall for 50 holding a salon for 3 with two
+// sessions back to back, and three categories.
+const Event = `[event]
+id = "fx"
+name = "Fixture Day"
+
+[[space]]
+id = "venue"
+name = "Hall of Fame"
+capacity = 50
+
+[[space]]
+id = "salon"
+name = "Salon"
+parent = "venue"
+capacity = 3
+anti_passback = true
+
+[[door]]
+id = "main"
+from = "outside"
+to = "venue"
+
+[[door]]
+id = "salon"
+from = "venue"
+to = "salon"
+
+[[category]]
+id = "attendee"
+name = "Attendee"
+may_enter = ["venue", "salon"]
+
+[[category]]
+id = "speaker"
+name = "Speaker"
+may_enter = ["*"]
+
+[[category]]
+id = "staff"
+name = "Staff"
+may_enter = ["*"]
+
+[[session]]
+title = "Opening"
+room = "salon"
+start = 2026-05-14T09:00:00+02:00
+end = 2026-05-14T10:00:00+02:00
+
+[[session]]
+title = "Workshop"
+room = "salon"
+start = 2026-05-14T10:00:00+02:00
+end = 2026-05-14T11:00:00+02:00
+`
+
+// Roster is the fixture's people. Cat is never admitted: her exit is a
+// conflict.
+const Roster = `id,name,category,code
+A1,Ann Attendee,attendee,CODE-ANN
+B1,Ben Attendee,attendee,CODE-BEN
+S1,Sue Speaker,speaker,CODE-SUE
+T1,Tom Staff,staff,CODE-TOM
+C1,Cat Attendee,attendee,CODE-CAT
+`
+
+// MustWrite writes event.toml and roster.csv into dir.
+func MustWrite(tb testing.TB, dir string) (event, roster string) {
+	tb.Helper()
+	event, roster = filepath.Join(dir, "event.toml"), filepath.Join(dir, "roster.csv")
+	if err := os.WriteFile(event, []byte(Event), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(roster, []byte(Roster), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return event, roster
+}
+
+// Zone is the schedule's offset, in which the reports show times.
+var Zone = time.FixedZone("", 2*3600)
+
+// At is 2026-05-14 hh:mm in the fixture's zone.
+func At(hh, mm int) time.Time { return time.Date(2026, 5, 14, hh, mm, 0, 0, Zone) }
+
+// Step is one thing done at a door: a badge scanned (Code) or a
+// headcount changed by Adjust for someone without a badge.
+type Step struct {
+	At     time.Time
+	Door   string
+	Code   string
+	Exit   bool
+	Adjust int
+	Want   checkin.Reason
+}
+
+// Day is the fixture's day. The salon is at its cap of 3 from 09:20 to
+// 09:50 (30 minutes, in the Opening) and from 10:10 to 10:25 (15, in
+// the Workshop).
+var Day = []Step{
+	{At: At(8, 50), Door: "main", Code: "CODE-ANN", Want: checkin.Admitted},
+	{At: At(8, 51), Door: "main", Code: "CODE-BEN", Want: checkin.Admitted},
+	{At: At(8, 52), Door: "main", Code: "CODE-SUE", Want: checkin.Admitted},
+	{At: At(8, 53), Door: "main", Code: "CODE-TOM", Want: checkin.Admitted},
+	{At: At(8, 55), Door: "main", Adjust: +1, Want: checkin.HeadcountAdded}, // venue 5: its peak
+	{At: At(9, 5), Door: "salon", Code: "CODE-ANN", Want: checkin.Admitted},
+	{At: At(9, 10), Door: "salon", Code: "CODE-SUE", Want: checkin.Admitted},
+	{At: At(9, 20), Door: "salon", Code: "CODE-BEN", Want: checkin.Admitted}, // salon 3: at cap
+	{At: At(9, 50), Door: "salon", Code: "CODE-BEN", Exit: true, Want: checkin.ExitRecorded},
+	{At: At(10, 10), Door: "salon", Code: "CODE-TOM", Want: checkin.Admitted}, // 3 again
+	{At: At(10, 25), Door: "salon", Code: "CODE-ANN", Exit: true, Want: checkin.ExitRecorded},
+	{At: At(10, 40), Door: "salon", Code: "CODE-SUE", Exit: true, Want: checkin.ExitRecorded},
+	{At: At(10, 45), Door: "salon", Code: "CODE-TOM", Exit: true, Want: checkin.ExitRecorded},
+	{At: At(10, 50), Door: "main", Adjust: -1, Want: checkin.HeadcountRemoved},
+	{At: At(10, 55), Door: "main", Code: "CODE-CAT", Exit: true, Want: checkin.NotInside},
+	{At: At(11, 0), Door: "main", Code: "CODE-ANN", Exit: true, Want: checkin.ExitRecorded},
+	{At: At(11, 1), Door: "main", Code: "CODE-BEN", Exit: true, Want: checkin.ExitRecorded},
+	{At: At(11, 2), Door: "main", Code: "CODE-SUE", Exit: true, Want: checkin.ExitRecorded},
+	{At: At(11, 3), Door: "main", Code: "CODE-TOM", Exit: true, Want: checkin.ExitRecorded},
+}
+
+// Clock is a settable clock that a server's goroutines may read while
+// the test sets it.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// Now reads the clock.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}

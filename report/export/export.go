@@ -1,0 +1,276 @@
+// Package export writes a report.Report to files for organizers: CSV
+// tables, an XLSX workbook and occupancy charts (PNG or SVG). Every file
+// is written under a temporary name in its folder and renamed into place
+// only when all of them are complete, so an export that fails leaves no
+// half-written file behind.
+//
+// Times are shown in one zone, chosen once per report (see Zone), and
+// every file says which.
+package export
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"usher/checkin"
+	"usher/report"
+)
+
+// Formats are the formats Write knows, in the order usage lists them.
+var Formats = []string{"csv", "xlsx", "png", "svg"}
+
+// Options say what Write writes where.
+type Options struct {
+	Format string // one of Formats
+	// Out is a folder (created if missing) for csv, png and svg, whose
+	// files of the same names are replaced; for xlsx it is the workbook's
+	// file, which is not overwritten unless Force is set.
+	Out   string
+	Force bool
+}
+
+// Write writes r in o.Format to o.Out and returns the paths written, in
+// order. Returns EINVALID for an unknown format, a missing Out, an Out
+// that is a file where a folder is needed (or a folder where a file is),
+// or an existing workbook without Force; nothing is written then, nor
+// when writing fails.
+func Write(r *report.Report, o Options) ([]string, error) {
+	if err := o.Check(); err != nil {
+		return nil, err
+	}
+	if o.Format == "xlsx" {
+		if err := checkFile(o.Out, o.Force); err != nil {
+			return nil, err
+		}
+		b := &batch{dir: filepath.Dir(o.Out)}
+		if err := writeXLSX(b, filepath.Base(o.Out), r); err != nil {
+			b.abort()
+			return nil, err
+		}
+		return b.commit()
+	}
+	created, err := checkFolder(o.Out)
+	if err != nil {
+		return nil, err
+	}
+	b := &batch{dir: o.Out}
+	switch o.Format {
+	case "csv":
+		err = writeCSV(b, r)
+	case "png", "svg":
+		err = writeCharts(b, r, o.Format)
+	}
+	var paths []string
+	if err == nil {
+		paths, err = b.commit()
+	} else {
+		b.abort()
+	}
+	if err != nil && created {
+		os.Remove(o.Out) // the folder this export made, if it is empty
+	}
+	return paths, err
+}
+
+// Check returns EINVALID for an unknown or missing format or a missing
+// Out, before anything is read or written.
+func (o Options) Check() error {
+	switch {
+	case o.Format == "":
+		return checkin.Errorf(checkin.EINVALID, "--format is required: %s", strings.Join(Formats, ", "))
+	case !slices.Contains(Formats, o.Format):
+		return checkin.Errorf(checkin.EINVALID, "unknown format %q (formats: %s)", o.Format, strings.Join(Formats, ", "))
+	case o.Out == "" && o.Format == "xlsx":
+		return checkin.Errorf(checkin.EINVALID, "--out is required: the workbook's file, like report.xlsx")
+	case o.Out == "":
+		return checkin.Errorf(checkin.EINVALID, "--out is required: a folder for the %s files (created if missing)", o.Format)
+	}
+	return nil
+}
+
+// Print tells what Write wrote: each path, then the Summary.
+func Print(w io.Writer, paths []string, r *report.Report) {
+	for _, p := range paths {
+		fmt.Fprintf(w, "wrote %s\n", p)
+	}
+	fmt.Fprintln(w, Summary(r))
+}
+
+// checkFolder makes dir unless it exists, and says whether it made it;
+// it must not be a file.
+func checkFolder(dir string) (created bool, err error) {
+	switch fi, err := os.Stat(dir); {
+	case err == nil && !fi.IsDir():
+		return false, checkin.Errorf(checkin.EINVALID, "--out %s is a file; give a folder (it is created if missing)", dir)
+	case err == nil:
+		return false, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return false, checkin.Errorf(checkin.EINVALID, "--out %s: %v", dir, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return false, checkin.Errorf(checkin.EINVALID, "--out %s: cannot create the folder: %v", dir, err)
+	}
+	return true, nil
+}
+
+// checkFile refuses a path that is a folder, or an existing file unless
+// force; its folder must exist.
+func checkFile(path string, force bool) error {
+	fi, err := os.Stat(path)
+	switch {
+	case err == nil && fi.IsDir():
+		return checkin.Errorf(checkin.EINVALID, "--out %s is a folder; give the workbook's file name, like report.xlsx", path)
+	case err == nil && !force:
+		return checkin.Errorf(checkin.EINVALID, "--out %s exists; add --force to replace it", path)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return checkin.Errorf(checkin.EINVALID, "--out %s: %v", path, err)
+	}
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
+		return checkin.Errorf(checkin.EINVALID, "--out %s: folder %s does not exist", path, filepath.Dir(path))
+	}
+	return nil
+}
+
+// batch is a set of files written under temporary names in one folder,
+// renamed into place together by commit or removed by abort.
+type batch struct {
+	dir   string
+	files []pending
+}
+
+type pending struct {
+	f    *os.File
+	name string
+}
+
+// create starts the file name of the batch.
+func (b *batch) create(name string) (*os.File, error) {
+	f, err := os.CreateTemp(b.dir, "."+name+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", filepath.Join(b.dir, name), err)
+	}
+	b.files = append(b.files, pending{f, name})
+	return f, nil
+}
+
+// commit flushes and closes every file, then renames each into place.
+// If any fails before the renames, or a name is taken by a folder, every
+// file is removed and none is renamed.
+func (b *batch) commit() ([]string, error) {
+	for _, p := range b.files {
+		path := filepath.Join(b.dir, p.name)
+		if fi, err := os.Lstat(path); err == nil && fi.IsDir() {
+			b.abort()
+			return nil, checkin.Errorf(checkin.EINVALID, "%s is a folder; nothing was written", path)
+		}
+		if err := p.f.Sync(); err != nil {
+			b.abort()
+			return nil, fmt.Errorf("write %s: %w", filepath.Join(b.dir, p.name), err)
+		}
+		if err := p.f.Close(); err != nil {
+			b.abort()
+			return nil, fmt.Errorf("write %s: %w", filepath.Join(b.dir, p.name), err)
+		}
+	}
+	var paths []string
+	for i, p := range b.files {
+		path := filepath.Join(b.dir, p.name)
+		if err := os.Chmod(p.f.Name(), 0o644); err != nil {
+			b.files = b.files[i:]
+			b.abort()
+			return paths, fmt.Errorf("write %s: %w", path, err)
+		}
+		if err := os.Rename(p.f.Name(), path); err != nil {
+			b.files = b.files[i:]
+			b.abort()
+			return paths, fmt.Errorf("write %s: %w", path, err)
+		}
+		paths = append(paths, path)
+	}
+	b.files = nil
+	return paths, nil
+}
+
+// abort removes every file the batch started.
+func (b *batch) abort() {
+	for _, p := range b.files {
+		p.f.Close()
+		os.Remove(p.f.Name())
+	}
+	b.files = nil
+}
+
+// Build is report.Build up to the end of the history: the last move or
+// the end of the last session, whichever is later (now when there is
+// neither), so a report made days after the event spans the event, not
+// the days since.
+func Build(log report.Log) *report.Report {
+	var end time.Time
+	for _, m := range log.Moves {
+		if m.At.After(end) {
+			end = m.At
+		}
+	}
+	for _, s := range log.Event.Sessions {
+		if s.End.After(end) {
+			end = s.End
+		}
+	}
+	if end.IsZero() {
+		end = time.Now()
+	}
+	return report.Build(log, end)
+}
+
+// Zone is the time zone every time of r is shown in: the UTC offset of
+// the schedule's first session when the event has a schedule (the
+// venue's own clock), else the offset of this machine's zone at the
+// report's start. It is a fixed offset named like "UTC+02:00", so one
+// report never mixes two offsets.
+func Zone(r *report.Report) *time.Location {
+	var t time.Time
+	if len(r.Sessions) > 0 {
+		t = r.Sessions[0].Start
+	} else {
+		t = r.Start.In(time.Local)
+	}
+	_, off := t.Zone()
+	return fixedZone(off)
+}
+
+func fixedZone(off int) *time.Location {
+	if off == 0 {
+		return time.FixedZone("UTC", 0)
+	}
+	sign, a := "+", off
+	if a < 0 {
+		sign, a = "-", -a
+	}
+	return time.FixedZone(fmt.Sprintf("UTC%s%02d:%02d", sign, a/3600, a%3600/60), off)
+}
+
+// Summary is one line about r: how many spaces and sessions, and the
+// fullest space's peak (highest as a share of its capacity).
+func Summary(r *report.Report) string {
+	zone := Zone(r)
+	s := fmt.Sprintf("%d spaces, %d sessions", len(r.Spaces), len(r.Sessions))
+	var best *report.Space
+	for i := range r.Spaces {
+		sp := &r.Spaces[i]
+		if best == nil || sp.Peak*best.Capacity > best.Peak*sp.Capacity {
+			best = sp
+		}
+	}
+	if best == nil || best.Peak == 0 {
+		return s + "; nobody entered"
+	}
+	return fmt.Sprintf("%s; fullest: %s, peak %d of %d at %s (%s)", s, best.Name, best.Peak, best.Capacity,
+		best.PeakAt.In(zone).Format("2006-01-02 15:04"), zone)
+}

@@ -1,0 +1,234 @@
+package export_test
+
+import (
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"usher/checkin"
+	"usher/demo"
+	"usher/eventfile"
+	"usher/report"
+	"usher/report/export"
+)
+
+// noSchedule is an event without sessions: its reports show the
+// machine's zone.
+const noSchedule = `[event]
+id = "ns"
+[[space]]
+id = "venue"
+name = "Venue"
+capacity = 10
+[[door]]
+id = "main"
+from = "outside"
+to = "venue"
+[[category]]
+id = "attendee"
+may_enter = ["*"]
+`
+
+func mustLog(t *testing.T, src string, moves ...report.Move) report.Log {
+	t.Helper()
+	ev, err := eventfile.Parse("event.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return report.Log{Event: ev, Moves: moves}
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return rows
+}
+
+// Without a schedule, times are shown at the machine zone's offset at
+// the report's start, and the headers say which.
+func TestZoneWithoutSchedule(t *testing.T) {
+	defer func(l *time.Location) { time.Local = l }(time.Local)
+	time.Local = time.FixedZone("EST", -5*3600)
+	at := time.Date(2026, 5, 14, 14, 30, 0, 0, time.UTC)
+	r := export.Build(mustLog(t, noSchedule, report.Move{At: at, Person: "p", Category: "attendee", To: "venue"}))
+	if z := export.Zone(r).String(); z != "UTC-05:00" {
+		t.Errorf("zone %s, want UTC-05:00", z)
+	}
+	dir := t.TempDir()
+	if _, err := export.Write(r, export.Options{Format: "csv", Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	rows := readCSV(t, filepath.Join(dir, "rooms.csv"))
+	if rows[0][4] != "Peak time (UTC-05:00)" || rows[1][4] != "2026-05-14 09:30:00" {
+		t.Errorf("rooms.csv peak time: %q = %q, want Peak time (UTC-05:00) = 2026-05-14 09:30:00", rows[0][4], rows[1][4])
+	}
+	if got, want := export.Summary(r), "1 spaces, 0 sessions; fullest: Venue, peak 1 of 10 at 2026-05-14 09:30 (UTC-05:00)"; got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+
+	time.Local = time.UTC
+	if z := export.Zone(r).String(); z != "UTC" {
+		t.Errorf("zone %s, want UTC", z)
+	}
+}
+
+// A day nobody came to still gives every file, with headers and no
+// rows, and charts at zero.
+func TestWriteEmptyDay(t *testing.T) {
+	r := export.Build(mustLog(t, noSchedule))
+	for _, format := range export.Formats {
+		out := filepath.Join(t.TempDir(), "out")
+		if format == "xlsx" {
+			out += ".xlsx"
+		}
+		paths, err := export.Write(r, export.Options{Format: format, Out: out})
+		if err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		want := map[string]int{"csv": 4, "xlsx": 1, "png": 1, "svg": 1}[format]
+		if len(paths) != want {
+			t.Errorf("%s: wrote %q, want %d files", format, paths, want)
+		}
+		for _, p := range paths {
+			if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
+				t.Errorf("%s: %s is missing or empty (%v)", format, p, err)
+			}
+		}
+		if format == "csv" {
+			if rows := readCSV(t, filepath.Join(out, "occupancy.csv")); len(rows) != 1 {
+				t.Errorf("occupancy.csv of an empty day has %d rows, want the header only", len(rows))
+			}
+		}
+	}
+	if s := export.Summary(r); !strings.HasSuffix(s, "nobody entered") {
+		t.Errorf("summary %q", s)
+	}
+}
+
+// Written files have their final names and nothing else is left in the
+// folder: no temporary file.
+func TestWriteLeavesNoTemporaryFiles(t *testing.T) {
+	at := time.Date(2026, 5, 14, 9, 0, 0, 0, time.UTC)
+	r := export.Build(mustLog(t, noSchedule, report.Move{At: at, Person: "p", Category: "attendee", To: "venue"}))
+	dir := t.TempDir()
+	for _, format := range []string{"csv", "png", "svg"} {
+		if _, err := export.Write(r, export.Options{Format: format, Out: dir}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := export.Write(r, export.Options{Format: "xlsx", Out: filepath.Join(dir, "r.xlsx")}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	want := []string{"conflicts.csv", "occupancy-venue.png", "occupancy-venue.svg", "occupancy.csv", "r.xlsx", "rooms.csv", "sessions.csv"}
+	if !slices.Equal(names, want) {
+		t.Errorf("folder holds %q, want %q", names, want)
+	}
+	// A second export replaces a folder's files in place.
+	if _, err := export.Write(r, export.Options{Format: "csv", Out: dir}); err != nil {
+		t.Errorf("second csv export: %v", err)
+	}
+}
+
+// demoDay is a day at the demo event: 1,500 people come in between 8:00
+// and 9:30, and 600 of them go into each ballroom session and back out.
+func demoDay(b *testing.B) *report.Report {
+	b.Helper()
+	ev := demo.Event()
+	people := demo.Roster(1500)
+	zone := time.FixedZone("", 2*3600)
+	day := func(h, m, s int) time.Time { return time.Date(2026, 5, 14, h, m, s, 0, zone) }
+	var moves []report.Move
+	for i, p := range people {
+		moves = append(moves, report.Move{At: day(8, 0, i*3), Person: p.ID, Category: p.Category, To: "venue"})
+	}
+	for _, ss := range ev.Sessions {
+		if ss.Space != "ballroom" {
+			continue
+		}
+		for i, p := range people[:600] {
+			in, out := ss.Start.Add(-20*time.Minute+time.Duration(i)*2*time.Second), ss.End.Add(time.Duration(i)*time.Second)
+			moves = append(moves, report.Move{At: in, Person: p.ID, Category: p.Category, To: "ballroom"},
+				report.Move{At: out, Person: p.ID, Category: p.Category, To: "venue"})
+		}
+	}
+	slices.SortStableFunc(moves, func(a, b report.Move) int { return a.At.Compare(b.At) })
+	for i, p := range people {
+		moves = append(moves, report.Move{At: day(17, 30, i*2), Person: p.ID, Category: p.Category, To: checkin.Outside})
+	}
+	return export.Build(report.Log{Event: ev, Moves: moves})
+}
+
+// BenchmarkWrite writes each format of the demo day (4 spaces, 6
+// sessions, about 6,600 moves).
+func BenchmarkWrite(b *testing.B) {
+	r := demoDay(b)
+	for _, format := range export.Formats {
+		b.Run(format, func(b *testing.B) {
+			dir := b.TempDir()
+			out := dir
+			if format == "xlsx" {
+				out = filepath.Join(dir, "r.xlsx")
+			}
+			for b.Loop() {
+				if _, err := export.Write(r, export.Options{Format: format, Out: out, Force: true}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// An export that fails leaves no file, temporary or not, and removes the
+// folder it made: here the second chart's file name is too long for the
+// file system (a report made by hand, as no event file allows a space id
+// of 250 characters).
+func TestWriteFailureLeavesNothing(t *testing.T) {
+	long := strings.Repeat("r", 250)
+	start := time.Date(2026, 5, 14, 9, 0, 0, 0, time.UTC)
+	r := export.Build(mustLog(t, noSchedule, report.Move{At: start, Person: "p", Category: "attendee", To: "venue"}))
+	r.Spaces = append(r.Spaces, report.Space{ID: long, Name: "Long", Stats: report.Stats{Capacity: 5, ByCategory: map[string]int{}}})
+	parent := t.TempDir()
+	out := filepath.Join(parent, "charts")
+	paths, err := export.Write(r, export.Options{Format: "png", Out: out})
+	if err == nil {
+		t.Fatalf("wrote %q", paths)
+	}
+	t.Log(err)
+	if !strings.Contains(err.Error(), "occupancy-"+long+".png") {
+		t.Errorf("error %q does not name the file", err)
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) != 0 {
+		t.Errorf("%s holds %v after a failed export", parent, entries[0].Name())
+	}
+
+	// Into a folder that exists: it stays, without the files.
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := export.Write(r, export.Options{Format: "png", Out: out}); err == nil {
+		t.Fatal("second export succeeded")
+	}
+	if entries, err := os.ReadDir(out); err != nil || len(entries) != 0 {
+		t.Errorf("%s after a failed export: %v (%v), want it empty", out, entries, err)
+	}
+}
