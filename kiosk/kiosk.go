@@ -151,8 +151,11 @@ func Open(path string) (*store.DB, error) {
 	return db, nil
 }
 
-// Output is one line of `usher scan`.
+// Output is one line of `usher scan`. Seq is the scan log's sequence
+// number of the decision, by which it can be found in the database; 0
+// for a scan that could not be recorded.
 type Output struct {
+	Seq       int64          `json:"seq"`
 	Code      string         `json:"code"`
 	Decision  checkin.Kind   `json:"decision"`
 	Reason    checkin.Reason `json:"reason"`
@@ -231,7 +234,7 @@ func scan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			failed++
 			fmt.Fprintf(stderr, "usher scan: ALARM: %v\n", err)
 		}
-		out := Output{Code: code, Decision: d.Kind, Reason: d.Reason, Message: d.Message, Occupancy: db.Occupancy()}
+		out := Output{Seq: d.Seq, Code: code, Decision: d.Kind, Reason: d.Reason, Message: d.Message, Occupancy: db.Occupancy()}
 		if p := d.Person; p != nil {
 			out.Person = &PersonOutput{ID: p.ID, Name: p.Name, Category: p.Category}
 		}

@@ -97,7 +97,7 @@ func (k kioskDir) entitled(tb testing.TB, space string, n int) []checkin.Person 
 }
 
 // keys are the fields every line of `usher scan` has, null or not.
-var keys = []string{"code", "decision", "reason", "message", "person", "occupancy"}
+var keys = []string{"seq", "code", "decision", "reason", "message", "person", "occupancy"}
 
 // MustDecisions parses the output of `usher scan`, one JSON object per
 // line.

@@ -9,6 +9,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"usher/badge"
 	"usher/checkin"
 )
@@ -52,8 +55,9 @@ const (
 
 // Scan decides a scan and records it. The decision, denials included, is
 // committed before Scan returns; only then is it applied to presence and
-// occupancy. If the decision cannot be recorded, Scan returns a deny with
-// reason log_failed together with the error: never an admit.
+// occupancy. The decision carries the seq it was logged under. If the
+// decision cannot be recorded, Scan returns a deny with reason log_failed
+// and seq 0 together with the error: never an admit.
 //
 // A scan ByName names the person by PersonID instead of a code. ByName
 // and Override scans need a Note (the staff's reason).
@@ -211,11 +215,11 @@ type row struct {
 func (db *DB) write(ctx context.Context, door string, decide func(*sql.Tx) (checkin.Decision, row, error)) (checkin.Decision, error) {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
-		return logFailed, fmt.Errorf("record scan: %w", err)
+		return logFailed, unrecorded(err)
 	}
 	defer tx.Rollback()
 	if err := db.sync(ctx, tx); err != nil {
-		return logFailed, fmt.Errorf("record scan: %w", err)
+		return logFailed, unrecorded(err)
 	}
 	if err := db.check(door); err != nil {
 		return logFailed, err
@@ -225,15 +229,15 @@ func (db *DB) write(ctx context.Context, door string, decide func(*sql.Tx) (chec
 		if checkin.ErrorCode(err) != checkin.EINTERNAL {
 			return logFailed, err
 		}
-		return logFailed, fmt.Errorf("record scan: %w", err)
+		return logFailed, unrecorded(err)
 	}
 	r.holder, r.rights = db.rightsOf(door, d, r)
 	seq, err := db.insert(ctx, tx, db.Now().UnixMilli(), r, d)
 	if err != nil {
-		return logFailed, fmt.Errorf("record scan: %w", err)
+		return logFailed, unrecorded(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return logFailed, fmt.Errorf("record scan: %w", err)
+		return logFailed, unrecorded(err)
 	}
 	switch {
 	case r.delta != 0:
@@ -245,8 +249,38 @@ func (db *DB) write(ctx context.Context, door string, decide func(*sql.Tx) (chec
 		db.st.ApplyRights(seq, r.holder, r.rights)
 	}
 	db.lastSeq = seq
+	d.Seq = seq
 	return d, nil
 }
+
+// unrecorded is the error of a decision that could not be committed. Its
+// message says why in words door staff can act on (ErrorMessage); its
+// code is EINTERNAL, and its chain holds the cause.
+func unrecorded(err error) error {
+	msg := "The scan log cannot be written."
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_FULL:
+			msg = "The kiosk's disk is full: scans cannot be recorded."
+		case sqlite3.SQLITE_IOERR:
+			msg = "The kiosk's disk failed a write: scans cannot be recorded."
+		case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM:
+			msg = "The scan log is read-only: scans cannot be recorded."
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			msg = "Another program holds the scan log: scans cannot be recorded."
+		}
+	}
+	return &unrecordedError{checkin.Errorf(checkin.EINTERNAL, "%s", msg), err}
+}
+
+type unrecordedError struct {
+	msg   *checkin.Error
+	cause error
+}
+
+func (e *unrecordedError) Error() string   { return "record scan: " + e.cause.Error() }
+func (e *unrecordedError) Unwrap() []error { return []error{e.msg, e.cause} }
 
 // lookup resolves a scan to a badge: by code, or by person id for a scan
 // by name. A code that cannot be a badge is not looked up.
