@@ -171,6 +171,10 @@ type PersonOutput struct {
 	Category string `json:"category"`
 }
 
+// alarmAdvice follows the reason on the alarm line of a scan that could
+// not be recorded: what door staff must do.
+const alarmAdvice = "Denying everyone until a scan can be recorded again: admit nobody, call staff."
+
 // maxLine bounds a scanned line; longer input is denied as invalid_code
 // and the rest of it skipped, so a stuck key cannot exhaust memory.
 const maxLine = 4096
@@ -217,7 +221,7 @@ func scan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 
 	enc := json.NewEncoder(stdout)
 	in := bufio.NewReaderSize(stdin, maxLine)
-	failed := 0
+	failed, streak := 0, 0 // scans that could not be recorded, in all and in a row
 	for {
 		line, err := readLine(in)
 		if err == io.EOF {
@@ -230,9 +234,18 @@ func scan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			continue
 		}
 		d, err := db.Scan(ctx, checkin.Scan{Code: code, Door: *door, Direction: dir})
-		if err != nil {
+		switch {
+		case err != nil:
+			// The scanner keeps denying, and recovers by itself once a
+			// scan can be recorded again: whatever reads the decisions
+			// (a turnstile, staff at a terminal) gets an answer for
+			// every badge, and it is never an admit.
 			failed++
-			fmt.Fprintf(stderr, "usher scan: ALARM: %v\n", err)
+			streak++
+			fmt.Fprintf(stderr, "usher scan: ALARM: %s %s (%v)\n", checkin.ErrorMessage(err), alarmAdvice, err)
+		case streak > 0:
+			fmt.Fprintf(stderr, "usher scan: scans are recorded again; the %d before were denied and not recorded\n", streak)
+			streak = 0
 		}
 		out := Output{Seq: d.Seq, Code: code, Decision: d.Kind, Reason: d.Reason, Message: d.Message, Occupancy: db.Occupancy()}
 		if p := d.Person; p != nil {
