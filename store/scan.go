@@ -253,34 +253,41 @@ func (db *DB) write(ctx context.Context, door string, decide func(*sql.Tx) (chec
 	return d, nil
 }
 
-// unrecorded is the error of a decision that could not be committed. Its
-// message says why in words door staff can act on (ErrorMessage); its
-// code is EINTERNAL, and its chain holds the cause.
+// unrecorded is the error of a decision that could not be committed.
 func unrecorded(err error) error {
-	msg := "The scan log cannot be written."
+	return writeError("record scan", "scans cannot be recorded", err)
+}
+
+// writeError is the error of a write that failed: op names it for the
+// log; the message says why and what follows (consequence) in words
+// staff can act on (ErrorMessage); the code is EINTERNAL, and the chain
+// holds the cause.
+func writeError(op, consequence string, err error) error {
+	why := "The kiosk database cannot be written"
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_FULL:
-			msg = "The kiosk's disk is full: scans cannot be recorded."
+			why = "The kiosk's disk is full"
 		case sqlite3.SQLITE_IOERR:
-			msg = "The kiosk's disk failed a write: scans cannot be recorded."
+			why = "The kiosk's disk failed a write"
 		case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM:
-			msg = "The scan log is read-only: scans cannot be recorded."
+			why = "The kiosk database is read-only"
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-			msg = "Another program holds the scan log: scans cannot be recorded."
+			why = "Another program holds the kiosk database"
 		}
 	}
-	return &unrecordedError{checkin.Errorf(checkin.EINTERNAL, "%s", msg), err}
+	return &writeFailure{checkin.Errorf(checkin.EINTERNAL, "%s: %s.", why, consequence), op, err}
 }
 
-type unrecordedError struct {
+type writeFailure struct {
 	msg   *checkin.Error
+	op    string
 	cause error
 }
 
-func (e *unrecordedError) Error() string   { return "record scan: " + e.cause.Error() }
-func (e *unrecordedError) Unwrap() []error { return []error{e.msg, e.cause} }
+func (e *writeFailure) Error() string   { return e.op + ": " + e.cause.Error() }
+func (e *writeFailure) Unwrap() []error { return []error{e.msg, e.cause} }
 
 // lookup resolves a scan to a badge: by code, or by person id for a scan
 // by name. A code that cannot be a badge is not looked up.
