@@ -5,12 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,7 +22,9 @@ import (
 	"usher/store"
 )
 
-var crashSeed = flag.Uint64("crash.seed", 0, "seed of TestCrash's kills and scans (0: from the clock)")
+// crashSeedEnv, when set, is TestCrash's seed, to replay a run;
+// otherwise the seed comes from the clock.
+const crashSeedEnv = "USHER_CRASH_SEED"
 
 // TestCrash parameters: each round runs two scanners on one database,
 // one scanning in at a door and one scanning out at another, as a kiosk
@@ -51,11 +53,14 @@ const (
 // and the occupancy the reopened store rebuilds is the log's, under
 // every capacity.
 func TestCrash(t *testing.T) {
-	seed := *crashSeed
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv(crashSeedEnv); s != "" {
+		var err error
+		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			t.Fatalf("%s=%q: %v", crashSeedEnv, s, err)
+		}
 	}
-	t.Logf("seed %d (again: go test ./kiosk -run '^TestCrash$' -crash.seed=%d)", seed, seed)
+	t.Logf("seed %d (again: %s=%d go test ./kiosk -run '^TestCrash$', or make crash CRASH_SEED=%d)", seed, crashSeedEnv, seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 0))
 	k := MustKioskOf(t, crashPeople)
 

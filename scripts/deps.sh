@@ -3,16 +3,21 @@
 # through sudo, and says what it does. Usage: scripts/deps.sh build|run|test
 #   build: cgo and the GL/X11 headers Fyne's GLFW driver compiles against
 #   run:   the above
-#   test:  the above, plus Xvfb and tools to drive and photograph a real window
+#   test:  the above, plus Xvfb and tools to drive and photograph a real window,
+#          and strace
 set -euo pipefail
 
 build=(gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev
        libxinerama-dev libxi-dev libxxf86vm-dev)
 headless=(xvfb xauth xdotool x11-utils imagemagick poppler-utils)
+# strace: TestCrashAckAfterFsync checks that a decision is printed only
+# after its log is fsynced.
+testonly=(strace)
 
 case "${1:-build}" in
   build|run) want=("${build[@]}") ;;
-  test|screenshot) want=("${build[@]}" "${headless[@]}") ;;
+  test) want=("${build[@]}" "${headless[@]}" "${testonly[@]}") ;;
+  screenshot) want=("${build[@]}" "${headless[@]}") ;;
   *) echo "usage: $0 build|run|test|screenshot" >&2; exit 2 ;;
 esac
 
