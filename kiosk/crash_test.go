@@ -166,7 +166,7 @@ func TestCrash(t *testing.T) {
 			extra += len(unprinted)
 		}
 		for _, r := range now[len(logged):] {
-			if !printed[r.seq] && !slicesHasScanner(scanners, r) {
+			if !printed[r.seq] && !fromScanners(scanners, r) {
 				t.Errorf("round %d: row %+v belongs to neither scanner", round+1, r)
 			}
 		}
@@ -316,7 +316,9 @@ func (s *scanner) killAt(t *testing.T, after time.Duration, lines int, delay tim
 	}
 }
 
-func slicesHasScanner(ss []*scanner, r logRow) bool {
+// fromScanners reports whether one of ss could have logged r: its door
+// and direction.
+func fromScanners(ss []*scanner, r logRow) bool {
 	for _, s := range ss {
 		if r.door == s.door && r.direction == string(s.dir) {
 			return true
