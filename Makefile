@@ -9,7 +9,7 @@ export LANG := en_US.UTF-8
 
 DEMO := .demo
 
-.PHONY: all deps build run test bench fuzz sim faults screenshot package clean
+.PHONY: all deps build run test crash bench fuzz sim faults screenshot package clean
 
 all: build
 
@@ -54,6 +54,14 @@ test:
 	  export USHER_TEST_POSTGRES="$$(cat .cache/pg.url)"; \
 	  echo "USHER_TEST_POSTGRES=$$USHER_TEST_POSTGRES $(GO) test -count=1 ./..."; \
 	  $(GO) test -count=1 ./...
+
+# Crashes and a full disk, on their own (`make test` runs them too):
+# usher scan killed with SIGKILL at random moments (CRASH_SEED=N replays
+# a run), a decision printed only after its log is fsynced (under strace),
+# and scans on a real full tmpfs at the store, usher scan and the screen.
+crash:
+	@scripts/deps.sh test
+	USHER_CRASH_SEED=$(CRASH_SEED) $(GO) test -count=1 -run '^(TestCrash|TestCrashAckAfterFsync|TestDiskFull)$$' ./store ./kiosk ./app
 
 # Each benchmark beside its floor, measured in the same run (see the issue
 # notes for figures): scans at 500,000 people against a bare lookup+insert,

@@ -32,6 +32,9 @@ const (
 	tickEvery = 250 * time.Millisecond
 )
 
+// alarmAdvice is what door staff must do while scans cannot be recorded.
+const alarmAdvice = "Admit nobody: call staff. This stays until a scan is recorded again."
+
 // Settings keys the screen keeps in the kiosk database.
 const (
 	settingDoor      = "door"
@@ -102,6 +105,10 @@ type Kiosk struct {
 	denied   *checkin.Scan
 	deniedAt time.Time
 	deniedBy string
+
+	// alarm, while the last decision could not be recorded, is why: the
+	// panel shows it in place of Ready until a decision is recorded.
+	alarm string
 
 	lock       lockout
 	staffUntil time.Time
@@ -302,13 +309,15 @@ func (k *Kiosk) showDecision(scan checkin.Scan, d checkin.Decision, err error) {
 		}
 	}
 	msg := d.Message
-	if err != nil {
-		if d.Reason == checkin.LogFailed && checkin.ErrorCode(err) == checkin.EINTERNAL {
-			who = "ALARM: the scan log cannot be written"
-		} else {
-			// A refused staff action, not a person turned away.
-			t, msg = toneWarn, checkin.ErrorMessage(err)
-		}
+	switch {
+	case err == nil:
+		k.alarm = "" // a decision was recorded: the log works again
+	case d.Reason == checkin.LogFailed && checkin.ErrorCode(err) == checkin.EINTERNAL:
+		k.alarm = checkin.ErrorMessage(err)
+		who, msg = "ALARM: "+k.alarm, alarmAdvice
+	default:
+		// A refused staff action, not a person turned away.
+		t, msg = toneWarn, checkin.ErrorMessage(err)
 	}
 	k.panel.show(t, who, msg)
 	k.ready = false
@@ -330,7 +339,13 @@ func (k *Kiosk) showDecision(scan checkin.Scan, d checkin.Decision, err error) {
 	}
 }
 
+// showReady shows Ready, or the alarm while scans cannot be recorded.
 func (k *Kiosk) showReady() {
+	if k.alarm != "" {
+		k.panel.show(toneAlarm, k.alarm, alarmAdvice)
+		k.ready = true
+		return
+	}
 	k.panel.show(toneReady, "Ready — scan a badge", fmt.Sprintf("%s · %s", k.door.Name, strings.ToUpper(string(k.dir))))
 	k.ready = true
 }

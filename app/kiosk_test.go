@@ -129,7 +129,7 @@ func TestScan(t *testing.T) {
 		h := MustKiosk(t, Options{})
 		h.db.Close()
 		h.scan(ada.Code)
-		h.wantPanel(toneDeny, "ALARM: the scan log cannot be written", "Could not record this scan. Do not admit; call a supervisor.")
+		h.wantPanel(toneDeny, "ALARM: The kiosk database cannot be written: scans cannot be recorded.", alarmAdvice)
 		h.k.Tick()
 		if got := h.occ(venue); got != 0 {
 			t.Errorf("venue occupancy = %d, want 0", got)
@@ -137,6 +137,9 @@ func TestScan(t *testing.T) {
 		if got := h.k.conn.Text; !strings.HasPrefix(got, "database error") {
 			t.Errorf("connection line = %q, want a database error", got)
 		}
+		// The alarm stays in place of Ready.
+		h.advance(holdBad)
+		h.wantPanel(toneAlarm, "The kiosk database cannot be written: scans cannot be recorded.", alarmAdvice)
 	})
 
 	t.Run("BlankIgnored", func(t *testing.T) {

@@ -32,6 +32,10 @@ var (
 		`M28 28 L72 72 M72 28 L28 72`)}
 	toneExit = tone{"EXIT", color.NRGBA{0x1f, 0x4f, 0xa3, 0xff}, white, icon("exit", "#ffffff",
 		`M46 20 H22 V80 H46 M38 50 H82 M66 34 L82 50 L66 66`)}
+	// toneAlarm stands while scans cannot be recorded: red like a deny,
+	// since nobody may be admitted, with the warning sign.
+	toneAlarm = tone{"ALARM", toneDeny.bg, white, icon("alarm", "#ffffff",
+		`M50 14 L90 84 H10 Z M50 40 V60 M50 72 V73`)}
 	toneWarn = tone{"WARN", color.NRGBA{0xf2, 0xb7, 0x05, 0xff}, ink, icon("warn", "#111111",
 		`M50 14 L90 84 H10 Z M50 40 V60 M50 72 V73`)}
 

@@ -70,7 +70,7 @@ func TestThemeContrast(t *testing.T) {
 
 // Every panel tone and direction badge keeps its text at AA (4.5:1).
 func TestToneContrast(t *testing.T) {
-	for _, tn := range []tone{toneReady, toneAdmit, toneDeny, toneExit, toneWarn, toneRoomFull, toneVenueFull, toneDoorFull} {
+	for _, tn := range []tone{toneReady, toneAdmit, toneDeny, toneExit, toneWarn, toneRoomFull, toneVenueFull, toneDoorFull, toneAlarm} {
 		if got := contrast(tn.fg, tn.bg); got < 4.5 {
 			t.Errorf("%s: text contrast %.2f, want at least 4.5", tn.word, got)
 		}

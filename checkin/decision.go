@@ -92,6 +92,10 @@ type Decision struct {
 	From    string
 	To      string
 	Space   string // the space the reason is about (the full room, the room not entitled to), if any
+	// Seq is the kiosk log's sequence number of the recorded decision:
+	// with the kiosk's id it names the decision everywhere. 0 until the
+	// decision is recorded, and for one that could not be.
+	Seq int64
 }
 
 // Moves reports whether the decision changes where the person is.

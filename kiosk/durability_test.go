@@ -19,11 +19,19 @@ import (
 
 // childDB, when set, makes the test binary act as `usher scan --db
 // $childDB --door main`, so a test can kill a real scanning process.
-const childDB = "USHER_KIOSK_TEST_SCAN_DB"
+// childArgs, when set, makes it act as `usher` with those arguments, one
+// a line.
+const (
+	childDB   = "USHER_KIOSK_TEST_SCAN_DB"
+	childArgs = "USHER_KIOSK_TEST_ARGS"
+)
 
 func TestMain(m *testing.M) {
 	if path := os.Getenv(childDB); path != "" {
 		os.Exit(kiosk.Run(context.Background(), []string{"scan", "--db", path, "--door", "main"}, os.Stdin, os.Stdout, os.Stderr))
+	}
+	if args := os.Getenv(childArgs); args != "" {
+		os.Exit(kiosk.Run(context.Background(), strings.Split(args, "\n"), os.Stdin, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }

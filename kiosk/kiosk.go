@@ -160,8 +160,11 @@ func noEvent(db *store.DB, path string) error {
 	return checkin.Errorf(checkin.ENOTFOUND, "%s holds no event; run: usher load --db %s --event event.toml --roster roster.csv", path, path)
 }
 
-// Output is one line of `usher scan`.
+// Output is one line of `usher scan`. Seq is the scan log's sequence
+// number of the decision, by which it can be found in the database; 0
+// for a scan that could not be recorded.
 type Output struct {
+	Seq       int64          `json:"seq"`
 	Code      string         `json:"code"`
 	Decision  checkin.Kind   `json:"decision"`
 	Reason    checkin.Reason `json:"reason"`
@@ -176,6 +179,10 @@ type PersonOutput struct {
 	Name     string `json:"name"`
 	Category string `json:"category"`
 }
+
+// alarmAdvice follows the reason on the alarm line of a scan that could
+// not be recorded: what door staff must do.
+const alarmAdvice = "Denying everyone until a scan can be recorded again: admit nobody, call staff."
 
 // maxLine bounds a scanned line; longer input is denied as invalid_code
 // and the rest of it skipped, so a stuck key cannot exhaust memory.
@@ -223,7 +230,7 @@ func scan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 
 	enc := json.NewEncoder(stdout)
 	in := bufio.NewReaderSize(stdin, maxLine)
-	failed := 0
+	failed, streak := 0, 0 // scans that could not be recorded, in all and in a row
 	for {
 		line, err := readLine(in)
 		if err == io.EOF {
@@ -236,11 +243,20 @@ func scan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			continue
 		}
 		d, err := db.Scan(ctx, checkin.Scan{Code: code, Door: *door, Direction: dir})
-		if err != nil {
+		switch {
+		case err != nil:
+			// The scanner keeps denying, and recovers by itself once a
+			// scan can be recorded again: whatever reads the decisions
+			// (a turnstile, staff at a terminal) gets an answer for
+			// every badge, and it is never an admit.
 			failed++
-			fmt.Fprintf(stderr, "usher scan: ALARM: %v\n", err)
+			streak++
+			fmt.Fprintf(stderr, "usher scan: ALARM: %s %s (%v)\n", checkin.ErrorMessage(err), alarmAdvice, err)
+		case streak > 0:
+			fmt.Fprintf(stderr, "usher scan: scans are recorded again; the %d before were denied and not recorded\n", streak)
+			streak = 0
 		}
-		out := Output{Code: code, Decision: d.Kind, Reason: d.Reason, Message: d.Message, Occupancy: db.Occupancy()}
+		out := Output{Seq: d.Seq, Code: code, Decision: d.Kind, Reason: d.Reason, Message: d.Message, Occupancy: db.Occupancy()}
 		if p := d.Person; p != nil {
 			out.Person = &PersonOutput{ID: p.ID, Name: p.Name, Category: p.Category}
 		}

@@ -60,8 +60,14 @@ type kioskDir struct {
 // MustKiosk writes the demo to a temp folder and loads it.
 func MustKiosk(tb testing.TB) kioskDir {
 	tb.Helper()
+	return MustKioskOf(tb, demoPeople)
+}
+
+// MustKioskOf is MustKiosk with a roster of n people.
+func MustKioskOf(tb testing.TB, n int) kioskDir {
+	tb.Helper()
 	dir := tb.TempDir()
-	if err := demo.Write(dir, demoPeople); err != nil {
+	if err := demo.Write(dir, n); err != nil {
 		tb.Fatalf("demo.Write: %v", err)
 	}
 	k := kioskDir{dir: dir, event: filepath.Join(dir, "event.toml"), roster: filepath.Join(dir, "roster.csv"),
@@ -97,7 +103,7 @@ func (k kioskDir) entitled(tb testing.TB, space string, n int) []checkin.Person 
 }
 
 // keys are the fields every line of `usher scan` has, null or not.
-var keys = []string{"code", "decision", "reason", "message", "person", "occupancy"}
+var keys = []string{"seq", "code", "decision", "reason", "message", "person", "occupancy"}
 
 // MustDecisions parses the output of `usher scan`, one JSON object per
 // line.

@@ -4,16 +4,20 @@
 #   build: cgo and the GL/X11 headers Fyne's GLFW driver compiles against
 #   run:   the above
 #   test:  the above, plus Xvfb and tools to drive and photograph a real window,
-#          and headless Chromium for the dashboard's browser test
+#          strace, and headless Chromium for the dashboard's browser test
 set -euo pipefail
 
 build=(gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev
        libxinerama-dev libxi-dev libxxf86vm-dev)
-headless=(xvfb xauth xdotool x11-utils imagemagick poppler-utils chromium)
+headless=(xvfb xauth xdotool x11-utils imagemagick poppler-utils)
+# strace: TestCrashAckAfterFsync checks that a decision is printed only
+# after its log is fsynced; chromium: the dashboard's browser test.
+testonly=(strace chromium)
 
 case "${1:-build}" in
   build|run) want=("${build[@]}") ;;
-  test|screenshot) want=("${build[@]}" "${headless[@]}") ;;
+  test) want=("${build[@]}" "${headless[@]}" "${testonly[@]}") ;;
+  screenshot) want=("${build[@]}" "${headless[@]}") ;;
   *) echo "usage: $0 build|run|test|screenshot" >&2; exit 2 ;;
 esac
 

@@ -89,7 +89,7 @@ func (db *DB) Setting(ctx context.Context, key string) (string, error) {
 func (db *DB) SetSetting(ctx context.Context, key, value string) error {
 	if _, err := db.db.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
-		return fmt.Errorf("store setting %s: %w", key, err)
+		return writeError("store setting "+key, "the setting was not saved", err)
 	}
 	return nil
 }

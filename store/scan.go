@@ -9,6 +9,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"usher/badge"
 	"usher/checkin"
 )
@@ -52,8 +55,9 @@ const (
 
 // Scan decides a scan and records it. The decision, denials included, is
 // committed before Scan returns; only then is it applied to presence and
-// occupancy. If the decision cannot be recorded, Scan returns a deny with
-// reason log_failed together with the error: never an admit.
+// occupancy. The decision carries the seq it was logged under. If the
+// decision cannot be recorded, Scan returns a deny with reason log_failed
+// and seq 0 together with the error: never an admit.
 //
 // A scan ByName names the person by PersonID instead of a code. ByName
 // and Override scans need a Note (the staff's reason).
@@ -211,11 +215,11 @@ type row struct {
 func (db *DB) write(ctx context.Context, door string, decide func(*sql.Tx) (checkin.Decision, row, error)) (checkin.Decision, error) {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
-		return logFailed, fmt.Errorf("record scan: %w", err)
+		return logFailed, unrecorded(err)
 	}
 	defer tx.Rollback()
 	if err := db.sync(ctx, tx); err != nil {
-		return logFailed, fmt.Errorf("record scan: %w", err)
+		return logFailed, unrecorded(err)
 	}
 	if err := db.check(door); err != nil {
 		return logFailed, err
@@ -225,15 +229,15 @@ func (db *DB) write(ctx context.Context, door string, decide func(*sql.Tx) (chec
 		if checkin.ErrorCode(err) != checkin.EINTERNAL {
 			return logFailed, err
 		}
-		return logFailed, fmt.Errorf("record scan: %w", err)
+		return logFailed, unrecorded(err)
 	}
 	r.holder, r.rights = db.rightsOf(door, d, r)
 	seq, err := db.insert(ctx, tx, db.Now().UnixMilli(), r, d)
 	if err != nil {
-		return logFailed, fmt.Errorf("record scan: %w", err)
+		return logFailed, unrecorded(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return logFailed, fmt.Errorf("record scan: %w", err)
+		return logFailed, unrecorded(err)
 	}
 	switch {
 	case r.delta != 0:
@@ -245,8 +249,45 @@ func (db *DB) write(ctx context.Context, door string, decide func(*sql.Tx) (chec
 		db.st.ApplyRights(seq, r.holder, r.rights)
 	}
 	db.lastSeq = seq
+	d.Seq = seq
 	return d, nil
 }
+
+// unrecorded is the error of a decision that could not be committed.
+func unrecorded(err error) error {
+	return writeError("record scan", "scans cannot be recorded", err)
+}
+
+// writeError is the error of a write that failed: op names it for the
+// log; the message says why and what follows (consequence) in words
+// staff can act on (ErrorMessage); the code is EINTERNAL, and the chain
+// holds the cause.
+func writeError(op, consequence string, err error) error {
+	why := "The kiosk database cannot be written"
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_FULL:
+			why = "The kiosk's disk is full"
+		case sqlite3.SQLITE_IOERR:
+			why = "The kiosk's disk failed a write"
+		case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM:
+			why = "The kiosk database is read-only"
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			why = "Another program holds the kiosk database"
+		}
+	}
+	return &writeFailure{checkin.Errorf(checkin.EINTERNAL, "%s: %s.", why, consequence), op, err}
+}
+
+type writeFailure struct {
+	msg   *checkin.Error
+	op    string
+	cause error
+}
+
+func (e *writeFailure) Error() string   { return e.op + ": " + e.cause.Error() }
+func (e *writeFailure) Unwrap() []error { return []error{e.msg, e.cause} }
 
 // lookup resolves a scan to a badge: by code, or by person id for a scan
 // by name. A code that cannot be a badge is not looked up.
