@@ -80,10 +80,13 @@ type Space struct {
 	Series []Point // occupancy after each change, oldest first
 }
 
-// Session is one scheduled session's report: its space over its window.
+// Session is one scheduled session's report: its space over its window,
+// or over the part of it up to the report's end. A session that starts
+// after the report's end is Upcoming and has no figures.
 type Session struct {
 	checkin.Session
 	SpaceName string
+	Upcoming  bool
 	Stats
 }
 
@@ -137,8 +140,14 @@ func Build(log Log, end time.Time) *Report {
 		if m.At.After(end) {
 			continue
 		}
-		if !known(m.To) || (m.Person == "" && !known(m.From)) {
+		// As in the live occupancy, a move with a delta is a count without
+		// a badge, whoever it names.
+		count := m.Delta != 0
+		if !known(m.To) || (count && !known(m.From)) || (!count && m.Person == "") {
 			continue
+		}
+		if count {
+			m.Person = ""
 		}
 		if first {
 			r.Start, first = m.At, false
@@ -146,11 +155,8 @@ func Build(log Log, end time.Time) *Report {
 		last = m.At
 		var from string
 		n := 1
-		if m.Person == "" {
+		if count {
 			from, n = m.From, m.Delta
-			if n == 0 {
-				continue
-			}
 		} else {
 			from = state.Location(m.Person)
 			if from == m.To {
@@ -158,7 +164,7 @@ func Build(log Log, end time.Time) *Report {
 			}
 		}
 		left, entered := crossed(ev, from, m.To)
-		if m.Person == "" {
+		if count {
 			left = nil // a count changes only the spaces its move enters
 			state.Adjust(m.From, m.To, m.Delta)
 		} else {
@@ -188,7 +194,16 @@ func Build(log Log, end time.Time) *Report {
 	sort.SliceStable(sessions, func(i, j int) bool { return sessions[i].Start.Before(sessions[j].Start) })
 	for _, ss := range sessions {
 		s := ev.Space(ss.Space)
-		r.Sessions = append(r.Sessions, Session{Session: ss, SpaceName: s.Name, Stats: hist[ss.Space].stats(s.Capacity, ss.Start, ss.End, false)})
+		rs := Session{Session: ss, SpaceName: s.Name}
+		switch {
+		case ss.Start.After(end):
+			rs.Upcoming, rs.Stats = true, Stats{Capacity: s.Capacity, ByCategory: map[string]int{}}
+		case ss.End.After(end): // under way: up to the end of the report
+			rs.Stats = hist[ss.Space].stats(s.Capacity, ss.Start, end, true)
+		default:
+			rs.Stats = hist[ss.Space].stats(s.Capacity, ss.Start, ss.End, false)
+		}
+		r.Sessions = append(r.Sessions, rs)
 	}
 	for _, c := range ev.Categories {
 		if cats[c.ID] {

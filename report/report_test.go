@@ -181,3 +181,44 @@ func TestBuildKeepsLogOrderWhenAClockGoesBack(t *testing.T) {
 		}
 	}
 }
+
+// A session under way at the report's end is counted up to the end, not
+// to its scheduled end; one that has not begun has no figures.
+func TestBuildSessionsUpToEnd(t *testing.T) {
+	r := report.Build(fixture(t), at("09:15"))
+	k := r.Sessions[0]
+	if k.Upcoming || k.Peak != 3 || k.AtOrOverCap != 5*time.Minute || k.Entries != 1 {
+		t.Errorf("keynote at 09:15: upcoming %v, peak %d, at or over cap %v, entries %d; want false, 3, 5m, 1",
+			k.Upcoming, k.Peak, k.AtOrOverCap, k.Entries)
+	}
+	r = report.Build(fixture(t), at("08:45"))
+	k = r.Sessions[0]
+	if !k.Upcoming || k.Peak != 0 || k.Unique != 0 || k.AtOrOverCap != 0 {
+		t.Errorf("keynote at 08:45: upcoming %v, peak %d, unique %d, at or over cap %v; want true and no figures",
+			k.Upcoming, k.Peak, k.Unique, k.AtOrOverCap)
+	}
+}
+
+// A move with a delta is a count, as the live occupancy applies it, even
+// if it names a person: the report and the live numbers never drift.
+func TestBuildCountWithPersonAsLive(t *testing.T) {
+	log := fixture(t)
+	log.Moves = append(log.Moves[:3:3], report.Move{At: at("08:40"), Person: "z", From: "venue", To: "room", Delta: 1})
+	live := checkin.NewState(log.Event)
+	for _, m := range log.Moves {
+		if m.Delta != 0 {
+			live.Adjust(m.From, m.To, m.Delta)
+		} else {
+			live.Move(m.Person, m.To)
+		}
+	}
+	r := report.Build(log, at("09:00"))
+	for _, s := range r.Spaces {
+		if got, want := s.OccupancyAt(at("09:00")), live.Count(s.ID); got != want {
+			t.Errorf("%s: report %d, live %d", s.ID, got, want)
+		}
+	}
+	if room := r.Space("room"); room.ByCategory[report.Unbadged] != 1 || room.ByCategory["attendee"] != 0 {
+		t.Errorf("room by category %v, want one without a badge", room.ByCategory)
+	}
+}

@@ -40,6 +40,11 @@ func writeCSV(b *batch, r *report.Report) error {
 func text(c any) string {
 	switch v := c.(type) {
 	case string:
+		// A spreadsheet opening the file would run a cell that starts
+		// like a formula; names and ids come from outside.
+		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+			return "'" + v
+		}
 		return v
 	case int:
 		return strconv.Itoa(v)

@@ -208,10 +208,15 @@ func (b *batch) abort() {
 }
 
 // Build is report.Build up to the end of the history: the last move or
-// the end of the last session, whichever is later (now when there is
-// neither), so a report made days after the event spans the event, not
-// the days since.
+// the end of the last session that has begun, whichever is later (now
+// when there is neither), so a report made days after the event spans
+// the event, not the days since, and one made during it counts nothing
+// of the sessions still to come.
 func Build(log report.Log) *report.Report {
+	return buildAt(log, time.Now())
+}
+
+func buildAt(log report.Log, now time.Time) *report.Report {
 	var end time.Time
 	for _, m := range log.Moves {
 		if m.At.After(end) {
@@ -219,12 +224,19 @@ func Build(log report.Log) *report.Report {
 		}
 	}
 	for _, s := range log.Event.Sessions {
-		if s.End.After(end) {
-			end = s.End
+		if !s.Start.Before(now) {
+			continue // still to come
+		}
+		e := s.End
+		if now.Before(e) {
+			e = now
+		}
+		if e.After(end) {
+			end = e
 		}
 	}
 	if end.IsZero() {
-		end = time.Now()
+		end = now
 	}
 	return report.Build(log, end)
 }

@@ -64,3 +64,53 @@ func TestSpan(t *testing.T) {
 		})
 	}
 }
+
+// An export made during the event ends at the last scan or now, not at
+// the end of the schedule: the venue full since 08:10 is not counted full
+// until the next day's session ends, and that session has no figures.
+func TestBuildDuringTheEvent(t *testing.T) {
+	ev, err := eventfile.Parse("event.toml", []byte(spanEvent))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zone := time.FixedZone("", 2*3600)
+	at := func(d, h, m int) time.Time { return time.Date(2026, 5, d, h, m, 0, 0, zone) }
+	log := report.Log{Event: ev}
+	for i := range 10 {
+		log.Moves = append(log.Moves, report.Move{At: at(14, 8, 10), Person: string(rune('a' + i)), Category: "attendee", To: "venue"})
+	}
+	r := buildAt(log, at(14, 8, 30))
+	if !r.End.Equal(at(14, 8, 30)) {
+		t.Errorf("end %v, want now (08:30)", r.End)
+	}
+	if v := r.Space("venue"); v.AtOrOverCap != 20*time.Minute {
+		t.Errorf("venue at or over capacity %v, want 20m (08:10 to now)", v.AtOrOverCap)
+	}
+	if s := r.Sessions[1]; !s.Upcoming || s.Peak != 0 {
+		t.Errorf("next day's session: upcoming %v, peak %d; want upcoming, no figures", s.Upcoming, s.Peak)
+	}
+	row := tables(r)[1].rows[1]
+	if row[5] != "" || row[7] != "" {
+		t.Errorf("next day's session row %v: want blank figures", row)
+	}
+	// After the event, it spans the schedule.
+	if r := buildAt(log, at(20, 0, 0)); !r.End.Equal(at(15, 11, 0)) {
+		t.Errorf("end after the event %v, want the last session's end", r.End)
+	}
+}
+
+// A cell that a spreadsheet would run as a formula is written as text.
+func TestCSVFormulaText(t *testing.T) {
+	for in, want := range map[string]string{
+		"=1+2+cmd|' /C calc'!A0": "'=1+2+cmd|' /C calc'!A0",
+		"+1":                     "'+1", "-x": "'-x", "@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx",
+		"Ada Lovelace": "Ada Lovelace", "": "",
+	} {
+		if got := text(in); got != want {
+			t.Errorf("text(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := text(-1); got != "-1" {
+		t.Errorf("text(-1) = %q, want a number", got)
+	}
+}

@@ -46,7 +46,13 @@ func tables(r *report.Report) []table {
 	}
 	sessions := table{name: "Sessions", header: append(append([]string{"Session", "Room", "Start" + tz, "End" + tz}, figures...), cats...)}
 	for _, s := range r.Sessions {
-		sessions.rows = append(sessions.rows, append([]any{s.Title, s.SpaceName, at(s.Start), at(s.End)}, stats(s.Stats)...))
+		row := append([]any{s.Title, s.SpaceName, at(s.Start), at(s.End)}, stats(s.Stats)...)
+		if s.Upcoming { // no figures yet: blank, not zeros
+			for i := 5; i < len(row); i++ {
+				row[i] = ""
+			}
+		}
+		sessions.rows = append(sessions.rows, row)
 	}
 	conflicts := table{name: "Conflicts", header: []string{"Time" + tz, "Kind", "Person", "Kiosk", "Door"}}
 	for _, c := range r.Conflicts {
