@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 
-	"usher/centralstore"
 	"usher/checkin"
 )
 
@@ -36,9 +35,11 @@ func organizerCmd(args []string, stdout, stderr io.Writer) error {
 	} else if password, err = readPasswordFile(*pwFile); err != nil {
 		return err
 	}
-	db, err := centralstore.Open(*dsn)
+	// A mistyped --db must not make a new, empty database that serve
+	// never reads.
+	db, err := openExisting(*dsn)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w; run usher-central import first", err)
 	}
 	defer db.Close()
 	replaced, err := db.AddOrganizer(context.Background(), names[0], password)

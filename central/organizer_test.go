@@ -19,6 +19,16 @@ import (
 func TestOrganizerAdd(t *testing.T) {
 	dir := t.TempDir()
 	dsn := filepath.Join(dir, "c.db")
+	// A mistyped --db is refused, and makes no new database.
+	code, _, errOut := runCentral("organizer", "add", "maria", "--db", dsn)
+	if code != 1 || !strings.Contains(errOut, "does not exist") || !strings.Contains(errOut, "import first") {
+		t.Errorf("organizer add on a missing database: exit %d, %s", code, errOut)
+	}
+	if _, err := os.Stat(dsn); err == nil {
+		t.Errorf("organizer add made %s", dsn)
+	}
+	MustRunCentral(t, "demo", "--dir", dir, "--people", "5")
+	MustRunCentral(t, "import", "--event", filepath.Join(dir, "event.toml"), "--db", dsn)
 	code, out, errOut := runCentral("organizer", "add", "maria", "--db", dsn)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)

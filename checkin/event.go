@@ -256,6 +256,8 @@ func (e *Event) Validate() error {
 			return bad("session", i, "room", "session %q is in %q, which is not a space", ss.Title, ss.Space)
 		case ss.Start.IsZero():
 			return bad("session", i, "start", "session %q needs a start time", ss.Title)
+		case ss.End.IsZero():
+			return bad("session", i, "end", "session %q needs an end time", ss.Title)
 		case !ss.End.After(ss.Start):
 			return bad("session", i, "end", "session %q ends (%s) before it starts (%s)", ss.Title,
 				ss.End.Format(time.RFC3339), ss.Start.Format(time.RFC3339))

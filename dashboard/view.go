@@ -39,6 +39,12 @@ type View struct {
 	// Offline names the doors with a kiosk not heard from within
 	// centralstore.ActiveWithin: their rooms' numbers may be behind.
 	Offline []string
+	// Behind names the doors whose kiosk is heard from but said at its
+	// last pull that it has scans the center has not received, with
+	// their number ("Main Entrance (250 scans)").
+	Behind []string
+	// Unwatched names the doors with no kiosk: nobody passing is counted.
+	Unwatched []string
 }
 
 // SpaceView is one space's card.
@@ -51,8 +57,10 @@ type SpaceView struct {
 	Level     string // LevelOK, LevelNear or LevelFull
 	Spark     Spark
 	// Offline names the doors into or out of the space with a kiosk not
-	// heard from lately; Unwatched those with no kiosk at all.
+	// heard from lately, Behind those with scans not yet received (as in
+	// View), Unwatched those with no kiosk at all.
 	Offline   []string
+	Behind    []string
 	Unwatched []string
 }
 
@@ -101,6 +109,10 @@ func (k KioskView) State() string {
 	return "offline since " + k.LastSeen
 }
 
+// Behind reports a kiosk heard from lately that has scans the center has
+// not received: its door's numbers are not live either.
+func (k KioskView) Behind() bool { return k.Online && k.Waiting > 0 && !k.Revoked && !k.Retired }
+
 // ConflictView is one line of the conflicts list.
 type ConflictView struct {
 	Kind   string // in words
@@ -137,7 +149,13 @@ func buildView(ctx context.Context, db *centralstore.DB, organizer string, full 
 		if err != nil {
 			return nil, err
 		}
-		rep = report.Build(log, now)
+		// A kiosk clock a little ahead drags the hybrid clock along: the
+		// trend runs to the newest stamp, so it never lags the number.
+		end := now
+		if n := len(log.Moves); n > 0 && log.Moves[n-1].At.After(end) {
+			end = log.Moves[n-1].At
+		}
+		rep = report.Build(log, end)
 		var ids []string
 		for _, c := range st.Conflicts {
 			ids = append(ids, c.Person)
@@ -169,6 +187,7 @@ func makeView(ev *checkin.Event, st centralstore.Status, rep *report.Report, nam
 	}
 
 	offline := map[string]bool{} // doors with a kiosk not heard from lately
+	behind := map[string]int64{} // doors with a kiosk holding scans the center lacks
 	watched := map[string]bool{} // doors with a kiosk that is not revoked or retired
 	for _, d := range ev.Doors {
 		dv := DoorView{ID: d.ID, Name: doorName(d.ID), From: spaceName(d.From), To: spaceName(d.To)}
@@ -185,10 +204,17 @@ func makeView(ev *checkin.Event, st centralstore.Status, rep *report.Report, nam
 			watched[d.ID] = true
 			if !kv.Online {
 				offline[d.ID] = true
+			} else if kv.Behind() {
+				behind[d.ID] += k.Waiting
 			}
 		}
-		if offline[d.ID] {
+		switch {
+		case offline[d.ID]:
 			v.Offline = append(v.Offline, dv.Name)
+		case behind[d.ID] > 0:
+			v.Behind = append(v.Behind, waitingAt(dv.Name, behind[d.ID]))
+		case !watched[d.ID]:
+			v.Unwatched = append(v.Unwatched, dv.Name)
 		}
 		v.Doors = append(v.Doors, dv)
 	}
@@ -212,6 +238,8 @@ func makeView(ev *checkin.Event, st centralstore.Status, rep *report.Report, nam
 			switch {
 			case offline[d.ID]:
 				sv.Offline = append(sv.Offline, doorName(d.ID))
+			case behind[d.ID] > 0:
+				sv.Behind = append(sv.Behind, waitingAt(doorName(d.ID), behind[d.ID]))
 			case !watched[d.ID]:
 				sv.Unwatched = append(sv.Unwatched, doorName(d.ID))
 			}
@@ -232,6 +260,14 @@ func makeView(ev *checkin.Event, st centralstore.Status, rep *report.Report, nam
 			Kiosk: c.Kiosk, At: c.At.Local().Format("15:04:05")})
 	}
 	return v
+}
+
+// waitingAt names a door with the scans it has that the center lacks.
+func waitingAt(door string, n int64) string {
+	if n == 1 {
+		return door + " (1 scan)"
+	}
+	return fmt.Sprintf("%s (%d scans)", door, n)
 }
 
 // level is a space's fill level.

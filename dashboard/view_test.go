@@ -115,3 +115,51 @@ func statusWith(occupancy map[string]int, kiosks ...centralstore.KioskState) cen
 func kioskAt(door string, seen time.Time, revoked bool) centralstore.KioskState {
 	return centralstore.KioskState{ID: "K-" + door, Door: door, LastSeen: seen, Revoked: revoked}
 }
+
+// TestBehindAndUnwatchedDoors: a kiosk heard from lately that still has
+// scans the center lacks makes its door's numbers not live, on the
+// dashboard and on the fire-marshal view; the marshal view also names
+// the doors with no kiosk, and says all is well only when neither is so.
+func TestBehindAndUnwatchedDoors(t *testing.T) {
+	ev := demo.Event()
+	now := time.Date(2026, 5, 14, 10, 0, 0, 0, time.UTC)
+	main := kioskAt("main", now.Add(-5*time.Second), false)
+	main.Waiting = 250
+	st := statusWith(map[string]int{"venue": 10}, main)
+	v := makeView(ev, st, report.Build(report.Log{Event: ev}, now), nil, "maria", now)
+	if len(v.Offline) != 0 || len(v.Behind) != 1 || v.Behind[0] != "Main Entrance (250 scans)" {
+		t.Errorf("offline %q, behind %q; want Main Entrance (250 scans) behind", v.Offline, v.Behind)
+	}
+	if len(v.Unwatched) != len(ev.Doors)-1 {
+		t.Errorf("unwatched %q, want every door but main", v.Unwatched)
+	}
+	if s := v.Spaces[0]; s.ID != "venue" || len(s.Behind) != 1 {
+		t.Errorf("%s: behind %q, want main's scans named", s.ID, s.Behind)
+	}
+	h := New(nil, nil).(*Handler)
+	render := func(v *View) string {
+		var b strings.Builder
+		if err := h.tmpl.ExecuteTemplate(&b, "marshal-live", pageData{View: v, Page: "marshal"}); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	page := render(v)
+	for _, want := range []string{"SCANS NOT YET RECEIVED: Main Entrance (250 scans)", "NO KIOSK AT: East Entrance", "not live: scans waiting at Main Entrance"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("marshal view lacks %q:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, "every kiosk is reporting") {
+		t.Errorf("marshal view says all is well with a door behind and doors without a kiosk")
+	}
+	// Every door watched and nothing waiting: all is well.
+	var ks []centralstore.KioskState
+	for _, d := range ev.Doors {
+		ks = append(ks, kioskAt(d.ID, now.Add(-5*time.Second), false))
+	}
+	v = makeView(ev, statusWith(map[string]int{}, ks...), report.Build(report.Log{Event: ev}, now), nil, "maria", now)
+	if page := render(v); !strings.Contains(page, "every kiosk is reporting") || strings.Contains(page, "NOT YET") || strings.Contains(page, "NO KIOSK") {
+		t.Errorf("marshal view with every door reporting:\n%s", page)
+	}
+}

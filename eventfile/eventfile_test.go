@@ -662,6 +662,12 @@ title = "Keynote"
 room = "venue"
 end = 2026-05-14T10:00:00+02:00
 `, want: []string{`"Keynote"`, "start time"}},
+	{name: "ErrSessionWithoutEnd", src: head + `
+[[session]] # <-
+title = "Keynote"
+room = "venue"
+start = 2026-05-14T09:00:00+02:00
+`, want: []string{`"Keynote"`, "needs an end time"}},
 	{name: "ErrSessionUnknownKey", src: head + `
 [[session]]
 title = "Keynote"
