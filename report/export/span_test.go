@@ -1,6 +1,9 @@
 package export
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,5 +115,30 @@ func TestCSVFormulaText(t *testing.T) {
 	}
 	if got := text(-1); got != "-1" {
 		t.Errorf("text(-1) = %q, want a number", got)
+	}
+}
+
+// A sheet with more rows than a workbook holds is refused before
+// anything is written, saying which sheet and what to do.
+func TestXLSXTooManyRows(t *testing.T) {
+	ev, err := eventfile.Parse("event.toml", []byte(spanEvent))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zone := time.FixedZone("", 2*3600)
+	log := report.Log{Event: ev}
+	for i := range 12 {
+		log.Moves = append(log.Moves, report.Move{At: time.Date(2026, 5, 14, 9, i, 0, 0, zone), Person: "p", Category: "attendee",
+			To: []string{"venue", "outside"}[i%2]})
+	}
+	defer func(n int) { maxRows = n }(maxRows)
+	maxRows = 10
+	out := filepath.Join(t.TempDir(), "r.xlsx")
+	_, err = Write(buildAt(log, time.Date(2026, 5, 20, 0, 0, 0, 0, zone)), Options{Format: "xlsx", Out: out})
+	if err == nil || !strings.Contains(err.Error(), "Occupancy sheet would have 13 rows") || !strings.Contains(err.Error(), "--format csv") {
+		t.Errorf("err = %v, want the Occupancy sheet refused", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("%s was written", out)
 	}
 }

@@ -7,8 +7,12 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"usher/checkin"
 	"usher/report"
 )
+
+// maxRows is the most rows a sheet holds; a test lowers it.
+var maxRows = excelize.TotalRows
 
 // Number formats of the workbook's cells.
 const (
@@ -37,7 +41,14 @@ func writeXLSX(b *batch, name string, r *report.Report) error {
 	if err != nil {
 		return fmt.Errorf("workbook: %w", err)
 	}
-	for i, t := range tables(r) {
+	all := tables(r)
+	for _, t := range all {
+		if len(t.rows)+1 > maxRows {
+			return checkin.Errorf(checkin.EINVALID, "the %s sheet would have %d rows, more than a workbook holds (%d); export --format csv instead",
+				t.name, len(t.rows)+1, maxRows)
+		}
+	}
+	for i, t := range all {
 		sheet := t.name
 		if i == 0 {
 			if err := f.SetSheetName(f.GetSheetName(0), sheet); err != nil {
