@@ -145,6 +145,9 @@ shared_buffers = 64MB
 max_wal_size = 256MB
 logging_collector = off
 log_min_messages = warning
+# No autovacuum worker may be connected to a test's database when the
+# test drops it: the tests' role cannot end a worker's connection.
+autovacuum = off
 EOF
 }
 

@@ -64,9 +64,17 @@ func FreshDB(tb testing.TB) string {
 		tb.Fatalf("pgtest: creating database %s on %s: %v", name, u.Redacted(), err)
 	}
 	tb.Cleanup(func() {
-		if err := exec("DROP DATABASE IF EXISTS " + ident + " WITH (FORCE)"); err != nil {
-			tb.Errorf("pgtest: dropping database %s: %v", name, err)
+		// A server's background worker (autovacuum, on a server not made
+		// by scripts/pg.sh) may be connected for a moment; the tests' role
+		// cannot end its connection, so try again a few times.
+		var err error
+		for try := 0; try < 10; try++ {
+			if err = exec("DROP DATABASE IF EXISTS " + ident + " WITH (FORCE)"); err == nil {
+				return
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
+		tb.Errorf("pgtest: dropping database %s: %v", name, err)
 	})
 	u.Path = "/" + name
 	u.RawPath = ""
