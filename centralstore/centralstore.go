@@ -42,6 +42,19 @@ func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
+// SQLiteDSN returns the connection string the center uses for a SQLite
+// database file. WAL lets pulls read while pushes write; FULL makes an
+// acknowledged push survive a power cut; the busy timeout rides out
+// concurrent writers; _txlock=immediate takes the write lock at BEGIN.
+func SQLiteDSN(path string) string {
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
 // Open opens the database at dsn: a postgres:// URL, or else a SQLite
 // file path (created if missing). It brings the schema up to date.
 func Open(dsn string) (*DB, error) {
@@ -50,15 +63,7 @@ func Open(dsn string) (*DB, error) {
 	if db.pg {
 		db.db, err = sql.Open("pgx", dsn)
 	} else {
-		q := url.Values{}
-		// WAL lets pulls read while pushes write; FULL makes an
-		// acknowledged push survive a power cut; the busy timeout rides
-		// out concurrent writers.
-		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
-			q.Add("_pragma", p)
-		}
-		q.Set("_txlock", "immediate")
-		db.db, err = sql.Open("sqlite", "file:"+dsn+"?"+q.Encode())
+		db.db, err = sql.Open("sqlite", SQLiteDSN(dsn))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open central database: %w", err)
