@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"usher/checkin"
+)
+
+// keyRosterVersion is a setting every transaction that changes who is on
+// the roster, or their name or company, bumps (bumpRoster): the name
+// search keeps the roster in memory and reads it again when this moved,
+// whichever process moved it.
+const keyRosterVersion = "roster_version"
+
+// bumpRoster records in tx that the roster changed.
+func bumpRoster(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, '1')
+		ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`, keyRosterVersion); err != nil {
+		return fmt.Errorf("store setting %s: %w", keyRosterVersion, err)
+	}
+	return nil
+}
+
+// searchIndex is the roster as the name search reads it: everyone on it
+// (not removed), by name then id as SQLite orders them, each person's
+// name and company folded (fold) into a line of one string the search
+// runs through. A search at 500,000 people that scans the table with
+// LIKE takes about 300 ms; this one stops at the limit, and reads the
+// whole string, when few match, in a few milliseconds.
+type searchIndex struct {
+	version string  // keyRosterVersion when it was read
+	text    string  // fold(name) + "\x1f" + fold(company) + "\n", for each person
+	starts  []int32 // where each person's line starts in text
+	ids     []string
+}
+
+// search returns the positions of the first limit people whose line
+// holds q, a folded query.
+func (x *searchIndex) search(q string, limit int) []int {
+	var found []int
+	for pos := 0; len(found) < limit && pos < len(x.text); {
+		i := strings.Index(x.text[pos:], q)
+		if i < 0 {
+			break
+		}
+		at := int32(pos + i)
+		k := sort.Search(len(x.starts), func(k int) bool { return x.starts[k] > at }) - 1
+		found = append(found, k)
+		if k+1 == len(x.starts) {
+			break
+		}
+		pos = int(x.starts[k+1])
+	}
+	return found
+}
+
+// fold makes a name comparable the way staff type it: lower case, accents
+// off (é, ó, ñ, ç match e, o, n, c), control characters and the line
+// separators dropped.
+func fold(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r), unicode.IsControl(r), r == '\x1f':
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// index returns the search index, read again when the roster changed
+// since it was read.
+func (db *DB) index(ctx context.Context) (*searchIndex, error) {
+	db.searchMu.Lock()
+	defer db.searchMu.Unlock()
+	version, err := db.Setting(ctx, keyRosterVersion)
+	if err != nil {
+		return nil, err
+	}
+	if db.search != nil && db.search.version == version {
+		return db.search, nil
+	}
+	// A change committed while the rows are read leaves version behind
+	// it: the next search reads them again.
+	rows, err := db.db.QueryContext(ctx, `SELECT id, name, company FROM people WHERE removed = 0`)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer rows.Close()
+	type person struct{ id, name, company string }
+	var people []person
+	for rows.Next() {
+		var p person
+		if err := rows.Scan(&p.id, &p.name, &p.company); err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		people = append(people, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	slices.SortFunc(people, func(a, b person) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	x := &searchIndex{version: version, starts: make([]int32, len(people)), ids: make([]string, len(people))}
+	var text strings.Builder
+	for i, p := range people {
+		x.starts[i] = int32(text.Len())
+		x.ids[i] = p.id
+		text.WriteString(fold(p.name))
+		text.WriteByte('\x1f')
+		text.WriteString(fold(p.company))
+		text.WriteByte('\n')
+	}
+	x.text = text.String()
+	db.search = x
+	return x, nil
+}
+
+// Search finds people on the roster whose name or company contains
+// query, case and accents aside, or whose id is query, for staff
+// admitting someone who forgot their badge. At most limit, by name then
+// id; Location tells where each one is.
+func (db *DB) Search(ctx context.Context, query string, limit int) ([]checkin.Person, error) {
+	query = strings.TrimSpace(query)
+	if query == "" || limit <= 0 {
+		return nil, nil
+	}
+	x, err := db.index(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []checkin.Person
+	add := func(id string) error {
+		e, err := personByID(ctx, db.db, id)
+		if checkin.ErrorCode(err) == checkin.ENOTFOUND || (err == nil && e.Removed) {
+			return nil // removed since the index was read
+		} else if err != nil {
+			return fmt.Errorf("search: %w", err)
+		}
+		e.Code, e.Serial = "", 0
+		out = append(out, e.Person)
+		return nil
+	}
+	if q := fold(query); q != "" {
+		for _, k := range x.search(q, limit) {
+			if err := add(x.ids[k]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if !slices.ContainsFunc(out, func(p checkin.Person) bool { return p.ID == query }) {
+		if err := add(query); err != nil {
+			return nil, err
+		}
+		slices.SortFunc(out, func(a, b checkin.Person) int {
+			if c := strings.Compare(a.Name, b.Name); c != 0 {
+				return c
+			}
+			return strings.Compare(a.ID, b.ID)
+		})
+		out = out[:min(len(out), limit)]
+	}
+	return out, nil
+}
