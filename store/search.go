@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -36,10 +37,64 @@ func bumpRoster(ctx context.Context, tx *sql.Tx) error {
 // LIKE takes about 300 ms; this one stops at the limit, and reads the
 // whole string, when few match, in a few milliseconds.
 type searchIndex struct {
-	version string  // keyRosterVersion when it was read
-	text    string  // fold(name) + "\x1f" + fold(company) + "\n", for each person
-	starts  []int32 // where each person's line starts in text
-	ids     []string
+	version string    // keyRosterVersion when it was read
+	people  []indexed // by name, then id
+	text    string    // each person's line, in that order
+	starts  []int32   // where each person's line starts in text
+}
+
+// indexed is a person as the search index holds them.
+type indexed struct {
+	id, name string
+	line     string // fold(name) + "\x1f" + fold(company) + "\n"
+}
+
+func newIndexed(id, name, company string) indexed {
+	return indexed{id: id, name: name, line: fold(name) + "\x1f" + fold(company) + "\n"}
+}
+
+func byName(a, b indexed) int {
+	if c := strings.Compare(a.name, b.name); c != 0 {
+		return c
+	}
+	return strings.Compare(a.id, b.id)
+}
+
+// newSearchIndex makes an index of people, sorted by byName.
+func newSearchIndex(version string, people []indexed) *searchIndex {
+	x := &searchIndex{version: version, people: people, starts: make([]int32, len(people))}
+	n := 0
+	for _, p := range people {
+		n += len(p.line)
+	}
+	var text strings.Builder
+	text.Grow(n)
+	for i, p := range people {
+		x.starts[i] = int32(text.Len())
+		text.WriteString(p.line)
+	}
+	x.text = text.String()
+	return x
+}
+
+// patched returns a new index with the people of ids as they are now,
+// changed (a person of ids not in it left the roster).
+func (x *searchIndex) patched(version string, ids []string, changed []indexed) *searchIndex {
+	drop := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		drop[id] = true
+	}
+	slices.SortFunc(changed, byName)
+	people := make([]indexed, 0, len(x.people)+len(changed))
+	for _, p := range x.people {
+		for len(changed) > 0 && byName(changed[0], p) < 0 {
+			people, changed = append(people, changed[0]), changed[1:]
+		}
+		if !drop[p.id] {
+			people = append(people, p)
+		}
+	}
+	return newSearchIndex(version, append(people, changed...))
 }
 
 // search returns the positions of the first limit people whose line
@@ -66,6 +121,13 @@ func (x *searchIndex) search(q string, limit int) []int {
 // off (é, ó, ñ, ç match e, o, n, c), control characters and the line
 // separators dropped.
 func fold(s string) string {
+	ascii := true
+	for i := 0; i < len(s) && ascii; i++ {
+		ascii = s[i] >= 0x20 && s[i] < 0x7f
+	}
+	if ascii {
+		return strings.ToLower(s)
+	}
 	var b strings.Builder
 	for _, r := range norm.NFD.String(s) {
 		switch {
@@ -96,37 +158,57 @@ func (db *DB) index(ctx context.Context) (*searchIndex, error) {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	defer rows.Close()
-	type person struct{ id, name, company string }
-	var people []person
+	var people []indexed
 	for rows.Next() {
-		var p person
-		if err := rows.Scan(&p.id, &p.name, &p.company); err != nil {
+		var id, name, company string
+		if err := rows.Scan(&id, &name, &company); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
-		people = append(people, p)
+		people = append(people, newIndexed(id, name, company))
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	slices.SortFunc(people, func(a, b person) int {
-		if c := strings.Compare(a.name, b.name); c != 0 {
-			return c
-		}
-		return strings.Compare(a.id, b.id)
-	})
-	x := &searchIndex{version: version, starts: make([]int32, len(people)), ids: make([]string, len(people))}
-	var text strings.Builder
-	for i, p := range people {
-		x.starts[i] = int32(text.Len())
-		x.ids[i] = p.id
-		text.WriteString(fold(p.name))
-		text.WriteByte('\x1f')
-		text.WriteString(fold(p.company))
-		text.WriteByte('\n')
+	slices.SortFunc(people, byName)
+	db.search = newSearchIndex(version, people)
+	return db.search, nil
+}
+
+// patchSearch brings the search index, if there is one, up to date after
+// this handle changed the people of ids in a transaction that moved the
+// roster's version from before: it reads just them again. When another
+// handle or process changed the roster too, or they cannot be read, the
+// next search reads it all.
+func (db *DB) patchSearch(ctx context.Context, before string, ids []string) {
+	db.searchMu.Lock()
+	defer db.searchMu.Unlock()
+	if db.search == nil || db.search.version != before {
+		return
 	}
-	x.text = text.String()
-	db.search = x
-	return x, nil
+	x := db.search
+	db.search = nil // read it all again, unless the patch works out
+	version, err := db.Setting(ctx, keyRosterVersion)
+	if err != nil {
+		return
+	}
+	list, _ := json.Marshal(ids)
+	rows, err := db.db.QueryContext(ctx, `SELECT id, name, company FROM people WHERE removed = 0 AND id IN (SELECT value FROM json_each(?))`,
+		string(list))
+	if err != nil {
+		return
+	}
+	defer rows.Close()
+	var changed []indexed
+	for rows.Next() {
+		var id, name, company string
+		if err := rows.Scan(&id, &name, &company); err != nil {
+			return
+		}
+		changed = append(changed, newIndexed(id, name, company))
+	}
+	if rows.Err() == nil {
+		db.search = x.patched(version, ids, changed)
+	}
 }
 
 // Search finds people on the roster whose name or company contains
@@ -156,7 +238,7 @@ func (db *DB) Search(ctx context.Context, query string, limit int) ([]checkin.Pe
 	}
 	if q := fold(query); q != "" {
 		for _, k := range x.search(q, limit) {
-			if err := add(x.ids[k]); err != nil {
+			if err := add(x.people[k].id); err != nil {
 				return nil, err
 			}
 		}

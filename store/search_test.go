@@ -7,6 +7,7 @@ import (
 
 	"usher/checkin"
 	"usher/store"
+	"usher/sync/wire"
 )
 
 // searchRoster is a roster with accents, shared names and companies.
@@ -106,5 +107,37 @@ func TestSearchFollowsRoster(t *testing.T) {
 	}
 	if got := MustSearch(t, db, "turing", 20); !slices.Equal(got, []string{"P6"}) {
 		t.Errorf("after another handle put P6 back, search turing = %v", got)
+	}
+}
+
+// TestSearchFollowsPull: pulled changes reach the search, in name order,
+// whether it reads the roster again or takes in just the people pulled.
+func TestSearchFollowsPull(t *testing.T) {
+	path := tempDB(t)
+	db := MustOpen(t, path)
+	ev := MustEvent(t, expoEvent("expo"))
+	MustApply(t, db, wire.PullResponse{Cursor: 5, Event: ev, People: wirePeople(searchRoster()...)})
+	if got := MustSearch(t, db, "a", 20); !slices.Equal(got, []string{"P2", "P3", "P6", "P1", "P4", "P5"}) {
+		t.Fatalf("search a = %v", got)
+	}
+	renamed := searchRoster()[3] // Grace Hopper
+	renamed.Name = "Aaron Hopper"
+	added := checkin.Person{ID: "P0", Name: "Ada Lovelace", Category: "attendee", Code: "C-0"}
+	MustApply(t, db, wire.PullResponse{Cursor: 6, People: append(wirePeople(renamed, added),
+		wire.Person{ID: "P6", Name: "Alan Turing", Category: "attendee", Removed: true})})
+	if got := MustSearch(t, db, "a", 20); !slices.Equal(got, []string{"P4", "P0", "P2", "P3", "P1", "P5"}) {
+		t.Errorf("after a pull, search a = %v", got)
+	}
+	if got := MustSearch(t, db, "grace", 20); len(got) != 0 {
+		t.Errorf("after a pull, search grace = %v", got)
+	}
+	// Another handle's pull, then this one's: the search reads it all.
+	other := MustOpen(t, path)
+	back := searchRoster()[5]
+	MustApply(t, other, wire.PullResponse{Cursor: 7, People: wirePeople(back)})
+	renamed.Name = "Grace Hopper"
+	MustApply(t, db, wire.PullResponse{Cursor: 8, People: wirePeople(renamed)})
+	if got := MustSearch(t, db, "a", 20); !slices.Equal(got, []string{"P0", "P2", "P3", "P6", "P1", "P4", "P5"}) {
+		t.Errorf("after two handles' pulls, search a = %v", got)
 	}
 }

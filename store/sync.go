@@ -322,6 +322,10 @@ func (db *DB) ApplyPull(ctx context.Context, page wire.PullResponse) error {
 	if ev == nil && (len(page.People) > 0 || len(page.Revocations) > 0) {
 		return checkin.Errorf(checkin.EINVALID, "the server sent people before the event definition")
 	}
+	searchBefore, err := setting(ctx, tx, keyRosterVersion)
+	if err != nil {
+		return err
+	}
 	if len(page.People) > 0 {
 		if err := pullPeople(ctx, tx, ev, page.People); err != nil {
 			return err
@@ -353,6 +357,13 @@ func (db *DB) ApplyPull(ctx context.Context, page wire.PullResponse) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("apply pull: %w", err)
+	}
+	if len(page.People) > 0 {
+		ids := make([]string, len(page.People))
+		for i, p := range page.People {
+			ids[i] = p.ID
+		}
+		db.patchSearch(ctx, searchBefore, ids)
 	}
 	if evChanged {
 		return db.reload(ctx, nil)
