@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -32,6 +33,11 @@ var migrations embed.FS
 type DB struct {
 	db *sql.DB
 	pg bool
+	// stmts holds each query exec, queryRow and query have run, prepared
+	// once on the pool (query text → *sql.Stmt): modernc's driver does not
+	// cache statements, and parsing one costs more than running a small
+	// one, which a push does several times per event.
+	stmts sync.Map
 
 	// Now is the server's clock; tests replace it.
 	Now func() time.Time
@@ -42,6 +48,19 @@ func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
+// SQLiteDSN returns the connection string the center uses for a SQLite
+// database file. WAL lets pulls read while pushes write; FULL makes an
+// acknowledged push survive a power cut; the busy timeout rides out
+// concurrent writers; _txlock=immediate takes the write lock at BEGIN.
+func SQLiteDSN(path string) string {
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
 // Open opens the database at dsn: a postgres:// URL, or else a SQLite
 // file path (created if missing). It brings the schema up to date.
 func Open(dsn string) (*DB, error) {
@@ -50,15 +69,7 @@ func Open(dsn string) (*DB, error) {
 	if db.pg {
 		db.db, err = sql.Open("pgx", dsn)
 	} else {
-		q := url.Values{}
-		// WAL lets pulls read while pushes write; FULL makes an
-		// acknowledged push survive a power cut; the busy timeout rides
-		// out concurrent writers.
-		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
-			q.Add("_pragma", p)
-		}
-		q.Set("_txlock", "immediate")
-		db.db, err = sql.Open("sqlite", "file:"+dsn+"?"+q.Encode())
+		db.db, err = sql.Open("sqlite", SQLiteDSN(dsn))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open central database: %w", err)
@@ -85,7 +96,13 @@ func busy(err error) bool {
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.db.Close() }
+func (db *DB) Close() error {
+	db.stmts.Range(func(_, s any) bool {
+		s.(*sql.Stmt).Close()
+		return true
+	})
+	return db.db.Close()
+}
 
 // rebind turns the ? placeholders every query here is written with into
 // PostgreSQL's $1, $2, ….
@@ -106,16 +123,44 @@ func (db *DB) rebind(q string) string {
 	return b.String()
 }
 
+// stmt returns q, a query of this package's own (never one built from
+// input: each stays prepared until Close), prepared for tx.
+func (db *DB) stmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+	s, ok := db.stmts.Load(q)
+	if !ok {
+		p, err := db.db.PrepareContext(ctx, db.rebind(q))
+		if err != nil {
+			return nil, err
+		}
+		if s, ok = db.stmts.LoadOrStore(q, p); ok {
+			p.Close() // another goroutine prepared it meanwhile
+		}
+	}
+	return tx.StmtContext(ctx, s.(*sql.Stmt)), nil
+}
+
 func (db *DB) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
-	return tx.ExecContext(ctx, db.rebind(q), args...)
+	s, err := db.stmt(ctx, tx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
 }
 
 func (db *DB) queryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
-	return tx.QueryRowContext(ctx, db.rebind(q), args...)
+	s, err := db.stmt(ctx, tx, q)
+	if err != nil {
+		return tx.QueryRowContext(ctx, db.rebind(q), args...) // fails the same way, in the Row
+	}
+	return s.QueryRowContext(ctx, args...)
 }
 
 func (db *DB) query(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Rows, error) {
-	return tx.QueryContext(ctx, db.rebind(q), args...)
+	s, err := db.stmt(ctx, tx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
 }
 
 // write runs f in a write transaction and commits it.

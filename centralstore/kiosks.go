@@ -168,6 +168,7 @@ func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (acce
 			return err
 		}
 		defer ins.Close()
+		t := newTally()
 		for _, e := range events {
 			flagged := 0
 			if hlc.Ahead(hlc.Timestamp(e.HLC), now) > FlagAhead {
@@ -191,12 +192,15 @@ func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (acce
 				continue
 			}
 			accepted++
-			if err := db.applyRights(ctx, tx, kiosk, e, rseq); err != nil {
+			if err := db.applyRights(ctx, tx, t, kiosk, e, rseq); err != nil {
 				return err
 			}
-			if err := db.matchExit(ctx, tx, kiosk, e); err != nil {
+			if err := db.matchExit(ctx, tx, t, kiosk, e); err != nil {
 				return err
 			}
+		}
+		if err := t.flush(ctx, db, tx); err != nil {
+			return err
 		}
 		_, err = db.exec(ctx, tx, `UPDATE kiosks SET last_seen = ? WHERE id = ?`, now.UnixMilli(), kiosk)
 		return err

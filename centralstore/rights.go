@@ -1,11 +1,13 @@
 package centralstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -122,35 +124,71 @@ func (db *DB) addHolding(ctx context.Context, tx *sql.Tx, kiosk, counter string,
 	return nil
 }
 
+// tally sums the counter changes of a push's events, written once at the
+// end (flush): a push of 1,000 scans would otherwise update the same few
+// rows thousands of times. Each sum is what the changes one by one would
+// have made: holdings and people inside add up, and credits pay the debt
+// first either way.
+type tally struct {
+	holding map[[2]string]int64 // by kiosk and counter
+	inside  map[string]int64
+	credit  map[string]int64
+}
+
+func newTally() *tally {
+	return &tally{holding: map[[2]string]int64{}, inside: map[string]int64{}, credit: map[string]int64{}}
+}
+
+// flush writes the sums, in sorted order.
+func (t *tally) flush(ctx context.Context, db *DB, tx *sql.Tx) error {
+	keys := slices.Collect(maps.Keys(t.holding))
+	slices.SortFunc(keys, func(a, b [2]string) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
+	for _, k := range keys {
+		if err := db.addHolding(ctx, tx, k[0], k[1], t.holding[k]); err != nil {
+			return err
+		}
+	}
+	for _, c := range slices.Sorted(maps.Keys(t.inside)) {
+		if n := t.inside[c]; n != 0 {
+			if err := db.addInside(ctx, tx, c, n); err != nil {
+				return err
+			}
+		}
+	}
+	for _, c := range slices.Sorted(maps.Keys(t.credit)) {
+		if err := db.credit(ctx, tx, c, t.credit[c]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // applyRights books the rights changes of one newly stored event of a
-// kiosk, pushed with server sequence value rseq. A grant was booked when
-// it was issued; a return goes to the center; a spend counts someone
-// inside and is kept for matching exits with; a credit closes its spend.
-func (db *DB) applyRights(ctx context.Context, tx *sql.Tx, kiosk string, e wire.Event, rseq int64) error {
+// kiosk, pushed with server sequence value rseq, counters in t. A grant
+// was booked when it was issued; a return goes to the center; a spend
+// counts someone inside and is kept for matching exits with; a credit
+// closes its spend.
+func (db *DB) applyRights(ctx context.Context, tx *sql.Tx, t *tally, kiosk string, e wire.Event, rseq int64) error {
 	for _, c := range e.Rights {
 		var err error
+		hk := [2]string{kiosk, c.Counter}
 		switch c.Kind {
 		case checkin.RightReturn:
-			if err = db.addHolding(ctx, tx, kiosk, c.Counter, -int64(c.N)); err == nil {
-				err = db.credit(ctx, tx, c.Counter, int64(c.N))
+			t.holding[hk] -= int64(c.N)
+			if c.N > 0 {
+				t.credit[c.Counter] += int64(c.N)
 			}
 		case checkin.RightSpend:
-			if err = db.addHolding(ctx, tx, kiosk, c.Counter, -1); err == nil {
-				err = db.addInside(ctx, tx, c.Counter, 1)
-			}
-			if err == nil {
-				_, err = db.exec(ctx, tx, `
-					INSERT INTO spends (kiosk_id, seq, counter, person_id, hlc, rseq, closed) VALUES (?, ?, ?, ?, ?, ?, 0)
-					ON CONFLICT (kiosk_id, seq, counter) DO NOTHING`, kiosk, e.Seq, c.Counter, e.Person, int64(e.HLC), rseq)
-			}
+			t.holding[hk]--
+			t.inside[c.Counter]++
+			_, err = db.exec(ctx, tx, `
+				INSERT INTO spends (kiosk_id, seq, counter, person_id, hlc, rseq, closed) VALUES (?, ?, ?, ?, ?, ?, 0)
+				ON CONFLICT (kiosk_id, seq, counter) DO NOTHING`, kiosk, e.Seq, c.Counter, e.Person, int64(e.HLC), rseq)
 		case checkin.RightCredit:
-			if err = db.addHolding(ctx, tx, kiosk, c.Counter, 1); err == nil {
-				err = db.addInside(ctx, tx, c.Counter, -1)
-			}
-			if err == nil {
-				_, err = db.exec(ctx, tx, `UPDATE spends SET closed = 1 WHERE kiosk_id = ? AND seq = ? AND counter = ?`,
-					kiosk, c.Ref, c.Counter)
-			}
+			t.holding[hk]++
+			t.inside[c.Counter]--
+			_, err = db.exec(ctx, tx, `UPDATE spends SET closed = 1 WHERE kiosk_id = ? AND seq = ? AND counter = ?`,
+				kiosk, c.Ref, c.Counter)
 		}
 		if err != nil {
 			return fmt.Errorf("event %d: %s of %s: %w", e.Seq, c.Kind, c.Counter, err)
@@ -175,7 +213,7 @@ func (db *DB) applyRights(ctx context.Context, tx *sql.Tx, kiosk string, e wire.
 // itself if its admission is still open there, for only it knows whether
 // a local exit credited it already. For a retired kiosk the center
 // credits on its behalf.
-func (db *DB) matchExit(ctx context.Context, tx *sql.Tx, kiosk string, e wire.Event) error {
+func (db *DB) matchExit(ctx context.Context, tx *sql.Tx, t *tally, kiosk string, e wire.Event) error {
 	if e.Decision != string(checkin.Leave) || e.Person == "" {
 		return nil
 	}
@@ -204,7 +242,7 @@ func (db *DB) matchExit(ctx context.Context, tx *sql.Tx, kiosk string, e wire.Ev
 			return fmt.Errorf("event %d: match exit: kiosk %s: %w", e.Seq, k1, err)
 		}
 		if retired != 0 {
-			if err := db.closeOnBehalf(ctx, tx, k1, seq, c); err != nil {
+			if err := db.closeOnBehalf(ctx, tx, t, k1, seq, c); err != nil {
 				return fmt.Errorf("event %d: %w", e.Seq, err)
 			}
 			continue
@@ -225,16 +263,15 @@ func (db *DB) matchExit(ctx context.Context, tx *sql.Tx, kiosk string, e wire.Ev
 	return nil
 }
 
-// closeOnBehalf credits a retired kiosk's admission: the person left, so
-// the right goes back to the center.
-func (db *DB) closeOnBehalf(ctx context.Context, tx *sql.Tx, kiosk string, seq int64, counter string) error {
+// closeOnBehalf credits a retired kiosk's admission, counters in t: the
+// person left, so the right goes back to the center.
+func (db *DB) closeOnBehalf(ctx context.Context, tx *sql.Tx, t *tally, kiosk string, seq int64, counter string) error {
 	if _, err := db.exec(ctx, tx, `UPDATE spends SET closed = 1 WHERE kiosk_id = ? AND seq = ? AND counter = ?`, kiosk, seq, counter); err != nil {
 		return fmt.Errorf("close admission %d of %s: %w", seq, kiosk, err)
 	}
-	if err := db.addInside(ctx, tx, counter, -1); err != nil {
-		return err
-	}
-	return db.credit(ctx, tx, counter, 1)
+	t.inside[counter]--
+	t.credit[counter]++
+	return nil
 }
 
 // Rights answers a kiosk's report of its rights (wire.RightsRequest):

@@ -259,10 +259,22 @@ type upserter struct {
 	// A pull does this: a refused page would hold back everything after
 	// it, revocations too, while a refused load is fixed and run again.
 	keepCodes bool
+	tx        *sql.Tx
+	bumped    bool // the roster's version moved in tx (bumpRoster)
+}
+
+// changed bumps the roster's version once per transaction: a person was
+// added, changed or removed.
+func (u *upserter) changed(ctx context.Context) error {
+	if u.bumped {
+		return nil
+	}
+	u.bumped = true
+	return bumpRoster(ctx, u.tx)
 }
 
 func newUpserter(ctx context.Context, tx *sql.Tx, keepCodes bool) (*upserter, error) {
-	u := &upserter{keepCodes: keepCodes}
+	u := &upserter{keepCodes: keepCodes, tx: tx}
 	for _, p := range []struct {
 		stmt  **sql.Stmt
 		query string
@@ -328,6 +340,9 @@ func (u *upserter) upsert(ctx context.Context, known knownRoster, p checkin.Pers
 	case !old.removed && !old.walkup && samePerson(old.p, p):
 		return unchanged, nil
 	}
+	if err := u.changed(ctx); err != nil {
+		return 0, err
+	}
 	if _, err := u.insPerson.ExecContext(ctx, p.ID, p.Name, p.Company, p.Email, p.Category, joinTags(p.Tags), p.Serial); err != nil {
 		return 0, fmt.Errorf("person %s: %w", p.ID, err)
 	}
@@ -347,6 +362,9 @@ func (u *upserter) upsert(ctx context.Context, known knownRoster, p checkin.Pers
 // remove marks a stored person removed from the roster and revokes their
 // badges; the log still refers to them.
 func (u *upserter) remove(ctx context.Context, id string) error {
+	if err := u.changed(ctx); err != nil {
+		return err
+	}
 	if _, err := u.markRemoved.ExecContext(ctx, id); err != nil {
 		return fmt.Errorf("remove %s: %w", id, err)
 	}

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 
 	"usher/checkin"
 )
@@ -35,42 +34,6 @@ func personByID(ctx context.Context, q interface {
 	}
 	e.Tags = splitTags(tags)
 	return e, nil
-}
-
-// Search finds people on the roster whose name or company contains
-// query (case-insensitive for ASCII), or whose id is query, for staff
-// admitting someone who forgot their badge. At most limit, by name;
-// Location tells where each one is.
-func (db *DB) Search(ctx context.Context, query string, limit int) ([]checkin.Person, error) {
-	query = strings.TrimSpace(query)
-	if query == "" {
-		return nil, nil
-	}
-	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(query) + "%"
-	rows, err := db.db.QueryContext(ctx, `
-		SELECT id, name, company, email, category, tags FROM people
-		WHERE removed = 0 AND (name LIKE ?1 ESCAPE '\' OR company LIKE ?1 ESCAPE '\' OR id = ?2)
-		ORDER BY name, id LIMIT ?3`, like, query, limit)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	defer rows.Close()
-	var out []checkin.Person
-	for rows.Next() {
-		var (
-			p    checkin.Person
-			tags string
-		)
-		if err := rows.Scan(&p.ID, &p.Name, &p.Company, &p.Email, &p.Category, &tags); err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		p.Tags = splitTags(tags)
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	return out, nil
 }
 
 // Setting returns a kiosk setting, or "" when it is not set.

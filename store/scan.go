@@ -350,6 +350,9 @@ func (db *DB) lookupSigned(ctx context.Context, tx *sql.Tx, code string) (checki
 			e.ID, e.Name, e.Category, joinTags(e.Tags), e.Serial); err != nil {
 			return checkin.Badge{}, fmt.Errorf("add %s from their badge: %w", e.ID, err)
 		}
+		if err := bumpRoster(ctx, tx); err != nil {
+			return checkin.Badge{}, err
+		}
 	case err != nil:
 		return checkin.Badge{}, err
 	}

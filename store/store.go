@@ -72,6 +72,9 @@ type DB struct {
 	// not cache them, and parsing them each time costs more than the
 	// lookup they do.
 	stmtVersion, stmtCatchUp, stmtLookup, stmtInsert *sql.Stmt
+
+	searchMu sync.Mutex   // guards search
+	search   *searchIndex // the name search's roster; nil until a search
 }
 
 // Open opens (creating if needed) the database at path and brings its

@@ -322,6 +322,10 @@ func (db *DB) ApplyPull(ctx context.Context, page wire.PullResponse) error {
 	if ev == nil && (len(page.People) > 0 || len(page.Revocations) > 0) {
 		return checkin.Errorf(checkin.EINVALID, "the server sent people before the event definition")
 	}
+	searchBefore, err := setting(ctx, tx, keyRosterVersion)
+	if err != nil {
+		return err
+	}
 	if len(page.People) > 0 {
 		if err := pullPeople(ctx, tx, ev, page.People); err != nil {
 			return err
@@ -353,6 +357,13 @@ func (db *DB) ApplyPull(ctx context.Context, page wire.PullResponse) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("apply pull: %w", err)
+	}
+	if len(page.People) > 0 {
+		ids := make([]string, len(page.People))
+		for i, p := range page.People {
+			ids[i] = p.ID
+		}
+		db.patchSearch(ctx, searchBefore, ids)
 	}
 	if evChanged {
 		return db.reload(ctx, nil)
@@ -447,11 +458,10 @@ func pullPeople(ctx context.Context, tx *sql.Tx, ev *checkin.Event, people []wir
 		return err
 	}
 	defer u.close()
-	known, err := newStoredRoster(ctx, tx)
+	known, err := pageRoster(ctx, tx, people)
 	if err != nil {
 		return err
 	}
-	defer known.close()
 	for _, wp := range people {
 		p := checkin.Person{ID: wp.ID, Name: wp.Name, Company: wp.Company, Email: wp.Email,
 			Category: wp.Category, Tags: wp.Tags, Code: wp.Code, Serial: wp.Serial}
@@ -500,6 +510,68 @@ func removePulled(ctx context.Context, tx *sql.Tx, u *upserter, known knownRoste
 	return u.remove(ctx, p.ID)
 }
 
+// pageRoster reads what the upserts of a pull page need to know of the
+// stored roster, the page's people and the owners of their codes, in two
+// queries instead of two for each person. When no id and no code comes
+// twice in the page, as the server sends them, no upsert of the page
+// changes what another asks, so this is what asking the database one
+// person at a time would answer. Otherwise it does ask one at a time.
+func pageRoster(ctx context.Context, tx *sql.Tx, page []wire.Person) (knownRoster, error) {
+	r := loadedRoster{people: make(map[string]existing, len(page)), codes: make(map[string]string, len(page))}
+	ids, codes := make([]string, 0, len(page)), make([]string, 0, len(page))
+	seen := make(map[string]bool, 2*len(page))
+	for _, p := range page {
+		if seen["i"+p.ID] || (p.Code != "" && seen["c"+p.Code]) {
+			return newStoredRoster(ctx, tx)
+		}
+		seen["i"+p.ID] = true
+		ids = append(ids, p.ID)
+		if p.Code != "" {
+			seen["c"+p.Code] = true
+			codes = append(codes, p.Code)
+		}
+	}
+	idList, _ := json.Marshal(ids)
+	codeList, _ := json.Marshal(codes)
+	rows, err := tx.QueryContext(ctx, `
+		SELECT id, name, company, email, category, tags, serial, removed, walkup,
+			coalesce((SELECT code FROM codes WHERE person_id = people.id AND revoked = 0 ORDER BY code DESC LIMIT 1), '')
+		FROM people WHERE id IN (SELECT value FROM json_each(?))`, string(idList))
+	if err != nil {
+		return nil, fmt.Errorf("read people: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			e    existing
+			tags string
+		)
+		if err := rows.Scan(&e.p.ID, &e.p.Name, &e.p.Company, &e.p.Email, &e.p.Category, &tags,
+			&e.p.Serial, &e.removed, &e.walkup, &e.p.Code); err != nil {
+			return nil, fmt.Errorf("read people: %w", err)
+		}
+		e.p.Tags = splitTags(tags)
+		r.people[e.p.ID] = e
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read people: %w", err)
+	}
+	rows.Close()
+	rows, err = tx.QueryContext(ctx, `SELECT code, person_id FROM codes WHERE code IN (SELECT value FROM json_each(?))`, string(codeList))
+	if err != nil {
+		return nil, fmt.Errorf("read code owners: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code, owner string
+		if err := rows.Scan(&code, &owner); err != nil {
+			return nil, fmt.Errorf("read code owners: %w", err)
+		}
+		r.codes[code] = owner
+	}
+	return r, rows.Err()
+}
+
 // storedRoster answers an upsert's questions from the database, one
 // person or code at a time.
 type storedRoster struct {
@@ -524,11 +596,6 @@ func newStoredRoster(ctx context.Context, tx *sql.Tx) (*storedRoster, error) {
 		return nil, fmt.Errorf("prepare roster lookup: %w", err)
 	}
 	return &r, nil
-}
-
-func (r *storedRoster) close() {
-	r.personStmt.Close()
-	r.ownerStmt.Close()
 }
 
 func (r *storedRoster) person(ctx context.Context, id string) (existing, bool, error) {

@@ -612,3 +612,21 @@ func TestApplyPullCategoryAcrossPages(t *testing.T) {
 		}
 	})
 }
+
+// TestApplyPullSamePersonTwice: a page that names a person twice (the
+// server does not, but a page is outside input) is applied in its order,
+// each entry seeing the one before, as a page of distinct people is: the
+// second code revokes the first.
+func TestApplyPullSamePersonTwice(t *testing.T) {
+	db := MustOpen(t, tempDB(t))
+	ev := MustEvent(t, expoEvent("expo"))
+	ps := people(3)
+	again := ps[0]
+	again.Code = "C-0001-B"
+	MustApply(t, db, wire.PullResponse{Cursor: 5, Event: ev, People: wirePeople(ps[0], ps[1], again, ps[2])})
+	if d := MustScan(t, db, ps[0].Code, "main", checkin.Entry); d.Reason != checkin.Revoked {
+		t.Errorf("the first code after the second in the same page: %s, want %s", d.Reason, checkin.Revoked)
+	}
+	MustAdmit(t, db, again.Code, "main")
+	MustAdmit(t, db, ps[2].Code, "main")
+}

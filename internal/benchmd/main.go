@@ -1,0 +1,395 @@
+// Command benchmd writes BENCHMARKS.md from the output of `go test
+// -bench` (the files named on the command line, or standard input): the
+// machine it ran on, a table of each operation beside its floor measured
+// in the same run, with the ratio and the goal it is held against, and
+// the raw output below. `make bench` runs the benchmarks and then this;
+// nothing in the file is written by hand.
+//
+//	go run ./internal/benchmd -o BENCHMARKS.md bench.txt
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	out := flag.String("o", "BENCHMARKS.md", "file to write")
+	flag.Parse()
+	var raw bytes.Buffer
+	if flag.NArg() == 0 {
+		if _, err := io.Copy(&raw, os.Stdin); err != nil {
+			fail(err)
+		}
+	}
+	for _, name := range flag.Args() {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			fail(err)
+		}
+		raw.Write(b)
+	}
+	res, err := Parse(bytes.NewReader(raw.Bytes()))
+	if err != nil {
+		fail(err)
+	}
+	var doc bytes.Buffer
+	Write(&doc, DescribeMachine(), res, raw.String())
+	if err := os.WriteFile(*out, doc.Bytes(), 0o644); err != nil {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "benchmd:", err)
+	os.Exit(1)
+}
+
+// Results holds each benchmark's metrics, by name without the
+// -GOMAXPROCS suffix and by unit, one value per run (-count).
+type Results map[string]map[string][]float64
+
+// Parse reads `go test -bench` output; lines other than benchmark
+// results are skipped. It returns an error for a benchmark line it
+// cannot read, naming the line.
+func Parse(r io.Reader) (Results, error) {
+	res := Results{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		if _, err := strconv.Atoi(f[1]); err != nil {
+			continue // a benchmark's log line, not its result
+		}
+		if len(f)%2 != 0 {
+			return nil, fmt.Errorf("line %d: %q: a value without its unit", n, sc.Text())
+		}
+		name := f[0]
+		if i := strings.LastIndexByte(name, '-'); i > 0 {
+			if _, err := strconv.Atoi(name[i+1:]); err == nil {
+				name = name[:i]
+			}
+		}
+		if res[name] == nil {
+			res[name] = map[string][]float64{}
+		}
+		for i := 2; i < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: %q: %v", n, sc.Text(), err)
+			}
+			res[name][f[i+1]] = append(res[name][f[i+1]], v)
+		}
+	}
+	return res, sc.Err()
+}
+
+// Median returns the median of a benchmark's metric over its runs, and
+// whether there was any.
+func (r Results) Median(name, unit string) (float64, bool) {
+	vs := slices.Clone(r[name][unit])
+	if len(vs) == 0 {
+		return 0, false
+	}
+	slices.Sort(vs)
+	if len(vs)%2 == 1 {
+		return vs[len(vs)/2], true
+	}
+	return (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2, true
+}
+
+// Goal is one row of the table: an operation measured against its floor.
+type Goal struct {
+	Operation string
+	// Measured and Floor name a benchmark and a metric unit each; Floor
+	// is empty for a goal on an absolute figure.
+	Measured, Floor [2]string
+	// Ratio, when set, names a metric that is the ratio itself, measured
+	// run by run (Paired scans); else it is Measured / Floor of the
+	// medians.
+	Ratio [2]string
+	// CPU names the benchmarks whose cpu-ns/op metrics are the measured
+	// and the floor's CPU time, when they report it: a ratio the disk's
+	// drift does not blur.
+	CPU [2]string
+	// Max is the most the ratio (or, without a floor, the measured
+	// figure) may be; Percent shows the ratio as a percentage.
+	Max     float64
+	Percent bool
+	Unit    string // of an absolute figure: "ms"
+	Note    string
+}
+
+// Goals are the issue's performance goals, at 500,000 people.
+var Goals = []Goal{
+	{Operation: "Badge scan", Measured: [2]string{"BenchmarkScan/Paired", "scan-ns/op"},
+		Floor: [2]string{"BenchmarkScan/Paired", "floor-ns/op"}, Ratio: [2]string{"BenchmarkScan/Paired", "scan/floor"},
+		CPU: [2]string{"BenchmarkScan/Scan", "BenchmarkScan/Floor"}, Max: 1.3,
+		Note: "store.Scan beside a code lookup plus one inserted log row in one transaction, same pragmas, alternated one by one"},
+	{Operation: "CSV import", Measured: [2]string{"BenchmarkImport/Import", "ns/op"},
+		Floor: [2]string{"BenchmarkImport/BulkInsert", "ns/op"}, CPU: [2]string{"BenchmarkImport/Import", "BenchmarkImport/BulkInsert"}, Max: 1.5,
+		Note: "roster.Read + store.Load into a fresh database beside a bulk insert of the same people and codes"},
+	{Operation: "Full pull, applied", Measured: [2]string{"BenchmarkPull/Apply", "ns/op"},
+		Floor: [2]string{"BenchmarkPull/ApplyFloor", "ns/op"}, CPU: [2]string{"BenchmarkPull/Apply", "BenchmarkPull/ApplyFloor"}, Max: 2,
+		Note: "a new kiosk enrolling and applying the whole roster over loopback HTTP beside a bulk insert of the same rows"},
+	{Operation: "Push + merge of 100,000 offline scans", Measured: [2]string{"BenchmarkPush/Push", "ns/op"},
+		Floor: [2]string{"BenchmarkPush/PushFloor", "ns/op"}, CPU: [2]string{"BenchmarkPush/Push", "BenchmarkPush/PushFloor"}, Max: 2,
+		Note: "one sync round of a kiosk back online beside a bulk insert of the same events into the center's events table"},
+	{Operation: "Incremental pull, 100 people changed", Measured: [2]string{"BenchmarkPull/Incremental100", "bytes/pull"},
+		Floor: [2]string{"BenchmarkPull/Full", "bytes/pull"}, Max: 0.01, Percent: true,
+		Note: "bytes on the wire with gzip, against the full pull's: 60 edited, 20 reprinted badges, 10 new, 10 removed"},
+	{Operation: "Name search, median", Measured: [2]string{"BenchmarkSearch", "median-ms"}, Max: 20, Unit: "ms",
+		Note: "store.Search over the roster: prefixes, full names, mixed case, accents, companies, ids, no match"},
+	{Operation: "Name search, 95th percentile", Measured: [2]string{"BenchmarkSearch", "p95-ms"}, Unit: "ms",
+		Note: "the same queries; no goal"},
+	{Operation: "Name search, the first", Measured: [2]string{"BenchmarkSearch", "first-ms"}, Unit: "ms",
+		Note: "the first search reads the roster into memory, as one does after another process changed it (a pull in the same process updates it); no goal"},
+	{Operation: "Badge sheets, 10,000 badges (PDF)", Measured: [2]string{"BenchmarkBadgesPDF", "ns/op"},
+		Note: "no goal"},
+}
+
+// figure formats a metric value by its unit.
+func figure(v float64, unit string) string {
+	switch {
+	case strings.HasPrefix(unit, "ns/") || strings.HasSuffix(unit, "-ns/op"):
+		d := time.Duration(v)
+		switch {
+		case d >= time.Second:
+			return fmt.Sprintf("%.2f s", d.Seconds())
+		case d >= time.Millisecond:
+			return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+		default:
+			return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
+		}
+	case strings.HasPrefix(unit, "bytes"):
+		return fmt.Sprintf("%s bytes", thousands(int64(v)))
+	case strings.HasSuffix(unit, "-ms"):
+		return fmt.Sprintf("%.2f ms", v)
+	}
+	return fmt.Sprintf("%g %s", v, unit)
+}
+
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// Row is a goal's line of the table, as text.
+type Row struct {
+	Operation, Measured, Floor, Ratio, CPURatio, Goal, Met string
+}
+
+// Evaluate fills a goal's row from the results; a figure missing from
+// them shows as "not run".
+func Evaluate(g Goal, r Results) Row {
+	row := Row{Operation: g.Operation, Floor: "—", Ratio: "—", CPURatio: "—", Goal: "—", Met: "—"}
+	m, ok := r.Median(g.Measured[0], g.Measured[1])
+	if !ok {
+		row.Measured, row.Met = "not run", "not run"
+		return row
+	}
+	row.Measured = figure(m, g.Measured[1])
+	value := m
+	if g.Floor[0] != "" {
+		f, ok := r.Median(g.Floor[0], g.Floor[1])
+		if !ok || f == 0 {
+			row.Floor, row.Met = "not run", "not run"
+			return row
+		}
+		row.Floor = figure(f, g.Floor[1])
+		value = m / f
+		if g.Ratio[0] != "" {
+			if v, ok := r.Median(g.Ratio[0], g.Ratio[1]); ok {
+				value = v
+			}
+		}
+		if g.Percent {
+			row.Ratio = fmt.Sprintf("%.3f %%", 100*value)
+		} else {
+			row.Ratio = fmt.Sprintf("%.2f×", value)
+		}
+		if g.CPU[0] != "" {
+			mc, ok1 := r.Median(g.CPU[0], "cpu-ns/op")
+			fc, ok2 := r.Median(g.CPU[1], "cpu-ns/op")
+			if ok1 && ok2 && fc > 0 {
+				row.CPURatio = fmt.Sprintf("%.2f×", mc/fc)
+			}
+		}
+	}
+	if g.Max == 0 {
+		return row
+	}
+	switch {
+	case g.Percent:
+		row.Goal = fmt.Sprintf("≤ %g %%", 100*g.Max)
+	case g.Floor[0] != "":
+		row.Goal = fmt.Sprintf("≤ %g×", g.Max)
+	default:
+		row.Goal = fmt.Sprintf("≤ %g %s", g.Max, g.Unit)
+	}
+	row.Met = "not met"
+	if value <= g.Max {
+		row.Met = "met"
+	}
+	return row
+}
+
+// Write writes the document.
+func Write(w io.Writer, machine []string, r Results, raw string) {
+	fmt.Fprintln(w, "# Benchmarks")
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Written by `make bench` (internal/benchmd): do not edit. Each operation runs at %s people\n", people())
+	fmt.Fprintln(w, "beside its floor, measured in the same run; figures are medians over the runs of `-count`.")
+	fmt.Fprintln(w, "The ratio is of wall-clock times; the CPU ratio, of the process's CPU time, which the")
+	fmt.Fprintln(w, "disk's fsync latency does not blur.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "## Machine")
+	fmt.Fprintln(w)
+	for _, l := range machine {
+		fmt.Fprintln(w, "- "+l)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "## Results")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| operation | measured | floor | ratio | CPU ratio | goal | |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|---|")
+	for _, g := range Goals {
+		row := Evaluate(g, r)
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n",
+			row.Operation, row.Measured, row.Floor, row.Ratio, row.CPURatio, row.Goal, row.Met)
+	}
+	fmt.Fprintln(w)
+	for _, g := range Goals {
+		fmt.Fprintf(w, "- **%s**: %s.\n", g.Operation, g.Note)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "## Raw output")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "```")
+	fmt.Fprint(w, strings.TrimRight(raw, "\n")+"\n")
+	fmt.Fprintln(w, "```")
+}
+
+// people is the roster size the benchmarks ran at: USHER_BENCH_PEOPLE
+// as internal/benchfix reads it, else 500,000.
+func people() string {
+	if n, err := strconv.Atoi(strings.ReplaceAll(os.Getenv("USHER_BENCH_PEOPLE"), "_", "")); err == nil {
+		return thousands(int64(n))
+	}
+	return "500,000"
+}
+
+// DescribeMachine says what the benchmarks ran on: CPU, cores, memory,
+// OS, Go, the temp folder's file system (where the databases were), and
+// the date.
+func DescribeMachine() []string {
+	var lines []string
+	cpu, cores := cpuInfo()
+	lines = append(lines, fmt.Sprintf("CPU: %s, %d cores (GOMAXPROCS %d)", cpu, cores, runtime.GOMAXPROCS(0)))
+	lines = append(lines, "Memory: "+memTotal())
+	lines = append(lines, "OS: "+osName())
+	lines = append(lines, "Go: "+runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH)
+	lines = append(lines, "Temp folder: "+tempFS())
+	lines = append(lines, "Date: "+time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	return lines
+}
+
+func cpuInfo() (string, int) {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH + " (no /proc/cpuinfo)", runtime.NumCPU()
+	}
+	model, n := "", 0
+	for _, l := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			continue
+		}
+		switch strings.TrimSpace(k) {
+		case "processor":
+			n++
+		case "model name":
+			if model == "" {
+				model = strings.TrimSpace(v)
+			}
+		}
+	}
+	if model == "" {
+		model = "unknown model"
+	}
+	return model, n
+}
+
+func memTotal() string {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return "unknown"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "MemTotal:" {
+			if kb, err := strconv.ParseFloat(f[1], 64); err == nil {
+				return fmt.Sprintf("%.1f GiB", kb/(1<<20))
+			}
+		}
+	}
+	return "unknown"
+}
+
+func osName() string {
+	name := runtime.GOOS
+	if b, err := os.ReadFile("/etc/os-release"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "PRETTY_NAME="); ok {
+				name = strings.Trim(v, `"`)
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		name += ", kernel " + strings.TrimSpace(string(b))
+	}
+	return name
+}
+
+// tempFS names the temp folder and the file system it is on, from the
+// longest mount point of /proc/mounts that holds it.
+func tempFS() string {
+	dir := os.TempDir()
+	if d, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = d
+	}
+	b, err := os.ReadFile("/proc/mounts")
+	if err != nil {
+		return dir
+	}
+	best, fs, dev := "", "", ""
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 3 {
+			continue
+		}
+		mp := f[1]
+		if (dir == mp || strings.HasPrefix(dir, strings.TrimSuffix(mp, "/")+"/")) && len(mp) >= len(best) {
+			best, dev, fs = mp, f[0], f[2]
+		}
+	}
+	if fs == "" {
+		return dir
+	}
+	return fmt.Sprintf("%s on %s (%s, mounted at %s)", dir, fs, dev, best)
+}

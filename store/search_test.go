@@ -1,0 +1,143 @@
+package store_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"usher/checkin"
+	"usher/store"
+	"usher/sync/wire"
+)
+
+// searchRoster is a roster with accents, shared names and companies.
+func searchRoster() []checkin.Person {
+	return []checkin.Person{
+		{ID: "P1", Name: "Fernando Corbató", Company: "MIT", Category: "attendee", Code: "C-1"},
+		{ID: "P2", Name: "Ada Lovelace", Company: "Analytical Engines", Category: "attendee", Code: "C-2"},
+		{ID: "P3", Name: "Ada Lovelace", Company: "", Category: "staff", Code: "C-3"},
+		{ID: "P4", Name: "Grace Hopper", Company: "Navy", Category: "attendee", Code: "C-4"},
+		{ID: "P5", Name: "Zoë Ångström", Company: "Ünïcode Ltd", Category: "attendee", Code: "C-5"},
+		{ID: "P6", Name: "Alan Turing", Company: "Bletchley", Category: "attendee", Code: "C-6"},
+	}
+}
+
+func MustSearch(tb testing.TB, db *store.DB, q string, limit int) []string {
+	tb.Helper()
+	found, err := db.Search(context.Background(), q, limit)
+	if err != nil {
+		tb.Fatalf("search %q: %v", q, err)
+	}
+	ids := []string{}
+	for _, p := range found {
+		if p.Name == "" || p.Category == "" {
+			tb.Fatalf("search %q: %s without name or category: %+v", q, p.ID, p)
+		}
+		ids = append(ids, p.ID)
+	}
+	return ids
+}
+
+func TestSearch(t *testing.T) {
+	db := MustOpen(t, tempDB(t))
+	MustLoad(t, db, MustEvent(t, expoEvent("expo")), searchRoster())
+	for _, c := range []struct {
+		q    string
+		want []string
+	}{
+		{"ada", []string{"P2", "P3"}},             // by name, then id
+		{"  ADA lovelace ", []string{"P2", "P3"}}, // case and spaces at the ends aside
+		{"Corbató", []string{"P1"}},
+		{"CORBATÓ", []string{"P1"}}, // upper case beyond ASCII
+		{"corbato", []string{"P1"}}, // accents aside
+		{"zoe angstrom", []string{"P5"}},
+		{"unicode", []string{"P5"}}, // the company
+		{"analytical", []string{"P2"}},
+		{"P4", []string{"P4"}},                              // the id
+		{"p4", []string{}},                                  // an id only as it is
+		{"a", []string{"P2", "P3", "P6", "P1", "P4", "P5"}}, // Ångström too
+		{"lovelace analytical", []string{}},                 // not across name and company
+		{"", []string{}},
+		{"Nobody", []string{}},
+	} {
+		if got := MustSearch(t, db, c.q, 20); !slices.Equal(got, c.want) {
+			t.Errorf("search %q = %v, want %v", c.q, got, c.want)
+		}
+	}
+	if got := MustSearch(t, db, "a", 2); !slices.Equal(got, []string{"P2", "P3"}) {
+		t.Errorf("search a, limit 2 = %v", got)
+	}
+	// An id match takes its place by name among the others.
+	if got := MustSearch(t, db, "P6", 20); !slices.Equal(got, []string{"P6"}) {
+		t.Errorf("search P6 = %v", got)
+	}
+}
+
+// TestSearchFollowsRoster: the search reads the roster again after it
+// changed, through this handle or another one on the same file, so a
+// renamed or removed person is found as they are now.
+func TestSearchFollowsRoster(t *testing.T) {
+	path := tempDB(t)
+	db := MustOpen(t, path)
+	ev := MustEvent(t, expoEvent("expo"))
+	roster := searchRoster()
+	MustLoad(t, db, ev, roster)
+	if got := MustSearch(t, db, "hopper", 20); !slices.Equal(got, []string{"P4"}) {
+		t.Fatalf("search hopper = %v", got)
+	}
+
+	roster[3].Name = "Grace Brewster"
+	MustLoad(t, db, ev, roster)
+	if got := MustSearch(t, db, "hopper", 20); len(got) != 0 {
+		t.Errorf("after a rename, search hopper = %v", got)
+	}
+	if got := MustSearch(t, db, "brewster", 20); !slices.Equal(got, []string{"P4"}) {
+		t.Errorf("after a rename, search brewster = %v", got)
+	}
+
+	other := MustOpen(t, path)
+	MustLoad(t, other, ev, slices.Delete(slices.Clone(roster), 5, 6)) // Alan Turing leaves
+	roster = append(roster, checkin.Person{ID: "P7", Name: "Barbara Liskov", Category: "attendee", Code: "C-7"})
+	if got := MustSearch(t, db, "turing", 20); len(got) != 0 {
+		t.Errorf("after another handle removed P6, search turing = %v", got)
+	}
+	MustLoad(t, other, ev, roster)
+	if got := MustSearch(t, db, "liskov", 20); !slices.Equal(got, []string{"P7"}) {
+		t.Errorf("after another handle added P7, search liskov = %v", got)
+	}
+	if got := MustSearch(t, db, "turing", 20); !slices.Equal(got, []string{"P6"}) {
+		t.Errorf("after another handle put P6 back, search turing = %v", got)
+	}
+}
+
+// TestSearchFollowsPull: pulled changes reach the search, in name order,
+// whether it reads the roster again or takes in just the people pulled.
+func TestSearchFollowsPull(t *testing.T) {
+	path := tempDB(t)
+	db := MustOpen(t, path)
+	ev := MustEvent(t, expoEvent("expo"))
+	MustApply(t, db, wire.PullResponse{Cursor: 5, Event: ev, People: wirePeople(searchRoster()...)})
+	if got := MustSearch(t, db, "a", 20); !slices.Equal(got, []string{"P2", "P3", "P6", "P1", "P4", "P5"}) {
+		t.Fatalf("search a = %v", got)
+	}
+	renamed := searchRoster()[3] // Grace Hopper
+	renamed.Name = "Aaron Hopper"
+	added := checkin.Person{ID: "P0", Name: "Ada Lovelace", Category: "attendee", Code: "C-0"}
+	MustApply(t, db, wire.PullResponse{Cursor: 6, People: append(wirePeople(renamed, added),
+		wire.Person{ID: "P6", Name: "Alan Turing", Category: "attendee", Removed: true})})
+	if got := MustSearch(t, db, "a", 20); !slices.Equal(got, []string{"P4", "P0", "P2", "P3", "P1", "P5"}) {
+		t.Errorf("after a pull, search a = %v", got)
+	}
+	if got := MustSearch(t, db, "grace", 20); len(got) != 0 {
+		t.Errorf("after a pull, search grace = %v", got)
+	}
+	// Another handle's pull, then this one's: the search reads it all.
+	other := MustOpen(t, path)
+	back := searchRoster()[5]
+	MustApply(t, other, wire.PullResponse{Cursor: 7, People: wirePeople(back)})
+	renamed.Name = "Grace Hopper"
+	MustApply(t, db, wire.PullResponse{Cursor: 8, People: wirePeople(renamed)})
+	if got := MustSearch(t, db, "a", 20); !slices.Equal(got, []string{"P0", "P2", "P3", "P6", "P1", "P4", "P5"}) {
+		t.Errorf("after two handles' pulls, search a = %v", got)
+	}
+}
