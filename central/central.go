@@ -46,6 +46,12 @@ commands:
   badge reprint ID [--code NEWCODE] [--db D]
                                 raise ID's badge serial (and replace their code): kiosks
                                 deny the old badge; print the new one with badges --person ID
+  loadtest [--kiosks 500] [--every 2s] [--duration 60s] [--scans-per-min 12] [--people 1000]
+         [--db D | --server URL --db D] [--json] [--keep]
+                                real kiosks (SQLite files, the kiosk's sync code) syncing with a
+                                server started on 127.0.0.1 (its own process, measured apart)
+                                over a fresh demo database; reports rounds, latencies, errors,
+                                the server's CPU and memory, and checks every event stored once
 
 --db is a SQLite file (default usher-central.db) or a postgres:// URL.
 `
@@ -82,6 +88,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		err = personCmd(args[1:], stdout, stderr)
 	case "badge":
 		err = badgeCmd(args[1:], stdout, stderr)
+	case "loadtest":
+		err = loadtestCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
