@@ -69,12 +69,14 @@ func TestLoadtest(t *testing.T) {
 				t.Errorf("%d scans: %v", rep.Scans, rep.Decisions)
 			}
 			// Exactly once: what the kiosks logged is what the center holds,
-			// kiosk by kiosk, and what it acknowledged storing.
+			// kiosk by kiosk, and what it acknowledged storing; the final
+			// sync carried at least the scan every door makes after the load.
 			if len(rep.Mismatches) != 0 {
 				t.Errorf("mismatches: %+v", rep.Mismatches)
 			}
 			if rep.EventsLogged == 0 || rep.EventsStored != rep.EventsLogged ||
-				rep.EventsAccepted+rep.EventsDrained != rep.EventsStored || rep.EventsPushed != rep.EventsAccepted {
+				rep.EventsAccepted+rep.EventsDrained != rep.EventsStored || rep.EventsPushed != rep.EventsAccepted ||
+				rep.EventsDrained < int64(rep.Kiosks) {
 				t.Errorf("events: %d logged, %d stored; %d pushed, %d accepted during the load, %d by the final sync",
 					rep.EventsLogged, rep.EventsStored, rep.EventsPushed, rep.EventsAccepted, rep.EventsDrained)
 			}

@@ -191,9 +191,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	lat, errs := m.snapshot()
 	rep.fill(kiosks, lat, errs)
 
-	// The last round, unmetered: whatever the load left unsent goes now.
+	// The last round, unmetered: whatever the load left unsent goes now,
+	// and one more scan at every door, so that this round always carries
+	// something and the check covers it too.
 	for _, k := range kiosks {
 		k.syncer = kiosksync.New(k.db, plain)
+		k.scan(ctx)
 	}
 	cfg.logf("final sync of every kiosk")
 	if err := drain(ctx, kiosks, rep); err != nil {
@@ -316,7 +319,6 @@ type kiosk struct {
 	rng    *mrand.Rand
 
 	outside, inside []string // codes of this door's people
-	due             float64  // scans owed to the rate, fractions included
 
 	// What happened during the load.
 	started, rounds, failed, missed int
@@ -488,6 +490,13 @@ func runLoad(ctx context.Context, cfg Config, kiosks []*kiosk, srv *serverProces
 			defer wg.Done()
 			k.run(ctx, cfg, begin.Add(offset), end)
 		}()
+		if cfg.ScansPerMin > 0 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				k.scanLoop(ctx, time.Duration(float64(time.Minute)/cfg.ScansPerMin), end)
+			}()
+		}
 	}
 	wg.Wait()
 	elapsed := time.Since(begin)
@@ -515,11 +524,10 @@ func runLoad(ctx context.Context, cfg Config, kiosks []*kiosk, srv *serverProces
 	return ctx.Err()
 }
 
-// run is one kiosk's load: at first, then every cfg.Every until end, the
-// scans due at its door and a sync round. A round that runs past the
+// run is one kiosk's syncing: a round at first, then every cfg.Every
+// until end. A round that runs past the
 // next tick makes the kiosk skip the ticks it missed, as a ticker does.
 func (k *kiosk) run(ctx context.Context, cfg Config, first, end time.Time) {
-	perRound := cfg.ScansPerMin * cfg.Every.Minutes()
 	for next := first; next.Before(end); next = next.Add(cfg.Every) {
 		if d := time.Until(next); d > 0 {
 			select {
@@ -531,10 +539,6 @@ func (k *kiosk) run(ctx context.Context, cfg Config, first, end time.Time) {
 			skip := int(-d / cfg.Every)
 			k.missed += skip
 			next = next.Add(time.Duration(skip) * cfg.Every)
-		}
-		k.due += perRound
-		for ; k.due >= 1; k.due-- {
-			k.scan(ctx)
 		}
 		k.started++
 		t0 := time.Now()
@@ -562,6 +566,24 @@ func roundError(err error) string {
 		code = "error"
 	}
 	return code
+}
+
+// scanLoop scans at the door until end, at random times mean apart (a
+// Poisson process: people arrive independently), while the kiosk syncs
+// on its own schedule, as a door's kiosk does.
+func (k *kiosk) scanLoop(ctx context.Context, mean time.Duration, end time.Time) {
+	for {
+		next := time.Now().Add(time.Duration(k.rng.ExpFloat64() * float64(mean)))
+		if !next.Before(end) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Until(next)):
+		}
+		k.scan(ctx)
+	}
 }
 
 // scan has one of this door's people come in, or one who came in leave.
