@@ -23,6 +23,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -185,7 +187,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	for _, k := range kiosks {
 		k.syncer = kiosksync.New(k.db, metered)
 	}
-	if err := runLoad(ctx, cfg, kiosks, srv, rep); err != nil {
+	if err := runLoad(ctx, cfg, kiosks, srv, postmaster(ctx, dsn), rep); err != nil {
 		return rep, err
 	}
 	lat, errs := m.snapshot()
@@ -306,6 +308,39 @@ func databaseSize(ctx context.Context, dsn string) (int64, error) {
 	var n int64
 	err = db.QueryRowContext(ctx, `SELECT pg_database_size(current_database())`).Scan(&n)
 	return n, err
+}
+
+// postmaster returns the process id of the PostgreSQL server dsn names
+// when it runs on this machine and its processes can be read here, so
+// that its CPU time is measured too; "" otherwise.
+func postmaster(ctx context.Context, dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || !centralstore.IsPostgres(dsn) {
+		return ""
+	}
+	switch u.Hostname() {
+	case "127.0.0.1", "localhost", "::1":
+	default:
+		return ""
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return ""
+	}
+	defer db.Close()
+	var backend int
+	if err := db.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&backend); err != nil {
+		return ""
+	}
+	isPostgres := func(pid string) bool {
+		comm, err := os.ReadFile("/proc/" + pid + "/comm")
+		return err == nil && strings.TrimSpace(string(comm)) == "postgres"
+	}
+	f, err := statFields(strconv.Itoa(backend))
+	if err != nil || len(f) < 2 || !isPostgres(strconv.Itoa(backend)) || !isPostgres(f[1]) {
+		return ""
+	}
+	return f[1]
 }
 
 // kiosk is one simulated door: a real kiosk database and its sync, and
@@ -448,7 +483,7 @@ func assignPeople(ctx context.Context, center *centralstore.DB, kiosks []*kiosk)
 // runLoad runs every kiosk for the Duration, kiosk i starting i/N of a
 // period late so the rounds are spread evenly, and measures the server
 // process meanwhile.
-func runLoad(ctx context.Context, cfg Config, kiosks []*kiosk, srv *serverProcess, rep *Report) error {
+func runLoad(ctx context.Context, cfg Config, kiosks []*kiosk, srv *serverProcess, pg string, rep *Report) error {
 	selfCPU0, err := cpuTime("self")
 	if err != nil {
 		return err
@@ -457,6 +492,12 @@ func runLoad(ctx context.Context, cfg Config, kiosks []*kiosk, srv *serverProces
 	if srv != nil {
 		if srvCPU0, err = cpuTime(srv.pid); err != nil {
 			return fmt.Errorf("server process: %w", err)
+		}
+	}
+	var pgCPU0 time.Duration
+	if pg != "" {
+		if pgCPU0, err = treeCPU(pg); err != nil {
+			pg = "" // not readable here after all
 		}
 	}
 	stopSampling := make(chan struct{})
@@ -510,6 +551,14 @@ func runLoad(ctx context.Context, cfg Config, kiosks []*kiosk, srv *serverProces
 	rep.Elapsed = elapsed.Seconds()
 	rep.ClientCPUSeconds = (selfCPU1 - selfCPU0).Seconds()
 	rep.ClientCPUPercent = 100 * rep.ClientCPUSeconds / rep.Elapsed
+	if pg != "" {
+		pgCPU1, err := treeCPU(pg)
+		if err != nil {
+			return fmt.Errorf("PostgreSQL server process: %w", err)
+		}
+		rep.DatabaseCPUSeconds = (pgCPU1 - pgCPU0).Seconds()
+		rep.DatabaseCPUPercent = 100 * rep.DatabaseCPUSeconds / rep.Elapsed
+	}
 	if srv != nil {
 		srvCPU1, err := cpuTime(srv.pid)
 		if err != nil {

@@ -23,18 +23,11 @@ const clockTicks = 100
 // cpuTime is the CPU time (user + system) process pid has used, from
 // /proc/PID/stat ("self" for this process).
 func cpuTime(pid string) (time.Duration, error) {
-	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	f, err := statFields(pid)
 	if err != nil {
 		return 0, err
 	}
-	// The command name (field 2) is in parentheses and may hold spaces:
-	// the fields counted are those after its closing parenthesis.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("/proc/%s/stat: no command name", pid)
-	}
-	f := strings.Fields(string(b[i+1:]))
-	// After the name: state(3) … utime(14) stime(15), so index 11 and 12.
+	// utime is field 14 and stime 15: index 11 and 12 here.
 	if len(f) < 13 {
 		return 0, fmt.Errorf("/proc/%s/stat: %d fields", pid, len(f))
 	}
@@ -192,4 +185,59 @@ func (s *serverProcess) Stop() error {
 		s.done <- err
 		return fmt.Errorf("the server did not stop within 15 s of SIGTERM and was killed")
 	}
+}
+
+// statFields returns the fields of /proc/PID/stat after the command name:
+// index 0 is field 3 (state).
+func statFields(pid string) ([]string, error) {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return nil, err
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return nil, fmt.Errorf("/proc/%s/stat: no command name", pid)
+	}
+	return strings.Fields(string(b[i+1:])), nil
+}
+
+// treeCPU is the CPU time of process pid and all its children, live
+// (their utime+stime) and ended (its cutime+cstime): a PostgreSQL
+// server's postmaster and its backends, including those a connection
+// pool has closed meanwhile.
+func treeCPU(pid string) (time.Duration, error) {
+	f, err := statFields(pid)
+	if err != nil {
+		return 0, err
+	}
+	if len(f) < 15 {
+		return 0, fmt.Errorf("/proc/%s/stat: %d fields", pid, len(f))
+	}
+	var ticks int64
+	for _, s := range f[11:15] { // utime, stime, cutime, cstime
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%s/stat: %v", pid, err)
+		}
+		ticks += n
+	}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range entries {
+		if e.Name()[0] < '0' || e.Name()[0] > '9' {
+			continue
+		}
+		cf, err := statFields(e.Name())
+		if err != nil || len(cf) < 13 || cf[1] != pid { // field 4: ppid
+			continue // gone meanwhile, or another's child
+		}
+		u, err1 := strconv.ParseInt(cf[11], 10, 64)
+		s, err2 := strconv.ParseInt(cf[12], 10, 64)
+		if err1 == nil && err2 == nil {
+			ticks += u + s
+		}
+	}
+	return time.Duration(ticks) * time.Second / clockTicks, nil
 }

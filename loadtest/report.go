@@ -48,16 +48,20 @@ type Report struct {
 	// exactly, each event once.
 	Mismatches []Mismatch `json:"mismatches"`
 
-	ServerCPUSeconds     float64  `json:"server_cpu_s"`
-	ServerCPUPercent     float64  `json:"server_cpu_pct"` // of one core, over the load
-	ServerRSS            int64    `json:"server_rss"`     // at the end of the load
-	ServerRSSPeakSampled int64    `json:"server_rss_peak_sampled"`
-	ServerRSSHWM         int64    `json:"server_rss_hwm"` // VmHWM: the peak over the server's life
-	ClientCPUSeconds     float64  `json:"client_cpu_s"`   // this process: the simulated kiosks
-	ClientCPUPercent     float64  `json:"client_cpu_pct"`
-	DatabaseBytes        int64    `json:"database_bytes"`
-	ServerLogLines       int      `json:"server_log_lines"`
-	ServerLog            []string `json:"server_log,omitempty"` // its last lines
+	ServerCPUSeconds     float64 `json:"server_cpu_s"`
+	ServerCPUPercent     float64 `json:"server_cpu_pct"` // of one core, over the load
+	ServerRSS            int64   `json:"server_rss"`     // at the end of the load
+	ServerRSSPeakSampled int64   `json:"server_rss_peak_sampled"`
+	ServerRSSHWM         int64   `json:"server_rss_hwm"` // VmHWM: the peak over the server's life
+	// The PostgreSQL server's CPU time, all its processes (and so any
+	// other database's work on it too), when it runs on this machine.
+	DatabaseCPUSeconds float64  `json:"database_cpu_s,omitempty"`
+	DatabaseCPUPercent float64  `json:"database_cpu_pct,omitempty"`
+	ClientCPUSeconds   float64  `json:"client_cpu_s"` // this process: the simulated kiosks
+	ClientCPUPercent   float64  `json:"client_cpu_pct"`
+	DatabaseBytes      int64    `json:"database_bytes"`
+	ServerLogLines     int      `json:"server_log_lines"`
+	ServerLog          []string `json:"server_log,omitempty"` // its last lines
 }
 
 // Latency sums up a set of durations, in milliseconds.
@@ -178,15 +182,18 @@ func (r *Report) WriteTable(w io.Writer) {
 	}
 	p("", "%d in the kiosks' logs, %d at the center: %s", r.EventsLogged, r.EventsStored, check)
 	if r.ServerRSSHWM > 0 {
-		pg := ""
-		if r.Database == "postgres" {
-			pg = " (usher-central's process; PostgreSQL's own not included)"
-		}
-		p("server CPU", "%.1f s = %.0f%% of one core%s", r.ServerCPUSeconds, r.ServerCPUPercent, pg)
+		p("server CPU", "%.1f s = %.0f%% of one core", r.ServerCPUSeconds, r.ServerCPUPercent)
 		p("server memory", "RSS %s at the end, %s peak sampled during the load, %s peak (VmHWM, enrollment included)",
 			mib(r.ServerRSS), mib(r.ServerRSSPeakSampled), mib(r.ServerRSSHWM))
 	} else {
 		p("server", "not measured (--server: another process)")
+	}
+	switch {
+	case r.DatabaseCPUSeconds > 0:
+		p("PostgreSQL CPU", "%.1f s = %.0f%% of one core (the whole PostgreSQL server, other databases' work included)",
+			r.DatabaseCPUSeconds, r.DatabaseCPUPercent)
+	case r.Database == "postgres":
+		p("PostgreSQL CPU", "not measured (not a server on this machine whose processes are readable here)")
 	}
 	p("kiosks' CPU", "%.1f s = %.0f%% of one core (this process: the simulated kiosks)", r.ClientCPUSeconds, r.ClientCPUPercent)
 	p("database", "%s", mib(r.DatabaseBytes))
