@@ -40,7 +40,7 @@ type Report struct {
 	Decisions map[string]int `json:"decisions"` // scans by reason
 
 	EventsPushed   int64 `json:"events_pushed"`   // during the load, resent ones included
-	EventsAccepted int64 `json:"events_accepted"` // of which the center stored then
+	EventsAccepted int64 `json:"events_accepted"` // of which the center said it stored then (not those whose answer was lost)
 	EventsDrained  int64 `json:"events_drained"`  // stored by the final sync after the load
 	EventsLogged   int64 `json:"events_logged"`   // in the kiosks' logs at the end
 	EventsStored   int64 `json:"events_stored"`   // the center's, of these kiosks
@@ -181,6 +181,11 @@ func (r *Report) WriteTable(w io.Writer) {
 		check = fmt.Sprintf("MISMATCH at %d kiosks, e.g. %+v", len(r.Mismatches), r.Mismatches[0])
 	}
 	p("", "%d in the kiosks' logs, %d at the center: %s", r.EventsLogged, r.EventsStored, check)
+	if n := r.EventsStored - r.EventsAccepted - r.EventsDrained; n != 0 {
+		// A push the center stored whose answer never reached the kiosk
+		// (it timed out) is sent again and counted a duplicate then.
+		p("", "%d stored by pushes whose answer was lost", n)
+	}
 	if r.ServerRSSHWM > 0 {
 		p("server CPU", "%.1f s = %.0f%% of one core", r.ServerCPUSeconds, r.ServerCPUPercent)
 		p("server memory", "RSS %s at the end, %s peak sampled during the load, %s peak (VmHWM, enrollment included)",
