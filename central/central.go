@@ -47,7 +47,7 @@ commands:
                                 raise ID's badge serial (and replace their code): kiosks
                                 deny the old badge; print the new one with badges --person ID
   loadtest [--kiosks 500] [--every 2s] [--duration 60s] [--scans-per-min 12] [--people 1000]
-         [--db D | --server URL --db D] [--json] [--keep]
+         [--db D | --server URL --db D] [--kiosk-dir DIR] [--json] [--keep]
                                 real kiosks (SQLite files, the kiosk's sync code) syncing with a
                                 server started on 127.0.0.1 (its own process, measured apart)
                                 over a fresh demo database; reports rounds, latencies, errors,

@@ -17,7 +17,7 @@ import (
 
 // loadtestCmd: usher-central loadtest [--kiosks N] [--every D]
 // [--duration D] [--scans-per-min N] [--people N] [--db D | --server URL
-// --db D] [--json] [--keep]
+// --db D] [--kiosk-dir DIR] [--json] [--keep]
 func loadtestCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("usher-central loadtest", flag.ContinueOnError)
 	var cfg loadtest.Config
@@ -29,13 +29,15 @@ func loadtestCmd(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.DB, "db", "", "the center's database: a new SQLite `file` (default: a temporary one), or a "+
 		"postgres:// URL of a server to make a fresh database on; with --server, that server's database")
 	fs.StringVar(&cfg.Server, "server", "", "`URL` of a running server to load instead of starting one")
+	fs.StringVar(&cfg.KioskDir, "kiosk-dir", defaultKioskDir(), "`folder` for the kiosks' database files: each kiosk has a disk "+
+		"of its own, so by default they are kept in memory (/dev/shm), away from the server's disk")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the kiosk files and the database the test made")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return errors.New("usage: usher-central loadtest [--kiosks 500] [--every 2s] [--duration 60s] [--scans-per-min N] [--people N] [--db D | --server URL --db D] [--json] [--keep]")
+		return errors.New("usage: usher-central loadtest [--kiosks 500] [--every 2s] [--duration 60s] [--scans-per-min N] [--people N] [--db D | --server URL --db D] [--kiosk-dir DIR] [--json] [--keep]")
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -58,4 +60,13 @@ func loadtestCmd(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return err
+}
+
+// defaultKioskDir is /dev/shm where it is a folder (Linux's shared memory
+// file system), else the system's temporary folder.
+func defaultKioskDir() string {
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		return "/dev/shm"
+	}
+	return ""
 }

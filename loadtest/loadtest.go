@@ -58,6 +58,11 @@ type Config struct {
 	// ServerCmd starts a server: it is run with --addr and --db added,
 	// and must print "serving URL" (usher-central serve does).
 	ServerCmd []string
+	// KioskDir is where the kiosks' database files go ("" the system's
+	// temporary folder). Each door's kiosk has a disk of its own; here
+	// their commits (each durable, fsync'd) would queue at the server's
+	// disk, so the command puts them in memory (/dev/shm) when it can.
+	KioskDir string
 	// Keep keeps the kiosk files and the center's database.
 	Keep bool
 	// Log receives progress lines; nil discards them.
@@ -104,7 +109,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "usher-loadtest-")
+	dir, err := os.MkdirTemp(cfg.KioskDir, "usher-loadtest-kiosks-")
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +119,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		defer os.RemoveAll(dir)
 	}
 
-	dsn, dropDB, err := centerDatabase(ctx, cfg, dir)
+	dsn, dropDB, err := centerDatabase(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -229,12 +234,20 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 // centerDatabase returns the center's database for the test and, when
 // the test made it, a function that drops it.
-func centerDatabase(ctx context.Context, cfg Config, dir string) (string, func() error, error) {
+func centerDatabase(ctx context.Context, cfg Config) (string, func() error, error) {
 	switch {
 	case cfg.Server != "":
 		return cfg.DB, nil, nil
 	case cfg.DB == "":
-		return filepath.Join(dir, "central.db"), nil, nil
+		dir, err := os.MkdirTemp("", "usher-loadtest-")
+		if err != nil {
+			return "", nil, err
+		}
+		dsn := filepath.Join(dir, "central.db")
+		if cfg.Keep {
+			return dsn, nil, nil
+		}
+		return dsn, func() error { return os.RemoveAll(dir) }, nil
 	case centralstore.IsPostgres(cfg.DB):
 		return freshPostgres(ctx, cfg.DB, cfg.Keep)
 	}
