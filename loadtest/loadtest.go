@@ -217,6 +217,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if srv != nil {
 		rep.ServerLogLines, rep.ServerLog = srv.Log()
+		rep.ServerLogKinds = srv.Kinds()
 		for i, l := range rep.ServerLog {
 			if len(l) > 240 {
 				rep.ServerLog[i] = l[:240] + "…"

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,8 +79,9 @@ type serverProcess struct {
 	done chan error
 
 	mu     sync.Mutex
-	lines  int      // lines the server logged
-	recent []string // the last few of them
+	lines  int            // lines the server logged
+	recent []string       // the last few of them
+	kinds  map[string]int // lines by their message, the variable parts masked
 }
 
 // maxRecent lines of the server's log are kept for the report.
@@ -139,6 +142,12 @@ func (s *serverProcess) collect(r io.Reader) {
 	for sc.Scan() {
 		s.mu.Lock()
 		s.lines++
+		if s.kinds == nil {
+			s.kinds = map[string]int{}
+		}
+		if k := logKind(sc.Text()); len(s.kinds) < 100 || s.kinds[k] > 0 {
+			s.kinds[k]++
+		}
 		s.recent = append(s.recent, sc.Text())
 		if len(s.recent) > maxRecent {
 			s.recent = s.recent[1:]
@@ -152,6 +161,32 @@ func (s *serverProcess) Log() (int, []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lines, append([]string(nil), s.recent...)
+}
+
+// Kinds returns how many lines the server logged of each message.
+func (s *serverProcess) Kinds() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.kinds)
+}
+
+var (
+	logDate  = regexp.MustCompile(`^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d `)
+	logIDs   = regexp.MustCompile(`K-[0-9a-f]{10}|usher_load_\w+|127\.0\.0\.1:\d+`)
+	logCount = regexp.MustCompile(`\d+`)
+)
+
+// logKind is a server log line without its time, and with kiosk ids,
+// addresses, database names and numbers masked, so that lines saying the
+// same thing count together.
+func logKind(line string) string {
+	k := logDate.ReplaceAllString(line, "")
+	k = logIDs.ReplaceAllString(k, "…")
+	k = logCount.ReplaceAllString(k, "N")
+	if len(k) > 200 {
+		k = k[:200] + "…"
+	}
+	return k
 }
 
 // Recent returns the last lines the server logged.

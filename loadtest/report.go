@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -62,6 +63,9 @@ type Report struct {
 	DatabaseBytes      int64    `json:"database_bytes"`
 	ServerLogLines     int      `json:"server_log_lines"`
 	ServerLog          []string `json:"server_log,omitempty"` // its last lines
+	// ServerLogKinds counts the server's log lines by message, with
+	// times, kiosk ids, addresses and numbers masked.
+	ServerLogKinds map[string]int `json:"server_log_kinds,omitempty"`
 }
 
 // Latency sums up a set of durations, in milliseconds.
@@ -203,9 +207,16 @@ func (r *Report) WriteTable(w io.Writer) {
 	p("kiosks' CPU", "%.1f s = %.0f%% of one core (this process: the simulated kiosks)", r.ClientCPUSeconds, r.ClientCPUPercent)
 	p("database", "%s", mib(r.DatabaseBytes))
 	if r.ServerLogLines > 0 {
-		p("server log", "%d lines; the last:", r.ServerLogLines)
-		for _, l := range r.ServerLog {
-			p("", "%s", l)
+		p("server log", "%d lines; by message:", r.ServerLogLines)
+		kinds := slices.SortedFunc(maps.Keys(r.ServerLogKinds), func(a, b string) int {
+			return cmp.Or(cmp.Compare(r.ServerLogKinds[b], r.ServerLogKinds[a]), cmp.Compare(a, b))
+		})
+		for i, k := range kinds {
+			if i == 8 {
+				p("", "… and %d other messages", len(kinds)-i)
+				break
+			}
+			p("", "%6d× %s", r.ServerLogKinds[k], k)
 		}
 	}
 }
