@@ -9,7 +9,7 @@ export LANG := en_US.UTF-8
 
 DEMO := .demo
 
-.PHONY: all deps build run test crash bench fuzz sim faults screenshot package clean
+.PHONY: all deps build run test crash bench fuzz sim faults load screenshot package clean
 
 all: build
 
@@ -105,6 +105,25 @@ faults:
 	  export USHER_TEST_POSTGRES="$$(cat .cache/pg.url)"; \
 	  set -o pipefail; $(GO) test -count=1 -timeout 60m -run '^TestSyncUnderFaults$$' ./sync/integration -v \
 	    -faults.rounds=$(FAULTS_ROUNDS) -faults.seed=$(FAULTS_SEED) | grep -v -e '^=== '
+
+# The server under load: LOAD_KIOSKS real kiosks (SQLite files, the kiosk's
+# sync code) syncing every LOAD_EVERY for LOAD_DURATION with an
+# `usher-central serve` process of its own on 127.0.0.1, first over SQLite,
+# then over PostgreSQL (scripts/pg.sh, as for `make test`); prints both
+# reports. LOAD_ARGS adds flags (e.g. --json, --scans-per-min 30).
+LOAD_KIOSKS ?= 500
+LOAD_EVERY ?= 2s
+LOAD_DURATION ?= 60s
+LOAD_ARGS ?=
+load:
+	$(GO) build -o bin/usher-central ./cmd/usher-central
+	-bin/usher-central loadtest --kiosks $(LOAD_KIOSKS) --every $(LOAD_EVERY) --duration $(LOAD_DURATION) $(LOAD_ARGS)
+	@if scripts/pg.sh status >/dev/null 2>&1; then stop=:; else stop='scripts/pg.sh stop'; fi; \
+	  trap "$$stop" EXIT; \
+	  scripts/pg.sh start >/dev/null || exit; \
+	  echo; echo "bin/usher-central loadtest ... --db $$(cat .cache/pg.url)"; \
+	  bin/usher-central loadtest --kiosks $(LOAD_KIOSKS) --every $(LOAD_EVERY) --duration $(LOAD_DURATION) \
+	    --db "$$(cat .cache/pg.url)" $(LOAD_ARGS)
 
 clean:
 	rm -rf bin $(DEMO) screenshots

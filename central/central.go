@@ -55,6 +55,12 @@ commands:
                                 occupancy .csv in folder PATH), xlsx (one workbook PATH;
                                 --force replaces it), png or svg (an occupancy chart per
                                 space in folder PATH)
+  loadtest [--kiosks 500] [--every 2s] [--duration 60s] [--scans-per-min 12] [--people 1000]
+         [--db D | --server URL --db D] [--kiosk-dir DIR] [--json] [--keep]
+                                real kiosks (SQLite files, the kiosk's sync code) syncing with a
+                                server started on 127.0.0.1 (its own process, measured apart)
+                                over a fresh demo database; reports rounds, latencies, errors,
+                                the server's CPU and memory, and checks every event stored once
 
 --db is a SQLite file (default usher-central.db) or a postgres:// URL.
 `
@@ -95,6 +101,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		err = organizerCmd(args[1:], stdout, stderr)
 	case "export":
 		err = exportCmd(args[1:], stdout, stderr)
+	case "loadtest":
+		err = loadtestCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,0 +1,224 @@
+package loadtest
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Report is what a load test measured. Durations are in milliseconds,
+// sizes in bytes.
+type Report struct {
+	Database    string         `json:"database"` // sqlite or postgres
+	Server      string         `json:"server"`
+	Kiosks      int            `json:"kiosks"`
+	Doors       map[string]int `json:"doors"` // kiosks per door
+	Every       string         `json:"every"`
+	Duration    string         `json:"duration"`
+	ScansPerMin float64        `json:"scans_per_min"`
+	Elapsed     float64        `json:"elapsed_s"` // the load's wall time, seconds
+
+	RoundsStarted int     `json:"rounds_started"`
+	Rounds        int     `json:"rounds"`        // sync rounds completed
+	RoundsFailed  int     `json:"rounds_failed"` // rounds that ended in an error
+	TicksMissed   int     `json:"ticks_missed"`  // rounds not started because the one before ran past them
+	RoundsPerSec  float64 `json:"rounds_per_s"`
+	// RoundLatency is a whole round as the kiosk runs it: its own
+	// database work and every request.
+	RoundLatency Latency `json:"round_latency"`
+	// Requests are the kiosks' requests by kind (push, rights, pull),
+	// each timed from sending it to the end of the answer.
+	Requests map[string]Latency `json:"requests"`
+	// Errors are failed requests by kind and cause ("push: HTTP 500",
+	// "pull: network") and failed rounds by error code ("round: offline").
+	Errors map[string]int `json:"errors"`
+
+	Scans     int            `json:"scans"`
+	Decisions map[string]int `json:"decisions"` // scans by reason
+
+	EventsPushed   int64 `json:"events_pushed"`   // during the load, resent ones included
+	EventsAccepted int64 `json:"events_accepted"` // of which the center said it stored then (not those whose answer was lost)
+	EventsDrained  int64 `json:"events_drained"`  // stored by the final sync after the load
+	EventsLogged   int64 `json:"events_logged"`   // in the kiosks' logs at the end
+	EventsStored   int64 `json:"events_stored"`   // the center's, of these kiosks
+	// Mismatches are the kiosks whose log the center does not hold
+	// exactly, each event once.
+	Mismatches []Mismatch `json:"mismatches"`
+
+	ServerCPUSeconds     float64 `json:"server_cpu_s"`
+	ServerCPUPercent     float64 `json:"server_cpu_pct"` // of one core, over the load
+	ServerRSS            int64   `json:"server_rss"`     // at the end of the load
+	ServerRSSPeakSampled int64   `json:"server_rss_peak_sampled"`
+	ServerRSSHWM         int64   `json:"server_rss_hwm"` // VmHWM: the peak over the server's life
+	// The PostgreSQL server's CPU time, all its processes (and so any
+	// other database's work on it too), when it runs on this machine.
+	DatabaseCPUSeconds float64  `json:"database_cpu_s,omitempty"`
+	DatabaseCPUPercent float64  `json:"database_cpu_pct,omitempty"`
+	ClientCPUSeconds   float64  `json:"client_cpu_s"` // this process: the simulated kiosks
+	ClientCPUPercent   float64  `json:"client_cpu_pct"`
+	DatabaseBytes      int64    `json:"database_bytes"`
+	ServerLogLines     int      `json:"server_log_lines"`
+	ServerLog          []string `json:"server_log,omitempty"` // its last lines
+	// ServerLogKinds counts the server's log lines by message, with
+	// times, kiosk ids, addresses and numbers masked.
+	ServerLogKinds map[string]int `json:"server_log_kinds,omitempty"`
+}
+
+// Latency sums up a set of durations, in milliseconds.
+type Latency struct {
+	Count int     `json:"count"`
+	P50   float64 `json:"p50_ms"`
+	P90   float64 `json:"p90_ms"`
+	P99   float64 `json:"p99_ms"`
+	Max   float64 `json:"max_ms"`
+}
+
+// Mismatch is a kiosk whose log and the center's copy differ.
+type Mismatch struct {
+	Kiosk   string `json:"kiosk"`
+	Logged  int64  `json:"logged"`  // events in the kiosk's log
+	Stored  int64  `json:"stored"`  // of this kiosk at the center
+	Waiting int    `json:"waiting"` // scans the kiosk still counts as unsent
+}
+
+// summarize returns the count, nearest-rank percentiles and maximum of d.
+func summarize(d []time.Duration) Latency {
+	if len(d) == 0 {
+		return Latency{}
+	}
+	d = slices.Clone(d)
+	slices.Sort(d)
+	ms := func(x time.Duration) float64 { return float64(x.Microseconds()) / 1000 }
+	at := func(p float64) float64 {
+		i := int(p*float64(len(d))+0.999999) - 1
+		return ms(d[min(max(i, 0), len(d)-1)])
+	}
+	return Latency{Count: len(d), P50: at(0.50), P90: at(0.90), P99: at(0.99), Max: ms(d[len(d)-1])}
+}
+
+// fill adds up the kiosks' rounds and the meter's requests.
+func (r *Report) fill(kiosks []*kiosk, lat map[string][]time.Duration, errs map[string]int) {
+	var rounds []time.Duration
+	r.Decisions = map[string]int{}
+	r.Errors = errs
+	for _, k := range kiosks {
+		r.RoundsStarted += k.started
+		r.Rounds += k.rounds
+		r.RoundsFailed += k.failed
+		r.TicksMissed += k.missed
+		rounds = append(rounds, k.latencies...)
+		r.EventsPushed += int64(k.pushed)
+		r.EventsAccepted += int64(k.accepted)
+		for reason, n := range k.decisions {
+			r.Decisions[reason] += n
+			r.Scans += n
+		}
+		for code, n := range k.roundErrs {
+			r.Errors["round: "+code] += n
+		}
+		if k.scanErrs > 0 {
+			r.Errors["scan"] += k.scanErrs
+		}
+	}
+	r.RoundLatency = summarize(rounds)
+	if r.Elapsed > 0 {
+		r.RoundsPerSec = float64(r.Rounds) / r.Elapsed
+	}
+	r.Requests = map[string]Latency{}
+	for kind, d := range lat {
+		r.Requests[kind] = summarize(d)
+	}
+}
+
+// ErrorCount is the number of failed requests, rounds and scans.
+func (r *Report) ErrorCount() int {
+	n := 0
+	for _, v := range r.Errors {
+		n += v
+	}
+	return n
+}
+
+// WriteTable writes r for people to read.
+func (r *Report) WriteTable(w io.Writer) {
+	p := func(label, format string, args ...any) {
+		fmt.Fprintf(w, "%-18s %s\n", label, fmt.Sprintf(format, args...))
+	}
+	fmt.Fprintf(w, "Load test: %d kiosks syncing every %s for %s, %g scans a minute at each door, %s at %s\n\n",
+		r.Kiosks, r.Every, r.Duration, r.ScansPerMin, r.Database, r.Server)
+	var doors []string
+	for _, d := range slices.Sorted(maps.Keys(r.Doors)) {
+		doors = append(doors, fmt.Sprintf("%s %d", d, r.Doors[d]))
+	}
+	p("kiosks", "%d (%s)", r.Kiosks, strings.Join(doors, ", "))
+	p("rounds", "%d started, %d completed, %d failed, %d ticks missed; %.1f rounds/s over %.1f s",
+		r.RoundsStarted, r.Rounds, r.RoundsFailed, r.TicksMissed, r.RoundsPerSec, r.Elapsed)
+	fmt.Fprintf(w, "%-18s %8s %9s %9s %9s %9s\n", "latency (ms)", "count", "p50", "p90", "p99", "max")
+	row := func(name string, l Latency) {
+		fmt.Fprintf(w, "  %-16s %8d %9.1f %9.1f %9.1f %9.1f\n", name, l.Count, l.P50, l.P90, l.P99, l.Max)
+	}
+	row("round", r.RoundLatency)
+	for _, kind := range slices.Sorted(maps.Keys(r.Requests)) {
+		row(kind, r.Requests[kind])
+	}
+	if len(r.Errors) == 0 {
+		p("errors", "none")
+	} else {
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(r.Errors)) {
+			parts = append(parts, fmt.Sprintf("%s ×%d", k, r.Errors[k]))
+		}
+		p("errors", "%s", strings.Join(parts, "; "))
+	}
+	var reasons []string
+	for _, k := range slices.Sorted(maps.Keys(r.Decisions)) {
+		reasons = append(reasons, fmt.Sprintf("%s %d", k, r.Decisions[k]))
+	}
+	p("scans", "%d (%s)", r.Scans, strings.Join(reasons, ", "))
+	p("events", "%d pushed during the load (%d stored then), %d more by the final sync", r.EventsPushed, r.EventsAccepted, r.EventsDrained)
+	check := "each kiosk's log stored exactly once"
+	if len(r.Mismatches) > 0 {
+		check = fmt.Sprintf("MISMATCH at %d kiosks, e.g. %+v", len(r.Mismatches), r.Mismatches[0])
+	}
+	p("", "%d in the kiosks' logs, %d at the center: %s", r.EventsLogged, r.EventsStored, check)
+	if n := r.EventsStored - r.EventsAccepted - r.EventsDrained; n != 0 {
+		// A push the center stored whose answer never reached the kiosk
+		// (it timed out) is sent again and counted a duplicate then.
+		p("", "%d stored by pushes whose answer was lost", n)
+	}
+	if r.ServerRSSHWM > 0 {
+		p("server CPU", "%.1f s = %.0f%% of one core", r.ServerCPUSeconds, r.ServerCPUPercent)
+		p("server memory", "RSS %s at the end, %s peak sampled during the load, %s peak (VmHWM, enrollment included)",
+			mib(r.ServerRSS), mib(r.ServerRSSPeakSampled), mib(r.ServerRSSHWM))
+	} else {
+		p("server", "not measured (--server: another process)")
+	}
+	switch {
+	case r.DatabaseCPUSeconds > 0:
+		p("PostgreSQL CPU", "%.1f s = %.0f%% of one core (the whole PostgreSQL server, other databases' work included)",
+			r.DatabaseCPUSeconds, r.DatabaseCPUPercent)
+	case r.Database == "postgres":
+		p("PostgreSQL CPU", "not measured (not a server on this machine whose processes are readable here)")
+	}
+	p("kiosks' CPU", "%.1f s = %.0f%% of one core (this process: the simulated kiosks)", r.ClientCPUSeconds, r.ClientCPUPercent)
+	p("database", "%s", mib(r.DatabaseBytes))
+	if r.ServerLogLines > 0 {
+		p("server log", "%d lines; by message:", r.ServerLogLines)
+		kinds := slices.SortedFunc(maps.Keys(r.ServerLogKinds), func(a, b string) int {
+			return cmp.Or(cmp.Compare(r.ServerLogKinds[b], r.ServerLogKinds[a]), cmp.Compare(a, b))
+		})
+		for i, k := range kinds {
+			if i == 8 {
+				p("", "… and %d other messages", len(kinds)-i)
+				break
+			}
+			p("", "%6d× %s", r.ServerLogKinds[k], k)
+		}
+	}
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
