@@ -38,6 +38,13 @@ type DB struct {
 	// cache statements, and parsing one costs more than running a small
 	// one, which a push does several times per event.
 	stmts sync.Map
+	// writer admits one SQLite write at a time, in the order they came,
+	// so that writers queue here instead of polling SQLite's lock until
+	// its busy timeout gives up (nil on PostgreSQL).
+	writer chan struct{}
+	// seen is when this process last stored each kiosk's last_seen, and
+	// the waiting count it stored (kiosk id → seenMark).
+	seen sync.Map
 
 	// Now is the server's clock; tests replace it.
 	Now func() time.Time
@@ -70,9 +77,17 @@ func Open(dsn string) (*DB, error) {
 		db.db, err = sql.Open("pgx", dsn)
 	} else {
 		db.db, err = sql.Open("sqlite", SQLiteDSN(dsn))
+		db.writer = make(chan struct{}, 1)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open central database: %w", err)
+	}
+	if db.pg {
+		// Each request holds a connection while it waits for the server
+		// sequence's row lock: unbounded, 500 kiosks would take every
+		// connection the server allows. Requests beyond this wait here.
+		db.db.SetMaxOpenConns(maxConns)
+		db.db.SetMaxIdleConns(maxConns)
 	}
 	err = db.migrate()
 	// Several processes opening a new SQLite file at once can find it
@@ -88,6 +103,10 @@ func Open(dsn string) (*DB, error) {
 	}
 	return db, nil
 }
+
+// maxConns is the most PostgreSQL connections one server process opens;
+// several processes on one database share its max_connections.
+const maxConns = 32
 
 // busy reports whether err is SQLite's "database is locked".
 func busy(err error) bool {
@@ -163,8 +182,27 @@ func (db *DB) query(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sq
 	return s.QueryContext(ctx, args...)
 }
 
+// writeTurn waits for this process's turn to write to a SQLite file and
+// returns the function that ends it; on PostgreSQL it returns at once.
+func (db *DB) writeTurn(ctx context.Context) (func(), error) {
+	if db.writer == nil {
+		return func() {}, nil
+	}
+	select {
+	case db.writer <- struct{}{}:
+		return func() { <-db.writer }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // write runs f in a write transaction and commits it.
 func (db *DB) write(ctx context.Context, f func(*sql.Tx) error) error {
+	done, err := db.writeTurn(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -178,11 +216,12 @@ func (db *DB) write(ctx context.Context, f func(*sql.Tx) error) error {
 
 // read runs f in a read-only transaction that sees one snapshot.
 func (db *DB) read(ctx context.Context, f func(*sql.Tx) error) error {
+	// On SQLite a read-only transaction begins deferred, not immediate:
+	// it reads one snapshot of the WAL without taking the write lock, so
+	// reads never wait for writers.
 	opts := &sql.TxOptions{ReadOnly: true}
 	if db.pg {
 		opts.Isolation = sql.LevelRepeatableRead
-	} else {
-		opts = nil // a SQLite transaction reads one snapshot already
 	}
 	tx, err := db.db.BeginTx(ctx, opts)
 	if err != nil {

@@ -211,14 +211,43 @@ func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (acce
 // Seen records that a kiosk was heard from, and how many of its scans
 // it had not pushed yet; waiting < 0 (a kiosk that does not say) leaves
 // the last count as it was.
+//
+// A kiosk syncing every few seconds would make that a write per request:
+// this process stores it only when the count changed or SeenEvery has
+// passed since it last did, which the dashboard's "last heard" and the
+// offline window (ActiveWithin) do not notice.
 func (db *DB) Seen(ctx context.Context, kiosk string, waiting int64) error {
-	if waiting < 0 {
-		_, err := db.db.ExecContext(ctx, db.rebind(`UPDATE kiosks SET last_seen = ? WHERE id = ?`), db.Now().UnixMilli(), kiosk)
+	now := db.Now()
+	if m, ok := db.seen.Load(kiosk); ok {
+		last := m.(seenMark)
+		if now.Sub(last.at) < SeenEvery && now.Sub(last.at) >= 0 && (waiting < 0 || waiting == last.waiting) {
+			return nil
+		}
+	}
+	done, err := db.writeTurn(ctx)
+	if err != nil {
 		return err
 	}
-	_, err := db.db.ExecContext(ctx, db.rebind(`UPDATE kiosks SET last_seen = ?, waiting = ? WHERE id = ?`),
-		db.Now().UnixMilli(), waiting, kiosk)
+	defer done()
+	if waiting < 0 {
+		_, err = db.db.ExecContext(ctx, db.rebind(`UPDATE kiosks SET last_seen = ? WHERE id = ?`), now.UnixMilli(), kiosk)
+	} else {
+		_, err = db.db.ExecContext(ctx, db.rebind(`UPDATE kiosks SET last_seen = ?, waiting = ? WHERE id = ?`),
+			now.UnixMilli(), waiting, kiosk)
+	}
+	if err == nil && waiting >= 0 {
+		db.seen.Store(kiosk, seenMark{now, waiting})
+	}
 	return err
+}
+
+// SeenEvery is how often at most one server process stores that a
+// kiosk whose count of scans waiting has not changed was heard from.
+const SeenEvery = 5 * time.Second
+
+type seenMark struct {
+	at      time.Time
+	waiting int64
 }
 
 func null(s string) any {

@@ -3,6 +3,7 @@ package centralstore_test
 import (
 	"context"
 	"database/sql"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -184,4 +185,84 @@ func TestKioskWaiting(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSeenStoredAtMostEvery: a kiosk heard from again within SeenEvery
+// with the same count is not written again; a new count is, at once, and
+// so is any request after SeenEvery.
+func TestSeenStoredAtMostEvery(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		db := MustOpen(t, dsn)
+		now := time.Date(2026, 5, 14, 10, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		MustImport(t, db, nil, nil)
+		code, err := db.CreateEnrollment(ctx, "main")
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := db.Enroll(ctx, code, "main-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		state := func() centralstore.KioskState {
+			t.Helper()
+			st, err := db.Status(ctx)
+			if err != nil || len(st.Kiosks) != 1 {
+				t.Fatalf("status: %+v, %v", st.Kiosks, err)
+			}
+			return st.Kiosks[0]
+		}
+		for _, c := range []struct {
+			after    time.Duration
+			said     int64
+			wantSeen time.Duration // since the start
+			want     int64
+		}{
+			{0, 0, 0, 0},
+			{2 * time.Second, 0, 0, 0},               // within SeenEvery, same count: not written
+			{time.Second, 3, 3 * time.Second, 3},     // a new count: written at once
+			{4 * time.Second, 3, 3 * time.Second, 3}, // 4 s later: not yet
+			{time.Second, 3, 8 * time.Second, 3},     // SeenEvery after the last write
+			{time.Minute, 0, 68 * time.Second, 0},
+		} {
+			now = now.Add(c.after)
+			if err := db.Seen(ctx, k.KioskID, c.said); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Date(2026, 5, 14, 10, 0, 0, 0, time.UTC)
+			if s := state(); !s.LastSeen.Equal(start.Add(c.wantSeen)) || s.Waiting != c.want {
+				t.Errorf("at +%v, said %d: last seen +%v, waiting %d; want +%v, %d",
+					now.Sub(start), c.said, s.LastSeen.Sub(start), s.Waiting, c.wantSeen, c.want)
+			}
+		}
+	})
+}
+
+// TestReadsDoNotWaitForAWriter: on SQLite a read (the status, a pull)
+// runs while another connection holds the write lock; it used to begin
+// immediate and fail with "database is locked" after the busy timeout.
+func TestReadsDoNotWaitForAWriter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	db := MustOpen(t, path)
+	MustImport(t, db, nil, nil)
+	holder, err := sql.Open("sqlite", centralstore.SQLiteDSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	tx, err := holder.Begin() // immediate: holds the write lock
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`UPDATE kiosks SET waiting = 1`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Status(context.Background()); err != nil {
+		t.Errorf("status while another connection writes: %v", err)
+	}
+	if _, err := db.Pull(context.Background(), "", 0, 10); err != nil {
+		t.Errorf("pull while another connection writes: %v", err)
+	}
 }
