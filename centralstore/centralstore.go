@@ -143,7 +143,8 @@ func (db *DB) rebind(q string) string {
 }
 
 // stmt returns q, a query of this package's own (never one built from
-// input: each stays prepared until Close), prepared for tx.
+// input: each stays prepared until Close), prepared for tx, on SQLite
+// (whose pool is not bounded).
 func (db *DB) stmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
 	s, ok := db.stmts.Load(q)
 	if !ok {
@@ -158,7 +159,15 @@ func (db *DB) stmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error)
 	return tx.StmtContext(ctx, s.(*sql.Stmt)), nil
 }
 
+// On PostgreSQL, exec, queryRow and query run q on the transaction's own
+// connection, where pgx keeps it prepared: preparing on the pool would
+// need a second connection while the transaction holds one, and with
+// every connection of the bounded pool held, none would come.
+
 func (db *DB) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	if db.pg {
+		return tx.ExecContext(ctx, db.rebind(q), args...)
+	}
 	s, err := db.stmt(ctx, tx, q)
 	if err != nil {
 		return nil, err
@@ -167,6 +176,9 @@ func (db *DB) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.
 }
 
 func (db *DB) queryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	if db.pg {
+		return tx.QueryRowContext(ctx, db.rebind(q), args...)
+	}
 	s, err := db.stmt(ctx, tx, q)
 	if err != nil {
 		return tx.QueryRowContext(ctx, db.rebind(q), args...) // fails the same way, in the Row
@@ -175,6 +187,9 @@ func (db *DB) queryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *
 }
 
 func (db *DB) query(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Rows, error) {
+	if db.pg {
+		return tx.QueryContext(ctx, db.rebind(q), args...)
+	}
 	s, err := db.stmt(ctx, tx, q)
 	if err != nil {
 		return nil, err

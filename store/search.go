@@ -176,10 +176,12 @@ func (db *DB) index(ctx context.Context) (*searchIndex, error) {
 
 // patchSearch brings the search index, if there is one, up to date after
 // this handle changed the people of ids in a transaction that moved the
-// roster's version from before: it reads just them again. When another
-// handle or process changed the roster too, or they cannot be read, the
-// next search reads it all.
-func (db *DB) patchSearch(ctx context.Context, before string, ids []string) {
+// roster's version from before to after: it reads just them again and
+// stamps the index with after. When another handle or process changed
+// the roster too, before or since, the stamp differs from the version
+// stored, and the next search reads it all; so it does when they cannot
+// be read.
+func (db *DB) patchSearch(ctx context.Context, before, after string, ids []string) {
 	db.searchMu.Lock()
 	defer db.searchMu.Unlock()
 	if db.search == nil || db.search.version != before {
@@ -187,10 +189,6 @@ func (db *DB) patchSearch(ctx context.Context, before string, ids []string) {
 	}
 	x := db.search
 	db.search = nil // read it all again, unless the patch works out
-	version, err := db.Setting(ctx, keyRosterVersion)
-	if err != nil {
-		return
-	}
 	list, _ := json.Marshal(ids)
 	rows, err := db.db.QueryContext(ctx, `SELECT id, name, company FROM people WHERE removed = 0 AND id IN (SELECT value FROM json_each(?))`,
 		string(list))
@@ -207,7 +205,7 @@ func (db *DB) patchSearch(ctx context.Context, before string, ids []string) {
 		changed = append(changed, newIndexed(id, name, company))
 	}
 	if rows.Err() == nil {
-		db.search = x.patched(version, ids, changed)
+		db.search = x.patched(after, ids, changed)
 	}
 }
 

@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"usher/checkin"
 	"usher/store"
@@ -139,5 +141,89 @@ func TestSearchFollowsPull(t *testing.T) {
 	MustApply(t, db, wire.PullResponse{Cursor: 8, People: wirePeople(renamed)})
 	if got := MustSearch(t, db, "a", 20); !slices.Equal(got, []string{"P0", "P2", "P3", "P6", "P1", "P4", "P5"}) {
 		t.Errorf("after two handles' pulls, search a = %v", got)
+	}
+}
+
+// TestSearchSeesAChangeCommittedMeanwhile: another handle's pull
+// committed between this handle's pull and the update of its search
+// index is found by the next search; the index used to be stamped with
+// the version that counted it without ever reading it.
+func TestSearchSeesAChangeCommittedMeanwhile(t *testing.T) {
+	path := tempDB(t)
+	db := MustOpen(t, path)
+	ev := MustEvent(t, expoEvent("expo"))
+	MustApply(t, db, wire.PullResponse{Cursor: 5, Event: ev, People: wirePeople(searchRoster()...)})
+	if got := MustSearch(t, db, "hopper", 20); !slices.Equal(got, []string{"P4"}) {
+		t.Fatalf("search hopper = %v", got)
+	}
+	other := MustOpen(t, path)
+	renamed, moved := searchRoster()[0], searchRoster()[3]
+	renamed.Name = "Fernando Corbato Jr"
+	moved.Name = "Grace Brewster"
+	err := db.ApplyPullThen(context.Background(), wire.PullResponse{Cursor: 6, People: wirePeople(renamed)}, func() {
+		MustApply(t, other, wire.PullResponse{Cursor: 7, People: wirePeople(moved)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := MustSearch(t, db, "brewster", 20); !slices.Equal(got, []string{"P4"}) {
+		t.Errorf("search brewster = %v, want P4 (renamed by the other handle)", got)
+	}
+	if got := MustSearch(t, db, "hopper", 20); len(got) != 0 {
+		t.Errorf("search hopper = %v, want nobody", got)
+	}
+	if got := MustSearch(t, db, "jr", 20); !slices.Equal(got, []string{"P1"}) {
+		t.Errorf("search jr = %v, want P1 (this handle's own pull)", got)
+	}
+}
+
+// TestScanDoesNotWaitForSearch: while a search reads the whole roster, a
+// pull waits to update the index, but not holding the kiosk's lock: a
+// scan at the door is decided meanwhile. It used to wait for both.
+func TestScanDoesNotWaitForSearch(t *testing.T) {
+	db := MustOpen(t, tempDB(t))
+	ev := MustEvent(t, expoEvent("expo"))
+	MustApply(t, db, wire.PullResponse{Cursor: 5, Event: ev, People: wirePeople(searchRoster()...)})
+	MustSearch(t, db, "ada", 20) // an index to update
+	release := db.HoldSearch()
+	pulled := make(chan error, 1)
+	renamed := searchRoster()[1]
+	renamed.Name = "Ada King"
+	go func() { pulled <- db.ApplyPull(context.Background(), wire.PullResponse{Cursor: 6, People: wirePeople(renamed)}) }()
+	// Once the page is committed, the pull is at the index's lock.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
+		var cursor string
+		db.SQL().QueryRow(`SELECT value FROM settings WHERE key = 'sync_cursor'`).Scan(&cursor)
+		if cursor == "6" {
+			break
+		}
+		if time.Now().After(deadline) {
+			release()
+			t.Fatal("the pull did not commit")
+		}
+	}
+	scanned := make(chan error, 1)
+	go func() {
+		d, err := db.Scan(context.Background(), checkin.Scan{Code: "C-1", Door: "main", Direction: checkin.Entry})
+		if err == nil && d.Kind != checkin.Admit {
+			err = fmt.Errorf("decision %s %s, want admit", d.Kind, d.Reason)
+		}
+		scanned <- err
+	}()
+	select {
+	case err := <-scanned:
+		if err != nil {
+			t.Error(err)
+		}
+	case <-time.After(30 * time.Second): // a deadlock, not a slow machine
+		release()
+		t.Fatal("the scan waited for the search while a pull was applied")
+	}
+	release()
+	if err := <-pulled; err != nil {
+		t.Fatal(err)
+	}
+	if got := MustSearch(t, db, "king", 20); !slices.Equal(got, []string{"P2"}) {
+		t.Errorf("search king = %v, want P2", got)
 	}
 }

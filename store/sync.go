@@ -291,84 +291,103 @@ func (db *DB) startClock(ctx context.Context) error {
 // id, a name or a code, or has a category the event does not let in;
 // when people come before any event; and when the cursor goes back.
 func (db *DB) ApplyPull(ctx context.Context, page wire.PullResponse) error {
+	patch, err := db.applyPull(ctx, page)
+	// The search index is brought up to date after the kiosk's lock is
+	// let go: a scan at the door never waits for the name search.
+	if patch != nil {
+		patch()
+	}
+	return err
+}
+
+// applyPull applies the page under the kiosk's lock; once it has
+// committed, it returns what brings the search index up to date.
+func (db *DB) applyPull(ctx context.Context, page wire.PullResponse) (patch func(), err error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("apply pull: %w", err)
+		return nil, fmt.Errorf("apply pull: %w", err)
 	}
 	defer tx.Rollback()
 	// Catch up first: a notice credits an admission only if it is still
 	// open, which the state must know up to the last row.
 	if err := db.sync(ctx, tx); err != nil {
-		return fmt.Errorf("apply pull: %w", err)
+		return nil, fmt.Errorf("apply pull: %w", err)
 	}
 	cursor, err := intSetting(ctx, tx, keyCursor)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if page.Cursor < cursor {
-		return checkin.Errorf(checkin.EINVALID, "the server's cursor went back from %d to %d", cursor, page.Cursor)
+		return nil, checkin.Errorf(checkin.EINVALID, "the server's cursor went back from %d to %d", cursor, page.Cursor)
 	}
 	ev, evChanged, err := db.pullEvent(ctx, tx, page.Event)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if evChanged {
 		if err := db.returnChanged(ctx, tx, db.ev, ev); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if ev == nil && (len(page.People) > 0 || len(page.Revocations) > 0) {
-		return checkin.Errorf(checkin.EINVALID, "the server sent people before the event definition")
+		return nil, checkin.Errorf(checkin.EINVALID, "the server sent people before the event definition")
 	}
 	searchBefore, err := setting(ctx, tx, keyRosterVersion)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(page.People) > 0 {
 		if err := pullPeople(ctx, tx, ev, page.People); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, r := range page.Revocations {
 		if r.Person == "" {
-			return checkin.Errorf(checkin.EINVALID, "a revocation names no person")
+			return nil, checkin.Errorf(checkin.EINVALID, "a revocation names no person")
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO revocations (person_id, serial) VALUES (?, ?) ON CONFLICT DO NOTHING`,
 			r.Person, r.Serial); err != nil {
-			return fmt.Errorf("revocations: %w", err)
+			return nil, fmt.Errorf("revocations: %w", err)
 		}
 	}
 	if err := recheckCategories(ctx, tx, ev, evChanged, page.More); err != nil {
-		return err
+		return nil, err
 	}
 	if len(page.Grants) > 0 && ev == nil {
-		return checkin.Errorf(checkin.EINVALID, "the server sent capacity rights before the event definition")
+		return nil, checkin.Errorf(checkin.EINVALID, "the server sent capacity rights before the event definition")
 	}
 	if err := db.applyGrants(ctx, tx, page.Grants); err != nil {
-		return err
+		return nil, err
 	}
 	if err := db.applyNotices(ctx, tx, page.Notices); err != nil {
-		return err
+		return nil, err
 	}
 	if err := setSetting(ctx, tx, keyCursor, strconv.FormatInt(page.Cursor, 10)); err != nil {
-		return err
+		return nil, err
+	}
+	// The version this page leaves the roster at, read before the commit:
+	// a change another process commits after it moves the version on,
+	// and the next search reads the whole roster again.
+	searchAfter, err := setting(ctx, tx, keyRosterVersion)
+	if err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("apply pull: %w", err)
+		return nil, fmt.Errorf("apply pull: %w", err)
 	}
 	if len(page.People) > 0 {
 		ids := make([]string, len(page.People))
 		for i, p := range page.People {
 			ids[i] = p.ID
 		}
-		db.patchSearch(ctx, searchBefore, ids)
+		patch = func() { db.patchSearch(ctx, searchBefore, searchAfter, ids) }
 	}
 	if evChanged {
-		return db.reload(ctx, nil)
+		return patch, db.reload(ctx, nil)
 	}
-	return db.catchUp(ctx, nil)
+	return patch, db.catchUp(ctx, nil)
 }
 
 // recheckCategories makes sure a changed event still lets in everyone on
