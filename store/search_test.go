@@ -189,7 +189,9 @@ func TestScanDoesNotWaitForSearch(t *testing.T) {
 	pulled := make(chan error, 1)
 	renamed := searchRoster()[1]
 	renamed.Name = "Ada King"
-	go func() { pulled <- db.ApplyPull(context.Background(), wire.PullResponse{Cursor: 6, People: wirePeople(renamed)}) }()
+	go func() {
+		pulled <- db.ApplyPull(context.Background(), wire.PullResponse{Cursor: 6, People: wirePeople(renamed)})
+	}()
 	// Once the page is committed, the pull is at the index's lock.
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
 		var cursor string
