@@ -25,6 +25,7 @@ type file struct {
 	Category []categoryTable `toml:"category"`
 	Tag      []tagTable      `toml:"tag"`
 	Key      []keyTable      `toml:"key"`
+	Session  []sessionTable  `toml:"session"`
 	Kiosk    kioskTable      `toml:"kiosk,omitempty"`
 }
 
@@ -63,6 +64,13 @@ type categoryTable struct {
 type keyTable struct {
 	ID     string `toml:"id"`
 	Public string `toml:"public"`
+}
+
+type sessionTable struct {
+	Title string    `toml:"title"`
+	Room  string    `toml:"room"`
+	Start time.Time `toml:"start"`
+	End   time.Time `toml:"end"`
 }
 
 type tagTable struct {
@@ -475,6 +483,9 @@ func String(ev *checkin.Event) (string, error) {
 	}
 	for _, k := range ev.Keys {
 		f.Key = append(f.Key, keyTable{ID: k.ID, Public: base64.StdEncoding.EncodeToString(k.Public)})
+	}
+	for _, ss := range ev.Sessions {
+		f.Session = append(f.Session, sessionTable{Title: ss.Title, Room: ss.Space, Start: ss.Start, End: ss.End})
 	}
 	var b strings.Builder
 	if err := toml.NewEncoder(&b).Encode(f); err != nil {
