@@ -3,7 +3,8 @@
 # _test.go file) for FUZZTIME, one after another: `go test -fuzz` takes one
 # target per package run. Their seeds, and what fuzzing saved under
 # testdata/fuzz/, run in plain `go test` as well.
-# Usage: scripts/fuzz.sh [TARGET-REGEXP]   e.g. scripts/fuzz.sh 'FuzzAPI|FuzzScan'
+# Usage: scripts/fuzz.sh [REGEXP]: only the targets whose "package:FuzzX"
+# matches, e.g. scripts/fuzz.sh 'FuzzAPI|FuzzScan' or 'roster:FuzzRead$'.
 # Environment: FUZZTIME (default 30s) per target; FUZZPARALLEL, the workers
 # per target (default: go's, one per core).
 # Exits 1 if any target found a failing input, after running the rest, and
@@ -18,7 +19,7 @@ parallel=()
 
 # package:target pairs, found in the sources (no build needed to list them).
 mapfile -t pairs < <(grep -r --include='*_test.go' -o '^func Fuzz[A-Za-z0-9_]*(f \*testing\.F)' . |
-	sed -E 's|^\./(.*)/[^/]*_test\.go:func (Fuzz[A-Za-z0-9_]*)\(.*|\1:\2|' | grep -E ":($only)" | sort -u)
+	sed -E 's|^\./(.*)/[^/]*_test\.go:func (Fuzz[A-Za-z0-9_]*)\(.*|\1:\2|' | grep -E -- "$only" | sort -u)
 if [[ ${#pairs[@]} -eq 0 ]]; then
 	echo "fuzz: no target matches $only" >&2
 	exit 1
