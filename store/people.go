@@ -43,7 +43,9 @@ func personByID(ctx context.Context, q interface {
 // Location tells where each one is.
 func (db *DB) Search(ctx context.Context, query string, limit int) ([]checkin.Person, error) {
 	query = strings.TrimSpace(query)
-	if query == "" {
+	// SQLite's LIKE ends a pattern at a NUL byte, so a query with one
+	// (a scanner typing into the search) would find everyone.
+	if query == "" || strings.IndexByte(query, 0) >= 0 {
 		return nil, nil
 	}
 	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(query) + "%"
