@@ -13,7 +13,8 @@ import (
 
 // FuzzParse feeds Parse and Verify anything: they never panic, every
 // error is a *badge.Problem, and whatever parses re-signs to the same
-// payload, whatever verifies to the very same signed bytes.
+// payload, whatever verifies to the very same signed bytes and is a code
+// a kiosk looks up.
 func FuzzParse(f *testing.F) {
 	for _, c := range payloadCases(f) {
 		f.Add(c.code)
@@ -56,6 +57,11 @@ func FuzzParse(f *testing.F) {
 		}
 		if !samePayload(v, p) || v.Event != payloadEvent || payloadNow.Before(v.From) || payloadNow.After(v.Until) {
 			t.Fatalf("Verify accepted %+v (Parse: %+v) at %v", v, p, payloadNow)
+		}
+		// The kiosk looks up only plausible codes (store's lookup): a
+		// good badge must be one.
+		if !checkin.PlausibleCode(code) {
+			t.Fatalf("%q verifies but is not a plausible code, so a kiosk would never look it up", code)
 		}
 		again := MustSign(t, v, privs[v.KeyID])
 		if want := encodeRaw(slices.Concat(body, sig)); again != want {
