@@ -2,6 +2,7 @@ package roster_test
 
 import (
 	"bytes"
+	"os"
 	"reflect"
 	"regexp"
 	"strings"
@@ -52,6 +53,11 @@ func FuzzRead(f *testing.F) {
 	for _, c := range readCases {
 		f.Add(c.csv, c.closed)
 	}
+	salon, err := os.ReadFile("../docs/salon/roster.csv")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(salon), false)
 	f.Fuzz(func(t *testing.T, data string, closed bool) {
 		ev := eventFor(t, closed)
 		people, format, err := roster.Read(strings.NewReader(data), fileName, ev)
