@@ -413,6 +413,7 @@ func FuzzAPI(f *testing.F) {
 		f.Add(uint8(1), uint8(0), uint8(0), "", body)
 		f.Add(uint8(1), uint8(0), uint8(1), "", body)
 	}
+	f.Add(uint8(1), uint8(0), uint8(2), "", gzipBomb(f))
 	f.Fuzz(func(t *testing.T, route, auth, encoding uint8, query string, body []byte) {
 		c.check(t, apiRequest{route, auth, encoding, query, body})
 	})
@@ -545,4 +546,19 @@ func FuzzPushEvent(f *testing.F) {
 		}
 		c.check(t, in)
 	})
+}
+
+// gzipBomb is a gzip stream of a few kilobytes that inflates past
+// wire.MaxBody: the center must stop reading and answer 413.
+func gzipBomb(tb testing.TB) []byte {
+	tb.Helper()
+	var b bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	zw.Write([]byte(`{"events":[{"note":"`))
+	zw.Write(make([]byte, wire.MaxBody))
+	zw.Close()
+	return b.Bytes()
 }
