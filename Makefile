@@ -81,6 +81,15 @@ bench: deps
 	$(GO) run ./internal/benchmd -o BENCHMARKS.md $(BENCH_OUT)
 	@echo "BENCHMARKS.md written."
 
+# Every fuzz target (func FuzzX in a _test.go file) for FUZZTIME each, one
+# after another: badge codes, rosters, revocation lists, event files, the
+# center's API, kiosk scans, enrollment codes. Fails if any finds an input
+# that breaks it, and says where that input was saved. `make test` runs
+# their seeds and saved inputs (testdata/fuzz/).
+FUZZTIME ?= 30s
+fuzz: deps
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
 # The capacity simulation at length: 400 seeds of 2,500 steps, a million
 # steps in all (`make test` runs 20 seeds of 1,500). Here kiosks sync only
 # after scans and when a step says so, not on a 10-second ticker as well:

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"usher/badge"
 	"usher/checkin"
@@ -82,8 +83,14 @@ func (db *DB) Enroll(ctx context.Context, token, name string) (wire.EnrollRespon
 		}
 		kioskToken, hash := newToken()
 		id := "K-" + hashToken(kioskToken)[:10]
-		if len(name) > 100 {
-			name = name[:100]
+		if len(name) > wire.MaxKioskName {
+			// Cut on a character boundary: PostgreSQL refuses text that
+			// is not UTF-8.
+			cut := wire.MaxKioskName
+			for cut > 0 && !utf8.RuneStart(name[cut]) {
+				cut--
+			}
+			name = name[:cut]
 		}
 		if _, err := db.exec(ctx, tx, `INSERT INTO kiosks (id, token_hash, door, name, enrolled_at, last_seen, revoked) VALUES (?, ?, ?, ?, ?, ?, 0)`,
 			id, hash, door, name, now, now); err != nil {

@@ -104,11 +104,18 @@ func (f *fixture) badge(scan checkin.Scan) checkin.Badge {
 	if scan.Method == checkin.ByName {
 		return checkin.Badge{Person: f.byID[scan.PersonID]}
 	}
-	if r, ok := strings.CutPrefix(scan.Code, "PROBLEM-"); ok {
-		// A signed badge the badge package found wanting.
+	if r, ok := strings.CutPrefix(scan.Code, "PROBLEM-"); ok && badgeProblems[checkin.Reason(r)] {
+		// A signed badge the badge package found wanting, for one of
+		// the reasons it gives (anything else is just an unknown code).
 		return checkin.Badge{Problem: checkin.Reason(r)}
 	}
 	return checkin.Badge{Person: f.byCode[scan.Code], Revoked: f.revoked[scan.Code]}
+}
+
+// badgeProblems are the reasons badge.Verify gives a signed badge.
+var badgeProblems = map[checkin.Reason]bool{
+	checkin.ForgedBadge: true, checkin.UnknownKey: true, checkin.WrongEvent: true,
+	checkin.ExpiredBadge: true, checkin.NotYetValid: true,
 }
 
 type move struct{ who, to string }

@@ -52,7 +52,7 @@ func (c RightChange) Delta() int {
 // outside (a pushed event).
 func (c RightChange) Check() error {
 	switch {
-	case c.Counter == "" || len(c.Counter) > 64:
+	case c.Counter == "" || len(c.Counter) > 64 || !Printable(c.Counter):
 		return fmt.Errorf("rights counter %q", c.Counter)
 	case c.Kind != RightGrant && c.Kind != RightReturn && c.Kind != RightSpend && c.Kind != RightCredit && c.Kind != RightLeft:
 		return fmt.Errorf("rights kind %q", c.Kind)

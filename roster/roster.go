@@ -349,6 +349,11 @@ func ReadRevocations(r io.Reader, name string) ([]checkin.Revocation, error) {
 		if id == "" {
 			return nil, checkin.Errorf(checkin.EINVALID, "%s:%d, column %d (id): id is empty", name, line, idCol+1)
 		}
+		if !checkin.Printable(id) || len(id) > 128 {
+			// No roster has such an id (Read refuses it), and PostgreSQL
+			// refuses a NUL byte in text.
+			return nil, checkin.Errorf(checkin.EINVALID, "%s:%d, column %d (id): id %q must be at most 128 printable characters", name, line, idCol+1, id)
+		}
 		n, err := strconv.ParseUint(strings.TrimSpace(rec[serialCol]), 10, 32)
 		if err != nil {
 			return nil, checkin.Errorf(checkin.EINVALID, "%s:%d, column %d (serial): %q is not a badge serial", name, line, serialCol+1, rec[serialCol])

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"usher/checkin"
@@ -177,6 +178,9 @@ func (db *DB) Pending(ctx context.Context, limit int) ([]wire.Event, error) {
 			}
 		}
 		e.Code = loggable(e.Code) // rows logged before codes were kept valid
+		// The center refuses a NUL byte in text (PostgreSQL cannot store
+		// one); a scanner can send one, and the log keeps what it read.
+		e.Code, e.Note = strings.ReplaceAll(e.Code, "\x00", "?"), strings.ReplaceAll(e.Note, "\x00", "?")
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

@@ -72,8 +72,8 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	if req.Token == "" {
-		s.fail(w, checkin.Errorf(checkin.EINVALID, "token is required"))
+	if err := req.Check(); err != nil {
+		s.fail(w, checkin.Errorf(checkin.EINVALID, "%v", err))
 		return
 	}
 	resp, err := s.db.Enroll(r.Context(), req.Token, req.Name)

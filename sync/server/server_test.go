@@ -116,6 +116,9 @@ func TestRights(t *testing.T) {
 		{"NoToken", "", `{"holdings":[]}`, http.StatusUnauthorized, "token"},
 		{"UnknownField", k.Token, `{"holdings":[],"extra":1}`, http.StatusBadRequest, "extra"},
 		{"NegativeBalance", k.Token, `{"holdings":[{"counter":"venue","balance":-1,"demand":0}]}`, http.StatusBadRequest, "holdings[0]"},
+		// 1 + demand summed over a counter's kiosks must not overflow.
+		{"HugeDemand", k.Token, `{"holdings":[{"counter":"venue","balance":0,"demand":4611686018427387904}]}`, http.StatusBadRequest, "holdings[0]"},
+		{"HugeBalance", k.Token, `{"holdings":[{"counter":"venue","balance":9223372036854775807,"demand":0}]}`, http.StatusBadRequest, "holdings[0]"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			status, body := call("POST", wire.PathRights, c.token, c.body)

@@ -34,6 +34,22 @@ type EnrollRequest struct {
 	Name  string `json:"name,omitempty"` // the kiosk's host name, for the organizers' list
 }
 
+// MaxKioskName bounds the kiosk name an enrollment records.
+const MaxKioskName = 100
+
+// Check reports the first problem with r, naming the field.
+func (r EnrollRequest) Check() error {
+	switch {
+	case r.Token == "":
+		return fmt.Errorf("token is required")
+	case strings.IndexByte(r.Token, 0) >= 0:
+		return fmt.Errorf("token has a NUL byte")
+	case strings.IndexByte(r.Name, 0) >= 0:
+		return fmt.Errorf("name has a NUL byte")
+	}
+	return nil
+}
+
 // EnrollResponse gives the kiosk its identity.
 type EnrollResponse struct {
 	KioskID string `json:"kiosk_id"`
@@ -87,8 +103,12 @@ func (e Event) Check() error {
 		return fmt.Errorf("event %d: direction %q is not entry or exit", e.Seq, e.Direction)
 	case e.Decision == "" || e.Reason == "":
 		return fmt.Errorf("event %d: decision and reason are required", e.Seq)
-	case len(e.Code) > 2*checkin.MaxCodeLen || len(e.Note) > 1000 || len(e.Person) > 128:
-		return fmt.Errorf("event %d: a field is too long", e.Seq)
+	case len(e.Code) > 2*checkin.MaxCodeLen:
+		return fmt.Errorf("event %d: code is longer than %d bytes", e.Seq, 2*checkin.MaxCodeLen)
+	case len(e.Note) > 1000:
+		return fmt.Errorf("event %d: note is longer than 1000 bytes", e.Seq)
+	case len(e.Person) > 128:
+		return fmt.Errorf("event %d: person is longer than 128 bytes", e.Seq)
 	case (e.From == "") != (e.Location == ""):
 		return fmt.Errorf("event %d: from and location go together", e.Seq)
 	case e.Delta < -1 || e.Delta > 1:
@@ -97,6 +117,15 @@ func (e Event) Check() error {
 		return fmt.Errorf("event %d: %d rights changes; at most %d", e.Seq, len(e.Rights), MaxRights)
 	case e.Cursor < 0:
 		return fmt.Errorf("event %d: cursor %d", e.Seq, e.Cursor)
+	}
+	for _, f := range []struct{ name, v string }{
+		{"door", e.Door}, {"direction", e.Direction}, {"method", e.Method}, {"code", e.Code}, {"person", e.Person},
+		{"decision", e.Decision}, {"reason", e.Reason}, {"space", e.Space}, {"note", e.Note}, {"from", e.From},
+		{"location", e.Location},
+	} {
+		if strings.IndexByte(f.v, 0) >= 0 {
+			return fmt.Errorf("event %d: %s has a NUL byte", e.Seq, f.name)
+		}
 	}
 	for i, c := range e.Rights {
 		if err := c.Check(); err != nil {
@@ -148,6 +177,10 @@ type RightsRequest struct {
 	Door string `json:"door,omitempty"`
 }
 
+// MaxHolding bounds a reported balance or demand: no room holds a
+// million people.
+const MaxHolding = 1_000_000
+
 // Check reports the first problem with r.
 func (r RightsRequest) Check() error {
 	if len(r.Holdings) > 256 {
@@ -157,7 +190,9 @@ func (r RightsRequest) Check() error {
 		return fmt.Errorf("door %q is too long", r.Door)
 	}
 	for i, h := range r.Holdings {
-		if h.Counter == "" || len(h.Counter) > 64 || h.Balance < 0 || h.Demand < 0 {
+		// A bound keeps the center's share arithmetic (1 + demand, summed
+		// over a counter's kiosks, times the free rights) from overflowing.
+		if h.Counter == "" || len(h.Counter) > 64 || h.Balance < 0 || h.Demand < 0 || h.Balance > MaxHolding || h.Demand > MaxHolding {
 			return fmt.Errorf("holdings[%d]: counter %q, balance %d, demand %d", i, h.Counter, h.Balance, h.Demand)
 		}
 	}
