@@ -153,7 +153,7 @@ func (e *Event) Decide(scan Scan, badge Badge, st *State) Decision {
 	}
 
 	to := door.To
-	_, entered := e.crossed(from, to)
+	_, entered := e.Crossed(from, to)
 	if !scan.Override {
 		for _, sp := range append(entered, to) {
 			if !e.MayEnter(p, sp) {
@@ -216,7 +216,7 @@ func (e *Event) DecideAdjust(doorID string, delta int, st *State) Decision {
 func (e *Event) adjust(door, from, to string, delta int, st *State) Decision {
 	room := e.spaces[to]
 	d := Decision{From: from, To: to, Space: room.ID}
-	_, entered := e.crossed(from, to)
+	_, entered := e.Crossed(from, to)
 	switch {
 	case delta > 0:
 		if sp, msg := e.full(entered, st); sp != nil {
@@ -276,7 +276,7 @@ func (e *Event) DecideUndo(r Reversal, st *State) Decision {
 		d.Message = fmt.Sprintf("Cannot undo: %s has moved since.", p.Name)
 		return d
 	}
-	_, entered := e.crossed(r.To, r.From)
+	_, entered := e.Crossed(r.To, r.From)
 	if sp, msg := e.full(entered, st); sp != nil {
 		d.Kind, d.Reason, d.Space, d.Message = Deny, fullReason(sp), sp.ID, "Cannot undo: "+msg
 		return d

@@ -76,7 +76,7 @@ func (e *Event) Counters(door string) []string {
 	if d == nil {
 		return nil
 	}
-	_, entered := e.crossed(d.From, d.To)
+	_, entered := e.Crossed(d.From, d.To)
 	return entered
 }
 
@@ -287,6 +287,6 @@ func SortedCounters[V any](m map[string]V) []string {
 // Enters reports whether moving from one location to another enters any
 // space: whether the move is an entry somewhere.
 func (e *Event) Enters(from, to string) bool {
-	_, entered := e.crossed(from, to)
+	_, entered := e.Crossed(from, to)
 	return len(entered) > 0
 }

@@ -49,7 +49,7 @@ func (s *State) Move(personID, to string) {
 	if from == to {
 		return
 	}
-	left, entered := s.ev.crossed(from, to)
+	left, entered := s.ev.Crossed(from, to)
 	for _, sp := range left {
 		s.count[sp]--
 	}
@@ -66,7 +66,7 @@ func (s *State) Move(personID, to string) {
 // Adjust counts delta more people (delta < 0: fewer) who went from → to
 // without a badge: the spaces entered by that move change by delta.
 func (s *State) Adjust(from, to string, delta int) {
-	_, entered := s.ev.crossed(from, to)
+	_, entered := s.ev.Crossed(from, to)
 	for _, sp := range entered {
 		s.count[sp] += delta
 	}
@@ -77,9 +77,9 @@ func (s *State) Adjust(from, to string, delta int) {
 // a badge (+1) and have not taken back (−1).
 func (s *State) Unbadged(space string) int { return s.anon[space] }
 
-// crossed returns the spaces left and the spaces entered, outermost
+// Crossed returns the spaces left and the spaces entered, outermost
 // first, by moving from one location to another.
-func (e *Event) crossed(from, to string) (left, entered []string) {
+func (e *Event) Crossed(from, to string) (left, entered []string) {
 	a, b := e.chains[from], e.chains[to]
 	for _, sp := range a {
 		if !slices.Contains(b, sp) {

@@ -163,7 +163,7 @@ func Build(log Log, end time.Time) *Report {
 				continue
 			}
 		}
-		left, entered := crossed(ev, from, m.To)
+		left, entered := ev.Crossed(from, m.To)
 		if count {
 			left = nil // a count changes only the spaces its move enters
 			state.Adjust(m.From, m.To, m.Delta)
@@ -220,22 +220,6 @@ func Build(log Log, end time.Time) *Report {
 		r.Categories = append(r.Categories, Unbadged)
 	}
 	return r
-}
-
-// crossed returns the spaces left and entered by moving from → to.
-func crossed(ev *checkin.Event, from, to string) (left, entered []string) {
-	a, b := ev.Chain(from), ev.Chain(to)
-	for _, sp := range a {
-		if !slices.Contains(b, sp) {
-			left = append(left, sp)
-		}
-	}
-	for _, sp := range b {
-		if !slices.Contains(a, sp) {
-			entered = append(entered, sp)
-		}
-	}
-	return left, entered
 }
 
 // stats are the figures over [from, to), or [from, to] when through (the
