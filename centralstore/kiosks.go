@@ -320,7 +320,24 @@ type Conflict struct {
 // Status replays every kiosk's events in hybrid-clock order: occupancy
 // per space, and the conflicts between kiosks' views.
 func (db *DB) Status(ctx context.Context) (Status, error) {
-	var st Status
+	st, _, err := db.History(ctx, false)
+	return st, err
+}
+
+// ReportLog is the center's history for reports: every move, in the
+// order the live occupancy applies them, and the conflicts.
+func (db *DB) ReportLog(ctx context.Context) (report.Log, error) {
+	_, log, err := db.History(ctx, true)
+	return log, err
+}
+
+// History is Status and the report log of one snapshot, from one replay
+// of the events; the log holds the moves only when moves is set.
+func (db *DB) History(ctx context.Context, moves bool) (Status, report.Log, error) {
+	var (
+		st  Status
+		log report.Log
+	)
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		st = Status{Kiosks: []KioskState{}, Conflicts: []Conflict{}}
 		ev, _, err := db.event(ctx, tx)
@@ -331,18 +348,26 @@ func (db *DB) Status(ctx context.Context) (Status, error) {
 		if err != nil {
 			return err
 		}
-		state, conflicts, err := db.replay(ctx, tx, ev, revoked, nil)
+		log = report.Log{Event: ev}
+		var onMove func(report.Move)
+		if moves {
+			onMove = func(m report.Move) { log.Moves = append(log.Moves, m) }
+		}
+		state, conflicts, err := db.replay(ctx, tx, ev, revoked, onMove)
 		if err != nil {
 			return err
 		}
 		st.Conflicts = append(st.Conflicts, conflicts...)
+		for _, c := range conflicts {
+			log.Conflicts = append(log.Conflicts, report.Conflict{Kind: c.Kind, Person: c.Person, Kiosk: c.Kiosk, Door: c.Door, At: c.At})
+		}
 		st.Occupancy = state.Occupancy()
 		if st.Rights, err = db.counterRights(ctx, tx); err != nil {
 			return err
 		}
 		return db.kioskStates(ctx, tx, &st)
 	})
-	return st, err
+	return st, log, err
 }
 
 // replay applies every kiosk's events in hybrid-clock order to a fresh
@@ -399,32 +424,6 @@ func (db *DB) replay(ctx context.Context, tx *sql.Tx, ev *checkin.Event, revoked
 		return nil, nil, fmt.Errorf("replay: %w", err)
 	}
 	return state, conflicts, nil
-}
-
-// ReportLog is the center's history for reports: every move, in the
-// order the live occupancy applies them, and the conflicts.
-func (db *DB) ReportLog(ctx context.Context) (report.Log, error) {
-	var log report.Log
-	err := db.read(ctx, func(tx *sql.Tx) error {
-		ev, _, err := db.event(ctx, tx)
-		if err != nil {
-			return err
-		}
-		revoked, err := db.revocationTimes(ctx, tx)
-		if err != nil {
-			return err
-		}
-		log = report.Log{Event: ev}
-		_, conflicts, err := db.replay(ctx, tx, ev, revoked, func(m report.Move) { log.Moves = append(log.Moves, m) })
-		if err != nil {
-			return err
-		}
-		for _, c := range conflicts {
-			log.Conflicts = append(log.Conflicts, report.Conflict{Kind: c.Kind, Person: c.Person, Kiosk: c.Kiosk, Door: c.Door, At: c.At})
-		}
-		return nil
-	})
-	return log, err
 }
 
 // revocationTimes maps a person (removed) or "person/serial" (a revoked

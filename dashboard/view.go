@@ -129,33 +129,24 @@ var conflictWords = map[string]string{
 	centralstore.RevokedAdmitted:      "Admitted on a revoked badge",
 }
 
-// buildView gathers the view from the center's status at the center's
-// clock; full adds what only the dashboard shows (the trend lines, the
-// names in the conflicts), which costs a second replay of the history.
+// buildView gathers the view from one snapshot of the center at the
+// center's clock; full adds what only the dashboard shows (the trend
+// lines, the names in the conflicts), which needs every move.
 func buildView(ctx context.Context, db *centralstore.DB, organizer string, full bool) (*View, error) {
-	ev, err := db.Event(ctx)
-	if err != nil {
-		return nil, err
-	}
-	st, err := db.Status(ctx)
+	st, log, err := db.History(ctx, full)
 	if err != nil {
 		return nil, err
 	}
 	now := db.Now()
-	rep := report.Build(report.Log{Event: ev}, now)
+	// A kiosk clock a little ahead drags the hybrid clock along: the
+	// trend runs to the newest stamp, so it never lags the number.
+	end := now
+	if n := len(log.Moves); n > 0 && log.Moves[n-1].At.After(end) {
+		end = log.Moves[n-1].At
+	}
+	rep := report.Build(log, end)
 	names := map[string]string{}
 	if full {
-		log, err := db.ReportLog(ctx)
-		if err != nil {
-			return nil, err
-		}
-		// A kiosk clock a little ahead drags the hybrid clock along: the
-		// trend runs to the newest stamp, so it never lags the number.
-		end := now
-		if n := len(log.Moves); n > 0 && log.Moves[n-1].At.After(end) {
-			end = log.Moves[n-1].At
-		}
-		rep = report.Build(log, end)
 		var ids []string
 		for _, c := range st.Conflicts {
 			ids = append(ids, c.Person)
@@ -164,7 +155,7 @@ func buildView(ctx context.Context, db *centralstore.DB, organizer string, full 
 			return nil, err
 		}
 	}
-	return makeView(ev, st, rep, names, organizer, now), nil
+	return makeView(log.Event, st, rep, names, organizer, now), nil
 }
 
 // makeView lays out the view; it reads nothing but its arguments.
