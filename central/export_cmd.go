@@ -21,9 +21,7 @@ func exportCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("usher-central export", flag.ContinueOnError)
 	dsn := dbFlag(fs)
 	var o export.Options
-	fs.StringVar(&o.Format, "format", "", "csv, xlsx, png or svg")
-	fs.StringVar(&o.Out, "out", "", "a `folder` for csv, png and svg (created); the workbook's file for xlsx")
-	fs.BoolVar(&o.Force, "force", false, "replace an existing workbook")
+	o.Flags(fs)
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -42,13 +40,7 @@ func exportCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r := export.Build(log)
-	paths, err := export.Write(r, o)
-	if err != nil {
-		return err
-	}
-	export.Print(stdout, paths, r)
-	return nil
+	return export.Run(stdout, log, o)
 }
 
 // openExisting opens a central database that must exist already: a

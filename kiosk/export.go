@@ -21,9 +21,7 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("usher export", flag.ContinueOnError)
 	dbPath := fs.String("db", "", "kiosk database `file`")
 	var o export.Options
-	fs.StringVar(&o.Format, "format", "", "csv, xlsx, png or svg")
-	fs.StringVar(&o.Out, "out", "", "a `folder` for csv, png and svg (created); the workbook's file for xlsx")
-	fs.BoolVar(&o.Force, "force", false, "replace an existing workbook")
+	o.Flags(fs)
 	if err := parse(fs, args, stderr, "db"); err != nil {
 		return err
 	}
@@ -42,13 +40,7 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	r := export.Build(log)
-	paths, err := export.Write(r, o)
-	if err != nil {
-		return err
-	}
-	export.Print(stdout, paths, r)
-	return nil
+	return export.Run(stdout, log, o)
 }
 
 // openExisting opens a kiosk database that must exist already: a report

@@ -10,6 +10,7 @@ package export
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -92,6 +93,26 @@ func (o Options) Check() error {
 	case o.Out == "":
 		return checkin.Errorf(checkin.EINVALID, "--out is required: a folder for the %s files (created if missing)", o.Format)
 	}
+	return nil
+}
+
+// Flags adds the export commands' --format, --out and --force to fs,
+// filling o.
+func (o *Options) Flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.Format, "format", "", "csv, xlsx, png or svg")
+	fs.StringVar(&o.Out, "out", "", "a `folder` for csv, png and svg (created); the workbook's file for xlsx")
+	fs.BoolVar(&o.Force, "force", false, "replace an existing workbook")
+}
+
+// Run makes the report of log (Build), writes it as o says (Write) and
+// tells w what it wrote (Print): the export commands' work.
+func Run(w io.Writer, log report.Log, o Options) error {
+	r := Build(log)
+	paths, err := Write(r, o)
+	if err != nil {
+		return err
+	}
+	Print(w, paths, r)
 	return nil
 }
 
