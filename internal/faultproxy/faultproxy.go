@@ -19,7 +19,6 @@ package faultproxy
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -409,24 +408,17 @@ func readRequest(r *bufio.Reader) (*http.Request, []byte, int, error) {
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	body, err := io.ReadAll(req.Body)
-	req.Body.Close()
+	raw, head, err := wireForm("request", req.Body, func(body []byte) {
+		req.ContentLength, req.TransferEncoding = int64(len(body)), nil
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		if len(body) == 0 {
+			req.Body = nil
+		}
+	}, req.Write)
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	req.ContentLength, req.TransferEncoding = int64(len(body)), nil
-	req.Body = io.NopCloser(bytes.NewReader(body))
-	if len(body) == 0 {
-		req.Body = nil
-	}
-	var b bytes.Buffer
-	if err := req.Write(&b); err != nil {
-		return nil, nil, 0, err
-	}
-	if !bytes.HasSuffix(b.Bytes(), body) {
-		return nil, nil, 0, errors.New("faultproxy: a request's body is not at its end")
-	}
-	return req, b.Bytes(), b.Len() - len(body), nil
+	return req, raw, head, nil
 }
 
 // readResponse is readRequest for the answer to req.
@@ -435,21 +427,34 @@ func readResponse(r *bufio.Reader, req *http.Request) (*http.Response, []byte, i
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	raw, head, err := wireForm("response", resp.Body, func(body []byte) {
+		resp.ContentLength, resp.TransferEncoding = int64(len(body)), nil
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+	}, resp.Write)
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	resp.ContentLength, resp.TransferEncoding = int64(len(body)), nil
-	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, raw, head, nil
+}
+
+// wireForm reads a message's whole body, has the message carry it with
+// a Content-Length (setBody), and returns the message as write puts it
+// on the wire, with the length of its head.
+func wireForm(what string, body io.ReadCloser, setBody func([]byte), write func(io.Writer) error) ([]byte, int, error) {
+	data, err := io.ReadAll(body)
+	body.Close()
+	if err != nil {
+		return nil, 0, err
+	}
+	setBody(data)
 	var b bytes.Buffer
-	if err := resp.Write(&b); err != nil {
-		return nil, nil, 0, err
+	if err := write(&b); err != nil {
+		return nil, 0, err
 	}
-	if !bytes.HasSuffix(b.Bytes(), body) {
-		return nil, nil, 0, errors.New("faultproxy: a response's body is not at its end")
+	if !bytes.HasSuffix(b.Bytes(), data) {
+		return nil, 0, fmt.Errorf("faultproxy: a %s's body is not at its end", what)
 	}
-	return resp, b.Bytes(), b.Len() - len(body), nil
+	return b.Bytes(), b.Len() - len(data), nil
 }
 
 // reset closes c at once with a TCP reset rather than an orderly end,
