@@ -28,8 +28,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"usher/centralstore"
 	"usher/checkin"
 	"usher/demo"
@@ -263,33 +261,17 @@ func centerDatabase(ctx context.Context, cfg Config) (string, func() error, erro
 // freshPostgres creates an empty database on the PostgreSQL server that
 // base names and returns its URL, and unless keep a function dropping it.
 func freshPostgres(ctx context.Context, base string, keep bool) (string, func() error, error) {
-	u, err := url.Parse(base)
-	if err != nil {
-		return "", nil, checkin.Errorf(checkin.EINVALID, "--db: %v", err)
-	}
 	var rnd [4]byte
 	rand.Read(rnd[:])
 	name := "usher_load_" + time.Now().UTC().Format("20060102_150405") + "_" + hex.EncodeToString(rnd[:])
-	exec := func(q string) error {
-		db, err := sql.Open("pgx", base)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		_, err = db.ExecContext(ctx, q)
-		return err
+	dsn, drop, err := centralstore.CreatePostgres(base, name)
+	if err != nil {
+		return "", nil, fmt.Errorf("--db: a fresh database: %w", err)
 	}
-	ident := pgx.Identifier{name}.Sanitize()
-	if err := exec("CREATE DATABASE " + ident); err != nil {
-		return "", nil, fmt.Errorf("create a fresh database %s on %s: %w", name, u.Redacted(), err)
-	}
-	u.Path, u.RawPath = "/"+name, ""
 	if keep {
-		return u.String(), nil, nil
+		return dsn, nil, nil
 	}
-	return u.String(), func() error { return exec("DROP DATABASE IF EXISTS " + ident + " WITH (FORCE)") }, nil
+	return dsn, drop, nil
 }
 
 func redact(dsn string) string {

@@ -6,18 +6,13 @@
 package pgtest
 
 import (
-	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/jackc/pgx/v5"
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	"usher/centralstore"
 )
 
 // EnvVar names the server's URL, e.g.
@@ -42,43 +37,16 @@ func URL(tb testing.TB) string {
 func FreshDB(tb testing.TB) string {
 	tb.Helper()
 	base := URL(tb)
-	u, err := url.Parse(base)
+	dsn, drop, err := centralstore.CreatePostgres(base, dbName(tb.Name()))
 	if err != nil {
-		tb.Fatalf("pgtest: %s is not a URL: %v", EnvVar, err)
-	}
-	name := dbName(tb.Name())
-	ident := pgx.Identifier{name}.Sanitize()
-
-	exec := func(query string) error {
-		db, err := sql.Open("pgx", base)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		_, err = db.ExecContext(ctx, query)
-		return err
-	}
-	if err := exec("CREATE DATABASE " + ident); err != nil {
-		tb.Fatalf("pgtest: creating database %s on %s: %v", name, u.Redacted(), err)
+		tb.Fatalf("pgtest: %s: %v", EnvVar, err)
 	}
 	tb.Cleanup(func() {
-		// A server's background worker (autovacuum, on a server not made
-		// by scripts/pg.sh) may be connected for a moment; the tests' role
-		// cannot end its connection, so try again a few times.
-		var err error
-		for try := 0; try < 10; try++ {
-			if err = exec("DROP DATABASE IF EXISTS " + ident + " WITH (FORCE)"); err == nil {
-				return
-			}
-			time.Sleep(200 * time.Millisecond)
+		if err := drop(); err != nil {
+			tb.Errorf("pgtest: %v", err)
 		}
-		tb.Errorf("pgtest: dropping database %s: %v", name, err)
 	})
-	u.Path = "/" + name
-	u.RawPath = ""
-	return u.String()
+	return dsn
 }
 
 // dbName is "t_", up to 40 characters of the test's name in lower case
