@@ -3,17 +3,12 @@
 package kiosk_test
 
 import (
-	"bufio"
-	"context"
-	"io"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"usher/checkin"
 	"usher/internal/fulldisk"
-	"usher/kiosk"
 )
 
 // TestDiskFull runs `usher scan` on a kiosk database on a real tmpfs and
@@ -32,25 +27,8 @@ func TestDiskFull(t *testing.T) {
 	MustRun(t, "", "load", "--db", k.db, "--event", k.event, "--roster", k.roster)
 	ps := k.entitled(t, "venue", 4)
 
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
-	var stderr lockedBuffer
-	exit := make(chan int, 1)
-	go func() {
-		exit <- kiosk.Run(context.Background(), []string{"scan", "--db", k.db, "--door", "main"}, inR, outW, &stderr)
-		outW.Close()
-	}()
-	lines := bufio.NewScanner(outR)
-	next := func(code string) kiosk.Output {
-		t.Helper()
-		if _, err := io.WriteString(inW, code+"\n"); err != nil {
-			t.Fatalf("write %q: %v", code, err)
-		}
-		if !lines.Scan() {
-			t.Fatalf("no decision for %q: %v\n%s", code, lines.Err(), stderr.String())
-		}
-		return MustDecisions(t, lines.Text())[0]
-	}
+	sc := startScanPipe(t, k.db, "main")
+	next, stderr := sc.next, &sc.stderr
 
 	o := next(ps[0].Code)
 	checkDecision(t, o, checkin.Admit, checkin.Admitted, &ps[0])
@@ -78,8 +56,7 @@ func TestDiskFull(t *testing.T) {
 	if !strings.Contains(stderr.String(), "usher scan: scans are recorded again; the 4 before were denied and not recorded\n") {
 		t.Errorf("no line says scans are recorded again:\n%s", stderr.String())
 	}
-	inW.Close()
-	if code := <-exit; code != 1 {
+	if code := sc.close(); code != 1 {
 		t.Errorf("exit %d after scans that could not be recorded, want 1", code)
 	}
 	if !strings.Contains(stderr.String(), "4 scans could not be recorded and were denied") {
@@ -95,23 +72,4 @@ func TestDiskFull(t *testing.T) {
 	if admitted != 2 || failed != 0 {
 		t.Errorf("the log holds %d admits and %d log_failed rows, want 2 and 0", admitted, failed)
 	}
-}
-
-// lockedBuffer is a strings.Builder safe to write from one goroutine and
-// read from another.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

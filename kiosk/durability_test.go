@@ -175,29 +175,8 @@ func TestScanLogFailed(t *testing.T) {
 	}
 	k := MustKiosk(t)
 	ps := k.entitled(t, "venue", 2)
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
-	var stderr strings.Builder
-	exit := make(chan int, 1)
-	go func() {
-		exit <- kiosk.Run(context.Background(), []string{"scan", "--db", k.db, "--door", "main"}, inR, outW, &stderr)
-		outW.Close()
-	}()
-	lines := bufio.NewScanner(outR)
-	next := func(code string) kiosk.Output {
-		t.Helper()
-		if _, err := io.WriteString(inW, code+"\n"); err != nil {
-			t.Fatalf("write %q: %v", code, err)
-		}
-		if !lines.Scan() {
-			t.Fatalf("no decision for %q: %v", code, lines.Err())
-		}
-		outs := MustDecisions(t, lines.Text())
-		if len(outs) != 1 {
-			t.Fatalf("%d decisions in one line", len(outs))
-		}
-		return outs[0]
-	}
+	sc := startScanPipe(t, k.db, "main")
+	next, stderr := sc.next, &sc.stderr
 
 	// The scanner is running and has the database open.
 	checkDecision(t, next(ps[0].Code), checkin.Admit, checkin.Admitted, &ps[0])
@@ -229,8 +208,7 @@ func TestScanLogFailed(t *testing.T) {
 	if o.Occupancy["venue"] != 2 {
 		t.Errorf("venue occupancy %d, want 2", o.Occupancy["venue"])
 	}
-	inW.Close()
-	if code := <-exit; code != 1 {
+	if code := sc.close(); code != 1 {
 		t.Errorf("exit %d after a scan that could not be recorded, want 1", code)
 	}
 	if !strings.Contains(stderr.String(), "ALARM") {
