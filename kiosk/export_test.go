@@ -1,7 +1,6 @@
 package kiosk_test
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -95,20 +94,8 @@ func TestExportErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	garbage := filepath.Join(dir, "garbage.db")
-	if err := os.WriteFile(garbage, bytes.Repeat([]byte("not a database "), 512), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	aFile := filepath.Join(dir, "a-file")
-	if err := os.WriteFile(aFile, []byte("x"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	existing := filepath.Join(dir, "existing.xlsx")
-	if err := os.WriteFile(existing, []byte("an older workbook"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	missing := filepath.Join(dir, "missing.db")
-	out := filepath.Join(dir, "out")
+	bad := reporttest.MustBad(t, dir)
+	garbage, aFile, existing, missing, out := bad.Garbage, bad.AFile, bad.Existing, bad.Missing, bad.Out
 	for _, tc := range []struct {
 		name string
 		args []string

@@ -5,6 +5,7 @@
 package reporttest
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"sync"
@@ -154,4 +155,33 @@ func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
+}
+
+// Bad are the paths both export commands are tried with in dir: a file
+// that is no database, a plain file where a folder is wanted, a workbook
+// already there, a database that does not exist, and a folder to write.
+type Bad struct {
+	Garbage, AFile, Existing, Missing, Out string
+}
+
+// MustBad writes Bad's files into dir.
+func MustBad(tb testing.TB, dir string) Bad {
+	tb.Helper()
+	b := Bad{
+		Garbage:  filepath.Join(dir, "garbage.db"),
+		AFile:    filepath.Join(dir, "a-file"),
+		Existing: filepath.Join(dir, "existing.xlsx"),
+		Missing:  filepath.Join(dir, "missing.db"),
+		Out:      filepath.Join(dir, "out"),
+	}
+	for path, data := range map[string][]byte{
+		b.Garbage:  bytes.Repeat([]byte("not a database "), 512),
+		b.AFile:    []byte("x"),
+		b.Existing: []byte("an older workbook"),
+	} {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return b
 }
