@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"log"
 	"net/http"
+	"strings"
 	"time"
 
 	"usher/centralstore"
@@ -71,6 +72,7 @@ func New(db *centralstore.DB, logger *log.Logger) http.Handler {
 		"pollMillis": func() int64 { return Poll.Milliseconds() },
 		"sparkW":     func() int { return SparkW },
 		"sparkH":     func() int { return SparkH },
+		"list":       func(names []string) string { return strings.Join(names, ", ") },
 	}).ParseFS(templateFiles, "templates/*.html"))
 	static, err := fs.Sub(staticFiles, "static")
 	if err != nil {
