@@ -29,16 +29,24 @@ func cpuTime(pid string) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	// utime is field 14 and stime 15: index 11 and 12 here.
-	if len(f) < 13 {
+	ticks, err := sumTicks(pid, f, 11, 13) // utime, stime: fields 14 and 15
+	return time.Duration(ticks) * time.Second / clockTicks, err
+}
+
+// sumTicks adds up fields f[from:to] of /proc/PID/stat, clock ticks.
+func sumTicks(pid string, f []string, from, to int) (int64, error) {
+	if len(f) < to {
 		return 0, fmt.Errorf("/proc/%s/stat: %d fields", pid, len(f))
 	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64)
-	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, fmt.Errorf("/proc/%s/stat: %v", pid, err)
+	var ticks int64
+	for _, s := range f[from:to] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%s/stat: %v", pid, err)
+		}
+		ticks += n
 	}
-	return time.Duration(utime+stime) * time.Second / clockTicks, nil
+	return ticks, nil
 }
 
 // memory returns VmRSS and VmHWM (the peak resident set) of process pid,
@@ -245,16 +253,9 @@ func treeCPU(pid string) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	if len(f) < 15 {
-		return 0, fmt.Errorf("/proc/%s/stat: %d fields", pid, len(f))
-	}
-	var ticks int64
-	for _, s := range f[11:15] { // utime, stime, cutime, cstime
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("/proc/%s/stat: %v", pid, err)
-		}
-		ticks += n
+	ticks, err := sumTicks(pid, f, 11, 15) // utime, stime, cutime, cstime
+	if err != nil {
+		return 0, err
 	}
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
@@ -265,13 +266,11 @@ func treeCPU(pid string) (time.Duration, error) {
 			continue
 		}
 		cf, err := statFields(e.Name())
-		if err != nil || len(cf) < 13 || cf[1] != pid { // field 4: ppid
+		if err != nil || len(cf) < 2 || cf[1] != pid { // field 4: ppid
 			continue // gone meanwhile, or another's child
 		}
-		u, err1 := strconv.ParseInt(cf[11], 10, 64)
-		s, err2 := strconv.ParseInt(cf[12], 10, 64)
-		if err1 == nil && err2 == nil {
-			ticks += u + s
+		if n, err := sumTicks(e.Name(), cf, 11, 13); err == nil {
+			ticks += n
 		}
 	}
 	return time.Duration(ticks) * time.Second / clockTicks, nil
