@@ -74,6 +74,12 @@ func newSearchIndex(version string, people []indexed) *searchIndex {
 		text.WriteString(p.line)
 	}
 	x.text = text.String()
+	// Each person's line becomes the part of text that holds it: the
+	// index keeps one copy of every line, not two.
+	for i := range x.people {
+		at := int(x.starts[i])
+		x.people[i].line = x.text[at : at+len(x.people[i].line)]
+	}
 	return x
 }
 
