@@ -181,7 +181,10 @@ func (db *DB) Session(ctx context.Context, token string) (WebSession, error) {
 
 // SignOut ends the session of token; an unknown token is no error.
 func (db *DB) SignOut(ctx context.Context, token string) error {
-	_, err := db.db.ExecContext(ctx, db.rebind(`DELETE FROM web_sessions WHERE token_hash = ?`), hashToken(token))
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		_, err := db.exec(ctx, tx, `DELETE FROM web_sessions WHERE token_hash = ?`, hashToken(token))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("sign out: %w", err)
 	}
