@@ -231,17 +231,15 @@ func (db *DB) Seen(ctx context.Context, kiosk string, waiting int64) error {
 			return nil
 		}
 	}
-	done, err := db.writeTurn(ctx)
-	if err != nil {
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		if waiting < 0 {
+			_, err = db.exec(ctx, tx, `UPDATE kiosks SET last_seen = ? WHERE id = ?`, now.UnixMilli(), kiosk)
+		} else {
+			_, err = db.exec(ctx, tx, `UPDATE kiosks SET last_seen = ?, waiting = ? WHERE id = ?`, now.UnixMilli(), waiting, kiosk)
+		}
 		return err
-	}
-	defer done()
-	if waiting < 0 {
-		_, err = db.db.ExecContext(ctx, db.rebind(`UPDATE kiosks SET last_seen = ? WHERE id = ?`), now.UnixMilli(), kiosk)
-	} else {
-		_, err = db.db.ExecContext(ctx, db.rebind(`UPDATE kiosks SET last_seen = ?, waiting = ? WHERE id = ?`),
-			now.UnixMilli(), waiting, kiosk)
-	}
+	})
 	if err == nil && waiting >= 0 {
 		db.seen.Store(kiosk, seenMark{now, waiting})
 	}
