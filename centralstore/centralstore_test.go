@@ -31,6 +31,20 @@ func MustOpen(tb testing.TB, dsn string) *centralstore.DB {
 	return db
 }
 
+// MustEnroll enrolls a kiosk at door, named after it, and returns its id.
+func MustEnroll(tb testing.TB, db *centralstore.DB, door string) string {
+	tb.Helper()
+	tok, err := db.CreateEnrollment(context.Background(), door)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	k, err := db.Enroll(context.Background(), tok, door)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return k.KioskID
+}
+
 func MustImport(tb testing.TB, db *centralstore.DB, people []checkin.Person, revoked []checkin.Revocation) centralstore.ImportResult {
 	tb.Helper()
 	res, err := db.Import(context.Background(), demo.Event(), people, revoked)
@@ -250,18 +264,7 @@ func TestConflicts(t *testing.T) {
 		MustImport(t, db, people, nil)
 		clock := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 		db.Now = func() time.Time { return clock }
-		enroll := func(door string) string {
-			tok, err := db.CreateEnrollment(ctx, door)
-			if err != nil {
-				t.Fatal(err)
-			}
-			k, err := db.Enroll(ctx, tok, door)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return k.KioskID
-		}
-		north, south, main := enroll("ballroom-north"), enroll("ballroom-south"), enroll("main")
+		north, south, main := MustEnroll(t, db, "ballroom-north"), MustEnroll(t, db, "ballroom-south"), MustEnroll(t, db, "main")
 		n := int64(0)
 		ev := func(door, direction, person, decision, reason, from, to string) wire.Event {
 			n++

@@ -150,6 +150,16 @@ func mustRaw(tb testing.TB, dsn string) *sql.DB {
 	return raw
 }
 
+// mustOnlyKiosk returns the state of the one kiosk enrolled at db.
+func mustOnlyKiosk(tb testing.TB, db *centralstore.DB) centralstore.KioskState {
+	tb.Helper()
+	st, err := db.Status(context.Background())
+	if err != nil || len(st.Kiosks) != 1 {
+		tb.Fatalf("status: %+v, %v", st.Kiosks, err)
+	}
+	return st.Kiosks[0]
+}
+
 // TestKioskWaiting: the count of scans a kiosk says are waiting is in
 // its status; a pull that does not say (-1) keeps the last count.
 func TestKioskWaiting(t *testing.T) {
@@ -157,30 +167,15 @@ func TestKioskWaiting(t *testing.T) {
 		ctx := context.Background()
 		db := MustOpen(t, dsn)
 		MustImport(t, db, nil, nil)
-		code, err := db.CreateEnrollment(ctx, "main")
-		if err != nil {
-			t.Fatal(err)
-		}
-		k, err := db.Enroll(ctx, code, "main-1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		waiting := func() int64 {
-			t.Helper()
-			st, err := db.Status(ctx)
-			if err != nil || len(st.Kiosks) != 1 {
-				t.Fatalf("status: %+v, %v", st.Kiosks, err)
-			}
-			return st.Kiosks[0].Waiting
-		}
-		if w := waiting(); w != 0 {
+		kiosk := MustEnroll(t, db, "main")
+		if w := mustOnlyKiosk(t, db).Waiting; w != 0 {
 			t.Errorf("a new kiosk has %d waiting", w)
 		}
 		for _, c := range []struct{ said, want int64 }{{7, 7}, {-1, 7}, {0, 0}} {
-			if err := db.Seen(ctx, k.KioskID, c.said); err != nil {
+			if err := db.Seen(ctx, kiosk, c.said); err != nil {
 				t.Fatal(err)
 			}
-			if w := waiting(); w != c.want {
+			if w := mustOnlyKiosk(t, db).Waiting; w != c.want {
 				t.Errorf("after the kiosk said %d: status says %d waiting, want %d", c.said, w, c.want)
 			}
 		}
@@ -197,22 +192,7 @@ func TestSeenStoredAtMostEvery(t *testing.T) {
 		now := time.Date(2026, 5, 14, 10, 0, 0, 0, time.UTC)
 		db.Now = func() time.Time { return now }
 		MustImport(t, db, nil, nil)
-		code, err := db.CreateEnrollment(ctx, "main")
-		if err != nil {
-			t.Fatal(err)
-		}
-		k, err := db.Enroll(ctx, code, "main-1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		state := func() centralstore.KioskState {
-			t.Helper()
-			st, err := db.Status(ctx)
-			if err != nil || len(st.Kiosks) != 1 {
-				t.Fatalf("status: %+v, %v", st.Kiosks, err)
-			}
-			return st.Kiosks[0]
-		}
+		kiosk := MustEnroll(t, db, "main")
 		for _, c := range []struct {
 			after    time.Duration
 			said     int64
@@ -227,11 +207,11 @@ func TestSeenStoredAtMostEvery(t *testing.T) {
 			{time.Minute, 0, 68 * time.Second, 0},
 		} {
 			now = now.Add(c.after)
-			if err := db.Seen(ctx, k.KioskID, c.said); err != nil {
+			if err := db.Seen(ctx, kiosk, c.said); err != nil {
 				t.Fatal(err)
 			}
 			start := time.Date(2026, 5, 14, 10, 0, 0, 0, time.UTC)
-			if s := state(); !s.LastSeen.Equal(start.Add(c.wantSeen)) || s.Waiting != c.want {
+			if s := mustOnlyKiosk(t, db); !s.LastSeen.Equal(start.Add(c.wantSeen)) || s.Waiting != c.want {
 				t.Errorf("at +%v, said %d: last seen +%v, waiting %d; want +%v, %d",
 					now.Sub(start), c.said, s.LastSeen.Sub(start), s.Waiting, c.wantSeen, c.want)
 			}

@@ -57,15 +57,7 @@ func newRig(t *testing.T, dsn string, venue, ballroom int) *rig {
 
 func (r *rig) enroll(door string) string {
 	r.t.Helper()
-	tok, err := r.db.CreateEnrollment(r.ctx, door)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	k, err := r.db.Enroll(r.ctx, tok, door)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return k.KioskID
+	return MustEnroll(r.t, r.db, door)
 }
 
 func (r *rig) rights(kiosk string, hs ...wire.Holding) wire.RightsResponse {
