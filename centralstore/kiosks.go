@@ -166,10 +166,14 @@ func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (acce
 		if retired != 0 {
 			return checkin.Errorf(EUNAUTHORIZED, "this kiosk was retired; enroll it again")
 		}
+		ev, _, err := db.event(ctx, tx)
+		if err != nil {
+			return err
+		}
 		ins, err := tx.PrepareContext(ctx, db.rebind(`
 			INSERT INTO events (kiosk_id, seq, hlc, at, door, direction, method, code, person_id, decision, reason,
-				space, note, from_loc, location, delta, undoes, received_at, flagged, rights, cursor, rseq)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				space, note, from_loc, location, delta, undoes, received_at, flagged, rights, cursor, rseq, t, terr)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (kiosk_id, seq) DO NOTHING`))
 		if err != nil {
 			return err
@@ -189,9 +193,10 @@ func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (acce
 				}
 				rights = string(b)
 			}
+			st := stampOf(e)
 			res, err := ins.ExecContext(ctx, kiosk, e.Seq, int64(e.HLC), e.At, e.Door, e.Direction, e.Method, e.Code,
 				null(e.Person), e.Decision, e.Reason, e.Space, e.Note, null(e.From), null(e.Location), e.Delta,
-				nullInt(e.Undoes), now.UnixMilli(), flagged, rights, e.Cursor, rseq)
+				nullInt(e.Undoes), now.UnixMilli(), flagged, rights, e.Cursor, rseq, st.T, st.Err)
 			if err != nil {
 				return fmt.Errorf("event %d: %w", e.Seq, err)
 			}
@@ -202,7 +207,7 @@ func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (acce
 			if err := db.applyRights(ctx, tx, t, kiosk, e, rseq); err != nil {
 				return err
 			}
-			if err := db.matchExit(ctx, tx, t, kiosk, e); err != nil {
+			if err := db.applyPresence(ctx, tx, t, ev, kiosk, e, rseq); err != nil {
 				return err
 			}
 		}
@@ -347,11 +352,12 @@ func (db *DB) History(ctx context.Context, moves bool) (Status, report.Log, erro
 			return err
 		}
 		log = report.Log{Event: ev}
-		var onMove func(report.Move)
 		if moves {
-			onMove = func(m report.Move) { log.Moves = append(log.Moves, m) }
+			if log.Moves, err = db.stayMoves(ctx, tx, ev); err != nil {
+				return err
+			}
 		}
-		state, conflicts, err := db.replay(ctx, tx, ev, revoked, onMove)
+		conflicts, err := db.replay(ctx, tx, ev, revoked)
 		if err != nil {
 			return err
 		}
@@ -359,46 +365,55 @@ func (db *DB) History(ctx context.Context, moves bool) (Status, report.Log, erro
 		for _, c := range conflicts {
 			log.Conflicts = append(log.Conflicts, report.Conflict{Kind: c.Kind, Person: c.Person, Kiosk: c.Kiosk, Door: c.Door, At: c.At})
 		}
-		st.Occupancy = state.Occupancy()
 		if st.Rights, err = db.counterRights(ctx, tx); err != nil {
 			return err
+		}
+		// One figure: the occupancy is the open stays, as the books count
+		// them (checkin/presence.go).
+		st.Occupancy = map[string]int{}
+		for _, sp := range ev.Spaces {
+			st.Occupancy[sp.ID] = 0
+		}
+		for _, r := range st.Rights {
+			if ev.Space(r.Counter) != nil {
+				st.Occupancy[r.Counter] = int(r.Inside)
+			}
 		}
 		return db.kioskStates(ctx, tx, &st)
 	})
 	return st, log, err
 }
 
-// replay applies every kiosk's events in hybrid-clock order to a fresh
-// state and returns it with the conflicts between kiosks' views; each
-// move applied is also handed to onMove, if given, stamped with its
-// hybrid-clock time and the person's category.
-func (db *DB) replay(ctx context.Context, tx *sql.Tx, ev *checkin.Event, revoked map[string]int64,
-	onMove func(report.Move)) (*checkin.State, []Conflict, error) {
+// replay reads every kiosk's events in hybrid-clock order and returns
+// the conflicts between kiosks' views: admissions on revoked badges,
+// admissions into an anti-passback space of someone inside it, and exits
+// that closed no stay (see presence.go).
+func (db *DB) replay(ctx context.Context, tx *sql.Tx, ev *checkin.Event, revoked map[string]int64) ([]Conflict, error) {
 	state := checkin.NewState(ev)
 	conflicts := []Conflict{}
 	rows, err := db.query(ctx, tx, `
-		SELECT e.kiosk_id, e.seq, e.hlc, e.at, e.door, e.code, e.person_id, e.decision, e.reason,
-			e.from_loc, e.location, e.delta, p.category
-		FROM events e LEFT JOIN people p ON p.id = e.person_id
+		SELECT e.kiosk_id, e.seq, e.at, e.door, e.code, e.person_id, e.decision,
+			e.from_loc, e.location, e.delta, e.closes
+		FROM events e
 		WHERE e.location IS NOT NULL OR e.reason = ? ORDER BY e.hlc, e.kiosk_id, e.seq`, string(checkin.NotInside))
 	if err != nil {
-		return nil, nil, fmt.Errorf("replay: %w", err)
+		return nil, fmt.Errorf("replay: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			e                          Conflict
-			stamp, at                  int64
-			code, decision, reason     string
-			person, from, to, category sql.NullString
-			delta                      int
+			e                Conflict
+			at, closes       int64
+			code, decision   string
+			person, from, to sql.NullString
+			delta            int
 		)
-		if err := rows.Scan(&e.Kiosk, &e.Seq, &stamp, &at, &e.Door, &code, &person, &decision, &reason,
-			&from, &to, &delta, &category); err != nil {
-			return nil, nil, fmt.Errorf("replay: %w", err)
+		if err := rows.Scan(&e.Kiosk, &e.Seq, &at, &e.Door, &code, &person, &decision,
+			&from, &to, &delta, &closes); err != nil {
+			return nil, fmt.Errorf("replay: %w", err)
 		}
 		e.Person, e.At = person.String, time.UnixMilli(at).UTC()
-		if kind := conflictOf(ev, state, revoked, e.Person, code, e.Door, decision, to.String, at); kind != "" {
+		if kind := conflictOf(ev, state, revoked, e.Person, code, decision, to.String, at, closes); kind != "" {
 			e.Kind = kind
 			conflicts = append(conflicts, e)
 		}
@@ -410,18 +425,12 @@ func (db *DB) replay(ctx context.Context, tx *sql.Tx, ev *checkin.Event, revoked
 			state.Adjust(from.String, to.String, delta)
 		} else if person.Valid {
 			state.Move(person.String, to.String)
-		} else {
-			continue
-		}
-		if onMove != nil {
-			onMove(report.Move{At: hlc.Timestamp(stamp).Time().UTC(), Person: person.String, Category: category.String,
-				From: from.String, To: to.String, Delta: delta})
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("replay: %w", err)
+		return nil, fmt.Errorf("replay: %w", err)
 	}
-	return state, conflicts, nil
+	return conflicts, nil
 }
 
 // revocationTimes maps a person (removed) or "person/serial" (a revoked
@@ -464,11 +473,10 @@ func (db *DB) revocationTimes(ctx context.Context, tx *sql.Tx) (map[string]int64
 
 // conflictOf says which conflict, if any, one event is, given the merged
 // state before it.
-func conflictOf(ev *checkin.Event, st *checkin.State, revoked map[string]int64, person, code, door, decision, to string, at int64) string {
+func conflictOf(ev *checkin.Event, st *checkin.State, revoked map[string]int64, person, code, decision, to string, at, closes int64) string {
 	if person == "" {
 		return ""
 	}
-	d := ev.Door(door)
 	within := func(space string) bool { return slices.Contains(ev.Chain(st.Location(person)), space) }
 	switch decision {
 	case string(checkin.Admit):
@@ -486,7 +494,7 @@ func conflictOf(ev *checkin.Event, st *checkin.State, revoked map[string]int64, 
 			return DoubleAdmission
 		}
 	case string(checkin.Leave):
-		if d != nil && !within(d.To) {
+		if closes == 0 {
 			return ExitWithoutAdmission
 		}
 	}

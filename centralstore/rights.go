@@ -37,7 +37,8 @@ const ActiveWithin = 2 * time.Minute
 type CounterRights struct {
 	Counter string `json:"counter"`
 	Cap     int64  `json:"cap"`
-	Inside  int64  `json:"inside"`  // admissions spent and not credited back
+	Inside  int64  `json:"inside"`  // open stays: the people inside, as every screen shows them
+	Pending int64  `json:"pending"` // stays closed here whose kiosk has yet to credit the right (a notice is on its way)
 	Reserve int64  `json:"reserve"` // the center may still grant these
 	Debt    int64  `json:"debt"`    // a lowered cap took these beyond the reserve
 	Held    int64  `json:"held"`    // held by kiosks, as their pushed events say
@@ -133,6 +134,7 @@ type tally struct {
 	holding map[[2]string]int64 // by kiosk and counter
 	inside  map[string]int64
 	credit  map[string]int64
+	closes  int64 // stays the event being booked closed
 }
 
 func newTally() *tally {
@@ -166,9 +168,11 @@ func (t *tally) flush(ctx context.Context, db *DB, tx *sql.Tx) error {
 // applyRights books the rights changes of one newly stored event of a
 // kiosk, pushed with server sequence value rseq, counters in t. A grant
 // was booked when it was issued; a return goes to the center; a spend
-// counts someone inside and is kept for matching exits with; a credit
-// closes its spend.
+// opens a stay (checkin/presence.go); a credit closes the kiosk's own
+// stay, or takes in the right of one the center closed already.
 func (db *DB) applyRights(ctx context.Context, tx *sql.Tx, t *tally, kiosk string, e wire.Event, rseq int64) error {
+	holder := holderOf(e)
+	st := stampOf(e)
 	for _, c := range e.Rights {
 		var err error
 		hk := [2]string{kiosk, c.Counter}
@@ -180,15 +184,37 @@ func (db *DB) applyRights(ctx context.Context, tx *sql.Tx, t *tally, kiosk strin
 			}
 		case checkin.RightSpend:
 			t.holding[hk]--
-			t.inside[c.Counter]++
-			_, err = db.exec(ctx, tx, `
-				INSERT INTO spends (kiosk_id, seq, counter, person_id, hlc, rseq, closed) VALUES (?, ?, ?, ?, ?, ?, 0)
-				ON CONFLICT (kiosk_id, seq, counter) DO NOTHING`, kiosk, e.Seq, c.Counter, e.Person, int64(e.HLC), rseq)
+			var res sql.Result
+			res, err = db.exec(ctx, tx, `
+				INSERT INTO spends (kiosk_id, seq, counter, person_id, hlc, rseq, closed, dest, t, terr, closed_hlc, pseq)
+				VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, ?)
+				ON CONFLICT (kiosk_id, seq, counter) DO NOTHING`, kiosk, e.Seq, c.Counter, holder, int64(e.HLC), rseq,
+				e.Location, st.T, st.Err, rseq)
+			if err == nil {
+				if n, _ := res.RowsAffected(); n > 0 {
+					t.inside[c.Counter]++
+				}
+			}
 		case checkin.RightCredit:
 			t.holding[hk]++
-			t.inside[c.Counter]--
-			_, err = db.exec(ctx, tx, `UPDATE spends SET closed = 1 WHERE kiosk_id = ? AND seq = ? AND counter = ?`,
-				kiosk, c.Ref, c.Counter)
+			var closed int
+			err = db.queryRow(ctx, tx, `SELECT closed FROM spends WHERE kiosk_id = ? AND seq = ? AND counter = ?`,
+				kiosk, c.Ref, c.Counter).Scan(&closed)
+			if errors.Is(err, sql.ErrNoRows) {
+				err = nil
+				continue
+			} else if err != nil {
+				break
+			}
+			if closed == 0 {
+				t.inside[c.Counter]--
+				_, err = db.exec(ctx, tx, `UPDATE spends SET closed = 1, closed_hlc = ?, pseq = ? WHERE kiosk_id = ? AND seq = ? AND counter = ?`,
+					int64(e.HLC), rseq, kiosk, c.Ref, c.Counter)
+				t.closes++
+			} else {
+				_, err = db.exec(ctx, tx, `UPDATE spends SET closed = 1 WHERE kiosk_id = ? AND seq = ? AND counter = ?`,
+					kiosk, c.Ref, c.Counter)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("event %d: %s of %s: %w", e.Seq, c.Kind, c.Counter, err)
@@ -197,81 +223,22 @@ func (db *DB) applyRights(ctx context.Context, tx *sql.Tx, t *tally, kiosk strin
 	return nil
 }
 
-// matchExit matches a newly stored exit of a person at kiosk, for each
-// counter the kiosk listed as left without a credit of its own (it knew
-// no open admission there), with an open admission of the person into
-// that counter at another kiosk that causally precedes the exit: one the
-// center stored before the exiting kiosk's last pull (rseq ≤ its
-// cursor). Of those, the latest by hybrid clock. Admissions the exiting
-// kiosk could not have known of are never matched, so an exit never
-// ends an admission that came after it; any open one that came before
-// it is over, whether this exit or an earlier unmatched one ended it.
-// The counters are the kiosk's, from the event it decided under, not
-// the center's current one.
-//
-// The admission is closed; its kiosk gets a notice and credits the right
-// itself if its admission is still open there, for only it knows whether
-// a local exit credited it already. For a retired kiosk the center
-// credits on its behalf.
-func (db *DB) matchExit(ctx context.Context, tx *sql.Tx, t *tally, kiosk string, e wire.Event) error {
-	if e.Decision != string(checkin.Leave) || e.Person == "" {
-		return nil
+// holderOf is whose stays an event moves: the person's, or for a staff
+// headcount change the people counted into its space without a badge.
+func holderOf(e wire.Event) string {
+	if e.Person == "" && e.Delta != 0 {
+		return checkin.AnonHolder(e.Location)
 	}
-	for _, r := range e.Rights {
-		if r.Kind != checkin.RightLeft {
-			continue
-		}
-		c := r.Counter
-		var (
-			k1  string
-			seq int64
-		)
-		err := db.queryRow(ctx, tx, `
-			SELECT kiosk_id, seq FROM spends
-			WHERE person_id = ? AND counter = ? AND closed = 0 AND rseq <= ? AND kiosk_id <> ?
-			ORDER BY hlc DESC, kiosk_id DESC, seq DESC LIMIT 1`,
-			e.Person, c, e.Cursor, kiosk).Scan(&k1, &seq)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		} else if err != nil {
-			return fmt.Errorf("event %d: match exit: %w", e.Seq, err)
-		}
-		var retired int
-		err = db.queryRow(ctx, tx, `SELECT retired FROM kiosks WHERE id = ?`, k1).Scan(&retired)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("event %d: match exit: kiosk %s: %w", e.Seq, k1, err)
-		}
-		if retired != 0 {
-			if err := db.closeOnBehalf(ctx, tx, t, k1, seq, c); err != nil {
-				return fmt.Errorf("event %d: %w", e.Seq, err)
-			}
-			continue
-		}
-		if _, err := db.exec(ctx, tx, `UPDATE spends SET closed = 2 WHERE kiosk_id = ? AND seq = ? AND counter = ?`, k1, seq, c); err != nil {
-			return fmt.Errorf("event %d: match exit: %w", e.Seq, err)
-		}
-		id, err := db.nextSeq(ctx, tx, 1)
-		if err != nil {
-			return err
-		}
-		if _, err := db.exec(ctx, tx, `
-			INSERT INTO notices (seq, kiosk_id, person_id, counter, admission, exit_kiosk, exit_seq)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, id, k1, e.Person, c, seq, kiosk, e.Seq); err != nil {
-			return fmt.Errorf("event %d: notice: %w", e.Seq, err)
-		}
-	}
-	return nil
+	return e.Person
 }
 
-// closeOnBehalf credits a retired kiosk's admission, counters in t: the
-// person left, so the right goes back to the center.
-func (db *DB) closeOnBehalf(ctx context.Context, tx *sql.Tx, t *tally, kiosk string, seq int64, counter string) error {
-	if _, err := db.exec(ctx, tx, `UPDATE spends SET closed = 1 WHERE kiosk_id = ? AND seq = ? AND counter = ?`, kiosk, seq, counter); err != nil {
-		return fmt.Errorf("close admission %d of %s: %w", seq, kiosk, err)
+// stampOf is an event's stamp; without one, its hybrid clock's time with
+// no bound, which proves no order.
+func stampOf(e wire.Event) checkin.Stamp {
+	if e.Stamp != nil {
+		return *e.Stamp
 	}
-	t.inside[counter]--
-	t.credit[counter]++
-	return nil
+	return checkin.Stamp{T: int64(e.HLC >> 16), Err: -1}
 }
 
 // Rights answers a kiosk's report of its rights (wire.RightsRequest):
@@ -345,7 +312,7 @@ func (db *DB) Rights(ctx context.Context, kiosk string, req wire.RightsRequest) 
 		}
 		for _, c := range checkin.SortedCounters(reported) {
 			h := reported[c]
-			if err := db.share(ctx, tx, kiosk, h, slices.Contains(mine, c), peers[c], now, &resp); err != nil {
+			if err := db.share(ctx, tx, ev, kiosk, door, h, slices.Contains(mine, c), req.Urgent, peers[c], now, &resp); err != nil {
 				return fmt.Errorf("rights of %s: %w", c, err)
 			}
 		}
@@ -357,32 +324,40 @@ func (db *DB) Rights(ctx context.Context, kiosk string, req wire.RightsRequest) 
 
 // activeKiosks returns, per counter, the other kiosks that share its
 // free rights: not revoked, heard from since since, at a door that
-// increases the counter.
-func (db *DB) activeKiosks(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk string, since time.Time) (map[string][]string, error) {
+// increases the counter; each with its door.
+func (db *DB) activeKiosks(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk string, since time.Time) (map[string][]peer, error) {
 	rows, err := db.query(ctx, tx, `SELECT id, door FROM kiosks WHERE revoked = 0 AND last_seen >= ? AND id <> ? ORDER BY id`,
 		since.UnixMilli(), kiosk)
 	if err != nil {
 		return nil, fmt.Errorf("active kiosks: %w", err)
 	}
 	defer rows.Close()
-	out := map[string][]string{}
+	out := map[string][]peer{}
 	for rows.Next() {
-		var id, door string
-		if err := rows.Scan(&id, &door); err != nil {
+		var p peer
+		if err := rows.Scan(&p.id, &p.door); err != nil {
 			return nil, fmt.Errorf("active kiosks: %w", err)
 		}
-		for _, c := range ev.Counters(door) {
-			out[c] = append(out[c], id)
+		for _, c := range ev.Counters(p.door) {
+			out[c] = append(out[c], p)
 		}
 	}
 	return out, rows.Err()
 }
 
+// peer is a live kiosk and the door it serves.
+type peer struct{ id, door string }
+
 // share records a kiosk's demand for one counter and decides its grant
-// and return, given the other active kiosks of the counter. ofDoor says
+// and return, given the other live kiosks of the counter. ofDoor says
 // whether the kiosk's door increases the counter: a kiosk that holds
-// rights of another counter (its event changed) returns them all.
-func (db *DB) share(ctx context.Context, tx *sql.Tx, kiosk string, h wire.Holding, ofDoor bool, peers []string, now time.Time, resp *wire.RightsResponse) error {
+// rights of another counter (its event changed) returns them all. The
+// share itself is checkin.Share over every door into the counter the
+// event lists: a door no kiosk serves leaves its part in the reserve.
+// An urgent request (someone waits at a door whose share is spent) gets
+// at least one right from the reserve if it has one.
+func (db *DB) share(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk, door string, h wire.Holding, ofDoor, urgent bool,
+	peers []peer, now time.Time, resp *wire.RightsResponse) error {
 	c := h.Counter
 	if _, err := db.exec(ctx, tx, `
 		INSERT INTO holdings (kiosk_id, counter, n, demand) VALUES (?, ?, 0, ?)
@@ -400,23 +375,35 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, kiosk string, h wire.Holdin
 	}
 	free := reserve + held
 	// Shares follow recent demand (1 + admissions and denials for want
-	// of rights in the kiosk's last DemandWindow): a door people queue at
+	// of rights in a kiosk's last DemandWindow): a door people queue at
 	// gets more, and a quiet door keeps a little, so its next person is
 	// not turned away.
-	weight, total := 1+int64(h.Demand), 1+int64(h.Demand)
+	weight := map[string]int64{door: 1 + int64(h.Demand)}
+	kiosks := map[string]int64{door: 1}
 	for _, p := range peers {
 		var demand int64
-		err := db.queryRow(ctx, tx, `SELECT demand FROM holdings WHERE kiosk_id = ? AND counter = ?`, p, c).Scan(&demand)
+		err := db.queryRow(ctx, tx, `SELECT demand FROM holdings WHERE kiosk_id = ? AND counter = ?`, p.id, c).Scan(&demand)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		total += 1 + demand
+		weight[p.door] += 1 + demand
+		kiosks[p.door]++
+	}
+	var doors []checkin.DoorShare
+	for _, d := range ev.Doors {
+		if slices.Contains(ev.Counters(d.ID), c) {
+			doors = append(doors, checkin.DoorShare{Door: d.ID, Weight: max(weight[d.ID], 1), Staffed: kiosks[d.ID] > 0})
+		}
 	}
 	var share int64
-	if ofDoor && free > 0 {
-		share = (free*weight + total - 1) / total
+	if ofDoor {
+		// Kiosks at one door split its part.
+		share = checkin.Share(free, doors, door) / kiosks[door]
 	}
 	balance := int64(h.Balance)
+	if urgent && ofDoor && balance == 0 {
+		share = max(share, 1)
+	}
 	switch {
 	case !ofDoor || debt > 0:
 		if debt > 0 {
@@ -511,9 +498,6 @@ func (db *DB) RetireKiosk(ctx context.Context, id string) (map[string]int, error
 			freed[c] += int(held[c])
 		}
 		for _, c := range checkin.SortedCounters(noticed) {
-			if err := db.addInside(ctx, tx, c, -noticed[c]); err != nil {
-				return err
-			}
 			if err := db.credit(ctx, tx, c, noticed[c]); err != nil {
 				return err
 			}
@@ -630,7 +614,8 @@ func (db *DB) counterRights(ctx context.Context, tx *sql.Tx) ([]CounterRights, e
 	rows, err := db.query(ctx, tx, `
 		SELECT r.counter, r.cap, r.inside, r.reserve, r.debt,
 			(SELECT coalesce(sum(h.n), 0) FROM holdings h JOIN kiosks k ON k.id = h.kiosk_id
-			 WHERE h.counter = r.counter AND k.retired = 0)
+			 WHERE h.counter = r.counter AND k.retired = 0),
+			(SELECT count(*) FROM spends s WHERE s.counter = r.counter AND s.closed = 2)
 		FROM rights r ORDER BY r.counter`)
 	if err != nil {
 		return nil, fmt.Errorf("rights: %w", err)
@@ -639,7 +624,7 @@ func (db *DB) counterRights(ctx context.Context, tx *sql.Tx) ([]CounterRights, e
 	out := []CounterRights{}
 	for rows.Next() {
 		var r CounterRights
-		if err := rows.Scan(&r.Counter, &r.Cap, &r.Inside, &r.Reserve, &r.Debt, &r.Held); err != nil {
+		if err := rows.Scan(&r.Counter, &r.Cap, &r.Inside, &r.Reserve, &r.Debt, &r.Held, &r.Pending); err != nil {
 			return nil, fmt.Errorf("rights: %w", err)
 		}
 		out = append(out, r)

@@ -345,7 +345,11 @@ func (db *DB) Pull(ctx context.Context, kiosk string, cursor int64, limit int) (
 		if kiosk == "" {
 			return nil
 		}
-		return db.pullRights(ctx, tx, kiosk, cursor, through, &resp)
+		if err := db.pullRights(ctx, tx, kiosk, cursor, through, &resp); err != nil {
+			return err
+		}
+		resp.Presence, err = db.presence(ctx, tx, ev, kiosk, cursor, through)
+		return err
 	})
 	return resp, err
 }

@@ -84,7 +84,15 @@ type Event struct {
 	// Cursor is the kiosk's pull cursor when it logged the event: the
 	// center matches an exit only with admissions it held before then.
 	Cursor int64 `json:"cursor,omitempty"`
+	// Stamp is when the event happened on the center's clock as the
+	// kiosk estimated it on its monotonic clock from its last sync, with
+	// the error bound (sync/PROTOCOL.md "Presence"); nil when it had no
+	// estimate. The center orders an exit after an admission by it.
+	Stamp *checkin.Stamp `json:"stamp,omitempty"`
 }
+
+// MaxStampErr bounds a stamp's error: beyond a day it says nothing.
+const MaxStampErr = 24 * 60 * 60 * 1000
 
 // MaxRights bounds the rights changes of one event: one per counter a
 // door crosses.
@@ -117,6 +125,8 @@ func (e Event) Check() error {
 		return fmt.Errorf("event %d: %d rights changes; at most %d", e.Seq, len(e.Rights), MaxRights)
 	case e.Cursor < 0:
 		return fmt.Errorf("event %d: cursor %d", e.Seq, e.Cursor)
+	case e.Stamp != nil && (e.Stamp.Err < 0 || e.Stamp.Err > MaxStampErr || e.Stamp.T <= 0 || e.Stamp.T >= 1<<47):
+		return fmt.Errorf("event %d: stamp %d ± %d ms is out of range", e.Seq, e.Stamp.T, e.Stamp.Err)
 	}
 	for _, f := range []struct{ name, v string }{
 		{"door", e.Door}, {"direction", e.Direction}, {"method", e.Method}, {"code", e.Code}, {"person", e.Person},
@@ -175,6 +185,10 @@ type RightsRequest struct {
 	// Door is where the kiosk scans now, when staff moved it from the
 	// door it was enrolled for; "" for that one.
 	Door string `json:"door,omitempty"`
+	// Urgent: the kiosk's share of a counter is spent and someone waits
+	// at the door. The center grants at least one right of each counter
+	// the kiosk holds none of, if its reserve has one.
+	Urgent bool `json:"urgent,omitempty"`
 }
 
 // MaxHolding bounds a reported balance or demand: no room holds a
@@ -226,6 +240,9 @@ type PushResponse struct {
 	Duplicates int    `json:"duplicates"` // stored before
 	Through    int64  `json:"through"`    // the highest seq of the push
 	ServerHLC  uint64 `json:"server_hlc"`
+	// ServerTime is the center's clock as it answered, Unix
+	// milliseconds: the kiosk measures its clock against it.
+	ServerTime int64 `json:"server_time,omitempty"`
 }
 
 // Person is a roster entry as pulled; Removed people stay in the pull so
@@ -260,6 +277,30 @@ type PullResponse struct {
 	Revocations []Revocation   `json:"revocations,omitempty"`
 	Grants      []Grant        `json:"grants,omitempty"`  // to this kiosk, up to Cursor
 	Notices     []Notice       `json:"notices,omitempty"` // to this kiosk, up to Cursor
+	// Presence is who is inside the spaces the kiosk's door touches, as
+	// the center counts them (to an enrolled kiosk only).
+	Presence *Presence `json:"presence,omitempty"`
+}
+
+// Presence is the center's count of the spaces a kiosk serves: the
+// people inside each space (every open stay, at every door), those
+// counted by staff without a badge, and where the people whose stays
+// changed since the kiosk's cursor are now. Through is the last of the
+// kiosk's own events the figures include: the kiosk adds its moves after
+// it. At is the center's clock when it counted, Unix milliseconds.
+type Presence struct {
+	Through  int64          `json:"through"`
+	At       int64          `json:"at"`
+	Counts   map[string]int `json:"counts"`
+	Unbadged map[string]int `json:"unbadged,omitempty"`
+	People   []Where        `json:"people,omitempty"`
+}
+
+// Where is where a person is: the innermost space they are counted in,
+// or checkin.Outside.
+type Where struct {
+	Person   string `json:"person"`
+	Location string `json:"location"`
 }
 
 // Error is the body of every error response.

@@ -1,0 +1,403 @@
+package centralstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"usher/checkin"
+	"usher/report"
+	"usher/sync/hlc"
+	"usher/sync/wire"
+)
+
+// Presence at the center (checkin/presence.go, DESIGN "Presence"): every
+// spend pushed is a stay, and the open stays are the count on every
+// screen. As each event is stored, the rules close the stays it proves
+// over: an exit closes the person's stays in the space its door leads
+// into, whichever door admitted them; an admission closes the stays it
+// contradicts. A stay closed here that its kiosk has not credited is
+// sent to that kiosk as a notice, and only that kiosk credits the right
+// (it alone knows whether its own exit did already); a retired kiosk's
+// is credited to the reserve at once.
+
+// applyPresence applies the presence rules to a newly stored event of
+// kiosk, after its rights are booked, and records how many stays it
+// closed.
+func (db *DB) applyPresence(ctx context.Context, tx *sql.Tx, t *tally, ev *checkin.Event, kiosk string, e wire.Event, rseq int64) error {
+	holder := holderOf(e)
+	if holder == "" || ev == nil {
+		t.closes = 0
+		return nil
+	}
+	mark := checkin.Mark{Kiosk: kiosk, Seq: e.Seq, Cursor: e.Cursor, Stamp: stampOf(e), HLC: e.HLC}
+	anon := e.Person == ""
+	var closing []checkin.Stay
+	switch {
+	case e.Decision == string(checkin.Leave) && ev.Door(e.Door) != nil:
+		open, err := db.openStays(ctx, tx, holder)
+		if err != nil {
+			return fmt.Errorf("event %d: %w", e.Seq, err)
+		}
+		idx := ev.ExitCloses(e.Door, mark, open)
+		if anon {
+			// A −1 takes back one person: the kiosk's own +1 if it had one
+			// (its credit closed it), else the latest +1 counted elsewhere.
+			idx = latestGroup(open, idx)
+			if t.closes > 0 || !slices.ContainsFunc(e.Rights, func(c checkin.RightChange) bool { return c.Kind == checkin.RightLeft }) {
+				idx = nil
+			}
+		}
+		for _, i := range idx {
+			closing = append(closing, open[i])
+		}
+	case !anon && slices.ContainsFunc(e.Rights, func(c checkin.RightChange) bool { return c.Kind == checkin.RightSpend }):
+		open, err := db.openStays(ctx, tx, holder)
+		if err != nil {
+			return fmt.Errorf("event %d: %w", e.Seq, err)
+		}
+		done := map[int]bool{}
+		for _, i := range ev.Settle(open) {
+			closing, done[i] = append(closing, open[i]), true
+		}
+		// An admission pushed late (its kiosk was offline) may come after
+		// the exit that ended it: an exit stored already that certainly
+		// follows it closes it now.
+		exits, err := db.exitsOf(ctx, tx, holder)
+		if err != nil {
+			return fmt.Errorf("event %d: %w", e.Seq, err)
+		}
+		for _, x := range exits {
+			for _, i := range ev.ExitCloses(x.door, x.mark, open) {
+				if !done[i] && open[i].Kiosk == kiosk && open[i].Seq == e.Seq {
+					closing, done[i] = append(closing, open[i]), true
+				}
+			}
+		}
+	}
+	for _, s := range closing {
+		if err := db.closeStay(ctx, tx, t, s, e.HLC, rseq, kiosk, e.Seq); err != nil {
+			return fmt.Errorf("event %d: %w", e.Seq, err)
+		}
+	}
+	n := t.closes + int64(len(closing))
+	t.closes = 0
+	if n == 0 {
+		return nil
+	}
+	_, err := db.exec(ctx, tx, `UPDATE events SET closes = ? WHERE kiosk_id = ? AND seq = ?`, n, kiosk, e.Seq)
+	return err
+}
+
+// latestGroup keeps, of the stays at idx, those of the latest admission.
+func latestGroup(open []checkin.Stay, idx []int) []int {
+	if len(idx) == 0 {
+		return nil
+	}
+	best := idx[0]
+	for _, i := range idx[1:] {
+		if a, b := open[i], open[best]; a.HLC > b.HLC || a.HLC == b.HLC && (a.Kiosk > b.Kiosk || a.Kiosk == b.Kiosk && a.Seq > b.Seq) {
+			best = i
+		}
+	}
+	var out []int
+	for _, i := range idx {
+		if open[i].Kiosk == open[best].Kiosk && open[i].Seq == open[best].Seq {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// openStays reads the holder's open stays.
+func (db *DB) openStays(ctx context.Context, tx *sql.Tx, holder string) ([]checkin.Stay, error) {
+	rows, err := db.query(ctx, tx, `
+		SELECT kiosk_id, seq, counter, dest, t, terr, hlc, rseq FROM spends
+		WHERE person_id = ? AND closed = 0 ORDER BY kiosk_id, seq, counter`, holder)
+	if err != nil {
+		return nil, fmt.Errorf("open stays: %w", err)
+	}
+	defer rows.Close()
+	var out []checkin.Stay
+	for rows.Next() {
+		s := checkin.Stay{Holder: holder}
+		var h int64
+		if err := rows.Scan(&s.Kiosk, &s.Seq, &s.Counter, &s.Dest, &s.Stamp.T, &s.Stamp.Err, &h, &s.RSeq); err != nil {
+			return nil, fmt.Errorf("open stays: %w", err)
+		}
+		s.HLC = uint64(h)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// closeStay closes a stay the rules ended, by the event (exitKiosk,
+// exitSeq) stamped at: its kiosk is sent a notice to credit the right,
+// or for a retired kiosk the right goes back to the center now.
+func (db *DB) closeStay(ctx context.Context, tx *sql.Tx, t *tally, s checkin.Stay, at uint64, rseq int64, exitKiosk string, exitSeq int64) error {
+	var retired int
+	err := db.queryRow(ctx, tx, `SELECT retired FROM kiosks WHERE id = ?`, s.Kiosk).Scan(&retired)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("close stay: kiosk %s: %w", s.Kiosk, err)
+	}
+	closed := 2
+	if retired != 0 {
+		closed = 1
+		t.credit[s.Counter]++
+	}
+	t.inside[s.Counter]--
+	if _, err := db.exec(ctx, tx, `UPDATE spends SET closed = ?, closed_hlc = ?, pseq = ? WHERE kiosk_id = ? AND seq = ? AND counter = ?`,
+		closed, int64(at), rseq, s.Kiosk, s.Seq, s.Counter); err != nil {
+		return fmt.Errorf("close stay: %w", err)
+	}
+	if retired != 0 {
+		return nil
+	}
+	id, err := db.nextSeq(ctx, tx, 1)
+	if err != nil {
+		return err
+	}
+	if _, err := db.exec(ctx, tx, `
+		INSERT INTO notices (seq, kiosk_id, person_id, counter, admission, exit_kiosk, exit_seq)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, s.Kiosk, s.Holder, s.Counter, s.Seq, exitKiosk, exitSeq); err != nil {
+		return fmt.Errorf("notice: %w", err)
+	}
+	return nil
+}
+
+// presence is what a kiosk's pull says of who is inside: every space's
+// count, the +1s per space, and where each person whose stays changed in
+// (cursor, through] is now.
+func (db *DB) presence(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk string, cursor, through int64) (*wire.Presence, error) {
+	p := &wire.Presence{At: db.Now().UnixMilli(), Counts: map[string]int{}, Unbadged: map[string]int{}}
+	for _, s := range ev.Spaces {
+		p.Counts[s.ID] = 0
+	}
+	rows, err := db.query(ctx, tx, `SELECT counter, person_id, count(*) FROM spends WHERE closed = 0 GROUP BY counter, person_id`)
+	if err != nil {
+		return nil, fmt.Errorf("presence: %w", err)
+	}
+	for rows.Next() {
+		var (
+			c, holder string
+			n         int
+		)
+		if err := rows.Scan(&c, &holder, &n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("presence: %w", err)
+		}
+		if ev.Space(c) == nil {
+			continue
+		}
+		p.Counts[c] += n
+		if sp, ok := anonSpace(holder); ok && sp == c {
+			p.Unbadged[c] += n
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("presence: %w", err)
+	}
+	var mine sql.NullInt64
+	if err := db.queryRow(ctx, tx, `SELECT max(seq) FROM events WHERE kiosk_id = ?`, kiosk).Scan(&mine); err != nil {
+		return nil, fmt.Errorf("presence: %w", err)
+	}
+	p.Through = mine.Int64
+	changed, err := db.query(ctx, tx, `
+		SELECT DISTINCT person_id FROM spends WHERE pseq > ? AND pseq <= ? ORDER BY person_id`, cursor, through)
+	if err != nil {
+		return nil, fmt.Errorf("presence: %w", err)
+	}
+	var people []string
+	for changed.Next() {
+		var id string
+		if err := changed.Scan(&id); err != nil {
+			changed.Close()
+			return nil, fmt.Errorf("presence: %w", err)
+		}
+		if _, ok := anonSpace(id); !ok {
+			people = append(people, id)
+		}
+	}
+	changed.Close()
+	if err := changed.Err(); err != nil {
+		return nil, fmt.Errorf("presence: %w", err)
+	}
+	for _, id := range people {
+		open, err := db.openStays(ctx, tx, id)
+		if err != nil {
+			return nil, err
+		}
+		var counters []string
+		for _, s := range open {
+			if ev.Space(s.Counter) != nil {
+				counters = append(counters, s.Counter)
+			}
+		}
+		p.People = append(p.People, wire.Where{Person: id, Location: ev.Innermost(counters)})
+	}
+	return p, nil
+}
+
+// anonSpace returns the space of an AnonHolder.
+func anonSpace(holder string) (string, bool) {
+	if len(holder) > 1 && holder[0] == '+' {
+		return holder[1:], true
+	}
+	return "", false
+}
+
+// stayMoves turns every stay into the moves the reports replay: for each
+// person, a move whenever the innermost space they have an open stay in
+// changes; for each staff +1, a count in when it opened and out when it
+// closed. Stamped by the hybrid clock of the events that opened and
+// closed them, so reports count what the live figures count.
+func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]report.Move, error) {
+	rows, err := db.query(ctx, tx, `
+		SELECT s.kiosk_id, s.seq, s.counter, s.person_id, s.hlc, s.closed, s.closed_hlc, coalesce(p.category, '')
+		FROM spends s LEFT JOIN people p ON p.id = s.person_id ORDER BY s.person_id`)
+	if err != nil {
+		return nil, fmt.Errorf("stays: %w", err)
+	}
+	defer rows.Close()
+	type edge struct {
+		at      int64
+		counter string
+		open    bool
+	}
+	type group struct {
+		holder, category string
+		edges            []edge
+	}
+	var groups []*group
+	anon := map[string]*struct {
+		holder   string
+		counters []string
+		at, end  int64
+	}{}
+	var anonKeys []string
+	for rows.Next() {
+		var (
+			kiosk, counter, holder, category string
+			seq, at, closed, end             int64
+		)
+		if err := rows.Scan(&kiosk, &seq, &counter, &holder, &at, &closed, &end, &category); err != nil {
+			return nil, fmt.Errorf("stays: %w", err)
+		}
+		if ev.Space(counter) == nil {
+			continue
+		}
+		if _, ok := anonSpace(holder); ok {
+			k := fmt.Sprintf("%s/%d", kiosk, seq)
+			a := anon[k]
+			if a == nil {
+				a = &struct {
+					holder   string
+					counters []string
+					at, end  int64
+				}{holder: holder, at: at}
+				anon[k] = a
+				anonKeys = append(anonKeys, k)
+			}
+			a.counters = append(a.counters, counter)
+			if closed != 0 {
+				a.end = max(a.end, end)
+			}
+			continue
+		}
+		if len(groups) == 0 || groups[len(groups)-1].holder != holder {
+			groups = append(groups, &group{holder: holder, category: category})
+		}
+		g := groups[len(groups)-1]
+		g.edges = append(g.edges, edge{at, counter, true})
+		if closed != 0 {
+			g.edges = append(g.edges, edge{max(end, at), counter, false})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("stays: %w", err)
+	}
+	var moves []report.Move
+	stamp := func(h int64) time.Time { return hlc.Timestamp(h).Time().UTC() }
+	for _, g := range groups {
+		// Closings before openings at the same instant: a move out of one
+		// room into another is one step.
+		sort.SliceStable(g.edges, func(i, j int) bool {
+			if g.edges[i].at != g.edges[j].at {
+				return g.edges[i].at < g.edges[j].at
+			}
+			return !g.edges[i].open && g.edges[j].open
+		})
+		openN := map[string]int{}
+		loc := checkin.Outside
+		for _, e := range g.edges {
+			if e.open {
+				openN[e.counter]++
+			} else {
+				openN[e.counter]--
+			}
+			var in []string
+			for c, n := range openN {
+				if n > 0 {
+					in = append(in, c)
+				}
+			}
+			slices.Sort(in)
+			if now := ev.Innermost(in); now != loc {
+				moves = append(moves, report.Move{At: stamp(e.at), Person: g.holder, Category: g.category, From: loc, To: now})
+				loc = now
+			}
+		}
+	}
+	for _, k := range anonKeys {
+		a := anon[k]
+		space, _ := anonSpace(a.holder)
+		from := checkin.Outside
+		for _, c := range a.counters {
+			if chain := ev.Chain(c); len(chain) > 1 && !slices.Contains(a.counters, chain[len(chain)-2]) {
+				from = chain[len(chain)-2]
+			}
+		}
+		if ev.Space(space) == nil {
+			continue
+		}
+		moves = append(moves, report.Move{At: stamp(a.at), From: from, To: space, Delta: 1})
+		if a.end != 0 {
+			moves = append(moves, report.Move{At: stamp(a.end), From: from, To: space, Delta: -1})
+		}
+	}
+	sort.SliceStable(moves, func(i, j int) bool { return moves[i].At.Before(moves[j].At) })
+	return moves, nil
+}
+
+type storedExit struct {
+	door string
+	mark checkin.Mark
+}
+
+// exitsOf reads the person's exits stored so far.
+func (db *DB) exitsOf(ctx context.Context, tx *sql.Tx, person string) ([]storedExit, error) {
+	rows, err := db.query(ctx, tx, `SELECT kiosk_id, seq, door, cursor, t, terr, hlc FROM events
+		WHERE person_id = ? AND decision = ? ORDER BY kiosk_id, seq`, person, string(checkin.Leave))
+	if err != nil {
+		return nil, fmt.Errorf("exits: %w", err)
+	}
+	defer rows.Close()
+	var out []storedExit
+	for rows.Next() {
+		var (
+			x storedExit
+			h int64
+		)
+		if err := rows.Scan(&x.mark.Kiosk, &x.mark.Seq, &x.door, &x.mark.Cursor, &x.mark.Stamp.T, &x.mark.Stamp.Err, &h); err != nil {
+			return nil, fmt.Errorf("exits: %w", err)
+		}
+		x.mark.HLC = uint64(h)
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
