@@ -98,3 +98,22 @@ func (e *Event) Crossed(from, to string) (left, entered []string) {
 func (e *Event) within(loc, space string) bool {
 	return slices.Contains(e.chains[loc], space)
 }
+
+// ResetPresence replaces where everyone is and every count with a base
+// the center sent (who is where, people inside each space, people
+// counted without a badge per space); rights are left as they are. The
+// kiosk then applies its own moves since.
+func (s *State) ResetPresence(where map[string]string, count, anon map[string]int) {
+	s.where, s.count, s.anon = make(map[string]string, len(where)), make(map[string]int, len(count)), make(map[string]int, len(anon))
+	for p, l := range where {
+		if l != Outside {
+			s.where[p] = l
+		}
+	}
+	for sp, n := range count {
+		s.count[sp] = n
+	}
+	for sp, n := range anon {
+		s.anon[sp] = n
+	}
+}

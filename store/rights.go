@@ -82,7 +82,21 @@ func (db *DB) limitByRights(ctx context.Context, q queryRower) error {
 		return err
 	}
 	db.st.SetDebt(debt)
-	return nil
+	db.anchor = anchor{}
+	if err := jsonSetting(ctx, q, keyAnchor, &db.anchor); err != nil {
+		return err
+	}
+	return db.rebase(ctx, q)
+}
+
+// bumpNews counts a change of what the center said, inside tx, so that
+// every handle on the file takes it in before its next scan.
+func bumpNews(ctx context.Context, tx *sql.Tx) error {
+	news, err := intSetting(ctx, tx, keyRightsNews)
+	if err != nil {
+		return err
+	}
+	return setSetting(ctx, tx, keyRightsNews, strconv.FormatInt(news+1, 10))
 }
 
 // jsonSetting reads a setting stored as JSON into v; a missing one

@@ -65,6 +65,9 @@ const (
 // Returns ENOTFOUND if no event is loaded or a ByName person is not on the
 // roster, and EINVALID for an unknown door or a missing note.
 func (db *DB) Scan(ctx context.Context, scan checkin.Scan) (checkin.Decision, error) {
+	if scan.Direction != checkin.Exit {
+		db.topUp(ctx, scan.Door)
+	}
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	if scan.Direction != checkin.Exit {
@@ -98,6 +101,9 @@ func (db *DB) Scan(ctx context.Context, scan checkin.Scan) (checkin.Decision, er
 // a badge (+1), or one fewer (−1), with the staff's reason. +1 respects
 // capacity like any admission. Errors as for Scan.
 func (db *DB) Adjust(ctx context.Context, door string, delta int, note string) (checkin.Decision, error) {
+	if delta > 0 {
+		db.topUp(ctx, door)
+	}
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	note = strings.TrimSpace(note)
@@ -390,11 +396,35 @@ func (db *DB) insert(ctx context.Context, tx *sql.Tx, at int64, r row, d checkin
 		rights = encodeRights(r.rights)
 	}
 	code := loggable(r.code)
+	st := db.stamp()
 	res, err := on(ctx, tx, db.stmtInsert).ExecContext(ctx,
 		at, r.door, string(r.direction), r.method, code, person, string(d.Kind), string(d.Reason), d.Space, r.note,
-		from, loc, r.delta, undoes, rights, int64(db.clock.Now()))
+		from, loc, r.delta, undoes, rights, st.T, st.Err, int64(db.clock.Now()))
 	if err != nil {
 		return 0, fmt.Errorf("insert scan: %w", err)
 	}
 	return res.LastInsertId()
+}
+
+// topUp asks the center on the spot (AskRights) for rights of the
+// door's counters this kiosk holds none of, before an entry is decided.
+// Its failure is no error: the decision then says the door is out of
+// capacity, as it would offline.
+func (db *DB) topUp(ctx context.Context, door string) {
+	if db.AskRights == nil {
+		return
+	}
+	db.mu.Lock()
+	need := false
+	if db.st != nil && db.st.Limited() && db.ev != nil && db.ev.Door(door) != nil {
+		for _, c := range db.ev.Counters(door) {
+			if db.st.Balance(c) < 1 && !db.st.InDebt(c) {
+				need = true
+			}
+		}
+	}
+	db.mu.Unlock()
+	if need {
+		_ = db.AskRights(ctx)
+	}
 }

@@ -59,14 +59,25 @@ type DB struct {
 	// clock stamps each scan with a hybrid logical clock timestamp for
 	// sync; it reads Now.
 	clock *hlc.Clock
+	// Mono reads the monotonic clock (nanoseconds) and names the boot it
+	// counts from; stamps count on it from the last sync (presence.go).
+	// Tests replace it.
+	Mono func() (int64, string)
+	// AskRights, when set, asks the center on the spot for a right of
+	// each counter this kiosk holds none of (kiosksync sets it): an entry
+	// at a door whose share is spent calls it before deciding, so a
+	// connected door does not refuse while the room has room.
+	AskRights func(context.Context) error
 
-	mu      sync.Mutex // serialises scans and loads within this process
-	ev      *checkin.Event
-	st      *checkin.State
-	lastSeq int64                        // the last scan seq reflected in st
-	version int64                        // the event definition's version ev reflects; 0 for none
-	news    string                       // the rights news st reflects (keyRightsNews)
-	keys    map[string]ed25519.PublicKey // the event's badge keys by id
+	mu       sync.Mutex // serialises scans and loads within this process
+	ev       *checkin.Event
+	st       *checkin.State
+	lastSeq  int64                        // the last scan seq reflected in st
+	version  int64                        // the event definition's version ev reflects; 0 for none
+	news     string                       // the rights news st reflects (keyRightsNews)
+	keys     map[string]ed25519.PublicKey // the event's badge keys by id
+	anchor   anchor                       // the center's clock against Mono, as last measured
+	presence presenceBase                 // the center's counts st is based on; Counts nil: none
 
 	// Statements every scan runs, prepared once: modernc's driver does
 	// not cache them, and parsing them each time costs more than the
@@ -85,7 +96,7 @@ func Open(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{db: sdb, Now: time.Now}
+	db := &DB{db: sdb, Now: time.Now, Mono: systemMono}
 	if err := db.migrate(); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -126,7 +137,7 @@ func (db *DB) prepare() error {
 		// cursor is the pull cursor as committed, so a row never claims a
 		// later one than this kiosk had.
 		{&db.stmtInsert, `INSERT INTO scans (at, door, direction, method, code, person_id, decision, reason, space, note,
-			from_loc, location, delta, undoes, rights, cursor, hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+			from_loc, location, delta, undoes, rights, t, terr, cursor, hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
 			coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = '` + keyCursor + `'), 0),
 			max(?, coalesce((SELECT hlc FROM scans ORDER BY seq DESC LIMIT 1) + 1, 0)))`},
 	} {
@@ -216,6 +227,7 @@ func (db *DB) reload(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	db.ev, db.st, db.lastSeq, db.version = ev, checkin.NewState(ev), 0, version
+	db.presence = presenceBase{}
 	db.keys = make(map[string]ed25519.PublicKey, len(ev.Keys))
 	for _, k := range ev.Keys {
 		db.keys[k.ID] = ed25519.PublicKey(k.Public)
@@ -295,10 +307,9 @@ func (db *DB) catchUp(ctx context.Context, tx *sql.Tx) error {
 					return fmt.Errorf("scan %d refers to space %q, which the event does not define", seq, l)
 				}
 			}
-			if delta != 0 {
-				db.st.Adjust(from.String, loc.String, int(delta))
-			} else {
-				db.st.Move(person.String, loc.String)
+			// Moves the center's presence already counts are in its base.
+			if db.presence.Counts == nil || seq > db.presence.Through {
+				db.applyMove(person.String, from.String, loc.String, delta)
 			}
 		}
 		if text.Valid {

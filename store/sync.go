@@ -149,7 +149,7 @@ func (db *DB) Cursor(ctx context.Context) (int64, error) {
 // pendingQuery selects the log after the pushed mark, oldest first.
 const pendingQuery = `
 	SELECT seq, hlc, at, door, direction, method, code, coalesce(person_id, ''), decision, reason, space, note,
-		coalesce(from_loc, ''), coalesce(location, ''), delta, coalesce(undoes, 0), coalesce(rights, ''), cursor
+		coalesce(from_loc, ''), coalesce(location, ''), delta, coalesce(undoes, 0), coalesce(rights, ''), cursor, t, terr
 	FROM scans
 	WHERE seq > coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = '` + keyPushed + `'), 0)
 	ORDER BY seq LIMIT ?`
@@ -167,10 +167,15 @@ func (db *DB) Pending(ctx context.Context, limit int) ([]wire.Event, error) {
 		var (
 			e      wire.Event
 			rights string
+			st     checkin.Stamp
 		)
 		if err := rows.Scan(&e.Seq, &e.HLC, &e.At, &e.Door, &e.Direction, &e.Method, &e.Code, &e.Person,
-			&e.Decision, &e.Reason, &e.Space, &e.Note, &e.From, &e.Location, &e.Delta, &e.Undoes, &rights, &e.Cursor); err != nil {
+			&e.Decision, &e.Reason, &e.Space, &e.Note, &e.From, &e.Location, &e.Delta, &e.Undoes, &rights, &e.Cursor,
+			&st.T, &st.Err); err != nil {
 			return nil, fmt.Errorf("read pending scans: %w", err)
+		}
+		if st.Known() && st.Err <= wire.MaxStampErr {
+			e.Stamp = &st
 		}
 		if rights != "" {
 			if e.Rights, err = decodeRights(rights); err != nil {
@@ -368,6 +373,13 @@ func (db *DB) applyPull(ctx context.Context, page wire.PullResponse) (patch func
 	if err := db.applyNotices(ctx, tx, page.Notices); err != nil {
 		return nil, err
 	}
+	if !evChanged {
+		// A changed event rebuilds the state from the log; its presence
+		// comes with the next pull.
+		if err := db.applyPresence(ctx, tx, ev, page.Presence); err != nil {
+			return nil, err
+		}
+	}
 	if err := setSetting(ctx, tx, keyCursor, strconv.FormatInt(page.Cursor, 10)); err != nil {
 		return nil, err
 	}
@@ -391,7 +403,7 @@ func (db *DB) applyPull(ctx context.Context, page wire.PullResponse) (patch func
 	if evChanged {
 		return patch, db.reload(ctx, nil)
 	}
-	return patch, db.catchUp(ctx, nil)
+	return patch, db.sync(ctx, nil)
 }
 
 // recheckCategories makes sure a changed event still lets in everyone on
@@ -650,6 +662,7 @@ func (r *storedRoster) owner(ctx context.Context, code string) (string, bool, er
 
 type queryRower interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }
 
 func setting(ctx context.Context, q queryRower, key string) (string, error) {

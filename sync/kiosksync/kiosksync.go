@@ -128,12 +128,35 @@ type Syncer struct {
 }
 
 // New returns a Syncer for an enrolled database, talking over client
-// (http.DefaultClient when nil).
+// (http.DefaultClient when nil). It becomes the database's AskRights: a
+// scan at a door whose share is spent asks the center on the spot.
 func New(db *store.DB, client *http.Client) *Syncer {
 	if client == nil {
 		client = http.DefaultClient
 	}
-	return &Syncer{db: db, client: client, Now: time.Now, notify: make(chan struct{}, 1)}
+	s := &Syncer{db: db, client: client, Now: time.Now, notify: make(chan struct{}, 1)}
+	db.AskRights = s.askRights
+	return s
+}
+
+// UrgentWait is how long a door whose share of rights is spent waits
+// for the center to give it one on the spot before it refuses: short
+// enough that the person at the door barely notices, long enough for a
+// center on the venue's network to answer.
+const UrgentWait = 300 * time.Millisecond
+
+// askRights asks the center on the spot for a right of each counter this
+// kiosk holds none of (store.DB.AskRights): someone waits at the door.
+func (s *Syncer) askRights(ctx context.Context) error {
+	id, err := s.db.Identity(ctx)
+	if err != nil || !id.Enrolled() {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, UrgentWait)
+	defer cancel()
+	c := &client{http: s.client, base: strings.TrimRight(id.URL, "/"), token: id.Token}
+	var res Result
+	return exchangeRights(ctx, s.db, c, true, &res)
 }
 
 // Notify tells the loop a scan was recorded: push soon. It never blocks.
@@ -305,8 +328,13 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 		// The server refused a push, or the log holds an event it would
 		// refuse: pull anyway, so revocations still reach the door.
 	}
-	if pushErr == nil {
-		if err := exchangeRights(ctx, s.db, c, &res); err != nil {
+	// The pull comes before the rights: the notices it brings credit the
+	// places exits at other doors freed, so this round gives them back
+	// to the center to share out, and the presence it brings is the
+	// count the screen shows.
+	pullErr := pull(ctx, s.db, c, &res)
+	if pushErr == nil && pullErr == nil {
+		if err := exchangeRights(ctx, s.db, c, false, &res); err != nil {
 			return res, err
 		}
 		// Rights given back leave at once, so the center can hand them on.
@@ -314,7 +342,6 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 			return res, err
 		}
 	}
-	pullErr := pull(ctx, s.db, c, &res)
 	if code := checkin.ErrorCode(pullErr); code == EUNAUTHORIZED || code == EOFFLINE || pushErr == nil {
 		// What the pull says of the connection or the kiosk's standing
 		// decides what the loop does next.
@@ -336,8 +363,12 @@ func (s *Syncer) push(ctx context.Context, c *client, res *Result) error {
 				return checkin.Errorf(checkin.EINVALID, "the scan log holds an event the server would refuse: %v", err)
 			}
 		}
+		sent := s.db.MonoNow()
 		resp, err := c.push(ctx, events)
 		if err != nil {
+			return err
+		}
+		if err := s.db.SetAnchor(ctx, resp.ServerTime, sent, s.db.MonoNow()); err != nil {
 			return err
 		}
 		last := events[len(events)-1].Seq
@@ -363,11 +394,12 @@ func (s *Syncer) push(ctx context.Context, c *client, res *Result) error {
 // takes in its answer: grants (each applied once; a lost answer leaves
 // them for the pull), rights to give back (debited here before they are
 // pushed), and the places free at other doors.
-func exchangeRights(ctx context.Context, db *store.DB, c *client, res *Result) error {
+func exchangeRights(ctx context.Context, db *store.DB, c *client, urgent bool, res *Result) error {
 	report, ok, err := db.RightsReport(ctx)
 	if err != nil || !ok {
 		return err
 	}
+	report.Urgent = urgent
 	resp, err := c.rights(ctx, report)
 	if err != nil {
 		return err
@@ -406,7 +438,11 @@ func pull(ctx context.Context, db *store.DB, c *client, res *Result) error {
 		if err != nil {
 			return err
 		}
+		sent := db.MonoNow()
 		page, err := c.pull(ctx, cursor, PullLimit, waiting)
+		if err == nil && page.Presence != nil {
+			err = db.SetAnchor(ctx, page.Presence.At, sent, db.MonoNow())
+		}
 		if err != nil {
 			return err
 		}
@@ -511,7 +547,7 @@ func Enroll(ctx context.Context, db *store.DB, code string, hc *http.Client) err
 	err = pull(ctx, db, c, &res)
 	if err == nil {
 		// The kiosk's first capacity rights, so it admits at once.
-		err = exchangeRights(ctx, db, c, &res)
+		err = exchangeRights(ctx, db, c, false, &res)
 	}
 	if err != nil {
 		return &checkin.Error{Code: checkin.ErrorCode(err), Message: fmt.Sprintf(

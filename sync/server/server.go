@@ -122,7 +122,7 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request) {
 	}
 	s.clock.Observe(latest)
 	s.reply(w, r, wire.PushResponse{Accepted: accepted, Duplicates: len(req.Events) - accepted, Through: through,
-		ServerHLC: uint64(s.clock.Now())})
+		ServerHLC: uint64(s.clock.Now()), ServerTime: s.db.Now().UnixMilli()})
 }
 
 func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
