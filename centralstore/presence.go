@@ -116,7 +116,7 @@ func latestGroup(open []checkin.Stay, idx []int) []int {
 // openStays reads the holder's open stays.
 func (db *DB) openStays(ctx context.Context, tx *sql.Tx, holder string) ([]checkin.Stay, error) {
 	rows, err := db.query(ctx, tx, `
-		SELECT kiosk_id, seq, counter, dest, t, terr, hlc, rseq FROM spends
+		SELECT kiosk_id, seq, counter, dest, t, terr, hlc, rseq, cursor FROM spends
 		WHERE person_id = ? AND closed = 0 ORDER BY kiosk_id, seq, counter`, holder)
 	if err != nil {
 		return nil, fmt.Errorf("open stays: %w", err)
@@ -126,7 +126,7 @@ func (db *DB) openStays(ctx context.Context, tx *sql.Tx, holder string) ([]check
 	for rows.Next() {
 		s := checkin.Stay{Holder: holder}
 		var h int64
-		if err := rows.Scan(&s.Kiosk, &s.Seq, &s.Counter, &s.Dest, &s.Stamp.T, &s.Stamp.Err, &h, &s.RSeq); err != nil {
+		if err := rows.Scan(&s.Kiosk, &s.Seq, &s.Counter, &s.Dest, &s.Stamp.T, &s.Stamp.Err, &h, &s.RSeq, &s.Cursor); err != nil {
 			return nil, fmt.Errorf("open stays: %w", err)
 		}
 		s.HLC = uint64(h)

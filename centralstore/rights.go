@@ -186,26 +186,28 @@ func (db *DB) applyRights(ctx context.Context, tx *sql.Tx, t *tally, kiosk strin
 			t.holding[hk]--
 			var res sql.Result
 			res, err = db.exec(ctx, tx, `
-				INSERT INTO spends (kiosk_id, seq, counter, person_id, hlc, rseq, closed, dest, t, terr, closed_hlc, pseq)
-				VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, ?)
+				INSERT INTO spends (kiosk_id, seq, counter, person_id, hlc, rseq, closed, dest, t, terr, closed_hlc, pseq, cursor)
+				VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, ?, ?)
 				ON CONFLICT (kiosk_id, seq, counter) DO NOTHING`, kiosk, e.Seq, c.Counter, holder, int64(e.HLC), rseq,
-				e.Location, st.T, st.Err, rseq)
+				e.Location, st.T, st.Err, rseq, e.Cursor)
 			if err == nil {
 				if n, _ := res.RowsAffected(); n > 0 {
 					t.inside[c.Counter]++
 				}
 			}
 		case checkin.RightCredit:
-			t.holding[hk]++
 			var closed int
 			err = db.queryRow(ctx, tx, `SELECT closed FROM spends WHERE kiosk_id = ? AND seq = ? AND counter = ?`,
 				kiosk, c.Ref, c.Counter).Scan(&closed)
-			if errors.Is(err, sql.ErrNoRows) {
+			if errors.Is(err, sql.ErrNoRows) || err == nil && closed == 1 {
+				// A credit of no admission of this kiosk's, or of one
+				// credited already, frees no right.
 				err = nil
 				continue
 			} else if err != nil {
 				break
 			}
+			t.holding[hk]++
 			if closed == 0 {
 				t.inside[c.Counter]--
 				_, err = db.exec(ctx, tx, `UPDATE spends SET closed = 1, closed_hlc = ?, pseq = ? WHERE kiosk_id = ? AND seq = ? AND counter = ?`,

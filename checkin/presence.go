@@ -62,6 +62,7 @@ type Stay struct {
 	Stamp   Stamp
 	HLC     uint64
 	RSeq    int64
+	Cursor  int64 // the admitting kiosk's pull cursor when it logged the admission
 }
 
 // Mark is the event that may close stays: logged at Kiosk as Seq, when
@@ -90,9 +91,20 @@ func (s Stay) Before(m Mark) bool {
 
 // compareStays orders stays by when their admissions happened, as well
 // as the center can tell: the estimated time, then the hybrid clock.
+// Stamps are compared only when both bound their error; otherwise the
+// hybrid clock, which at least never puts an effect before its cause.
 func compareStays(a, b Stay) int {
-	return cmp.Or(cmp.Compare(a.Stamp.T, b.Stamp.T), cmp.Compare(a.HLC, b.HLC),
-		cmp.Compare(a.Kiosk, b.Kiosk), cmp.Compare(a.Seq, b.Seq))
+	if a.Stamp.Known() && b.Stamp.Known() {
+		if c := cmp.Compare(a.Stamp.T, b.Stamp.T); c != 0 {
+			return c
+		}
+	}
+	return cmp.Or(cmp.Compare(a.HLC, b.HLC), cmp.Compare(a.Kiosk, b.Kiosk), cmp.Compare(a.Seq, b.Seq))
+}
+
+// mark is the stay's admission as an event that may close others.
+func (s Stay) mark() Mark {
+	return Mark{Kiosk: s.Kiosk, Seq: s.Seq, Cursor: s.Cursor, Stamp: s.Stamp, HLC: s.HLC}
 }
 
 // ExitCloses returns the indexes of the open stays that an exit through
@@ -120,8 +132,10 @@ func (e *Event) ExitCloses(door string, exit Mark, open []Stay) []int {
 // (its Dest), so a stay in a space that is not Dest or around it is
 // over (they walked out of that room without scanning), and of two
 // stays in the same space only the later is kept (they left unseen and
-// came back). Stays of AnonHolder counts are never settled: each is
-// another person.
+// came back). As for exits, a stay is closed only when its admission
+// certainly came before the latest one; when the order is in doubt both
+// stay open, which counts the person twice rather than not at all.
+// Stays of AnonHolder counts are never settled: each is another person.
 func (e *Event) Settle(open []Stay) []int {
 	if len(open) < 2 {
 		return nil
@@ -136,7 +150,7 @@ func (e *Event) Settle(open []Stay) []int {
 	var out []int
 	for _, i := range order {
 		s := open[i]
-		if !slices.Contains(e.chains[latest.Dest], s.Counter) || kept[s.Counter] {
+		if (!slices.Contains(e.chains[latest.Dest], s.Counter) || kept[s.Counter]) && s.Before(latest.mark()) {
 			out = append(out, i)
 			continue
 		}

@@ -331,6 +331,9 @@ func (w *World) openKiosk(k *kiosk) error {
 		return err
 	}
 	db.Now = func() time.Time { return w.now.Add(k.offset) }
+	// The kiosk's monotonic clock runs with true time: a clock jump
+	// (offset) moves its wall clock only.
+	db.Mono = func() (int64, string) { return w.now.UnixNano(), "sim" }
 	k.db = db
 	if k.sql == nil {
 		if k.sql, err = sql.Open("sqlite", store.DSN(k.path)); err != nil {
@@ -836,8 +839,9 @@ func (w *World) checkCenterBooks(books map[string]counterBooks, granted map[stri
 		for _, k := range w.kiosks {
 			n += w.pushed[k.id][sp.ID]
 		}
-		if books[sp.ID].inside != n {
-			return fmt.Errorf("the center counts %d inside %s; the kiosks pushed %d spends less credits", books[sp.ID].inside, sp.ID, n)
+		if b := books[sp.ID]; b.inside+b.pending != n {
+			return fmt.Errorf("the center counts %d inside %s and %d closed awaiting credit; the kiosks pushed %d spends less credits",
+				b.inside, sp.ID, b.pending, n)
 		}
 	}
 	return nil
@@ -895,12 +899,15 @@ func (w *World) readKiosk(k *kiosk) error {
 
 // centerRights reads the center's reserve, debt and capacity per counter.
 // counterBooks is the center's row of one counter.
-type counterBooks struct{ cap, reserve, debt, inside int }
+// inside is the open stays; pending the stays the center closed whose
+// kiosk has yet to credit the right back.
+type counterBooks struct{ cap, reserve, debt, inside, pending int }
 
 // centerRights reads the center's books of every counter.
 func (w *World) centerRights() (map[string]counterBooks, error) {
 	books := map[string]counterBooks{}
-	rows, err := w.center.sql.QueryContext(w.ctx, `SELECT counter, cap, reserve, debt, inside FROM rights`)
+	rows, err := w.center.sql.QueryContext(w.ctx, `SELECT counter, cap, reserve, debt, inside,
+		(SELECT count(*) FROM spends s WHERE s.counter = r.counter AND s.closed = 2) FROM rights r`)
 	if err != nil {
 		return nil, err
 	}
@@ -910,7 +917,7 @@ func (w *World) centerRights() (map[string]counterBooks, error) {
 			c string
 			b counterBooks
 		)
-		if err := rows.Scan(&c, &b.cap, &b.reserve, &b.debt, &b.inside); err != nil {
+		if err := rows.Scan(&c, &b.cap, &b.reserve, &b.debt, &b.inside, &b.pending); err != nil {
 			return nil, err
 		}
 		books[c] = b

@@ -21,6 +21,7 @@ ALTER TABLE spends ADD COLUMN t BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE spends ADD COLUMN terr BIGINT NOT NULL DEFAULT -1;
 ALTER TABLE spends ADD COLUMN closed_hlc BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE spends ADD COLUMN pseq BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE spends ADD COLUMN cursor BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX spends_open ON spends (person_id, closed);
 CREATE INDEX spends_pseq ON spends (pseq);
 CREATE INDEX events_person ON events (person_id, decision);
