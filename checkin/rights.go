@@ -290,3 +290,36 @@ func (e *Event) Enters(from, to string) bool {
 	_, entered := e.Crossed(from, to)
 	return len(entered) > 0
 }
+// DoorShare is one door into a counter, for sharing the counter's free
+// rights: its weight (1 + the recent demand at its kiosks).
+type DoorShare struct {
+	Door   string
+	Weight int64
+}
+
+// Share returns how many of a counter's free rights (the center's
+// reserve and what live kiosks hold) the door gets to hold, given every
+// door into the counter as the event file lists them. Each door's part
+// follows its weight, so no door starves whatever order kiosks enroll
+// in; a door no kiosk serves leaves its part with the center. When two
+// or more doors lead in, the center keeps one part more of its own (the
+// weight of one quiet door), so a connected door whose share is spent can
+// be given a right on the spot instead of refusing while others hold the
+// room's places. 0 for a door that is not listed.
+func Share(free int64, doors []DoorShare, door string) int64 {
+	var total, weight int64
+	found := false
+	for _, d := range doors {
+		total += max(d.Weight, 1)
+		if d.Door == door {
+			weight, found = max(d.Weight, 1), true
+		}
+	}
+	if !found || free <= 0 {
+		return 0
+	}
+	if len(doors) > 1 {
+		total++
+	}
+	return free * weight / total
+}
