@@ -290,6 +290,7 @@ func (e *Event) Enters(from, to string) bool {
 	_, entered := e.Crossed(from, to)
 	return len(entered) > 0
 }
+
 // DoorShare is one door into a counter, for sharing the counter's free
 // rights: its weight (1 + the recent demand at its kiosks).
 type DoorShare struct {
