@@ -394,7 +394,7 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk, d
 	var doors []checkin.DoorShare
 	for _, d := range ev.Doors {
 		if slices.Contains(ev.Counters(d.ID), c) {
-			doors = append(doors, checkin.DoorShare{Door: d.ID, Weight: max(weight[d.ID], 1), Staffed: kiosks[d.ID] > 0})
+			doors = append(doors, checkin.DoorShare{Door: d.ID, Weight: max(weight[d.ID], 1)})
 		}
 	}
 	var share int64

@@ -146,11 +146,12 @@ func (e *Event) Settle(open []Stay) []int {
 	}
 	slices.SortFunc(order, func(a, b int) int { return compareStays(open[b], open[a]) }) // latest first
 	latest := open[order[0]]
+	at := latest.mark()
 	kept := map[string]bool{}
 	var out []int
 	for _, i := range order {
 		s := open[i]
-		if (!slices.Contains(e.chains[latest.Dest], s.Counter) || kept[s.Counter]) && s.Before(latest.mark()) {
+		if (!slices.Contains(e.chains[latest.Dest], s.Counter) || kept[s.Counter]) && s.Before(at) {
 			out = append(out, i)
 			continue
 		}
@@ -171,6 +172,3 @@ func (e *Event) Innermost(counters []string) string {
 	}
 	return loc
 }
-
-// Within reports whether location loc is space or inside it.
-func (e *Event) Within(loc, space string) bool { return e.within(loc, space) }

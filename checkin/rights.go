@@ -292,12 +292,10 @@ func (e *Event) Enters(from, to string) bool {
 }
 
 // DoorShare is one door into a counter, for sharing the counter's free
-// rights: its weight (1 + the recent demand at its kiosks) and whether a
-// live kiosk serves it.
+// rights: its weight (1 + the recent demand at its kiosks).
 type DoorShare struct {
-	Door    string
-	Weight  int64
-	Staffed bool
+	Door   string
+	Weight int64
 }
 
 // Share returns how many of a counter's free rights (the center's
