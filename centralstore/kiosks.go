@@ -204,7 +204,7 @@ func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (acce
 				continue
 			}
 			accepted++
-			if err := db.applyRights(ctx, tx, t, kiosk, e, rseq); err != nil {
+			if err := db.applyRights(ctx, tx, t, ev, kiosk, e, rseq); err != nil {
 				return err
 			}
 			if err := db.applyPresence(ctx, tx, t, ev, kiosk, e, rseq); err != nil {

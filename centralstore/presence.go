@@ -1,6 +1,7 @@
 package centralstore
 
 import (
+	"os"
 	"context"
 	"database/sql"
 	"errors"
@@ -80,6 +81,9 @@ func (db *DB) applyPresence(ctx context.Context, tx *sql.Tx, t *tally, ev *check
 		}
 	}
 	for _, s := range closing {
+		if os.Getenv("SIMDEBUG") != "" {
+			fmt.Println("DEBUGCLOSE", holder, s.Kiosk, s.Seq, s.Counter, s.Dest, s.Stamp, "by", kiosk, e.Seq, e.Door, e.Decision, e.Reason, mark.Stamp, e.Cursor, s.RSeq)
+		}
 		if err := db.closeStay(ctx, tx, t, s, e.HLC, rseq, kiosk, e.Seq); err != nil {
 			return fmt.Errorf("event %d: %w", e.Seq, err)
 		}
@@ -208,7 +212,7 @@ func (db *DB) presence(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk
 	}
 	p.Through = mine.Int64
 	changed, err := db.query(ctx, tx, `
-		SELECT DISTINCT person_id FROM spends WHERE pseq > ? AND pseq <= ? ORDER BY person_id`, cursor, through)
+		SELECT DISTINCT person_id FROM spends WHERE pseq > ? AND pseq <= ? AND person_id <> '' ORDER BY person_id`, cursor, through)
 	if err != nil {
 		return nil, fmt.Errorf("presence: %w", err)
 	}
@@ -259,7 +263,7 @@ func anonSpace(holder string) (string, bool) {
 func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]report.Move, error) {
 	rows, err := db.query(ctx, tx, `
 		SELECT s.kiosk_id, s.seq, s.counter, s.person_id, s.hlc, s.closed, s.closed_hlc, coalesce(p.category, '')
-		FROM spends s LEFT JOIN people p ON p.id = s.person_id ORDER BY s.person_id`)
+		FROM spends s LEFT JOIN people p ON p.id = s.person_id WHERE s.person_id <> '' ORDER BY s.person_id`)
 	if err != nil {
 		return nil, fmt.Errorf("stays: %w", err)
 	}

@@ -170,9 +170,16 @@ func (t *tally) flush(ctx context.Context, db *DB, tx *sql.Tx) error {
 // was booked when it was issued; a return goes to the center; a spend
 // opens a stay (checkin/presence.go); a credit closes the kiosk's own
 // stay, or takes in the right of one the center closed already.
-func (db *DB) applyRights(ctx context.Context, tx *sql.Tx, t *tally, kiosk string, e wire.Event, rseq int64) error {
+func (db *DB) applyRights(ctx context.Context, tx *sql.Tx, t *tally, ev *checkin.Event, kiosk string, e wire.Event, rseq int64) error {
 	holder := holderOf(e)
 	st := stampOf(e)
+	// Where the admission led is its door's inner side, whatever the
+	// kiosk believed: one that thought the person inside already logged
+	// no move, and the stay is no less a stay in that space.
+	dest := e.Location
+	if d := ev.Door(e.Door); d != nil && e.Delta == 0 {
+		dest = d.To
+	}
 	for _, c := range e.Rights {
 		var err error
 		hk := [2]string{kiosk, c.Counter}
@@ -184,45 +191,101 @@ func (db *DB) applyRights(ctx context.Context, tx *sql.Tx, t *tally, kiosk strin
 			}
 		case checkin.RightSpend:
 			t.holding[hk]--
-			var res sql.Result
-			res, err = db.exec(ctx, tx, `
-				INSERT INTO spends (kiosk_id, seq, counter, person_id, hlc, rseq, closed, dest, t, terr, closed_hlc, pseq, cursor)
-				VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, ?, ?)
-				ON CONFLICT (kiosk_id, seq, counter) DO NOTHING`, kiosk, e.Seq, c.Counter, holder, int64(e.HLC), rseq,
-				e.Location, st.T, st.Err, rseq, e.Cursor)
-			if err == nil {
-				if n, _ := res.RowsAffected(); n > 0 {
-					t.inside[c.Counter]++
-				}
-			}
+			err = db.openStay(ctx, tx, t, kiosk, e, c.Counter, holder, dest, st, rseq)
 		case checkin.RightCredit:
-			var closed int
-			err = db.queryRow(ctx, tx, `SELECT closed FROM spends WHERE kiosk_id = ? AND seq = ? AND counter = ?`,
-				kiosk, c.Ref, c.Counter).Scan(&closed)
-			if errors.Is(err, sql.ErrNoRows) || err == nil && closed == 1 {
-				// A credit of no admission of this kiosk's, or of one
-				// credited already, frees no right.
-				err = nil
-				continue
-			} else if err != nil {
-				break
-			}
-			t.holding[hk]++
-			if closed == 0 {
-				t.inside[c.Counter]--
-				_, err = db.exec(ctx, tx, `UPDATE spends SET closed = 1, closed_hlc = ?, pseq = ? WHERE kiosk_id = ? AND seq = ? AND counter = ?`,
-					int64(e.HLC), rseq, kiosk, c.Ref, c.Counter)
-				t.closes++
-			} else {
-				_, err = db.exec(ctx, tx, `UPDATE spends SET closed = 1 WHERE kiosk_id = ? AND seq = ? AND counter = ?`,
-					kiosk, c.Ref, c.Counter)
-			}
+			err = db.creditStay(ctx, tx, t, kiosk, e, c, rseq)
 		}
 		if err != nil {
 			return fmt.Errorf("event %d: %s of %s: %w", e.Seq, c.Kind, c.Counter, err)
 		}
 	}
-	return nil
+	return db.dropUnpaidCredits(ctx, tx, t, kiosk, e.Seq)
+}
+
+// openStay books a spend: the stay it opens, or, when the kiosk's credit
+// of it arrived first (pushes are order-free), the closed stay that
+// credit left waiting for it.
+func (db *DB) openStay(ctx context.Context, tx *sql.Tx, t *tally, kiosk string, e wire.Event, counter, holder, dest string,
+	st checkin.Stamp, rseq int64) error {
+	var waiting int
+	err := db.queryRow(ctx, tx, `SELECT count(*) FROM spends WHERE kiosk_id = ? AND seq = ? AND counter = ? AND person_id = ''`,
+		kiosk, e.Seq, counter).Scan(&waiting)
+	if err != nil {
+		return err
+	}
+	if waiting > 0 {
+		_, err = db.exec(ctx, tx, `UPDATE spends SET person_id = ?, hlc = ?, rseq = ?, dest = ?, t = ?, terr = ?, cursor = ?
+			WHERE kiosk_id = ? AND seq = ? AND counter = ?`, holder, int64(e.HLC), rseq, dest, st.T, st.Err, e.Cursor,
+			kiosk, e.Seq, counter)
+		return err
+	}
+	t.inside[counter]++
+	_, err = db.exec(ctx, tx, `
+		INSERT INTO spends (kiosk_id, seq, counter, person_id, hlc, rseq, closed, dest, t, terr, closed_hlc, pseq, cursor)
+		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, ?, ?)`, kiosk, e.Seq, counter, holder, int64(e.HLC), rseq,
+		dest, st.T, st.Err, rseq, e.Cursor)
+	return err
+}
+
+// creditStay books a kiosk's credit of its own admission c.Ref: the
+// right comes back to the kiosk, and the stay closes if it was open. A
+// credit of an admission the center has and that spent no such right,
+// of one credited already, or of a later row, frees nothing. A credit
+// that arrives before its admission (pushes are order-free) leaves a
+// closed stay with no holder for the admission to fill.
+func (db *DB) creditStay(ctx context.Context, tx *sql.Tx, t *tally, kiosk string, e wire.Event, c checkin.RightChange, rseq int64) error {
+	if c.Ref >= e.Seq {
+		return nil
+	}
+	hk := [2]string{kiosk, c.Counter}
+	var closed int
+	err := db.queryRow(ctx, tx, `SELECT closed FROM spends WHERE kiosk_id = ? AND seq = ? AND counter = ?`,
+		kiosk, c.Ref, c.Counter).Scan(&closed)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		var stored int
+		if err := db.queryRow(ctx, tx, `SELECT count(*) FROM events WHERE kiosk_id = ? AND seq = ?`, kiosk, c.Ref).Scan(&stored); err != nil {
+			return err
+		}
+		if stored > 0 {
+			return nil
+		}
+		t.holding[hk]++
+		t.closes++
+		_, err = db.exec(ctx, tx, `
+			INSERT INTO spends (kiosk_id, seq, counter, person_id, hlc, rseq, closed, dest, t, terr, closed_hlc, pseq, cursor)
+			VALUES (?, ?, ?, '', 0, 0, 1, '', 0, -1, ?, ?, 0)`, kiosk, c.Ref, c.Counter, int64(e.HLC), rseq)
+		return err
+	case err != nil:
+		return err
+	case closed == 1:
+		return nil
+	}
+	t.holding[hk]++
+	if closed == 0 {
+		t.inside[c.Counter]--
+		t.closes++
+		_, err = db.exec(ctx, tx, `UPDATE spends SET closed = 1, closed_hlc = ?, pseq = ? WHERE kiosk_id = ? AND seq = ? AND counter = ?`,
+			int64(e.HLC), rseq, kiosk, c.Ref, c.Counter)
+		return err
+	}
+	_, err = db.exec(ctx, tx, `UPDATE spends SET closed = 1 WHERE kiosk_id = ? AND seq = ? AND counter = ?`, kiosk, c.Ref, c.Counter)
+	return err
+}
+
+// dropUnpaidCredits undoes the credits that waited for the kiosk's row
+// seq when that row, now stored, spent no such right: they freed nothing.
+func (db *DB) dropUnpaidCredits(ctx context.Context, tx *sql.Tx, t *tally, kiosk string, seq int64) error {
+	unpaid, err := db.counts(ctx, tx, `SELECT counter, count(*) FROM spends WHERE kiosk_id = ? AND seq = ? AND person_id = '' GROUP BY counter`,
+		kiosk, seq)
+	if err != nil || len(unpaid) == 0 {
+		return err
+	}
+	for c, n := range unpaid {
+		t.holding[[2]string{kiosk, c}] -= n
+	}
+	_, err = db.exec(ctx, tx, `DELETE FROM spends WHERE kiosk_id = ? AND seq = ? AND person_id = ''`, kiosk, seq)
+	return err
 }
 
 // holderOf is whose stays an event moves: the person's, or for a staff

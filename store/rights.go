@@ -129,7 +129,7 @@ func (db *DB) rightsOf(door string, d checkin.Decision, r row) (string, []checki
 		(d.Kind == checkin.Undo && (r.delta > 0 || (d.Person != nil && db.ev.Enters(d.From, d.To))))
 	switch {
 	case entering:
-		return h, checkin.Spends(db.ev, door)
+		return h, append(db.st.Readmits(db.ev, door, h), checkin.Spends(db.ev, door)...)
 	case d.Kind == checkin.Leave || d.Kind == checkin.Undo:
 		return h, db.st.Credits(db.ev, door, h, d.Kind == checkin.Leave && d.Person != nil)
 	}
