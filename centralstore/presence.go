@@ -1,7 +1,6 @@
 package centralstore
 
 import (
-	"os"
 	"context"
 	"database/sql"
 	"errors"
@@ -81,9 +80,6 @@ func (db *DB) applyPresence(ctx context.Context, tx *sql.Tx, t *tally, ev *check
 		}
 	}
 	for _, s := range closing {
-		if os.Getenv("SIMDEBUG") != "" {
-			fmt.Println("DEBUGCLOSE", holder, s.Kiosk, s.Seq, s.Counter, s.Dest, s.Stamp, "by", kiosk, e.Seq, e.Door, e.Decision, e.Reason, mark.Stamp, e.Cursor, s.RSeq)
-		}
 		if err := db.closeStay(ctx, tx, t, s, e.HLC, rseq, kiosk, e.Seq); err != nil {
 			return fmt.Errorf("event %d: %w", e.Seq, err)
 		}

@@ -17,7 +17,6 @@
 package sim
 
 import (
-	"os"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -444,9 +443,6 @@ func (w *World) scan(k *kiosk, code string) (checkin.Decision, error) {
 	d, err := k.db.Scan(w.ctx, checkin.Scan{Code: code, Door: k.door, Direction: k.dir})
 	if err != nil {
 		return d, fmt.Errorf("kiosk %d (%s %s) scan %s: %v", k.i, k.door, k.dir, code, err)
-	}
-	if os.Getenv("SIMDEBUG") != "" {
-		fmt.Println("DEBUG", w.step, k.i, k.id, k.door, k.dir, code, d.Kind, d.Reason, d.From, d.To, d.Seq, w.now.UnixMilli())
 	}
 	w.stats.Scans++
 	if w.cfg.Sloppy > 0 && w.rng.IntN(20) == 19 {
