@@ -214,7 +214,9 @@ func TestEnrollPushStatus(t *testing.T) {
 			e := wire.Event{Seq: seq, HLC: uint64(now.UnixMilli()+seq) << 16, At: now.UnixMilli(), Door: "main",
 				Direction: "entry", Method: "badge", Code: "C", Person: person, Decision: "admit", Reason: "admitted"}
 			if loc != "" {
-				e.From, e.Location = checkin.Outside, loc
+				// A kiosk limited by rights spends one of each counter
+				// its door increases.
+				e.From, e.Location, e.Rights = checkin.Outside, loc, checkin.Spends(demo.Event(), "main")
 			}
 			return e
 		}
@@ -268,9 +270,13 @@ func TestConflicts(t *testing.T) {
 		n := int64(0)
 		ev := func(door, direction, person, decision, reason, from, to string) wire.Event {
 			n++
-			return wire.Event{Seq: n, HLC: uint64(clock.UnixMilli()+n) << 16, At: clock.UnixMilli() + n, Door: door,
+			e := wire.Event{Seq: n, HLC: uint64(clock.UnixMilli()+n) << 16, At: clock.UnixMilli() + n, Door: door,
 				Direction: direction, Method: "badge", Code: "C", Person: person, Decision: decision, Reason: reason,
-				From: from, Location: to}
+				From: from, Location: to, Stamp: &checkin.Stamp{T: clock.UnixMilli() + n, Err: 0}}
+			if decision == string(checkin.Admit) {
+				e.Rights = checkin.Spends(demo.Event(), door)
+			}
+			return e
 		}
 		ada, bob, cy := people[0].ID, people[1].ID, people[2].ID
 		push := func(kiosk string, es ...wire.Event) {

@@ -368,16 +368,10 @@ func (db *DB) History(ctx context.Context, moves bool) (Status, report.Log, erro
 		if st.Rights, err = db.counterRights(ctx, tx); err != nil {
 			return err
 		}
-		// One figure: the occupancy is the open stays, as the books count
-		// them (checkin/presence.go).
-		st.Occupancy = map[string]int{}
-		for _, sp := range ev.Spaces {
-			st.Occupancy[sp.ID] = 0
-		}
-		for _, r := range st.Rights {
-			if ev.Space(r.Counter) != nil {
-				st.Occupancy[r.Counter] = int(r.Inside)
-			}
+		// One figure: the occupancy is the open stays, as kiosks pull it
+		// (presence.go).
+		if st.Occupancy, _, err = db.occupancy(ctx, tx, ev); err != nil {
+			return err
 		}
 		return db.kioskStates(ctx, tx, &st)
 	})

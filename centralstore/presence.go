@@ -173,35 +173,11 @@ func (db *DB) closeStay(ctx context.Context, tx *sql.Tx, t *tally, s checkin.Sta
 // count, the +1s per space, and where each person whose stays changed in
 // (cursor, through] is now.
 func (db *DB) presence(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk string, cursor, through int64) (*wire.Presence, error) {
-	p := &wire.Presence{At: db.Now().UnixMilli(), Counts: map[string]int{}, Unbadged: map[string]int{}}
-	for _, s := range ev.Spaces {
-		p.Counts[s.ID] = 0
-	}
-	rows, err := db.query(ctx, tx, `SELECT counter, person_id, count(*) FROM spends WHERE closed = 0 GROUP BY counter, person_id`)
+	counts, unbadged, err := db.occupancy(ctx, tx, ev)
 	if err != nil {
-		return nil, fmt.Errorf("presence: %w", err)
+		return nil, err
 	}
-	for rows.Next() {
-		var (
-			c, holder string
-			n         int
-		)
-		if err := rows.Scan(&c, &holder, &n); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("presence: %w", err)
-		}
-		if ev.Space(c) == nil {
-			continue
-		}
-		p.Counts[c] += n
-		if sp, ok := anonSpace(holder); ok && sp == c {
-			p.Unbadged[c] += n
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("presence: %w", err)
-	}
+	p := &wire.Presence{At: db.Now().UnixMilli(), Counts: counts, Unbadged: unbadged}
 	var mine sql.NullInt64
 	if err := db.queryRow(ctx, tx, `SELECT max(seq) FROM events WHERE kiosk_id = ?`, kiosk).Scan(&mine); err != nil {
 		return nil, fmt.Errorf("presence: %w", err)
@@ -241,6 +217,75 @@ func (db *DB) presence(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk
 		p.People = append(p.People, wire.Where{Person: id, Location: ev.Innermost(counters)})
 	}
 	return p, nil
+}
+
+// occupancy counts the people inside each space from the open stays:
+// each person where their innermost open stay puts them, and so in every
+// space around it too (someone admitted into a room by a door from the
+// hallway is in the venue whichever door let them into it); each staff
+// +1 in the space it counted into and those around it. unbadged is the
+// +1s per space they counted into.
+func (db *DB) occupancy(ctx context.Context, tx *sql.Tx, ev *checkin.Event) (counts, unbadged map[string]int, err error) {
+	counts, unbadged = map[string]int{}, map[string]int{}
+	for _, s := range ev.Spaces {
+		counts[s.ID] = 0
+	}
+	rows, err := db.query(ctx, tx, `SELECT person_id, kiosk_id, seq, counter FROM spends WHERE closed = 0 AND person_id <> ''
+		ORDER BY person_id, kiosk_id, seq`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("occupancy: %w", err)
+	}
+	defer rows.Close()
+	type group struct {
+		holder, kiosk string
+		seq           int64
+	}
+	var (
+		last group
+		in   []string
+	)
+	flush := func() {
+		if last.holder == "" {
+			return
+		}
+		loc := ev.Innermost(in)
+		if sp, ok := anonSpace(last.holder); ok {
+			if ev.Space(sp) == nil {
+				return
+			}
+			loc = sp
+			unbadged[sp]++
+		}
+		for _, sp := range ev.Chain(loc) {
+			counts[sp]++
+		}
+	}
+	for rows.Next() {
+		var (
+			g group
+			c string
+		)
+		if err := rows.Scan(&g.holder, &g.kiosk, &g.seq, &c); err != nil {
+			return nil, nil, fmt.Errorf("occupancy: %w", err)
+		}
+		// A person is one group whatever the admissions; each +1 is a
+		// group of its own.
+		if _, anon := anonSpace(g.holder); !anon {
+			g.kiosk, g.seq = "", 0
+		}
+		if g != last {
+			flush()
+			last, in = g, nil
+		}
+		if ev.Space(c) != nil {
+			in = append(in, c)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("occupancy: %w", err)
+	}
+	flush()
+	return counts, unbadged, nil
 }
 
 // anonSpace returns the space of an AnonHolder.

@@ -123,7 +123,7 @@ func (r *rig) pull(kiosk string, cursor int64) wire.PullResponse {
 }
 
 // books returns one counter's books, after checking every counter's:
-// inside + held + reserve = cap + debt, nothing negative.
+// inside + pending + held + reserve = cap + debt, nothing negative.
 func (r *rig) books(counter string) centralstore.CounterRights {
 	r.t.Helper()
 	st, err := r.db.Status(r.ctx)
@@ -132,7 +132,7 @@ func (r *rig) books(counter string) centralstore.CounterRights {
 	}
 	var out centralstore.CounterRights
 	for _, b := range st.Rights {
-		if b.Inside+b.Held+b.Reserve != b.Cap+b.Debt || b.Inside < 0 || b.Held < 0 || b.Reserve < 0 || b.Debt < 0 {
+		if b.Inside+b.Pending+b.Held+b.Reserve != b.Cap+b.Debt || b.Inside < 0 || b.Pending < 0 || b.Held < 0 || b.Reserve < 0 || b.Debt < 0 {
 			r.t.Errorf("books of %s do not balance: %+v", b.Counter, b)
 		}
 		if b.Counter == counter {
@@ -175,37 +175,43 @@ func TestRightsGrantsWithinReserve(t *testing.T) {
 			t.Fatalf("books after import: %+v, want cap and reserve 10", b)
 		}
 
-		// Two doors heard from share the venue: half each.
+		// Two doors into the venue share it with the center: a third
+		// each, whichever kiosk asks first, and the center keeps a third
+		// for a door whose share runs out while it answers.
 		a := r.rights(main, wire.Holding{Counter: "venue"})
-		if len(a.Grants) != 1 || a.Grants[0].Counter != "venue" || a.Grants[0].N != 5 || a.Free["venue"] != 5 {
-			t.Fatalf("first kiosk: %+v, want a grant of 5 and 5 free elsewhere", a)
+		if len(a.Grants) != 1 || a.Grants[0].Counter != "venue" || a.Grants[0].N != 3 || a.Free["venue"] != 7 {
+			t.Fatalf("first kiosk: %+v, want a grant of 3 and 7 free elsewhere", a)
 		}
 		b := r.rights(east, wire.Holding{Counter: "venue"})
-		if granted(b, "venue") != 5 {
-			t.Fatalf("second kiosk: %+v, want a grant of 5", b)
+		if granted(b, "venue") != 3 {
+			t.Fatalf("second kiosk: %+v, want a grant of 3", b)
 		}
-		// The reserve is empty: a kiosk that says it has nothing left gets
-		// nothing, however great its demand.
-		if c := r.rights(main, wire.Holding{Counter: "venue", Demand: 50}); len(c.Grants) != 0 {
+		// A kiosk with a queue at its door is granted more, but never
+		// more than the reserve holds.
+		more := r.rights(main, wire.Holding{Counter: "venue", Balance: 3, Demand: 50})
+		if granted(more, "venue") != 4 {
+			t.Errorf("a busy door with the reserve at 4: %+v, want all 4", more.Grants)
+		}
+		if c := r.rights(main, wire.Holding{Counter: "venue", Balance: 7, Demand: 50}); len(c.Grants) != 0 {
 			t.Errorf("grant beyond the reserve: %+v", c.Grants)
 		}
 		if bk := r.books("venue"); bk.Reserve != 0 || bk.Held != 10 {
 			t.Errorf("books %+v, want reserve 0 and 10 held", bk)
 		}
-		// A kiosk far above its share (at most 1 of the 10, next to a door
+		// A kiosk far above its share (none of the 10, next to a door
 		// with demand 50) is asked to give back the excess.
-		if c := r.rights(east, wire.Holding{Counter: "venue", Balance: 5}); c.Return["venue"] < 4 || c.Return["venue"] > 5 || len(c.Grants) != 0 {
-			t.Errorf("a kiosk holding 5 of a share of at most 1: %+v, want to return 4 or 5", c)
+		if c := r.rights(east, wire.Holding{Counter: "venue", Balance: 3}); c.Return["venue"] != 3 || len(c.Grants) != 0 {
+			t.Errorf("a kiosk holding 3 of a share of 0: %+v, want to return 3", c)
 		}
 
 		// Each kiosk's pull brings its own grants, once.
-		if p := r.pull(main, 0); len(p.Grants) != 1 || p.Grants[0] != a.Grants[0] {
-			t.Errorf("main's pull grants %+v, want %+v", p.Grants, a.Grants)
+		if p := r.pull(main, 0); len(p.Grants) != 2 || p.Grants[0] != a.Grants[0] || p.Grants[1] != more.Grants[0] {
+			t.Errorf("main's pull grants %+v, want %+v and %+v", p.Grants, a.Grants, more.Grants)
 		}
 		if p := r.pull(east, 0); len(p.Grants) != 1 || p.Grants[0] != b.Grants[0] {
 			t.Errorf("east's pull grants %+v, want %+v", p.Grants, b.Grants)
 		}
-		if p := r.pull(main, a.Grants[0].ID); len(p.Grants) != 0 {
+		if p := r.pull(main, more.Grants[0].ID); len(p.Grants) != 0 {
 			t.Errorf("a pull past the grant brings it again: %+v", p.Grants)
 		}
 		if p := r.pull("", 0); len(p.Grants) != 0 {
@@ -216,7 +222,7 @@ func TestRightsGrantsWithinReserve(t *testing.T) {
 		// the reserve, and what kiosks hold never exceeds the capacity.
 		north := r.enroll("ballroom-north")
 		kiosks := []string{main, east, north}
-		hold := map[string]map[string]int{main: {"venue": 5}, east: {"venue": 5}, north: {}}
+		hold := map[string]map[string]int{main: {"venue": 7}, east: {"venue": 3}, north: {}}
 		rng := rand.New(rand.NewPCG(1, 2))
 		for round := range 60 {
 			k := kiosks[rng.IntN(len(kiosks))]
@@ -281,10 +287,10 @@ func TestRightsDuplicatePushCreditsOnce(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dsn string) {
 		r := newRig(t, dsn, 10, 6)
 		main := r.enroll("main")
-		if g := granted(r.rights(main, wire.Holding{Counter: "venue"}), "venue"); g != 10 {
-			t.Fatalf("the only door was granted %d, want all 10", g)
+		if g := granted(r.rights(main, wire.Holding{Counter: "venue"}), "venue"); g != 3 {
+			t.Fatalf("main was granted %d, want 3 (a third: east and the center keep theirs)", g)
 		}
-		back := r.event(main, "main", "rights", "", 0, ret("venue", 4))
+		back := r.event(main, "main", "rights", "", 0, ret("venue", 2))
 		if n := r.push(main, back); n != 1 {
 			t.Fatalf("return stored %d", n)
 		}
@@ -296,8 +302,8 @@ func TestRightsDuplicatePushCreditsOnce(t *testing.T) {
 		if n := r.push(main, other, back); n != 1 {
 			t.Errorf("a push with one new event stored %d", n)
 		}
-		if b := r.books("venue"); b.Reserve != 4 || b.Held != 5 || b.Inside != 1 {
-			t.Errorf("books %+v, want reserve 4 (the return once), 5 held, 1 inside", b)
+		if b := r.books("venue"); b.Reserve != 9 || b.Held != 0 || b.Inside != 1 {
+			t.Errorf("books %+v, want reserve 9 (the return once), none held, 1 inside", b)
 		}
 	})
 }
@@ -326,38 +332,43 @@ func TestRightsExitNotice(t *testing.T) {
 		exits := []wire.Event{r.event(east, "east", "exit", ada, cur), r.event(east, "east", "exit", bob, cur),
 			r.event(east, "east", "exit", cy, cur, credit("venue", cyAgain.Seq))}
 		r.push(east, exits...)
+		// Two notices to main: Cy's admission there ended when he was
+		// admitted again at east, which had pulled it; Ada's when she left
+		// at east. None for Bob: his admission came after east's pull.
 		notices := r.pull(main, 0).Notices
-		if len(notices) != 1 {
-			t.Fatalf("notices to main %+v, want one for Ada alone (Bob's admission came after east's pull; "+
-				"east credited Cy's exit itself)", notices)
+		if len(notices) != 2 {
+			t.Fatalf("notices to main %+v, want Cy's (admitted again at east) and Ada's (left at east)", notices)
 		}
-		if n := notices[0]; n.Person != ada || n.Counter != "venue" || n.Admission != admitAda.Seq {
-			t.Errorf("notice %+v, want Ada's admission %d into venue", n, admitAda.Seq)
+		if n := notices[0]; n.Person != cy || n.Counter != "venue" || n.Admission != admitCy.Seq {
+			t.Errorf("first notice %+v, want Cy's admission %d into venue", n, admitCy.Seq)
+		}
+		if n := notices[1]; n.Person != ada || n.Counter != "venue" || n.Admission != admitAda.Seq {
+			t.Errorf("second notice %+v, want Ada's admission %d into venue", n, admitAda.Seq)
 		}
 		if p := r.pull(east, 0); len(p.Notices) != 0 {
 			t.Errorf("notices to east: %+v", p.Notices)
 		}
-		if p := r.pull(main, notices[0].ID); len(p.Notices) != 0 {
-			t.Errorf("a pull past the notice brings it again: %+v", p.Notices)
+		if p := r.pull(main, notices[1].ID); len(p.Notices) != 0 {
+			t.Errorf("a pull past the notices brings them again: %+v", p.Notices)
 		}
-		// A notice moves no right: only main may credit Ada's.
-		// Four admissions, Cy's at east credited there.
-		if b := r.books("venue"); b.Inside != 3 {
-			t.Errorf("books %+v, want 3 inside until main credits", b)
+		// A notice moves no right: only main may credit Ada's and Cy's.
+		// Bob alone is inside; two places wait for main's credits.
+		if b := r.books("venue"); b.Inside != 1 || b.Pending != 2 {
+			t.Errorf("books %+v, want Bob inside and 2 pending until main credits", b)
 		}
 
 		// The same exit again, and Ada leaving a second time: one notice
 		// per admission.
 		r.push(east, exits[0])
 		r.push(east, r.event(east, "east", "exit", ada, r.cursor()))
-		if got := r.pull(main, 0).Notices; len(got) != 1 {
-			t.Errorf("notices to main after Ada left twice: %+v, want the one", got)
+		if got := r.pull(main, 0).Notices; len(got) != 2 {
+			t.Errorf("notices to main after Ada left twice: %+v, want the two", got)
 		}
 
 		// Main credits Ada's admission on the notice: the right is back.
 		r.push(main, r.event(main, "main", "rights", ada, 0, credit("venue", admitAda.Seq)))
-		if b := r.books("venue"); b.Inside != 2 {
-			t.Errorf("books %+v, want 2 inside after main's credit", b)
+		if b := r.books("venue"); b.Inside != 1 || b.Pending != 1 {
+			t.Errorf("books %+v, want Bob inside and 1 pending after main's credit", b)
 		}
 	})
 }
@@ -373,8 +384,8 @@ func TestRightsCreditClosesSpend(t *testing.T) {
 		// Ada leaves through main itself, which credits her admission.
 		leave := r.event(main, "main", "exit", ada, 0, credit("venue", admitAda.Seq))
 		r.push(main, admitAda, admitBob, leave)
-		if b := r.books("venue"); b.Inside != 1 || b.Held != 4 {
-			t.Errorf("books %+v, want Bob alone inside and 4 held", b)
+		if b := r.books("venue"); b.Inside != 1 || b.Held != 2 {
+			t.Errorf("books %+v, want Bob alone inside and 2 held", b)
 		}
 		cur := r.cursor()
 		r.push(east, r.event(east, "east", "exit", ada, cur), r.event(east, "east", "exit", bob, cur))
@@ -389,8 +400,8 @@ func TestRetireKiosk(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dsn string) {
 		r := newRig(t, dsn, 10, 6)
 		main, east := r.enroll("main"), r.enroll("east")
-		if g := granted(r.rights(main, wire.Holding{Counter: "venue"}), "venue"); g != 5 {
-			t.Fatalf("main was granted %d, want 5", g)
+		if g := granted(r.rights(main, wire.Holding{Counter: "venue"}), "venue"); g != 3 {
+			t.Fatalf("main was granted %d, want 3", g)
 		}
 		ada, bob := "P000001", "P000002"
 		admitAda := r.event(main, "main", "admit", ada, 0, spend("venue"))
@@ -405,8 +416,8 @@ func TestRetireKiosk(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(freed) != 1 || freed["venue"] != 4 {
-			t.Errorf("retire freed %v, want venue 4 (3 held, 1 for Bob, who left)", freed)
+		if len(freed) != 1 || freed["venue"] != 2 {
+			t.Errorf("retire freed %v, want venue 2 (1 held, 1 for Bob, who left)", freed)
 		}
 		if b := r.books("venue"); b.Reserve != 9 || b.Inside != 1 || b.Held != 0 {
 			t.Errorf("books after retire %+v, want reserve 9, Ada inside", b)
@@ -449,8 +460,10 @@ func TestCapacityLoweringDebt(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dsn string) {
 		r := newRig(t, dsn, 10, 6)
 		main := r.enroll("main")
-		if g := granted(r.rights(main, wire.Holding{Counter: "venue"}), "venue"); g != 10 {
-			t.Fatalf("the only door was granted %d, want 10", g)
+		// A queue at main: 9 of the 10 (east's door and the center keep a
+		// part each, rounded down to none and 1).
+		if g := granted(r.rights(main, wire.Holding{Counter: "venue", Demand: 1000}), "venue"); g != 9 {
+			t.Fatalf("main was granted %d, want 9", g)
 		}
 		r.push(main, r.event(main, "main", "admit", "P000001", 0, spend("venue")))
 		cur := r.cursor()
@@ -465,13 +478,14 @@ func TestCapacityLoweringDebt(t *testing.T) {
 		}
 		checkNothingNew(t, r.db, cur, "refused capacity changes")
 
-		// 9 held and 1 inside: a capacity of 6 leaves a debt of 4.
+		// 8 held, 1 inside and 1 in reserve: a capacity of 6 leaves a debt
+		// of 3.
 		ch, err := r.db.SetCapacity(r.ctx, "venue", 6)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ch.Old != 10 || ch.Rights.Cap != 6 || ch.Rights.Debt != 4 || ch.Rights.Reserve != 0 {
-			t.Errorf("SetCapacity: %+v, want 10 → 6 with debt 4", ch)
+		if ch.Old != 10 || ch.Rights.Cap != 6 || ch.Rights.Debt != 3 || ch.Rights.Reserve != 0 {
+			t.Errorf("SetCapacity: %+v, want 10 → 6 with debt 3", ch)
 		}
 		p := r.pull(main, cur)
 		if p.Event == nil || p.Event.Space("venue").Capacity != 6 {
@@ -484,8 +498,8 @@ func TestCapacityLoweringDebt(t *testing.T) {
 		checkNothingNew(t, r.db, cur, "an unchanged capacity")
 
 		// In debt: every kiosk is asked for all it holds, none is granted.
-		if resp := r.rights(main, wire.Holding{Counter: "venue", Balance: 9}); resp.Return["venue"] != 9 || len(resp.Grants) != 0 {
-			t.Errorf("in debt: %+v, want all 9 back and no grant", resp)
+		if resp := r.rights(main, wire.Holding{Counter: "venue", Balance: 8}); resp.Return["venue"] != 8 || len(resp.Grants) != 0 {
+			t.Errorf("in debt: %+v, want all 8 back and no grant", resp)
 		}
 		east := r.enroll("east")
 		if resp := r.rights(east, wire.Holding{Counter: "venue", Demand: 5}); len(resp.Grants) != 0 {
@@ -493,15 +507,18 @@ func TestCapacityLoweringDebt(t *testing.T) {
 		}
 
 		// A raise pays the debt first.
-		if ch, err := r.db.SetCapacity(r.ctx, "venue", 8); err != nil || ch.Rights.Debt != 2 || ch.Rights.Reserve != 0 {
-			t.Errorf("raise to 8: %+v, %v; want debt 2, reserve 0", ch, err)
+		if ch, err := r.db.SetCapacity(r.ctx, "venue", 7); err != nil || ch.Rights.Debt != 2 || ch.Rights.Reserve != 0 {
+			t.Errorf("raise to 7: %+v, %v; want debt 2, reserve 0", ch, err)
 		}
 		// So do returns, before the reserve grows.
 		r.push(main, r.event(main, "main", "rights", "", 0, ret("venue", 1)))
 		if b := r.books("venue"); b.Debt != 1 || b.Reserve != 0 {
 			t.Errorf("after returning 1: %+v, want debt 1, reserve 0", b)
 		}
-		r.push(main, r.event(main, "main", "rights", "", 0, ret("venue", 8)))
+		if _, err := r.db.SetCapacity(r.ctx, "venue", 8); err != nil {
+			t.Fatal(err)
+		}
+		r.push(main, r.event(main, "main", "rights", "", 0, ret("venue", 7)))
 		if b := r.books("venue"); b.Debt != 0 || b.Reserve != 7 || b.Held != 0 || b.Inside != 1 {
 			t.Errorf("after returning the rest: %+v, want no debt, reserve 7", b)
 		}
@@ -605,23 +622,24 @@ func TestRightsLaterExitClosesOlderAdmission(t *testing.T) {
 	})
 }
 
-// The center matches the counters the exiting kiosk listed as left,
-// from the event it decided under, not the doors of the event it holds
-// now.
-func TestRightsExitMatchesListedCounters(t *testing.T) {
+// The center closes a stay by the door the exit went through, whatever
+// the exiting kiosk listed: a person who left the venue is not inside
+// it, and no kiosk's word makes them so.
+func TestRightsExitClosesByDoor(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dsn string) {
 		r := newRig(t, dsn, 10, 6)
 		main, east := r.enroll("main"), r.enroll("east")
 		r.rights(main, wire.Holding{Counter: "venue"})
 		ada := "P000001"
 		r.push(main, r.event(main, "main", "admit", ada, 0, spend("venue")))
-		// East's exit lists nothing as left (its door, under the event it
-		// had, increased no counter the admission spent).
 		e := r.event(east, "east", "exit", ada, r.cursor())
 		e.Rights = nil
 		r.push(east, e)
-		if n := r.pull(main, 0).Notices; len(n) != 0 {
-			t.Fatalf("an exit that left no counter was matched: %+v", n)
+		if n := r.pull(main, 0).Notices; len(n) != 1 || n[0].Person != ada {
+			t.Fatalf("notices %+v, want Ada's: she left the venue at east", n)
+		}
+		if b := r.books("venue"); b.Inside != 0 || b.Pending != 1 {
+			t.Errorf("books %+v, want nobody inside and 1 pending", b)
 		}
 	})
 }
