@@ -208,6 +208,18 @@ func (db *DB) MonoNow() int64 {
 	return mono
 }
 
+// nowMono is the default Mono: the machine's monotonic clock while Now
+// is the real clock. A clock that carries no monotonic reading (a test's
+// or a simulation's settable clock) is the whole world's time there, and
+// stands in for the monotonic clock too, so stamps and the center's
+// clock move together as they do in life.
+func (db *DB) nowMono() (int64, string) {
+	if t := db.Now(); t == t.Round(0) {
+		return t.UnixNano(), "settable-clock"
+	}
+	return systemMono()
+}
+
 // systemMono reads CLOCK_MONOTONIC, which every process on the machine
 // shares (the screen and `usher sync` stamp on one clock), with the
 // machine's boot id.

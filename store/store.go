@@ -96,7 +96,8 @@ func Open(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{db: sdb, Now: time.Now, Mono: systemMono}
+	db := &DB{db: sdb, Now: time.Now}
+	db.Mono = db.nowMono
 	if err := db.migrate(); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
