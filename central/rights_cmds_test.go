@@ -52,8 +52,8 @@ func mustKiosk(t *testing.T, db *centralstore.DB, door string) string {
 func TestKioskRetire(t *testing.T) {
 	dsn, db := mustCenter(t)
 	k := mustKiosk(t, db, "main")
-	if code, out, errOut := run("kiosk", "retire", k, "--db", dsn); code != 0 || !strings.Contains(out, "venue 1500") {
-		t.Errorf("retire: exit %d, out %q, err %q; want venue 1500 freed", code, out, errOut)
+	if code, out, errOut := run("kiosk", "retire", k, "--db", dsn); code != 0 || !strings.Contains(out, "venue 749") {
+		t.Errorf("retire: exit %d, out %q, err %q; want venue 749 freed (half of 1500 less the center's pool of 2: east keeps its half)", code, out, errOut)
 	}
 	if code, out, _ := run("kiosk", "retire", "--db", dsn, k); code != 0 || !strings.Contains(out, "no capacity rights") {
 		t.Errorf("second retire: exit %d, out %q; want nothing freed", code, out)
@@ -74,9 +74,11 @@ func TestKioskRetire(t *testing.T) {
 func TestSpaceCap(t *testing.T) {
 	dsn, db := mustCenter(t)
 	mustKiosk(t, db, "main")
-	code, out, errOut := run("space", "cap", "venue", "1000", "--db", dsn)
-	if code != 0 || !strings.Contains(out, "1500 → 1000") || !strings.Contains(out, "debt 500") {
-		t.Errorf("space cap: exit %d, out %q, err %q; want 1500 → 1000 with debt 500", code, out, errOut)
+	// Main holds 749 of the venue's 1500; the reserve covers 751 of a
+	// lowering to 600, and the rest is debt.
+	code, out, errOut := run("space", "cap", "venue", "600", "--db", dsn)
+	if code != 0 || !strings.Contains(out, "1500 → 600") || !strings.Contains(out, "debt 149") {
+		t.Errorf("space cap: exit %d, out %q, err %q; want 1500 → 600 with debt 149", code, out, errOut)
 	}
 	if code, out, _ := run("space", "cap", "--db", dsn, "ballroom", "700"); code != 0 || !strings.Contains(out, "800 → 700") || strings.Contains(out, "debt") {
 		t.Errorf("space cap ballroom: exit %d, out %q; want 800 → 700 and no debt", code, out)
@@ -109,8 +111,8 @@ func TestSpaceCap(t *testing.T) {
 	for _, r := range st.Rights {
 		if r.Counter == "venue" {
 			found = true
-			if r.Cap != 1000 || r.Debt != 500 || r.Held != 1500 || r.Reserve != 0 {
-				t.Errorf("venue rights %+v, want cap 1000, 1500 held, debt 500", r)
+			if r.Cap != 600 || r.Debt != 149 || r.Held != 749 || r.Reserve != 0 {
+				t.Errorf("venue rights %+v, want cap 600, 749 held, debt 149", r)
 			}
 		}
 	}

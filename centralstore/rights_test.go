@@ -175,24 +175,24 @@ func TestRightsGrantsWithinReserve(t *testing.T) {
 			t.Fatalf("books after import: %+v, want cap and reserve 10", b)
 		}
 
-		// Two doors into the venue share it with the center: a third
-		// each, whichever kiosk asks first, and the center keeps a third
-		// for a door whose share runs out while it answers.
+		// Two doors into the venue: the center keeps a pool of one place
+		// per door for a door whose share runs out while it answers, and
+		// the doors share the rest, half each, whichever kiosk asks first.
 		a := r.rights(main, wire.Holding{Counter: "venue"})
-		if len(a.Grants) != 1 || a.Grants[0].Counter != "venue" || a.Grants[0].N != 3 || a.Free["venue"] != 7 {
-			t.Fatalf("first kiosk: %+v, want a grant of 3 and 7 free elsewhere", a)
+		if len(a.Grants) != 1 || a.Grants[0].Counter != "venue" || a.Grants[0].N != 4 || a.Free["venue"] != 6 {
+			t.Fatalf("first kiosk: %+v, want a grant of 4 and 6 free elsewhere", a)
 		}
 		b := r.rights(east, wire.Holding{Counter: "venue"})
-		if granted(b, "venue") != 3 {
-			t.Fatalf("second kiosk: %+v, want a grant of 3", b)
+		if granted(b, "venue") != 4 {
+			t.Fatalf("second kiosk: %+v, want a grant of 4", b)
 		}
 		// A kiosk with a queue at its door is granted more, but never
 		// more than the reserve holds.
-		more := r.rights(main, wire.Holding{Counter: "venue", Balance: 3, Demand: 50})
-		if granted(more, "venue") != 4 {
-			t.Errorf("a busy door with the reserve at 4: %+v, want all 4", more.Grants)
+		more := r.rights(main, wire.Holding{Counter: "venue", Balance: 4, Demand: 50})
+		if granted(more, "venue") != 2 {
+			t.Errorf("a busy door with the reserve at 2: %+v, want both", more.Grants)
 		}
-		if c := r.rights(main, wire.Holding{Counter: "venue", Balance: 7, Demand: 50}); len(c.Grants) != 0 {
+		if c := r.rights(main, wire.Holding{Counter: "venue", Balance: 6, Demand: 50}); len(c.Grants) != 0 {
 			t.Errorf("grant beyond the reserve: %+v", c.Grants)
 		}
 		if bk := r.books("venue"); bk.Reserve != 0 || bk.Held != 10 {
@@ -200,8 +200,8 @@ func TestRightsGrantsWithinReserve(t *testing.T) {
 		}
 		// A kiosk far above its share (none of the 10, next to a door
 		// with demand 50) is asked to give back the excess.
-		if c := r.rights(east, wire.Holding{Counter: "venue", Balance: 3}); c.Return["venue"] != 3 || len(c.Grants) != 0 {
-			t.Errorf("a kiosk holding 3 of a share of 0: %+v, want to return 3", c)
+		if c := r.rights(east, wire.Holding{Counter: "venue", Balance: 4}); c.Return["venue"] != 4 || len(c.Grants) != 0 {
+			t.Errorf("a kiosk holding 4 of a share of 0: %+v, want to return 4", c)
 		}
 
 		// Each kiosk's pull brings its own grants, once.
@@ -222,7 +222,7 @@ func TestRightsGrantsWithinReserve(t *testing.T) {
 		// the reserve, and what kiosks hold never exceeds the capacity.
 		north := r.enroll("ballroom-north")
 		kiosks := []string{main, east, north}
-		hold := map[string]map[string]int{main: {"venue": 7}, east: {"venue": 3}, north: {}}
+		hold := map[string]map[string]int{main: {"venue": 6}, east: {"venue": 4}, north: {}}
 		rng := rand.New(rand.NewPCG(1, 2))
 		for round := range 60 {
 			k := kiosks[rng.IntN(len(kiosks))]
@@ -287,8 +287,8 @@ func TestRightsDuplicatePushCreditsOnce(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dsn string) {
 		r := newRig(t, dsn, 10, 6)
 		main := r.enroll("main")
-		if g := granted(r.rights(main, wire.Holding{Counter: "venue"}), "venue"); g != 3 {
-			t.Fatalf("main was granted %d, want 3 (a third: east and the center keep theirs)", g)
+		if g := granted(r.rights(main, wire.Holding{Counter: "venue"}), "venue"); g != 4 {
+			t.Fatalf("main was granted %d, want 4 (east and the center keep theirs)", g)
 		}
 		back := r.event(main, "main", "rights", "", 0, ret("venue", 2))
 		if n := r.push(main, back); n != 1 {
@@ -302,8 +302,8 @@ func TestRightsDuplicatePushCreditsOnce(t *testing.T) {
 		if n := r.push(main, other, back); n != 1 {
 			t.Errorf("a push with one new event stored %d", n)
 		}
-		if b := r.books("venue"); b.Reserve != 9 || b.Held != 0 || b.Inside != 1 {
-			t.Errorf("books %+v, want reserve 9 (the return once), none held, 1 inside", b)
+		if b := r.books("venue"); b.Reserve != 8 || b.Held != 1 || b.Inside != 1 {
+			t.Errorf("books %+v, want reserve 8 (the return once), 1 held, 1 inside", b)
 		}
 	})
 }
@@ -384,8 +384,8 @@ func TestRightsCreditClosesSpend(t *testing.T) {
 		// Ada leaves through main itself, which credits her admission.
 		leave := r.event(main, "main", "exit", ada, 0, credit("venue", admitAda.Seq))
 		r.push(main, admitAda, admitBob, leave)
-		if b := r.books("venue"); b.Inside != 1 || b.Held != 2 {
-			t.Errorf("books %+v, want Bob alone inside and 2 held", b)
+		if b := r.books("venue"); b.Inside != 1 || b.Held != 3 {
+			t.Errorf("books %+v, want Bob alone inside and 3 held", b)
 		}
 		cur := r.cursor()
 		r.push(east, r.event(east, "east", "exit", ada, cur), r.event(east, "east", "exit", bob, cur))
@@ -400,8 +400,8 @@ func TestRetireKiosk(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dsn string) {
 		r := newRig(t, dsn, 10, 6)
 		main, east := r.enroll("main"), r.enroll("east")
-		if g := granted(r.rights(main, wire.Holding{Counter: "venue"}), "venue"); g != 3 {
-			t.Fatalf("main was granted %d, want 3", g)
+		if g := granted(r.rights(main, wire.Holding{Counter: "venue"}), "venue"); g != 4 {
+			t.Fatalf("main was granted %d, want 4", g)
 		}
 		ada, bob := "P000001", "P000002"
 		admitAda := r.event(main, "main", "admit", ada, 0, spend("venue"))
@@ -416,8 +416,8 @@ func TestRetireKiosk(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(freed) != 1 || freed["venue"] != 2 {
-			t.Errorf("retire freed %v, want venue 2 (1 held, 1 for Bob, who left)", freed)
+		if len(freed) != 1 || freed["venue"] != 3 {
+			t.Errorf("retire freed %v, want venue 3 (2 held, 1 for Bob, who left)", freed)
 		}
 		if b := r.books("venue"); b.Reserve != 9 || b.Inside != 1 || b.Held != 0 {
 			t.Errorf("books after retire %+v, want reserve 9, Ada inside", b)
@@ -460,10 +460,10 @@ func TestCapacityLoweringDebt(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dsn string) {
 		r := newRig(t, dsn, 10, 6)
 		main := r.enroll("main")
-		// A queue at main: 9 of the 10 (east's door and the center keep a
-		// part each, rounded down to none and 1).
-		if g := granted(r.rights(main, wire.Holding{Counter: "venue", Demand: 1000}), "venue"); g != 9 {
-			t.Fatalf("main was granted %d, want 9", g)
+		// A queue at main: 7 of the 10 (the center's pool keeps 2, and
+		// east's part rounds down to none).
+		if g := granted(r.rights(main, wire.Holding{Counter: "venue", Demand: 1000}), "venue"); g != 7 {
+			t.Fatalf("main was granted %d, want 7", g)
 		}
 		r.push(main, r.event(main, "main", "admit", "P000001", 0, spend("venue")))
 		cur := r.cursor()
@@ -478,28 +478,28 @@ func TestCapacityLoweringDebt(t *testing.T) {
 		}
 		checkNothingNew(t, r.db, cur, "refused capacity changes")
 
-		// 8 held, 1 inside and 1 in reserve: a capacity of 6 leaves a debt
+		// 6 held, 1 inside and 3 in reserve: a capacity of 4 leaves a debt
 		// of 3.
-		ch, err := r.db.SetCapacity(r.ctx, "venue", 6)
+		ch, err := r.db.SetCapacity(r.ctx, "venue", 4)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ch.Old != 10 || ch.Rights.Cap != 6 || ch.Rights.Debt != 3 || ch.Rights.Reserve != 0 {
-			t.Errorf("SetCapacity: %+v, want 10 → 6 with debt 3", ch)
+		if ch.Old != 10 || ch.Rights.Cap != 4 || ch.Rights.Debt != 3 || ch.Rights.Reserve != 0 {
+			t.Errorf("SetCapacity: %+v, want 10 → 4 with debt 3", ch)
 		}
 		p := r.pull(main, cur)
-		if p.Event == nil || p.Event.Space("venue").Capacity != 6 {
+		if p.Event == nil || p.Event.Space("venue").Capacity != 4 {
 			t.Fatalf("the pull after the change lacks the new capacity: %+v", p.Event)
 		}
 		cur = p.Cursor
-		if ch, err := r.db.SetCapacity(r.ctx, "venue", 6); err != nil || ch.Old != 6 {
+		if ch, err := r.db.SetCapacity(r.ctx, "venue", 4); err != nil || ch.Old != 4 {
 			t.Errorf("the same capacity again: %+v, %v", ch, err)
 		}
 		checkNothingNew(t, r.db, cur, "an unchanged capacity")
 
 		// In debt: every kiosk is asked for all it holds, none is granted.
-		if resp := r.rights(main, wire.Holding{Counter: "venue", Balance: 8}); resp.Return["venue"] != 8 || len(resp.Grants) != 0 {
-			t.Errorf("in debt: %+v, want all 8 back and no grant", resp)
+		if resp := r.rights(main, wire.Holding{Counter: "venue", Balance: 6}); resp.Return["venue"] != 6 || len(resp.Grants) != 0 {
+			t.Errorf("in debt: %+v, want all 6 back and no grant", resp)
 		}
 		east := r.enroll("east")
 		if resp := r.rights(east, wire.Holding{Counter: "venue", Demand: 5}); len(resp.Grants) != 0 {
@@ -507,18 +507,18 @@ func TestCapacityLoweringDebt(t *testing.T) {
 		}
 
 		// A raise pays the debt first.
-		if ch, err := r.db.SetCapacity(r.ctx, "venue", 7); err != nil || ch.Rights.Debt != 2 || ch.Rights.Reserve != 0 {
-			t.Errorf("raise to 7: %+v, %v; want debt 2, reserve 0", ch, err)
+		if ch, err := r.db.SetCapacity(r.ctx, "venue", 5); err != nil || ch.Rights.Debt != 2 || ch.Rights.Reserve != 0 {
+			t.Errorf("raise to 5: %+v, %v; want debt 2, reserve 0", ch, err)
 		}
 		// So do returns, before the reserve grows.
 		r.push(main, r.event(main, "main", "rights", "", 0, ret("venue", 1)))
 		if b := r.books("venue"); b.Debt != 1 || b.Reserve != 0 {
 			t.Errorf("after returning 1: %+v, want debt 1, reserve 0", b)
 		}
-		if _, err := r.db.SetCapacity(r.ctx, "venue", 8); err != nil {
-			t.Fatal(err)
+		if ch, err := r.db.SetCapacity(r.ctx, "venue", 8); err != nil || ch.Rights.Debt != 0 || ch.Rights.Reserve != 2 {
+			t.Errorf("raise to 8: %+v, %v; want the last debt paid and 2 in reserve", ch, err)
 		}
-		r.push(main, r.event(main, "main", "rights", "", 0, ret("venue", 7)))
+		r.push(main, r.event(main, "main", "rights", "", 0, ret("venue", 5)))
 		if b := r.books("venue"); b.Debt != 0 || b.Reserve != 7 || b.Held != 0 || b.Inside != 1 {
 			t.Errorf("after returning the rest: %+v, want no debt, reserve 7", b)
 		}

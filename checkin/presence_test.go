@@ -163,14 +163,17 @@ func TestShare(t *testing.T) {
 		want  int64
 	}{
 		// Three doors into a venue of 1,000: whichever enrolls first gets
-		// a quarter, not the whole reserve; the center keeps a quarter
-		// for doors that run out while it answers.
-		{"FirstOfThree", 1000, three, "a", 250},
-		{"LastOfThree", 1000, three, "c", 250},
+		// a third of what the center's pool (one place per door) leaves,
+		// not the whole reserve.
+		{"FirstOfThree", 1000, three, "a", 332},
+		{"LastOfThree", 1000, three, "c", 332},
+		// A small room: the pool is a quarter of it.
+		{"SmallRoom", 10, three, "b", 2},
 		{"OnlyDoor", 40, []checkin.DoorShare{{Door: "a", Weight: 1}}, "a", 40},
-		{"BusyDoor", 100, []checkin.DoorShare{{Door: "a", Weight: 3}, {Door: "b", Weight: 1}}, "a", 60},
-		{"QuietDoor", 100, []checkin.DoorShare{{Door: "a", Weight: 3}, {Door: "b", Weight: 1}}, "b", 20},
-		{"WeightBelowOne", 90, []checkin.DoorShare{{Door: "a", Weight: 0}, {Door: "b", Weight: -5}}, "a", 30},
+		{"BusyDoor", 102, []checkin.DoorShare{{Door: "a", Weight: 3}, {Door: "b", Weight: 1}}, "a", 75},
+		{"QuietDoor", 102, []checkin.DoorShare{{Door: "a", Weight: 3}, {Door: "b", Weight: 1}}, "b", 25},
+		{"WeightBelowOne", 92, []checkin.DoorShare{{Door: "a", Weight: 0}, {Door: "b", Weight: -5}}, "a", 45},
+		{"LastPlace", 1, three, "a", 0},
 		{"NotADoorOfTheCounter", 1000, three, "z", 0},
 		{"NothingFree", 0, three, "a", 0},
 	} {

@@ -303,10 +303,11 @@ type DoorShare struct {
 // door into the counter as the event file lists them. Each door's part
 // follows its weight, so no door starves whatever order kiosks enroll
 // in; a door no kiosk serves leaves its part with the center. When two
-// or more doors lead in, the center keeps one part more of its own (the
-// weight of one quiet door), so a connected door whose share is spent can
-// be given a right on the spot instead of refusing while others hold the
-// room's places. 0 for a door that is not listed.
+// or more doors lead in, the center first keeps a pool of its own, a
+// (n+1)th of the free rights but at most one per door: a connected door
+// whose share is spent is given a right from it on the spot instead of
+// refusing while others hold the room's places, and offline that pool
+// costs at most one place per door. 0 for a door that is not listed.
 func Share(free int64, doors []DoorShare, door string) int64 {
 	var total, weight int64
 	found := false
@@ -319,27 +320,8 @@ func Share(free int64, doors []DoorShare, door string) int64 {
 	if !found || free <= 0 {
 		return 0
 	}
-	if len(doors) > 1 {
-		total++
+	if n := int64(len(doors)); n > 1 {
+		free -= min((free+n)/(n+1), n)
 	}
 	return free * weight / total
-}
-
-// Readmits returns what admitting a person through door again credits
-// back: for each counter the door increases, this kiosk's latest open
-// admission of them into it. Nobody is inside a space twice: the new
-// admission holds their place, and the right the old one spent comes
-// back at once, offline too. Nil for people counted without a badge
-// (each +1 is someone else) and for a kiosk not limited by rights.
-func (s *State) Readmits(ev *Event, door, holder string) []RightChange {
-	if s.rights == nil || holder == "" || holder[0] == '+' {
-		return nil
-	}
-	var out []RightChange
-	for _, c := range ev.Counters(door) {
-		if seqs := s.rights.open[holder][c]; len(seqs) > 0 {
-			out = append(out, s.Credit(c, seqs[len(seqs)-1])...)
-		}
-	}
-	return out
 }

@@ -134,8 +134,10 @@ func TestRights(t *testing.T) {
 	if status != http.StatusOK || json.Unmarshal(body, &got) != nil {
 		t.Fatalf("rights: status %d, body %s", status, body)
 	}
-	if len(got.Grants) != 1 || got.Grants[0].Counter != "venue" || got.Grants[0].N != 1500 {
-		t.Fatalf("the only door of the venue was granted %+v, want all 1500", got.Grants)
+	// The center keeps a pool of 2 (one place per door); main, with
+	// people waiting, weighs 4 against east's 1: 4 fifths of the rest.
+	if len(got.Grants) != 1 || got.Grants[0].Counter != "venue" || got.Grants[0].N != 1198 {
+		t.Fatalf("the busier of the venue's two doors was granted %+v, want 1198 of 1500", got.Grants)
 	}
 	status, body = call("GET", wire.PathPull+"?cursor=0", k.Token, "")
 	var pull wire.PullResponse
