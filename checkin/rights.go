@@ -325,3 +325,22 @@ func Share(free int64, doors []DoorShare, door string) int64 {
 	}
 	return free * weight / total
 }
+
+// Readmits returns what admitting a person through door again credits
+// back: for each counter the door increases, this kiosk's latest open
+// admission of them into it. Nobody is inside a space twice: the new
+// admission holds their place, and the right the old one spent comes
+// back at once, offline too. Nil for people counted without a badge
+// (each +1 is someone else) and for a kiosk not limited by rights.
+func (s *State) Readmits(ev *Event, door, holder string) []RightChange {
+	if s.rights == nil || holder == "" || holder[0] == '+' {
+		return nil
+	}
+	var out []RightChange
+	for _, c := range ev.Counters(door) {
+		if seqs := s.rights.open[holder][c]; len(seqs) > 0 {
+			out = append(out, s.Credit(c, seqs[len(seqs)-1])...)
+		}
+	}
+	return out
+}
