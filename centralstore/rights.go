@@ -466,8 +466,10 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk, d
 		share = checkin.Share(free, doors, door) / kiosks[door]
 	}
 	balance := int64(h.Balance)
+	// Only an urgent request may take from the center's pool.
+	available := reserve - checkin.Pool(free, len(doors))
 	if urgent && ofDoor && balance == 0 {
-		share = max(share, 1)
+		share, available = max(share, 1), reserve
 	}
 	switch {
 	case !ofDoor || debt > 0:
@@ -477,8 +479,8 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk, d
 		if balance > 0 {
 			resp.Return = addReturn(resp.Return, c, balance)
 		}
-	case balance < share && reserve > 0:
-		g := min(share-balance, reserve)
+	case balance < share && available > 0:
+		g := min(share-balance, available)
 		id, err := db.nextSeq(ctx, tx, 1)
 		if err != nil {
 			return err

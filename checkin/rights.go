@@ -320,10 +320,19 @@ func Share(free int64, doors []DoorShare, door string) int64 {
 	if !found || free <= 0 {
 		return 0
 	}
-	if n := int64(len(doors)); n > 1 {
-		free -= min((free+n)/(n+1), n)
+	return (free - Pool(free, len(doors))) * weight / total
+}
+
+// Pool is how many of a counter's free rights the center keeps for
+// on-the-spot requests when doors doors lead into it (see Share): a
+// (doors+1)th of them, at most one per door; none for a single door,
+// which nobody else's share can starve.
+func Pool(free int64, doors int) int64 {
+	n := int64(doors)
+	if n < 2 || free <= 0 {
+		return 0
 	}
-	return free * weight / total
+	return min((free+n)/(n+1), n)
 }
 
 // Readmits returns what admitting a person through door again credits

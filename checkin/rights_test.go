@@ -168,3 +168,45 @@ func TestRightChangeCheck(t *testing.T) {
 		}
 	}
 }
+
+// Someone admitted again at the door that admitted them: the old
+// admission's right comes back in the same row, so a re-scan spends no
+// place, offline too; a +1 is someone else and credits nothing.
+func TestReadmits(t *testing.T) {
+	f := MustFixture(t)
+	st := checkin.NewState(f.ev)
+	if got := st.Readmits(f.ev, "main", "ada"); got != nil {
+		t.Fatalf("a kiosk not limited by rights credits %v", got)
+	}
+	st.LimitByRights()
+	st.ApplyRights(1, "", []checkin.RightChange{{Counter: "venue", Kind: checkin.RightGrant, N: 3}})
+	if got := st.Readmits(f.ev, "main", "ada"); len(got) != 0 {
+		t.Fatalf("a first admission credits %v", got)
+	}
+	st.ApplyRights(10, "ada", checkin.Spends(f.ev, "main"))
+	got := st.Readmits(f.ev, "main", "ada")
+	if len(got) != 1 || got[0].Kind != checkin.RightCredit || got[0].Ref != 10 || got[0].Counter != "venue" {
+		t.Fatalf("admitted again: %+v, want the credit of admission 10", got)
+	}
+	st.ApplyRights(11, "ada", append(got, checkin.Spends(f.ev, "main")...))
+	if st.Balance("venue") != 2 || st.IsOpen("ada", "venue", 10) || !st.IsOpen("ada", "venue", 11) {
+		t.Errorf("after the re-admission: balance %d, open 10 %v, open 11 %v; want 2, false, true",
+			st.Balance("venue"), st.IsOpen("ada", "venue", 10), st.IsOpen("ada", "venue", 11))
+	}
+	st.ApplyRights(12, checkin.AnonHolder("venue"), checkin.Spends(f.ev, "main"))
+	if got := st.Readmits(f.ev, "main", checkin.AnonHolder("venue")); got != nil {
+		t.Errorf("a second +1 credits the first: %v", got)
+	}
+}
+
+func TestPool(t *testing.T) {
+	for _, c := range []struct {
+		free  int64
+		doors int
+		want  int64
+	}{{1000, 1, 0}, {1000, 3, 3}, {10, 3, 3}, {2, 3, 1}, {1, 2, 1}, {0, 3, 0}, {-4, 3, 0}, {5, 0, 0}} {
+		if got := checkin.Pool(c.free, c.doors); got != c.want {
+			t.Errorf("Pool(%d, %d) = %d, want %d", c.free, c.doors, got, c.want)
+		}
+	}
+}
