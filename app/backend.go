@@ -15,6 +15,11 @@ import (
 type Backend interface {
 	Event() *checkin.Event
 	Occupancy() map[string]int
+	// PresenceAge is when the center last counted the spaces (its clock):
+	// an enrolled kiosk's Occupancy is that figure plus this kiosk's own
+	// moves since. ok is false when there is no such figure (a standalone
+	// kiosk, or one not yet pulled), whose Occupancy is its own count.
+	PresenceAge() (at time.Time, ok bool)
 	Refresh(ctx context.Context) error // catch up with other processes' scans
 	Location(personID string) string
 	Scan(ctx context.Context, scan checkin.Scan) (checkin.Decision, error)

@@ -349,3 +349,30 @@ func (h *harness) limitByRights(door string, rights, free int) {
 		h.t.Fatalf("setup: free elsewhere: %v", err)
 	}
 }
+
+// sharedAt is a moment for the center's count, later than the clock's
+// start in every time zone and 10:42:05 on the local clock, so the
+// screen's "as of 10:42:05" does not depend on where the test runs.
+func sharedAt() time.Time {
+	d := start.Add(48 * time.Hour).Local()
+	return time.Date(d.Year(), d.Month(), d.Day(), 10, 42, 5, 0, time.Local)
+}
+
+// pullPresence applies a pull page to h's store as the sync does, saying
+// the center counted counts at at, this kiosk's scans so far included.
+// h must be enrolled (limitByRights) for the store to take it.
+func (h *harness) pullPresence(at time.Time, counts map[string]int) {
+	h.t.Helper()
+	cursor, err := h.db.Cursor(h.ctx)
+	if err != nil {
+		h.t.Fatalf("setup: cursor: %v", err)
+	}
+	var through int64
+	if rs := h.rows(); len(rs) > 0 {
+		through = rs[len(rs)-1].Seq
+	}
+	if err := h.db.ApplyPull(h.ctx, wire.PullResponse{Cursor: cursor + 1,
+		Presence: &wire.Presence{Through: through, At: at.UnixMilli(), Counts: counts}}); err != nil {
+		h.t.Fatalf("setup: pull presence: %v", err)
+	}
+}

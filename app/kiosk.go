@@ -92,9 +92,12 @@ type Kiosk struct {
 	search *searchView
 	// Bottom.
 	gauges *fyne.Container
+	shared *canvas.Text // how old the gauges' shared figure is; hidden when they are this kiosk's own
 	entry  *keyEntry
 	conn   *canvas.Text
 	hints  *canvas.Text
+	// root is the whole screen, once built.
+	root *fyne.Container
 
 	lastCode  string
 	lastAt    time.Time
@@ -204,6 +207,10 @@ func (k *Kiosk) build() {
 	k.views = container.NewStack(k.panel, k.pin.box, k.staff.box, k.note.box, k.search.box)
 
 	k.gauges = container.NewVBox()
+	k.shared = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	k.shared.TextSize = 16
+	k.shared.Alignment = fyne.TextAlignTrailing // under the gauges' counts
+	k.shared.Hide()
 	k.entry = newKeyEntry(k.scanKey)
 	k.entry.SetPlaceHolder("Scan a badge, or type its code and press Enter")
 	k.entry.OnSubmitted = func(s string) {
@@ -222,16 +229,18 @@ func (k *Kiosk) content() fyne.CanvasObject {
 	top := container.NewBorder(nil, nil, nil, dir, container.NewPadded(k.doorName))
 	bottom := container.NewVBox(
 		k.gauges,
+		k.shared,
 		container.NewBorder(nil, nil, nil, container.NewHBox(k.hints, widget.NewSeparator(), k.conn), k.entry),
 	)
-	return container.NewPadded(container.NewBorder(top, bottom, nil, nil, k.views))
+	k.root = container.NewPadded(container.NewBorder(top, bottom, nil, nil, k.views))
+	return k.root
 }
 
 // recolour gives the screen's own texts the current theme's foreground,
 // after a theme change.
 func (k *Kiosk) recolour() {
 	fg := theme.Color(theme.ColorNameForeground)
-	for _, t := range []*canvas.Text{k.doorName, k.conn, k.hints} {
+	for _, t := range []*canvas.Text{k.doorName, k.shared, k.conn, k.hints} {
 		t.Color = fg
 		t.Refresh()
 	}
@@ -262,6 +271,8 @@ func (k *Kiosk) showDoor() {
 	k.refreshGauges()
 }
 
+// refreshGauges shows the current counts, and under them how old the
+// shared figure they start from is.
 func (k *Kiosk) refreshGauges() {
 	occ := k.b.Occupancy()
 	for _, o := range k.gauges.Objects {
@@ -269,6 +280,48 @@ func (k *Kiosk) refreshGauges() {
 		if occ[g.space] != g.n {
 			g.set(occ[g.space])
 		}
+	}
+	at, ok := k.b.PresenceAge()
+	if ok {
+		if s := sharedLine(at, k.Now(), len(k.gauges.Objects) > 1); s != k.shared.Text {
+			k.shared.Text = s
+			k.shared.Refresh()
+		}
+	}
+	if ok != k.shared.Visible() {
+		// The line takes room from the panel, or gives it back: lay the
+		// screen out again (once it is built).
+		if ok {
+			k.shared.Show()
+		} else {
+			k.shared.Hide()
+		}
+		if k.root != nil {
+			k.root.Refresh()
+		}
+	}
+}
+
+// sharedLine says what an enrolled kiosk's gauges count and how old the
+// center's part of it is: "count shared with all doors, as of 10:42:05",
+// with "— 3 min ago" added once that figure is a minute old (the kiosk
+// or the center is offline), so staff see a stale count at a glance.
+// This door's own scans since are in the count as they happen. at is on
+// the center's clock and now on this machine's: a figure that looks
+// newer than now (clocks apart) is shown as fresh, never "-2 min ago".
+func sharedLine(at, now time.Time, plural bool) string {
+	s := "count"
+	if plural {
+		s = "counts"
+	}
+	s += " shared with all doors, as of " + at.Local().Format("15:04:05")
+	switch age := now.Sub(at); {
+	case age < time.Minute:
+		return s
+	case age < time.Hour:
+		return fmt.Sprintf("%s — %d min ago", s, int(age/time.Minute))
+	default:
+		return fmt.Sprintf("%s — %d h %d min ago", s, int(age/time.Hour), int(age%time.Hour/time.Minute))
 	}
 }
 
@@ -351,9 +404,10 @@ func (k *Kiosk) showReady() {
 }
 
 // Tick is the screen's clock step: it returns the panel to Ready once a
-// result has been shown long enough, refreshes the gauges and the PIN
-// lock countdown, and keeps the scanner input focused. The running app
-// calls it a few times a second; tests call it after moving the clock.
+// result has been shown long enough, refreshes the gauges (and how old
+// their shared figure is) and the PIN lock countdown, and keeps the
+// scanner input focused. The running app calls it a few times a second;
+// tests call it after moving the clock.
 func (k *Kiosk) Tick() {
 	now := k.Now()
 	if !k.ready && !now.Before(k.holdUntil) {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -32,6 +33,7 @@ func TestLayoutGoldens(t *testing.T) {
 			h.limitByRights(doorBallroom, 0, 5)
 			h.scan(ada.Code)
 		}},
+		{"shared.xml", doorBallroom, sharedStale},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
 			h := MustKiosk(t, Options{Door: tc.door})
@@ -60,6 +62,18 @@ var views = []struct {
 	{"StaffMenu", func(h *harness) { h.scan(hedy.Code); h.unlockStaff() }},
 	{"Note", func(h *harness) { h.unlockStaff(); h.staffKey('3') }},
 	{"Search", func(h *harness) { h.key(fyne.KeyF3); h.typeText("Speaker") }},
+	// An enrolled kiosk's line under the gauges, at its longest.
+	{"Shared", sharedStale},
+}
+
+// sharedStale enrolls h's kiosk and gives it the center's count of an
+// hour ago: the gauges show it, with the longest line under them.
+func sharedStale(h *harness) {
+	h.limitByRights(h.k.door.ID, 10, 10)
+	at := sharedAt()
+	h.clock.now = at.Add(65 * time.Minute)
+	h.pullPresence(at, map[string]int{venue: 212, ballroom: 40})
+	h.k.Tick()
 }
 
 // Nothing on the screen may need more room than the display has: a real
