@@ -359,7 +359,16 @@ func (db *DB) Rights(ctx context.Context, kiosk string, req wire.RightsRequest) 
 				return fmt.Errorf("rights: %w", err)
 			}
 		}
+		// A kiosk scanning exits admits nobody: it holds no rights (an
+		// urgent request is someone waiting to come in).
+		exits := req.Exits && !req.Urgent
+		if _, err := db.exec(ctx, tx, `UPDATE kiosks SET exits = ? WHERE id = ?`, boolInt(exits), kiosk); err != nil {
+			return fmt.Errorf("rights: %w", err)
+		}
 		mine := ev.Counters(door)
+		if exits {
+			mine = nil
+		}
 		reported := map[string]wire.Holding{}
 		for _, h := range req.Holdings {
 			if ev.Space(h.Counter) != nil {
@@ -388,10 +397,10 @@ func (db *DB) Rights(ctx context.Context, kiosk string, req wire.RightsRequest) 
 }
 
 // activeKiosks returns, per counter, the other kiosks that share its
-// free rights: not revoked, heard from since since, at a door that
-// increases the counter; each with its door.
+// free rights: not revoked, not scanning exits, heard from since since,
+// at a door that increases the counter; each with its door.
 func (db *DB) activeKiosks(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk string, since time.Time) (map[string][]peer, error) {
-	rows, err := db.query(ctx, tx, `SELECT id, door FROM kiosks WHERE revoked = 0 AND last_seen >= ? AND id <> ? ORDER BY id`,
+	rows, err := db.query(ctx, tx, `SELECT id, door FROM kiosks WHERE revoked = 0 AND exits = 0 AND last_seen >= ? AND id <> ? ORDER BY id`,
 		since.UnixMilli(), kiosk)
 	if err != nil {
 		return nil, fmt.Errorf("active kiosks: %w", err)
@@ -408,6 +417,13 @@ func (db *DB) activeKiosks(ctx context.Context, tx *sql.Tx, ev *checkin.Event, k
 		}
 	}
 	return out, rows.Err()
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // peer is a live kiosk and the door it serves.
@@ -496,7 +512,7 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk, d
 			return err
 		}
 		resp.Grants = append(resp.Grants, wire.Grant{ID: id, Counter: c, N: int(g)})
-	case balance > share+max(1, share/4):
+	case balance > highWater(share) && !urgent:
 		// Above the high-water mark: give back down to the share, so a
 		// door that enrolled later, or grew busier, gets its part even
 		// when the reserve is empty.
@@ -508,6 +524,18 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk, d
 	}
 	resp.Free[c] = int(max(0, free-mine))
 	return nil
+}
+
+// highWater is how far above its share a kiosk may hold before it is
+// asked to give back the excess: a quarter more (at least 1), so a door
+// does not hand rights back and forth; but nothing above a share of 0,
+// so that near the cap every free place is back with the center, for
+// whichever door someone comes to.
+func highWater(share int64) int64 {
+	if share == 0 {
+		return 0
+	}
+	return share + max(1, share/4)
 }
 
 func addReturn(m map[string]int, counter string, n int64) map[string]int {

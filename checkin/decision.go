@@ -182,8 +182,15 @@ func (e *Event) Decide(scan Scan, badge Badge, st *State) Decision {
 }
 
 // full returns the outermost of spaces that is at or over its capacity,
-// with a message saying so.
+// with a message saying so. A kiosk limited by rights counts with the
+// other doors' moves as of its last pull, so its count may still hold
+// someone who left by another door since: it refuses for capacity only
+// for want of rights (needRights), which keep every space under its cap
+// whatever the counts say.
 func (e *Event) full(spaces []string, st *State) (*Space, string) {
+	if st.rights != nil {
+		return nil, ""
+	}
 	for _, id := range spaces {
 		s := e.spaces[id]
 		if n := st.Count(id); n >= s.Capacity {

@@ -353,3 +353,28 @@ func (s *State) Readmits(ev *Event, door, holder string) []RightChange {
 	}
 	return out
 }
+
+// Tight reports whether a space the door leads into is near its cap as
+// this kiosk knows it: one of the door's counters has at most two free
+// places per door into it (at least 4), counting the rights this kiosk
+// holds and those free at other doors at the last sync. A place freed by
+// an exit elsewhere then matters to the next person, so the kiosk syncs
+// more often to hand it on. Never for a kiosk not limited by rights.
+func (s *State) Tight(ev *Event, door string) bool {
+	if s.rights == nil {
+		return false
+	}
+	for _, c := range ev.Counters(door) {
+		doors := 0
+		for _, d := range ev.Doors {
+			if slices.Contains(ev.Counters(d.ID), c) {
+				doors++
+			}
+		}
+		free, heard := s.rights.elsewhere[c]
+		if heard && free+s.rights.balance[c] <= max(4, 2*doors) {
+			return true
+		}
+	}
+	return false
+}

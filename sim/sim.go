@@ -65,6 +65,19 @@ type Config struct {
 	// a badge twice (1: as DefaultConfig; 0: never).
 	Sloppy int
 
+	// ExitsAnyDoor puts an exit kiosk at every door of the ballroom (it
+	// has three), so people leave by whichever door, not the one that
+	// admitted them.
+	ExitsAnyDoor bool
+	// SyncEveryScan: each kiosk's loop pushes every scan before the next
+	// thing happens, as a kiosk on a working network does within a
+	// second (kiosksync.DefaultDelay); otherwise only every other time.
+	SyncEveryScan bool
+	// MaxRefusedWithRoom fails the run when more than this share of
+	// entries was refused for capacity while the space had room (0: not
+	// checked).
+	MaxRefusedWithRoom float64
+
 	// Source, when set, makes every choice instead of a generator seeded
 	// with Seed: a property-testing library drives the run through it and
 	// shrinks a failing run to a short one. Choices of 0 are the plain
@@ -76,6 +89,19 @@ type Config struct {
 type Source interface {
 	IntN(n int) int
 }
+
+// ConnectedConfig is a run with the network always up and careful
+// people: no loss, no partition, no crash, no walk-out. Every entry
+// refused for capacity while the space had room counts against
+// liveness; over 2 % fails the run.
+func ConnectedConfig(seed uint64, steps int, dir string) Config {
+	return Config{Seed: seed, Steps: steps, Dir: dir, People: 40, Interval: kiosksync.DefaultInterval, SyncEveryScan: true,
+		MaxRefusedWithRoom: 0.02}
+}
+
+// ConnectedOnly reports whether the run has the network always up, so
+// that a door may never run out of rights while the space has room.
+func (c Config) ConnectedOnly() bool { return c.MaxRefusedWithRoom > 0 }
 
 // DefaultConfig is a run with faults common enough to matter. Odd seeds
 // have a rough network, outages, people who leave without scanning and
@@ -99,6 +125,15 @@ type Stats struct {
 	Late, Crashes, Restarts, Partitions, Jumps, Reopened int
 	Twice, CapChanges                                    int
 	MaxOccupancy                                         map[string]int
+
+	// Liveness: entries scanned, and of them those refused for capacity
+	// (room_full, venue_full, door_out_of_capacity) while every space
+	// the door leads into physically had room.
+	Entries, RefusedWithRoom int
+	// Accuracy after settling, per space summed: people the center
+	// counts who walked out unscanned (it cannot know), and the counts
+	// that matched the people inside plus those walk-outs.
+	WalkOuts, SpacesChecked int
 }
 
 // Violation is a broken promise, with what replays it.
@@ -168,6 +203,12 @@ type kiosk struct {
 type person struct {
 	id, code string
 	loc      string
+	// known is where the scans put the person, by the presence rules
+	// (an exit by any door of a space ends the stay there; an admission
+	// puts them where its door leads): where the center must count them
+	// once it has every scan. It differs from loc only after a walk-out
+	// nobody scanned.
+	known string
 }
 
 // layout is the simulated event: a venue with a ballroom of three doors
@@ -206,6 +247,12 @@ var kioskLayout = []struct {
 	{"main", checkin.Exit}, {"b-south", checkin.Exit}, {"stage", checkin.Exit}, {"workshop", checkin.Exit},
 }
 
+// exitsEverywhere adds exit kiosks at the ballroom's other two doors.
+var exitsEverywhere = []struct {
+	door string
+	dir  checkin.Direction
+}{{"b-north", checkin.Exit}, {"b-street", checkin.Exit}}
+
 // Run runs one simulation and returns what it did, and the first
 // violation found (a *Violation) or another error.
 func Run(ctx context.Context, cfg Config) (Stats, error) {
@@ -233,6 +280,13 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 	if err := w.settle(); err != nil {
 		return w.stats, w.violation(err)
 	}
+	if m := w.cfg.MaxRefusedWithRoom; m > 0 && w.stats.Entries > 0 {
+		if share := float64(w.stats.RefusedWithRoom) / float64(w.stats.Entries); share > m {
+			return w.stats, &Violation{Seed: w.cfg.Seed, Step: w.step, What: fmt.Sprintf(
+				"%d of %d entries (%.1f %%) were refused for capacity while the space had room; at most %.0f %% may be",
+				w.stats.RefusedWithRoom, w.stats.Entries, 100*share, 100*m)}
+		}
+	}
 	return w.stats, nil
 }
 
@@ -256,7 +310,7 @@ func (w *World) setUp() error {
 		return err
 	}
 	for i := range w.cfg.People {
-		p := &person{id: fmt.Sprintf("P%03d", i+1), code: fmt.Sprintf("SIM-%03d", i+1), loc: checkin.Outside}
+		p := &person{id: fmt.Sprintf("P%03d", i+1), code: fmt.Sprintf("SIM-%03d", i+1), loc: checkin.Outside, known: checkin.Outside}
 		w.people = append(w.people, p)
 		w.roster = append(w.roster, checkin.Person{ID: p.id, Name: "Person " + p.id, Category: "attendee", Code: p.code})
 	}
@@ -268,7 +322,11 @@ func (w *World) setUp() error {
 			return err
 		}
 	}
-	for i, kl := range kioskLayout {
+	layout := kioskLayout
+	if w.cfg.ExitsAnyDoor {
+		layout = append(slices.Clone(layout), exitsEverywhere...)
+	}
+	for i, kl := range layout {
 		k := &kiosk{i: i, path: filepath.Join(w.cfg.Dir, fmt.Sprintf("kiosk-%02d.db", i)), door: kl.door, dir: kl.dir,
 			bal: map[string]int{}, spent: map[string]int{}, credit: map[string]int{}, applied: map[string]int{}, ret: map[string]int{},
 			open: map[string]map[int64]bool{}}
@@ -372,13 +430,23 @@ func (w *World) act() error {
 	if w.rng.IntN(50) == 49 {
 		w.now = w.now.Add(time.Duration(1+w.rng.IntN(10)) * time.Minute)
 	} else {
-		w.now = w.now.Add(time.Duration(w.rng.IntN(3000)) * time.Millisecond)
+		// At least a tenth of a second: nobody is admitted and out again
+		// quicker than the stamps can tell apart.
+		w.now = w.now.Add(time.Duration(100+w.rng.IntN(2900)) * time.Millisecond)
 	}
 	// Each kiosk's loop runs a round every Interval of true time, as
 	// kiosksync's ticker does.
 	if w.cfg.Interval > 0 {
 		for _, k := range w.kiosks {
-			if k.syncer != nil && w.now.Sub(k.lastRound) >= w.cfg.Interval {
+			if k.syncer == nil {
+				continue
+			}
+			// As the kiosk's loop does: quicker near a cap.
+			interval := w.cfg.Interval
+			if tight, err := k.db.Tight(w.ctx); err == nil && tight {
+				interval = min(interval, kiosksync.TightInterval)
+			}
+			if w.now.Sub(k.lastRound) >= interval {
 				if err := w.round(k); err != nil {
 					return err
 				}
@@ -440,16 +508,29 @@ func (w *World) pickKiosk(ok func(*kiosk) bool) *kiosk {
 // scan scans code at k and counts the outcome. A scan that cannot be
 // recorded is a failure of the run: the simulated disk never fails.
 func (w *World) scan(k *kiosk, code string) (checkin.Decision, error) {
+	room, err := w.hasRoom(k.door)
+	if err != nil {
+		return checkin.Decision{}, err
+	}
 	d, err := k.db.Scan(w.ctx, checkin.Scan{Code: code, Door: k.door, Direction: k.dir})
 	if err != nil {
 		return d, fmt.Errorf("kiosk %d (%s %s) scan %s: %v", k.i, k.door, k.dir, code, err)
 	}
 	w.stats.Scans++
+	w.learn(k, code, d)
+	if k.dir == checkin.Entry {
+		w.stats.Entries++
+		if room && (d.Reason == checkin.RoomFull || d.Reason == checkin.VenueFull || d.Reason == checkin.OutOfCapacity) {
+			w.stats.RefusedWithRoom++
+		}
+	}
 	if w.cfg.Sloppy > 0 && w.rng.IntN(20) == 19 {
 		// The scanner sends the same badge twice.
-		if _, err := k.db.Scan(w.ctx, checkin.Scan{Code: code, Door: k.door, Direction: k.dir}); err != nil {
+		d2, err := k.db.Scan(w.ctx, checkin.Scan{Code: code, Door: k.door, Direction: k.dir})
+		if err != nil {
 			return d, fmt.Errorf("kiosk %d (%s %s) second scan %s: %v", k.i, k.door, k.dir, code, err)
 		}
+		w.learn(k, code, d2)
 		w.stats.Twice++
 	}
 	switch {
@@ -463,7 +544,7 @@ func (w *World) scan(k *kiosk, code string) (checkin.Decision, error) {
 	default:
 		w.stats.Denials++
 	}
-	if k.syncer != nil && w.rng.IntN(2) == 0 {
+	if k.syncer != nil && (w.rng.IntN(2) == 0 || w.cfg.SyncEveryScan) {
 		// The kiosk's loop pushes soon after a scan: often before the
 		// next thing happens at the door.
 		if err := w.round(k); err != nil {
@@ -471,6 +552,49 @@ func (w *World) scan(k *kiosk, code string) (checkin.Decision, error) {
 		}
 	}
 	return d, nil
+}
+
+// hasRoom reports whether every space an entry through door counts into
+// has fewer people physically inside than its capacity at the center.
+func (w *World) hasRoom(door string) (bool, error) {
+	if w.cfg.RightsOff {
+		return true, nil
+	}
+	ev, err := w.center.db.Event(w.ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, c := range w.ev.Counters(door) {
+		n := 0
+		for _, p := range w.people {
+			if slices.Contains(w.ev.Chain(p.loc), c) {
+				n++
+			}
+		}
+		if n >= ev.Space(c).Capacity {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// learn applies a recorded decision to where the scans put its person
+// (person.known), by the presence rules.
+func (w *World) learn(k *kiosk, code string, d checkin.Decision) {
+	var p *person
+	for _, q := range w.people {
+		if q.code == code {
+			p = q
+		}
+	}
+	door := w.ev.Door(k.door)
+	switch {
+	case p == nil:
+	case d.Kind == checkin.Admit:
+		p.known = door.To
+	case d.Kind == checkin.Leave && slices.Contains(w.ev.Chain(p.known), door.To):
+		p.known = door.From
+	}
 }
 
 // enter: someone walks up to an entry kiosk at a door on their side and
@@ -699,13 +823,9 @@ func (w *World) settle() error {
 
 // converged checks, after settling: nothing waits to be sent, nothing is
 // in transit, the center's view of each kiosk's rights is the kiosk's,
-// and a kiosk holds rights of each counter of its door whenever the
-// center still has some of it in reserve.
+// every count is true (accurate), and a door whose share is spent gets
+// a right on the spot while the center has one (live).
 func (w *World) converged() error {
-	books, err := w.centerRights()
-	if err != nil {
-		return err
-	}
 	holdings, err := w.holdings()
 	if err != nil {
 		return err
@@ -724,11 +844,6 @@ func (w *World) converged() error {
 				return fmt.Errorf("after settling, the center thinks kiosk %d holds %d rights of %s; it holds %d", k.i, held[c], c, k.bal[c])
 			}
 		}
-		for _, c := range w.ev.Counters(k.door) {
-			if books[c].reserve > 0 && k.bal[c] == 0 {
-				return fmt.Errorf("after settling, kiosk %d at %s holds no right of %s while the center has %d in reserve", k.i, k.door, c, books[c].reserve)
-			}
-		}
 	}
 	granted, err := w.granted()
 	if err != nil {
@@ -741,6 +856,71 @@ func (w *World) converged() error {
 	for _, c := range checkin.SortedCounters(transit) {
 		if transit[c] != 0 {
 			return fmt.Errorf("after settling, %d rights of %s are still in transit", transit[c], c)
+		}
+	}
+	if err := w.accurate(); err != nil {
+		return err
+	}
+	return w.live()
+}
+
+// accurate checks, after settling, that every count is true: the
+// center's, and every kiosk's, is the people physically inside plus those
+// who walked out unscanned, which no door could know of.
+func (w *World) accurate() error {
+	st, err := w.center.db.Status(w.ctx)
+	if err != nil {
+		return err
+	}
+	known, inside := map[string]int{}, map[string]int{}
+	for _, p := range w.people {
+		for _, sp := range w.ev.Chain(p.known) {
+			known[sp]++
+		}
+		for _, sp := range w.ev.Chain(p.loc) {
+			inside[sp]++
+		}
+	}
+	for _, sp := range w.ev.Spaces {
+		c := sp.ID
+		if st.Occupancy[c] != known[c] {
+			return fmt.Errorf("after settling, the center counts %d in %s; %d are inside and %d walked out unscanned",
+				st.Occupancy[c], c, inside[c], known[c]-inside[c])
+		}
+		for _, k := range w.kiosks {
+			if n := k.db.Occupancy()[c]; n != known[c] {
+				return fmt.Errorf("after settling, kiosk %d at %s shows %d in %s; the center counts %d", k.i, k.door, n, c, known[c])
+			}
+		}
+		w.stats.WalkOuts += known[c] - inside[c]
+		w.stats.SpacesChecked++
+	}
+	return nil
+}
+
+// live checks, after settling, that a connected door whose share is
+// spent is given a right on the spot while the center has one: someone
+// at any entry kiosk would be let in while the space has room.
+func (w *World) live() error {
+	for _, k := range w.kiosks {
+		if k.dir != checkin.Entry {
+			continue
+		}
+		for _, c := range w.ev.Counters(k.door) {
+			books, err := w.centerRights()
+			if err != nil {
+				return err
+			}
+			if books[c].reserve == 0 || books[c].debt > 0 || k.db.Balances()[c] > 0 {
+				continue
+			}
+			if err := k.db.AskRights(w.ctx); err != nil {
+				return fmt.Errorf("after settling, kiosk %d at %s asking for a right of %s: %v", k.i, k.door, c, err)
+			}
+			if k.db.Balances()[c] == 0 {
+				return fmt.Errorf("after settling, kiosk %d at %s asked on the spot and got no right of %s while the center has %d in reserve",
+					k.i, k.door, c, books[c].reserve)
+			}
 		}
 	}
 	return nil

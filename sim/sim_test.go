@@ -38,39 +38,68 @@ func dir(t *testing.T) string {
 	return t.TempDir()
 }
 
+// TestSimulation runs three sets of seeds: "partitioned", with a rough
+// network, outages, clock jumps and sloppy people (DefaultConfig);
+// "connected", with the network always up, where over 2 % of entries
+// refused for capacity while the space had room fails a seed; and
+// "any-door", partitioned again, with an exit kiosk at each of the
+// ballroom's three doors so people leave by whichever door. Each prints
+// its share of entries refused for capacity while the space had room
+// and, after heal and sync, the walk-outs the center counts because
+// nobody scanned them leave (its count is checked to be the people
+// inside plus exactly those).
 func TestSimulation(t *testing.T) {
-	var (
-		mu    sync.Mutex
-		total sim.Stats
-	)
-	t.Run("seeds", func(t *testing.T) {
-		for seed := *first; seed < *first+uint64(*seeds); seed++ {
-			t.Run(fmt.Sprint(seed), func(t *testing.T) {
-				t.Parallel()
-				cfg := sim.DefaultConfig(seed, *steps, dir(t))
-				cfg.Interval = *every
-				stats, err := sim.Run(context.Background(), cfg)
-				if err != nil {
-					t.Fatalf("%v\nreplay: go test ./sim -run TestSimulation -sim.seed=%d -sim.seeds=1 -sim.steps=%d", err, seed, *steps)
-				}
-				if stats.Admits == 0 || stats.Exits == 0 || stats.OutOfRights == 0 || stats.Rounds == 0 {
-					t.Errorf("seed %d exercised too little: %+v", seed, stats)
-				}
-				mu.Lock()
-				add(&total, stats)
-				mu.Unlock()
-			})
-		}
-	})
-	if t.Failed() {
-		return
+	sets := []struct {
+		name   string
+		seeds  int
+		config func(seed uint64, dir string) sim.Config
+	}{
+		{"partitioned", *seeds, func(seed uint64, dir string) sim.Config { return sim.DefaultConfig(seed, *steps, dir) }},
+		{"connected", max(1, *seeds/4), func(seed uint64, dir string) sim.Config { return sim.ConnectedConfig(seed, *steps, dir) }},
+		{"any-door", max(1, *seeds/4), func(seed uint64, dir string) sim.Config {
+			cfg := sim.DefaultConfig(seed, *steps, dir)
+			cfg.ExitsAnyDoor = true
+			return cfg
+		}},
 	}
-	t.Logf("%d seeds, %d steps, 0 violations: %d scans (%d admitted, %d denied, %d of them for want of rights at the door, %d exits, %d read twice); "+
-		"%d sync rounds (%d failed), %d requests delivered, %d lost, %d duplicated, %d late; %d crashes, %d restarts, %d partitions, %d clock jumps, %d center restarts",
-		*seeds, total.Steps, total.Scans, total.Admits, total.Denials, total.OutOfRights, total.Exits, total.Twice,
-		total.Rounds, total.FailedRounds, total.Delivered, total.Lost, total.Duplicated, total.Late,
-		total.Crashes, total.Restarts, total.Partitions, total.Jumps, total.Reopened)
-	t.Logf("most people at once: %v (capacities: venue 14, ballroom 7, stage 2, workshop 3; lowered at times by the marshal)", total.MaxOccupancy)
+	for _, set := range sets {
+		var (
+			mu    sync.Mutex
+			total sim.Stats
+		)
+		t.Run(set.name, func(t *testing.T) {
+			for seed := *first; seed < *first+uint64(set.seeds); seed++ {
+				t.Run(fmt.Sprint(seed), func(t *testing.T) {
+					t.Parallel()
+					cfg := set.config(seed, dir(t))
+					cfg.Interval = *every
+					stats, err := sim.Run(context.Background(), cfg)
+					if err != nil {
+						t.Fatalf("%v\nreplay: go test ./sim -run 'TestSimulation/%s' -sim.seed=%d -sim.seeds=1 -sim.steps=%d", err, set.name, seed, *steps)
+					}
+					if stats.Admits == 0 || stats.Exits == 0 || stats.Rounds == 0 || (!cfg.ConnectedOnly() && stats.OutOfRights == 0) {
+						t.Errorf("seed %d exercised too little: %+v", seed, stats)
+					}
+					mu.Lock()
+					add(&total, stats)
+					mu.Unlock()
+				})
+			}
+		})
+		if t.Failed() {
+			return
+		}
+		t.Logf("%s: %d seeds, %d steps, 0 violations: %d scans (%d admitted, %d denied, %d of them for want of rights at the door, %d exits, %d read twice); "+
+			"%d sync rounds (%d failed), %d requests delivered, %d lost, %d duplicated, %d late; %d crashes, %d restarts, %d partitions, %d clock jumps, %d center restarts",
+			set.name, set.seeds, total.Steps, total.Scans, total.Admits, total.Denials, total.OutOfRights, total.Exits, total.Twice,
+			total.Rounds, total.FailedRounds, total.Delivered, total.Lost, total.Duplicated, total.Late,
+			total.Crashes, total.Restarts, total.Partitions, total.Jumps, total.Reopened)
+		t.Logf("%s: liveness: %d of %d entries (%.2f %%) refused for capacity while the space had room; accuracy: after heal and sync, "+
+			"every count of %d spaces was the people inside plus %d unscanned walk-outs, none off",
+			set.name, total.RefusedWithRoom, total.Entries, 100*float64(total.RefusedWithRoom)/float64(max(1, total.Entries)),
+			total.SpacesChecked, total.WalkOuts)
+		t.Logf("%s: most people at once: %v (capacities: venue 14, ballroom 7, stage 2, workshop 3; lowered at times by the marshal)", set.name, total.MaxOccupancy)
+	}
 }
 
 func add(t *sim.Stats, s sim.Stats) {
@@ -99,6 +128,10 @@ func add(t *sim.Stats, s sim.Stats) {
 	t.Partitions += s.Partitions
 	t.Jumps += s.Jumps
 	t.Reopened += s.Reopened
+	t.Entries += s.Entries
+	t.RefusedWithRoom += s.RefusedWithRoom
+	t.WalkOuts += s.WalkOuts
+	t.SpacesChecked += s.SpacesChecked
 }
 
 // TestRightsOffOverfills proves the checks can fail: with the rights

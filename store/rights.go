@@ -185,10 +185,11 @@ func (db *DB) RightsReport(ctx context.Context) (report wire.RightsRequest, ok b
 	if db.ev == nil {
 		return report, false, nil
 	}
-	door, err := db.currentDoor(ctx)
+	door, exits, err := db.currentDoor(ctx)
 	if err != nil {
 		return report, false, err
 	}
+	report.Exits = exits
 	holdings, err := db.holdings(ctx, door)
 	if err != nil {
 		return report, false, err
@@ -202,29 +203,48 @@ func (db *DB) RightsReport(ctx context.Context) (report wire.RightsRequest, ok b
 	return report, true, nil
 }
 
+// Tight reports whether a space the door this kiosk scans at leads into
+// is near its cap (checkin.State.Tight): its sync loop then runs more
+// often, so places freed at other doors reach the door that needs them.
+func (db *DB) Tight(ctx context.Context) (bool, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if err := db.sync(ctx, nil); err != nil || db.ev == nil {
+		return false, err
+	}
+	door, _, err := db.currentDoor(ctx)
+	if err != nil {
+		return false, err
+	}
+	return db.st.Tight(db.ev, door), nil
+}
+
 // SettingDoor is the setting that holds the door chosen in staff mode
 // (the screen, which runs no SQL, writes it under the same name).
 const SettingDoor = "door"
 
-// currentDoor is where the kiosk scans now (see RightsReport).
-func (db *DB) currentDoor(ctx context.Context) (string, error) {
-	var door string
-	err := db.db.QueryRowContext(ctx, `SELECT door FROM scans WHERE method != ? ORDER BY seq DESC LIMIT 1`, methodRights).Scan(&door)
+// currentDoor is where the kiosk scans now (see RightsReport), and
+// whether its latest scan was an exit.
+func (db *DB) currentDoor(ctx context.Context) (string, bool, error) {
+	var door, direction string
+	err := db.db.QueryRowContext(ctx, `SELECT door, direction FROM scans WHERE method != ? ORDER BY seq DESC LIMIT 1`,
+		methodRights).Scan(&door, &direction)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("read the latest scan's door: %w", err)
+		return "", false, fmt.Errorf("read the latest scan's door: %w", err)
 	}
+	exits := direction == string(checkin.Exit)
 	if door != "" && db.ev.Door(door) != nil {
-		return door, nil
+		return door, exits, nil
 	}
 	for _, key := range []string{SettingDoor, keyDoor} {
 		if door, err = setting(ctx, db.db, key); err != nil {
-			return "", err
+			return "", false, err
 		}
 		if door != "" && db.ev.Door(door) != nil {
-			return door, nil
+			return door, exits, nil
 		}
 	}
-	return "", nil
+	return "", exits, nil
 }
 
 // holdings reports the balance and the demand of each counter door

@@ -25,3 +25,8 @@ ALTER TABLE spends ADD COLUMN cursor BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX spends_open ON spends (person_id, closed);
 CREATE INDEX spends_pseq ON spends (pseq);
 CREATE INDEX events_person ON events (person_id, decision);
+
+-- Whether the kiosk scans exits, as its last report of its rights said:
+-- it admits nobody, so it holds no rights and its door's part goes to
+-- the door's other kiosks.
+ALTER TABLE kiosks ADD COLUMN exits INTEGER NOT NULL DEFAULT 0;

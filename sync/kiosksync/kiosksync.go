@@ -28,6 +28,10 @@ const (
 	// DefaultInterval: a round this often when nothing happens, so roster
 	// changes (a revoked badge) reach the door within seconds.
 	DefaultInterval = 10 * time.Second
+	// TightInterval: a round this often while a space the door leads
+	// into is near its cap (store.DB.Tight), so a place an exit at
+	// another door freed comes back to be shared out within seconds.
+	TightInterval = 2 * time.Second
 	// DefaultDelay: a new scan is pushed this long after it, so a burst
 	// of scans goes in one push and the door's disk does not pay a write
 	// for every acknowledgement.
@@ -224,6 +228,12 @@ func (s *Syncer) run(ctx context.Context) {
 				logged = now
 				s.logf("usher: sync failed (retrying in %s): %s", backoff, describe(err))
 			}
+		}
+		// Near the cap, rounds come quicker.
+		if tight, err := s.db.Tight(ctx); err == nil && tight && interval > TightInterval {
+			ticker.Reset(TightInterval)
+		} else {
+			ticker.Reset(interval)
 		}
 		if !s.wait(ctx, ticker.C, backoff, delay) {
 			return

@@ -185,6 +185,11 @@ type RightsRequest struct {
 	// Door is where the kiosk scans now, when staff moved it from the
 	// door it was enrolled for; "" for that one.
 	Door string `json:"door,omitempty"`
+	// Exits: the kiosk scans exits (its latest scan was one). It admits
+	// nobody, so it holds no rights: the center shares its door's part
+	// among the door's other kiosks and asks it to give back what it
+	// holds. An urgent request overrides it: someone waits to come in.
+	Exits bool `json:"exits,omitempty"`
 	// Urgent: the kiosk's share of a counter is spent and someone waits
 	// at the door. The center grants at least one right of each counter
 	// the kiosk holds none of, if its reserve has one.
