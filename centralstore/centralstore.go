@@ -45,9 +45,14 @@ type DB struct {
 	// seen is when this process last stored each kiosk's last_seen, and
 	// the waiting count it stored (kiosk id → seenMark).
 	seen sync.Map
+	// wakeups answers kiosks waiting for news (wake.go).
+	wakeups wakeups
 
 	// Now is the server's clock; tests replace it.
 	Now func() time.Time
+	// Woken, when set, is told of every kiosk woken (wake.go): a
+	// simulation without HTTP waits syncs those kiosks itself.
+	Woken func(kiosk string)
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.

@@ -151,6 +151,13 @@ func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (acce
 	// with the same kiosk's earlier admissions, stored before it.
 	events = slices.Clone(events)
 	slices.SortStableFunc(events, func(a, b wire.Event) int { return cmp.Compare(a.Seq, b.Seq) })
+	// The kiosks sent a notice hear of it at once (wake.go).
+	var noticed []string
+	defer func() {
+		if err == nil {
+			db.wake(noticed)
+		}
+	}()
 	err = db.write(ctx, func(tx *sql.Tx) error {
 		accepted = 0
 		now := db.Now()
@@ -214,6 +221,7 @@ func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (acce
 		if err := t.flush(ctx, db, tx); err != nil {
 			return err
 		}
+		noticed = t.noticed
 		_, err = db.exec(ctx, tx, `UPDATE kiosks SET last_seen = ? WHERE id = ?`, now.UnixMilli(), kiosk)
 		return err
 	})

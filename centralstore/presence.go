@@ -166,6 +166,9 @@ func (db *DB) closeStay(ctx context.Context, tx *sql.Tx, t *tally, s checkin.Sta
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, s.Kiosk, s.Holder, s.Counter, s.Seq, exitKiosk, exitSeq); err != nil {
 		return fmt.Errorf("notice: %w", err)
 	}
+	if !slices.Contains(t.noticed, s.Kiosk) {
+		t.noticed = append(t.noticed, s.Kiosk)
+	}
 	return nil
 }
 

@@ -134,7 +134,8 @@ type tally struct {
 	holding map[[2]string]int64 // by kiosk and counter
 	inside  map[string]int64
 	credit  map[string]int64
-	closes  int64 // stays the event being booked closed
+	closes  int64    // stays the event being booked closed
+	noticed []string // kiosks sent a notice, to wake once the push commits
 }
 
 func newTally() *tally {
@@ -321,7 +322,15 @@ func stampOf(e wire.Event) checkin.Stamp {
 // Returns ENOTFOUND before any import or for an unknown kiosk, and
 // EUNAUTHORIZED for a revoked one.
 func (db *DB) Rights(ctx context.Context, kiosk string, req wire.RightsRequest) (wire.RightsResponse, error) {
-	var resp wire.RightsResponse
+	var (
+		resp  wire.RightsResponse
+		woken []string
+	)
+	defer func() {
+		if len(woken) > 0 && resp.Wait {
+			db.wake(woken)
+		}
+	}()
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		resp = wire.RightsResponse{Free: map[string]int{}}
 		if err := db.lockSeq(ctx, tx); err != nil {
@@ -384,10 +393,15 @@ func (db *DB) Rights(ctx context.Context, kiosk string, req wire.RightsRequest) 
 		if err != nil {
 			return err
 		}
+		woken = nil
 		for _, c := range checkin.SortedCounters(reported) {
 			h := reported[c]
-			if err := db.share(ctx, tx, ev, kiosk, door, h, slices.Contains(mine, c), req.Urgent, peers[c], now, &resp); err != nil {
+			other, err := db.share(ctx, tx, ev, kiosk, door, h, slices.Contains(mine, c), req.Urgent, peers[c], now, &resp)
+			if err != nil {
 				return fmt.Errorf("rights of %s: %w", c, err)
+			}
+			if other != "" {
+				woken = append(woken, other)
 			}
 		}
 		_, err = db.exec(ctx, tx, `UPDATE kiosks SET last_seen = ? WHERE id = ?`, now.UnixMilli(), kiosk)
@@ -438,21 +452,25 @@ type peer struct{ id, door string }
 // An urgent request (someone waits at a door whose share is spent) gets
 // at least one right from the reserve if it has one.
 func (db *DB) share(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk, door string, h wire.Holding, ofDoor, urgent bool,
-	peers []peer, now time.Time, resp *wire.RightsResponse) error {
+	peers []peer, now time.Time, resp *wire.RightsResponse) (wake string, err error) {
 	c := h.Counter
 	if _, err := db.exec(ctx, tx, `
-		INSERT INTO holdings (kiosk_id, counter, n, demand) VALUES (?, ?, 0, ?)
+		INSERT INTO holdings (kiosk_id, counter, n, demand, reclaim) VALUES (?, ?, 0, ?, 0)
 		ON CONFLICT (kiosk_id, counter) DO UPDATE SET demand = excluded.demand`, kiosk, c, h.Demand); err != nil {
-		return err
+		return "", err
+	}
+	var reclaim int64
+	if err := db.queryRow(ctx, tx, `SELECT reclaim FROM holdings WHERE kiosk_id = ? AND counter = ?`, kiosk, c).Scan(&reclaim); err != nil {
+		return "", err
 	}
 	var reserve, debt, held int64
 	if err := db.queryRow(ctx, tx, `SELECT reserve, debt FROM rights WHERE counter = ?`, c).Scan(&reserve, &debt); err != nil {
-		return err
+		return "", err
 	}
 	if err := db.queryRow(ctx, tx, `
 		SELECT coalesce(sum(h.n), 0) FROM holdings h JOIN kiosks k ON k.id = h.kiosk_id
 		WHERE h.counter = ? AND k.retired = 0`, c).Scan(&held); err != nil {
-		return err
+		return "", err
 	}
 	free := reserve + held
 	// Shares follow recent demand (1 + admissions and denials for want
@@ -465,7 +483,7 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk, d
 		var demand int64
 		err := db.queryRow(ctx, tx, `SELECT demand FROM holdings WHERE kiosk_id = ? AND counter = ?`, p.id, c).Scan(&demand)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
+			return "", err
 		}
 		weight[p.door] += 1 + demand
 		kiosks[p.door]++
@@ -487,6 +505,15 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk, d
 	if urgent && ofDoor && balance == 0 {
 		share, available = max(share, 1), reserve
 	}
+	if reclaim > 0 && !urgent {
+		// Asked on the spot for a door where someone waits: give back
+		// what was asked, and take no grant meanwhile.
+		share = min(share, max(0, balance-reclaim))
+		available = 0
+		if _, err := db.exec(ctx, tx, `UPDATE holdings SET reclaim = 0 WHERE kiosk_id = ? AND counter = ?`, kiosk, c); err != nil {
+			return "", err
+		}
+	}
 	switch {
 	case !ofDoor || debt > 0:
 		if debt > 0 {
@@ -499,31 +526,49 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk, d
 		g := min(share-balance, available)
 		id, err := db.nextSeq(ctx, tx, 1)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if _, err := db.exec(ctx, tx, `UPDATE rights SET reserve = reserve - ? WHERE counter = ?`, g, c); err != nil {
-			return err
+			return "", err
 		}
 		if err := db.addHolding(ctx, tx, kiosk, c, g); err != nil {
-			return err
+			return "", err
 		}
 		if _, err := db.exec(ctx, tx, `INSERT INTO grants (seq, kiosk_id, counter, n, at) VALUES (?, ?, ?, ?, ?)`,
 			id, kiosk, c, g, now.UnixMilli()); err != nil {
-			return err
+			return "", err
 		}
 		resp.Grants = append(resp.Grants, wire.Grant{ID: id, Counter: c, N: int(g)})
-	case balance > highWater(share) && !urgent:
+	case balance > highWater(share) && !urgent, reclaim > 0 && balance > share && !urgent:
 		// Above the high-water mark: give back down to the share, so a
 		// door that enrolled later, or grew busier, gets its part even
 		// when the reserve is empty.
 		resp.Return = addReturn(resp.Return, c, balance-share)
+	case urgent && ofDoor && balance == 0 && available <= 0 && debt == 0:
+		// Someone waits, the reserve is empty and the room has room at
+		// another door: the fullest live kiosk holding this counter is
+		// asked to give one back now, and woken to do so.
+		var other string
+		err := db.queryRow(ctx, tx, `
+			SELECT h.kiosk_id FROM holdings h JOIN kiosks k ON k.id = h.kiosk_id
+			WHERE h.counter = ? AND h.kiosk_id <> ? AND h.n > h.reclaim AND k.revoked = 0 AND k.retired = 0 AND k.last_seen >= ?
+			ORDER BY h.n - h.reclaim DESC, h.kiosk_id LIMIT 1`, c, kiosk, now.Add(-ActiveWithin).UnixMilli()).Scan(&other)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return "", err
+		}
+		if other != "" {
+			if _, err := db.exec(ctx, tx, `UPDATE holdings SET reclaim = reclaim + 1 WHERE kiosk_id = ? AND counter = ?`, other, c); err != nil {
+				return "", err
+			}
+			resp.Wait, wake = true, other
+		}
 	}
 	var mine int64
 	if err := db.queryRow(ctx, tx, `SELECT n FROM holdings WHERE kiosk_id = ? AND counter = ?`, kiosk, c).Scan(&mine); err != nil {
-		return err
+		return "", err
 	}
 	resp.Free[c] = int(max(0, free-mine))
-	return nil
+	return wake, nil
 }
 
 // highWater is how far above its share a kiosk may hold before it is

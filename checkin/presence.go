@@ -108,23 +108,37 @@ func (s Stay) mark() Mark {
 }
 
 // ExitCloses returns the indexes of the open stays that an exit through
-// door closes: the holder's stays in the space the door leads into, or
-// in any space within it (leaving the venue ends every room stay), whose
-// admission certainly came before the exit. A stay that might have begun
-// after the exit stays open: counting someone who left is safe, missing
-// someone inside is not. Nil for an unknown door.
+// door closes: the holder's stays in every space the exit leaves (the
+// door's inner side, and the spaces around it that its outer side is
+// not in: a door from the street into a room leaves the venue too) or
+// in any space within those (leaving the venue ends every room stay),
+// whose admission certainly came before the exit. A stay that might have
+// begun after the exit stays open: counting someone who left is safe,
+// missing someone inside is not. Nil for an unknown door.
 func (e *Event) ExitCloses(door string, exit Mark, open []Stay) []int {
 	d := e.doors[door]
 	if d == nil {
 		return nil
 	}
+	left, _ := e.Crossed(d.To, d.From)
 	var out []int
 	for i, s := range open {
-		if e.within(s.Counter, d.To) && s.Before(exit) {
+		if slices.ContainsFunc(left, func(sp string) bool { return e.within(s.Counter, sp) }) && s.Before(exit) {
 			out = append(out, i)
 		}
 	}
 	return out
+}
+
+// Leaves reports whether an exit through door takes someone at location
+// loc out of where they are: loc is within a space the exit leaves.
+func (e *Event) Leaves(door, loc string) bool {
+	d := e.doors[door]
+	if d == nil {
+		return false
+	}
+	left, _ := e.Crossed(d.To, d.From)
+	return slices.ContainsFunc(left, func(sp string) bool { return e.within(loc, sp) })
 }
 
 // Settle returns the indexes of a person's open stays that a later one

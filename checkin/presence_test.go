@@ -9,14 +9,16 @@ import (
 
 // salonEvent is the reproduction of a room with two doors: a salon
 // (cap 5) inside a hall, a front door into the hall, salon doors s1 and
-// s2 from the hall, and a sibling room with its own door.
+// s2 from the hall, a terrace door from the street straight into the
+// salon, and a sibling room with its own door.
 func salonEvent(t *testing.T) *checkin.Event {
 	t.Helper()
 	ev := &checkin.Event{ID: "salon", Name: "Salon",
 		Spaces: []checkin.Space{{ID: "hall", Capacity: 200}, {ID: "salon", Parent: "hall", Capacity: 5},
 			{ID: "annex", Parent: "hall", Capacity: 10}},
 		Doors: []checkin.Door{{ID: "front", From: checkin.Outside, To: "hall"}, {ID: "s1", From: "hall", To: "salon"},
-			{ID: "s2", From: "hall", To: "salon"}, {ID: "a1", From: "hall", To: "annex"}},
+			{ID: "s2", From: "hall", To: "salon"}, {ID: "a1", From: "hall", To: "annex"},
+			{ID: "terrace", From: checkin.Outside, To: "salon"}},
 		Categories: []checkin.Category{{ID: "attendee", MayEnter: []string{checkin.Everywhere}}},
 	}
 	if err := ev.Validate(); err != nil {
@@ -98,6 +100,9 @@ func TestExitCloses(t *testing.T) {
 		// it after and close the stay of someone inside; the stamp does not.
 		{"WallClockForward", "s2", at("K-s2", t0+minute-5000, t0+11*minute, 0), nil},
 		{"AnotherRoom", "a1", at("K-a1", t0+2*minute, t0+2*minute, 0), nil},
+		// Out through the terrace, from the salon to the street: out of
+		// the hall too.
+		{"StraightToTheStreet", "terrace", at("K-t", t0+2*minute, t0+2*minute, 0), []int{0, 1}},
 		{"UnknownDoor", "nope", at("K-x", t0+2*minute, t0+2*minute, 0), nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -182,5 +187,22 @@ func TestShare(t *testing.T) {
 				t.Errorf("share of %s: %d, want %d", c.door, got, c.want)
 			}
 		})
+	}
+}
+
+func TestLeaves(t *testing.T) {
+	ev := salonEvent(t)
+	for _, c := range []struct {
+		door, loc string
+		want      bool
+	}{
+		{"s2", "salon", true}, {"s2", "hall", false}, {"s2", "annex", false}, {"s2", checkin.Outside, false},
+		{"front", "salon", true}, {"front", "hall", true}, {"front", checkin.Outside, false},
+		{"terrace", "hall", true}, {"terrace", "annex", true}, {"terrace", "salon", true},
+		{"nope", "salon", false},
+	} {
+		if got := ev.Leaves(c.door, c.loc); got != c.want {
+			t.Errorf("an exit through %s leaves %s: %v, want %v", c.door, c.loc, got, c.want)
+		}
 	}
 }

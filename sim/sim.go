@@ -99,10 +99,6 @@ func ConnectedConfig(seed uint64, steps int, dir string) Config {
 		MaxRefusedWithRoom: 0.02}
 }
 
-// ConnectedOnly reports whether the run has the network always up, so
-// that a door may never run out of rights while the space has room.
-func (c Config) ConnectedOnly() bool { return c.MaxRefusedWithRoom > 0 }
-
 // DefaultConfig is a run with faults common enough to matter. Odd seeds
 // have a rough network, outages, people who leave without scanning and
 // badges read twice; even seeds a network that rarely fails and careful
@@ -130,6 +126,8 @@ type Stats struct {
 	// (room_full, venue_full, door_out_of_capacity) while every space
 	// the door leads into physically had room.
 	Entries, RefusedWithRoom int
+	// Full counts entries refused for capacity at all: the rooms filled.
+	Full int
 	// Accuracy after settling, per space summed: people the center
 	// counts who walked out unscanned (it cannot know), and the counts
 	// that matched the people inside plus those walk-outs.
@@ -164,6 +162,7 @@ type World struct {
 	stats  Stats
 	step   int
 
+	woken     []string                  // kiosk ids the center woke (centralstore.DB.Woken), to sync
 	centerSeq map[string]int64          // kiosk id → its events read from the center through this seq
 	received  map[string]map[string]int // kiosk id → counter → returns the center received
 	pushed    map[string]map[string]int // kiosk id → counter → spends − credits the center received
@@ -373,6 +372,9 @@ func (w *World) openCenter() error {
 		return err
 	}
 	db.Now = func() time.Time { return w.now }
+	// A kiosk's loop keeps a wait open at the center (GET /v1/wait); here
+	// the world syncs the kiosks the center wakes (wakeUp).
+	db.Woken = func(kiosk string) { w.woken = append(w.woken, kiosk) }
 	c.db, c.handler = db, server.New(db, log.New(io.Discard, "", 0))
 	if w.center != nil && w.center.sql != nil {
 		c.sql = w.center.sql
@@ -405,6 +407,18 @@ func (w *World) openKiosk(k *kiosk) error {
 		k.syncer = kiosksync.New(db, &http.Client{Transport: k.link})
 		k.syncer.Now = db.Now
 		k.syncer.Log = log.New(io.Discard, "", 0)
+		// As askRights does, without waiting on a real clock: while the
+		// center says another door is giving a right back, that door's
+		// wait is answered (wakeUp), and the kiosk asks again.
+		db.AskRights = func(ctx context.Context) error {
+			for range 4 {
+				wait, err := k.syncer.AskRights(ctx)
+				if err != nil || !wait || !w.wakeUp() {
+					return err
+				}
+			}
+			return nil
+		}
 	}
 	return nil
 }
@@ -472,11 +486,39 @@ func (w *World) act() error {
 	n := w.rng.IntN(total)
 	for _, a := range actions {
 		if n < a.weight {
-			return a.do()
+			if err := a.do(); err != nil {
+				return err
+			}
+			w.wakeUp()
+			return nil
 		}
 		n -= a.weight
 	}
 	return nil
+}
+
+// wakeUp syncs the kiosks the center woke, as their waits at the center
+// make them do (a kiosk cut off never hears); it reports whether any
+// synced.
+func (w *World) wakeUp() bool {
+	synced := false
+	for range 4 {
+		woken := w.woken
+		w.woken = nil
+		if len(woken) == 0 {
+			break
+		}
+		for _, id := range woken {
+			for _, k := range w.kiosks {
+				if k.id == id && k.syncer != nil && !k.link.down {
+					if err := w.round(k); err == nil {
+						synced = true
+					}
+				}
+			}
+		}
+	}
+	return synced
 }
 
 func (w *World) pickPerson(ok func(*person) bool) *person {
@@ -520,8 +562,11 @@ func (w *World) scan(k *kiosk, code string) (checkin.Decision, error) {
 	w.learn(k, code, d)
 	if k.dir == checkin.Entry {
 		w.stats.Entries++
-		if room && (d.Reason == checkin.RoomFull || d.Reason == checkin.VenueFull || d.Reason == checkin.OutOfCapacity) {
-			w.stats.RefusedWithRoom++
+		if d.Reason == checkin.RoomFull || d.Reason == checkin.VenueFull || d.Reason == checkin.OutOfCapacity {
+			w.stats.Full++
+			if room {
+				w.stats.RefusedWithRoom++
+			}
 		}
 	}
 	if w.cfg.Sloppy > 0 && w.rng.IntN(20) == 19 {
@@ -592,7 +637,7 @@ func (w *World) learn(k *kiosk, code string, d checkin.Decision) {
 	case p == nil:
 	case d.Kind == checkin.Admit:
 		p.known = door.To
-	case d.Kind == checkin.Leave && slices.Contains(w.ev.Chain(p.known), door.To):
+	case d.Kind == checkin.Leave && w.ev.Leaves(k.door, p.known):
 		p.known = door.From
 	}
 }
@@ -686,8 +731,7 @@ func (w *World) phantomExit() error {
 	if k == nil {
 		return nil
 	}
-	room := w.ev.Door(k.door).To
-	p := w.pickPerson(func(p *person) bool { return !slices.Contains(w.ev.Chain(p.loc), room) })
+	p := w.pickPerson(func(p *person) bool { return !w.ev.Leaves(k.door, p.loc) })
 	if p == nil {
 		return nil
 	}

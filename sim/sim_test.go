@@ -38,6 +38,13 @@ func dir(t *testing.T) string {
 	return t.TempDir()
 }
 
+// partitionedBound is the most entries a run with partitions may refuse
+// for capacity while the space has room. A door cut off from the center
+// keeps its share, unusable by the others, and in this small event (a
+// venue of 14 held at its brim by 40 people) a few places are the whole
+// margin: runs refuse about a third that way.
+const partitionedBound = 0.5
+
 // TestSimulation runs three sets of seeds: "partitioned", with a rough
 // network, outages, clock jumps and sloppy people (DefaultConfig);
 // "connected", with the network always up, where over 2 % of entries
@@ -54,11 +61,15 @@ func TestSimulation(t *testing.T) {
 		seeds  int
 		config func(seed uint64, dir string) sim.Config
 	}{
-		{"partitioned", *seeds, func(seed uint64, dir string) sim.Config { return sim.DefaultConfig(seed, *steps, dir) }},
+		{"partitioned", *seeds, func(seed uint64, dir string) sim.Config {
+			cfg := sim.DefaultConfig(seed, *steps, dir)
+			cfg.MaxRefusedWithRoom = partitionedBound
+			return cfg
+		}},
 		{"connected", max(1, *seeds/4), func(seed uint64, dir string) sim.Config { return sim.ConnectedConfig(seed, *steps, dir) }},
 		{"any-door", max(1, *seeds/4), func(seed uint64, dir string) sim.Config {
 			cfg := sim.DefaultConfig(seed, *steps, dir)
-			cfg.ExitsAnyDoor = true
+			cfg.ExitsAnyDoor, cfg.MaxRefusedWithRoom = true, partitionedBound
 			return cfg
 		}},
 	}
@@ -77,7 +88,7 @@ func TestSimulation(t *testing.T) {
 					if err != nil {
 						t.Fatalf("%v\nreplay: go test ./sim -run 'TestSimulation/%s' -sim.seed=%d -sim.seeds=1 -sim.steps=%d", err, set.name, seed, *steps)
 					}
-					if stats.Admits == 0 || stats.Exits == 0 || stats.Rounds == 0 || (!cfg.ConnectedOnly() && stats.OutOfRights == 0) {
+					if stats.Admits == 0 || stats.Exits == 0 || stats.Rounds == 0 || stats.Full == 0 {
 						t.Errorf("seed %d exercised too little: %+v", seed, stats)
 					}
 					mu.Lock()
@@ -89,14 +100,17 @@ func TestSimulation(t *testing.T) {
 		if t.Failed() {
 			return
 		}
+		if total.Steps == 0 {
+			continue // not run (-run picked another set)
+		}
 		t.Logf("%s: %d seeds, %d steps, 0 violations: %d scans (%d admitted, %d denied, %d of them for want of rights at the door, %d exits, %d read twice); "+
 			"%d sync rounds (%d failed), %d requests delivered, %d lost, %d duplicated, %d late; %d crashes, %d restarts, %d partitions, %d clock jumps, %d center restarts",
 			set.name, set.seeds, total.Steps, total.Scans, total.Admits, total.Denials, total.OutOfRights, total.Exits, total.Twice,
 			total.Rounds, total.FailedRounds, total.Delivered, total.Lost, total.Duplicated, total.Late,
 			total.Crashes, total.Restarts, total.Partitions, total.Jumps, total.Reopened)
-		t.Logf("%s: liveness: %d of %d entries (%.2f %%) refused for capacity while the space had room; accuracy: after heal and sync, "+
-			"every count of %d spaces was the people inside plus %d unscanned walk-outs, none off",
-			set.name, total.RefusedWithRoom, total.Entries, 100*float64(total.RefusedWithRoom)/float64(max(1, total.Entries)),
+		t.Logf("%s: liveness: %d of %d entries (%.2f %%) refused for capacity while the space had room (%d refused for capacity in all); "+
+			"accuracy: after heal and sync, every count of %d spaces was the people inside plus %d unscanned walk-outs, none off",
+			set.name, total.RefusedWithRoom, total.Entries, 100*float64(total.RefusedWithRoom)/float64(max(1, total.Entries)), total.Full,
 			total.SpacesChecked, total.WalkOuts)
 		t.Logf("%s: most people at once: %v (capacities: venue 14, ballroom 7, stage 2, workshop 3; lowered at times by the marshal)", set.name, total.MaxOccupancy)
 	}
@@ -132,6 +146,7 @@ func add(t *sim.Stats, s sim.Stats) {
 	t.RefusedWithRoom += s.RefusedWithRoom
 	t.WalkOuts += s.WalkOuts
 	t.SpacesChecked += s.SpacesChecked
+	t.Full += s.Full
 }
 
 // TestRightsOffOverfills proves the checks can fail: with the rights

@@ -30,3 +30,8 @@ CREATE INDEX events_person ON events (person_id, decision);
 -- it admits nobody, so it holds no rights and its door's part goes to
 -- the door's other kiosks.
 ALTER TABLE kiosks ADD COLUMN exits INTEGER NOT NULL DEFAULT 0;
+
+-- Rights the center asked a kiosk to give back on the spot, for a door
+-- where someone waits while the reserve is empty: its next exchange
+-- returns them, whatever its share.
+ALTER TABLE holdings ADD COLUMN reclaim BIGINT NOT NULL DEFAULT 0;

@@ -1,6 +1,7 @@
 package kiosksync
 
 import (
+	"time"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -55,6 +56,14 @@ func (c *client) rights(ctx context.Context, req wire.RightsRequest) (wire.Right
 	var resp wire.RightsResponse
 	err := c.do(ctx, http.MethodPost, wire.PathRights, req, &resp)
 	return resp, err
+}
+
+// wait waits at the center for news for this kiosk, at most d.
+func (c *client) wait(ctx context.Context, d time.Duration) (bool, error) {
+	var resp wire.WaitResponse
+	q := url.Values{"timeout": {strconv.FormatInt(d.Milliseconds(), 10)}}
+	err := c.do(ctx, http.MethodGet, wire.PathWait+"?"+q.Encode(), nil, &resp)
+	return resp.Woken, err
 }
 
 // pull asks for a page of changes after cursor, and tells the center

@@ -127,6 +127,7 @@ type Syncer struct {
 	status Status
 
 	notify chan struct{}
+	wake   chan struct{} // the center has news for this kiosk: a round now
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -138,7 +139,7 @@ func New(db *store.DB, client *http.Client) *Syncer {
 	if client == nil {
 		client = http.DefaultClient
 	}
-	s := &Syncer{db: db, client: client, Now: time.Now, notify: make(chan struct{}, 1)}
+	s := &Syncer{db: db, client: client, Now: time.Now, notify: make(chan struct{}, 1), wake: make(chan struct{}, 1)}
 	db.AskRights = s.askRights
 	return s
 }
@@ -149,18 +150,78 @@ func New(db *store.DB, client *http.Client) *Syncer {
 // center on the venue's network to answer.
 const UrgentWait = 300 * time.Millisecond
 
+// urgentRetry is how long a door waits between asks while a right is on
+// its way back to the center from another door.
+const urgentRetry = 20 * time.Millisecond
+
 // askRights asks the center on the spot for a right of each counter this
 // kiosk holds none of (store.DB.AskRights): someone waits at the door.
+// While the center answers that another door is giving one back, it asks
+// again, until UrgentWait has passed.
 func (s *Syncer) askRights(ctx context.Context) error {
-	id, err := s.db.Identity(ctx)
-	if err != nil || !id.Enrolled() {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, UrgentWait)
 	defer cancel()
+	for {
+		wait, err := s.AskRights(ctx)
+		if err != nil || !wait {
+			return err
+		}
+		t := time.NewTimer(urgentRetry)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// AskRights asks the center once, on the spot, for a right of each
+// counter this kiosk holds none of. wait is true when the center has
+// asked another door to give one back: ask again in a moment.
+func (s *Syncer) AskRights(ctx context.Context) (wait bool, err error) {
+	id, err := s.db.Identity(ctx)
+	if err != nil || !id.Enrolled() {
+		return false, err
+	}
 	c := &client{http: s.client, base: strings.TrimRight(id.URL, "/"), token: id.Token}
 	var res Result
 	return exchangeRights(ctx, s.db, c, true, &res)
+}
+
+// WaitFor is how long one wait for news at the center lasts (GET
+// /v1/wait); the kiosk then waits again.
+const WaitFor = 20 * time.Second
+
+// waitForNews keeps a request waiting at the center and wakes the loop
+// when the center answers it with news for this kiosk (a notice to
+// credit, a right to give back for another door), so those take a round
+// trip, not a tick. It stops with ctx; a failed wait is tried again after
+// the loop's interval.
+func (s *Syncer) waitForNews(ctx context.Context, interval time.Duration) {
+	for ctx.Err() == nil {
+		id, err := s.db.Identity(ctx)
+		if err != nil || !id.Enrolled() {
+			return
+		}
+		c := &client{http: s.client, base: strings.TrimRight(id.URL, "/"), token: id.Token}
+		woken, err := c.wait(ctx, WaitFor)
+		switch {
+		case err != nil:
+			t := time.NewTimer(interval)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		case woken:
+			select {
+			case s.wake <- struct{}{}:
+			default:
+			}
+		}
+	}
 }
 
 // Notify tells the loop a scan was recorded: push soon. It never blocks.
@@ -208,6 +269,7 @@ func (s *Syncer) run(ctx context.Context) {
 	}
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
+	go s.waitForNews(ctx, interval)
 	var (
 		backoff time.Duration
 		logged  time.Time // when the last failure was logged
@@ -259,6 +321,10 @@ func (s *Syncer) wait(ctx context.Context, tick <-chan time.Time, backoff, delay
 			return true
 		case <-tick:
 			return true
+		case <-s.wake:
+			if backoff == 0 {
+				return true
+			}
 		case <-s.notify:
 			if backoff > 0 {
 				s.refreshWaiting(ctx)
@@ -344,7 +410,7 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 	// count the screen shows.
 	pullErr := pull(ctx, s.db, c, &res)
 	if pushErr == nil && pullErr == nil {
-		if err := exchangeRights(ctx, s.db, c, false, &res); err != nil {
+		if _, err := exchangeRights(ctx, s.db, c, false, &res); err != nil {
 			return res, err
 		}
 		// Rights given back leave at once, so the center can hand them on.
@@ -404,33 +470,33 @@ func (s *Syncer) push(ctx context.Context, c *client, res *Result) error {
 // takes in its answer: grants (each applied once; a lost answer leaves
 // them for the pull), rights to give back (debited here before they are
 // pushed), and the places free at other doors.
-func exchangeRights(ctx context.Context, db *store.DB, c *client, urgent bool, res *Result) error {
+func exchangeRights(ctx context.Context, db *store.DB, c *client, urgent bool, res *Result) (wait bool, err error) {
 	report, ok, err := db.RightsReport(ctx)
 	if err != nil || !ok {
-		return err
+		return false, err
 	}
 	report.Urgent = urgent
 	resp, err := c.rights(ctx, report)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := db.ApplyGrants(ctx, resp.Grants); err != nil {
-		return err
+		return false, err
 	}
 	for _, g := range resp.Grants {
 		res.Granted += g.N
 	}
 	given, err := db.ReturnRights(ctx, resp.Return)
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, n := range given {
 		res.Returned += n
 	}
 	if err := db.SetDebt(ctx, resp.Debt); err != nil {
-		return err
+		return false, err
 	}
-	return db.SetElsewhere(ctx, resp.Free)
+	return resp.Wait, db.SetElsewhere(ctx, resp.Free)
 }
 
 // pull asks for what changed since the kiosk's cursor and applies it,
@@ -557,7 +623,7 @@ func Enroll(ctx context.Context, db *store.DB, code string, hc *http.Client) err
 	err = pull(ctx, db, c, &res)
 	if err == nil {
 		// The kiosk's first capacity rights, so it admits at once.
-		err = exchangeRights(ctx, db, c, false, &res)
+		_, err = exchangeRights(ctx, db, c, false, &res)
 	}
 	if err != nil {
 		return &checkin.Error{Code: checkin.ErrorCode(err), Message: fmt.Sprintf(

@@ -44,6 +44,7 @@ func New(db *centralstore.DB, logger *log.Logger) http.Handler {
 	mux.HandleFunc("POST "+wire.PathPush, s.kiosk(s.push))
 	mux.HandleFunc("GET "+wire.PathPull, s.kiosk(s.pull))
 	mux.HandleFunc("POST "+wire.PathRights, s.kiosk(s.rights))
+	mux.HandleFunc("GET "+wire.PathWait, s.kiosk(s.wait))
 	return mux
 }
 
@@ -123,6 +124,23 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request) {
 	s.clock.Observe(latest)
 	s.reply(w, r, wire.PushResponse{Accepted: accepted, Duplicates: len(req.Events) - accepted, Through: through,
 		ServerHLC: uint64(s.clock.Now()), ServerTime: s.db.Now().UnixMilli()})
+}
+
+// MaxWait bounds how long one GET /v1/wait is held, under the kiosks'
+// and proxies' request timeouts.
+const MaxWait = 30 * time.Second
+
+// wait holds the request until the center has news for the kiosk or the
+// asked timeout (milliseconds, at most MaxWait) passes.
+func (s *Server) wait(w http.ResponseWriter, r *http.Request) {
+	kiosk := r.Context().Value(ctxKey{}).(string)
+	ms, err := strconv.ParseInt(r.URL.Query().Get("timeout"), 10, 64)
+	if err != nil || ms < 0 || ms > MaxWait.Milliseconds() {
+		s.fail(w, checkin.Errorf(checkin.EINVALID, "timeout %q: want milliseconds from 0 to %d", r.URL.Query().Get("timeout"), MaxWait.Milliseconds()))
+		return
+	}
+	woken := s.db.Wait(r.Context(), kiosk, time.Duration(ms)*time.Millisecond)
+	s.reply(w, r, wire.WaitResponse{Woken: woken})
 }
 
 func (s *Server) pull(w http.ResponseWriter, r *http.Request) {

@@ -19,6 +19,7 @@ const (
 	PathPush   = "/v1/push"
 	PathPull   = "/v1/pull"
 	PathRights = "/v1/rights"
+	PathWait   = "/v1/wait"
 )
 
 // Limits that bound a request, so one kiosk cannot exhaust the server.
@@ -231,6 +232,16 @@ type RightsResponse struct {
 	// an exit earns goes straight back to the center.
 	Debt []string       `json:"debt,omitempty"`
 	Free map[string]int `json:"free"`
+	// Wait answers an urgent request that found the reserve empty while
+	// another door holds places: that door is asked to give one back at
+	// once, so ask again in a moment.
+	Wait bool `json:"wait,omitempty"`
+}
+
+// WaitResponse answers GET /v1/wait: Woken when there is news for the
+// kiosk (sync now), false when the wait ran out.
+type WaitResponse struct {
+	Woken bool `json:"woken"`
 }
 
 // PushRequest carries a kiosk's new events, oldest first.
