@@ -1,7 +1,6 @@
 package kiosksync
 
 import (
-	"time"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -13,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"usher/checkin"
 	"usher/sync/wire"
