@@ -65,9 +65,6 @@ const (
 // Returns ENOTFOUND if no event is loaded or a ByName person is not on the
 // roster, and EINVALID for an unknown door or a missing note.
 func (db *DB) Scan(ctx context.Context, scan checkin.Scan) (checkin.Decision, error) {
-	if scan.Direction != checkin.Exit {
-		db.topUp(ctx, scan.Door)
-	}
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	if scan.Direction != checkin.Exit {
@@ -101,9 +98,6 @@ func (db *DB) Scan(ctx context.Context, scan checkin.Scan) (checkin.Decision, er
 // a badge (+1), or one fewer (−1), with the staff's reason. +1 respects
 // capacity like any admission. Errors as for Scan.
 func (db *DB) Adjust(ctx context.Context, door string, delta int, note string) (checkin.Decision, error) {
-	if delta > 0 {
-		db.topUp(ctx, door)
-	}
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	note = strings.TrimSpace(note)
@@ -218,7 +212,37 @@ type row struct {
 // write runs decide inside one write transaction, after catching up with
 // what other handles or processes committed, records its decision,
 // commits, and only then applies the decision to presence and occupancy.
+// The caller holds db.mu.
+//
+// A decision refused for want of capacity rights at a kiosk that can ask
+// the center on the spot (AskRights) is not recorded at once: the
+// transaction is dropped, the lock let go while the kiosk asks, and the
+// scan decided again with what the center gave, once.
 func (db *DB) write(ctx context.Context, door string, decide func(*sql.Tx) (checkin.Decision, row, error)) (checkin.Decision, error) {
+	d, err := db.writeOnce(ctx, door, decide, db.AskRights != nil)
+	if !errors.Is(err, errAskRights) {
+		return d, err
+	}
+	db.mu.Unlock()
+	_ = db.AskRights(ctx) // a failed ask leaves the refusal, decided again below
+	db.mu.Lock()
+	return db.writeOnce(ctx, door, decide, false)
+}
+
+// errAskRights drops a decision that wants rights the center may give.
+var errAskRights = errors.New("ask the center for rights first")
+
+// wantsRights reports whether d refuses only for want of this kiosk's
+// capacity rights (checkin's needRights): the center may give one.
+func (db *DB) wantsRights(d checkin.Decision) bool {
+	switch d.Reason {
+	case checkin.OutOfCapacity, checkin.RoomFull, checkin.VenueFull:
+		return d.Kind == checkin.Deny && db.st.Limited()
+	}
+	return false
+}
+
+func (db *DB) writeOnce(ctx context.Context, door string, decide func(*sql.Tx) (checkin.Decision, row, error), ask bool) (checkin.Decision, error) {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return logFailed, unrecorded(err)
@@ -236,6 +260,9 @@ func (db *DB) write(ctx context.Context, door string, decide func(*sql.Tx) (chec
 			return logFailed, err
 		}
 		return logFailed, unrecorded(err)
+	}
+	if ask && db.wantsRights(d) {
+		return logFailed, errAskRights
 	}
 	r.holder, r.rights = db.rightsOf(door, d, r)
 	seq, err := db.insert(ctx, tx, db.Now().UnixMilli(), r, d)
@@ -404,27 +431,4 @@ func (db *DB) insert(ctx context.Context, tx *sql.Tx, at int64, r row, d checkin
 		return 0, fmt.Errorf("insert scan: %w", err)
 	}
 	return res.LastInsertId()
-}
-
-// topUp asks the center on the spot (AskRights) for rights of the
-// door's counters this kiosk holds none of, before an entry is decided.
-// Its failure is no error: the decision then says the door is out of
-// capacity, as it would offline.
-func (db *DB) topUp(ctx context.Context, door string) {
-	if db.AskRights == nil {
-		return
-	}
-	db.mu.Lock()
-	need := false
-	if db.st != nil && db.st.Limited() && db.ev != nil && db.ev.Door(door) != nil {
-		for _, c := range db.ev.Counters(door) {
-			if db.st.Balance(c) < 1 && !db.st.InDebt(c) {
-				need = true
-			}
-		}
-	}
-	db.mu.Unlock()
-	if need {
-		_ = db.AskRights(ctx)
-	}
 }

@@ -64,8 +64,8 @@ type DB struct {
 	// Tests replace it.
 	Mono func() (int64, string)
 	// AskRights, when set, asks the center on the spot for a right of
-	// each counter this kiosk holds none of (kiosksync sets it): an entry
-	// at a door whose share is spent calls it before deciding, so a
+	// each counter this kiosk holds none of (kiosksync sets it): a scan
+	// refused for want of rights asks it and is decided again, so a
 	// connected door does not refuse while the room has room.
 	AskRights func(context.Context) error
 
