@@ -220,13 +220,16 @@ func statusCmd(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "  %-14s %-16s %-20s %d events%s%s\n", k.ID, k.Door, state, k.Events, waiting, flagged)
 	}
 	if len(st.Rights) > 0 {
-		fmt.Fprintf(stdout, "\nCapacity rights\n  %-24s %6s %6s %6s %7s %6s\n", "", "cap", "inside", "held", "reserve", "debt")
+		// inside + freeing + held + reserve = cap + debt: "freeing" are the
+		// places exits elsewhere freed, on their way back through the
+		// kiosk that admitted.
+		fmt.Fprintf(stdout, "\nCapacity rights\n  %-24s %6s %6s %7s %6s %7s %6s\n", "", "cap", "inside", "freeing", "held", "reserve", "debt")
 		for _, r := range st.Rights {
 			name := r.Counter
 			if s := ev.Space(r.Counter); s != nil {
 				name = s.Name
 			}
-			fmt.Fprintf(stdout, "  %-24s %6d %6d %6d %7d %6d\n", name, r.Cap, r.Inside, r.Held, r.Reserve, r.Debt)
+			fmt.Fprintf(stdout, "  %-24s %6d %6d %7d %6d %7d %6d\n", name, r.Cap, r.Inside, r.Pending, r.Held, r.Reserve, r.Debt)
 		}
 	}
 	if len(st.Conflicts) > 0 {

@@ -311,13 +311,17 @@ func stampOf(e wire.Event) checkin.Stamp {
 // for each counter its door increases, and each other counter it
 // reports holding, it records the kiosk's demand and shares the free
 // rights (the reserve and every live kiosk's holdings) among the doors
-// of the counter heard from within ActiveWithin, in proportion to 1 +
-// their demand. A kiosk below its share is granted the difference from
-// the reserve (never more than the reserve holds, and nothing while the
-// counter is in debt); a kiosk above it by more than a quarter (at least
-// 1) is asked to return the excess; while the counter is in debt, every
-// kiosk is asked to return all it holds. Counters go in sorted order, so
-// the same history gives the same grants.
+// the event lists into the counter (checkin.Share, after the center's
+// pool), in proportion to 1 + the demand of their live kiosks. A kiosk
+// below its share is granted the difference from the reserve less the
+// pool (nothing while the counter is in debt); one above its high-water
+// mark, or asked on the spot for a door where someone waits, is asked to
+// return the excess; while the counter is in debt, or when the kiosk
+// scans exits, it is asked to return all it holds. An urgent request
+// (someone waits and the kiosk holds none) is granted one from the whole
+// reserve, or, when the reserve is empty and another live kiosk holds
+// some, answered Wait while the fullest is woken to give one back.
+// Counters go in sorted order, so the same history gives the same grants.
 //
 // Returns ENOTFOUND before any import or for an unknown kiosk, and
 // EUNAUTHORIZED for a revoked one.

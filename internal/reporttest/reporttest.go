@@ -157,6 +157,13 @@ func (c *Clock) Now() time.Time {
 	return c.t
 }
 
+// Add moves the clock on by d.
+func (c *Clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
 // Bad are the paths both export commands are tried with in dir: a file
 // that is no database, a plain file where a folder is wanted, a workbook
 // already there, a database that does not exist, and a folder to write.

@@ -27,6 +27,7 @@ import (
 	"usher/centralstore"
 	"usher/checkin"
 	"usher/dashboard"
+	"usher/internal/reporttest"
 	"usher/store"
 	"usher/sync/kiosksync"
 	"usher/sync/wire"
@@ -615,26 +616,6 @@ func TestPresenceOfflineShares(t *testing.T) {
 	})
 }
 
-// steadyClock is the true time of a wall-clock test: the center's clock,
-// and every kiosk's monotonic clock, which no change of a kiosk's wall
-// clock moves. It moves only when the test moves it.
-type steadyClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *steadyClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *steadyClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // cable is a kiosk's network: unplugged, every request fails at once.
 type cable struct {
 	unplugged atomic.Bool
@@ -677,8 +658,11 @@ func (k *clockKiosk) setOffset(d time.Duration) {
 // clockRoom is clock.toml's room with a center on the steady clock and a
 // kiosk at each of its doors, enrolled and synced.
 type clockRoom struct {
-	c      *center
-	clock  *steadyClock
+	c *center
+	// clock is the true time of a wall-clock test: the center's clock,
+	// and every kiosk's monotonic clock, which no change of a kiosk's
+	// wall clock moves. It moves only when the test moves it.
+	clock  *reporttest.Clock
 	k1, k2 *clockKiosk
 }
 
@@ -686,7 +670,8 @@ func MustClockRoom(t *testing.T, dsn string) *clockRoom {
 	t.Helper()
 	c, srv := MustPresenceCenter(t, dsn, "clock.toml", 5)
 	// No monotonic reading: the stamps must come from Mono, set below.
-	clock := &steadyClock{t: time.Now().Round(0).Truncate(time.Millisecond)}
+	clock := &reporttest.Clock{}
+	clock.Set(time.Now().Round(0).Truncate(time.Millisecond))
 	c.db.Now = clock.Now
 	w := &clockRoom{c: c, clock: clock}
 	for i, door := range []string{"a", "b"} {
@@ -787,24 +772,31 @@ func reconnect(t *testing.T, w *clockRoom, adm, exit checkin.Decision, cursor in
 	return a, x
 }
 
+// checkRoomCount checks that the center, its rights books (nothing
+// pending) and both kiosks count n in the room, when.
+func checkRoomCount(t *testing.T, w *clockRoom, n int, when string) {
+	t.Helper()
+	want := map[string]int{"room": n}
+	st := w.c.MustStatus(t)
+	if !mapsEqual(st.Occupancy, want) {
+		t.Errorf("the center counts %v %s, want %v", st.Occupancy, when, want)
+	}
+	if r := rightsOf(t, st, "room"); r.Inside != int64(n) || r.Pending != 0 {
+		t.Errorf("the room's rights books %+v %s: want %d inside and nothing pending", r, when, n)
+	}
+	for _, k := range []*clockKiosk{w.k1, w.k2} {
+		if got := k.db.Occupancy(); !mapsEqual(got, want) {
+			t.Errorf("kiosk at %s shows %v %s, want %v", k.door, got, when, want)
+		}
+	}
+}
+
 // checkClosed checks that the center closed P's stay on the exit at K2:
 // nobody inside anywhere, and K1, whose admission it was, credited its
 // right back on the center's notice.
 func checkClosed(t *testing.T, w *clockRoom, adm checkin.Decision) {
 	t.Helper()
-	want := map[string]int{"room": 0}
-	st := w.c.MustStatus(t)
-	if !mapsEqual(st.Occupancy, want) {
-		t.Errorf("the center counts %v after the exit at K2, want %v", st.Occupancy, want)
-	}
-	if r := rightsOf(t, st, "room"); r.Inside != 0 || r.Pending != 0 {
-		t.Errorf("the room's rights books %+v: want nobody inside and nothing pending", r)
-	}
-	for _, k := range []*clockKiosk{w.k1, w.k2} {
-		if got := k.db.Occupancy(); !mapsEqual(got, want) {
-			t.Errorf("kiosk at %s shows %v, want %v", k.door, got, want)
-		}
-	}
+	checkRoomCount(t, w, 0, "after the exit at K2")
 	noticed := false
 	for _, e := range MustKioskLog(t, w.k1.db) {
 		for _, r := range e.Rights {
@@ -882,18 +874,8 @@ func TestPresenceWallClockForward(t *testing.T) {
 			if !x.Stamp.CertainlyBefore(*b.Stamp) {
 				t.Fatalf("premise: the exit's stamp %+v does not certainly precede the readmission's %+v", *x.Stamp, *b.Stamp)
 			}
-			want := map[string]int{"room": 1}
-			st := w.c.MustStatus(t)
-			if !mapsEqual(st.Occupancy, want) {
-				t.Errorf("the center counts %v after P came back in, want %v", st.Occupancy, want)
-			}
-			if r := rightsOf(t, st, "room"); r.Inside != 1 || r.Pending != 0 {
-				t.Errorf("the room's rights books %+v: want P inside and nothing pending", r)
-			}
+			checkRoomCount(t, w, 1, "after P came back in")
 			for _, k := range []*clockKiosk{w.k1, w.k2} {
-				if got := k.db.Occupancy(); !mapsEqual(got, want) {
-					t.Errorf("kiosk at %s shows %v, want %v", k.door, got, want)
-				}
 				if got := k.db.Location(p.ID); got != "room" {
 					t.Errorf("kiosk at %s places P in %q, want room", k.door, got)
 				}
