@@ -124,8 +124,11 @@ type Stats struct {
 
 	// Liveness: entries scanned, and of them those refused for capacity
 	// (room_full, venue_full, door_out_of_capacity) while every space
-	// the door leads into physically had room.
+	// the door leads into had room (hasRoom).
 	Entries, RefusedWithRoom int
+	// RefusedCutOff counts those of RefusedWithRoom refused at a door cut
+	// off from the center, which can only spend its own share.
+	RefusedCutOff int
 	// Full counts entries refused for capacity at all: the rooms filled.
 	Full int
 	// Accuracy after settling, per space summed: people the center
@@ -566,6 +569,9 @@ func (w *World) scan(k *kiosk, code string) (checkin.Decision, error) {
 			w.stats.Full++
 			if room {
 				w.stats.RefusedWithRoom++
+				if k.link.down {
+					w.stats.RefusedCutOff++
+				}
 			}
 		}
 	}
@@ -600,7 +606,10 @@ func (w *World) scan(k *kiosk, code string) (checkin.Decision, error) {
 }
 
 // hasRoom reports whether every space an entry through door counts into
-// has fewer people physically inside than its capacity at the center.
+// has fewer people than its capacity at the center, counting each person
+// where the scans put them (person.known): someone who walked out
+// unscanned holds their place, as no door can know better. Without
+// walk-outs (careful people), that is the people physically inside.
 func (w *World) hasRoom(door string) (bool, error) {
 	if w.cfg.RightsOff {
 		return true, nil
@@ -612,7 +621,7 @@ func (w *World) hasRoom(door string) (bool, error) {
 	for _, c := range w.ev.Counters(door) {
 		n := 0
 		for _, p := range w.people {
-			if slices.Contains(w.ev.Chain(p.loc), c) {
+			if slices.Contains(w.ev.Chain(p.known), c) {
 				n++
 			}
 		}
