@@ -187,6 +187,13 @@ func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (acce
 		}
 		defer ins.Close()
 		t := newTally()
+		// Credits of this kiosk's that came before their admissions wait
+		// in spends with no holder (creditStay); most pushes have none.
+		var early int
+		if err := db.queryRow(ctx, tx, `SELECT count(*) FROM spends WHERE kiosk_id = ? AND person_id = ''`, kiosk).Scan(&early); err != nil {
+			return fmt.Errorf("push: %w", err)
+		}
+		t.early = early > 0
 		for _, e := range events {
 			flagged := 0
 			if hlc.Ahead(hlc.Timestamp(e.HLC), now) > FlagAhead {

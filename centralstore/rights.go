@@ -136,6 +136,9 @@ type tally struct {
 	credit  map[string]int64
 	closes  int64    // stays the event being booked closed
 	noticed []string // kiosks sent a notice, to wake once the push commits
+	// early: the pushing kiosk has credits that came before their
+	// admissions (creditStay), so its spends and rows look for them.
+	early bool
 }
 
 func newTally() *tally {
@@ -200,6 +203,9 @@ func (db *DB) applyRights(ctx context.Context, tx *sql.Tx, t *tally, ev *checkin
 			return fmt.Errorf("event %d: %s of %s: %w", e.Seq, c.Kind, c.Counter, err)
 		}
 	}
+	if !t.early {
+		return nil
+	}
 	return db.dropUnpaidCredits(ctx, tx, t, kiosk, e.Seq)
 }
 
@@ -209,19 +215,21 @@ func (db *DB) applyRights(ctx context.Context, tx *sql.Tx, t *tally, ev *checkin
 func (db *DB) openStay(ctx context.Context, tx *sql.Tx, t *tally, kiosk string, e wire.Event, counter, holder, dest string,
 	st checkin.Stamp, rseq int64) error {
 	var waiting int
-	err := db.queryRow(ctx, tx, `SELECT count(*) FROM spends WHERE kiosk_id = ? AND seq = ? AND counter = ? AND person_id = ''`,
-		kiosk, e.Seq, counter).Scan(&waiting)
-	if err != nil {
-		return err
+	if t.early {
+		err := db.queryRow(ctx, tx, `SELECT count(*) FROM spends WHERE kiosk_id = ? AND seq = ? AND counter = ? AND person_id = ''`,
+			kiosk, e.Seq, counter).Scan(&waiting)
+		if err != nil {
+			return err
+		}
 	}
 	if waiting > 0 {
-		_, err = db.exec(ctx, tx, `UPDATE spends SET person_id = ?, hlc = ?, rseq = ?, dest = ?, t = ?, terr = ?, cursor = ?
+		_, err := db.exec(ctx, tx, `UPDATE spends SET person_id = ?, hlc = ?, rseq = ?, dest = ?, t = ?, terr = ?, cursor = ?
 			WHERE kiosk_id = ? AND seq = ? AND counter = ?`, holder, int64(e.HLC), rseq, dest, st.T, st.Err, e.Cursor,
 			kiosk, e.Seq, counter)
 		return err
 	}
 	t.inside[counter]++
-	_, err = db.exec(ctx, tx, `
+	_, err := db.exec(ctx, tx, `
 		INSERT INTO spends (kiosk_id, seq, counter, person_id, hlc, rseq, closed, dest, t, terr, closed_hlc, pseq, cursor)
 		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, ?, ?)`, kiosk, e.Seq, counter, holder, int64(e.HLC), rseq,
 		dest, st.T, st.Err, rseq, e.Cursor)
@@ -253,6 +261,7 @@ func (db *DB) creditStay(ctx context.Context, tx *sql.Tx, t *tally, kiosk string
 		}
 		t.holding[hk]++
 		t.closes++
+		t.early = true
 		_, err = db.exec(ctx, tx, `
 			INSERT INTO spends (kiosk_id, seq, counter, person_id, hlc, rseq, closed, dest, t, terr, closed_hlc, pseq, cursor)
 			VALUES (?, ?, ?, '', 0, 0, 1, '', 0, -1, ?, ?, 0)`, kiosk, c.Ref, c.Counter, int64(e.HLC), rseq)

@@ -29,6 +29,7 @@ const (
 
 // presenceBase is what the last pull said, besides where people are.
 type presenceBase struct {
+	Version  int64          `json:"version"` // one more at every pull that brought presence
 	Through  int64          `json:"through"` // this kiosk's own rows the counts include
 	At       int64          `json:"at"`      // the center's clock when it counted, Unix ms
 	Counts   map[string]int `json:"counts"`
@@ -71,7 +72,11 @@ func (db *DB) applyPresence(ctx context.Context, tx *sql.Tx, ev *checkin.Event, 
 			return fmt.Errorf("presence: %w", err)
 		}
 	}
-	b, _ := json.Marshal(presenceBase{Through: p.Through, At: p.At, Counts: p.Counts, Unbadged: p.Unbadged})
+	var old presenceBase
+	if err := jsonSetting(ctx, tx, keyPresence, &old); err != nil {
+		return err
+	}
+	b, _ := json.Marshal(presenceBase{Version: old.Version + 1, Through: p.Through, At: p.At, Counts: p.Counts, Unbadged: p.Unbadged})
 	if err := setSetting(ctx, tx, keyPresence, string(b)); err != nil {
 		return err
 	}
@@ -79,8 +84,9 @@ func (db *DB) applyPresence(ctx context.Context, tx *sql.Tx, ev *checkin.Event, 
 }
 
 // rebase puts the state on the center's presence at the last pull, if
-// there is one, and applies this kiosk's own moves after it up to those
-// the state reflects (lastSeq); catchUp applies the later ones.
+// there is one it does not reflect yet, and applies this kiosk's own
+// moves after it up to those the state reflects (lastSeq); catchUp
+// applies the later ones.
 func (db *DB) rebase(ctx context.Context, q queryRower) error {
 	var base presenceBase
 	if err := jsonSetting(ctx, q, keyPresence, &base); err != nil {
@@ -89,6 +95,9 @@ func (db *DB) rebase(ctx context.Context, q queryRower) error {
 	if base.Counts == nil {
 		db.presence = presenceBase{}
 		return nil
+	}
+	if db.presence.Counts != nil && base.Version == db.presence.Version {
+		return nil // news of rights or the clock, not of presence
 	}
 	where := map[string]string{}
 	rows, err := q.QueryContext(ctx, `SELECT person_id, location FROM presence`)

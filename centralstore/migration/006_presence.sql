@@ -35,3 +35,7 @@ ALTER TABLE kiosks ADD COLUMN exits INTEGER NOT NULL DEFAULT 0;
 -- where someone waits while the reserve is empty: its next exchange
 -- returns them, whatever its share.
 ALTER TABLE holdings ADD COLUMN reclaim BIGINT NOT NULL DEFAULT 0;
+
+-- Credits that came before their admissions (pushes are order-free) wait
+-- as spends with no holder; a push looks for its kiosk's few.
+CREATE INDEX spends_early ON spends (kiosk_id) WHERE person_id = '';
