@@ -205,12 +205,14 @@ type kiosk struct {
 type person struct {
 	id, code string
 	loc      string
-	// known is where the scans put the person, by the presence rules
-	// (an exit by any door of a space ends the stay there; an admission
-	// puts them where its door leads): where the center must count them
-	// once it has every scan. It differs from loc only after a walk-out
-	// nobody scanned.
-	known string
+	// stays are the person's stays as the scans open and close them by
+	// the presence rules (checkin/presence.go), applied here in true
+	// order with what the center can know of each event's order (its
+	// stamp, its kiosk's pull cursor): where the center must count them
+	// once it has every scan. They differ from loc after a walk-out
+	// nobody scanned, and while an exit's order against an admission is
+	// in doubt.
+	stays []checkin.Stay
 }
 
 // layout is the simulated event: a venue with a ballroom of three doors
@@ -312,7 +314,7 @@ func (w *World) setUp() error {
 		return err
 	}
 	for i := range w.cfg.People {
-		p := &person{id: fmt.Sprintf("P%03d", i+1), code: fmt.Sprintf("SIM-%03d", i+1), loc: checkin.Outside, known: checkin.Outside}
+		p := &person{id: fmt.Sprintf("P%03d", i+1), code: fmt.Sprintf("SIM-%03d", i+1), loc: checkin.Outside}
 		w.people = append(w.people, p)
 		w.roster = append(w.roster, checkin.Person{ID: p.id, Name: "Person " + p.id, Category: "attendee", Code: p.code})
 	}
@@ -607,7 +609,7 @@ func (w *World) scan(k *kiosk, code string) (checkin.Decision, error) {
 
 // hasRoom reports whether every space an entry through door counts into
 // has fewer people than its capacity at the center, counting each person
-// where the scans put them (person.known): someone who walked out
+// where the scans put them (known): someone who walked out
 // unscanned holds their place, as no door can know better. Without
 // walk-outs (careful people), that is the people physically inside.
 func (w *World) hasRoom(door string) (bool, error) {
@@ -621,7 +623,7 @@ func (w *World) hasRoom(door string) (bool, error) {
 	for _, c := range w.ev.Counters(door) {
 		n := 0
 		for _, p := range w.people {
-			if slices.Contains(w.ev.Chain(p.known), c) {
+			if slices.Contains(w.ev.Chain(w.known(p)), c) {
 				n++
 			}
 		}
@@ -632,8 +634,12 @@ func (w *World) hasRoom(door string) (bool, error) {
 	return true, nil
 }
 
-// learn applies a recorded decision to where the scans put its person
-// (person.known), by the presence rules.
+// learn applies a recorded decision to the stays of its person, by the
+// presence rules, as the center will once it has every event: an
+// admission opens a stay of each space it spent a right of (crediting
+// the kiosk's own earlier one there) and settles what it contradicts;
+// an exit closes the stays of the spaces it leaves that certainly came
+// before it.
 func (w *World) learn(k *kiosk, code string, d checkin.Decision) {
 	var p *person
 	for _, q := range w.people {
@@ -641,14 +647,77 @@ func (w *World) learn(k *kiosk, code string, d checkin.Decision) {
 			p = q
 		}
 	}
-	door := w.ev.Door(k.door)
-	switch {
-	case p == nil:
-	case d.Kind == checkin.Admit:
-		p.known = door.To
-	case d.Kind == checkin.Leave && w.ev.Leaves(k.door, p.known):
-		p.known = door.From
+	if p == nil || (d.Kind != checkin.Admit && d.Kind != checkin.Leave) || w.cfg.RightsOff {
+		return
 	}
+	mark := w.markOf(k, d.Seq)
+	w.refreshRSeq(p)
+	var close []int
+	if d.Kind == checkin.Admit {
+		for i, st := range p.stays {
+			if st.Kiosk == k.id && slices.Contains(w.ev.Counters(k.door), st.Counter) {
+				close = append(close, i) // the kiosk credits its own (checkin.State.Readmits)
+			}
+		}
+		p.stays = drop(p.stays, close)
+		for _, c := range w.ev.Counters(k.door) {
+			p.stays = append(p.stays, checkin.Stay{Holder: p.id, Kiosk: k.id, Seq: d.Seq, Counter: c,
+				Dest: w.ev.Door(k.door).To, Stamp: mark.Stamp, HLC: mark.HLC, Cursor: mark.Cursor})
+		}
+		close = w.ev.Settle(p.stays)
+	} else {
+		close = w.ev.ExitCloses(k.door, mark, p.stays)
+	}
+	p.stays = drop(p.stays, close)
+}
+
+// drop returns stays without those at the indexes idx.
+func drop(stays []checkin.Stay, idx []int) []checkin.Stay {
+	var out []checkin.Stay
+	for i, s := range stays {
+		if !slices.Contains(idx, i) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// markOf reads how the center will see the kiosk's row seq: its stamp
+// (none without an estimate: then its hybrid clock, which proves no
+// order), hybrid clock and pull cursor.
+func (w *World) markOf(k *kiosk, seq int64) checkin.Mark {
+	m := checkin.Mark{Kiosk: k.id, Seq: seq}
+	var h int64
+	if err := k.sql.QueryRowContext(w.ctx, `SELECT t, terr, hlc, cursor FROM scans WHERE seq = ?`, seq).
+		Scan(&m.Stamp.T, &m.Stamp.Err, &h, &m.Cursor); err != nil {
+		panic(fmt.Sprintf("kiosk %d row %d: %v", k.i, seq, err))
+	}
+	m.HLC = uint64(h)
+	if !m.Stamp.Known() || m.Stamp.Err > wire.MaxStampErr {
+		m.Stamp = checkin.Stamp{T: h >> 16, Err: -1}
+	}
+	return m
+}
+
+// refreshRSeq fills in the server sequence of the pushes that stored the
+// person's admissions, once the center has them: an exit whose kiosk
+// had pulled that far certainly came after.
+func (w *World) refreshRSeq(p *person) {
+	for i, st := range p.stays {
+		if st.RSeq == 0 {
+			_ = w.center.sql.QueryRowContext(w.ctx, `SELECT rseq FROM events WHERE kiosk_id = ? AND seq = ?`, st.Kiosk, st.Seq).
+				Scan(&p.stays[i].RSeq)
+		}
+	}
+}
+
+// known is where the person's stays put them.
+func (w *World) known(p *person) string {
+	var counters []string
+	for _, st := range p.stays {
+		counters = append(counters, st.Counter)
+	}
+	return w.ev.Innermost(counters)
 }
 
 // enter: someone walks up to an entry kiosk at a door on their side and
@@ -927,7 +996,7 @@ func (w *World) accurate() error {
 	}
 	known, inside := map[string]int{}, map[string]int{}
 	for _, p := range w.people {
-		for _, sp := range w.ev.Chain(p.known) {
+		for _, sp := range w.ev.Chain(w.known(p)) {
 			known[sp]++
 		}
 		for _, sp := range w.ev.Chain(p.loc) {
