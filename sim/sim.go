@@ -132,8 +132,9 @@ type Stats struct {
 	// Full counts entries refused for capacity at all: the rooms filled.
 	Full int
 	// Accuracy after settling, per space summed: people the center
-	// counts who walked out unscanned (it cannot know), and the counts
-	// that matched the people inside plus those walk-outs.
+	// counts who are not inside, as the scans say it must (they walked
+	// out unscanned, or an exit's order against their admission is in
+	// doubt), and the counts that matched.
 	WalkOuts, SpacesChecked int
 }
 
@@ -1006,7 +1007,8 @@ func (w *World) accurate() error {
 	for _, sp := range w.ev.Spaces {
 		c := sp.ID
 		if st.Occupancy[c] != known[c] {
-			return fmt.Errorf("after settling, the center counts %d in %s; %d are inside and %d walked out unscanned",
+			return fmt.Errorf("after settling, the center counts %d in %s; %d are inside and the scans place %d more there "+
+				"(walked out unscanned, or an exit whose order against their admission is in doubt)",
 				st.Occupancy[c], c, inside[c], known[c]-inside[c])
 		}
 		for _, k := range w.kiosks {

@@ -112,7 +112,7 @@ func TestSimulation(t *testing.T) {
 			total.Crashes, total.Restarts, total.Partitions, total.Jumps, total.Reopened)
 		t.Logf("%s: liveness: %d of %d entries (%.2f %%) refused for capacity while the space had room, %d of them at a door cut off "+
 			"(%d refused for capacity in all); accuracy: after heal and sync, every count of %d spaces was the people inside plus "+
-			"%d unscanned walk-outs, none off",
+			"%d the scans still place there (walk-outs nobody scanned, exits in doubt), none off",
 			set.name, total.RefusedWithRoom, total.Entries, 100*float64(total.RefusedWithRoom)/float64(max(1, total.Entries)),
 			total.RefusedCutOff, total.Full,
 			total.SpacesChecked, total.WalkOuts)
