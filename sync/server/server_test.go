@@ -148,3 +148,96 @@ func TestRights(t *testing.T) {
 		t.Errorf("pull grants %+v, want %+v", pull.Grants, got.Grants)
 	}
 }
+
+// GET /v1/wait holds a kiosk's request until the center has news for
+// it: here a right asked back for another door where someone waits, with
+// the reserve empty. A bad timeout is refused, and no token gets 401.
+func TestWait(t *testing.T) {
+	db, err := centralstore.Open(filepath.Join(t.TempDir(), "central.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Import(context.Background(), demo.Event(), demo.Roster(20), nil); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.New(db, nil))
+	t.Cleanup(srv.Close)
+	enroll := func(door string) wire.EnrollResponse {
+		tok, err := db.CreateEnrollment(context.Background(), door)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := db.Enroll(context.Background(), tok, door)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	call := func(method, path, token, body string) (int, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	holder, asker := enroll("main"), enroll("east")
+	for _, c := range []struct {
+		query, token string
+		status       int
+	}{
+		{"timeout=abc", holder.Token, http.StatusBadRequest},
+		{"timeout=-1", holder.Token, http.StatusBadRequest},
+		{"timeout=30001", holder.Token, http.StatusBadRequest},
+		{"", holder.Token, http.StatusBadRequest},
+		{"timeout=10", "", http.StatusUnauthorized},
+		{"timeout=10", "nope", http.StatusUnauthorized},
+	} {
+		if status, body := call("GET", wire.PathWait+"?"+c.query, c.token, ""); status != c.status {
+			t.Errorf("wait ?%s: %d %s, want %d", c.query, status, body, c.status)
+		}
+	}
+	if status, body := call("GET", wire.PathWait+"?timeout=20", holder.Token, ""); status != http.StatusOK || !strings.Contains(string(body), `"woken":false`) {
+		t.Fatalf("a wait with no news: %d %s, want not woken", status, body)
+	}
+
+	// Main holds its share; east asks on the spot until the reserve is
+	// empty, then once more: main is asked for one back and woken.
+	if status, body := call("POST", wire.PathRights, holder.Token, `{"holdings":[{"counter":"venue","balance":0,"demand":0}]}`); status != http.StatusOK {
+		t.Fatalf("main's rights: %d %s", status, body)
+	}
+	woken := make(chan string, 1)
+	go func() {
+		_, body := call("GET", wire.PathWait+"?timeout=10000", holder.Token, "")
+		woken <- string(body)
+	}()
+	var last wire.RightsResponse
+	for range 2000 {
+		_, body := call("POST", wire.PathRights, asker.Token, `{"holdings":[{"counter":"venue","balance":0,"demand":0}],"urgent":true}`)
+		if err := json.Unmarshal(body, &last); err != nil {
+			t.Fatalf("east's urgent rights: %s", body)
+		}
+		if last.Wait || len(last.Grants) == 0 {
+			break
+		}
+	}
+	if !last.Wait {
+		t.Fatalf("east asked with the reserve empty and main holding rights: %+v, want wait", last)
+	}
+	if got := <-woken; !strings.Contains(got, `"woken":true`) {
+		t.Errorf("main's wait: %s, want woken", got)
+	}
+	// Main's next exchange gives the right back, whatever its share.
+	var back wire.RightsResponse
+	_, body := call("POST", wire.PathRights, holder.Token, `{"holdings":[{"counter":"venue","balance":1000,"demand":0}]}`)
+	if err := json.Unmarshal(body, &back); err != nil || back.Return["venue"] < 1 || len(back.Grants) != 0 {
+		t.Errorf("main's exchange after it was asked: %s, want at least one back and no grant", body)
+	}
+}
