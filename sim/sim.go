@@ -74,8 +74,10 @@ type Config struct {
 	// second (kiosksync.DefaultDelay); otherwise only every other time.
 	SyncEveryScan bool
 	// MaxRefusedWithRoom fails the run when more than this share of
-	// entries was refused for capacity while the space had room (0: not
-	// checked).
+	// entries was refused for capacity while the space had room at a
+	// door that could reach the center (0: not checked). A door cut off
+	// has only its own share to spend: its refusals are the offline
+	// promise kept, and are counted apart.
 	MaxRefusedWithRoom float64
 
 	// Source, when set, makes every choice instead of a generator seeded
@@ -286,10 +288,11 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 		return w.stats, w.violation(err)
 	}
 	if m := w.cfg.MaxRefusedWithRoom; m > 0 && w.stats.Entries > 0 {
-		if share := float64(w.stats.RefusedWithRoom) / float64(w.stats.Entries); share > m {
+		n := w.stats.RefusedWithRoom - w.stats.RefusedCutOff
+		if share := float64(n) / float64(w.stats.Entries); share > m {
 			return w.stats, &Violation{Seed: w.cfg.Seed, Step: w.step, What: fmt.Sprintf(
-				"%d of %d entries (%.1f %%) were refused for capacity while the space had room; at most %.0f %% may be",
-				w.stats.RefusedWithRoom, w.stats.Entries, 100*share, 100*m)}
+				"%d of %d entries (%.1f %%) were refused for capacity while the space had room at a door that could reach the center; "+
+					"at most %.0f %% may be", n, w.stats.Entries, 100*share, 100*m)}
 		}
 	}
 	return w.stats, nil

@@ -39,13 +39,12 @@ func dir(t *testing.T) string {
 }
 
 // partitionedBound is the most entries a run with partitions may refuse
-// for capacity while the space has room by what the scans say. A door
-// cut off from the center keeps its share, unusable by the others, and
-// in this small event (a venue of 14 held at its brim by 40 people) a
-// few places are the whole margin. Runs refuse a half to four fifths
-// that way, mostly at doors cut off themselves, the rest for places
-// cut-off doors hold.
-const partitionedBound = 0.9
+// for capacity while the space has room by what the scans say, at doors
+// that reach the center (a door cut off has only its own share). Those
+// are refused for places cut-off doors hold, unusable by the others: in
+// this small event (a venue of 14 held at its brim by 40 people) a few
+// places are the whole margin.
+const partitionedBound = 0.5
 
 // TestSimulation runs three sets of seeds: "partitioned", with a rough
 // network, outages, clock jumps and sloppy people (DefaultConfig);
@@ -99,9 +98,6 @@ func TestSimulation(t *testing.T) {
 				})
 			}
 		})
-		if t.Failed() {
-			return
-		}
 		if total.Steps == 0 {
 			continue // not run (-run picked another set)
 		}
@@ -111,10 +107,11 @@ func TestSimulation(t *testing.T) {
 			total.Rounds, total.FailedRounds, total.Delivered, total.Lost, total.Duplicated, total.Late,
 			total.Crashes, total.Restarts, total.Partitions, total.Jumps, total.Reopened)
 		t.Logf("%s: liveness: %d of %d entries (%.2f %%) refused for capacity while the space had room, %d of them at a door cut off "+
+			"(%.2f %% at doors that reached the center) "+
 			"(%d refused for capacity in all); accuracy: after heal and sync, every count of %d spaces was the people inside plus "+
 			"%d the scans still place there (walk-outs nobody scanned, exits in doubt), none off",
 			set.name, total.RefusedWithRoom, total.Entries, 100*float64(total.RefusedWithRoom)/float64(max(1, total.Entries)),
-			total.RefusedCutOff, total.Full,
+			total.RefusedCutOff, 100*float64(total.RefusedWithRoom-total.RefusedCutOff)/float64(max(1, total.Entries)), total.Full,
 			total.SpacesChecked, total.WalkOuts)
 		t.Logf("%s: most people at once: %v (capacities: venue 14, ballroom 7, stage 2, workshop 3; lowered at times by the marshal)", set.name, total.MaxOccupancy)
 	}
