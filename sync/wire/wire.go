@@ -92,6 +92,10 @@ type Event struct {
 	Stamp *checkin.Stamp `json:"stamp,omitempty"`
 }
 
+// MaxSeq bounds a kiosk's sequence numbers: the center files the
+// events of a forked kiosk log above it (see PushResponse.Forked).
+const MaxSeq = 1 << 40
+
 // MaxStampErr bounds a stamp's error: beyond a day it says nothing.
 const MaxStampErr = 24 * 60 * 60 * 1000
 
@@ -102,8 +106,8 @@ const MaxRights = 16
 // Check reports the first problem with e, naming the field.
 func (e Event) Check() error {
 	switch {
-	case e.Seq <= 0:
-		return fmt.Errorf("seq %d: must be positive", e.Seq)
+	case e.Seq <= 0 || e.Seq >= MaxSeq:
+		return fmt.Errorf("seq %d: must be 1 to %d", e.Seq, MaxSeq-1)
 	case e.HLC == 0 || e.HLC >= 1<<63:
 		return fmt.Errorf("event %d: hlc %d is missing or out of range", e.Seq, e.HLC)
 	case e.Door == "" || len(e.Door) > 64:
@@ -259,6 +263,22 @@ type PushResponse struct {
 	// ServerTime is the center's clock as it answered, Unix
 	// milliseconds: the kiosk measures its clock against it.
 	ServerTime int64 `json:"server_time,omitempty"`
+	// Refused lists the events of the push the center stored but does
+	// not believe: a claim beyond what it granted this kiosk, another
+	// door's event, a count below the people inside. They count for
+	// nothing; the center lists each as a conflict naming the kiosk.
+	Refused []Refusal `json:"refused,omitempty"`
+	// Forked is set when the center holds other events under this
+	// kiosk's sequence numbers: its database was restored from a backup
+	// or copied to a second machine. Nothing is dropped; the kiosk must
+	// be enrolled again.
+	Forked bool `json:"forked,omitempty"`
+}
+
+// Refusal is one pushed event the center refused to believe, and why.
+type Refusal struct {
+	Seq int64  `json:"seq"`
+	Why string `json:"why"`
 }
 
 // Person is a roster entry as pulled; Removed people stay in the pull so
