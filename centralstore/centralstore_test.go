@@ -45,6 +45,17 @@ func MustEnroll(tb testing.TB, db *centralstore.DB, door string) string {
 	return k.KioskID
 }
 
+// MustGrant has a kiosk ask for its rights, as it does before it admits
+// anyone: the center believes only spends of rights it granted.
+func MustGrant(tb testing.TB, db *centralstore.DB, kiosk string) wire.RightsResponse {
+	tb.Helper()
+	resp, err := db.Rights(context.Background(), kiosk, wire.RightsRequest{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return resp
+}
+
 func MustImport(tb testing.TB, db *centralstore.DB, people []checkin.Person, revoked []checkin.Revocation) centralstore.ImportResult {
 	tb.Helper()
 	res, err := db.Import(context.Background(), demo.Event(), people, revoked)
@@ -220,6 +231,7 @@ func TestEnrollPushStatus(t *testing.T) {
 			}
 			return e
 		}
+		MustGrant(t, db, k.KioskID)
 		batch := []wire.Event{ev(1, people[0].ID, "venue"), ev(2, people[1].ID, "venue"), ev(3, "", "")}
 		n, err := db.Push(ctx, k.KioskID, batch)
 		if err != nil || n != 3 {
@@ -267,6 +279,9 @@ func TestConflicts(t *testing.T) {
 		clock := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 		db.Now = func() time.Time { return clock }
 		north, south, main := MustEnroll(t, db, "ballroom-north"), MustEnroll(t, db, "ballroom-south"), MustEnroll(t, db, "main")
+		for _, k := range []string{north, south, main} {
+			MustGrant(t, db, k)
+		}
 		n := int64(0)
 		ev := func(door, direction, person, decision, reason, from, to string) wire.Event {
 			n++

@@ -135,18 +135,47 @@ func (db *DB) RevokeKiosk(ctx context.Context, id string) error {
 	})
 }
 
-// Push stores a kiosk's events, each once: an event already stored
-// (kiosk, seq) is left as it is. It returns how many were new.
+// Push stores a kiosk's events, each once, and returns how many were
+// new (see Ingest).
+func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (int, error) {
+	res, err := db.Ingest(ctx, kiosk, events)
+	return res.Accepted, err
+}
+
+// PushResult is what one push did.
+type PushResult struct {
+	Accepted int            // events stored now
+	Refused  []wire.Refusal // of which the center does not believe these
+	Forked   bool           // the kiosk's log forked, now or before: it must enroll again
+}
+
+// Ingest stores a kiosk's events, each once: an event already stored
+// (kiosk, seq) with the same content is left as it is.
+//
+// The center believes events, never numbers (DESIGN "Trust"). Each new
+// event is checked against what the center knows of the kiosk (check):
+// its door, the spaces that door joins, and the rights the center
+// granted it and has not seen it use. An event that fails is stored as
+// sent, marked refused, and counts for nothing.
+//
+// Another event under a (kiosk, seq) the center holds means the kiosk's
+// log forked: its database was restored from a backup or copied. The
+// event is kept on a branch, at seq + n·wire.MaxSeq, and counted; the
+// kiosk is told, and named in Status.
+//
+// An event stamped implausibly far from the center's clock (FlagAhead,
+// FlagBehind) is kept as sent but ordered by its arrival: its times never
+// stretch a report.
 //
 // The push takes one value of the server sequence, stored with its
 // events (rseq): a kiosk's pull cursor at or above it means the kiosk
 // pulled after these events were stored. The rights changes of each new
-// event are booked, and each new exit is matched with the admission it
-// ends (see matchExit), in the same transaction.
+// event are booked, and each new exit closes the stays it ends, in the
+// same transaction.
 //
 // Returns EUNAUTHORIZED for a retired kiosk: the center gave its rights
 // to others already.
-func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (accepted int, err error) {
+func (db *DB) Ingest(ctx context.Context, kiosk string, events []wire.Event) (res PushResult, err error) {
 	// Oldest first, whatever order the push came in: an exit is matched
 	// with the same kiosk's earlier admissions, stored before it.
 	events = slices.Clone(events)
@@ -159,15 +188,21 @@ func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (acce
 		}
 	}()
 	err = db.write(ctx, func(tx *sql.Tx) error {
-		accepted = 0
+		res = PushResult{}
 		now := db.Now()
 		rseq, err := db.nextSeq(ctx, tx, 1)
 		if err != nil {
 			return err
 		}
-		var retired int
-		err = db.queryRow(ctx, tx, `SELECT retired FROM kiosks WHERE id = ?`, kiosk).Scan(&retired)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		var (
+			retired int
+			door    string
+			forks   int64
+		)
+		err = db.queryRow(ctx, tx, `SELECT retired, door, forks FROM kiosks WHERE id = ?`, kiosk).Scan(&retired, &door, &forks)
+		if errors.Is(err, sql.ErrNoRows) {
+			return checkin.Errorf(checkin.ENOTFOUND, "no kiosk %q", kiosk)
+		} else if err != nil {
 			return fmt.Errorf("push: %w", err)
 		}
 		if retired != 0 {
@@ -179,8 +214,9 @@ func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (acce
 		}
 		ins, err := tx.PrepareContext(ctx, db.rebind(`
 			INSERT INTO events (kiosk_id, seq, hlc, at, door, direction, method, code, person_id, decision, reason,
-				space, note, from_loc, location, delta, undoes, received_at, flagged, rights, cursor, rseq, t, terr)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				space, note, from_loc, location, delta, undoes, received_at, flagged, rights, cursor, rseq, t, terr, refused,
+				sent_hlc, sent_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (kiosk_id, seq) DO NOTHING`))
 		if err != nil {
 			return err
@@ -194,10 +230,13 @@ func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (acce
 			return fmt.Errorf("push: %w", err)
 		}
 		t.early = early > 0
+		c := claims{db: db, tx: tx, t: t, ev: ev, kiosk: kiosk, door: door, base: map[string]int64{}}
+		newForks := int64(0)
 		for _, e := range events {
-			flagged := 0
-			if hlc.Ahead(hlc.Timestamp(e.HLC), now) > FlagAhead {
-				flagged = 1
+			eff, flagged := plausible(e, now)
+			why, err := c.check(ctx, eff)
+			if err != nil {
+				return err
 			}
 			var rights any
 			if len(e.Rights) > 0 {
@@ -207,21 +246,58 @@ func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (acce
 				}
 				rights = string(b)
 			}
-			st := stampOf(e)
-			res, err := ins.ExecContext(ctx, kiosk, e.Seq, int64(e.HLC), e.At, e.Door, e.Direction, e.Method, e.Code,
-				null(e.Person), e.Decision, e.Reason, e.Space, e.Note, null(e.From), null(e.Location), e.Delta,
-				nullInt(e.Undoes), now.UnixMilli(), flagged, rights, e.Cursor, rseq, st.T, st.Err)
-			if err != nil {
-				return fmt.Errorf("event %d: %w", e.Seq, err)
+			st := stampOf(eff)
+			var sentHLC, sentAt int64
+			if flagged {
+				sentHLC, sentAt = int64(e.HLC), e.At
 			}
-			if n, _ := res.RowsAffected(); n == 0 {
+			// The first free seq of the kiosk's log, or of a branch of it
+			// when the seq holds another event (a forked log).
+			stored := false
+			for branch := int64(0); ; branch++ {
+				seq := e.Seq + branch*wire.MaxSeq
+				res, err := ins.ExecContext(ctx, kiosk, seq, int64(eff.HLC), eff.At, e.Door, e.Direction, e.Method, e.Code,
+					null(e.Person), e.Decision, e.Reason, e.Space, e.Note, null(e.From), null(e.Location), e.Delta,
+					nullInt(e.Undoes), now.UnixMilli(), boolInt(flagged), rights, e.Cursor, rseq, st.T, st.Err, why,
+					sentHLC, sentAt)
+				if err != nil {
+					return fmt.Errorf("event %d: %w", e.Seq, err)
+				}
+				if n, _ := res.RowsAffected(); n > 0 {
+					stored, eff.Seq = true, seq
+					if branch > 0 {
+						newForks++
+					}
+					break
+				}
+				same, err := db.sameEvent(ctx, tx, kiosk, seq, e)
+				if err != nil {
+					return err
+				}
+				if same || branch >= maxBranches {
+					// A branch beyond the last is a kiosk that forks
+					// without end: its events are kept up to there.
+					break
+				}
+			}
+			if !stored {
 				continue
 			}
-			accepted++
-			if err := db.applyRights(ctx, tx, t, ev, kiosk, e, rseq); err != nil {
+			res.Accepted++
+			if why != "" {
+				res.Refused = append(res.Refused, wire.Refusal{Seq: e.Seq, Why: why})
+				continue
+			}
+			if forks+newForks > 0 {
+				if err := db.branchRefs(ctx, tx, kiosk, &eff); err != nil {
+					return err
+				}
+			}
+			c.apply(eff)
+			if err := db.applyRights(ctx, tx, t, ev, kiosk, eff, rseq); err != nil {
 				return err
 			}
-			if err := db.applyPresence(ctx, tx, t, ev, kiosk, e, rseq); err != nil {
+			if err := db.applyPresence(ctx, tx, t, ev, kiosk, eff, rseq); err != nil {
 				return err
 			}
 		}
@@ -229,10 +305,87 @@ func (db *DB) Push(ctx context.Context, kiosk string, events []wire.Event) (acce
 			return err
 		}
 		noticed = t.noticed
+		res.Forked = forks+newForks > 0
+		if newForks > 0 {
+			_, err = db.exec(ctx, tx, `UPDATE kiosks SET forks = forks + ?, forked_at = CASE WHEN forked_at = 0 THEN ? ELSE forked_at END WHERE id = ?`,
+				newForks, now.UnixMilli(), kiosk)
+			if err != nil {
+				return err
+			}
+		}
 		_, err = db.exec(ctx, tx, `UPDATE kiosks SET last_seen = ? WHERE id = ?`, now.UnixMilli(), kiosk)
 		return err
 	})
-	return accepted, err
+	return res, err
+}
+
+// maxBranches bounds the branches of one kiosk's log: a log restored
+// that many times over is a kiosk to retire, not to follow.
+const maxBranches = 64
+
+// sameEvent reports whether the event stored at (kiosk, seq) is e: a
+// retry of a push, not another history.
+func (db *DB) sameEvent(ctx context.Context, tx *sql.Tx, kiosk string, seq int64, e wire.Event) (bool, error) {
+	var (
+		h, at                int64
+		door, code, decision string
+		person               sql.NullString
+	)
+	err := db.queryRow(ctx, tx, `
+		SELECT CASE WHEN sent_hlc <> 0 THEN sent_hlc ELSE hlc END, CASE WHEN sent_hlc <> 0 THEN sent_at ELSE at END,
+			door, code, person_id, decision
+		FROM events WHERE kiosk_id = ? AND seq = ?`,
+		kiosk, seq).Scan(&h, &at, &door, &code, &person, &decision)
+	if err != nil {
+		return false, fmt.Errorf("event %d: %w", e.Seq, err)
+	}
+	return uint64(h) == e.HLC && at == e.At && door == e.Door && code == e.Code && person.String == e.Person &&
+		decision == e.Decision, nil
+}
+
+// branchRefs points the credits of an event of a forked kiosk at the
+// admissions they close: the person's on the event's own branch, else
+// the latest of theirs under that seq on any branch.
+func (db *DB) branchRefs(ctx context.Context, tx *sql.Tx, kiosk string, e *wire.Event) error {
+	holder := holderOf(*e)
+	e.Rights = slices.Clone(e.Rights)
+	for i, c := range e.Rights {
+		if c.Kind != checkin.RightCredit {
+			continue
+		}
+		var seq int64
+		err := db.queryRow(ctx, tx, `SELECT seq FROM spends WHERE kiosk_id = ? AND counter = ? AND person_id = ? AND seq % ? = ?
+			ORDER BY CASE WHEN seq < ? THEN 0 ELSE 1 END, seq DESC LIMIT 1`,
+			kiosk, c.Counter, holder, wire.MaxSeq, c.Ref, e.Seq).Scan(&seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		} else if err != nil {
+			return fmt.Errorf("event %d: %w", e.Seq, err)
+		}
+		e.Rights[i].Ref = seq
+	}
+	return nil
+}
+
+// FlagBehind is how far behind the server's clock an event's timestamp
+// may be before the server flags it: a kiosk offline for days is, a
+// clock decades off is not.
+const FlagBehind = 30 * 24 * time.Hour
+
+// plausible returns e as the center books it, and whether its times are
+// implausible: stamped (hybrid clock, wall clock or stamp) further than
+// FlagAhead ahead of the center's clock or FlagBehind behind it. Such an
+// event is booked at its arrival, with no stamp, so it proves no order
+// and stretches no report.
+func plausible(e wire.Event, now time.Time) (wire.Event, bool) {
+	off := func(t time.Time) bool { return t.Sub(now) > FlagAhead || now.Sub(t) > FlagBehind }
+	bad := off(hlc.Timestamp(e.HLC).Time()) || off(time.UnixMilli(e.At)) ||
+		(e.Stamp != nil && off(time.UnixMilli(e.Stamp.T)))
+	if !bad {
+		return e, false
+	}
+	e.HLC, e.At, e.Stamp = uint64(hlc.Make(now, 0)), now.UnixMilli(), nil
+	return e, true
 }
 
 // Seen records that a kiosk was heard from, and how many of its scans
@@ -298,8 +451,13 @@ type KioskState struct {
 	Events   int64     `json:"events"`  // events received
 	Flagged  int64     `json:"flagged"` // of which stamped implausibly far ahead
 	Waiting  int64     `json:"waiting"` // scans not pushed yet, as the kiosk said at its last pull
-	Revoked  bool      `json:"revoked"`
-	Retired  bool      `json:"retired"`
+	Refused  int64     `json:"refused"` // events the center refused to believe (Ingest)
+	// Forks is how many events the kiosk sent under seqs that held others
+	// (its database was restored or copied); kept, counted, and the
+	// kiosk must enroll again.
+	Forks   int64 `json:"forks"`
+	Revoked bool  `json:"revoked"`
+	Retired bool  `json:"retired"`
 }
 
 // Status is the center's view: occupancy per space from every kiosk's
@@ -322,6 +480,15 @@ const (
 	// RevokedAdmitted: admitted on a badge revoked, or a person removed,
 	// before the scan.
 	RevokedAdmitted = "revoked_admitted"
+	// RefusedClaim: an event the center refused to believe (Ingest); the
+	// conflict's detail says why.
+	RefusedClaim = "refused_claim"
+	// ImplausibleTime: an event stamped implausibly far from the
+	// center's clock, booked at its arrival.
+	ImplausibleTime = "implausible_time"
+	// ForkedLog: an event sent under a seq that held another: the
+	// kiosk's database was restored from a backup or copied.
+	ForkedLog = "forked_log"
 )
 
 // Conflict is one event the merge flags. The event stays as the kiosk
@@ -333,6 +500,7 @@ type Conflict struct {
 	Seq    int64     `json:"seq"`
 	Door   string    `json:"door"`
 	At     time.Time `json:"at"`
+	Detail string    `json:"detail,omitempty"`
 }
 
 // Status replays every kiosk's events in hybrid-clock order: occupancy
@@ -376,6 +544,11 @@ func (db *DB) History(ctx context.Context, moves bool) (Status, report.Log, erro
 		if err != nil {
 			return err
 		}
+		odd, err := db.oddEvents(ctx, tx)
+		if err != nil {
+			return err
+		}
+		conflicts = append(conflicts, odd...)
 		st.Conflicts = append(st.Conflicts, conflicts...)
 		for _, c := range conflicts {
 			log.Conflicts = append(log.Conflicts, report.Conflict{Kind: c.Kind, Person: c.Person, Kiosk: c.Kiosk, Door: c.Door, At: c.At})
@@ -404,7 +577,7 @@ func (db *DB) replay(ctx context.Context, tx *sql.Tx, ev *checkin.Event, revoked
 		SELECT e.kiosk_id, e.seq, e.at, e.door, e.code, e.person_id, e.decision,
 			e.from_loc, e.location, e.delta, e.closes
 		FROM events e
-		WHERE e.location IS NOT NULL OR e.reason = ? ORDER BY e.hlc, e.kiosk_id, e.seq`, string(checkin.NotInside))
+		WHERE (e.location IS NOT NULL OR e.reason = ?) AND e.refused = '' ORDER BY e.hlc, e.kiosk_id, e.seq`, string(checkin.NotInside))
 	if err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
@@ -440,6 +613,49 @@ func (db *DB) replay(ctx context.Context, tx *sql.Tx, ev *checkin.Event, revoked
 		return nil, fmt.Errorf("replay: %w", err)
 	}
 	return conflicts, nil
+}
+
+// oddEvents lists the events that are conflicts of their own: refused,
+// stamped implausibly, or on a branch of a forked log (seq ≥
+// wire.MaxSeq, written out so the partial index events_odd serves it).
+func (db *DB) oddEvents(ctx context.Context, tx *sql.Tx) ([]Conflict, error) {
+	rows, err := db.query(ctx, tx, `
+		SELECT kiosk_id, seq, at, door, coalesce(person_id, ''), refused, flagged
+		FROM events WHERE refused <> '' OR flagged = 1 OR seq >= 1099511627776 ORDER BY kiosk_id, seq`)
+	if err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	defer rows.Close()
+	var out []Conflict
+	for rows.Next() {
+		var (
+			c       Conflict
+			at      int64
+			why     string
+			flagged int
+		)
+		if err := rows.Scan(&c.Kiosk, &c.Seq, &at, &c.Door, &c.Person, &why, &flagged); err != nil {
+			return nil, fmt.Errorf("status: %w", err)
+		}
+		c.At = time.UnixMilli(at).UTC()
+		if c.Seq >= wire.MaxSeq {
+			// The seq the kiosk sent, on its branch.
+			k := c
+			k.Kind, k.Seq, k.Detail = ForkedLog, c.Seq%wire.MaxSeq, fmt.Sprintf("kept on branch %d of the kiosk's log", c.Seq/wire.MaxSeq)
+			out = append(out, k)
+		}
+		if why != "" {
+			k := c
+			k.Kind, k.Seq, k.Detail = RefusedClaim, c.Seq%wire.MaxSeq, why
+			out = append(out, k)
+		}
+		if flagged != 0 {
+			k := c
+			k.Kind, k.Seq, k.Detail = ImplausibleTime, c.Seq%wire.MaxSeq, "stamped far from the center's clock; booked at its arrival"
+			out = append(out, k)
+		}
+	}
+	return out, rows.Err()
 }
 
 // revocationTimes maps a person (removed) or "person/serial" (a revoked
@@ -512,9 +728,10 @@ func conflictOf(ev *checkin.Event, st *checkin.State, revoked map[string]int64, 
 
 func (db *DB) kioskStates(ctx context.Context, tx *sql.Tx, st *Status) error {
 	ks, err := db.query(ctx, tx, `
-		SELECT k.id, k.name, k.door, k.last_seen, k.revoked, k.retired, k.waiting,
+		SELECT k.id, k.name, k.door, k.last_seen, k.revoked, k.retired, k.waiting, k.forks,
 			(SELECT count(*) FROM events e WHERE e.kiosk_id = k.id),
-			(SELECT count(*) FROM events e WHERE e.kiosk_id = k.id AND e.flagged = 1)
+			(SELECT count(*) FROM events e WHERE e.kiosk_id = k.id AND e.flagged = 1),
+			(SELECT count(*) FROM events e WHERE e.kiosk_id = k.id AND e.refused <> '')
 		FROM kiosks k ORDER BY k.id`)
 	if err != nil {
 		return fmt.Errorf("status: %w", err)
@@ -527,7 +744,7 @@ func (db *DB) kioskStates(ctx context.Context, tx *sql.Tx, st *Status) error {
 			revoked int
 			retired int
 		)
-		if err := ks.Scan(&k.ID, &k.Name, &k.Door, &seen, &revoked, &retired, &k.Waiting, &k.Events, &k.Flagged); err != nil {
+		if err := ks.Scan(&k.ID, &k.Name, &k.Door, &seen, &revoked, &retired, &k.Waiting, &k.Forks, &k.Events, &k.Flagged, &k.Refused); err != nil {
 			return fmt.Errorf("status: %w", err)
 		}
 		k.Revoked, k.Retired = revoked != 0, retired != 0

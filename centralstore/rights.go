@@ -132,17 +132,21 @@ func (db *DB) addHolding(ctx context.Context, tx *sql.Tx, kiosk, counter string,
 // first either way.
 type tally struct {
 	holding map[[2]string]int64 // by kiosk and counter
-	inside  map[string]int64
-	credit  map[string]int64
-	closes  int64    // stays the event being booked closed
-	noticed []string // kiosks sent a notice, to wake once the push commits
+	// credited is what the credits booked gave back to each kiosk: the
+	// rights it may spend or return again (claims.holding).
+	credited map[[2]string]int64
+	inside   map[string]int64
+	credit   map[string]int64
+	closes   int64    // stays the event being booked closed
+	noticed  []string // kiosks sent a notice, to wake once the push commits
 	// early: the pushing kiosk has credits that came before their
 	// admissions (creditStay), so its spends and rows look for them.
 	early bool
 }
 
 func newTally() *tally {
-	return &tally{holding: map[[2]string]int64{}, inside: map[string]int64{}, credit: map[string]int64{}}
+	return &tally{holding: map[[2]string]int64{}, credited: map[[2]string]int64{}, inside: map[string]int64{},
+		credit: map[string]int64{}}
 }
 
 // flush writes the sums, in sorted order.
@@ -223,6 +227,11 @@ func (db *DB) openStay(ctx context.Context, tx *sql.Tx, t *tally, kiosk string, 
 		}
 	}
 	if waiting > 0 {
+		// The credit that waited gives the right back now that the
+		// admission that spent it is here.
+		hk := [2]string{kiosk, counter}
+		t.holding[hk]++
+		t.credited[hk]++
 		_, err := db.exec(ctx, tx, `UPDATE spends SET person_id = ?, hlc = ?, rseq = ?, dest = ?, t = ?, terr = ?, cursor = ?
 			WHERE kiosk_id = ? AND seq = ? AND counter = ?`, holder, int64(e.HLC), rseq, dest, st.T, st.Err, e.Cursor,
 			kiosk, e.Seq, counter)
@@ -243,8 +252,8 @@ func (db *DB) openStay(ctx context.Context, tx *sql.Tx, t *tally, kiosk string, 
 // that arrives before its admission (pushes are order-free) leaves a
 // closed stay with no holder for the admission to fill.
 func (db *DB) creditStay(ctx context.Context, tx *sql.Tx, t *tally, kiosk string, e wire.Event, c checkin.RightChange, rseq int64) error {
-	if c.Ref >= e.Seq {
-		return nil
+	if c.Ref%wire.MaxSeq >= e.Seq%wire.MaxSeq {
+		return nil // seqs of a forked log's branches compare as the kiosk sent them
 	}
 	hk := [2]string{kiosk, c.Counter}
 	var closed int
@@ -259,7 +268,8 @@ func (db *DB) creditStay(ctx context.Context, tx *sql.Tx, t *tally, kiosk string
 		if stored > 0 {
 			return nil
 		}
-		t.holding[hk]++
+		// The right comes back only with the admission that spent it
+		// (openStay): a credit of an admission never sent frees nothing.
 		t.closes++
 		t.early = true
 		_, err = db.exec(ctx, tx, `
@@ -272,6 +282,7 @@ func (db *DB) creditStay(ctx context.Context, tx *sql.Tx, t *tally, kiosk string
 		return nil
 	}
 	t.holding[hk]++
+	t.credited[hk]++
 	if closed == 0 {
 		t.inside[c.Counter]--
 		t.closes++
@@ -283,18 +294,10 @@ func (db *DB) creditStay(ctx context.Context, tx *sql.Tx, t *tally, kiosk string
 	return err
 }
 
-// dropUnpaidCredits undoes the credits that waited for the kiosk's row
+// dropUnpaidCredits drops the credits that waited for the kiosk's row
 // seq when that row, now stored, spent no such right: they freed nothing.
 func (db *DB) dropUnpaidCredits(ctx context.Context, tx *sql.Tx, t *tally, kiosk string, seq int64) error {
-	unpaid, err := db.counts(ctx, tx, `SELECT counter, count(*) FROM spends WHERE kiosk_id = ? AND seq = ? AND person_id = '' GROUP BY counter`,
-		kiosk, seq)
-	if err != nil || len(unpaid) == 0 {
-		return err
-	}
-	for c, n := range unpaid {
-		t.holding[[2]string{kiosk, c}] -= n
-	}
-	_, err = db.exec(ctx, tx, `DELETE FROM spends WHERE kiosk_id = ? AND seq = ? AND person_id = ''`, kiosk, seq)
+	_, err := db.exec(ctx, tx, `DELETE FROM spends WHERE kiosk_id = ? AND seq = ? AND person_id = ''`, kiosk, seq)
 	return err
 }
 
@@ -371,15 +374,10 @@ func (db *DB) Rights(ctx context.Context, kiosk string, req wire.RightsRequest) 
 		}
 		now := db.Now()
 		if req.Door != "" && req.Door != door {
-			// Staff moved the kiosk: its share is now of that door's
-			// counters, and its peers see it there.
-			if ev.Door(req.Door) == nil {
-				return checkin.Errorf(checkin.EINVALID, "door %q is not in event %s", req.Door, ev.ID)
-			}
-			door = req.Door
-			if _, err := db.exec(ctx, tx, `UPDATE kiosks SET door = ? WHERE id = ?`, door, kiosk); err != nil {
-				return fmt.Errorf("rights: %w", err)
-			}
+			// A kiosk asks only for its own door (DESIGN "Trust"): one
+			// naming another would take that door's share.
+			return checkin.Errorf(checkin.ECONFLICT, "this kiosk is enrolled for door %q, not %q: enroll it again with a code for that door",
+				door, req.Door)
 		}
 		// A kiosk scanning exits admits nobody: it holds no rights (an
 		// urgent request is someone waiting to come in).

@@ -171,8 +171,8 @@ func (db *DB) Balances() map[string]int {
 }
 
 // RightsReport is this kiosk's report of its rights to the center: the
-// door it scans at now (the door of its latest scan, else the one chosen
-// in staff mode, else the one enrolled for; "" for that last), and the
+// door it was enrolled for ("" in the report), else the door it scans at
+// now (the door of its latest scan, else the one chosen in staff mode), and the
 // balance of every counter that door increases or that it holds rights
 // of, with its demand: admissions, and denials for want of its rights,
 // in the last DemandWindow. ok is false before any event is loaded.
@@ -190,14 +190,21 @@ func (db *DB) RightsReport(ctx context.Context) (report wire.RightsRequest, ok b
 		return report, false, err
 	}
 	report.Exits = exits
+	// The center grants rights only for the door it enrolled this
+	// kiosk for, and refuses a report naming another.
+	enrolled, err := setting(ctx, db.db, keyDoor)
+	if err != nil {
+		return report, false, err
+	}
+	if enrolled != "" && db.ev.Door(enrolled) != nil {
+		door = enrolled
+	}
 	holdings, err := db.holdings(ctx, door)
 	if err != nil {
 		return report, false, err
 	}
 	report.Holdings = holdings
-	if enrolled, err := setting(ctx, db.db, keyDoor); err != nil {
-		return report, false, err
-	} else if door != enrolled {
+	if door != enrolled {
 		report.Door = door
 	}
 	return report, true, nil

@@ -1,0 +1,113 @@
+package centralstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+
+	"usher/checkin"
+	"usher/sync/wire"
+)
+
+// claims checks a kiosk's events against what the center knows of it
+// (DESIGN "Trust"): a kiosk holding a valid token may still be stolen,
+// copied or running a bad build, so the center believes an event only
+// for the kiosk's own door, moves across that door, and rights the
+// center granted it and has not seen it use.
+type claims struct {
+	db    *DB
+	tx    *sql.Tx
+	t     *tally
+	ev    *checkin.Event
+	kiosk string
+	door  string           // the door the kiosk was enrolled for
+	base  map[string]int64 // the kiosk's holdings as stored, by counter, read once
+}
+
+// check returns why e cannot be believed, or "".
+func (c *claims) check(ctx context.Context, e wire.Event) (string, error) {
+	d := c.ev.Door(e.Door)
+	switch {
+	case d == nil:
+		return fmt.Sprintf("door %q is not in the event", e.Door), nil
+	case e.Door != c.door:
+		return fmt.Sprintf("an event at door %q from a kiosk enrolled for door %q", e.Door, c.door), nil
+	case e.Delta != 0 && (e.Person != "" || e.From != d.From || e.Location != d.To):
+		return fmt.Sprintf("a headcount change at door %q must count someone without a badge from %q into %q",
+			e.Door, d.From, d.To), nil
+	case e.Location != "" && e.Location != d.From && e.Location != d.To:
+		return fmt.Sprintf("a move into %q through door %q, which joins %q and %q", e.Location, e.Door, d.From, d.To), nil
+	case e.From != "" && e.From != checkin.Outside && c.ev.Space(e.From) == nil:
+		return fmt.Sprintf("a move from %q, which is not in the event", e.From), nil
+	}
+	counters := c.ev.Counters(e.Door)
+	spends := 0
+	for _, r := range e.Rights {
+		if c.ev.Space(r.Counter) == nil {
+			return fmt.Sprintf("rights of %q, which is not in the event", r.Counter), nil
+		}
+		switch r.Kind {
+		case checkin.RightSpend:
+			if !slices.Contains(counters, r.Counter) {
+				return fmt.Sprintf("a right of %s spent at door %q, which does not lead into it", r.Counter, e.Door), nil
+			}
+			if e.Decision != string(checkin.Admit) && e.Decision != string(checkin.Undo) {
+				return fmt.Sprintf("a right of %s spent by a %s", r.Counter, e.Decision), nil
+			}
+			spends++
+		case checkin.RightReturn, checkin.RightCredit:
+		default:
+			continue
+		}
+		if r.Kind == checkin.RightCredit {
+			continue
+		}
+		has, err := c.holding(ctx, r.Counter)
+		if err != nil {
+			return "", err
+		}
+		if int64(r.N) > has {
+			return fmt.Sprintf("%s %d of %s; the center counts %d held by this kiosk", verb(r.Kind), r.N, r.Counter, max(has, 0)), nil
+		}
+	}
+	if spends > 0 && e.Person == "" && e.Delta <= 0 {
+		return "an admission of nobody", nil
+	}
+	return "", nil
+}
+
+// apply is e's effect on what the kiosk holds, once the center believes
+// it (applyRights books the rest).
+func (c *claims) apply(e wire.Event) {
+	for _, r := range e.Rights {
+		if r.Kind == checkin.RightSpend || r.Kind == checkin.RightReturn {
+			c.base[r.Counter] -= int64(r.N)
+		}
+	}
+}
+
+// holding is what the kiosk holds of counter as far as the center
+// knows: granted, less returned and spent, plus what its credits gave
+// back, with this push's events so far.
+func (c *claims) holding(ctx context.Context, counter string) (int64, error) {
+	if _, ok := c.base[counter]; !ok {
+		var n int64
+		err := c.db.queryRow(ctx, c.tx, `SELECT n FROM holdings WHERE kiosk_id = ? AND counter = ?`, c.kiosk, counter).Scan(&n)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("holdings of %s: %w", c.kiosk, err)
+		}
+		c.base[counter] = n
+	}
+	// Credits this push booked so far (the tally) are the only increase
+	// apply does not see.
+	return c.base[counter] + c.t.credited[[2]string{c.kiosk, counter}], nil
+}
+
+func verb(k checkin.RightKind) string {
+	if k == checkin.RightSpend {
+		return "spends"
+	}
+	return "returns"
+}

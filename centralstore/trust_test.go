@@ -1,0 +1,306 @@
+package centralstore_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"usher/centralstore"
+	"usher/checkin"
+	"usher/sync/wire"
+)
+
+// ingest pushes es from kiosk and returns what the push did.
+func (r *rig) ingest(kiosk string, es ...wire.Event) centralstore.PushResult {
+	r.t.Helper()
+	res, err := r.db.Ingest(r.ctx, kiosk, es)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return res
+}
+
+// refusedSeqs is the seqs a push refused.
+func refusedSeqs(res centralstore.PushResult) []int64 {
+	var out []int64
+	for _, f := range res.Refused {
+		out = append(out, f.Seq)
+	}
+	return out
+}
+
+// conflicts returns the conflicts of one kind.
+func (r *rig) conflicts(kind string) []centralstore.Conflict {
+	r.t.Helper()
+	st, err := r.db.Status(r.ctx)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	var out []centralstore.Conflict
+	for _, c := range st.Conflicts {
+		if c.Kind == kind {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (r *rig) occupancy() map[string]int {
+	r.t.Helper()
+	st, err := r.db.Status(r.ctx)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return st.Occupancy
+}
+
+// One event from the east entrance returning a million ballroom rights
+// grew the center's reserve by a million; the ballroom then admitted
+// past its cap. A return or spend beyond what the center granted the
+// kiosk is refused, recorded, and moves nothing.
+func TestTrustRightsBeyondGrant(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		r := newRig(t, dsn, 100, 10)
+		east := r.enroll("east")
+		r.rights(east)
+		before := r.books("ballroom")
+		res := r.ingest(east, r.event(east, "east", "rights", "", 0, ret("ballroom", 1_000_000)))
+		if len(res.Refused) != 1 || res.Accepted != 1 {
+			t.Fatalf("return of a million ballroom rights from the east entrance: %+v, want stored and refused", res)
+		}
+		if after := r.books("ballroom"); after != before {
+			t.Errorf("ballroom books moved on a refused return: %+v, was %+v", after, before)
+		}
+		got := r.conflicts(centralstore.RefusedClaim)
+		if len(got) != 1 || got[0].Kiosk != east || got[0].Detail == "" {
+			t.Errorf("refused claims %+v, want one naming %s and why", got, east)
+		}
+
+		// Its own counter: returning more than it holds is refused too;
+		// returning what it holds is not.
+		venue := r.books("venue")
+		if venue.Held <= 0 {
+			t.Fatalf("east holds no venue rights: %+v", venue)
+		}
+		over := r.event(east, "east", "rights", "", 0, ret("venue", int(venue.Held)+1))
+		exact := r.event(east, "east", "rights", "", 0, ret("venue", int(venue.Held)))
+		res = r.ingest(east, over, exact)
+		if !slices.Equal(refusedSeqs(res), []int64{over.Seq}) {
+			t.Errorf("refused %v, want only the return beyond the holding (%d)", refusedSeqs(res), over.Seq)
+		}
+		if b := r.books("venue"); b.Held != 0 || b.Reserve != venue.Reserve+venue.Held {
+			t.Errorf("venue books after the honest return: %+v", b)
+		}
+
+		// Spends beyond the grant: each admission past it is refused and
+		// not counted.
+		r.rights(east)
+		held := r.books("venue").Held
+		var es []wire.Event
+		for i := range int(held) + 3 {
+			es = append(es, r.event(east, "east", "admit", personID(i), 0, spend("venue")))
+		}
+		res = r.ingest(east, es...)
+		if len(res.Refused) != 3 {
+			t.Errorf("%d admissions on %d rights: %d refused, want 3", len(es), held, len(res.Refused))
+		}
+		if n := r.occupancy()["venue"]; n != int(held) {
+			t.Errorf("venue counts %d, want the %d admissions the kiosk had rights for", n, held)
+		}
+	})
+}
+
+// A credit of an admission the center never received used to give the
+// right back at once: a kiosk could then return rights it never had.
+func TestTrustEarlyCreditFreesNothing(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		r := newRig(t, dsn, 100, 10)
+		east := r.enroll("east")
+		r.rights(east)
+		held := r.books("venue").Held
+		var es []wire.Event
+		r.seqs[east] = 1000
+		for i := range 20 {
+			e := r.event(east, "east", "exit", personID(i), 0, credit("venue", int64(500+i)))
+			es = append(es, e)
+		}
+		r.ingest(east, es...)
+		res := r.ingest(east, r.event(east, "east", "rights", "", 0, ret("venue", int(held)+20)))
+		if len(res.Refused) != 1 {
+			t.Errorf("a return of credits for admissions never sent was believed: %+v", res)
+		}
+		if b := r.books("venue"); b.Held != held || b.Inside != 0 {
+			t.Errorf("venue books %+v, want %d held and nobody inside", b, held)
+		}
+	})
+}
+
+// An east-entrance kiosk pushed 100 admissions into the workshop, events
+// naming doors the event lacks were believed, and headcount −1s took the
+// count below zero. Each is refused or moves nothing.
+func TestTrustEventsForOtherDoors(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		r := newRig(t, dsn, 100, 10)
+		east, workshop := r.enroll("east"), r.enroll("workshop-a")
+		r.rights(east)
+		r.rights(workshop)
+		var es []wire.Event
+		for i := range 20 {
+			es = append(es, r.event(east, "workshop-a", "admit", personID(i), 0, spend("workshop-a")))
+		}
+		ghost := r.event(east, "east", "admit", personID(30), 0, spend("venue"))
+		ghost.Door = "no-such-door"
+		// Its own door, but into a room it does not join.
+		sideways := r.event(east, "east", "admit", personID(31), 0, spend("venue"))
+		sideways.Location = "workshop-a"
+		// A spend of a counter its door does not increase.
+		wrong := r.event(east, "east", "admit", personID(32), 0, spend("venue"), spend("ballroom"))
+		es = append(es, ghost, sideways, wrong)
+		res := r.ingest(east, es...)
+		if len(res.Refused) != len(es) {
+			t.Fatalf("refused %d of %d events for other doors and spaces: %+v", len(res.Refused), len(es), res.Refused)
+		}
+		occ := r.occupancy()
+		if occ["workshop-a"] != 0 || occ["venue"] != 0 || occ["ballroom"] != 0 {
+			t.Errorf("occupancy %v after refused events, want nobody", occ)
+		}
+		if b := r.books("workshop-a"); b.Inside != 0 {
+			t.Errorf("workshop books %+v", b)
+		}
+
+		// Ten −1s at a door with one person counted by +1: one counts out,
+		// the others move nothing, and no count goes below zero.
+		plus := r.event(east, "east", "admit", "", 0, spend("venue"))
+		plus.Delta, plus.Reason, plus.Method = 1, string(checkin.HeadcountAdded), "headcount"
+		r.ingest(east, plus)
+		for range 10 {
+			minus := r.event(east, "east", "exit", "", 0)
+			minus.Delta, minus.Reason, minus.Method, minus.Direction = -1, string(checkin.HeadcountRemoved), "headcount", string(checkin.Entry)
+			minus.From, minus.Location = checkin.Outside, "venue"
+			r.ingest(east, minus)
+			if n := r.occupancy()["venue"]; n < 0 {
+				t.Fatalf("venue counts %d after a −1", n)
+			}
+		}
+		if n := r.occupancy()["venue"]; n != 0 {
+			t.Errorf("venue counts %d after one +1 and ten −1s, want 0", n)
+		}
+		if b := r.books("venue"); b.Inside != 0 {
+			t.Errorf("venue books %+v", b)
+		}
+	})
+}
+
+// POST /v1/rights naming another door took that door's rights; the
+// kiosk is refused and given nothing.
+func TestTrustRightsForAnotherDoor(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		r := newRig(t, dsn, 100, 10)
+		east := r.enroll("east")
+		_, err := r.db.Rights(r.ctx, east, wire.RightsRequest{Door: "workshop-a", Urgent: true,
+			Holdings: []wire.Holding{{Counter: "workshop-a", Demand: 1000}}})
+		if checkin.ErrorCode(err) != checkin.ECONFLICT {
+			t.Errorf("rights for another door: %v, want %s", err, checkin.ECONFLICT)
+		}
+		if b := r.books("workshop-a"); b.Held != 0 || b.Reserve != 40 {
+			t.Errorf("workshop books %+v, want all 40 in reserve", b)
+		}
+		// Naming a counter of another door in its holdings gets it none.
+		resp := r.rights(east, wire.Holding{Counter: "workshop-a", Demand: 1000})
+		if n := granted(resp, "workshop-a"); n != 0 {
+			t.Errorf("granted %d workshop rights to the east entrance", n)
+		}
+	})
+}
+
+// One event stamped in the year 6429 made the reports span four
+// millennia. It is kept as sent, booked at its arrival, and listed.
+func TestTrustImplausibleStamp(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		r := newRig(t, dsn, 100, 10)
+		east := r.enroll("east")
+		r.rights(east)
+		far := time.Date(6429, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+		e := r.event(east, "east", "admit", personID(1), 0, spend("venue"))
+		e.HLC, e.At, e.Stamp = uint64(far)<<16, far, &checkin.Stamp{T: far, Err: 5}
+		old := r.event(east, "east", "admit", personID(2), 0, spend("venue"))
+		old.HLC, old.At, old.Stamp = uint64(1000)<<16, 1000, nil
+		r.ingest(east, e, old)
+		if n := r.occupancy()["venue"]; n != 2 {
+			t.Errorf("venue counts %d, want both admissions", n)
+		}
+		log, err := r.db.ReportLog(r.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range log.Moves {
+			if m.At.Sub(r.clock).Abs() > time.Minute {
+				t.Errorf("report move at %v, want its arrival near %v", m.At, r.clock)
+			}
+		}
+		if len(log.Moves) == 0 {
+			t.Error("no moves in the report")
+		}
+		if got := r.conflicts(centralstore.ImplausibleTime); len(got) != 2 {
+			t.Errorf("implausible-time conflicts %+v, want both events", got)
+		}
+		// A retry of the same push is a duplicate, not a fork.
+		if res := r.ingest(east, e, old); res.Accepted != 0 || res.Forked {
+			t.Errorf("a retry of flagged events: %+v", res)
+		}
+	})
+}
+
+// A kiosk database restored from a backup reuses its seqs: the center
+// dropped the second history as duplicates. Both are kept and counted,
+// the kiosk is told, and the center names it.
+func TestTrustForkedLog(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		r := newRig(t, dsn, 100, 10)
+		east := r.enroll("east")
+		r.rights(east)
+		var first, second []wire.Event
+		for i := range 5 {
+			first = append(first, r.event(east, "east", "admit", personID(i), 0, spend("venue")))
+		}
+		if res := r.ingest(east, first...); res.Accepted != 5 || res.Forked {
+			t.Fatalf("first history: %+v", res)
+		}
+		r.seqs[east] = 0 // restored from the backup
+		r.clock = r.clock.Add(time.Minute)
+		for i := range 5 {
+			second = append(second, r.event(east, "east", "admit", personID(10+i), 0, spend("venue")))
+		}
+		res := r.ingest(east, second...)
+		if res.Accepted != 5 || !res.Forked || len(res.Refused) != 0 {
+			t.Fatalf("second history: %+v, want all 5 kept and the fork said", res)
+		}
+		if n := r.occupancy()["venue"]; n != 10 {
+			t.Errorf("venue counts %d, want both histories' 10", n)
+		}
+		// A retry stores nothing more.
+		if res := r.ingest(east, second...); res.Accepted != 0 || !res.Forked {
+			t.Errorf("retry of the second history: %+v", res)
+		}
+		// An exit of someone admitted on the branch credits that stay.
+		x := r.event(east, "east", "exit", personID(12), 0, credit("venue", second[2].Seq))
+		r.ingest(east, x)
+		if n := r.occupancy()["venue"]; n != 9 {
+			t.Errorf("venue counts %d after an exit on the branch, want 9", n)
+		}
+		st, err := r.db.Status(r.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Kiosks) != 1 || st.Kiosks[0].Forks != 5 {
+			t.Errorf("kiosks %+v, want %s named with 5 forked events", st.Kiosks, east)
+		}
+		if got := r.conflicts(centralstore.ForkedLog); len(got) != 5 || got[0].Kiosk != east || got[0].Seq != 1 {
+			t.Errorf("forked-log conflicts %+v", got)
+		}
+		r.books("venue")
+	})
+}
+
+func personID(i int) string { return fmt.Sprintf("P%06d", i+1) }
