@@ -37,13 +37,18 @@ func (c *claims) check(ctx context.Context, e wire.Event) (string, error) {
 	case e.Delta != 0 && (e.Person != "" || e.From != d.From || e.Location != d.To):
 		return fmt.Sprintf("a headcount change at door %q must count someone without a badge from %q into %q",
 			e.Door, d.From, d.To), nil
-	case e.Location != "" && e.Location != d.From && e.Location != d.To:
+	case !c.place(e.From) || !c.place(e.Location):
+		return fmt.Sprintf("a move from %q to %q, which the event does not have", e.From, e.Location), nil
+	case e.Location != e.From && e.Decision != string(checkin.Undo) && e.Location != d.From && e.Location != d.To:
+		// An undo puts the person back where they were, wherever that is.
 		return fmt.Sprintf("a move into %q through door %q, which joins %q and %q", e.Location, e.Door, d.From, d.To), nil
-	case e.From != "" && e.From != checkin.Outside && c.ev.Space(e.From) == nil:
-		return fmt.Sprintf("a move from %q, which is not in the event", e.From), nil
 	}
 	counters := c.ev.Counters(e.Door)
 	spends := 0
+	// What the kiosk may spend or return of each counter in this event:
+	// what it holds, and the right its credit in this same row frees (an
+	// exit that returns it at once, a re-admission that spends it again).
+	avail := map[string]int64{}
 	for _, r := range e.Rights {
 		if c.ev.Space(r.Counter) == nil {
 			return fmt.Sprintf("rights of %q, which is not in the event", r.Counter), nil
@@ -57,25 +62,36 @@ func (c *claims) check(ctx context.Context, e wire.Event) (string, error) {
 				return fmt.Sprintf("a right of %s spent by a %s", r.Counter, e.Decision), nil
 			}
 			spends++
-		case checkin.RightReturn, checkin.RightCredit:
+		case checkin.RightReturn:
 		default:
 			continue
 		}
-		if r.Kind == checkin.RightCredit {
-			continue
+		if _, ok := avail[r.Counter]; !ok {
+			has, err := c.holding(ctx, r.Counter)
+			if err != nil {
+				return "", err
+			}
+			freed, err := c.freed(ctx, e, r.Counter)
+			if err != nil {
+				return "", err
+			}
+			avail[r.Counter] = has + freed
 		}
-		has, err := c.holding(ctx, r.Counter)
-		if err != nil {
-			return "", err
+		if int64(r.N) > avail[r.Counter] {
+			return fmt.Sprintf("%s %d of %s; the center counts %d held by this kiosk", verb(r.Kind), r.N, r.Counter, max(avail[r.Counter], 0)), nil
 		}
-		if int64(r.N) > has {
-			return fmt.Sprintf("%s %d of %s; the center counts %d held by this kiosk", verb(r.Kind), r.N, r.Counter, max(has, 0)), nil
-		}
+		avail[r.Counter] -= int64(r.N)
 	}
 	if spends > 0 && e.Person == "" && e.Delta <= 0 {
 		return "an admission of nobody", nil
 	}
 	return "", nil
+}
+
+// place reports whether loc is "" (no move), outside, or a space of the
+// event.
+func (c *claims) place(loc string) bool {
+	return loc == "" || loc == checkin.Outside || c.ev.Space(loc) != nil
 }
 
 // apply is e's effect on what the kiosk holds, once the center believes
@@ -103,6 +119,25 @@ func (c *claims) holding(ctx context.Context, counter string) (int64, error) {
 	// Credits this push booked so far (the tally) are the only increase
 	// apply does not see.
 	return c.base[counter] + c.t.credited[[2]string{c.kiosk, counter}], nil
+}
+
+// freed is the right of counter e's own credit gives back: 1 when it
+// credits an admission of this kiosk's that the center holds and has not
+// credited yet.
+func (c *claims) freed(ctx context.Context, e wire.Event, counter string) (int64, error) {
+	for _, r := range e.Rights {
+		if r.Kind != checkin.RightCredit || r.Counter != counter || r.Ref >= e.Seq {
+			continue
+		}
+		var n int64
+		err := c.db.queryRow(ctx, c.tx, `SELECT count(*) FROM spends WHERE kiosk_id = ? AND seq = ? AND counter = ? AND closed <> 1`,
+			c.kiosk, r.Ref, counter).Scan(&n)
+		if err != nil {
+			return 0, fmt.Errorf("credits of %s: %w", c.kiosk, err)
+		}
+		return n, nil
+	}
+	return 0, nil
 }
 
 func verb(k checkin.RightKind) string {

@@ -214,9 +214,8 @@ func (db *DB) Ingest(ctx context.Context, kiosk string, events []wire.Event) (re
 		}
 		ins, err := tx.PrepareContext(ctx, db.rebind(`
 			INSERT INTO events (kiosk_id, seq, hlc, at, door, direction, method, code, person_id, decision, reason,
-				space, note, from_loc, location, delta, undoes, received_at, flagged, rights, cursor, rseq, t, terr, refused,
-				sent_hlc, sent_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				space, note, from_loc, location, delta, undoes, received_at, flagged, rights, cursor, rseq, t, terr, refused)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (kiosk_id, seq) DO NOTHING`))
 		if err != nil {
 			return err
@@ -247,19 +246,14 @@ func (db *DB) Ingest(ctx context.Context, kiosk string, events []wire.Event) (re
 				rights = string(b)
 			}
 			st := stampOf(eff)
-			var sentHLC, sentAt int64
-			if flagged {
-				sentHLC, sentAt = int64(e.HLC), e.At
-			}
 			// The first free seq of the kiosk's log, or of a branch of it
 			// when the seq holds another event (a forked log).
 			stored := false
 			for branch := int64(0); ; branch++ {
 				seq := e.Seq + branch*wire.MaxSeq
-				res, err := ins.ExecContext(ctx, kiosk, seq, int64(eff.HLC), eff.At, e.Door, e.Direction, e.Method, e.Code,
+				res, err := ins.ExecContext(ctx, kiosk, seq, int64(e.HLC), e.At, e.Door, e.Direction, e.Method, e.Code,
 					null(e.Person), e.Decision, e.Reason, e.Space, e.Note, null(e.From), null(e.Location), e.Delta,
-					nullInt(e.Undoes), now.UnixMilli(), boolInt(flagged), rights, e.Cursor, rseq, st.T, st.Err, why,
-					sentHLC, sentAt)
+					nullInt(e.Undoes), now.UnixMilli(), boolInt(flagged), rights, e.Cursor, rseq, st.T, st.Err, why)
 				if err != nil {
 					return fmt.Errorf("event %d: %w", e.Seq, err)
 				}
@@ -331,10 +325,7 @@ func (db *DB) sameEvent(ctx context.Context, tx *sql.Tx, kiosk string, seq int64
 		door, code, decision string
 		person               sql.NullString
 	)
-	err := db.queryRow(ctx, tx, `
-		SELECT CASE WHEN sent_hlc <> 0 THEN sent_hlc ELSE hlc END, CASE WHEN sent_hlc <> 0 THEN sent_at ELSE at END,
-			door, code, person_id, decision
-		FROM events WHERE kiosk_id = ? AND seq = ?`,
+	err := db.queryRow(ctx, tx, `SELECT hlc, at, door, code, person_id, decision FROM events WHERE kiosk_id = ? AND seq = ?`,
 		kiosk, seq).Scan(&h, &at, &door, &code, &person, &decision)
 	if err != nil {
 		return false, fmt.Errorf("event %d: %w", e.Seq, err)
@@ -373,19 +364,29 @@ func (db *DB) branchRefs(ctx context.Context, tx *sql.Tx, kiosk string, e *wire.
 const FlagBehind = 30 * 24 * time.Hour
 
 // plausible returns e as the center books it, and whether its times are
-// implausible: stamped (hybrid clock, wall clock or stamp) further than
-// FlagAhead ahead of the center's clock or FlagBehind behind it. Such an
-// event is booked at its arrival, with no stamp, so it proves no order
-// and stretches no report.
+// implausible: its hybrid clock, wall clock or stamp further than
+// FlagAhead ahead of the center's clock or FlagBehind behind it. The
+// row keeps what the kiosk sent; the booking drops an implausible stamp
+// (it proves no order) and puts an implausible hybrid clock at the
+// stamp's time, else at the arrival, so no report stretches to it. A
+// kiosk whose wall clock alone is off still books by its stamp, which
+// its monotonic clock measured from the center's.
 func plausible(e wire.Event, now time.Time) (wire.Event, bool) {
 	off := func(t time.Time) bool { return t.Sub(now) > FlagAhead || now.Sub(t) > FlagBehind }
-	bad := off(hlc.Timestamp(e.HLC).Time()) || off(time.UnixMilli(e.At)) ||
-		(e.Stamp != nil && off(time.UnixMilli(e.Stamp.T)))
-	if !bad {
-		return e, false
+	flagged := false
+	if e.Stamp != nil && off(time.UnixMilli(e.Stamp.T)) {
+		e.Stamp, flagged = nil, true
 	}
-	e.HLC, e.At, e.Stamp = uint64(hlc.Make(now, 0)), now.UnixMilli(), nil
-	return e, true
+	if off(hlc.Timestamp(e.HLC).Time()) {
+		e.HLC, flagged = uint64(hlc.Make(now, 0)), true
+		if e.Stamp != nil {
+			e.HLC = uint64(hlc.Make(time.UnixMilli(e.Stamp.T), 0))
+		}
+	}
+	if off(time.UnixMilli(e.At)) {
+		e.At, flagged = now.UnixMilli(), true
+	}
+	return e, flagged
 }
 
 // Seen records that a kiosk was heard from, and how many of its scans

@@ -430,7 +430,7 @@ type storedExit struct {
 // exitsOf reads the person's exits stored so far.
 func (db *DB) exitsOf(ctx context.Context, tx *sql.Tx, person string) ([]storedExit, error) {
 	rows, err := db.query(ctx, tx, `SELECT kiosk_id, seq, door, cursor, t, terr, hlc FROM events
-		WHERE person_id = ? AND decision = ? ORDER BY kiosk_id, seq`, person, string(checkin.Leave))
+		WHERE person_id = ? AND decision = ? AND refused = '' ORDER BY kiosk_id, seq`, person, string(checkin.Leave))
 	if err != nil {
 		return nil, fmt.Errorf("exits: %w", err)
 	}

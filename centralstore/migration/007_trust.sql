@@ -15,12 +15,6 @@ ALTER TABLE kiosks ADD COLUMN forked_at BIGINT NOT NULL DEFAULT 0;
 
 -- The events the center lists as conflicts of their own: refused,
 -- stamped implausibly, or kept on a fork's branch.
--- An event stamped implausibly far from the center's clock is stored
--- at its arrival (hlc, at); sent_hlc and sent_at keep what the kiosk
--- sent (0: as stored).
-ALTER TABLE events ADD COLUMN sent_hlc BIGINT NOT NULL DEFAULT 0;
-ALTER TABLE events ADD COLUMN sent_at BIGINT NOT NULL DEFAULT 0;
-
 CREATE INDEX events_odd ON events (kiosk_id, seq) WHERE refused <> '' OR flagged = 1 OR seq >= 1099511627776;
 
 -- Enrollment codes expire, and the organizer may cancel one.

@@ -638,6 +638,12 @@ func CheckCenterHolds(tb testing.TB, c *center, kiosks []*store.DB) {
 		MustRound(tb, fmt.Sprintf("kiosk %d, before the counts are compared", i), kiosksync.New(k, nil))
 	}
 	got := byKiosk(MustCentralEvents(tb, c.dsn))
+	// Honest kiosks: the center believes every event they sent.
+	for _, cf := range c.MustStatus(tb).Conflicts {
+		if cf.Kind == centralstore.RefusedClaim || cf.Kind == centralstore.ForkedLog {
+			tb.Errorf("the center did not believe an honest kiosk: %+v", cf)
+		}
+	}
 	want := map[string]int{}
 	for i, k := range kiosks {
 		id := MustID(tb, k).KioskID
