@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,6 +82,9 @@ func Open(dsn string) (*DB, error) {
 	if db.pg {
 		db.db, err = sql.Open("pgx", dsn)
 	} else {
+		if err := private(dsn); err != nil {
+			return nil, fmt.Errorf("open central database: %w", err)
+		}
 		db.db, err = sql.Open("sqlite", SQLiteDSN(dsn))
 		db.writer = make(chan struct{}, 1)
 	}
@@ -107,6 +111,25 @@ func Open(dsn string) (*DB, error) {
 		return nil, fmt.Errorf("open central database: %w", err)
 	}
 	return db, nil
+}
+
+// private makes the SQLite file at path, and the WAL and shared-memory
+// files beside it, readable by its owner only: it holds the kiosks'
+// token hashes, the organizers' password hashes and every attendee's
+// email. A missing file is created so; SQLite gives its -wal and -shm
+// files the database file's mode.
+func private(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 // maxConns is the most PostgreSQL connections one server process opens;

@@ -293,7 +293,7 @@ func (db *DB) Pull(ctx context.Context, kiosk string, cursor int64, limit int) (
 			resp.Event = ev
 		}
 		rows, err := db.query(ctx, tx, `
-			SELECT id, name, company, email, category, tags, code, serial, removed, seq FROM people
+			SELECT id, name, company, category, tags, code, serial, removed, seq FROM people
 			WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`, cursor, top, limit+1)
 		if err != nil {
 			return fmt.Errorf("pull people: %w", err)
@@ -307,7 +307,8 @@ func (db *DB) Pull(ctx context.Context, kiosk string, cursor int64, limit int) (
 				seq     int64
 				removed int
 			)
-			if err := rows.Scan(&p.ID, &p.Name, &p.Company, &p.Email, &p.Category, &tags, &p.Code, &p.Serial, &removed, &seq); err != nil {
+			// No email: kiosks get only what they show or decide with.
+			if err := rows.Scan(&p.ID, &p.Name, &p.Company, &p.Category, &tags, &p.Code, &p.Serial, &removed, &seq); err != nil {
 				return fmt.Errorf("pull people: %w", err)
 			}
 			p.Removed = removed != 0

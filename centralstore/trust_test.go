@@ -2,12 +2,16 @@ package centralstore_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"usher/centralstore"
 	"usher/checkin"
+	"usher/demo"
 	"usher/sync/wire"
 )
 
@@ -304,3 +308,109 @@ func TestTrustForkedLog(t *testing.T) {
 }
 
 func personID(i int) string { return fmt.Sprintf("P%06d", i+1) }
+
+// Enrollment codes never expired and could not be cancelled.
+func TestTrustEnrollmentCodes(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		r := newRig(t, dsn, 100, 10)
+		short, err := r.db.NewEnrollment(r.ctx, "east", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		day, err := r.db.NewEnrollment(r.ctx, "main", 0)
+		if checkin.ErrorCode(err) != checkin.EINVALID {
+			t.Errorf("a code valid for no time: %+v, %v", day, err)
+		}
+		cancelled, err := r.db.NewEnrollment(r.ctx, "main", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.db.CancelEnrollment(r.ctx, cancelled.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.db.CancelEnrollment(r.ctx, "E-nope"); checkin.ErrorCode(err) != checkin.ENOTFOUND {
+			t.Errorf("cancel of an unknown code: %v", err)
+		}
+		if _, err := r.db.Enroll(r.ctx, cancelled.Token, "k"); checkin.ErrorCode(err) != centralstore.EUNAUTHORIZED ||
+			!strings.Contains(err.Error(), "cancelled") {
+			t.Errorf("a cancelled code enrolled: %v", err)
+		}
+		r.clock = r.clock.Add(time.Hour + time.Second)
+		if _, err := r.db.Enroll(r.ctx, short.Token, "k"); checkin.ErrorCode(err) != centralstore.EUNAUTHORIZED ||
+			!strings.Contains(err.Error(), "expired") {
+			t.Errorf("an expired code enrolled: %v", err)
+		}
+		// The default lasts a day.
+		tok, err := r.db.CreateEnrollment(r.ctx, "east")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.clock = r.clock.Add(centralstore.EnrollValidFor - time.Minute)
+		used, err := r.db.Enroll(r.ctx, tok, "k")
+		if err != nil {
+			t.Fatalf("a code a day old less a minute: %v", err)
+		}
+		list, err := r.db.Enrollments(r.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		states := map[string]string{}
+		for _, e := range list {
+			switch {
+			case e.Used:
+				states[e.Door+"/used"] = e.ID
+			case e.Cancelled:
+				states[e.Door+"/cancelled"] = e.ID
+			}
+		}
+		if len(list) != 3 || states["main/cancelled"] != cancelled.ID || states["east/used"] == "" {
+			t.Errorf("enrollments %+v", list)
+		}
+		if err := r.db.CancelEnrollment(r.ctx, states["east/used"]); checkin.ErrorCode(err) != checkin.ECONFLICT {
+			t.Errorf("cancel of a used code: %v (kiosk %s)", err, used.KioskID)
+		}
+	})
+}
+
+// Every kiosk pulled every attendee's email, which no kiosk shows.
+func TestTrustPullHasNoEmail(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		r := newRig(t, dsn, 100, 10)
+		east := r.enroll("east")
+		p := r.pull(east, 0)
+		if len(p.People) == 0 {
+			t.Fatal("no people pulled")
+		}
+		for _, q := range p.People {
+			if q.Email != "" {
+				t.Fatalf("%s pulled with email %q", q.ID, q.Email)
+			}
+		}
+	})
+}
+
+// The central database was 0644: any user of the machine could read the
+// roster's emails and the token hashes.
+func TestTrustCentralFileMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "central.db")
+	db := MustOpen(t, path)
+	MustImport(t, db, demo.Roster(5), nil)
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", filepath.Base(p), fi.Mode().Perm())
+		}
+	}
+	// An old database left readable is made private when opened.
+	db.Close()
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	MustOpen(t, path)
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("reopened: mode %v, want 0600", fi.Mode().Perm())
+	}
+}

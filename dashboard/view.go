@@ -94,6 +94,20 @@ type KioskView struct {
 	Waiting  int64
 	Revoked  bool
 	Retired  bool
+	Refused  int64 // events the center refused to believe
+	Forks    int64 // events sent under seqs it had used: restored or copied
+}
+
+// Alarm is what the organizer must act on about the kiosk, in words;
+// "" when nothing.
+func (k KioskView) Alarm() string {
+	switch {
+	case k.Forks > 0:
+		return fmt.Sprintf("Its log forked (%d events under seqs it had used): its database was restored or copied. Both histories count; enroll it again.", k.Forks)
+	case k.Refused > 0:
+		return fmt.Sprintf("%d of its claims were refused: the center did not grant them.", k.Refused)
+	}
+	return ""
 }
 
 // State is the kiosk's state in words.
@@ -187,7 +201,8 @@ func makeView(ev *checkin.Event, st centralstore.Status, rep *report.Report, nam
 				continue
 			}
 			kv := KioskView{ID: k.ID, Name: k.Name, LastSeen: k.LastSeen.Local().Format("15:04:05"),
-				Online: now.Sub(k.LastSeen) <= centralstore.ActiveWithin, Waiting: k.Waiting, Revoked: k.Revoked, Retired: k.Retired}
+				Online: now.Sub(k.LastSeen) <= centralstore.ActiveWithin, Waiting: k.Waiting, Revoked: k.Revoked, Retired: k.Retired,
+				Refused: k.Refused, Forks: k.Forks}
 			dv.Kiosks = append(dv.Kiosks, kv)
 			if k.Revoked || k.Retired {
 				continue
