@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"io/fs"
 	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -231,6 +233,25 @@ func TestExportErrors(t *testing.T) {
 		}
 		if b, _ := os.ReadFile(existing); !bytes.HasPrefix(b, []byte("PK")) {
 			t.Errorf("%s is not a workbook (zip) after --force", existing)
+		}
+	})
+
+	// --force replaces a workbook, never a named pipe (nor a device, a
+	// folder or a link): it stays, and the error says what it is.
+	t.Run("ErrForceNamedPipe", func(t *testing.T) {
+		fifo := filepath.Join(t.TempDir(), "report.xlsx")
+		if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := runCentral("export", "--format", "xlsx", "--out", fifo, "--force", "--db", dsn)
+		if code == 0 {
+			t.Fatalf("exit 0, printed %q", stdout)
+		}
+		if !strings.Contains(stderr, fifo+" is a named pipe") {
+			t.Errorf("stderr %q does not say %s is a named pipe", stderr, fifo)
+		}
+		if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&fs.ModeNamedPipe == 0 {
+			t.Errorf("%s is no longer a named pipe (%v)", fifo, err)
 		}
 	})
 

@@ -71,8 +71,12 @@ func SQLiteDSN(path string) string {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	return "file:" + path + "?" + q.Encode()
+	return "file:" + uriPath.Replace(path) + "?" + q.Encode()
 }
+
+// uriPath escapes what a file: URI would read otherwise: a '#' or '?' in
+// a folder's name cut the path there, and two databases shared one file.
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
 
 // Open opens the database at dsn: a postgres:// URL, or else a SQLite
 // file path (created if missing). It brings the schema up to date.

@@ -1,6 +1,7 @@
 package centralstore_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -412,5 +413,25 @@ func TestTrustCentralFileMode(t *testing.T) {
 	MustOpen(t, path)
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
 		t.Errorf("reopened: mode %v, want 0600", fi.Mode().Perm())
+	}
+}
+
+// A '#' in a folder's name ended the database's path: centers opened in
+// "event#1" and "event#2" shared one file, "event".
+func TestOpenPathWithHash(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"event#1", "event#2"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := MustOpen(t, filepath.Join(dir, "event#1", "central.db"+"?x"))
+	MustImport(t, a, demo.Roster(3), nil)
+	b := MustOpen(t, filepath.Join(dir, "event#2", "central.db"))
+	if _, err := b.Event(context.Background()); checkin.ErrorCode(err) != checkin.ENOTFOUND {
+		t.Errorf("a new database in another folder has an event: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "event")); err == nil {
+		t.Error("a file named after the path up to its '#' was created")
 	}
 }

@@ -12,7 +12,12 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
+	"golang.org/x/text/encoding/charmap"
+
+	"usher/badge"
 	"usher/checkin"
 )
 
@@ -63,19 +68,39 @@ var fields = []field{
 const maxErrors = 20
 
 // Read parses a roster CSV and checks each row against ev: required
-// fields present, codes plausible, ids and codes unique, and every
-// category defined in the event and allowed into at least one space.
-// name is used in messages ("roster.csv:12, column category: …"). On any
-// problem it returns a *checkin.Error (EINVALID) listing up to 20 of them
-// and no people.
+// fields present and free of control characters (a tab inside a field
+// is allowed), codes plausible and none starting like a signed badge
+// (badge.Prefix), ids unique, codes unique whatever the case of their
+// letters, and every category defined in the event and allowed into at
+// least one space. A file that is not UTF-8 is read as Windows-1252 when
+// it can be (see ReadFile for the warning). name is used in messages
+// ("roster.csv:12, column category: …"). On any problem it returns a
+// *checkin.Error (EINVALID) listing up to 20 of them and no people.
 func Read(r io.Reader, name string, ev *checkin.Event) ([]checkin.Person, Format, error) {
+	people, format, _, err := read(r, name, ev)
+	return people, format, err
+}
+
+// read is Read, which also returns the warning of a file read as
+// Windows-1252, or "".
+func read(r io.Reader, name string, ev *checkin.Event) ([]checkin.Person, Format, string, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, "", checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
+		return nil, "", "", checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
 	}
-	// Spreadsheet exports often start with a byte order mark, before a
-	// quoted heading too.
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	data, warning, err := decode(data, name)
+	if err != nil {
+		return nil, "", "", err
+	}
+	people, format, err := parse(data, name, ev)
+	if err != nil {
+		warning = ""
+	}
+	return people, format, warning, err
+}
+
+// parse reads the people of a roster in UTF-8.
+func parse(data []byte, name string, ev *checkin.Event) ([]checkin.Person, Format, error) {
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1 // checked here, to name the line
 	header, err := cr.Read()
@@ -89,11 +114,19 @@ func Read(r io.Reader, name string, ev *checkin.Event) ([]checkin.Person, Format
 		return nil, "", err
 	}
 
+	mapped := make([]bool, len(header))
+	for _, i := range cols {
+		mapped[i] = true
+	}
+	type codeLine struct {
+		code string
+		line int
+	}
 	var (
 		people  = []checkin.Person{}
 		probs   []string
 		idLine  = map[string]int{}
-		codeFor = map[string]int{}
+		codeFor = map[string]codeLine{} // by FoldCode
 	)
 	problem := func(line int, col, format string, args ...any) {
 		where := fmt.Sprintf("%s:%d", name, line)
@@ -119,11 +152,31 @@ func Read(r io.Reader, name string, ev *checkin.Event) ([]checkin.Person, Format
 		}
 		get := func(f string) string {
 			if i, ok := cols[f]; ok {
-				return strings.TrimSpace(rec[i])
+				return strings.TrimSpace(unescapeFormula(strings.TrimSpace(rec[i])))
 			}
 			return ""
 		}
-		heading := func(f string) string { return fmt.Sprintf("%d (%s)", cols[f]+1, header[cols[f]]) }
+		column := func(i int) string { return fmt.Sprintf("%d (%s)", i+1, header[i]) }
+		heading := func(f string) string { return column(cols[f]) }
+		// A NUL, an escape sequence or a line break would reach the
+		// kiosk's screen, the badges and the center's database (which
+		// refuses a NUL); columns Usher does not read are not imported.
+		bad := false
+		for i, v := range rec {
+			if !mapped[i] {
+				continue
+			}
+			v = strings.TrimSpace(v)
+			if j := strings.IndexFunc(v, control); j >= 0 {
+				r, _ := utf8.DecodeRuneInString(v[j:])
+				fieldLine, _ := cr.FieldPos(i)
+				problem(fieldLine, column(i), "control character U+%04X in %q: remove it (a tab is the only one a field may hold)", r, v)
+				bad = true
+			}
+		}
+		if bad {
+			continue
+		}
 		p := checkin.Person{
 			ID: get("id"), Name: get("name"), Company: get("company"), Email: get("email"), Code: get("code"),
 		}
@@ -145,7 +198,6 @@ func Read(r io.Reader, name string, ev *checkin.Event) ([]checkin.Person, Format
 			}
 			p.Serial = uint32(n)
 		}
-		bad := false
 		for _, f := range []string{"id", "name", "category", "code"} {
 			if get(f) == "" {
 				problem(line, heading(f), "%s is empty", f)
@@ -162,12 +214,19 @@ func Read(r io.Reader, name string, ev *checkin.Event) ([]checkin.Person, Format
 		} else {
 			idLine[p.ID] = line
 		}
+		fold := FoldCode(p.Code)
 		if !checkin.PlausibleCode(p.Code) {
 			problem(line, heading("code"), "%q is not a plausible badge code (printable, at most %d bytes)", p.Code, checkin.MaxCodeLen)
-		} else if prev, dup := codeFor[p.Code]; dup {
-			problem(line, heading("code"), "code %q is already used on line %d", p.Code, prev)
+		} else if badge.IsBadge(p.Code) {
+			problem(line, heading("code"), "code %q starts with %s, which marks a signed badge: the kiosk would check it as one and deny it; give this person another code",
+				p.Code, badge.Prefix)
+		} else if prev, dup := codeFor[fold]; dup && prev.code == p.Code {
+			problem(line, heading("code"), "code %q is already used on line %d", p.Code, prev.line)
+		} else if dup {
+			problem(line, heading("code"), "code %q differs from code %q on line %d only by case; the kiosk matches codes whatever their case, so give one of them another code",
+				p.Code, prev.code, prev.line)
 		} else {
-			codeFor[p.Code] = line
+			codeFor[fold] = codeLine{p.Code, line}
 		}
 		raw := get("category")
 		if id, ok := ev.ResolveCategory(raw); !ok {
@@ -236,6 +295,104 @@ func mapHeader(name string, header []string) (Format, map[string]int, error) {
 		name, strings.Join(header, ","))
 }
 
+// control reports whether r may not be in a roster field: a control
+// character other than tab.
+func control(r rune) bool { return unicode.IsControl(r) && r != '\t' }
+
+// FoldCode is the form in which two badge codes that differ only by the
+// case of their ASCII letters are equal: a scanner in caps lock, or a
+// badge printed in capitals, reads a roster code so. The kiosk's lookup
+// folds the same way (SQLite's lower()), so Read refuses two codes of one
+// roster with the same fold.
+func FoldCode(code string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, code)
+}
+
+// utf8BOM starts many spreadsheet exports, before a quoted heading too.
+var utf8BOM = []byte("\ufeff")
+
+// decode returns a roster file's bytes as UTF-8 without a byte order
+// mark. A file that is not UTF-8 is read as Windows-1252, what Excel's
+// plain "CSV" writes in western Europe and the Americas, and the warning
+// says so. It is refused, naming the line and offset of the first byte
+// at fault, when it is UTF-8 elsewhere (a byte order mark, or a character
+// beyond ASCII: converting would garble those) or has a byte that
+// Windows-1252 leaves undefined; and a UTF-16 file is refused whole.
+// Never guessing further keeps mojibake out of the roster.
+func decode(data []byte, name string) (text []byte, warning string, err error) {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		return nil, "", checkin.Errorf(checkin.EINVALID, "%s:1: the file is UTF-16 text; save it as CSV UTF-8", name)
+	}
+	body := bytes.TrimPrefix(data, utf8BOM)
+	if utf8.Valid(body) {
+		return body, "", nil
+	}
+	skip := len(data) - len(body)
+	refuse := func(i int, why string) error {
+		at := skip + i
+		return checkin.Errorf(checkin.EINVALID, "%s:%d: byte 0x%02X at offset %d %s; save the file as CSV UTF-8",
+			name, 1+bytes.Count(data[:at], []byte("\n")), data[at], at, why)
+	}
+	first, multibyte := -1, false
+	for i := 0; i < len(body); {
+		r, n := utf8.DecodeRune(body[i:])
+		if r == utf8.RuneError && n == 1 && first < 0 {
+			first = i
+		}
+		multibyte = multibyte || n > 1
+		i += n
+	}
+	if skip > 0 || multibyte {
+		return nil, "", refuse(first, "is not UTF-8, though the file is UTF-8 elsewhere")
+	}
+	text = make([]byte, 0, len(body)+len(body)/8)
+	for i, b := range body {
+		r := charmap.Windows1252.DecodeByte(b)
+		if r == utf8.RuneError {
+			return nil, "", refuse(i, "is neither UTF-8 nor Windows-1252")
+		}
+		text = utf8.AppendRune(text, r)
+	}
+	return text, name + " is not UTF-8: read as Windows-1252", nil
+}
+
+// formulaStart holds the characters that make a spreadsheet read a cell
+// as a formula (a tab or carriage return first hides one).
+const formulaStart = "=+-@\t\r"
+
+// quoted reports whether s starts with ' before a cell that needs it
+// (EscapeFormula) or before another such quote.
+func quoted(s string) bool {
+	rest := strings.TrimLeft(s, "'")
+	return len(rest) < len(s) && rest != "" && strings.ContainsRune(formulaStart, rune(rest[0]))
+}
+
+// EscapeFormula returns a text cell of a CSV file that organizers open in
+// a spreadsheet: s, with a ' before it when it starts like a formula (=,
+// +, -, @, tab or carriage return) or is such a cell already, so that a
+// name like =HYPERLINK(…) from a roster or an event file is shown, not
+// run. Read removes the ' again. Only text goes through it: a number the
+// program writes, like -3, stays a number.
+func EscapeFormula(s string) string {
+	if s != "" && strings.ContainsRune(formulaStart, rune(s[0])) || quoted(s) {
+		return "'" + s
+	}
+	return s
+}
+
+// unescapeFormula undoes EscapeFormula.
+func unescapeFormula(s string) string {
+	if quoted(s) {
+		return s[1:]
+	}
+	return s
+}
+
 func csvError(name string, data []byte, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
@@ -283,7 +440,8 @@ func fieldAt(data []byte, pe *csv.ParseError) int {
 // Header is the generic roster's column line.
 var Header = []string{"id", "name", "category", "code", "company", "email", "tags", "serial"}
 
-// Write writes people as a generic roster CSV, the format Read reads back.
+// Write writes people as a generic roster CSV, the format Read reads
+// back, with every text cell as EscapeFormula makes it.
 func Write(w io.Writer, people []checkin.Person) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(Header); err != nil {
@@ -294,7 +452,11 @@ func Write(w io.Writer, people []checkin.Person) error {
 		if p.Serial > 0 {
 			serial = strconv.FormatUint(uint64(p.Serial), 10)
 		}
-		if err := cw.Write([]string{p.ID, p.Name, p.Category, p.Code, p.Company, p.Email, strings.Join(p.Tags, ";"), serial}); err != nil {
+		rec := []string{p.ID, p.Name, p.Category, p.Code, p.Company, p.Email, strings.Join(p.Tags, ";")}
+		for i := range rec {
+			rec[i] = EscapeFormula(rec[i])
+		}
+		if err := cw.Write(append(rec, serial)); err != nil {
 			return err
 		}
 	}

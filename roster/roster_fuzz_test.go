@@ -7,7 +7,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
+	"usher/badge"
 	"usher/checkin"
 	"usher/roster"
 )
@@ -46,9 +49,11 @@ func checkProblems(tb testing.TB, err error) {
 
 // FuzzRead checks that Read never panics; that it refuses a file with an
 // EINVALID error whose every problem names its line (and column); that
-// whatever it accepts is a roster the store can use; that reading the
-// same bytes again gives the same answer; and that an accepted roster
-// written out by Write reads back as the same people.
+// whatever it accepts is a roster the store can use: valid UTF-8 without
+// control characters but tab, codes unique whatever their case and none
+// taken for a signed badge; that reading the same bytes again gives the
+// same answer; and that an accepted roster written out by Write reads
+// back as the same people.
 func FuzzRead(f *testing.F) {
 	for _, c := range readCases {
 		f.Add(c.csv, c.closed)
@@ -91,10 +96,18 @@ func FuzzRead(f *testing.F) {
 			if !checkin.PlausibleCode(p.Code) {
 				t.Fatalf("person %d has implausible code %q", i, p.Code)
 			}
-			if ids[p.ID] || codes[p.Code] {
-				t.Fatalf("person %d repeats id %q or code %q", i, p.ID, p.Code)
+			if badge.IsBadge(p.Code) {
+				t.Fatalf("person %d has code %q, which the kiosk would check as a signed badge", i, p.Code)
 			}
-			ids[p.ID], codes[p.Code] = true, true
+			if ids[p.ID] || codes[roster.FoldCode(p.Code)] {
+				t.Fatalf("person %d repeats id %q or code %q (whatever its case)", i, p.ID, p.Code)
+			}
+			ids[p.ID], codes[roster.FoldCode(p.Code)] = true, true
+			for _, v := range append([]string{p.Name, p.Company, p.Email}, p.Tags...) {
+				if !utf8.ValidString(v) || strings.ContainsFunc(v, func(r rune) bool { return unicode.IsControl(r) && r != '\t' }) {
+					t.Fatalf("person %d has %q, not UTF-8 or with a control character", i, v)
+				}
+			}
 		}
 		var b bytes.Buffer
 		if err := roster.Write(&b, people); err != nil {

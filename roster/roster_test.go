@@ -2,8 +2,11 @@ package roster_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -185,9 +188,100 @@ var readCases = []readCase{
 		wantErr: []string{fileName + ":3, column 3 (category): ", `"guest"`, "may enter no space"},
 	},
 	{
-		name:    "ErrImplausibleCodeControlCharacter",
+		name:    "ErrControlCharacterInCode",
 		csv:     "id,name,category,code\nP1,Ada Lovelace,attendee,U-AA\x01AA\n",
-		wantErr: []string{fileName + ":2, column 4 (code): ", "not a plausible badge code"},
+		wantErr: []string{fileName + ":2, column 4 (code): ", "control character U+0001"},
+	},
+	{
+		name:    "ErrNULInName",
+		csv:     "id,name,category,code\nP1,Ada\x00Lovelace,attendee,U-AAAA1111\n",
+		wantErr: []string{fileName + ":2, column 2 (name): ", "control character U+0000"},
+	},
+	{
+		// A terminal escape in a company would repaint the screen of whoever
+		// lists the roster.
+		name:    "ErrEscapeInCompany",
+		csv:     "id,name,category,code,company\nP1,Ada Lovelace,attendee,U-AAAA1111,\x1b[2JEngines\n",
+		wantErr: []string{fileName + ":2, column 5 (company): ", "control character U+001B"},
+	},
+	{
+		name:    "ErrNULInCategory",
+		csv:     "id,name,category,code\nP1,Ada Lovelace,atten\x00dee,U-AAAA1111\n",
+		wantErr: []string{fileName + ":2, column 3 (category): ", "control character U+0000"},
+	},
+	{
+		// A line break inside a quoted field: the line named is where the
+		// field starts.
+		name: "ErrLineBreakInName",
+		csv: "id,name,category,code\nP1,Ada Lovelace,attendee,U-AAAA1111\n" +
+			"P2,\"Grace\nHopper\",attendee,U-BBBB2222\n",
+		wantErr: []string{fileName + ":3, column 2 (name): ", "control character U+000A"},
+	},
+	{
+		name:    "ErrC1ControlInTags",
+		csv:     "id,name,category,code,tags\nP1,Ada Lovelace,attendee,U-AAAA1111,v\u0085ip\n",
+		wantErr: []string{fileName + ":2, column 5 (tags): ", "control character U+0085"},
+	},
+	{
+		name:   "TabInsideAFieldKept",
+		csv:    "id,name,category,code,company\nP1,Ada\tLovelace,attendee,U-AAAA1111,Analytical\tEngines\n",
+		format: roster.Generic,
+		want: []checkin.Person{{ID: "P1", Name: "Ada\tLovelace", Category: "attendee", Code: "U-AAAA1111",
+			Company: "Analytical\tEngines"}},
+	},
+	{
+		// A scanner in caps lock, or a badge printed in capitals, reads
+		// the other code: the kiosk matches codes whatever their case.
+		name: "ErrCodesDifferOnlyByCase",
+		csv: "id,name,category,code\nP1,Ada Lovelace,attendee,abc123\n" +
+			"P2,Grace Hopper,attendee,U-BBBB2222\nP3,Alan Turing,attendee,ABC123\n",
+		wantErr: []string{fileName + ":4, column 4 (code): ", `"ABC123"`, `"abc123"`, "line 2", "case"},
+	},
+	{
+		name:    "ErrCodeWithBadgePrefix",
+		csv:     "id,name,category,code\nP1,Ada Lovelace,attendee,USH1:AAAA1111\n",
+		wantErr: []string{fileName + ":2, column 4 (code): ", `"USH1:AAAA1111"`, "USH1:", "signed badge"},
+	},
+	{
+		name:    "ErrCodeWithBadgePrefixLowerCase",
+		csv:     "id,name,category,code\nP1,Ada Lovelace,attendee,ush1:aaaa1111\n",
+		wantErr: []string{fileName + ":2, column 4 (code): ", "USH1:", "signed badge"},
+	},
+	{
+		// Excel's "CSV" (not "CSV UTF-8") on Windows.
+		name: "Windows1252",
+		csv: "id,name,category,code,company\nP1,Fernando Corbat\xf3,attendee,U-AAAA1111,Caf\xe9 \x93Chez Fernand\x94 \x80\n" +
+			"P2,Grace Hopper,attendee,U-BBBB2222,\n",
+		format: roster.Generic,
+		want: []checkin.Person{
+			{ID: "P1", Name: "Fernando Corbató", Category: "attendee", Code: "U-AAAA1111", Company: "Café “Chez Fernand” €"},
+			{ID: "P2", Name: "Grace Hopper", Category: "attendee", Code: "U-BBBB2222"},
+		},
+	},
+	{
+		// 0x81 is not a Windows-1252 character either: the offset counts
+		// from the file's first byte.
+		name:    "ErrNeitherUTF8NorWindows1252",
+		csv:     "id,name,category,code\nP1,Ada\x81,attendee,U-AAAA1111\n",
+		wantErr: []string{fileName + ":2: ", "byte 0x81 at offset 28", "UTF-8", "Windows-1252"},
+	},
+	{
+		// UTF-8 on one line and Windows-1252 on another: converting would
+		// garble the UTF-8.
+		name: "ErrMixedEncodings",
+		csv: "id,name,category,code\nP1,Fernando Corbató,attendee,U-AAAA1111\n" +
+			"P2,Fernando Corbat\xf3,attendee,U-BBBB2222\n",
+		wantErr: []string{fileName + ":3: ", "byte 0xF3 at offset 81", "UTF-8"},
+	},
+	{
+		name:    "ErrByteOrderMarkThenWindows1252",
+		csv:     "\ufeffid,name,category,code\nP1,Fernando Corbat\xf3,attendee,U-AAAA1111\n",
+		wantErr: []string{fileName + ":2: ", "byte 0xF3 at offset 43", "UTF-8"},
+	},
+	{
+		name:    "ErrUTF16",
+		csv:     "\xff\xfei\x00d\x00,\x00",
+		wantErr: []string{fileName + ":1: ", "UTF-16", "UTF-8"},
 	},
 	{
 		name:    "ErrImplausibleCodeTooLong",
@@ -197,7 +291,7 @@ var readCases = []readCase{
 	{
 		name:    "ErrUnprintableID",
 		csv:     "id,name,category,code\n\"P\x071\",Ada Lovelace,attendee,U-AAAA1111\n",
-		wantErr: []string{fileName + ":2, column 1 (id): ", "printable"},
+		wantErr: []string{fileName + ":2, column 1 (id): ", "control character U+0007"},
 	},
 	{
 		// The column of a quote error is the field, as in every other
@@ -314,7 +408,7 @@ func TestWriteRead(t *testing.T) {
 	people := append(demo.Roster(300),
 		checkin.Person{ID: "Q1", Name: `Ada "Countess" Lovelace, Jr.`, Category: "speaker", Code: "U-QUOTE,1",
 			Company: "Analytical, Engines", Email: "ada@example.org", Tags: []string{"workshop-a", "vip"}},
-		checkin.Person{ID: "Q2", Name: "Edsger\nDijkstra", Category: "staff", Code: "U-ÅÄÖ-ÉÈ"},
+		checkin.Person{ID: "Q2", Name: "Edsger\tDijkstra", Category: "staff", Code: "U-ÅÄÖ-ÉÈ"},
 		checkin.Person{ID: "Q3", Name: "Yukihiro Matsumoto 松本行弘", Category: "press", Code: `U-"Q3"`},
 	)
 	var b bytes.Buffer
@@ -339,5 +433,69 @@ func TestWriteRead(t *testing.T) {
 		if !reflect.DeepEqual(got[i], people[i]) {
 			t.Errorf("person %d:\n got %+v\nwant %+v", i, got[i], people[i])
 		}
+	}
+}
+
+// A roster written for organizers to open in a spreadsheet holds no cell
+// the spreadsheet would run as a formula, and reads back as written.
+func TestWriteFormulaCells(t *testing.T) {
+	people := []checkin.Person{
+		{ID: "=1+2", Name: `=HYPERLINK("http://x","y")`, Category: "attendee", Code: "-AAAA1111", Company: "+Engines",
+			Email: "@ada", Tags: []string{"-vip"}},
+		{ID: "P2", Name: "'=already quoted", Category: "attendee", Code: "U-BBBB2222", Company: "'Tis Engines"},
+	}
+	var b bytes.Buffer
+	if err := roster.Write(&b, people); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(b.Bytes())).ReadAll()
+	if err != nil {
+		t.Fatalf("written CSV: %v", err)
+	}
+	want := [][]string{
+		roster.Header,
+		{"'=1+2", `'=HYPERLINK("http://x","y")`, "attendee", "'-AAAA1111", "'+Engines", "'@ada", "'-vip", ""},
+		{"P2", "''=already quoted", "attendee", "U-BBBB2222", "'Tis Engines", "", "", ""},
+	}
+	if !reflect.DeepEqual(rows, want) {
+		t.Errorf("cells:\n got %q\nwant %q", rows, want)
+	}
+	got, _, err := roster.Read(&b, fileName, demo.Event())
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	if !reflect.DeepEqual(got, people) {
+		t.Errorf("read back:\n got %+v\nwant %+v", got, people)
+	}
+}
+
+// ReadFile says on stderr that it read a file as Windows-1252, which the
+// load commands pass on; a UTF-8 file gets no such line.
+func TestReadFileWarnsOfWindows1252(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, data, warning string
+	}{
+		{"Windows1252", "id,name,category,code\nP1,Fernando Corbat\xf3,attendee,U-AAAA1111\n",
+			"warning: " + filepath.Join(dir, "Windows1252.csv") + " is not UTF-8: read as Windows-1252\n"},
+		{"UTF8", "id,name,category,code\nP1,Fernando Corbató,attendee,U-AAAA1111\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, tc.name+".csv")
+			if err := os.WriteFile(path, []byte(tc.data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var stderr bytes.Buffer
+			people, _, err := roster.ReadFile(path, demo.Event(), &stderr)
+			if err != nil {
+				t.Fatalf("ReadFile: %v", err)
+			}
+			if people[0].Name != "Fernando Corbató" {
+				t.Errorf("name %q, want Fernando Corbató", people[0].Name)
+			}
+			if stderr.String() != tc.warning {
+				t.Errorf("stderr %q, want %q", stderr.String(), tc.warning)
+			}
+		})
 	}
 }

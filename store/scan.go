@@ -348,7 +348,7 @@ func (db *DB) lookup(ctx context.Context, tx *sql.Tx, scan checkin.Scan) (checki
 	err := on(ctx, tx, db.stmtLookup).QueryRowContext(ctx, scan.Code).
 		Scan(&p.ID, &p.Name, &p.Company, &p.Category, &tags, &p.Serial, &revoked, &removed)
 	if errors.Is(err, sql.ErrNoRows) {
-		return checkin.Badge{}, nil
+		return lookupAnyCase(ctx, tx, scan.Code)
 	} else if err != nil {
 		return checkin.Badge{}, fmt.Errorf("look up code: %w", err)
 	}

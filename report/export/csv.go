@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"usher/report"
+	"usher/roster"
 )
 
 // writeCSV writes rooms.csv, sessions.csv, conflicts.csv and
@@ -20,7 +21,11 @@ func writeCSV(b *batch, r *report.Report) error {
 			return err
 		}
 		w := csv.NewWriter(f)
-		w.Write(t.header)
+		header := make([]string, len(t.header))
+		for i, h := range t.header {
+			header[i] = text(h) // category names come from the event file
+		}
+		w.Write(header)
 		for _, row := range t.rows {
 			rec := make([]string, len(row))
 			for i, c := range row {
@@ -42,10 +47,7 @@ func text(c any) string {
 	case string:
 		// A spreadsheet opening the file would run a cell that starts
 		// like a formula; names and ids come from outside.
-		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-			return "'" + v
-		}
-		return v
+		return roster.EscapeFormula(v)
 	case int:
 		return strconv.Itoa(v)
 	case float64:

@@ -141,13 +141,16 @@ func checkFolder(dir string) (created bool, err error) {
 	return true, nil
 }
 
-// checkFile refuses a path that is a folder, or an existing file unless
-// force; its folder must exist.
+// checkFile refuses a path that is a folder, anything else but a regular
+// file (see whyNotReplaced), or an existing file unless force; its folder
+// must exist.
 func checkFile(path string, force bool) error {
-	fi, err := os.Stat(path)
+	fi, err := os.Lstat(path)
 	switch {
 	case err == nil && fi.IsDir():
 		return checkin.Errorf(checkin.EINVALID, "--out %s is a folder; give the workbook's file name, like report.xlsx", path)
+	case err == nil && !fi.Mode().IsRegular():
+		return checkin.Errorf(checkin.EINVALID, "--out %s %s; give the name of a new file or of a workbook to replace", path, whyNotReplaced(path, fi))
 	case err == nil && !force:
 		return checkin.Errorf(checkin.EINVALID, "--out %s exists; add --force to replace it", path)
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
@@ -157,6 +160,30 @@ func checkFile(path string, force bool) error {
 		return checkin.Errorf(checkin.EINVALID, "--out %s: folder %s does not exist", path, filepath.Dir(path))
 	}
 	return nil
+}
+
+// whyNotReplaced says why the export does not replace path, which is not a
+// regular file: renaming over it would put a file where a named pipe or
+// a device was, or replace a link instead of writing where it leads.
+func whyNotReplaced(path string, fi fs.FileInfo) string {
+	m := fi.Mode()
+	switch {
+	case m&fs.ModeSymlink != 0:
+		target, err := os.Readlink(path)
+		if err != nil {
+			return "is a symbolic link, which an export does not replace"
+		}
+		return fmt.Sprintf("is a symbolic link to %s, which an export does not replace", target)
+	case m.IsDir():
+		return "is a folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "is a named pipe (FIFO), which an export does not replace"
+	case m&fs.ModeSocket != 0:
+		return "is a socket, which an export does not replace"
+	case m&fs.ModeDevice != 0:
+		return "is a device, which an export does not replace"
+	}
+	return "is not a regular file, which an export does not replace"
 }
 
 // batch is a set of files written under temporary names in one folder,
@@ -182,14 +209,15 @@ func (b *batch) create(name string) (*os.File, error) {
 }
 
 // commit flushes and closes every file, then renames each into place.
-// If any fails before the renames, or a name is taken by a folder, every
-// file is removed and none is renamed.
+// If any fails before the renames, or a name is taken by anything but a
+// regular file (a folder, a named pipe, a link…), every file is removed
+// and none is renamed.
 func (b *batch) commit() ([]string, error) {
 	for _, p := range b.files {
 		path := filepath.Join(b.dir, p.name)
-		if fi, err := os.Lstat(path); err == nil && fi.IsDir() {
+		if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
 			b.abort()
-			return nil, checkin.Errorf(checkin.EINVALID, "%s is a folder; nothing was written", path)
+			return nil, checkin.Errorf(checkin.EINVALID, "%s %s; nothing was written", path, whyNotReplaced(path, fi))
 		}
 		if err := p.f.Sync(); err != nil {
 			b.abort()

@@ -2,12 +2,16 @@ package export_test
 
 import (
 	"encoding/csv"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"usher/checkin"
 	"usher/demo"
@@ -230,5 +234,181 @@ func TestWriteFailureLeavesNothing(t *testing.T) {
 	}
 	if entries, err := os.ReadDir(out); err != nil || len(entries) != 0 {
 		t.Errorf("%s after a failed export: %v (%v), want it empty", out, entries, err)
+	}
+}
+
+// hostile is an event whose names, written by whoever made the event
+// file, start like spreadsheet formulas; its space id starts with '-'.
+const hostile = `[event]
+id = "hostile"
+[[space]]
+id = "-venue"
+name = "@SUM(A1)"
+capacity = 10
+[[door]]
+id = "main"
+from = "outside"
+to = "-venue"
+[[category]]
+id = "attendee"
+name = '=HYPERLINK("http://x","y")'
+may_enter = ["*"]
+[[session]]
+title = "+Opening"
+room = "-venue"
+start = 2026-05-14T09:00:00+02:00
+end = 2026-05-14T10:00:00+02:00
+`
+
+// No cell of the CSV files, header or row, starts like a formula a
+// spreadsheet would run: text from the event file or the roster is
+// written after a ', numbers as numbers.
+func TestCSVFormulaCells(t *testing.T) {
+	zone := time.FixedZone("", 2*3600)
+	at := time.Date(2026, 5, 14, 9, 30, 0, 0, zone)
+	log := mustLog(t, hostile, report.Move{At: at, Person: "=cmd|' /C calc'!A0", Category: "attendee", To: "-venue"})
+	log.Conflicts = []report.Conflict{{Kind: "exit_without_admission", Person: `=HYPERLINK("http://x","y")`, Kiosk: "-k",
+		Door: "main", At: at}}
+	dir := t.TempDir()
+	if _, err := export.Write(export.Build(log), export.Options{Format: "csv", Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string][][]string{
+		"rooms.csv": {
+			{"Room", "Room id", "Capacity", "Peak", "Peak time (UTC+02:00)", "Unique people", "Entries", "Exits",
+				"Minutes at or over capacity", `'=HYPERLINK("http://x","y")`},
+			{"'@SUM(A1)", "'-venue", "10", "1", "2026-05-14 09:30:00", "1", "1", "0", "0.0", "1"},
+		},
+		"conflicts.csv": {
+			{"Time (UTC+02:00)", "Kind", "Person", "Kiosk", "Door"},
+			{"2026-05-14 09:30:00", "exit_without_admission", `'=HYPERLINK("http://x","y")`, "'-k", "main"},
+		},
+	} {
+		if got := readCSV(t, filepath.Join(dir, name)); !slices.EqualFunc(got, want, slices.Equal) {
+			t.Errorf("%s:\n got %q\nwant %q", name, got, want)
+		}
+	}
+	sessions := readCSV(t, filepath.Join(dir, "sessions.csv"))
+	if h := sessions[0][len(sessions[0])-1]; h != `'=HYPERLINK("http://x","y")` {
+		t.Errorf("sessions.csv category heading %q", h)
+	}
+	if s := sessions[1][0]; s != "'+Opening" {
+		t.Errorf("sessions.csv session %q", s)
+	}
+
+	// A workbook's cells are typed: the same names are text as they are.
+	path := filepath.Join(dir, "r.xlsx")
+	if _, err := export.Write(export.Build(log), export.Options{Format: "xlsx", Out: path}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, ref := range []struct{ sheet, cell, want string }{
+		{"Rooms", "J1", `=HYPERLINK("http://x","y")`}, {"Rooms", "A2", "@SUM(A1)"}, {"Conflicts", "C2", `=HYPERLINK("http://x","y")`},
+	} {
+		v, _ := f.GetCellValue(ref.sheet, ref.cell)
+		formula, _ := f.GetCellFormula(ref.sheet, ref.cell)
+		if v != ref.want || formula != "" {
+			t.Errorf("workbook %s %s = %q, formula %q; want the text %q", ref.sheet, ref.cell, v, formula, ref.want)
+		}
+	}
+}
+
+// With Force a workbook replaces only a regular file: a named pipe, a
+// device, a folder or a symbolic link (to any of them, or to a file, which
+// the link, not the file, would be replaced by) is refused, named, and
+// left as it was. Without Force the same is said first, not "add --force".
+func TestWriteReplacesOnlyRegularFiles(t *testing.T) {
+	r := export.Build(mustLog(t, noSchedule))
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.xlsx")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "file.xlsx")
+	if err := os.WriteFile(file, []byte("an older workbook"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := func(name, target string) string {
+		path := filepath.Join(dir, name)
+		if err := os.Symlink(target, path); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	for _, tc := range []struct {
+		name, out string
+		want      []string
+	}{
+		{"ErrNamedPipe", fifo, []string{fifo, "is a named pipe"}},
+		{"ErrFolder", dir, []string{dir, "is a folder"}},
+		{"ErrLinkToDevice", link("null.xlsx", os.DevNull), []string{filepath.Join(dir, "null.xlsx"), "symbolic link", os.DevNull}},
+		{"ErrLinkToFolder", link("dir.xlsx", dir), []string{filepath.Join(dir, "dir.xlsx"), "symbolic link", dir}},
+		{"ErrLinkToNamedPipe", link("fifolink.xlsx", fifo), []string{filepath.Join(dir, "fifolink.xlsx"), "symbolic link"}},
+		{"ErrLinkToFile", link("filelink.xlsx", file), []string{filepath.Join(dir, "filelink.xlsx"), "symbolic link", file}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, force := range []bool{true, false} {
+				paths, err := export.Write(r, export.Options{Format: "xlsx", Out: tc.out, Force: force})
+				if err == nil {
+					t.Fatalf("force %v: wrote %q", force, paths)
+				}
+				if checkin.ErrorCode(err) != checkin.EINVALID {
+					t.Errorf("force %v: error %v is not %s", force, err, checkin.EINVALID)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("force %v: error %q does not say %q", force, err, w)
+					}
+				}
+			}
+		})
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&fs.ModeNamedPipe == 0 {
+		t.Errorf("%s is no longer a named pipe (%v)", fifo, err)
+	}
+	if b, _ := os.ReadFile(file); string(b) != "an older workbook" {
+		t.Errorf("%s was overwritten through a link", file)
+	}
+	if _, err := export.Write(r, export.Options{Format: "xlsx", Out: file, Force: true}); err != nil {
+		t.Errorf("replacing a regular file: %v", err)
+	}
+}
+
+// A CSV or chart export replaces the files of its names in its folder,
+// but only regular files: a named pipe or a link there is refused and no
+// file is written.
+func TestWriteFolderReplacesOnlyRegularFiles(t *testing.T) {
+	r := export.Build(mustLog(t, noSchedule))
+	elsewhere := filepath.Join(t.TempDir(), "chart.png")
+	for _, tc := range []struct {
+		name, format, file string
+		make               func(path string) error
+		what               string
+	}{
+		{"NamedPipe", "csv", "sessions.csv", func(p string) error { return syscall.Mkfifo(p, 0o644) }, "is a named pipe"},
+		{"LinkToDevice", "csv", "rooms.csv", func(p string) error { return os.Symlink(os.DevNull, p) }, "is a symbolic link to " + os.DevNull},
+		{"LinkToFile", "png", "occupancy-venue.png", func(p string) error { return os.Symlink(elsewhere, p) }, "is a symbolic link to " + elsewhere},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, tc.file)
+			if err := tc.make(path); err != nil {
+				t.Fatal(err)
+			}
+			paths, err := export.Write(r, export.Options{Format: tc.format, Out: dir, Force: true})
+			if err == nil {
+				t.Fatalf("wrote %q", paths)
+			}
+			if !strings.Contains(err.Error(), path+" "+tc.what) {
+				t.Errorf("error %q does not say %s %s", err, path, tc.what)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+				t.Errorf("%s holds %d entries after a refused export, want only %s", dir, len(entries), tc.file)
+			}
+		})
 	}
 }
