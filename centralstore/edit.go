@@ -8,7 +8,9 @@ import (
 	"math"
 	"strings"
 
+	"usher/badge"
 	"usher/checkin"
+	"usher/roster"
 )
 
 // Roster edits at the center: one person added, removed or given a new
@@ -34,20 +36,38 @@ func checkNewCode(code string) error {
 		return checkin.Errorf(checkin.EINVALID, "%q is not a plausible badge code (printable, at most %d bytes)", code, checkin.MaxCodeLen)
 	case reservedCode(code):
 		return checkin.Errorf(checkin.EINVALID, "code %q: codes starting removed: or moving: are reserved", code)
+	case badge.IsBadge(code):
+		return checkin.Errorf(checkin.EINVALID, "code %q: it would be read as a signed badge, which it is not", code)
 	}
 	return nil
 }
 
-// codeHolder returns the id of the person holding code, or "".
+// codeHolder returns the id of the person holding code, or "": kiosks
+// match codes whatever the case of their letters (roster.FoldCode), so
+// a code that differs only so is held too.
 func (db *DB) codeHolder(ctx context.Context, tx *sql.Tx, code string) (string, error) {
 	var id string
 	err := db.queryRow(ctx, tx, `SELECT person_id FROM codes WHERE code = ?`, code).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	} else if err != nil {
+	if err == nil {
+		return id, nil
+	} else if !errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("look up code: %w", err)
 	}
-	return id, nil
+	rows, err := db.query(ctx, tx, `SELECT person_id, code FROM codes WHERE lower(code) = lower(?)`, code)
+	if err != nil {
+		return "", fmt.Errorf("look up code: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var held string
+		if err := rows.Scan(&id, &held); err != nil {
+			return "", fmt.Errorf("look up code: %w", err)
+		}
+		if roster.FoldCode(held) == roster.FoldCode(code) {
+			return id, nil
+		}
+	}
+	return "", rows.Err()
 }
 
 // personRow is a stored person and whether they were removed.

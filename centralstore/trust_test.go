@@ -435,3 +435,25 @@ func TestOpenPathWithHash(t *testing.T) {
 		t.Error("a file named after the path up to its '#' was created")
 	}
 }
+
+// Kiosks match codes whatever their case, and read a code that begins
+// USH1: as a signed badge: a person added at the center with either was
+// then admitted as someone else, or never.
+func TestAddPersonCodeCaseAndBadgePrefix(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		r := newRig(t, dsn, 100, 10)
+		taken := demo.Roster(10)[0]
+		folded := strings.ToLower(taken.Code)
+		if folded == taken.Code {
+			folded = strings.ToUpper(taken.Code)
+		}
+		err := r.db.AddPerson(r.ctx, checkin.Person{ID: "N1", Name: "New", Category: "attendee", Code: folded})
+		if checkin.ErrorCode(err) != checkin.ECONFLICT || !strings.Contains(err.Error(), taken.ID) {
+			t.Errorf("a code that differs only by case from %s's %q: %v", taken.ID, taken.Code, err)
+		}
+		err = r.db.AddPerson(r.ctx, checkin.Person{ID: "N2", Name: "New", Category: "attendee", Code: "USH1:ABCDEF"})
+		if checkin.ErrorCode(err) != checkin.EINVALID {
+			t.Errorf("a code that reads as a signed badge: %v", err)
+		}
+	})
+}
