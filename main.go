@@ -107,12 +107,14 @@ func screen(ctx context.Context, args []string) error {
 		notify.Store(true)
 	}
 	// An enrollment QR scanned in staff mode: enroll in the background,
-	// then start syncing.
+	// then sync under the new identity. A loop the center's revocation
+	// stopped runs again; one still running is restarted.
 	opts.Enroll = func(code string, done func(error)) {
 		go func() {
 			err := kiosksync.Enroll(ctx, db, code, client)
 			fyne.Do(func() {
-				if err == nil && !notify.Load() {
+				if err == nil {
+					syncer.Stop()
 					startSync()
 				}
 				done(err)

@@ -31,4 +31,7 @@ type Backend interface {
 	CheckPIN(ctx context.Context, pin string) (bool, error)
 	Setting(ctx context.Context, key string) (string, error)
 	SetSetting(ctx context.Context, key, value string) error
+	// Standing is how the center regards this kiosk: enrolled for which
+	// door, revoked, its log forked; the zero Standing when standalone.
+	Standing(ctx context.Context) (checkin.Standing, error)
 }

@@ -35,6 +35,13 @@ const (
 // alarmAdvice is what door staff must do while scans cannot be recorded.
 const alarmAdvice = "Admit nobody: call staff. This stays until a scan is recorded again."
 
+// What the screen says of a kiosk the center no longer trusts.
+const (
+	revokedWho    = "This kiosk was revoked: admit nobody, call the organizer."
+	revokedAdvice = "Every scan is denied until this kiosk is enrolled again."
+	forkedAlarm   = "This kiosk's log was restored or copied: enroll it again; its scans still count."
+)
+
 // Settings keys the screen keeps in the kiosk database.
 const (
 	settingDoor      = "door"
@@ -78,6 +85,8 @@ type Kiosk struct {
 	door *checkin.Door
 	dir  checkin.Direction
 	dark bool
+	// standing is how the center regards this kiosk, as of the last tick.
+	standing checkin.Standing
 
 	// Top bar.
 	doorName *canvas.Text
@@ -91,11 +100,13 @@ type Kiosk struct {
 	note   *noteView
 	search *searchView
 	// Bottom.
-	gauges *fyne.Container
-	shared *canvas.Text // how old the gauges' shared figure is; hidden when they are this kiosk's own
-	entry  *keyEntry
-	conn   *canvas.Text
-	hints  *canvas.Text
+	forked     *fyne.Container // the alarm of a forked log; hidden otherwise
+	forkedText *canvas.Text
+	gauges     *fyne.Container
+	shared     *canvas.Text // how old the gauges' shared figure is; hidden when they are this kiosk's own
+	entry      *keyEntry
+	conn       *canvas.Text
+	hints      *canvas.Text
 	// root is the whole screen, once built.
 	root *fyne.Container
 
@@ -129,17 +140,25 @@ func New(w fyne.Window, b Backend, opts Options) (*Kiosk, error) {
 		return nil, err
 	}
 	k.build()
+	k.refreshStanding()
 	k.showReady()
 	w.SetContent(k.content())
 	k.focusScan()
 	return k, nil
 }
 
-// restore picks the door and direction: options first, then what staff
-// chose last time, then the default door, then the event's first door
-// and ENTRY.
+// restore picks the door and direction: options first, then for an
+// enrolled kiosk the door it was enrolled for, then what staff chose last
+// time, then the default door, then the event's first door and ENTRY.
 func (k *Kiosk) restore() error {
+	var err error
+	if k.standing, err = k.b.Standing(k.ctx); err != nil {
+		return err
+	}
 	door := k.opts.Door
+	if door == "" && k.standing.Enrolled && k.ev.Door(k.standing.Door) != nil {
+		door = k.standing.Door
+	}
 	if door == "" {
 		saved, err := k.b.Setting(k.ctx, settingDoor)
 		if err != nil {
@@ -217,6 +236,10 @@ func (k *Kiosk) build() {
 		k.entry.SetText("")
 		k.Submit(s)
 	}
+	k.forkedText = canvas.NewText(forkedAlarm, toneWarn.fg)
+	k.forkedText.TextSize, k.forkedText.TextStyle.Bold = 18, true
+	k.forked = container.NewStack(canvas.NewRectangle(toneWarn.bg), container.NewPadded(k.forkedText))
+	k.forked.Hide()
 	k.conn = canvas.NewText("standalone", theme.Color(theme.ColorNameForeground))
 	k.conn.TextSize = 16
 	k.hints = canvas.NewText("F2 staff · F3 find by name", theme.Color(theme.ColorNameForeground))
@@ -228,6 +251,7 @@ func (k *Kiosk) content() fyne.CanvasObject {
 	dir := container.NewStack(k.dirBadge, container.NewPadded(k.dirText))
 	top := container.NewBorder(nil, nil, nil, dir, container.NewPadded(k.doorName))
 	bottom := container.NewVBox(
+		k.forked,
 		k.gauges,
 		k.shared,
 		container.NewBorder(nil, nil, nil, container.NewHBox(k.hints, widget.NewSeparator(), k.conn), k.entry),
@@ -392,10 +416,16 @@ func (k *Kiosk) showDecision(scan checkin.Scan, d checkin.Decision, err error) {
 	}
 }
 
-// showReady shows Ready, or the alarm while scans cannot be recorded.
+// showReady shows Ready, or the alarm while scans cannot be recorded,
+// or that nobody may be admitted at a kiosk the center revoked.
 func (k *Kiosk) showReady() {
 	if k.alarm != "" {
 		k.panel.show(toneAlarm, k.alarm, alarmAdvice)
+		k.ready = true
+		return
+	}
+	if k.standing.Revoked {
+		k.panel.show(toneRevoked, revokedWho, revokedAdvice)
 		k.ready = true
 		return
 	}
@@ -421,10 +451,37 @@ func (k *Kiosk) Tick() {
 	if err := k.b.Refresh(k.ctx); err != nil {
 		k.SetConnection("database error: " + checkin.ErrorMessage(err))
 	}
+	k.refreshStanding()
 	k.refreshGauges()
 	k.pin.tick(now)
 	if k.showing() == k.panel && k.win.Canvas().Focused() == nil {
 		k.focusScan()
+	}
+}
+
+// refreshStanding takes in what the center last said of this kiosk, as
+// the sync recorded it: a revoked kiosk shows so in place of Ready, a
+// forked one its alarm above the gauges.
+func (k *Kiosk) refreshStanding() {
+	s, err := k.b.Standing(k.ctx)
+	if err != nil {
+		k.SetConnection("database error: " + checkin.ErrorMessage(err))
+		return
+	}
+	old := k.standing
+	k.standing = s
+	if s.Revoked != old.Revoked && k.ready {
+		k.showReady()
+	}
+	if s.Forked != k.forked.Visible() {
+		if s.Forked {
+			k.forked.Show()
+		} else {
+			k.forked.Hide()
+		}
+		if k.root != nil {
+			k.root.Refresh()
+		}
 	}
 }
 

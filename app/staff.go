@@ -290,7 +290,16 @@ func (k *Kiosk) enroll(code string) {
 			k.showError(err)
 			return
 		}
-		k.panel.show(toneAdmit, "Enrolled", "This kiosk now syncs with the central server.")
+		// The kiosk scans at the door it was enrolled for from now on.
+		k.refreshStanding()
+		if s := k.standing; s.Enrolled && s.Door != k.door.ID && k.ev.Door(s.Door) != nil {
+			k.moveTo(s.Door)
+		}
+		msg := "This kiosk now syncs with the central server."
+		if note := k.standing.KeptNote(); note != "" {
+			msg = note
+		}
+		k.panel.show(toneAdmit, "Enrolled", msg)
 		k.ready, k.holdUntil = false, k.Now().Add(holdBad)
 	})
 }
@@ -317,18 +326,41 @@ func (k *Kiosk) switchDirection() {
 	k.showReady()
 }
 
+// nextDoor moves a standalone kiosk to the event's next door. An
+// enrolled kiosk stays at the door it was enrolled for (or goes back to
+// it): the center refuses another door's scans and rights.
 func (k *Kiosk) nextDoor() {
+	if s := k.standing; s.Enrolled {
+		if k.ev.Door(s.Door) != nil && s.Door != k.door.ID {
+			k.moveTo(s.Door)
+			k.staff.open()
+			return
+		}
+		name := s.Door
+		if d := k.ev.Door(s.Door); d != nil {
+			name = d.Name
+		}
+		k.staffDone(checkin.Scan{}, nil, nil)
+		k.panel.show(toneWarn, "This kiosk is enrolled for door "+name+".", "To move it, enroll it with a code for the other door.")
+		k.ready, k.holdUntil = false, k.Now().Add(holdBad)
+		return
+	}
 	doors := k.ev.Doors
 	for i, d := range doors {
 		if d.ID == k.door.ID {
-			k.door = k.ev.Door(doors[(i+1)%len(doors)].ID)
+			k.moveTo(doors[(i+1)%len(doors)].ID)
 			break
 		}
 	}
+	k.staff.open()
+}
+
+// moveTo makes door the kiosk's door, kept across a restart.
+func (k *Kiosk) moveTo(door string) {
+	k.door = k.ev.Door(door)
 	k.denied = nil
 	k.save(settingDoor, k.door.ID)
 	k.showDoor()
-	k.staff.open()
 }
 
 func (k *Kiosk) toggleTheme() {

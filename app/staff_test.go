@@ -195,7 +195,7 @@ func TestPINLockoutResetByRightPIN(t *testing.T) {
 func TestPINFirstStart(t *testing.T) {
 	h := MustKiosk(t, Options{})
 	ev := *demo.Event()
-	ev.StaffPIN = ""
+	ev.StaffPIN, ev.StaffPINHash = "", ""
 	if err := ev.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -38,6 +38,9 @@ var (
 		`M50 14 L90 84 H10 Z M50 40 V60 M50 72 V73`)}
 	toneWarn = tone{"WARN", color.NRGBA{0xf2, 0xb7, 0x05, 0xff}, ink, icon("warn", "#111111",
 		`M50 14 L90 84 H10 Z M50 40 V60 M50 72 V73`)}
+	// toneRevoked stands at a kiosk the center revoked: nobody may be
+	// admitted there until it is enrolled again.
+	toneRevoked = toneAlarm.withWord("REVOKED")
 
 	// A capacity denial is still a DENY in colour and icon, but its word
 	// tells staff what to do: at ROOM FULL or VENUE FULL nobody gets in

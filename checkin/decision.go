@@ -37,6 +37,7 @@ const (
 	VenueFull     Reason = "venue_full"
 	OutOfCapacity Reason = "door_out_of_capacity" // this kiosk holds no capacity right; other doors may
 	LogFailed     Reason = "log_failed"           // the decision could not be made durable: never admit
+	KioskRevoked  Reason = "kiosk_revoked"        // the center revoked this kiosk: it admits nobody until enrolled again
 
 	ForgedBadge  Reason = "forged_badge" // a signed badge that is malformed, altered or signed by another key
 	UnknownKey   Reason = "unknown_key"  // a signed badge whose key the event does not list
@@ -55,7 +56,7 @@ const (
 
 // Reasons lists every reason a decision can carry.
 var Reasons = []Reason{Admitted, ExitRecorded, NotInside, InvalidCode, UnknownBadge, Revoked,
-	NotEntitled, AlreadyInside, RoomFull, VenueFull, OutOfCapacity, LogFailed,
+	NotEntitled, AlreadyInside, RoomFull, VenueFull, OutOfCapacity, LogFailed, KioskRevoked,
 	ForgedBadge, UnknownKey, WrongEvent, ExpiredBadge, NotYetValid,
 	AdmittedManual, AdmittedOverride, HeadcountAdded, HeadcountRemoved, NothingToRemove, Undone, NothingToUndo}
 

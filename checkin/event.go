@@ -27,8 +27,13 @@ type Event struct {
 	Categories []Category
 	Tags       []TagRule
 	Keys       []Key     // public keys that sign this event's badges; several during a rotation
-	StaffPIN   string    // unlocks staff mode; "" means it is set at the kiosk's first start
 	Sessions   []Session // the schedule, optional: reports speak of sessions as well as rooms
+
+	// StaffPIN unlocks staff mode, as the event file gives it. It is
+	// never stored or sent: its slow hash StaffPINHash (HashPIN) is. Both
+	// "" means the PIN is set at the kiosk's first start.
+	StaffPIN     string `json:"-"`
+	StaffPINHash string `json:",omitempty"`
 
 	// Filled by Validate.
 	spaces     map[string]*Space

@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -123,7 +124,44 @@ func Parse(name string, data []byte) (*checkin.Event, error) {
 		}
 		return nil, checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
 	}
+	if ev.StaffPIN != "" {
+		h, err := pinHash(ev.StaffPIN)
+		if err != nil {
+			return nil, err
+		}
+		ev.StaffPINHash = h
+	}
 	return ev, nil
+}
+
+// pinHashes holds the hash of each staff PIN this process has read: the
+// same file read twice gives the same event, so importing it again
+// changes nothing, and the slow hash is paid once.
+var (
+	pinMu     sync.Mutex
+	pinHashes = map[string]string{}
+)
+
+// maxPINHashes bounds pinHashes: a process reads one event or a few.
+const maxPINHashes = 16
+
+// pinHash returns the slow hash of a staff PIN (checkin.HashPIN), the
+// only form of it the event's stored definition carries.
+func pinHash(pin string) (string, error) {
+	pinMu.Lock()
+	defer pinMu.Unlock()
+	if h, ok := pinHashes[pin]; ok {
+		return h, nil
+	}
+	h, err := checkin.HashPIN(pin)
+	if err != nil {
+		return "", err
+	}
+	if len(pinHashes) >= maxPINHashes {
+		clear(pinHashes)
+	}
+	pinHashes[pin] = h
+	return h, nil
 }
 
 // reader turns the decoded TOML into an Event, checking every key and type.
@@ -463,7 +501,9 @@ func (ix lineIndex) line(section string, i int, key string) int {
 }
 
 // String renders an event back to TOML, for `usher-central demo` and for
-// storing the definition beside the roster.
+// storing the definition beside the roster. The staff PIN is written
+// only when ev holds it in clear, as an event read from a file does: an
+// event read back from a database carries only its hash.
 func String(ev *checkin.Event) (string, error) {
 	var f file
 	f.Event = eventTable{ID: ev.ID, Name: ev.Name}

@@ -62,6 +62,9 @@ func enroll(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	fmt.Fprintf(stdout, "enrolled as kiosk %s at door %s of %s\n", id.KioskID, id.Door, id.URL)
+	if s, err := db.Standing(ctx); err == nil && s.KeptNote() != "" {
+		fmt.Fprintln(stdout, s.KeptNote())
+	}
 	if ev := db.Event(); ev != nil {
 		fmt.Fprintf(stdout, "event %s: %d spaces, %d doors, %d categories\n", ev.ID, len(ev.Spaces), len(ev.Doors), len(ev.Categories))
 	}

@@ -261,6 +261,11 @@ func (db *DB) writeOnce(ctx context.Context, door string, decide func(*sql.Tx) (
 		}
 		return logFailed, unrecorded(err)
 	}
+	// A kiosk the center revoked admits nobody: the decision is logged
+	// as a denial, and only then shown.
+	if db.revoked {
+		d, r.delta, r.undoes = checkin.Standing{Revoked: true}.Decide(d), 0, 0
+	}
 	if ask && db.wantsRights(d) {
 		return logFailed, errAskRights
 	}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -75,6 +76,8 @@ type DB struct {
 	lastSeq  int64                        // the last scan seq reflected in st
 	version  int64                        // the event definition's version ev reflects; 0 for none
 	news     string                       // the rights news st reflects (keyRightsNews)
+	revoked  bool                         // the center refused this kiosk's token (keyRevoked): every decision is a denial
+	enrolled int64                        // the log's last seq at enrollment (keyEnrolledAfter): rows up to it move no rights
 	keys     map[string]ed25519.PublicKey // the event's badge keys by id
 	anchor   anchor                       // the center's clock against Mono, as last measured
 	presence presenceBase                 // the center's counts st is based on; Counts nil: none
@@ -91,7 +94,13 @@ type DB struct {
 // Open opens (creating if needed) the database at path and brings its
 // schema up to date. If an event is loaded, presence is rebuilt from the
 // scan log.
+//
+// The database and its -wal and -shm files are made readable by their
+// owner only: they hold the kiosk's bearer token.
 func Open(path string) (*DB, error) {
+	if err := private(path); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	sdb, err := sql.Open("sqlite", DSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -99,6 +108,10 @@ func Open(path string) (*DB, error) {
 	db := &DB{db: sdb, Now: time.Now}
 	db.Mono = db.nowMono
 	if err := db.migrate(); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := db.hashEventPIN(context.Background()); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -117,14 +130,77 @@ func Open(path string) (*DB, error) {
 	return db, nil
 }
 
+// private creates the database file at path readable and writable by
+// its owner only, or makes an existing one and its -wal, -shm and
+// -journal files so. SQLite creates those files later with the mode of
+// the database file.
+func private(path string) error {
+	if path == "" || path == ":memory:" {
+		return nil // no file
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case err == nil:
+		return f.Close()
+	case !errors.Is(err, fs.ErrExist):
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if fi.Mode().IsRegular() && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+				return fmt.Errorf("make %s readable by its owner only: %w", p, err)
+			}
+		}
+	}
+	return nil
+}
+
+// scrub runs write in one transaction that overwrites with zeros what
+// it deletes or replaces, then moves the write-ahead log into the
+// database file and empties it: an old, weaker form of a secret is then
+// in neither file. Emptying the log waits for other processes reading
+// the file (busy_timeout) and is skipped if they do not let go.
+func (db *DB) scrub(ctx context.Context, write func(*sql.Tx) error) error {
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA secure_delete = 1`); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA secure_delete = 0`)
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := write(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	_, _ = conn.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	return nil
+}
+
 func (db *DB) prepare() error {
 	for _, p := range []struct {
 		stmt  **sql.Stmt
 		query string
 	}{
-		// The event's version, and how often the center's word on rights
-		// was stored (rights.go), so that every handle on the file follows.
-		{&db.stmtVersion, `SELECT version, coalesce((SELECT value FROM settings WHERE key = '` + keyRightsNews + `'), '')
+		// The event's version, how often the center's word on rights was
+		// stored (rights.go), and whether the center revoked this kiosk,
+		// so that every handle on the file follows.
+		{&db.stmtVersion, `SELECT version, coalesce((SELECT value FROM settings WHERE key = '` + keyRightsNews + `'), ''),
+			coalesce((SELECT value FROM settings WHERE key = '` + keyRevoked + `'), '')
 			FROM event WHERE id = 1`},
 		{&db.stmtCatchUp, `SELECT seq, person_id, from_loc, location, delta, rights FROM scans
 			WHERE seq > ? AND (location IS NOT NULL OR rights IS NOT NULL) ORDER BY seq`},
@@ -229,6 +305,9 @@ func (db *DB) reload(ctx context.Context, tx *sql.Tx) error {
 	}
 	db.ev, db.st, db.lastSeq, db.version = ev, checkin.NewState(ev), 0, version
 	db.presence = presenceBase{}
+	if db.enrolled, err = intSetting(ctx, q, keyEnrolledAfter); err != nil {
+		return err
+	}
 	db.keys = make(map[string]ed25519.PublicKey, len(ev.Keys))
 	for _, k := range ev.Keys {
 		db.keys[k.ID] = ed25519.PublicKey(k.Public)
@@ -244,16 +323,17 @@ func (db *DB) reload(ctx context.Context, tx *sql.Tx) error {
 // logged since lastSeq.
 func (db *DB) sync(ctx context.Context, tx *sql.Tx) error {
 	var (
-		version int64
-		news    string
+		version       int64
+		news, revoked string
 	)
-	err := on(ctx, tx, db.stmtVersion).QueryRowContext(ctx).Scan(&version, &news)
+	err := on(ctx, tx, db.stmtVersion).QueryRowContext(ctx).Scan(&version, &news, &revoked)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		version = 0
 	case err != nil:
 		return fmt.Errorf("read event version: %w", err)
 	}
+	db.revoked = revoked != ""
 	if version != db.version {
 		return db.reload(ctx, tx)
 	}
@@ -313,7 +393,9 @@ func (db *DB) catchUp(ctx context.Context, tx *sql.Tx) error {
 				db.applyMove(person.String, from.String, loc.String, delta)
 			}
 		}
-		if text.Valid {
+		// Rights moved before this enrollment were an earlier identity's:
+		// the center granted this one none of them.
+		if text.Valid && seq > db.enrolled {
 			changes, err := decodeRights(text.String)
 			if err != nil {
 				return fmt.Errorf("scan %d: %w", seq, err)

@@ -27,6 +27,13 @@ const (
 	keyPushed  = "sync_pushed"   // the last scan seq the server acknowledged
 	keyHLC     = "sync_hlc"      // the highest server clock reading seen
 	keyRecheck = "sync_recheck"  // "1": a page changed the event and more pages follow
+	keyRevoked = "sync_revoked"  // set (when, RFC 3339): the center refused this kiosk's token
+	keyForked  = "sync_forked"   // set (when, RFC 3339): the center holds other events under this kiosk's seqs
+	// keyEnrolledAfter is the last seq of the log when this kiosk was
+	// enrolled: the rows up to it are never sent, and move none of the
+	// rights it holds under this enrollment.
+	keyEnrolledAfter = "sync_enrolled_after"
+	keyKeptLocal     = "sync_kept_local" // how many of those rows were scans never sent
 )
 
 // Identity is what enrollment gives a kiosk: its server and who it is
@@ -67,11 +74,18 @@ func (db *DB) Identity(ctx context.Context) (Identity, error) {
 	return id, nil
 }
 
-// Enroll stores the identity enrollment gave this kiosk. Returns EINVALID
-// when a field is missing or the database holds another event than the
-// server's, and ECONFLICT when the database is enrolled already: its log
-// belongs to that kiosk, and pushing it again under a new id would count
-// every scan twice.
+// Enroll stores the identity enrollment gave this kiosk. The log it
+// holds already (scans made standalone, or under an earlier enrollment)
+// stays in the database but is never sent under the new identity: the
+// push starts after it, and its moves of capacity rights count for
+// nothing now. Standing().KeptLocal says how many of those scans were
+// never sent anywhere.
+//
+// Returns EINVALID when a field is missing or the database holds another
+// event than the server's, and ECONFLICT when the database is enrolled
+// already and the center still trusts it: its log belongs to that
+// kiosk. A kiosk the center revoked, or whose log forked, may be
+// enrolled again.
 func (db *DB) Enroll(ctx context.Context, id Identity) error {
 	if id.URL == "" || id.KioskID == "" || id.Token == "" || id.EventID == "" {
 		return checkin.Errorf(checkin.EINVALID, "an enrollment needs the server URL, a kiosk id, a token and an event id")
@@ -91,9 +105,31 @@ func (db *DB) Enroll(ctx context.Context, id Identity) error {
 	} else if current != "" && current != id.EventID {
 		return checkin.Errorf(checkin.EINVALID, "this database holds event %q but the server runs event %q; enroll a new database", current, id.EventID)
 	}
-	for key, v := range map[string]string{keyURL: id.URL, keyKioskID: id.KioskID, keyToken: id.Token, keyDoor: id.Door, keyEventID: id.EventID} {
+	// The push starts after the log as it is: under an earlier
+	// enrollment the rows after its pushed mark were never sent.
+	pushed, err := intSetting(ctx, tx, keyPushed)
+	if err != nil {
+		return err
+	}
+	var last, kept int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0), count(*) FILTER (WHERE method != ? AND seq > ?) FROM scans`,
+		methodRights, pushed).Scan(&last, &kept); err != nil {
+		return fmt.Errorf("enroll: read the log: %w", err)
+	}
+	for key, v := range map[string]string{keyURL: id.URL, keyKioskID: id.KioskID, keyToken: id.Token, keyDoor: id.Door, keyEventID: id.EventID,
+		keyPushed: strconv.FormatInt(last, 10), keyEnrolledAfter: strconv.FormatInt(last, 10), keyKeptLocal: strconv.FormatInt(kept, 10)} {
 		if err := setSetting(ctx, tx, key, v); err != nil {
 			return err
+		}
+	}
+	// What an earlier enrollment learnt belongs to that identity, and
+	// maybe to another center: the new one pulls everything again.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE key IN (?, ?, ?, ?)`, keyRevoked, keyForked, keyCursor, keyPresence); err != nil {
+		return fmt.Errorf("enroll: %w", err)
+	}
+	for _, table := range []string{"grants_applied", "notices_applied"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
+			return fmt.Errorf("enroll: %w", err)
 		}
 	}
 	// From now on this kiosk is one door among several: it admits only
@@ -109,33 +145,99 @@ func (db *DB) Enroll(ctx context.Context, id Identity) error {
 }
 
 // CheckNotEnrolled returns ECONFLICT when the database is enrolled
-// already: enrollment checks it before it spends a one-time code.
+// already and the center still trusts it: enrollment checks it before
+// it spends a one-time code.
 func (db *DB) CheckNotEnrolled(ctx context.Context) error {
-	id, err := db.Identity(ctx)
-	if err != nil {
-		return err
-	}
-	if id.Enrolled() {
-		return alreadyEnrolled(id.KioskID, id.URL)
-	}
-	return nil
+	return checkNotEnrolled(ctx, db.db)
 }
 
 func alreadyEnrolled(kiosk, url string) error {
 	return checkin.Errorf(checkin.ECONFLICT, "this database is enrolled already, as kiosk %s of %s; enroll a new database", kiosk, url)
 }
 
-func checkNotEnrolled(ctx context.Context, tx *sql.Tx) error {
-	kiosk, err := setting(ctx, tx, keyKioskID)
+// checkNotEnrolled returns ECONFLICT when the database is enrolled and
+// the center has not revoked it nor found its log forked.
+func checkNotEnrolled(ctx context.Context, q queryRower) error {
+	kiosk, err := setting(ctx, q, keyKioskID)
+	if err != nil || kiosk == "" {
+		return err
+	}
+	for _, key := range []string{keyRevoked, keyForked} {
+		if v, err := setting(ctx, q, key); err != nil || v != "" {
+			return err
+		}
+	}
+	url, err := setting(ctx, q, keyURL)
 	if err != nil {
 		return err
 	}
-	if kiosk != "" {
-		url, err := setting(ctx, tx, keyURL)
-		if err != nil {
-			return err
+	return alreadyEnrolled(kiosk, url)
+}
+
+// Standing returns how the center regards this kiosk, as far as it
+// knows; the zero Standing for a standalone kiosk.
+func (db *DB) Standing(ctx context.Context) (checkin.Standing, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT key, value FROM settings WHERE key IN (?, ?, ?, ?, ?)`,
+		keyKioskID, keyDoor, keyRevoked, keyForked, keyKeptLocal)
+	if err != nil {
+		return checkin.Standing{}, fmt.Errorf("read sync standing: %w", err)
+	}
+	defer rows.Close()
+	var s checkin.Standing
+	for rows.Next() {
+		var key, value string
+		if err := rows.Scan(&key, &value); err != nil {
+			return checkin.Standing{}, fmt.Errorf("read sync standing: %w", err)
 		}
-		return alreadyEnrolled(kiosk, url)
+		switch key {
+		case keyKioskID:
+			s.Enrolled = value != ""
+		case keyDoor:
+			s.Door = value
+		case keyRevoked:
+			s.Revoked = value != ""
+		case keyForked:
+			s.Forked = value != ""
+		case keyKeptLocal:
+			n, err := strconv.Atoi(value)
+			if err != nil {
+				return checkin.Standing{}, fmt.Errorf("setting %s: %q is not a number", key, value)
+			}
+			s.KeptLocal = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return checkin.Standing{}, fmt.Errorf("read sync standing: %w", err)
+	}
+	if !s.Enrolled {
+		return checkin.Standing{}, nil
+	}
+	return s, nil
+}
+
+// MarkRevoked records that the center refused this kiosk's token. From
+// the next decision on, at every handle on the file, each scan and staff
+// action is logged as a denial (checkin.KioskRevoked) until the kiosk is
+// enrolled again. A standalone kiosk is left as it is.
+func (db *DB) MarkRevoked(ctx context.Context) error {
+	return db.markStanding(ctx, keyRevoked)
+}
+
+// MarkForked records that the center holds other events under this
+// kiosk's seqs: its database was restored from a backup or copied. It
+// scans on as before, its scans still count, and it must be enrolled
+// again. A standalone kiosk is left as it is.
+func (db *DB) MarkForked(ctx context.Context) error {
+	return db.markStanding(ctx, keyForked)
+}
+
+// markStanding sets key, once, with the time, on an enrolled kiosk.
+func (db *DB) markStanding(ctx context.Context, key string) error {
+	_, err := db.db.ExecContext(ctx, `INSERT INTO settings (key, value)
+		SELECT ?, ? WHERE EXISTS (SELECT 1 FROM settings WHERE key = ? AND value != '')
+		ON CONFLICT (key) DO NOTHING`, key, db.Now().UTC().Format(time.RFC3339), keyKioskID)
+	if err != nil {
+		return writeError("store setting "+key, "the kiosk's standing was not saved", err)
 	}
 	return nil
 }
@@ -376,7 +478,11 @@ func (db *DB) applyPull(ctx context.Context, page wire.PullResponse) (patch func
 	if !evChanged {
 		// A changed event rebuilds the state from the log; its presence
 		// comes with the next pull.
-		if err := db.applyPresence(ctx, tx, ev, page.Presence); err != nil {
+		presence, err := sinceEnrollment(ctx, tx, page.Presence)
+		if err != nil {
+			return nil, err
+		}
+		if err := db.applyPresence(ctx, tx, ev, presence); err != nil {
 			return nil, err
 		}
 	}
@@ -404,6 +510,23 @@ func (db *DB) applyPull(ctx context.Context, page wire.PullResponse) (patch func
 		return patch, db.reload(ctx, nil)
 	}
 	return patch, db.sync(ctx, nil)
+}
+
+// sinceEnrollment returns a pulled presence counting, besides the
+// kiosk's own rows the center holds, every row the kiosk logged before
+// its enrollment: those were never sent, so the center's count is the
+// whole truth up to them.
+func sinceEnrollment(ctx context.Context, tx *sql.Tx, p *wire.Presence) (*wire.Presence, error) {
+	if p == nil || p.Through < 0 {
+		return p, nil
+	}
+	after, err := intSetting(ctx, tx, keyEnrolledAfter)
+	if err != nil || p.Through >= after {
+		return p, err
+	}
+	q := *p
+	q.Through = after
+	return &q, nil
 }
 
 // recheckCategories makes sure a changed event still lets in everyone on

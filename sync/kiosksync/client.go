@@ -24,8 +24,9 @@ const (
 	// EOFFLINE: the server could not be reached, or failed on its side
 	// (5xx). Scanning goes on; the next round retries.
 	EOFFLINE = "offline"
-	// EUNAUTHORIZED: the server refused the kiosk's token (401): the
-	// kiosk was revoked, or an enrollment code was used already.
+	// EUNAUTHORIZED: the server refused the kiosk's token (401, with
+	// the center's error code "unauthorized" in its body): the kiosk was
+	// revoked, or an enrollment code was used already.
 	EUNAUTHORIZED = "unauthorized"
 )
 
@@ -140,8 +141,13 @@ func statusError(status int, body []byte, where string) error {
 	}
 	code := checkin.EINVALID
 	switch {
-	case status == http.StatusUnauthorized:
+	case status == http.StatusUnauthorized && e.Code == EUNAUTHORIZED:
 		code = EUNAUTHORIZED
+	case status == http.StatusUnauthorized:
+		// Not the center's refusal (its body names the code): a proxy or
+		// a captive portal on the way. Taking it for a revocation would
+		// stop the door admitting; the center was just not reached.
+		code = EOFFLINE
 	case status >= 500 || status == http.StatusTooManyRequests || status == http.StatusRequestTimeout:
 		code = EOFFLINE
 	}

@@ -49,8 +49,15 @@ const (
 
 // Status is the sync's state, for the screen's connection line.
 type Status struct {
-	Online  bool      // the last round succeeded
-	Revoked bool      // the server refused this kiosk's token: syncing has stopped
+	Online  bool // the last round succeeded
+	Revoked bool // the server refused this kiosk's token: syncing has stopped
+	// Forked: the center holds other events under this kiosk's seqs (its
+	// database was restored or copied). Scanning and syncing go on; the
+	// kiosk must be enrolled again.
+	Forked bool
+	// Refused counts the events the center stored since the loop started
+	// but does not believe (each is in the log, with why).
+	Refused int
 	Since   time.Time // when not online: the first failed round after the last good one
 	Waiting int       // scans the server has not acknowledged yet
 	Err     error     // when not online: why the last round failed
@@ -60,18 +67,33 @@ type Status struct {
 // scans waiting", "this kiosk was revoked — 12 scans waiting", or, when
 // the server answers but a round still fails (it refuses a request, the
 // kiosk refuses what it sent), "sync error since 14:02 — 12 scans
-// waiting": that needs a supervisor, not a better network.
+// waiting": that needs a supervisor, not a better network. A forked log
+// and events the center refused are added: "online — log restored or
+// copied: enroll again — 2 events refused by the center".
 func (s Status) String() string {
 	var line string
 	switch {
 	case s.Revoked:
 		line = "this kiosk was revoked"
 	case s.Online:
-		return "online"
+		line = "online"
 	case s.Err != nil && checkin.ErrorCode(s.Err) != EOFFLINE:
 		line = "sync error since " + s.Since.Format("15:04")
 	default:
 		line = "offline since " + s.Since.Format("15:04")
+	}
+	if s.Forked && !s.Revoked {
+		line += " — log restored or copied: enroll again"
+	}
+	switch s.Refused {
+	case 0:
+	case 1:
+		line += " — 1 event refused by the center"
+	default:
+		line += fmt.Sprintf(" — %d events refused by the center", s.Refused)
+	}
+	if s.Online {
+		return line
 	}
 	switch s.Waiting {
 	case 0:
@@ -93,6 +115,7 @@ type Result struct {
 	Revocations  int  // badge serials revoked
 	Granted      int  // capacity rights the center granted in its answer
 	Returned     int  // capacity rights given back
+	Refused      int  // events pushed that the center stored but does not believe
 }
 
 func (r Result) String() string {
@@ -100,8 +123,12 @@ func (r Result) String() string {
 	if r.EventChanged {
 		ev = "event updated"
 	}
-	return fmt.Sprintf("pushed %d scans (%d new, %d already there); pulled %d pages: %s, %d people changed, %d badges revoked",
+	s := fmt.Sprintf("pushed %d scans (%d new, %d already there); pulled %d pages: %s, %d people changed, %d badges revoked",
 		r.Pushed, r.Accepted, r.Pushed-r.Accepted, r.Pages, ev, r.People, r.Revocations)
+	if r.Refused > 0 {
+		s += fmt.Sprintf("; the center refused %d of the events pushed (see the log)", r.Refused)
+	}
+	return s
 }
 
 // Syncer keeps a kiosk's database in sync with its central server: a
@@ -123,8 +150,12 @@ type Syncer struct {
 	client *http.Client
 
 	round  sync.Mutex // one round at a time
-	mu     sync.Mutex // guards status
+	forked bool       // the fork is logged already; guarded by round
+	mu     sync.Mutex // guards status and refused
 	status Status
+	// refused counts the events the center refused since the loop
+	// started.
+	refused int
 
 	notify chan struct{}
 	wake   chan struct{} // the center has news for this kiosk: a round now
@@ -186,7 +217,21 @@ func (s *Syncer) AskRights(ctx context.Context) (wait bool, err error) {
 	}
 	c := &client{http: s.client, base: strings.TrimRight(id.URL, "/"), token: id.Token}
 	var res Result
-	return exchangeRights(ctx, s.db, c, true, &res)
+	wait, err = exchangeRights(ctx, s.db, c, true, &res)
+	return wait, s.revoked(ctx, err)
+}
+
+// revoked records a refusal of this kiosk's token (EUNAUTHORIZED) in
+// the database, so that from the next scan on the kiosk admits nobody
+// until it is enrolled again; any other err is returned as it is.
+func (s *Syncer) revoked(ctx context.Context, err error) error {
+	if checkin.ErrorCode(err) != EUNAUTHORIZED {
+		return err
+	}
+	if merr := s.db.MarkRevoked(context.WithoutCancel(ctx)); merr != nil {
+		return errors.Join(err, merr)
+	}
+	return err
 }
 
 // WaitFor is how long one wait for news at the center lasts (GET
@@ -207,6 +252,8 @@ func (s *Syncer) waitForNews(ctx context.Context, interval time.Duration) {
 		c := &client{http: s.client, base: strings.TrimRight(id.URL, "/"), token: id.Token}
 		woken, err := c.wait(ctx, WaitFor)
 		switch {
+		case checkin.ErrorCode(err) == EUNAUTHORIZED:
+			return // the loop's round says so, and stops
 		case err != nil:
 			t := time.NewTimer(interval)
 			select {
@@ -242,6 +289,9 @@ func (s *Syncer) Status() Status {
 // Start runs the loop in the background until Stop or ctx ends. The
 // first round starts at once.
 func (s *Syncer) Start(ctx context.Context) {
+	s.mu.Lock()
+	s.refused = 0
+	s.mu.Unlock()
 	ctx, s.cancel = context.WithCancel(ctx)
 	s.done = make(chan struct{})
 	go s.run(ctx)
@@ -282,7 +332,7 @@ func (s *Syncer) run(ctx context.Context) {
 		case err == nil:
 			backoff = 0
 		case checkin.ErrorCode(err) == EUNAUTHORIZED:
-			s.logf("usher: sync stopped: %s", checkin.ErrorMessage(err))
+			s.logf("usher: sync stopped: %s; this kiosk admits nobody until it is enrolled again", checkin.ErrorMessage(err))
 			return
 		default:
 			backoff = min(max(2*backoff, minBackoff), maxBackoff)
@@ -375,6 +425,7 @@ func (s *Syncer) Round(ctx context.Context) (Result, error) {
 	s.round.Lock()
 	defer s.round.Unlock()
 	res, err := s.sync(ctx)
+	err = s.revoked(ctx, err)
 	if ctx.Err() != nil {
 		return res, err // stopped half-way: no news for the screen
 	}
@@ -452,6 +503,19 @@ func (s *Syncer) push(ctx context.Context, c *client, res *Result) error {
 			return checkin.Errorf(checkin.EINVALID, "the server acknowledged %d+%d events through %d for %d events through %d",
 				resp.Accepted, resp.Duplicates, resp.Through, len(events), last)
 		}
+		if resp.Forked {
+			// Before the mark moves: a kiosk that stops here still knows.
+			if err := s.db.MarkForked(ctx); err != nil {
+				return err
+			}
+			if !s.forked {
+				s.forked = true
+				s.logf("usher: the center holds other events under this kiosk's numbers: its database was restored from a backup or copied. " +
+					"Scanning goes on and its scans still count; enroll this kiosk again.")
+			}
+		}
+		s.logRefused(resp.Refused)
+		res.Refused += len(resp.Refused)
 		if err := s.db.MarkPushed(ctx, resp.Through); err != nil {
 			return err
 		}
@@ -463,6 +527,28 @@ func (s *Syncer) push(ctx context.Context, c *client, res *Result) error {
 		if len(events) < wire.MaxPushEvents {
 			return nil
 		}
+	}
+}
+
+// maxRefusedLines bounds the log lines of one push's refusals: a push
+// holds up to wire.MaxPushEvents.
+const maxRefusedLines = 20
+
+// logRefused logs the events of a push the center stored but does not
+// believe, with why, and counts them for the status line.
+func (s *Syncer) logRefused(refused []wire.Refusal) {
+	if len(refused) == 0 {
+		return
+	}
+	s.mu.Lock()
+	s.refused += len(refused)
+	s.mu.Unlock()
+	for i, r := range refused {
+		if i == maxRefusedLines {
+			s.logf("usher: the center refused %d more events of this push", len(refused)-i)
+			break
+		}
+		s.logf("usher: the center refused event %d of this kiosk's log: %s", r.Seq, r.Why)
 	}
 }
 
@@ -542,22 +628,31 @@ func pull(ctx context.Context, db *store.DB, c *client, res *Result) error {
 // report updates the status after a round and tells OnStatus.
 func (s *Syncer) report(ctx context.Context, err error) {
 	waiting, werr := s.db.Waiting(ctx)
+	standing, serr := s.db.Standing(ctx)
 	s.mu.Lock()
 	st := s.status
 	switch {
 	case err == nil:
 		st = Status{Online: true}
 	case checkin.ErrorCode(err) == EUNAUTHORIZED:
-		st.Online, st.Revoked, st.Err = false, true, err
+		st.Online, st.Err = false, err
 	default:
 		if st.Online || st.Since.IsZero() {
 			st.Since = s.Now()
 		}
 		st.Online, st.Err = false, err
 	}
+	st.Revoked = checkin.ErrorCode(err) == EUNAUTHORIZED
 	if werr == nil {
 		st.Waiting = waiting
 	}
+	if serr == nil {
+		// What the center said of this kiosk holds until it is enrolled
+		// again, whatever this round's network.
+		st.Revoked = st.Revoked || standing.Revoked
+		st.Forked = standing.Forked
+	}
+	st.Refused = s.refused
 	s.status = st
 	s.mu.Unlock()
 	if s.OnStatus != nil {
