@@ -34,8 +34,11 @@ commands:
                                 serve kiosks (sync/PROTOCOL.md)
                                 and the organizers' live dashboard at / (organizer add first)
   status [--json] [--db D]      occupancy per space, each kiosk's state and the capacity rights
-  enroll --door DOOR [--server URL] [--qr F.png] [--db D]
-                                a one-time kiosk enrollment code (last line) and its QR
+  enroll --door DOOR [--valid-for 24h] [--server URL] [--qr F.png] [--db D]
+                                a one-time kiosk enrollment code (last line) and its QR,
+                                which expires after --valid-for
+  enroll list [--db D]          the enrollment codes: open, used, expired or cancelled
+  enroll cancel ID [--db D]     stop an enrollment code that was not used yet
   kiosk revoke KIOSK [--db D]   stop a lost kiosk at its next request
   kiosk retire KIOSK [--db D]   give up a kiosk for good: revoke it and free the capacity
                                 rights it holds (it must never come back: it could spend them)

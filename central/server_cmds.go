@@ -8,15 +8,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
@@ -98,18 +100,44 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 }
 
 // serveCmd: usher-central serve [--addr A] [--db D] [--cert C --key K]
+// [--insecure-http] [--log-format text|json]
 func serveCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("usher-central serve", flag.ContinueOnError)
 	dsn := dbFlag(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "`address` to listen on")
 	cert := fs.String("cert", "", "TLS certificate `file` (PEM); with --key, serve HTTPS")
 	key := fs.String("key", "", "TLS private key `file` (PEM)")
+	insecure := fs.Bool("insecure-http", false, "serve plain HTTP on an address other machines reach: "+
+		"kiosk tokens, enrollment codes and organizers' passwords then cross the network in clear")
+	logFormat := fs.String("log-format", "text", "log `format` on stderr: text or json")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || (*cert == "") != (*key == "") {
-		return errors.New("usage: usher-central serve [--addr 127.0.0.1:8080] [--db D] [--cert C --key K]")
+	if fs.NArg() > 0 || (*cert == "") != (*key == "") || (*logFormat != "text" && *logFormat != "json") {
+		return errors.New("usage: usher-central serve [--addr 127.0.0.1:8080] [--db D] [--cert C --key K] [--insecure-http] [--log-format text|json]")
 	}
+	// Before anything is opened or bound: plain HTTP that other machines
+	// reach carries every secret of the API in clear.
+	local, err := loopback(*addr)
+	if err != nil {
+		return err
+	}
+	if !local && *cert == "" {
+		if !*insecure {
+			return fmt.Errorf("--addr %s is reachable from the network, and without --cert and --key kiosk tokens, "+
+				"enrollment codes and organizers' passwords would cross it in clear: serve HTTPS with --cert and --key, "+
+				"listen on 127.0.0.1 behind a TLS proxy, or accept the risk with --insecure-http", *addr)
+		}
+		fmt.Fprintf(stderr, "WARNING: --insecure-http: serving plain HTTP on %s, reachable from the network. Kiosk tokens, "+
+			"enrollment codes and organizers' passwords cross it IN CLEAR: anyone on the network can read them and "+
+			"act as a kiosk or an organizer.\n", *addr)
+	}
+	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
+	if *logFormat == "json" {
+		handler = slog.NewJSONHandler(stderr, nil)
+	}
+	logger := slog.New(handler)
+
 	db, err := centralstore.Open(*dsn)
 	if err != nil {
 		return err
@@ -123,7 +151,8 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           Handler(db, log.New(stderr, "", log.LstdFlags)),
+		Handler:           Handler(db, logger),
+		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
@@ -138,13 +167,15 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 		ln = tls.NewListener(ln, srv.TLSConfig)
 		scheme = "https"
 	}
+	// Caught from here on: whoever read the line below may stop the
+	// server at once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger.Info("serving", "kiosks", fmt.Sprintf("%s://%s/v1/", scheme, ln.Addr()),
+		"dashboard", fmt.Sprintf("%s://%s/", scheme, ln.Addr()), "organizers", "usher-central organizer add NAME")
 	// The address actually bound, on its own line: with port 0 the
 	// caller learns the port from it.
 	fmt.Fprintf(stdout, "serving %s://%s\n", scheme, ln.Addr())
-	fmt.Fprintf(stderr, "kiosks: %s://%s/v1/; organizers' dashboard: %s://%s/ (usher-central organizer add NAME)\n",
-		scheme, ln.Addr(), scheme, ln.Addr())
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -157,13 +188,32 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// loopback reports whether addr (host:port) is reachable from this
+// machine only: a loopback IP or localhost. An empty host (":8080") is
+// every interface; a host name other than localhost may resolve anywhere.
+func loopback(addr string) (bool, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, fmt.Errorf("--addr %q: %v", addr, err)
+	}
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true, nil
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback(), nil
+}
+
 // Handler is what serve serves: the kiosk API (sync/PROTOCOL.md) under
-// /v1/ and the organizers' dashboard at /.
-func Handler(db *centralstore.DB, logger *log.Logger) http.Handler {
+// /v1/ and the organizers' dashboard at /, every request logged to
+// logger (nil: slog.Default()).
+func Handler(db *centralstore.DB, logger *slog.Logger) http.Handler {
+	if logger == nil {
+		logger = slog.Default()
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", server.New(db, logger))
+	mux.Handle("/v1/", server.NewHandler(db, server.Config{Log: logger}))
 	mux.Handle("/", dashboard.New(db, logger))
-	return mux
+	return server.LogRequests(logger, mux)
 }
 
 // statusCmd: usher-central status [--json] [--db D]
@@ -209,15 +259,20 @@ func statusCmd(args []string, stdout, stderr io.Writer) error {
 		case k.Revoked:
 			state = "REVOKED"
 		}
-		flagged := ""
-		if k.Flagged > 0 {
-			flagged = fmt.Sprintf(", %d with clocks far ahead", k.Flagged)
-		}
-		waiting := ""
+		notes := ""
 		if k.Waiting > 0 {
-			waiting = fmt.Sprintf(", %d scans waiting at the kiosk", k.Waiting)
+			notes += fmt.Sprintf(", %d scans waiting at the kiosk", k.Waiting)
 		}
-		fmt.Fprintf(stdout, "  %-14s %-16s %-20s %d events%s%s\n", k.ID, k.Door, state, k.Events, waiting, flagged)
+		if k.Flagged > 0 {
+			notes += fmt.Sprintf(", %d with clocks far off", k.Flagged)
+		}
+		if k.Refused > 0 {
+			notes += fmt.Sprintf(", %d REFUSED (claims the center did not grant)", k.Refused)
+		}
+		if k.Forks > 0 {
+			notes += fmt.Sprintf(", LOG FORKED: %d events under seqs it had used (restored or copied): enroll it again", k.Forks)
+		}
+		fmt.Fprintf(stdout, "  %-14s %-16s %-20s %d events%s\n", k.ID, k.Door, state, k.Events, notes)
 	}
 	if len(st.Rights) > 0 {
 		// inside + freeing + held + reserve = cap + debt: "freeing" are the
@@ -235,50 +290,134 @@ func statusCmd(args []string, stdout, stderr io.Writer) error {
 	if len(st.Conflicts) > 0 {
 		fmt.Fprintf(stdout, "\nConflicts (%d)\n", len(st.Conflicts))
 		for _, c := range st.Conflicts {
-			fmt.Fprintf(stdout, "  %s  %-22s %-12s at %s (kiosk %s, event %d)\n",
-				c.At.Local().Format("15:04:05"), c.Kind, c.Person, c.Door, c.Kiosk, c.Seq)
+			detail := ""
+			if c.Detail != "" {
+				detail = ": " + c.Detail
+			}
+			fmt.Fprintf(stdout, "  %s  %-22s %-12s at %s (kiosk %s, event %d)%s\n",
+				c.At.Local().Format("15:04:05"), c.Kind, c.Person, c.Door, c.Kiosk, c.Seq, detail)
 		}
 	}
 	return nil
 }
 
-// enrollCmd: usher-central enroll --door DOOR [--server URL] [--qr F] [--db D]
+// enrollCmd: usher-central enroll --door DOOR [--valid-for 24h] [--server URL] [--qr F] [--db D],
+// enroll list [--db D], enroll cancel ID [--db D]
 func enrollCmd(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "list" || args[0] == "cancel") {
+		return enrollAdminCmd(args, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("usher-central enroll", flag.ContinueOnError)
 	dsn := dbFlag(fs)
 	door := fs.String("door", "", "the `door` the kiosk will scan at")
+	validFor := fs.Duration("valid-for", centralstore.EnrollValidFor, "how long the code works (`duration`, e.g. 2h)")
 	serverURL := fs.String("server", "http://127.0.0.1:8080", "the `URL` kiosks reach this server at")
 	qrPath := fs.String("qr", "", "where to write the QR `PNG` (default enroll-DOOR.png)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	if *door == "" || fs.NArg() > 0 {
-		return errors.New("usage: usher-central enroll --door DOOR [--server URL] [--qr FILE.png] [--db D]")
+		return errors.New("usage: usher-central enroll --door DOOR [--valid-for 24h] [--server URL] [--qr FILE.png] [--db D]")
 	}
 	db, err := centralstore.Open(*dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	token, err := db.CreateEnrollment(context.Background(), *door)
+	e, err := db.NewEnrollment(context.Background(), *door, *validFor)
 	if err != nil {
 		return err
 	}
-	code := wire.EnrollCode{URL: *serverURL, Door: *door, Token: token}
+	code := wire.EnrollCode{URL: *serverURL, Door: *door, Token: e.Token}
 	if _, err := wire.ParseEnrollCode(code.String()); err != nil {
 		return err
 	}
 	if *qrPath == "" {
 		*qrPath = "enroll-" + *door + ".png"
 	}
-	if err := qrcode.WriteFile(code.String(), qrcode.Medium, 512, *qrPath); err != nil {
-		return fmt.Errorf("write %s: %w", *qrPath, err)
+	png, err := qrcode.Encode(code.String(), qrcode.Medium, 512)
+	if err != nil {
+		return fmt.Errorf("QR of the enrollment code: %w", err)
+	}
+	// The QR is a secret until it is used: its owner alone may read it.
+	if err := writePrivate(*qrPath, png); err != nil {
+		return err
 	}
 	abs, _ := filepath.Abs(*qrPath)
-	fmt.Fprintf(stderr, "One-time enrollment for door %s; QR written to %s.\n", *door, abs)
+	fmt.Fprintf(stderr, "One-time enrollment %s for door %s, valid until %s; QR written to %s (readable by you only).\n",
+		e.ID, *door, e.Expires.Local().Format("2006-01-02 15:04"), abs)
 	fmt.Fprintf(stderr, "On the kiosk: scan it in staff mode, or run: usher enroll --db K.db CODE\n")
+	fmt.Fprintf(stderr, "To cancel it: usher-central enroll cancel %s\n", e.ID)
 	fmt.Fprintln(stdout, code.String())
 	return nil
+}
+
+// writePrivate writes a secret to path, mode 0600 whether the file is
+// new or was there before.
+func writePrivate(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// enrollAdminCmd: usher-central enroll list | enroll cancel ID
+func enrollAdminCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("usher-central enroll "+args[0], flag.ContinueOnError)
+	dsn := dbFlag(fs)
+	ids, err := parseWithArgs(fs, args[1:], stderr)
+	if err != nil {
+		return err
+	}
+	if (args[0] == "list") != (len(ids) == 0) || len(ids) > 1 {
+		return errors.New("usage: usher-central enroll list [--db D] | usher-central enroll cancel ID [--db D]")
+	}
+	db, err := centralstore.Open(*dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx := context.Background()
+	if args[0] == "cancel" {
+		if err := db.CancelEnrollment(ctx, ids[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "enrollment code %s cancelled\n", ids[0])
+		return nil
+	}
+	list, err := db.Enrollments(ctx)
+	if err != nil {
+		return err
+	}
+	now := db.Now()
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tDOOR\tCREATED\tEXPIRES\tSTATE")
+	for _, e := range list {
+		state := "open"
+		switch {
+		case e.Used:
+			state = "used"
+		case e.Cancelled:
+			state = "cancelled"
+		case !now.Before(e.Expires):
+			state = "expired"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.ID, e.Door, e.Created.Local().Format("2006-01-02 15:04"),
+			e.Expires.Local().Format("2006-01-02 15:04"), state)
+	}
+	return tw.Flush()
 }
 
 // kioskCmd: usher-central kiosk revoke KIOSK | kiosk retire KIOSK

@@ -10,15 +10,19 @@ package dashboard
 import (
 	"bytes"
 	"embed"
+	"fmt"
 	"html/template"
 	"io/fs"
-	"log"
+	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"usher/centralstore"
 	"usher/checkin"
+	"usher/sync/server"
 )
 
 //go:embed templates/*.html
@@ -52,22 +56,28 @@ const maxSignIns = 2
 // Handler serves the dashboard.
 type Handler struct {
 	db      *centralstore.DB
-	log     *log.Logger
+	log     *slog.Logger
 	tmpl    *template.Template
 	mux     *http.ServeMux
 	origin  *http.CrossOriginProtection
 	signIns chan struct{}
+	// throttle holds back sign-ins by address and by name: a flood of
+	// guesses is refused before it takes a password check, so the real
+	// organizers' sign-ins do not queue behind it.
+	throttle *server.Throttle
+	known    knownNames
 }
 
-// New returns the dashboard's handler over the central database. Errors
-// that are the server's own are logged to logger (nil: the standard
-// logger).
-func New(db *centralstore.DB, logger *log.Logger) http.Handler {
+// New returns the dashboard's handler over the central database. It logs
+// sign-ins, their failures and the server's own errors to logger (nil:
+// slog.Default()), never a password or a session token. Sign-ins are
+// throttled on the database's clock.
+func New(db *centralstore.DB, logger *slog.Logger) http.Handler {
 	if logger == nil {
-		logger = log.Default()
+		logger = slog.Default()
 	}
 	h := &Handler{db: db, log: logger, mux: http.NewServeMux(), origin: http.NewCrossOriginProtection(),
-		signIns: make(chan struct{}, maxSignIns)}
+		signIns: make(chan struct{}, maxSignIns), throttle: server.NewThrottle(func() time.Time { return db.Now() })}
 	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
 		"pollMillis": func() int64 { return Poll.Milliseconds() },
 		"sparkW":     func() int { return SparkW },
@@ -109,7 +119,7 @@ func (h *Handler) session(r *http.Request) (centralstore.WebSession, bool) {
 	s, err := h.db.Session(r.Context(), c.Value)
 	if err != nil {
 		if checkin.ErrorCode(err) != centralstore.EUNAUTHORIZED {
-			h.log.Printf("usher-central: dashboard session: %v", err)
+			h.log.Error("dashboard session", "err", err)
 		}
 		return centralstore.WebSession{}, false
 	}
@@ -139,6 +149,14 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, password := r.PostForm.Get("name"), r.PostForm.Get("password")
+	keys := []string{"address " + server.RemoteHost(r), "name " + name}
+	if wait := h.throttle.Attempt(keys...); wait > 0 {
+		secs := server.RetryAfter(wait)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		h.render(w, http.StatusTooManyRequests, "login", loginData{Name: name,
+			Error: fmt.Sprintf("Too many failed sign-ins from here or for this name: try again in %d s.", secs)})
+		return
+	}
 	select {
 	case h.signIns <- struct{}{}:
 	case <-r.Context().Done():
@@ -149,15 +167,56 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status, msg := http.StatusUnauthorized, "Unknown name or wrong password."
 		if checkin.ErrorCode(err) != centralstore.EUNAUTHORIZED {
-			h.log.Printf("usher-central: dashboard sign-in: %v", err)
+			h.log.Error("dashboard sign-in", "err", err)
 			status, msg = http.StatusInternalServerError, "The server could not sign you in; see its log."
+		} else {
+			attrs := []any{"name", h.known.shown(name), "remote", r.RemoteAddr}
+			if wait := h.throttle.Wait(keys...); wait > 0 {
+				attrs = append(attrs, "held_back", wait)
+			}
+			h.log.Warn("sign-in failed", attrs...)
 		}
 		h.render(w, status, "login", loginData{Name: name, Error: msg})
 		return
 	}
+	h.throttle.Succeed(keys...)
+	h.known.add(name)
+	h.log.Info("organizer signed in", "name", name, "remote", r.RemoteAddr)
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: token, Path: "/", MaxAge: int(centralstore.SessionLifetime.Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
 	http.Redirect(w, r, PathHome, http.StatusSeeOther)
+}
+
+// knownNames are the names organizers signed in with here. A failed
+// sign-in's name is logged only if it is one of them: what is typed in
+// the name field may be a password typed in the wrong place.
+type knownNames struct {
+	mu    sync.Mutex
+	names map[string]bool
+}
+
+// maxKnown bounds the names kept: organizers are a handful.
+const maxKnown = 1000
+
+func (k *knownNames) add(name string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.names == nil {
+		k.names = map[string]bool{}
+	}
+	if len(k.names) < maxKnown {
+		k.names[name] = true
+	}
+}
+
+// shown is name as a log may show it.
+func (k *knownNames) shown(name string) string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.names[name] {
+		return name
+	}
+	return "(withheld: not a name signed in with here)"
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
@@ -167,7 +226,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
 		if err := h.db.SignOut(r.Context(), c.Value); err != nil {
-			h.log.Printf("usher-central: dashboard sign-out: %v", err)
+			h.log.Error("dashboard sign-out", "err", err)
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1,
@@ -219,7 +278,7 @@ func (h *Handler) data(r *http.Request, page, organizer string) pageData {
 		if checkin.ErrorCode(err) == checkin.ENOTFOUND {
 			d.Err = "No event yet: run usher-central import."
 		} else {
-			h.log.Printf("usher-central: dashboard: %v", err)
+			h.log.Error("dashboard view", "organizer", organizer, "err", err)
 		}
 	}
 	return d
@@ -230,7 +289,7 @@ func (h *Handler) data(r *http.Request, page, organizer string) pageData {
 func (h *Handler) render(w http.ResponseWriter, status int, name string, data any) {
 	var b bytes.Buffer
 	if err := h.tmpl.ExecuteTemplate(&b, name, data); err != nil {
-		h.log.Printf("usher-central: dashboard template %s: %v", name, err)
+		h.log.Error("dashboard template", "template", name, "err", err)
 		http.Error(w, "the page could not be made; see the server's log", http.StatusInternalServerError)
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -115,7 +116,7 @@ func MustVenue(t testing.TB, start time.Time) *venue {
 		t.Fatal(err)
 	}
 	v.url = "http://" + l.Addr().String()
-	srv := &http.Server{Handler: central.Handler(db, log.New(&lockedWriter{w: v.log}, "", 0))}
+	srv := &http.Server{Handler: central.Handler(db, slog.New(slog.NewTextHandler(&lockedWriter{w: v.log}, nil)))}
 	v.srv = srv
 	go srv.Serve(l)
 	v.client = &http.Client{Transport: &http.Transport{}, Timeout: 30 * time.Second}

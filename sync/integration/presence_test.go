@@ -8,7 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -536,7 +536,7 @@ func dashboardCounts(tb testing.TB, db *centralstore.DB) map[string]int {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := httptest.NewServer(dashboard.New(db, log.New(io.Discard, "", 0)))
+	srv := httptest.NewServer(dashboard.New(db, slog.New(slog.DiscardHandler)))
 	defer srv.Close()
 	req, err := http.NewRequest(http.MethodGet, srv.URL+"/live/dashboard", nil)
 	if err != nil {

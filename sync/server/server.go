@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -27,79 +28,149 @@ import (
 
 // Server serves the kiosk API over a central database.
 type Server struct {
-	db    *centralstore.DB
-	clock *hlc.Clock
-	log   *log.Logger
+	db       *centralstore.DB
+	clock    *hlc.Clock
+	log      *slog.Logger
+	throttle *Throttle // nil: none
 }
 
-// New returns the API handler. Errors that are the server's own are
-// logged to logger (nil: the standard logger).
+// Config is what NewHandler needs beside the database.
+type Config struct {
+	// Log receives the server's own errors, enrollments, refused tokens
+	// and codes, and the events a push carried that the center refused
+	// to believe (nil: slog.Default()). Never a token or a code.
+	Log *slog.Logger
+	// Throttle holds back an address that keeps sending wrong tokens or
+	// enrollment codes (nil: a throttle of its own on the database's
+	// clock).
+	Throttle *Throttle
+}
+
+// NewHandler returns the API handler, as usher-central serve runs it.
+func NewHandler(db *centralstore.DB, cfg Config) http.Handler {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Throttle == nil {
+		cfg.Throttle = NewThrottle(func() time.Time { return db.Now() })
+	}
+	return newServer(db, cfg.Log, cfg.Throttle)
+}
+
+// New returns the API handler with no throttle, logging warnings and
+// errors as lines to logger (nil: the standard logger): for tests and
+// in-process callers such as the simulation, whose requests come from
+// one address or none and may fail on purpose.
 func New(db *centralstore.DB, logger *log.Logger) http.Handler {
 	if logger == nil {
 		logger = log.Default()
 	}
-	s := &Server{db: db, clock: hlc.New(func() time.Time { return db.Now() }, 0), log: logger}
+	return newServer(db, slog.New(slog.NewTextHandler(logLines{logger}, &slog.HandlerOptions{Level: slog.LevelWarn})), nil)
+}
+
+// logLines writes each slog line through a *log.Logger, which adds its
+// prefix and flags.
+type logLines struct{ l *log.Logger }
+
+func (w logLines) Write(p []byte) (int, error) {
+	return len(p), w.l.Output(2, strings.TrimSuffix(string(p), "\n"))
+}
+
+func newServer(db *centralstore.DB, logger *slog.Logger, throttle *Throttle) http.Handler {
+	s := &Server{db: db, clock: hlc.New(func() time.Time { return db.Now() }, 0), log: logger, throttle: throttle}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+wire.PathEnroll, s.enroll)
-	mux.HandleFunc("POST "+wire.PathPush, s.kiosk(s.push))
-	mux.HandleFunc("GET "+wire.PathPull, s.kiosk(s.pull))
-	mux.HandleFunc("POST "+wire.PathRights, s.kiosk(s.rights))
-	mux.HandleFunc("GET "+wire.PathWait, s.kiosk(s.wait))
+	mux.HandleFunc("POST "+wire.PathEnroll, s.guard(s.enroll))
+	mux.HandleFunc("POST "+wire.PathPush, s.guard(s.kiosk(s.push)))
+	mux.HandleFunc("GET "+wire.PathPull, s.guard(s.kiosk(s.pull)))
+	mux.HandleFunc("POST "+wire.PathRights, s.guard(s.kiosk(s.rights)))
+	mux.HandleFunc("GET "+wire.PathWait, s.guard(s.kiosk(s.wait)))
 	return mux
 }
 
 type ctxKey struct{}
+
+// guard refuses, before reading anything of it, a request from an
+// address the throttle holds back.
+func (s *Server) guard(h http.HandlerFunc) http.HandlerFunc {
+	if s.throttle == nil {
+		return h
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		if wait := s.throttle.Wait(RemoteHost(r)); wait > 0 {
+			s.fail(w, r, &heldBack{wait})
+			return
+		}
+		h(w, r)
+	}
+}
+
+// heldBack is a request from an address the throttle holds back: 429.
+type heldBack struct{ wait time.Duration }
+
+func (e *heldBack) Error() string {
+	return fmt.Sprintf("too many wrong kiosk tokens or enrollment codes from this address; try again in %ds", RetryAfter(e.wait))
+}
 
 // kiosk wraps a handler that needs an enrolled kiosk's bearer token.
 func (s *Server) kiosk(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || token == "" {
-			s.fail(w, checkin.Errorf(centralstore.EUNAUTHORIZED, "a kiosk bearer token is required"))
+			s.fail(w, r, checkin.Errorf(centralstore.EUNAUTHORIZED, "a kiosk bearer token is required"))
 			return
 		}
 		id, err := s.db.Authenticate(r.Context(), token)
 		if err != nil {
-			s.fail(w, err)
+			s.fail(w, r, err)
 			return
 		}
+		s.passed(r, id)
 		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, id)))
+	}
+}
+
+// passed clears the address of a kiosk that proved itself, and names the
+// kiosk in the request's log entry.
+func (s *Server) passed(r *http.Request, kiosk string) {
+	if s.throttle != nil {
+		s.throttle.Succeed(RemoteHost(r))
+	}
+	if e, ok := r.Context().Value(entryKey{}).(*entry); ok {
+		e.kiosk = kiosk
 	}
 }
 
 func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 	var req wire.EnrollRequest
-	if err := decode(r, &req); err != nil {
-		s.fail(w, err)
+	if err := decode(w, r, MaxEnrollBody, &req); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	if err := req.Check(); err != nil {
-		s.fail(w, checkin.Errorf(checkin.EINVALID, "%v", err))
+		s.fail(w, r, checkin.Errorf(checkin.EINVALID, "%v", err))
 		return
 	}
 	resp, err := s.db.Enroll(r.Context(), req.Token, req.Name)
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
+	s.passed(r, resp.KioskID)
+	s.log.Info("kiosk enrolled", "kiosk", resp.KioskID, "door", resp.Door, "name", req.Name, "remote", r.RemoteAddr)
 	s.reply(w, r, resp)
 }
 
 func (s *Server) push(w http.ResponseWriter, r *http.Request) {
 	kiosk := r.Context().Value(ctxKey{}).(string)
-	var req wire.PushRequest
-	if err := decode(r, &req); err != nil {
-		s.fail(w, err)
-		return
-	}
-	if len(req.Events) > wire.MaxPushEvents {
-		s.fail(w, checkin.Errorf(checkin.EINVALID, "%d events in one push; at most %d", len(req.Events), wire.MaxPushEvents))
+	req, err := decodePush(w, r)
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	var through int64
 	for i, e := range req.Events {
 		if err := e.Check(); err != nil {
-			s.fail(w, checkin.Errorf(checkin.EINVALID, "events[%d]: %v", i, err))
+			s.fail(w, r, checkin.Errorf(checkin.EINVALID, "events[%d]: %v", i, err))
 			return
 		}
 		through = max(through, e.Seq)
@@ -109,21 +180,35 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request) {
 			s.clock.Observe(hlc.Timestamp(e.HLC))
 		}
 	}
-	accepted, err := s.db.Push(r.Context(), kiosk, req.Events)
+	res, err := s.db.Ingest(r.Context(), kiosk, req.Events)
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	// Other server processes share the database, not this clock: catch
 	// up with every kiosk's stored events before answering.
 	latest, err := s.db.LatestHLC(r.Context())
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	s.clock.Observe(latest)
-	s.reply(w, r, wire.PushResponse{Accepted: accepted, Duplicates: len(req.Events) - accepted, Through: through,
-		ServerHLC: uint64(s.clock.Now()), ServerTime: s.db.Now().UnixMilli()})
+	resp := wire.PushResponse{Accepted: res.Accepted, Duplicates: len(req.Events) - res.Accepted, Through: through,
+		ServerHLC: uint64(s.clock.Now()), ServerTime: s.db.Now().UnixMilli(), Refused: res.Refused, Forked: res.Forked}
+	s.logPush(kiosk, resp)
+	s.reply(w, r, resp)
+}
+
+// logPush logs what a push's answer tells the organizers: each event the
+// center refused to believe, and a kiosk log that forked.
+func (s *Server) logPush(kiosk string, resp wire.PushResponse) {
+	for _, f := range resp.Refused {
+		s.log.Warn("claim refused", "kiosk", kiosk, "seq", f.Seq, "why", f.Why)
+	}
+	if resp.Forked {
+		s.log.Error("kiosk log forked: the center holds other events under its sequence numbers; enroll it again",
+			"kiosk", kiosk, "through", resp.Through)
+	}
 }
 
 // MaxWait bounds how long one GET /v1/wait is held, under the kiosks'
@@ -136,7 +221,7 @@ func (s *Server) wait(w http.ResponseWriter, r *http.Request) {
 	kiosk := r.Context().Value(ctxKey{}).(string)
 	ms, err := strconv.ParseInt(r.URL.Query().Get("timeout"), 10, 64)
 	if err != nil || ms < 0 || ms > MaxWait.Milliseconds() {
-		s.fail(w, checkin.Errorf(checkin.EINVALID, "timeout %q: want milliseconds from 0 to %d", r.URL.Query().Get("timeout"), MaxWait.Milliseconds()))
+		s.fail(w, r, checkin.Errorf(checkin.EINVALID, "timeout %q: want milliseconds from 0 to %d", r.URL.Query().Get("timeout"), MaxWait.Milliseconds()))
 		return
 	}
 	woken := s.db.Wait(r.Context(), kiosk, time.Duration(ms)*time.Millisecond)
@@ -148,30 +233,30 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	cursor, err := strconv.ParseInt(q.Get("cursor"), 10, 64)
 	if err != nil || cursor < 0 {
-		s.fail(w, checkin.Errorf(checkin.EINVALID, "cursor %q must be a whole number ≥ 0", q.Get("cursor")))
+		s.fail(w, r, checkin.Errorf(checkin.EINVALID, "cursor %q must be a whole number ≥ 0", q.Get("cursor")))
 		return
 	}
 	limit := wire.MaxPullLimit
 	if l := q.Get("limit"); l != "" {
 		if limit, err = strconv.Atoi(l); err != nil || limit < 1 || limit > wire.MaxPullLimit {
-			s.fail(w, checkin.Errorf(checkin.EINVALID, "limit %q must be 1 to %d", l, wire.MaxPullLimit))
+			s.fail(w, r, checkin.Errorf(checkin.EINVALID, "limit %q must be 1 to %d", l, wire.MaxPullLimit))
 			return
 		}
 	}
 	waiting := int64(-1) // a kiosk that does not say
 	if v := q.Get("waiting"); v != "" {
 		if waiting, err = strconv.ParseInt(v, 10, 64); err != nil || waiting < 0 {
-			s.fail(w, checkin.Errorf(checkin.EINVALID, "waiting %q must be a whole number ≥ 0", v))
+			s.fail(w, r, checkin.Errorf(checkin.EINVALID, "waiting %q must be a whole number ≥ 0", v))
 			return
 		}
 	}
 	resp, err := s.db.Pull(r.Context(), kiosk, cursor, limit)
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	if err := s.db.Seen(r.Context(), kiosk, waiting); err != nil {
-		s.log.Printf("usher-central: record kiosk %s seen: %v", kiosk, err)
+		s.log.Error("record a kiosk seen", "kiosk", kiosk, "err", err)
 	}
 	s.reply(w, r, resp)
 }
@@ -181,56 +266,21 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 func (s *Server) rights(w http.ResponseWriter, r *http.Request) {
 	kiosk := r.Context().Value(ctxKey{}).(string)
 	var req wire.RightsRequest
-	if err := decode(r, &req); err != nil {
-		s.fail(w, err)
+	if err := decode(w, r, MaxRightsBody, &req); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	if err := req.Check(); err != nil {
-		s.fail(w, checkin.Errorf(checkin.EINVALID, "%v", err))
+		s.fail(w, r, checkin.Errorf(checkin.EINVALID, "%v", err))
 		return
 	}
 	resp, err := s.db.Rights(r.Context(), kiosk, req)
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	s.reply(w, r, resp)
 }
-
-// decode reads a JSON body, gzip-compressed or not, of at most
-// wire.MaxBody bytes, and refuses unknown fields.
-func decode(r *http.Request, v any) error {
-	var body io.Reader = http.MaxBytesReader(nil, r.Body, wire.MaxBody)
-	if r.Header.Get("Content-Encoding") == "gzip" {
-		zr, err := gzip.NewReader(body)
-		if err != nil {
-			return checkin.Errorf(checkin.EINVALID, "body: not gzip: %v", err)
-		}
-		defer zr.Close()
-		body = io.LimitReader(zr, wire.MaxBody+1)
-	}
-	data, err := io.ReadAll(body)
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig) || len(data) > wire.MaxBody:
-		return &tooLarge{}
-	case err != nil:
-		return checkin.Errorf(checkin.EINVALID, "body: %v", err)
-	}
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return checkin.Errorf(checkin.EINVALID, "body: %v", err)
-	}
-	if dec.More() {
-		return checkin.Errorf(checkin.EINVALID, "body: more than one JSON value")
-	}
-	return nil
-}
-
-type tooLarge struct{}
-
-func (*tooLarge) Error() string { return fmt.Sprintf("body over %d bytes", wire.MaxBody) }
 
 // reply writes v as JSON, gzip-compressed when the client accepts it.
 func (s *Server) reply(w http.ResponseWriter, r *http.Request, v any) {
@@ -243,31 +293,46 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, v any) {
 		out = zw
 	}
 	if err := json.NewEncoder(out).Encode(v); err != nil {
-		s.log.Printf("usher-central: write response: %v", err)
+		s.log.Warn("write a response", "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
 	}
 }
 
-// fail writes an error response with the status its code calls for.
-func (s *Server) fail(w http.ResponseWriter, err error) {
-	status, code := http.StatusInternalServerError, checkin.ErrorCode(err)
-	var tl *tooLarge
+// fail writes an error response with the status its code calls for. A
+// 401 counts against the client's address, and is logged with the
+// reason (never the token or code sent) and how long the address is now
+// held back, if it is; the 429s that follow are left to the request log.
+// The server's own errors are logged whole.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, code, msg := http.StatusInternalServerError, checkin.ErrorCode(err), checkin.ErrorMessage(err)
+	var (
+		tl *tooLarge
+		hb *heldBack
+	)
 	switch {
 	case errors.As(err, &tl):
-		status, code = http.StatusRequestEntityTooLarge, checkin.EINVALID
+		status, code, msg = http.StatusRequestEntityTooLarge, checkin.EINVALID, tl.Error()
+	case errors.As(err, &hb):
+		// Kiosks go by the status: 429 is "try later", as when offline.
+		status, code, msg = http.StatusTooManyRequests, centralstore.EUNAUTHORIZED, hb.Error()
+		w.Header().Set("Retry-After", strconv.Itoa(RetryAfter(hb.wait)))
 	case code == checkin.EINVALID:
 		status = http.StatusBadRequest
 	case code == centralstore.EUNAUTHORIZED:
 		status = http.StatusUnauthorized
+		attrs := []any{"path", r.URL.Path, "remote", r.RemoteAddr, "why", msg}
+		if s.throttle != nil {
+			s.throttle.Fail(RemoteHost(r))
+			if wait := s.throttle.Wait(RemoteHost(r)); wait > 0 {
+				attrs = append(attrs, "held_back", wait)
+			}
+		}
+		s.log.Warn("authentication refused", attrs...)
 	case code == checkin.ENOTFOUND:
 		status = http.StatusNotFound
 	case code == checkin.ECONFLICT:
 		status = http.StatusConflict
 	default:
-		s.log.Printf("usher-central: %v", err)
-	}
-	msg := checkin.ErrorMessage(err)
-	if errors.As(err, &tl) {
-		msg = err.Error()
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
