@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -110,11 +111,50 @@ func Open(dsn string) (*DB, error) {
 		time.Sleep(time.Duration(try) * 10 * time.Millisecond)
 		err = db.migrate()
 	}
+	if err == nil {
+		err = db.hashStoredPIN()
+	}
 	if err != nil {
 		db.db.Close()
 		return nil, fmt.Errorf("open central database: %w", err)
 	}
 	return db, nil
+}
+
+// hashStoredPIN replaces a staff PIN stored in clear in the event's
+// definition (as versions before the slow hash stored it) by its hash,
+// once: decoding drops the clear field, and kiosks would then let anyone
+// set a PIN.
+func (db *DB) hashStoredPIN() error {
+	ctx := context.Background()
+	var def string
+	err := db.db.QueryRowContext(ctx, `SELECT definition FROM event WHERE id = 1`).Scan(&def)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("read event: %w", err)
+	}
+	var clear struct{ StaffPIN, StaffPINHash string }
+	if err := json.Unmarshal([]byte(def), &clear); err != nil || clear.StaffPIN == "" {
+		return nil // DecodeEvent reports a bad definition where it is read
+	}
+	ev, err := checkin.DecodeEvent([]byte(def))
+	if err != nil {
+		return nil
+	}
+	if ev.StaffPINHash == "" {
+		if ev.StaffPINHash, err = checkin.HashPIN(clear.StaffPIN); err != nil {
+			return err
+		}
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	return db.write(ctx, func(tx *sql.Tx) error {
+		_, err := db.exec(ctx, tx, `UPDATE event SET definition = ? WHERE id = 1 AND definition = ?`, string(b), def)
+		return err
+	})
 }
 
 // private makes the SQLite file at path, and the WAL and shared-memory

@@ -52,6 +52,16 @@ func (db *DB) Import(ctx context.Context, ev *checkin.Event, roster []checkin.Pe
 		case old.ID != ev.ID:
 			return checkin.Errorf(checkin.EINVALID, "this database holds event %q; import event %q into a new database", old.ID, ev.ID)
 		}
+		if old != nil && samePIN(ev, old.StaffPINHash) {
+			// The same PIN hashed again under a new salt is no change: keep
+			// the stored hash, so kiosks pull nothing.
+			same := *ev
+			same.StaffPINHash = old.StaffPINHash
+			ev = &same
+			if def, err = json.Marshal(ev); err != nil {
+				return err
+			}
+		}
 		if old == nil || !sameEvent(old, ev) {
 			seq, err := db.nextSeq(ctx, tx, 1)
 			if err != nil {
@@ -120,6 +130,16 @@ func (db *DB) checkCategories(ctx context.Context, tx *sql.Tx, ev *checkin.Event
 		}
 	}
 	return rows.Err()
+}
+
+// samePIN reports whether the event file's PIN is the one hash was made
+// from.
+func samePIN(ev *checkin.Event, hash string) bool {
+	if ev.StaffPIN == "" || hash == "" || ev.StaffPINHash == hash {
+		return false
+	}
+	ok, err := checkin.CheckPIN(ev.StaffPIN, hash)
+	return err == nil && ok
 }
 
 func sameEvent(a, b *checkin.Event) bool {

@@ -2,6 +2,7 @@ package centralstore_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -456,4 +457,67 @@ func TestAddPersonCodeCaseAndBadgePrefix(t *testing.T) {
 			t.Errorf("a code that reads as a signed badge: %v", err)
 		}
 	})
+}
+
+// The staff PIN reaches the center only as a slow hash. One stored in
+// clear by an earlier version is hashed when the database is opened
+// (decoding drops the clear field: kiosks would let anyone set a PIN),
+// and the same PIN imported again under a new salt is no change.
+func TestStaffPINAtTheCenter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "central.db")
+	db := MustOpen(t, path)
+	ev := demo.Event()
+	ev.StaffPIN = "4321"
+	hash, err := checkin.HashPIN(ev.StaffPIN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev.StaffPINHash = hash
+	ctx := context.Background()
+	if _, err := db.Import(ctx, ev, demo.Roster(3), nil); err != nil {
+		t.Fatal(err)
+	}
+	again := *ev
+	if again.StaffPINHash, err = checkin.HashPIN(ev.StaffPIN); err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.Import(ctx, &again, demo.Roster(3), nil)
+	if err != nil || res.EventChanged {
+		t.Errorf("the same PIN under a new salt: %+v, %v; want no change", res, err)
+	}
+	raw, err := sql.Open("sqlite", centralstore.SQLiteDSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var def string
+	if err := raw.QueryRow(`SELECT definition FROM event`).Scan(&def); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(def, `"4321"`) {
+		t.Fatalf("the PIN is stored in clear: %s", def)
+	}
+	// An earlier version's definition, with the PIN in clear.
+	legacy := strings.Replace(def, `"StaffPINHash":"`+hash+`"`, `"StaffPIN":"2468"`, 1)
+	if legacy == def {
+		t.Fatalf("no hash to replace in %s", def)
+	}
+	if _, err := raw.Exec(`UPDATE event SET definition = ?`, legacy); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db = MustOpen(t, path)
+	got, err := db.Event(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := checkin.CheckPIN("2468", got.StaffPINHash); err != nil || !ok {
+		t.Errorf("the clear PIN was not hashed on open: %q, %v", got.StaffPINHash, err)
+	}
+	if err := raw.QueryRow(`SELECT definition FROM event`).Scan(&def); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(def, "2468") {
+		t.Errorf("the clear PIN stays in the definition: %s", def)
+	}
 }
