@@ -341,7 +341,7 @@ func (k *Kiosk) nextDoor() {
 			name = d.Name
 		}
 		k.staffDone(checkin.Scan{}, nil, nil)
-		k.panel.show(toneWarn, "This kiosk is enrolled for door "+name+".", "To move it, enroll it with a code for the other door.")
+		k.panel.show(toneWarn, "This kiosk is enrolled for door "+name+".", "To move it, the organizer retires it at the center; then enroll it with a code for the other door.")
 		k.ready, k.holdUntil = false, k.Now().Add(holdBad)
 		return
 	}

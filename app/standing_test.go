@@ -76,7 +76,7 @@ func TestChangeDoorEnrolled(t *testing.T) {
 		t.Errorf("door %s after Change door, want %s", got, doorMain)
 	}
 	h.wantPanel(toneWarn, "This kiosk is enrolled for door "+mainDoorName+".",
-		"To move it, enroll it with a code for the other door.")
+		"To move it, the organizer retires it at the center; then enroll it with a code for the other door.")
 	if saved, _ := h.db.Setting(h.ctx, settingDoor); saved != "" && saved != doorMain {
 		t.Errorf("saved door %q", saved)
 	}

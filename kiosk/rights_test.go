@@ -2,6 +2,7 @@ package kiosk_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -220,20 +221,36 @@ func TestCapLoweredWhileInside(t *testing.T) {
 }
 
 // TestMovedKioskGetsRights: a kiosk enrolled at the main entrance is
-// moved by staff to Hall B's door. Its first scan there finds no
-// capacity for Hall B yet; after a sync the center shares Hall B's
-// rights with it, and it admits.
+// carried to Hall B's door. Scanning there under its old enrollment is
+// refused before any scan (the center would believe none of them); once
+// retired at the main entrance and enrolled with a code for Hall B, a
+// sync brings Hall B's rights and it admits.
 func TestMovedKioskGetsRights(t *testing.T) {
 	c := MustCentral(t, 30, nil)
 	path := filepath.Join(t.TempDir(), "k.db")
 	MustRun(t, "", "enroll", "--db", path, c.MustCode(t, "main"))
-	first := MustDecisions(t, MustRun(t, c.people[0].Code+"\n", "scan", "--db", path, "--door", "hall-b"))
-	if first[0].Reason != checkin.OutOfCapacity {
-		t.Fatalf("first scan at the new door: %s, want %s", first[0].Reason, checkin.OutOfCapacity)
+	if r := run(t, c.people[0].Code+"\n", "scan", "--db", path, "--door", "hall-b"); r.code == 0 || r.stdout != "" ||
+		!strings.Contains(r.stderr, `enrolled for door "main"`) {
+		t.Fatalf("scan at another door: exit %d, out %q, err %q; want refused before scanning", r.code, r.stdout, r.stderr)
 	}
+	// Its identity at the main entrance is not for another door: the
+	// organizer retires it (its rights go back), the kiosk hears so at
+	// its next sync, and is enrolled with a code for Hall B.
+	if r := run(t, "", "enroll", "--db", path, c.MustCode(t, "hall-b")); r.code == 0 {
+		t.Fatal("a kiosk the center trusts was enrolled again")
+	}
+	st, err := c.db.Status(context.Background())
+	if err != nil || len(st.Kiosks) != 1 {
+		t.Fatalf("kiosks %+v, %v", st.Kiosks, err)
+	}
+	if _, err := c.db.RetireKiosk(context.Background(), st.Kiosks[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	run(t, "", "sync", "--db", path)
+	MustRun(t, "", "enroll", "--db", path, c.MustCode(t, "hall-b"))
 	MustRun(t, "", "sync", "--db", path)
-	again := MustDecisions(t, MustRun(t, c.people[1].Code+"\n", "scan", "--db", path, "--door", "hall-b"))
+	again := MustDecisions(t, MustRun(t, c.people[1].Code+"\n", "scan", "--db", path))
 	if again[0].Decision != checkin.Admit {
-		t.Fatalf("after a sync at the new door: %s (%s)", again[0].Reason, again[0].Message)
+		t.Fatalf("after enrolling at the new door: %s (%s)", again[0].Reason, again[0].Message)
 	}
 }

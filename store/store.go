@@ -48,8 +48,12 @@ func DSN(path string) string {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	return "file:" + path + "?" + q.Encode()
+	return "file:" + uriPath.Replace(path) + "?" + q.Encode()
 }
+
+// uriPath escapes what a file: URI would read otherwise: a '#' or '?' in
+// a folder's name cut the path there, and two kiosks shared one file.
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
 
 // DB is a kiosk database.
 type DB struct {

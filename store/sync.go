@@ -152,7 +152,8 @@ func (db *DB) CheckNotEnrolled(ctx context.Context) error {
 }
 
 func alreadyEnrolled(kiosk, url string) error {
-	return checkin.Errorf(checkin.ECONFLICT, "this database is enrolled already, as kiosk %s of %s; enroll a new database", kiosk, url)
+	return checkin.Errorf(checkin.ECONFLICT, "this database is enrolled already, as kiosk %s of %s: enroll a new database, or, to move this "+
+		"kiosk to another door, have the organizer retire it (usher-central kiosk retire %s) and enroll it once it has synced", kiosk, url, kiosk)
 }
 
 // checkNotEnrolled returns ECONFLICT when the database is enrolled and
