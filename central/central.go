@@ -30,9 +30,10 @@ commands:
 
   import --event E [--roster R] [--revoked F] [--db D]
                                 load or update the center's event and roster
-  serve [--addr 127.0.0.1:8080] [--db D] [--cert C --key K]
+  serve [--addr 127.0.0.1:8080] [--db D] [--cert C --key K] [--insecure-http] [--log-format text|json]
                                 serve kiosks (sync/PROTOCOL.md)
-                                and the organizers' live dashboard at / (organizer add first)
+                                and the organizers' live dashboard at / (organizer add first);
+                                off loopback, TLS (--cert/--key) unless --insecure-http
   status [--json] [--db D]      occupancy per space, each kiosk's state and the capacity rights
   enroll --door DOOR [--valid-for 24h] [--server URL] [--qr F.png] [--db D]
                                 a one-time kiosk enrollment code (last line) and its QR,
