@@ -710,7 +710,7 @@ func (db *DB) replay(ctx context.Context, tx *sql.Tx, ev *checkin.Event, revoked
 	state := checkin.NewState(ev)
 	conflicts := []Conflict{}
 	rows, err := db.query(ctx, tx, `
-		SELECT e.kiosk_id, e.seq, e.at, e.door, e.code, e.person_id, e.decision,
+		SELECT e.kiosk_id, e.seq, CASE WHEN e.flagged = 1 THEN e.received_at ELSE e.at END, e.door, e.code, e.person_id, e.decision,
 			e.from_loc, e.location, e.delta, e.closes
 		FROM events e
 		WHERE (e.location IS NOT NULL OR e.reason = ?) AND e.refused = '' ORDER BY e.hlc, e.kiosk_id, e.seq`, string(checkin.NotInside))
@@ -756,7 +756,7 @@ func (db *DB) replay(ctx context.Context, tx *sql.Tx, ev *checkin.Event, revoked
 // wire.MaxSeq, written out so the partial index events_odd serves it).
 func (db *DB) oddEvents(ctx context.Context, tx *sql.Tx) ([]Conflict, error) {
 	rows, err := db.query(ctx, tx, `
-		SELECT kiosk_id, seq, at, door, coalesce(person_id, ''), refused, flagged
+		SELECT kiosk_id, seq, CASE WHEN flagged = 1 THEN received_at ELSE at END, door, coalesce(person_id, ''), refused, flagged
 		FROM events WHERE refused <> '' OR flagged = 1 OR seq >= 1099511627776 ORDER BY kiosk_id, seq`)
 	if err != nil {
 		return nil, fmt.Errorf("status: %w", err)

@@ -182,7 +182,9 @@ func (db *DB) presence(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk
 	}
 	p := &wire.Presence{At: db.Now().UnixMilli(), Counts: counts, Unbadged: unbadged}
 	var mine sql.NullInt64
-	if err := db.queryRow(ctx, tx, `SELECT max(seq) FROM events WHERE kiosk_id = ?`, kiosk).Scan(&mine); err != nil {
+	// The kiosk's own log as sent, not a forked log's branches (kept at
+	// seq + n·2^40: see Ingest).
+	if err := db.queryRow(ctx, tx, `SELECT max(seq) FROM events WHERE kiosk_id = ? AND seq < 1099511627776`, kiosk).Scan(&mine); err != nil {
 		return nil, fmt.Errorf("presence: %w", err)
 	}
 	p.Through = mine.Int64

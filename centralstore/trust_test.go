@@ -248,8 +248,14 @@ func TestTrustImplausibleStamp(t *testing.T) {
 		if len(log.Moves) == 0 {
 			t.Error("no moves in the report")
 		}
-		if got := r.conflicts(centralstore.ImplausibleTime); len(got) != 2 {
+		got := r.conflicts(centralstore.ImplausibleTime)
+		if len(got) != 2 {
 			t.Errorf("implausible-time conflicts %+v, want both events", got)
+		}
+		for _, c := range got {
+			if c.At.Sub(r.clock).Abs() > time.Minute {
+				t.Errorf("conflict listed at %v, want its arrival near %v", c.At, r.clock)
+			}
 		}
 		// A retry of the same push is a duplicate, not a fork.
 		if res := r.ingest(east, e, old); res.Accepted != 0 || res.Forked {
@@ -304,6 +310,10 @@ func TestTrustForkedLog(t *testing.T) {
 		}
 		if got := r.conflicts(centralstore.ForkedLog); len(got) != 5 || got[0].Kiosk != east || got[0].Seq != 1 {
 			t.Errorf("forked-log conflicts %+v", got)
+		}
+		// The kiosk's own events the counts include are its seqs as sent.
+		if p := r.pull(east, 0); p.Presence == nil || p.Presence.Through != x.Seq {
+			t.Errorf("presence through %+v, want %d", p.Presence, x.Seq)
 		}
 		r.books("venue")
 	})
