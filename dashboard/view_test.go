@@ -163,3 +163,26 @@ func TestBehindAndUnwatchedDoors(t *testing.T) {
 		t.Errorf("marshal view with every door reporting:\n%s", page)
 	}
 }
+
+// The dashboard names a kiosk whose log forked (restored or copied) and
+// one whose claims the center refused, at its door.
+func TestKioskAlarms(t *testing.T) {
+	ev := demo.Event()
+	now := time.Date(2026, 5, 14, 10, 0, 0, 0, time.UTC)
+	forked, refused, fine := kioskAt("main", now, false), kioskAt("east", now, false), kioskAt("hall-b", now, false)
+	forked.Forks, refused.Refused = 5, 3
+	v := makeView(ev, statusWith(map[string]int{}, forked, refused, fine), report.Build(report.Log{Event: ev}, now), nil, "maria", now)
+	var b strings.Builder
+	if err := New(nil, nil).(*Handler).tmpl.ExecuteTemplate(&b, "dashboard-live", pageData{View: v, Page: "dashboard"}); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for _, want := range []string{"Its log forked (5 events under seqs it had used)", "enroll it again", "3 of its claims were refused"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("dashboard lacks %q", want)
+		}
+	}
+	if n := strings.Count(page, `class="alarm"`); n != 2 {
+		t.Errorf("%d kiosk alarms, want 2 (the kiosk at hall-b is fine)", n)
+	}
+}
