@@ -26,6 +26,15 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The event file holds the staff PIN, the roster emails, the key signs
+	// badges: their owner's alone.
+	for _, f := range []string{"event.toml", "roster.csv", "keys/signing.key"} {
+		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		} else if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", f, fi.Mode().Perm())
+		}
+	}
 	if v := ev.Space("venue"); v == nil || v.Parent != "" {
 		t.Fatalf("no top-level space venue: %+v", v)
 	}

@@ -98,12 +98,14 @@ func Write(dir string, n int) error {
 		return err
 	}
 	event := append(bytes.Clone(assets.DemoEvent), "\n# The key that signs the demo's badges (usher-central keys).\n"+badge.KeyBlock(key)...)
-	if err := os.WriteFile(filepath.Join(dir, "event.toml"), event, 0o644); err != nil {
+	// Both files are for their owner only: the event file holds the staff
+	// PIN, the roster every attendee's email.
+	if err := os.WriteFile(filepath.Join(dir, "event.toml"), event, 0o600); err != nil {
 		return err
 	}
 	var b bytes.Buffer
 	if err := roster.Write(&b, Roster(n)); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "roster.csv"), b.Bytes(), 0o644)
+	return os.WriteFile(filepath.Join(dir, "roster.csv"), b.Bytes(), 0o600)
 }
