@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"usher/centralstore"
 	"usher/dashboard"
 	"usher/demo"
+	"usher/internal/syncbuf"
 	"usher/sync/wire"
 )
 
@@ -115,7 +115,7 @@ func TestServeLogFormatFlag(t *testing.T) {
 type serveProc struct {
 	cmd    *exec.Cmd
 	url    string
-	stderr *lockedBuffer
+	stderr *syncbuf.Buffer
 }
 
 func mustServeProc(t *testing.T, args ...string) *serveProc {
@@ -124,7 +124,7 @@ func mustServeProc(t *testing.T, args ...string) *serveProc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &serveProc{cmd: exec.Command(exe, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...), stderr: &lockedBuffer{}}
+	p := &serveProc{cmd: exec.Command(exe, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...), stderr: &syncbuf.Buffer{}}
 	p.cmd.Env = append(os.Environ(), serveEnv+"=1")
 	p.cmd.Stderr = p.stderr
 	stdout, err := p.cmd.StdoutPipe()
@@ -314,22 +314,4 @@ next:
 		return true
 	}
 	return false
-}
-
-// lockedBuffer is a child's stderr, read while it writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -9,7 +9,6 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -134,21 +133,8 @@ func (db *DB) hashStoredPIN() error {
 	} else if err != nil {
 		return fmt.Errorf("read event: %w", err)
 	}
-	var clear struct{ StaffPIN, StaffPINHash string }
-	if err := json.Unmarshal([]byte(def), &clear); err != nil || clear.StaffPIN == "" {
-		return nil // DecodeEvent reports a bad definition where it is read
-	}
-	ev, err := checkin.DecodeEvent([]byte(def))
-	if err != nil {
-		return nil
-	}
-	if ev.StaffPINHash == "" {
-		if ev.StaffPINHash, err = checkin.HashPIN(clear.StaffPIN); err != nil {
-			return err
-		}
-	}
-	b, err := json.Marshal(ev)
-	if err != nil {
+	b, ok, err := checkin.HashClearPIN([]byte(def))
+	if err != nil || !ok {
 		return err
 	}
 	return db.write(ctx, func(tx *sql.Tx) error {

@@ -1,7 +1,6 @@
 package dashboard_test
 
 import (
-	"bytes"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 
 	"usher/centralstore"
 	"usher/dashboard"
+	"usher/internal/syncbuf"
 	"usher/sync/server"
 )
 
@@ -24,7 +24,7 @@ type signInCenter struct {
 	db  *centralstore.DB
 	h   http.Handler
 	now time.Time
-	log *lockedBuffer
+	log *syncbuf.Buffer
 }
 
 const (
@@ -46,7 +46,7 @@ func mustSignInCenter(t *testing.T, organizers ...[2]string) *signInCenter {
 			t.Fatal(err)
 		}
 	}
-	c := &signInCenter{db: db, now: time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC), log: &lockedBuffer{}}
+	c := &signInCenter{db: db, now: time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC), log: &syncbuf.Buffer{}}
 	db.Now = func() time.Time { return c.now }
 	c.h = dashboard.New(db, slog.New(slog.NewJSONHandler(c.log, nil)))
 	return c
@@ -177,22 +177,4 @@ func TestSignInLog(t *testing.T) {
 			t.Errorf("the log has no %s:\n%s", want, log)
 		}
 	}
-}
-
-// lockedBuffer is a log written by parallel requests.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

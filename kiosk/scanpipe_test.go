@@ -4,10 +4,9 @@ import (
 	"bufio"
 	"context"
 	"io"
-	"strings"
-	"sync"
 	"testing"
 
+	"usher/internal/syncbuf"
 	"usher/kiosk"
 )
 
@@ -17,7 +16,7 @@ type scanPipe struct {
 	t      *testing.T
 	in     *io.PipeWriter
 	lines  *bufio.Scanner
-	stderr lockedBuffer
+	stderr syncbuf.Buffer
 	exit   chan int
 }
 
@@ -53,23 +52,4 @@ func (s *scanPipe) next(code string) kiosk.Output {
 func (s *scanPipe) close() int {
 	s.in.Close()
 	return <-s.exit
-}
-
-// lockedBuffer is a strings.Builder safe to write from the scanner's
-// goroutine while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

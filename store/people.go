@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -153,22 +152,9 @@ func (db *DB) hashEventPIN(ctx context.Context) error {
 	} else if err != nil {
 		return fmt.Errorf("read event: %w", err)
 	}
-	var old struct{ StaffPIN string }
-	if json.Unmarshal([]byte(def), &old) != nil || old.StaffPIN == "" {
-		return nil // nothing in clear; a definition that does not decode is reported by reload
-	}
-	ev, err := checkin.DecodeEvent([]byte(def))
-	if err != nil {
+	b, ok, err := checkin.HashClearPIN([]byte(def))
+	if err != nil || !ok {
 		return err
-	}
-	if ev.StaffPINHash == "" {
-		if ev.StaffPINHash, err = checkin.HashPIN(old.StaffPIN); err != nil {
-			return err
-		}
-	}
-	b, err := json.Marshal(ev)
-	if err != nil {
-		return fmt.Errorf("encode event: %w", err)
 	}
 	err = db.scrub(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE event SET definition = ?, version = version + 1 WHERE id = 1`, string(b))
