@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -71,4 +72,22 @@ func (w *World) deliver(m stashed) *httptest.ResponseRecorder {
 	w.center.handler.ServeHTTP(rec, req)
 	w.stats.Delivered++
 	return rec
+}
+
+// call hands a request straight to the center's handler, with the
+// kiosk bearer token when there is one: a client that no network
+// fault reaches (the byzantine kiosk).
+func (w *World) call(method, path, token string, body any) (*httptest.ResponseRecorder, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	req := httptest.NewRequest(method, "http://center.sim"+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	w.center.handler.ServeHTTP(rec, req)
+	return rec, nil
 }

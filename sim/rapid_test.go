@@ -21,9 +21,10 @@ type draws struct{ t *rapid.T }
 func (d draws) IntN(n int) int { return rapid.IntRange(0, n-1).Draw(d.t, "choice") }
 
 // TestSimulationShrinks runs the simulation with pgregory.net/rapid
-// making the choices: fewer, shorter runs than TestSimulation, but a
-// failure comes back shrunk, with the choices that replay it
-// (-rapid.seed, or the failure file rapid writes under testdata/rapid).
+// making the choices, with or without a byzantine kiosk: fewer, shorter
+// runs than TestSimulation, but a failure comes back shrunk, with the
+// choices that replay it (-rapid.seed, or the failure file rapid writes
+// under testdata/rapid).
 func TestSimulationShrinks(t *testing.T) {
 	if f := flag.Lookup("rapid.checks"); f != nil && f.Value.String() == f.DefValue {
 		if err := flag.Set("rapid.checks", strconv.Itoa(*rapidChecks)); err != nil {
@@ -37,6 +38,7 @@ func TestSimulationShrinks(t *testing.T) {
 		}
 		defer os.RemoveAll(dir)
 		cfg := sim.DefaultConfig(0, rapid.IntRange(50, 400).Draw(rt, "steps"), dir)
+		cfg.Byzantine = rapid.Bool().Draw(rt, "byzantine")
 		cfg.Source = draws{rt}
 		if _, err := sim.Run(context.Background(), cfg); err != nil {
 			rt.Fatal(err)

@@ -14,6 +14,10 @@
 // negative. At the end it heals the network, lets the kiosks sync, and
 // checks that the center and the kiosks agree and that every kiosk has
 // rights of its door's counters while the center has any to give.
+//
+// A run may add a byzantine kiosk (Config.Byzantine): a real token in the
+// wrong hands, sending the center anything. The center's books must
+// still balance and every honest kiosk's event be believed.
 package sim
 
 import (
@@ -24,6 +28,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"path/filepath"
@@ -79,6 +84,35 @@ type Config struct {
 	// has only its own share to spend: its refusals are the offline
 	// promise kept, and are counted apart.
 	MaxRefusedWithRoom float64
+
+	// Byzantine adds a kiosk identity in the wrong hands: enrolled for
+	// door "stage" with a real token, it keeps no database and sends
+	// the center anything (byzantine.go): admissions of real and made-up
+	// people spending rights it holds or not, moves through other doors
+	// and into other spaces, returns of a million, credits of any
+	// admission, staff ±1s anywhere, replays and forks of its own log,
+	// other kiosks' events as its own, stamps years off, batches that
+	// fail validation, and rights requests for its door with any report
+	// and for other doors. After every step the center's own books must
+	// balance (per counter: inside + closed awaiting credit + every
+	// kiosk's holding + reserve = capacity + debt, nothing negative,
+	// inside at most capacity + debt), every honest kiosk's books must
+	// balance as in any run, with the byzantine's part read from the
+	// center (its holding, its believed admissions not credited), and
+	// the center must have believed every honest kiosk's event.
+	//
+	// A kiosk can still lie about who went through its own door: an
+	// exit it makes up for someone real closes their stays, and an
+	// admission closes the stays it contradicts elsewhere (checkin
+	// Event.Settle). The center cannot tell that from the truth, and
+	// the doors, trusting its count, let more people in than the space
+	// holds. So in these runs the capacity check is made on the center's
+	// count instead of the people inside, and the checks that the
+	// rights account for everyone inside, that after settling every
+	// count is the people inside plus the walk-outs, and that a door
+	// out of rights then gets one on the spot, are left out; the kiosks
+	// must still agree with the center.
+	Byzantine bool
 
 	// Source, when set, makes every choice instead of a generator seeded
 	// with Seed: a property-testing library drives the run through it and
@@ -138,6 +172,23 @@ type Stats struct {
 	// out unscanned, or an exit's order against their admission is in
 	// doubt), and the counts that matched.
 	WalkOuts, SpacesChecked int
+	// MaxCounted is the most people the center counted in each space at
+	// once (its rights books' inside).
+	MaxCounted map[string]int
+
+	// The byzantine kiosk (Config.Byzantine): the events it pushed, and
+	// of them those the center stored and refused to believe, those it
+	// held already (duplicates), those in batches that failed validation
+	// (answered 400, none stored); the events the center kept on a
+	// branch of its log (forks); its rights requests, and of them those
+	// refused (another door, 409; or invalid, 400); and the most rights
+	// of one counter the center counted it holding at once. Of its
+	// events the center believed: the admissions (stays opened), and the
+	// honest kiosks' stays its events closed, exits and admissions the
+	// center cannot tell from the truth.
+	Byzantine, ByzantineRefused, ByzantineDuplicates, ByzantineInvalid, ByzantineForks int
+	ByzantineAdmitted, ByzantineClosed                                                 int
+	ByzantineRights, ByzantineRightsRefused, ByzantineHeld                             int
 }
 
 // Violation is a broken promise, with what replays it.
@@ -163,15 +214,16 @@ type World struct {
 	roster []checkin.Person
 	center *center
 	kiosks []*kiosk
+	byz    *byzantine // nil unless Config.Byzantine
 	people []*person
 	late   []stashed
 	stats  Stats
 	step   int
 
-	woken     []string                  // kiosk ids the center woke (centralstore.DB.Woken), to sync
-	centerSeq map[string]int64          // kiosk id → its events read from the center through this seq
-	received  map[string]map[string]int // kiosk id → counter → returns the center received
-	pushed    map[string]map[string]int // kiosk id → counter → spends − credits the center received
+	woken      []string                  // kiosk ids the center woke (centralstore.DB.Woken), to sync
+	centerRSeq map[string]int64          // kiosk id → its events read from the center through this push (events.rseq)
+	received   map[string]map[string]int // kiosk id → counter → returns the center received
+	pushed     map[string]map[string]int // kiosk id → counter → spends − credits the center received
 }
 
 type center struct {
@@ -269,8 +321,8 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 	}
 	w := &World{cfg: cfg, rng: src, ctx: ctx,
 		now:      time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC),
-		received: map[string]map[string]int{}, pushed: map[string]map[string]int{}, centerSeq: map[string]int64{}}
-	w.stats.MaxOccupancy = map[string]int{}
+		received: map[string]map[string]int{}, pushed: map[string]map[string]int{}, centerRSeq: map[string]int64{}}
+	w.stats.MaxOccupancy, w.stats.MaxCounted = map[string]int{}, map[string]int{}
 	defer w.close()
 	if err := w.setUp(); err != nil {
 		return w.stats, fmt.Errorf("seed %d: set up: %w", cfg.Seed, err)
@@ -362,6 +414,11 @@ func (w *World) setUp() error {
 			return err
 		}
 		k.id = id.KioskID
+	}
+	if w.cfg.Byzantine && !w.cfg.RightsOff {
+		if err := w.enrollByzantine(); err != nil {
+			return err
+		}
 	}
 	// Every kiosk syncs once more, so rights are shared among them all.
 	for _, k := range w.kiosks {
@@ -464,12 +521,15 @@ func (w *World) act() error {
 			if k.syncer == nil {
 				continue
 			}
-			// As the kiosk's loop does: quicker near a cap.
-			interval := w.cfg.Interval
-			if tight, err := k.db.Tight(w.ctx); err == nil && tight {
-				interval = min(interval, kiosksync.TightInterval)
+			// As the kiosk's loop does: quicker near a cap. (Whether it is
+			// near one is asked only when that would make it sync now.)
+			since := w.now.Sub(k.lastRound)
+			due := since >= w.cfg.Interval
+			if !due && since >= kiosksync.TightInterval {
+				tight, err := k.db.Tight(w.ctx)
+				due = err == nil && tight
 			}
-			if w.now.Sub(k.lastRound) >= interval {
+			if due {
 				if err := w.round(k); err != nil {
 					return err
 				}
@@ -487,6 +547,9 @@ func (w *World) act() error {
 		o := w.cfg.Outages
 		actions = append(actions, action{1, w.marshal}, action{20, w.syncRound}, action{2 * o, w.partition}, action{4, w.heal},
 			action{o, w.crash}, action{3, w.restart}, action{o, w.jumpClock}, action{3, w.deliverLate}, action{o, w.restartCenter})
+		if w.byz != nil {
+			actions = append(actions, action{4, w.byzantineActs})
+		}
 	}
 	total := 0
 	for _, a := range actions {
@@ -984,10 +1047,36 @@ func (w *World) converged() error {
 			return fmt.Errorf("after settling, %d rights of %s are still in transit", transit[c], c)
 		}
 	}
+	if w.byz != nil {
+		return w.agree()
+	}
 	if err := w.accurate(); err != nil {
 		return err
 	}
 	return w.live()
+}
+
+// agree checks, after settling a run with a byzantine kiosk, that every
+// kiosk shows the center's count of every space. Whether that count is
+// true no door can know (see Config.Byzantine).
+func (w *World) agree() error {
+	st, err := w.center.db.Status(w.ctx)
+	if err != nil {
+		return err
+	}
+	for _, sp := range w.ev.Spaces {
+		for _, k := range w.kiosks {
+			if n := k.db.Occupancy()[sp.ID]; n != st.Occupancy[sp.ID] {
+				return fmt.Errorf("after settling, kiosk %d at %s shows %d in %s; the center counts %d", k.i, k.door, n, sp.ID, st.Occupancy[sp.ID])
+			}
+		}
+	}
+	if err := w.center.sql.QueryRowContext(w.ctx, `SELECT count(DISTINCT seq) FROM spends WHERE kiosk_id = ? AND person_id <> ''`,
+		w.byz.id).Scan(&w.stats.ByzantineAdmitted); err != nil {
+		return err
+	}
+	return w.center.sql.QueryRowContext(w.ctx, `SELECT count(*) FROM notices WHERE exit_kiosk = ? AND kiosk_id <> ?`,
+		w.byz.id, w.byz.id).Scan(&w.stats.ByzantineClosed)
 }
 
 // accurate checks, after settling, that every count is true: the
@@ -1061,8 +1150,11 @@ func (w *World) check() error {
 			occupancy[sp]++
 		}
 	}
-	overCapacity := func(sp string, n, capacity, debt int) error {
+	overCapacity := func(sp string, n, capacity, debt int, counted bool) error {
 		what := fmt.Sprintf("%d people are in %s, whose capacity is %d", n, sp, capacity)
+		if counted {
+			what = fmt.Sprintf("the center counts %d people in %s, whose capacity is %d", n, sp, capacity)
+		}
 		if debt > 0 {
 			what += fmt.Sprintf(" (lowered while more were inside: %d still owed)", debt)
 		}
@@ -1072,7 +1164,7 @@ func (w *World) check() error {
 		n := occupancy[sp.ID]
 		w.stats.MaxOccupancy[sp.ID] = max(w.stats.MaxOccupancy[sp.ID], n)
 		if w.cfg.RightsOff && n > sp.Capacity {
-			return overCapacity(sp.ID, n, sp.Capacity, 0)
+			return overCapacity(sp.ID, n, sp.Capacity, 0, false)
 		}
 	}
 	if w.cfg.RightsOff {
@@ -1087,6 +1179,13 @@ func (w *World) check() error {
 	if err != nil {
 		return err
 	}
+	holdings, err := w.holdings()
+	if err != nil {
+		return err
+	}
+	if err := w.checkBooks(books, holdings); err != nil {
+		return err
+	}
 	granted, err := w.granted()
 	if err != nil {
 		return err
@@ -1094,6 +1193,14 @@ func (w *World) check() error {
 	transit, err := w.transit(granted)
 	if err != nil {
 		return err
+	}
+	// The byzantine kiosk keeps no log: its part is what the center
+	// counts of it.
+	var byz map[string]int
+	if w.byz != nil {
+		if byz, err = w.byzantineOpen(); err != nil {
+			return err
+		}
 	}
 	for _, sp := range w.ev.Spaces {
 		c := sp.ID
@@ -1103,34 +1210,86 @@ func (w *World) check() error {
 			inside += k.spent[c] - k.credit[c]
 			held += k.bal[c]
 		}
+		if w.byz != nil {
+			inside += byz[c]
+			held += holdings[w.byz.id][c]
+			w.stats.ByzantineHeld = max(w.stats.ByzantineHeld, holdings[w.byz.id][c])
+		}
+		w.stats.MaxCounted[c] = max(w.stats.MaxCounted[c], b.inside)
 		// A capacity lowered below the people inside leaves them inside:
 		// the space may hold its capacity plus what is still owed, and no
-		// more (and after the debt is paid, its capacity).
-		if n := occupancy[c]; n > b.cap+b.debt {
-			return overCapacity(c, n, b.cap, b.debt)
+		// more (and after the debt is paid, its capacity). With a kiosk
+		// that lies about who went through its door, only the center's
+		// count can be held to it (Config.Byzantine).
+		if w.byz != nil {
+			if b.inside > b.cap+b.debt {
+				return overCapacity(c, b.inside, b.cap, b.debt, true)
+			}
+		} else if n := occupancy[c]; n > b.cap+b.debt {
+			return overCapacity(c, n, b.cap, b.debt, false)
 		}
 		switch {
 		case b.reserve < 0 || b.debt < 0:
 			return fmt.Errorf("%s: the center's reserve is %d and its debt %d", c, b.reserve, b.debt)
-		case inside < occupancy[c]:
+		case w.byz == nil && inside < occupancy[c]:
 			return fmt.Errorf("%s: %d people are inside but the rights account for only %d", c, occupancy[c], inside)
 		case inside+held+b.reserve+transit[c] != b.cap+b.debt:
 			return fmt.Errorf("%s: inside %d + held %d + reserve %d + in transit %d ≠ capacity %d + debt %d",
 				c, inside, held, b.reserve, transit[c], b.cap, b.debt)
 		}
 	}
-	return w.checkCenterBooks(books, granted)
+	return w.checkCenterBooks(books, granted, holdings, byz)
+}
+
+// checkBooks checks the center's books on their own, whatever any kiosk
+// claimed: for every counter, people inside + stays closed awaiting
+// their kiosk's credit + every kiosk's holding + reserve = capacity +
+// debt, and nothing is negative, so the center never counts more inside
+// than capacity + debt.
+func (w *World) checkBooks(books map[string]counterBooks, holdings map[string]map[string]int) error {
+	held := map[string]int{}
+	for _, k := range slices.Sorted(maps.Keys(holdings)) {
+		for _, c := range checkin.SortedCounters(holdings[k]) {
+			if n := holdings[k][c]; n < 0 {
+				return fmt.Errorf("the center counts kiosk %s holding %d rights of %s", w.kioskName(k), n, c)
+			}
+			held[c] += holdings[k][c]
+		}
+	}
+	for _, sp := range w.ev.Spaces {
+		c, b := sp.ID, books[sp.ID]
+		switch {
+		case b.inside < 0 || b.pending < 0 || b.reserve < 0 || b.debt < 0:
+			return fmt.Errorf("%s: the center counts %d inside, %d closed awaiting credit, a reserve of %d and a debt of %d",
+				c, b.inside, b.pending, b.reserve, b.debt)
+		case b.inside+b.pending+held[c]+b.reserve != b.cap+b.debt:
+			return fmt.Errorf("%s: the center's books: inside %d + closed awaiting credit %d + held by kiosks %d + reserve %d ≠ capacity %d + debt %d",
+				c, b.inside, b.pending, held[c], b.reserve, b.cap, b.debt)
+		}
+	}
+	return nil
+}
+
+// kioskName names a kiosk id in a message: its index, or "byzantine".
+func (w *World) kioskName(id string) string {
+	if w.byz != nil && id == w.byz.id {
+		return "byzantine " + id
+	}
+	for _, k := range w.kiosks {
+		if k.id == id {
+			return fmt.Sprint(k.i)
+		}
+	}
+	return id
 }
 
 // checkCenterBooks checks the center's own books against what it
 // received: its count of people inside is the spends less the credits
-// kiosks pushed, and its view of each kiosk's rights is what it granted
-// less what the kiosk's pushed events returned, spent and credited.
-func (w *World) checkCenterBooks(books map[string]counterBooks, granted map[string]map[string]int) error {
-	holdings, err := w.holdings()
-	if err != nil {
-		return err
-	}
+// kiosks pushed (and the byzantine kiosk's admissions it believed and
+// counts uncredited, byz), and its view of each honest kiosk's rights
+// is what it granted less what the kiosk's pushed events returned,
+// spent and credited.
+func (w *World) checkCenterBooks(books map[string]counterBooks, granted, holdings map[string]map[string]int, byz map[string]int) error {
 	for _, k := range w.kiosks {
 		held := holdings[k.id]
 		for _, sp := range w.ev.Spaces {
@@ -1142,7 +1301,7 @@ func (w *World) checkCenterBooks(books map[string]counterBooks, granted map[stri
 		}
 	}
 	for _, sp := range w.ev.Spaces {
-		n := 0
+		n := byz[sp.ID]
 		for _, k := range w.kiosks {
 			n += w.pushed[k.id][sp.ID]
 		}
@@ -1292,51 +1451,58 @@ func (w *World) transit(granted map[string]map[string]int) (map[string]int, erro
 // readReceived reads the rights changes the center stored since the last
 // check: returns received, and spends less credits per kiosk.
 func (w *World) readReceived() error {
-	for _, kk := range w.kiosks {
-		if err := w.readReceivedFrom(kk.id); err != nil {
+	for _, k := range w.kiosks {
+		if err := w.readReceivedFrom(k); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// readReceivedFrom reads one kiosk's events the center stored since the
-// last check, by the center's key (kiosk, seq): a kiosk's pushes are
-// stored in seq order.
-func (w *World) readReceivedFrom(k string) error {
-	rows, err := w.center.sql.QueryContext(w.ctx, `SELECT seq, coalesce(rights, '') FROM events
-		WHERE kiosk_id = ? AND seq > ? ORDER BY seq`, k, w.centerSeq[k])
+// readReceivedFrom reads the events of kiosk k the center stored since
+// the last check, push by push (events.rseq, one value per push): a
+// forked log's events are filed under seqs far above the others, so the
+// seq is no cursor. Every event of an honest kiosk must be believed, and
+// on its own log: one refused, or kept on a branch, is a violation.
+func (w *World) readReceivedFrom(k *kiosk) error {
+	rows, err := w.center.sql.QueryContext(w.ctx, `SELECT seq, rseq, coalesce(rights, ''), refused FROM events
+		WHERE kiosk_id = ? AND rseq > ? ORDER BY rseq, seq`, k.id, w.centerRSeq[k.id])
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			seq  int64
-			text string
+			seq, rseq     int64
+			text, refused string
 		)
-		if err := rows.Scan(&seq, &text); err != nil {
+		if err := rows.Scan(&seq, &rseq, &text, &refused); err != nil {
 			return err
 		}
-		w.centerSeq[k] = seq
-		if text == "" {
+		w.centerRSeq[k.id] = rseq
+		switch {
+		case refused != "":
+			return fmt.Errorf("the center refused kiosk %d's event %d: %s", k.i, seq, refused)
+		case seq >= wire.MaxSeq:
+			return fmt.Errorf("the center kept kiosk %d's event %d on branch %d of its log, as if it had forked", k.i, seq%wire.MaxSeq, seq/wire.MaxSeq)
+		case text == "":
 			continue
 		}
 		var changes []checkin.RightChange
 		if err := json.Unmarshal([]byte(text), &changes); err != nil {
 			return err
 		}
-		if w.received[k] == nil {
-			w.received[k], w.pushed[k] = map[string]int{}, map[string]int{}
+		if w.received[k.id] == nil {
+			w.received[k.id], w.pushed[k.id] = map[string]int{}, map[string]int{}
 		}
 		for _, c := range changes {
 			switch c.Kind {
 			case checkin.RightReturn:
-				w.received[k][c.Counter] += c.N
+				w.received[k.id][c.Counter] += c.N
 			case checkin.RightSpend:
-				w.pushed[k][c.Counter]++
+				w.pushed[k.id][c.Counter]++
 			case checkin.RightCredit:
-				w.pushed[k][c.Counter]--
+				w.pushed[k.id][c.Counter]--
 			}
 		}
 	}

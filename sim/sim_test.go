@@ -17,7 +17,7 @@ import (
 // steps; `make sim` runs a million steps and more. A failing seed is
 // replayed with -sim.seed=N -sim.seeds=1.
 var (
-	seeds = flag.Int("sim.seeds", 12, "number of seeds to run (a quarter of them, at least one, for the connected and any-door sets)")
+	seeds = flag.Int("sim.seeds", 12, "number of seeds to run (a quarter of them, at least one, for the connected, any-door and byzantine sets)")
 	first = flag.Uint64("sim.seed", 1, "first seed")
 	steps = flag.Int("sim.steps", 1500, "steps per seed")
 	every = flag.Duration("sim.interval", kiosksync.DefaultInterval, "how often each kiosk syncs on its own (0: only after scans and when a step says so)")
@@ -47,16 +47,19 @@ func dir(t *testing.T) string {
 // entries so (make sim's staler kiosks up to 55 % in 40 seeds).
 const partitionedBound = 0.75
 
-// TestSimulation runs three sets of seeds: "partitioned", with a rough
+// TestSimulation runs four sets of seeds: "partitioned", with a rough
 // network, outages, clock jumps and sloppy people (DefaultConfig);
 // "connected", with the network always up, where over 2 % of entries
-// refused for capacity while the space had room fails a seed; and
+// refused for capacity while the space had room fails a seed;
 // "any-door", partitioned again, with an exit kiosk at each of the
-// ballroom's three doors so people leave by whichever door. Each prints
-// its share of entries refused for capacity while the space had room
-// and, after heal and sync, the walk-outs the center counts because
-// nobody scanned them leave (its count is checked to be the people
-// inside plus exactly those).
+// ballroom's three doors so people leave by whichever door; and
+// "byzantine", partitioned again, with a kiosk whose token is in the
+// wrong hands sending the center anything (Config.Byzantine). The first
+// three print their share of entries refused for capacity while the
+// space had room and, after heal and sync, the walk-outs the center
+// counts because nobody scanned them leave (its count is checked to be
+// the people inside plus exactly those); "byzantine" prints what the
+// byzantine kiosk sent and what the center refused.
 func TestSimulation(t *testing.T) {
 	sets := []struct {
 		name   string
@@ -72,6 +75,11 @@ func TestSimulation(t *testing.T) {
 		{"any-door", max(1, *seeds/4), func(seed uint64, dir string) sim.Config {
 			cfg := sim.DefaultConfig(seed, *steps, dir)
 			cfg.ExitsAnyDoor, cfg.MaxRefusedWithRoom = true, partitionedBound
+			return cfg
+		}},
+		{"byzantine", max(1, *seeds/4), func(seed uint64, dir string) sim.Config {
+			cfg := sim.DefaultConfig(seed, *steps, dir)
+			cfg.Byzantine = true
 			return cfg
 		}},
 	}
@@ -107,6 +115,20 @@ func TestSimulation(t *testing.T) {
 			set.name, set.seeds, total.Steps, total.Scans, total.Admits, total.Denials, total.OutOfRights, total.Exits, total.Twice,
 			total.Rounds, total.FailedRounds, total.Delivered, total.Lost, total.Duplicated, total.Late,
 			total.Crashes, total.Restarts, total.Partitions, total.Jumps, total.Reopened)
+		if total.Byzantine > 0 {
+			t.Logf("%s: the byzantine kiosk pushed %d events: the center refused to believe %d, held %d already (duplicates), "+
+				"kept %d on branches of its log (forks), and answered 400 to batches of %d more that failed validation, storing none; "+
+				"it asked for rights %d times, %d refused (another door, or a report that failed validation), and the center counted it "+
+				"holding at most %d rights of one counter; of what it said, the center believed %d admissions (spending rights it held) and "+
+				"closed %d stays of honest kiosks' admissions by its exits and admissions; the center believed every honest kiosk's event, "+
+				"and its books balanced at every step",
+				set.name, total.Byzantine, total.ByzantineRefused, total.ByzantineDuplicates, total.ByzantineForks, total.ByzantineInvalid,
+				total.ByzantineRights, total.ByzantineRightsRefused, total.ByzantineHeld, total.ByzantineAdmitted, total.ByzantineClosed)
+			t.Logf("%s: most people the center counted at once: %v; most truly inside at once: %v (capacities: venue 14, ballroom 7, "+
+				"stage 2, workshop 3): a door may admit past a capacity the center's count, which a lying kiosk lowered, says has room",
+				set.name, total.MaxCounted, total.MaxOccupancy)
+			continue
+		}
 		t.Logf("%s: liveness: %d of %d entries (%.2f %%) refused for capacity while the space had room, %d of them at a door cut off "+
 			"(%.2f %% at doors that reached the center) "+
 			"(%d refused for capacity in all); accuracy: after heal and sync, every count of %d spaces was the people inside plus "+
@@ -125,6 +147,22 @@ func add(t *sim.Stats, s sim.Stats) {
 	for sp, n := range s.MaxOccupancy {
 		t.MaxOccupancy[sp] = max(t.MaxOccupancy[sp], n)
 	}
+	if t.MaxCounted == nil {
+		t.MaxCounted = map[string]int{}
+	}
+	for sp, n := range s.MaxCounted {
+		t.MaxCounted[sp] = max(t.MaxCounted[sp], n)
+	}
+	t.Byzantine += s.Byzantine
+	t.ByzantineRefused += s.ByzantineRefused
+	t.ByzantineDuplicates += s.ByzantineDuplicates
+	t.ByzantineInvalid += s.ByzantineInvalid
+	t.ByzantineForks += s.ByzantineForks
+	t.ByzantineRights += s.ByzantineRights
+	t.ByzantineRightsRefused += s.ByzantineRightsRefused
+	t.ByzantineHeld = max(t.ByzantineHeld, s.ByzantineHeld)
+	t.ByzantineAdmitted += s.ByzantineAdmitted
+	t.ByzantineClosed += s.ByzantineClosed
 	t.CapChanges += s.CapChanges
 	t.Steps += s.Steps
 	t.Scans += s.Scans
