@@ -474,16 +474,19 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk, d
 	if err := db.queryRow(ctx, tx, `SELECT reclaim FROM holdings WHERE kiosk_id = ? AND counter = ?`, kiosk, c).Scan(&reclaim); err != nil {
 		return "", err
 	}
-	var reserve, debt, held int64
+	var reserve, debt, allHeld, held int64
 	if err := db.queryRow(ctx, tx, `SELECT reserve, debt FROM rights WHERE counter = ?`, c).Scan(&reserve, &debt); err != nil {
 		return "", err
 	}
 	if err := db.queryRow(ctx, tx, `
 		SELECT coalesce(sum(h.n), 0) FROM holdings h JOIN kiosks k ON k.id = h.kiosk_id
-		WHERE h.counter = ? AND k.retired = 0`, c).Scan(&held); err != nil {
+		WHERE h.counter = ? AND k.retired = 0`, c).Scan(&allHeld); err != nil {
 		return "", err
 	}
-	free := reserve + held
+	if err := db.queryRow(ctx, tx, `SELECT n FROM holdings WHERE kiosk_id = ? AND counter = ?`, kiosk, c).Scan(&held); err != nil {
+		return "", err
+	}
+	free := reserve + allHeld
 	// Shares follow recent demand (1 + admissions and denials for want
 	// of rights in a kiosk's last DemandWindow): a door people queue at
 	// gets more, and a quiet door keeps a little, so its next person is
@@ -533,8 +536,12 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk, d
 		if balance > 0 {
 			resp.Return = addReturn(resp.Return, c, balance)
 		}
-	case balance < share && available > 0:
-		g := min(share-balance, available)
+	case balance < share && available > 0 && held < holdLimit(share, urgent):
+		// A kiosk's word for its balance is not believed beyond what the
+		// center counts it holding (DESIGN "Trust"): one that reports
+		// none while it holds its share would drain the reserve and
+		// starve the other doors.
+		g := min(share-balance, available, holdLimit(share, urgent)-held)
 		id, err := db.nextSeq(ctx, tx, 1)
 		if err != nil {
 			return "", err
@@ -587,6 +594,19 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk, d
 // does not hand rights back and forth; but nothing above a share of 0,
 // so that near the cap every free place is back with the center, for
 // whichever door someone comes to.
+// holdLimit is the most the center lets a kiosk hold of a counter whose
+// share is share, by its own count. A round pushes before it asks, so
+// that count runs ahead of an honest kiosk's balance only by grants on
+// their way: the high-water mark. An urgent request comes before the
+// admissions since the last push reach the center, up to all the kiosk
+// held: twice that.
+func holdLimit(share int64, urgent bool) int64 {
+	if urgent {
+		return 2 * highWater(max(share, 1))
+	}
+	return highWater(share)
+}
+
 func highWater(share int64) int64 {
 	if share == 0 {
 		return 0

@@ -531,3 +531,41 @@ func TestStaffPINAtTheCenter(t *testing.T) {
 		t.Errorf("the clear PIN stays in the definition: %s", def)
 	}
 }
+
+// A kiosk that keeps reporting a balance of 0 was granted its share again
+// at every request, draining the reserve into its holding and starving
+// the other doors. The center believes its own count of what the kiosk
+// holds: a little over its share in a round, twice that when it asks on
+// the spot (its admissions since its last push are not in the count).
+func TestTrustRightsHoarding(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		r := newRig(t, dsn, 300, 10)
+		main, east := r.enroll("main"), r.enroll("east")
+		share := int64(granted(r.rights(east), "venue"))
+		high := share + max(1, share/4)
+		ask := func(urgent bool) {
+			t.Helper()
+			_, err := r.db.Rights(r.ctx, east, wire.RightsRequest{Urgent: urgent, Holdings: []wire.Holding{{Counter: "venue", Balance: 0}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 10 {
+			ask(false)
+		}
+		if b := r.books("venue"); b.Held > high {
+			t.Errorf("east holds %d venue rights after reporting none ten times; its share is %d, the most it may hold %d", b.Held, share, high)
+		}
+		// The honest door still gets its part.
+		if g := granted(r.rights(main), "venue"); g == 0 {
+			t.Errorf("main was granted nothing: %+v", r.books("venue"))
+		}
+		before := r.books("venue").Held
+		for range 10 {
+			ask(true)
+		}
+		if b := r.books("venue"); b.Held-before > 2*high {
+			t.Errorf("east took %d venue rights more by asking on the spot ten times; the most it may hold is %d", b.Held-before, 2*high)
+		}
+	})
+}
