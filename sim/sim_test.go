@@ -17,7 +17,7 @@ import (
 // steps; `make sim` runs a million steps and more. A failing seed is
 // replayed with -sim.seed=N -sim.seeds=1.
 var (
-	seeds = flag.Int("sim.seeds", 12, "number of seeds to run (a quarter of them, at least one, for the connected, any-door and byzantine sets)")
+	seeds = flag.Int("sim.seeds", 8, "number of seeds to run (a quarter of them, at least one, for the connected, any-door and byzantine sets)")
 	first = flag.Uint64("sim.seed", 1, "first seed")
 	steps = flag.Int("sim.steps", 1500, "steps per seed")
 	every = flag.Duration("sim.interval", kiosksync.DefaultInterval, "how often each kiosk syncs on its own (0: only after scans and when a step says so)")
