@@ -23,7 +23,7 @@ type claims struct {
 	ev    *checkin.Event
 	kiosk string
 	door  string           // the door the kiosk was enrolled for
-	base  map[string]int64 // the kiosk's holdings as stored, by counter, read once
+	base  map[string]int64 // the kiosk's holdings as stored before this push, by counter, read once
 }
 
 // check returns why e cannot be believed, or "".
@@ -94,19 +94,9 @@ func (c *claims) place(loc string) bool {
 	return loc == "" || loc == checkin.Outside || c.ev.Space(loc) != nil
 }
 
-// apply is e's effect on what the kiosk holds, once the center believes
-// it (applyRights books the rest).
-func (c *claims) apply(e wire.Event) {
-	for _, r := range e.Rights {
-		if r.Kind == checkin.RightSpend || r.Kind == checkin.RightReturn {
-			c.base[r.Counter] -= int64(r.N)
-		}
-	}
-}
-
 // holding is what the kiosk holds of counter as far as the center
 // knows: granted, less returned and spent, plus what its credits gave
-// back, with this push's events so far.
+// back: as stored, and the changes this push booked so far (the tally).
 func (c *claims) holding(ctx context.Context, counter string) (int64, error) {
 	if _, ok := c.base[counter]; !ok {
 		var n int64
@@ -116,9 +106,7 @@ func (c *claims) holding(ctx context.Context, counter string) (int64, error) {
 		}
 		c.base[counter] = n
 	}
-	// Credits this push booked so far (the tally) are the only increase
-	// apply does not see.
-	return c.base[counter] + c.t.credited[[2]string{c.kiosk, counter}], nil
+	return c.base[counter] + c.t.holding[[2]string{c.kiosk, counter}], nil
 }
 
 // freed is the right of counter e's own credit gives back: 1 when it

@@ -422,7 +422,6 @@ func (db *DB) Ingest(ctx context.Context, kiosk string, events []wire.Event) (re
 					return err
 				}
 			}
-			c.apply(eff)
 			if err := db.applyRights(ctx, tx, t, ev, kiosk, eff, rseq); err != nil {
 				return err
 			}

@@ -132,21 +132,17 @@ func (db *DB) addHolding(ctx context.Context, tx *sql.Tx, kiosk, counter string,
 // first either way.
 type tally struct {
 	holding map[[2]string]int64 // by kiosk and counter
-	// credited is what the credits booked gave back to each kiosk: the
-	// rights it may spend or return again (claims.holding).
-	credited map[[2]string]int64
-	inside   map[string]int64
-	credit   map[string]int64
-	closes   int64    // stays the event being booked closed
-	noticed  []string // kiosks sent a notice, to wake once the push commits
+	inside  map[string]int64
+	credit  map[string]int64
+	closes  int64    // stays the event being booked closed
+	noticed []string // kiosks sent a notice, to wake once the push commits
 	// early: the pushing kiosk has credits that came before their
 	// admissions (creditStay), so its spends and rows look for them.
 	early bool
 }
 
 func newTally() *tally {
-	return &tally{holding: map[[2]string]int64{}, credited: map[[2]string]int64{}, inside: map[string]int64{},
-		credit: map[string]int64{}}
+	return &tally{holding: map[[2]string]int64{}, inside: map[string]int64{}, credit: map[string]int64{}}
 }
 
 // flush writes the sums, in sorted order.
@@ -210,7 +206,7 @@ func (db *DB) applyRights(ctx context.Context, tx *sql.Tx, t *tally, ev *checkin
 	if !t.early {
 		return nil
 	}
-	return db.dropUnpaidCredits(ctx, tx, t, kiosk, e.Seq)
+	return db.dropUnpaidCredits(ctx, tx, kiosk, e.Seq)
 }
 
 // openStay books a spend: the stay it opens, or, when the kiosk's credit
@@ -231,7 +227,6 @@ func (db *DB) openStay(ctx context.Context, tx *sql.Tx, t *tally, kiosk string, 
 		// admission that spent it is here.
 		hk := [2]string{kiosk, counter}
 		t.holding[hk]++
-		t.credited[hk]++
 		_, err := db.exec(ctx, tx, `UPDATE spends SET person_id = ?, hlc = ?, rseq = ?, dest = ?, t = ?, terr = ?, cursor = ?
 			WHERE kiosk_id = ? AND seq = ? AND counter = ?`, holder, int64(e.HLC), rseq, dest, st.T, st.Err, e.Cursor,
 			kiosk, e.Seq, counter)
@@ -282,7 +277,6 @@ func (db *DB) creditStay(ctx context.Context, tx *sql.Tx, t *tally, kiosk string
 		return nil
 	}
 	t.holding[hk]++
-	t.credited[hk]++
 	if closed == 0 {
 		t.inside[c.Counter]--
 		t.closes++
@@ -296,7 +290,7 @@ func (db *DB) creditStay(ctx context.Context, tx *sql.Tx, t *tally, kiosk string
 
 // dropUnpaidCredits drops the credits that waited for the kiosk's row
 // seq when that row, now stored, spent no such right: they freed nothing.
-func (db *DB) dropUnpaidCredits(ctx context.Context, tx *sql.Tx, t *tally, kiosk string, seq int64) error {
+func (db *DB) dropUnpaidCredits(ctx context.Context, tx *sql.Tx, kiosk string, seq int64) error {
 	_, err := db.exec(ctx, tx, `DELETE FROM spends WHERE kiosk_id = ? AND seq = ? AND person_id = ''`, kiosk, seq)
 	return err
 }
