@@ -95,17 +95,7 @@ func TestRights(t *testing.T) {
 	defer srv.Close()
 	call := func(method, path, token, body string) (int, []byte) {
 		t.Helper()
-		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, b
+		return apiCall(t, srv.URL, method, path, token, body)
 	}
 
 	for _, c := range []struct {
@@ -176,17 +166,7 @@ func TestWait(t *testing.T) {
 	}
 	call := func(method, path, token, body string) (int, []byte) {
 		t.Helper()
-		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, b
+		return apiCall(t, srv.URL, method, path, token, body)
 	}
 	holder, asker := enroll("main"), enroll("east")
 	for _, c := range []struct {
@@ -240,4 +220,21 @@ func TestWait(t *testing.T) {
 	if err := json.Unmarshal(body, &back); err != nil || back.Return["venue"] < 1 || len(back.Grants) != 0 {
 		t.Errorf("main's exchange after it was asked: %s, want at least one back and no grant", body)
 	}
+}
+
+// apiCall sends one request to the API at url, with the kiosk's bearer
+// token when one is given, and returns the status and body.
+func apiCall(t *testing.T, url, method, path, token, body string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url+path, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
 }
