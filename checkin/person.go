@@ -13,6 +13,12 @@ type Person struct {
 	Tags     []string
 	Code     string // the badge code the roster gives this person
 	Serial   uint32 // the current badge serial: signed badges with a lower one are revoked
+	// Revoked says why this person's ticket is not valid ("refunded
+	// ticket", "unpaid order"), as the ticketing system's export or API
+	// reported it; "" while it is valid. Every credential of theirs is
+	// then denied entry with reason revoked and this text, and lets them
+	// out. A later roster where the ticket is valid again clears it.
+	Revoked string
 }
 
 // Badge is what a scanned code resolves to: the person it belongs to

@@ -293,6 +293,8 @@ type Person struct {
 	Code     string   `json:"code"`
 	Serial   uint32   `json:"serial,omitempty"`
 	Removed  bool     `json:"removed,omitempty"`
+	// Revoked: why the person's ticket is not valid (checkin.Person.Revoked).
+	Revoked string `json:"revoked,omitempty"`
 }
 
 // Revocation is one explicitly revoked badge serial.
