@@ -29,11 +29,13 @@ const defaultValidity = 7 * 24 * time.Hour
 // badgeFlags are the flags badges and badge-png share.
 type badgeFlags struct {
 	event, roster, key, out, person, layout, from, until string
+	read                                                 *roster.Options
 }
 
 func (f *badgeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.event, "event", "", "event `file` (event.toml)")
-	fs.StringVar(&f.roster, "roster", "", "roster `CSV`")
+	fs.StringVar(&f.roster, "roster", "", "roster CSV or XLSX `file`")
+	f.read = roster.Flags(fs)
 	fs.StringVar(&f.key, "key", "", "signing key `file` (DIR/signing.key from usher-central keys)")
 	fs.StringVar(&f.person, "person", "", "only the person with this roster `id`")
 	var layouts []string
@@ -48,7 +50,7 @@ func (f *badgeFlags) register(fs *flag.FlagSet) {
 
 // load reads the event, the roster and the key, and checks they belong
 // together. Every error names its file.
-func (f *badgeFlags) load(now time.Time) (badge.Sheet, []checkin.Person, error) {
+func (f *badgeFlags) load(now time.Time, stderr io.Writer) (badge.Sheet, []checkin.Person, error) {
 	var s badge.Sheet
 	if _, err := badge.FindLayout(f.layout); err != nil {
 		return s, nil, err
@@ -68,21 +70,31 @@ func (f *badgeFlags) load(now time.Time) (badge.Sheet, []checkin.Person, error) 
 	if err := badge.CheckKey(ev, key); err != nil {
 		return s, nil, fmt.Errorf("%s for %s: %w", f.key, f.event, err)
 	}
-	file, err := os.Open(f.roster)
-	if err != nil {
-		return s, nil, checkin.Errorf(checkin.EINVALID, "roster: %v", err)
-	}
-	defer file.Close()
-	people, _, err := roster.Read(file, f.roster, ev)
+	read, err := roster.ReadFile(f.roster, ev, stderr, *f.read)
 	if err != nil {
 		return s, nil, err
 	}
+	people := read.People
 	if f.person != "" {
 		people = pick(people, f.person)
 		if people == nil {
 			return s, nil, checkin.Errorf(checkin.ENOTFOUND, "%s: no person with id %q", f.roster, f.person)
 		}
+		if why := people[0].Revoked; why != "" {
+			return s, nil, checkin.Errorf(checkin.EINVALID, "%s: person %s has no valid ticket (%s): the door would deny their badge", f.roster, f.person, why)
+		}
 	}
+	// A refunded or cancelled ticket gets no badge: the door would deny it.
+	valid := people[:0:0]
+	for _, p := range people {
+		if p.Revoked == "" {
+			valid = append(valid, p)
+		}
+	}
+	if skipped := len(people) - len(valid); skipped > 0 {
+		fmt.Fprintf(stderr, "%s without a valid ticket not printed\n", count(skipped, "person"))
+	}
+	people = valid
 	s = badge.Sheet{Layout: f.layout, Event: ev, Key: key, From: from, Until: until}
 	return s, people, nil
 }
@@ -142,7 +154,7 @@ func badgesCmd(args []string, stdout, stderr io.Writer) error {
 	if f.event == "" || f.roster == "" || f.key == "" || f.out == "" || fs.NArg() > 0 {
 		return fmt.Errorf("%s", badgesUsage)
 	}
-	s, people, err := f.load(time.Now())
+	s, people, err := f.load(time.Now(), stderr)
 	if err != nil {
 		return err
 	}
@@ -179,7 +191,7 @@ func badgePNGCmd(args []string, stdout, stderr io.Writer) error {
 	if f.event == "" || f.roster == "" || f.key == "" || f.person == "" || f.out == "" || fs.NArg() > 0 {
 		return fmt.Errorf("%s", badgePNGUsage)
 	}
-	s, people, err := f.load(time.Now())
+	s, people, err := f.load(time.Now(), stderr)
 	if err != nil {
 		return err
 	}

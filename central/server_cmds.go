@@ -47,28 +47,36 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	return nil
 }
 
-// importCmd: usher-central import --event E --roster R [--revoked F] [--db D]
+// importCmd: usher-central import --event E --roster R [--sheet S]
+// [--include-pending] [--replace] [--revoked F] [--db D]
 func importCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("usher-central import", flag.ContinueOnError)
 	dsn := dbFlag(fs)
 	eventPath := fs.String("event", "", "event definition (TOML) `file`")
-	rosterPath := fs.String("roster", "", "roster CSV `file` (optional: without it only the event is updated)")
+	rosterPath := fs.String("roster", "", "roster CSV or XLSX `file` (optional: without it only the event is updated)")
+	opt := roster.Flags(fs)
+	replace := fs.Bool("replace", false, "make the roster exactly the file, undoing what was changed at the center "+
+		"(person add, person revoke, a reprint's new code); without it those edits are kept")
 	revokedPath := fs.String("revoked", "", "revoked badges CSV `file` with columns id,serial (added to the list)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	if *eventPath == "" || fs.NArg() > 0 {
-		return errors.New("usage: usher-central import --event event.toml [--roster roster.csv] [--revoked revoked.csv] [--db D]")
+		return errors.New("usage: usher-central import --event event.toml [--roster roster.csv|.xlsx] [--sheet S] [--include-pending] [--replace] [--revoked revoked.csv] [--db D]")
 	}
 	ev, err := eventfile.Load(*eventPath)
 	if err != nil {
 		return err
 	}
-	var people []checkin.Person
+	var (
+		people []checkin.Person
+		read   *roster.Result
+	)
 	if *rosterPath != "" {
-		if people, _, err = roster.ReadFile(*rosterPath, ev, stderr); err != nil {
+		if read, err = roster.ReadFile(*rosterPath, ev, stderr, *opt); err != nil {
 			return err
 		}
+		people = read.People
 	}
 	var revoked []checkin.Revocation
 	if *revokedPath != "" {
@@ -81,7 +89,7 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	res, err := db.Import(context.Background(), ev, people, revoked)
+	res, err := db.ImportWith(context.Background(), ev, people, revoked, centralstore.ImportOptions{Replace: *replace})
 	if err != nil {
 		return err
 	}
@@ -91,7 +99,8 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "event %s: %s\n", ev.ID, changed)
 	if people != nil {
-		fmt.Fprintf(stdout, "roster (%d people): %s\n", len(people), res)
+		fmt.Fprintf(stdout, "roster (%s, %d people): %s\n", read.Format, len(people), res)
+		roster.PrintNotes(stdout, read)
 	}
 	if revoked != nil {
 		fmt.Fprintf(stdout, "revoked badges: %d new\n", res.Revoked)

@@ -19,9 +19,10 @@ import (
 // sequence first: its row lock orders the edit after any roster change
 // in progress, so the checks below read what the edit will follow.
 //
-// A re-import of the roster CSV still makes the roster exactly the CSV:
-// someone added here and missing from it is removed again, and a CSV
-// with the old code or serial undoes a reprint. Carry edits into the CSV.
+// Each marks the person edited (people.edited), and a re-import keeps
+// the edit above the file's rows unless asked to replace it (see
+// ImportWith): someone added here stays when the file lacks them, one
+// removed here stays removed, a reprint's code and serial stay.
 
 // reservedCode reports whether code has a prefix the store uses for the
 // codes of removed people and of codes being moved (see upsertRoster).
@@ -170,9 +171,9 @@ func (db *DB) AddPerson(ctx context.Context, p checkin.Person) error {
 			return fmt.Errorf("add person %s: %w", p.ID, err)
 		}
 		if _, err := db.exec(ctx, tx, `
-			INSERT INTO people (id, name, company, email, category, tags, code, serial, removed, seq)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
-			p.ID, p.Name, p.Company, p.Email, p.Category, strings.Join(p.Tags, ";"), p.Code, int64(p.Serial), seq); err != nil {
+			INSERT INTO people (id, name, company, email, category, tags, code, serial, removed, edited, seq)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+			p.ID, p.Name, p.Company, p.Email, p.Category, strings.Join(p.Tags, ";"), p.Code, int64(p.Serial), editAdded, seq); err != nil {
 			return fmt.Errorf("add person %s: %w", p.ID, err)
 		}
 		return nil
@@ -200,8 +201,8 @@ func (db *DB) RevokePerson(ctx context.Context, id string) error {
 		if old.removed {
 			return checkin.Errorf(checkin.ECONFLICT, "person %s is already removed from the roster", id)
 		}
-		if _, err := db.exec(ctx, tx, `UPDATE people SET removed = 1, removed_at = ?, code = ?, seq = ? WHERE id = ?`,
-			db.Now().UnixMilli(), "removed:"+id, seq, id); err != nil {
+		if _, err := db.exec(ctx, tx, `UPDATE people SET removed = 1, removed_at = ?, code = ?, edited = ?, seq = ? WHERE id = ?`,
+			db.Now().UnixMilli(), "removed:"+id, editRemoved, seq, id); err != nil {
 			return fmt.Errorf("remove %s: %w", id, err)
 		}
 		return nil
@@ -269,8 +270,12 @@ func (db *DB) ReprintBadge(ctx context.Context, id string, newCode string) (uint
 			id, int64(printed), seq, db.Now().UnixMilli()); err != nil {
 			return fmt.Errorf("revoke %s serial %d: %w", id, printed, err)
 		}
-		if _, err := db.exec(ctx, tx, `UPDATE people SET code = ?, serial = ?, seq = ? WHERE id = ?`,
-			code, int64(serial), seq+1, id); err != nil {
+		edit := 0
+		if newCode != "" {
+			edit = editCode
+		}
+		if _, err := db.exec(ctx, tx, `UPDATE people SET code = ?, serial = ?, edited = edited | ?, seq = ? WHERE id = ?`,
+			code, int64(serial), edit, seq+1, id); err != nil {
 			return fmt.Errorf("reprint %s: %w", id, err)
 		}
 		return nil

@@ -164,12 +164,16 @@ func TestRevokePerson(t *testing.T) {
 		}
 		checkNothingNew(t, db, cursor, "refused revocations")
 
-		// Like a removal by import, it is a revocation the center's
-		// conflicts list knows the time of; and a re-import with the
-		// person brings them back.
+		// A re-import of a roster that still has the person keeps the
+		// removal made here; only --replace brings them back.
 		res := MustImport(t, db, people, nil)
-		if res.Updated != 1 || res.Unchanged != len(people)-1 {
-			t.Errorf("re-import with the removed person: %+v, want 1 updated", res)
+		if res.Kept != 1 || res.Updated != 0 || res.Unchanged != len(people)-1 {
+			t.Errorf("re-import with the removed person: %+v, want 1 kept", res)
+		}
+		checkNothingNew(t, db, cursor, "a re-import that keeps the removal")
+		res, err := db.ImportWith(ctx, demo.Event(), people, nil, centralstore.ImportOptions{Replace: true})
+		if err != nil || res.Updated != 1 || res.Unchanged != len(people)-1 {
+			t.Errorf("re-import with --replace: %+v, %v; want 1 updated", res, err)
 		}
 		p = mustPullOnce(t, db, cursor)
 		if ids := pulledIDs(p); !slices.Equal(ids, []string{gone.ID}) || p.People[0].Removed || p.People[0].Code != gone.Code {

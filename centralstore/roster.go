@@ -15,15 +15,42 @@ import (
 // ImportResult counts what an import changed.
 type ImportResult struct {
 	Added, Updated, Unchanged, Removed, Revoked int
-	EventChanged                                bool
+	// Kept counts the people whose edits made at the center (added,
+	// removed, given a new code) the roster would have undone, and did
+	// not (ImportOptions.Replace).
+	Kept         int
+	EventChanged bool
 }
 
 func (r ImportResult) String() string {
-	return fmt.Sprintf("%d added, %d updated, %d unchanged, %d removed", r.Added, r.Updated, r.Unchanged, r.Removed)
+	s := fmt.Sprintf("%d added, %d updated, %d unchanged, %d removed", r.Added, r.Updated, r.Unchanged, r.Removed)
+	if r.Kept > 0 {
+		s += fmt.Sprintf(", %d kept as edited at the center (--replace takes the file's)", r.Kept)
+	}
+	return s
 }
 
+// ImportOptions change how Import treats the roster.
+type ImportOptions struct {
+	// Replace makes the roster exactly the file, undoing the edits made
+	// at the center (person add, person revoke, a reprint's new code).
+	// Without it they are kept above the file's rows.
+	Replace bool
+	// Merge adds and updates the people given and removes nobody: the
+	// changes a ticketing system's API reports, not a whole roster.
+	Merge bool
+}
+
+// Edits made at the center, kept in people.edited (migration 008).
+const (
+	editAdded   = 1 // person add: a roster without them does not remove them
+	editRemoved = 2 // person revoke: a roster with them does not bring them back
+	editCode    = 4 // badge reprint with a new code: a roster with the old code does not restore it
+)
+
 // Import loads or updates the event and, when roster is not nil, makes
-// the roster exactly roster (people missing from it are marked removed);
+// the roster roster (people missing from it are marked removed, but for
+// the edits made at the center: see ImportWith);
 // when revoked is not nil it adds those badge serials to the revocation
 // list. Every change takes its own value of the server sequence, so
 // kiosks pull exactly what changed. One transaction: on any error
@@ -32,6 +59,16 @@ func (r ImportResult) String() string {
 // ev must be validated. Returns EINVALID for another event's id, a
 // person twice, or a code given to two people.
 func (db *DB) Import(ctx context.Context, ev *checkin.Event, roster []checkin.Person, revoked []checkin.Revocation) (ImportResult, error) {
+	return db.ImportWith(ctx, ev, roster, revoked, ImportOptions{})
+}
+
+// ImportWith is Import with options. Edits made at the center are kept
+// unless opt.Replace: a person added here stays when the roster lacks
+// them, one removed here stays removed, a reprint's code stays, and a
+// badge serial never goes down. A roster row still sets everything else
+// of such a person, their ticket status included: a cancellation always
+// reaches the door.
+func (db *DB) ImportWith(ctx context.Context, ev *checkin.Event, roster []checkin.Person, revoked []checkin.Revocation, opt ImportOptions) (ImportResult, error) {
 	var res ImportResult
 	def, err := json.Marshal(ev)
 	if err != nil {
@@ -81,7 +118,7 @@ func (db *DB) Import(ctx context.Context, ev *checkin.Event, roster []checkin.Pe
 			return err
 		}
 		if roster != nil {
-			if err := db.upsertRoster(ctx, tx, ev, roster, &res); err != nil {
+			if err := db.upsertRoster(ctx, tx, ev, roster, opt, &res); err != nil {
 				return err
 			}
 		}
@@ -148,13 +185,15 @@ func sameEvent(a, b *checkin.Event) bool {
 	return string(x) == string(y)
 }
 
-func (db *DB) upsertRoster(ctx context.Context, tx *sql.Tx, ev *checkin.Event, roster []checkin.Person, res *ImportResult) error {
+// upsertRoster writes roster over the stored one (see ImportWith).
+func (db *DB) upsertRoster(ctx context.Context, tx *sql.Tx, ev *checkin.Event, roster []checkin.Person, opt ImportOptions, res *ImportResult) error {
 	type stored struct {
 		p       checkin.Person
 		removed int
+		edited  int
 	}
 	have := map[string]stored{}
-	rows, err := db.query(ctx, tx, `SELECT id, name, company, email, category, tags, code, serial, removed FROM people`)
+	rows, err := db.query(ctx, tx, `SELECT id, name, company, email, category, tags, code, serial, removed, revoked_why, edited FROM people`)
 	if err != nil {
 		return fmt.Errorf("read roster: %w", err)
 	}
@@ -163,7 +202,8 @@ func (db *DB) upsertRoster(ctx context.Context, tx *sql.Tx, ev *checkin.Event, r
 			s    stored
 			tags string
 		)
-		if err := rows.Scan(&s.p.ID, &s.p.Name, &s.p.Company, &s.p.Email, &s.p.Category, &tags, &s.p.Code, &s.p.Serial, &s.removed); err != nil {
+		if err := rows.Scan(&s.p.ID, &s.p.Name, &s.p.Company, &s.p.Email, &s.p.Category, &tags, &s.p.Code, &s.p.Serial, &s.removed,
+			&s.p.Revoked, &s.edited); err != nil {
 			rows.Close()
 			return fmt.Errorf("read roster: %w", err)
 		}
@@ -209,10 +249,23 @@ func (db *DB) upsertRoster(ctx context.Context, tx *sql.Tx, ev *checkin.Event, r
 		}
 		seen[p.ID], codeOf[p.Code] = true, p.ID
 		old, ok := have[p.ID]
+		if ok && !opt.Replace {
+			if old.edited&editRemoved != 0 && old.removed != 0 {
+				res.Kept++
+				continue
+			}
+			if old.edited&editCode != 0 && p.Code != old.p.Code {
+				p.Code = old.p.Code
+				res.Kept++
+			}
+		}
+		if ok && p.Serial < old.p.Serial {
+			p.Serial = old.p.Serial // a lower serial would bring back badges a reprint revoked
+		}
 		switch {
 		case !ok:
 			res.Added++
-		case old.removed == 0 && samePerson(old.p, p):
+		case old.removed == 0 && samePerson(old.p, p) && (!opt.Replace || old.edited == 0):
 			res.Unchanged++
 			continue
 		default:
@@ -221,9 +274,15 @@ func (db *DB) upsertRoster(ctx context.Context, tx *sql.Tx, ev *checkin.Event, r
 		changed = append(changed, p)
 	}
 	var gone []string
-	for id, s := range have {
-		if !seen[id] && s.removed == 0 {
-			gone = append(gone, id)
+	if !opt.Merge {
+		for id, s := range have {
+			switch {
+			case seen[id] || s.removed != 0:
+			case s.edited&editAdded != 0 && !opt.Replace:
+				res.Kept++
+			default:
+				gone = append(gone, id)
+			}
 		}
 	}
 	slices.Sort(gone)
@@ -239,17 +298,17 @@ func (db *DB) upsertRoster(ctx context.Context, tx *sql.Tx, ev *checkin.Event, r
 	// A code moving from a removed or changed person to another must not
 	// trip the unique index half-way: clear the codes being reassigned.
 	upsert, err := tx.PrepareContext(ctx, db.rebind(`
-		INSERT INTO people (id, name, company, email, category, tags, code, serial, removed, seq)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
+		INSERT INTO people (id, name, company, email, category, tags, code, serial, removed, revoked_why, edited, seq)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, company = excluded.company, email = excluded.email,
 			category = excluded.category, tags = excluded.tags, code = excluded.code, serial = excluded.serial,
-			removed = 0, seq = excluded.seq`))
+			removed = 0, revoked_why = excluded.revoked_why, edited = excluded.edited, seq = excluded.seq`))
 	if err != nil {
 		return err
 	}
 	defer upsert.Close()
 	for _, id := range gone {
-		if _, err := db.exec(ctx, tx, `UPDATE people SET removed = 1, removed_at = ?, code = ?, seq = ? WHERE id = ?`,
+		if _, err := db.exec(ctx, tx, `UPDATE people SET removed = 1, removed_at = ?, code = ?, edited = 0, seq = ? WHERE id = ?`,
 			db.Now().UnixMilli(), "removed:"+id, seq, id); err != nil {
 			return fmt.Errorf("remove %s: %w", id, err)
 		}
@@ -268,8 +327,14 @@ func (db *DB) upsertRoster(ctx context.Context, tx *sql.Tx, ev *checkin.Event, r
 				return fmt.Errorf("person %s: %w", p.ID, err)
 			}
 		}
+		// The roster now holds the person: an edit it did not undo (a
+		// reprint's code) stays marked, the rest is the file's.
+		edited := 0
+		if old, ok := have[p.ID]; ok && !opt.Replace {
+			edited = old.edited &^ (editAdded | editRemoved)
+		}
 		if _, err := upsert.ExecContext(ctx, p.ID, p.Name, p.Company, p.Email, p.Category, strings.Join(p.Tags, ";"),
-			p.Code, p.Serial, seq); err != nil {
+			p.Code, p.Serial, p.Revoked, edited, seq); err != nil {
 			return fmt.Errorf("person %s: %w", p.ID, err)
 		}
 		seq++
@@ -279,7 +344,7 @@ func (db *DB) upsertRoster(ctx context.Context, tx *sql.Tx, ev *checkin.Event, r
 
 func samePerson(a, b checkin.Person) bool {
 	return a.Name == b.Name && a.Company == b.Company && a.Email == b.Email && a.Category == b.Category &&
-		a.Code == b.Code && a.Serial == b.Serial && slices.Equal(a.Tags, b.Tags)
+		a.Code == b.Code && a.Serial == b.Serial && a.Revoked == b.Revoked && slices.Equal(a.Tags, b.Tags)
 }
 
 func splitTags(s string) []string {
@@ -313,7 +378,7 @@ func (db *DB) Pull(ctx context.Context, kiosk string, cursor int64, limit int) (
 			resp.Event = ev
 		}
 		rows, err := db.query(ctx, tx, `
-			SELECT id, name, company, category, tags, code, serial, removed, seq FROM people
+			SELECT id, name, company, category, tags, code, serial, removed, revoked_why, seq FROM people
 			WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`, cursor, top, limit+1)
 		if err != nil {
 			return fmt.Errorf("pull people: %w", err)
@@ -328,7 +393,7 @@ func (db *DB) Pull(ctx context.Context, kiosk string, cursor int64, limit int) (
 				removed int
 			)
 			// No email: kiosks get only what they show or decide with.
-			if err := rows.Scan(&p.ID, &p.Name, &p.Company, &p.Category, &tags, &p.Code, &p.Serial, &removed, &seq); err != nil {
+			if err := rows.Scan(&p.ID, &p.Name, &p.Company, &p.Category, &tags, &p.Code, &p.Serial, &removed, &p.Revoked, &seq); err != nil {
 				return fmt.Errorf("pull people: %w", err)
 			}
 			p.Removed = removed != 0

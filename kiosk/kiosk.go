@@ -90,7 +90,8 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("usher load", flag.ContinueOnError)
 	dbPath := fs.String("db", "", "kiosk database `file` (created if missing)")
 	eventPath := fs.String("event", "", "event definition (TOML) `file`")
-	rosterPath := fs.String("roster", "", "roster CSV `file` (optional: without it only the event is updated)")
+	rosterPath := fs.String("roster", "", "roster CSV or XLSX `file` (optional: without it only the event is updated)")
+	opt := roster.Flags(fs)
 	revokedPath := fs.String("revoked", "", "revoked badges CSV `file` with columns id,serial (optional: replaces the list)")
 	if err := parse(fs, args, stderr, "db", "event"); err != nil {
 		return err
@@ -101,12 +102,13 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var (
 		people []checkin.Person
-		format roster.Format
+		read   *roster.Result
 	)
 	if *rosterPath != "" {
-		if people, format, err = roster.ReadFile(*rosterPath, ev, stderr); err != nil {
+		if read, err = roster.ReadFile(*rosterPath, ev, stderr, *opt); err != nil {
 			return err
 		}
+		people = read.People
 	}
 	var revoked []checkin.Revocation
 	if *revokedPath != "" {
@@ -125,7 +127,8 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "event %s: %d spaces, %d doors, %d categories\n", ev.ID, len(ev.Spaces), len(ev.Doors), len(ev.Categories))
 	if *rosterPath != "" {
-		fmt.Fprintf(stdout, "roster (%s, %d people): %s\n", format, len(people), res)
+		fmt.Fprintf(stdout, "roster (%s, %d people): %s\n", read.Format, len(people), res)
+		roster.PrintNotes(stdout, read)
 	}
 	if revoked != nil {
 		fmt.Fprintf(stdout, "revoked badges: %d\n", len(revoked))

@@ -1,119 +1,140 @@
-// Package roster reads attendee lists from CSV: Usher's own columns, and
-// the attendee exports of pretix and Eventbrite. It checks every row
-// against the event and reports problems by line and column, so a bad
-// file is rejected whole before anything is written.
+// Package roster reads attendee lists: Usher's own columns, and the
+// attendee exports of pretix and Eventbrite, as CSV (separated by `,`,
+// `;` or tab) or XLSX, and the rows pretix's API returns. Every format
+// goes through one column mapping (columns.go). Each row is checked
+// against the event and problems are reported by line and column, so a
+// bad file is rejected whole before anything is written.
 package roster
 
 import (
 	"bytes"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/charmap"
-
 	"usher/badge"
 	"usher/checkin"
 )
 
-// Format is the kind of CSV a roster came in.
-type Format string
-
-const (
-	Generic    Format = "generic"
-	Pretix     Format = "pretix"
-	Eventbrite Format = "eventbrite"
-)
-
-// field is one of Usher's person fields and the headings that feed it in
-// each format. A format lists several headings where exports differ by
-// version or settings; the first present wins.
-type field struct {
-	name     string
-	required bool
-	headings map[Format][]string
+// Options change how a roster is read.
+type Options struct {
+	// Sheet is the sheet of an XLSX workbook to read; "" is the first.
+	Sheet string
+	// IncludePending admits the people of orders not paid yet (pretix's
+	// pending orders), who are otherwise loaded as revoked.
+	IncludePending bool
 }
 
-// fields is the heading mapping documented in the README.
-var fields = []field{
-	{"id", true, map[Format][]string{
-		Generic: {"id"}, Pretix: {"position id", "secret", "ticket secret"}, Eventbrite: {"attendee #", "attendee id"}}},
-	{"name", true, map[Format][]string{
-		Generic: {"name"}, Pretix: {"attendee name", "name"}, Eventbrite: {"first name"}}},
-	{"category", true, map[Format][]string{
-		Generic: {"category"}, Pretix: {"product", "item"}, Eventbrite: {"ticket type"}}},
-	{"code", true, map[Format][]string{
-		Generic: {"code"}, Pretix: {"secret", "ticket secret"}, Eventbrite: {"barcode #", "barcode"}}},
-	{"company", false, map[Format][]string{
-		Generic: {"company"}, Pretix: {"company"}, Eventbrite: {"company"}}},
-	{"email", false, map[Format][]string{
-		Generic: {"email"}, Pretix: {"e-mail", "attendee email", "email"}, Eventbrite: {"email"}}},
-	{"tags", false, map[Format][]string{
-		Generic: {"tags"}}},
-	{"serial", false, map[Format][]string{
-		Generic: {"serial", "badge serial"}}},
-	{"last name", false, map[Format][]string{
-		Eventbrite: {"last name"}}},
-	{"order code", false, map[Format][]string{
-		Pretix: {"order code"}}},
+// Result is a roster read, and what the organizer should hear of it.
+type Result struct {
+	People []checkin.Person
+	Format Format
+	// Sep is the separator of a CSV file; 0 for a workbook or an API.
+	Sep rune
+	// Warning is set when the file was not UTF-8 and was converted.
+	Warning string
+	// Nameless counts the people without a name on file, who are given
+	// a stand-in ("(no name) · Volunteer · order ABC12").
+	Nameless int
+	// Excluded counts the people loaded as revoked, by the status their
+	// row had ("Attendee Status: Refunded").
+	Excluded map[string]int
+	// Pending counts the people of unpaid orders admitted because of
+	// Options.IncludePending.
+	Pending int
+}
+
+// Notes are the lines that tell the organizer what the read did beyond
+// taking people as they are: stand-in names, statuses, the separator.
+func (r *Result) Notes() []string {
+	var notes []string
+	if r.Sep != 0 && r.Sep != ',' {
+		notes = append(notes, fmt.Sprintf("fields separated by %s", map[rune]string{';': "semicolons", '\t': "tabs"}[r.Sep]))
+	}
+	if r.Nameless > 0 {
+		notes = append(notes, fmt.Sprintf("%d without a name on file, shown as \"(no name) · category · order\"", r.Nameless))
+	}
+	if len(r.Excluded) > 0 {
+		var keys []string
+		total := 0
+		for k, n := range r.Excluded {
+			keys = append(keys, k)
+			total += n
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = fmt.Sprintf("%d %s", r.Excluded[k], k)
+		}
+		notes = append(notes, fmt.Sprintf("%d not valid, loaded as revoked (denied at the door): %s", total, strings.Join(parts, ", ")))
+	}
+	if r.Pending > 0 {
+		notes = append(notes, fmt.Sprintf("%d of unpaid orders admitted (--include-pending)", r.Pending))
+	}
+	return notes
 }
 
 // maxErrors bounds the problems listed for one file: enough to fix a
 // column mapping at once, not a wall of text.
 const maxErrors = 20
 
-// Read parses a roster CSV and checks each row against ev: required
-// fields present and free of control characters (a tab inside a field
-// is allowed), codes plausible and none starting like a signed badge
-// (badge.Prefix), ids unique, codes unique whatever the case of their
-// letters, and every category defined in the event and allowed into at
-// least one space. A file that is not UTF-8 is read as Windows-1252 when
-// it can be (see ReadFile for the warning). name is used in messages
-// ("roster.csv:12, column category: …"). On any problem it returns a
-// *checkin.Error (EINVALID) listing up to 20 of them and no people.
+// Read parses a roster with the default Options; see Parse.
 func Read(r io.Reader, name string, ev *checkin.Event) ([]checkin.Person, Format, error) {
-	people, format, _, err := read(r, name, ev)
-	return people, format, err
-}
-
-// read is Read, which also returns the warning of a file read as
-// Windows-1252, or "".
-func read(r io.Reader, name string, ev *checkin.Event) ([]checkin.Person, Format, string, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, "", "", checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
-	}
-	data, warning, err := decode(data, name)
-	if err != nil {
-		return nil, "", "", err
-	}
-	people, format, err := parse(data, name, ev)
-	if err != nil {
-		warning = ""
-	}
-	return people, format, warning, err
-}
-
-// parse reads the people of a roster in UTF-8.
-func parse(data []byte, name string, ev *checkin.Event) ([]checkin.Person, Format, error) {
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.FieldsPerRecord = -1 // checked here, to name the line
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, "", checkin.Errorf(checkin.EINVALID, "%s: the file is empty; expected a header line id,name,category,code", name)
-	} else if err != nil {
-		return nil, "", csvError(name, data, err)
-	}
-	format, cols, err := mapHeader(name, header)
+	res, err := Parse(r, name, ev, Options{})
 	if err != nil {
 		return nil, "", err
 	}
+	return res.People, res.Format, nil
+}
 
+// Parse reads a roster (CSV or XLSX) and checks each row against ev:
+// required fields present and free of control characters (a tab inside
+// a field is allowed), codes plausible and none starting like a signed
+// badge (badge.Prefix), ids unique, codes unique whatever the case of
+// their letters, every category defined in the event and allowed into
+// at least one space, and every status one the format's table knows. A
+// person without a name gets a stand-in; a status that makes a ticket
+// invalid loads the person as revoked with its reason. A file that is
+// not UTF-8 is read as Windows-1252 when it can be (Result.Warning).
+// name is used in messages ("roster.csv:12, column 3 (category): …"). On
+// any problem it returns a *checkin.Error (EINVALID) listing up to 20 of
+// them and no people.
+func Parse(r io.Reader, name string, ev *checkin.Event, opt Options) (*Result, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
+	}
+	t, warning, err := open(data, name, opt.Sheet)
+	if err != nil {
+		return nil, err
+	}
+	res, err := parse(t, ev, opt)
+	if err != nil {
+		return nil, err
+	}
+	res.Warning = warning
+	return res, nil
+}
+
+// FromRows reads the rows an API returned under header, exactly as Parse
+// reads a file with those columns. name stands for the file in messages.
+func FromRows(name string, header []string, rows [][]string, ev *checkin.Event, opt Options) (*Result, error) {
+	return parse(rowsTable(name, header, rows), ev, opt)
+}
+
+// parse maps and checks the rows of t.
+func parse(t *table, ev *checkin.Event, opt Options) (*Result, error) {
+	name, header := t.name, t.header
+	format, cols, err := mapHeader(name, header)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Format: format, Sep: t.sep, Excluded: map[string]int{}}
 	mapped := make([]bool, len(header))
 	for _, i := range cols {
 		mapped[i] = true
@@ -136,15 +157,14 @@ func parse(data []byte, name string, ev *checkin.Event) ([]checkin.Person, Forma
 		probs = append(probs, where+": "+fmt.Sprintf(format, args...))
 	}
 	for len(probs) < maxErrors {
-		rec, err := cr.Read()
+		rec, line, err := t.next()
 		if err == io.EOF {
 			break
 		} else if err != nil {
-			return nil, "", csvError(name, data, err)
+			return nil, err
 		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // a blank line
+		if blank(rec) {
+			continue
 		}
 		if len(rec) != len(header) {
 			problem(line, "", "%d fields, but the header has %d", len(rec), len(header))
@@ -156,8 +176,7 @@ func parse(data []byte, name string, ev *checkin.Event) ([]checkin.Person, Forma
 			}
 			return ""
 		}
-		column := func(i int) string { return fmt.Sprintf("%d (%s)", i+1, header[i]) }
-		heading := func(f string) string { return column(cols[f]) }
+		heading := func(f string) string { return t.column(cols[f]) }
 		// A NUL, an escape sequence or a line break would reach the
 		// kiosk's screen, the badges and the center's database (which
 		// refuses a NUL); columns Usher does not read are not imported.
@@ -169,8 +188,7 @@ func parse(data []byte, name string, ev *checkin.Event) ([]checkin.Person, Forma
 			v = strings.TrimSpace(v)
 			if j := strings.IndexFunc(v, control); j >= 0 {
 				r, _ := utf8.DecodeRuneInString(v[j:])
-				fieldLine, _ := cr.FieldPos(i)
-				problem(fieldLine, column(i), "control character U+%04X in %q: remove it (a tab is the only one a field may hold)", r, v)
+				problem(t.cellLine(i), t.column(i), "control character U+%04X in %q: remove it (a tab is the only one a field may hold)", r, v)
 				bad = true
 			}
 		}
@@ -179,12 +197,19 @@ func parse(data []byte, name string, ev *checkin.Event) ([]checkin.Person, Forma
 		}
 		p := checkin.Person{
 			ID: get("id"), Name: get("name"), Company: get("company"), Email: get("email"), Code: get("code"),
+			Revoked: get("revoked"),
 		}
-		if format == Pretix && get("order code") != "" && cols["id"] != cols["code"] {
-			p.ID = get("order code") + "-" + p.ID
+		order := get("order code")
+		if format == Pretix && order != "" && cols["id"] != cols["code"] {
+			p.ID = order + "-" + p.ID
 		}
-		if last := get("last name"); last != "" {
-			p.Name = strings.TrimSpace(p.Name + " " + last)
+		if _, split := cols["given name"]; split {
+			// pretix: the parts beside the whole name, which may be empty.
+			if p.Name == "" {
+				p.Name = strings.Join(strings.Fields(get("title")+" "+get("given name")+" "+get("family name")), " ")
+			}
+		} else if last := get("family name"); last != "" {
+			p.Name = strings.TrimSpace(p.Name + " " + last) // Eventbrite: first name, last name
 		}
 		for _, t := range strings.Split(get("tags"), ";") {
 			if t = strings.TrimSpace(t); t != "" {
@@ -198,7 +223,25 @@ func parse(data []byte, name string, ev *checkin.Event) ([]checkin.Person, Forma
 			}
 			p.Serial = uint32(n)
 		}
-		for _, f := range []string{"id", "name", "category", "code"} {
+		for _, f := range []string{"status", "paid"} {
+			if _, ok := cols[f]; !ok {
+				continue
+			}
+			known := statuses[format][f]
+			v := get(f)
+			st, ok := known[foldStatus(v)]
+			switch {
+			case !ok:
+				problem(line, heading(f), "status %q is not one Usher knows for a %s roster (known: %s)", v, format, statusValues(known))
+				bad = true
+			case st.pending && opt.IncludePending:
+				res.Pending++
+			case st.reason != "":
+				p.Revoked = st.reason
+				res.Excluded[header[cols[f]]+": "+v]++
+			}
+		}
+		for _, f := range []string{"id", "category", "code"} {
 			if get(f) == "" {
 				problem(line, heading(f), "%s is empty", f)
 				bad = true
@@ -236,6 +279,10 @@ func parse(data []byte, name string, ev *checkin.Event) ([]checkin.Person, Forma
 		} else {
 			p.Category = id
 		}
+		if p.Name == "" {
+			p.Name = standIn(ev, p, order)
+			res.Nameless++
+		}
 		people = append(people, p)
 	}
 	if len(probs) > 0 {
@@ -243,56 +290,43 @@ func parse(data []byte, name string, ev *checkin.Event) ([]checkin.Person, Forma
 		if len(probs) == maxErrors {
 			msg += "\n(stopped after " + fmt.Sprint(maxErrors) + " problems)"
 		}
-		return nil, format, checkin.Errorf(checkin.EINVALID, "%s", msg)
+		return nil, checkin.Errorf(checkin.EINVALID, "%s", msg)
 	}
 	if len(people) == 0 {
-		return nil, format, checkin.Errorf(checkin.EINVALID, "%s: the roster has a header but no people", name)
+		return nil, checkin.Errorf(checkin.EINVALID, "%s: the roster has a header but no people", name)
 	}
-	return people, format, nil
+	res.People = people
+	return res, nil
 }
 
-// mapHeader finds the format and each field's column.
-func mapHeader(name string, header []string) (Format, map[string]int, error) {
-	norm := make(map[string]int, len(header))
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if _, dup := norm[h]; dup && h != "" {
-			return "", nil, checkin.Errorf(checkin.EINVALID, "%s:1, column %d: heading %q appears twice", name, i+1, header[i])
-		}
-		norm[h] = i
-	}
-	var missing []string
-	for _, format := range []Format{Generic, Pretix, Eventbrite} {
-		cols := map[string]int{}
-		missing = missing[:0]
-		for _, f := range fields {
-			hs, ok := f.headings[format]
-			if !ok {
-				continue
-			}
-			found := false
-			for _, h := range hs {
-				if i, ok := norm[h]; ok {
-					cols[f.name], found = i, true
-					break
-				}
-			}
-			if !found && f.required {
-				missing = append(missing, f.name)
-			}
-		}
-		if len(missing) == 0 {
-			return format, cols, nil
-		}
-		if format == Generic && len(missing) < 4 {
-			// Looks like our own format with a column missing: say which.
-			return "", nil, checkin.Errorf(checkin.EINVALID, "%s:1: the header lacks column %s; Usher rosters need id,name,category,code (optional: company,email,tags)",
-				name, strings.Join(missing, ", "))
+// blank reports whether a row has nothing in it: a blank line, or a
+// spreadsheet row whose cells are all empty.
+func blank(rec []string) bool {
+	for _, v := range rec {
+		if strings.TrimSpace(v) != "" {
+			return false
 		}
 	}
-	return "", nil, checkin.Errorf(checkin.EINVALID,
-		"%s:1: the header %q is not a roster Usher knows: use the columns id,name,category,code (optional: company,email,tags), or a pretix or Eventbrite attendee export",
-		name, strings.Join(header, ","))
+	return true
+}
+
+// standIn is the name shown for a person the roster has no name for
+// (products that ask for none: comps, volunteers, add-ons): what the row
+// says of them, never their code, which is a secret.
+func standIn(ev *checkin.Event, p checkin.Person, order string) string {
+	parts := []string{"(no name)"}
+	if c := ev.Category(p.Category); c != nil && c.Name != "" {
+		parts = append(parts, c.Name)
+	} else if p.Category != "" {
+		parts = append(parts, p.Category)
+	}
+	switch {
+	case order != "":
+		parts = append(parts, "order "+order)
+	case p.ID != p.Code:
+		parts = append(parts, p.ID)
+	}
+	return strings.Join(parts, " · ")
 }
 
 // control reports whether r may not be in a roster field: a control
@@ -311,54 +345,6 @@ func FoldCode(code string) string {
 		}
 		return r
 	}, code)
-}
-
-// utf8BOM starts many spreadsheet exports, before a quoted heading too.
-var utf8BOM = []byte("\ufeff")
-
-// decode returns a roster file's bytes as UTF-8 without a byte order
-// mark. A file that is not UTF-8 is read as Windows-1252, what Excel's
-// plain "CSV" writes in western Europe and the Americas, and the warning
-// says so. It is refused, naming the line and offset of the first byte
-// at fault, when it is UTF-8 elsewhere (a byte order mark, or a character
-// beyond ASCII: converting would garble those) or has a byte that
-// Windows-1252 leaves undefined; and a UTF-16 file is refused whole.
-// Never guessing further keeps mojibake out of the roster.
-func decode(data []byte, name string) (text []byte, warning string, err error) {
-	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
-		return nil, "", checkin.Errorf(checkin.EINVALID, "%s:1: the file is UTF-16 text; save it as CSV UTF-8", name)
-	}
-	body := bytes.TrimPrefix(data, utf8BOM)
-	if utf8.Valid(body) {
-		return body, "", nil
-	}
-	skip := len(data) - len(body)
-	refuse := func(i int, why string) error {
-		at := skip + i
-		return checkin.Errorf(checkin.EINVALID, "%s:%d: byte 0x%02X at offset %d %s; save the file as CSV UTF-8",
-			name, 1+bytes.Count(data[:at], []byte("\n")), data[at], at, why)
-	}
-	first, multibyte := -1, false
-	for i := 0; i < len(body); {
-		r, n := utf8.DecodeRune(body[i:])
-		if r == utf8.RuneError && n == 1 && first < 0 {
-			first = i
-		}
-		multibyte = multibyte || n > 1
-		i += n
-	}
-	if skip > 0 || multibyte {
-		return nil, "", refuse(first, "is not UTF-8, though the file is UTF-8 elsewhere")
-	}
-	text = make([]byte, 0, len(body)+len(body)/8)
-	for i, b := range body {
-		r := charmap.Windows1252.DecodeByte(b)
-		if r == utf8.RuneError {
-			return nil, "", refuse(i, "is neither UTF-8 nor Windows-1252")
-		}
-		text = utf8.AppendRune(text, r)
-	}
-	return text, name + " is not UTF-8: read as Windows-1252", nil
 }
 
 // formulaStart holds the characters that make a spreadsheet read a cell
@@ -393,52 +379,8 @@ func unescapeFormula(s string) string {
 	return s
 }
 
-func csvError(name string, data []byte, err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return checkin.Errorf(checkin.EINVALID, "%s:%d, column %d: %v", name, pe.StartLine, fieldAt(data, pe), pe.Err)
-	}
-	return checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
-}
-
-// fieldAt turns a CSV error's byte position into the number of the field
-// it is in, counting from 1, or the field whose opening quote never
-// closed.
-func fieldAt(data []byte, pe *csv.ParseError) int {
-	offset := func(line int) int {
-		i := 0
-		for n := 1; n < line && i < len(data); n++ {
-			j := bytes.IndexByte(data[i:], '\n')
-			if j < 0 {
-				return len(data)
-			}
-			i += j + 1
-		}
-		return i
-	}
-	end := min(offset(pe.Line)+max(pe.Column-1, 0), len(data))
-	field, quoted, quoteField := 1, false, 0
-	for i := offset(pe.StartLine); i < end; i++ {
-		switch data[i] {
-		case '"':
-			quoted = !quoted
-			if quoted {
-				quoteField = field
-			}
-		case ',':
-			if !quoted {
-				field++
-			}
-		}
-	}
-	if quoted && quoteField > 0 {
-		return quoteField
-	}
-	return field
-}
-
 // Header is the generic roster's column line.
-var Header = []string{"id", "name", "category", "code", "company", "email", "tags", "serial"}
+var Header = []string{"id", "name", "category", "code", "company", "email", "tags", "serial", "revoked"}
 
 // Write writes people as a generic roster CSV, the format Read reads
 // back, with every text cell as EscapeFormula makes it.
@@ -456,7 +398,7 @@ func Write(w io.Writer, people []checkin.Person) error {
 		for i := range rec {
 			rec[i] = EscapeFormula(rec[i])
 		}
-		if err := cw.Write(append(rec, serial)); err != nil {
+		if err := cw.Write(append(rec, serial, EscapeFormula(p.Revoked))); err != nil {
 			return err
 		}
 	}
@@ -478,7 +420,7 @@ func ReadRevocations(r io.Reader, name string) ([]checkin.Revocation, error) {
 	if err == io.EOF {
 		return nil, checkin.Errorf(checkin.EINVALID, "%s: the file is empty; expected a header line id,serial", name)
 	} else if err != nil {
-		return nil, csvError(name, data, err)
+		return nil, csvError(name, data, ',', err)
 	}
 	idCol, serialCol := -1, -1
 	for i, h := range header {
@@ -498,7 +440,7 @@ func ReadRevocations(r io.Reader, name string) ([]checkin.Revocation, error) {
 		if err == io.EOF {
 			return out, nil
 		} else if err != nil {
-			return nil, csvError(name, data, err)
+			return nil, csvError(name, data, ',', err)
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {

@@ -160,8 +160,8 @@ var readCases = []readCase{
 	{
 		name: "ErrEmptyRequiredField",
 		csv: "id,name,category,code\nP1,Ada Lovelace,attendee,U-AAAA1111\n" +
-			"P2, ,attendee,U-BBBB2222\n",
-		wantErr: []string{fileName + ":3, column 2 (name): ", "name is empty"},
+			"P2,Grace Hopper, ,U-BBBB2222\n",
+		wantErr: []string{fileName + ":3, column 3 (category): ", "category is empty"},
 	},
 	{
 		name: "ErrDuplicateID",
@@ -309,9 +309,9 @@ var readCases = []readCase{
 	},
 	{
 		name: "ErrSeveralProblemsListed",
-		csv: "id,name,category,code\nP1,,attendee,U-AAAA1111\n" +
+		csv: "id,name,category,code\nP1,Ada Lovelace,attendee,\n" +
 			"P2,Grace Hopper,wizard,U-BBBB2222\n",
-		wantErr: []string{fileName + ":2, column 2 (name): ", fileName + ":3, column 3 (category): "},
+		wantErr: []string{fileName + ":2, column 4 (code): ", fileName + ":3, column 3 (category): "},
 	},
 }
 
@@ -454,8 +454,8 @@ func TestWriteFormulaCells(t *testing.T) {
 	}
 	want := [][]string{
 		roster.Header,
-		{"'=1+2", `'=HYPERLINK("http://x","y")`, "attendee", "'-AAAA1111", "'+Engines", "'@ada", "'-vip", ""},
-		{"P2", "''=already quoted", "attendee", "U-BBBB2222", "'Tis Engines", "", "", ""},
+		{"'=1+2", `'=HYPERLINK("http://x","y")`, "attendee", "'-AAAA1111", "'+Engines", "'@ada", "'-vip", "", ""},
+		{"P2", "''=already quoted", "attendee", "U-BBBB2222", "'Tis Engines", "", "", "", ""},
 	}
 	if !reflect.DeepEqual(rows, want) {
 		t.Errorf("cells:\n got %q\nwant %q", rows, want)
@@ -486,10 +486,11 @@ func TestReadFileWarnsOfWindows1252(t *testing.T) {
 				t.Fatal(err)
 			}
 			var stderr bytes.Buffer
-			people, _, err := roster.ReadFile(path, demo.Event(), &stderr)
+			res, err := roster.ReadFile(path, demo.Event(), &stderr, roster.Options{})
 			if err != nil {
 				t.Fatalf("ReadFile: %v", err)
 			}
+			people := res.People
 			if people[0].Name != "Fernando Corbató" {
 				t.Errorf("name %q, want Fernando Corbató", people[0].Name)
 			}

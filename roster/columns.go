@@ -1,0 +1,170 @@
+package roster
+
+import (
+	"sort"
+	"strings"
+
+	"usher/checkin"
+)
+
+// Format is the kind of roster a file or an API came in.
+type Format string
+
+const (
+	Generic    Format = "generic"
+	Pretix     Format = "pretix"
+	Eventbrite Format = "eventbrite"
+)
+
+// formats is the order in which a header is tried against each format.
+var formats = []Format{Generic, Pretix, Eventbrite}
+
+// field is one of Usher's person fields and the headings that feed it in
+// each format (lower case). A format lists several headings where its
+// exports differ by version or settings; the first present wins.
+// Required fields must have a heading for the format to be recognised.
+type field struct {
+	name     string
+	required bool
+	headings map[Format][]string
+}
+
+// fields is the one mapping from every format's columns to a person,
+// documented in the README. A ticketing system is one more Format, its
+// headings here and its statuses below.
+var fields = []field{
+	{"id", true, map[Format][]string{
+		Generic: {"id"}, Pretix: {"position id", "secret", "ticket secret"}, Eventbrite: {"attendee #", "attendee id"}}},
+	{"name", true, map[Format][]string{
+		Generic: {"name"}, Pretix: {"attendee name", "name"}, Eventbrite: {"first name"}}},
+	{"category", true, map[Format][]string{
+		Generic: {"category"}, Pretix: {"product", "item"}, Eventbrite: {"ticket type"}}},
+	{"code", true, map[Format][]string{
+		Generic: {"code"}, Pretix: {"secret", "ticket secret"}, Eventbrite: {"barcode #", "barcode"}}},
+	{"company", false, map[Format][]string{
+		Generic: {"company"}, Pretix: {"company"}, Eventbrite: {"company"}}},
+	{"email", false, map[Format][]string{
+		Generic: {"email"}, Pretix: {"e-mail", "attendee email", "email"}, Eventbrite: {"email"}}},
+	{"tags", false, map[Format][]string{
+		Generic: {"tags"}}},
+	{"serial", false, map[Format][]string{
+		Generic: {"serial", "badge serial"}}},
+	{"revoked", false, map[Format][]string{
+		Generic: {"revoked"}}},
+	// pretix writes the parts of a name in their own columns beside the
+	// whole name, which products that ask for no name leave empty.
+	{"title", false, map[Format][]string{
+		Pretix: {"attendee name: title"}}},
+	{"given name", false, map[Format][]string{
+		Pretix: {"attendee name: given name"}}},
+	{"family name", false, map[Format][]string{
+		Pretix: {"attendee name: family name"}, Eventbrite: {"last name"}}},
+	{"order code", false, map[Format][]string{
+		Pretix: {"order code"}, Eventbrite: {"order #"}}},
+	{"status", false, map[Format][]string{
+		Pretix: {"status"}, Eventbrite: {"attendee status"}}},
+	{"paid", false, map[Format][]string{
+		Pretix: {"paid"}}},
+}
+
+// A status is what a status cell says of a ticket: valid, or not valid
+// for the reason the kiosk shows. Pending marks an order not paid yet,
+// valid only with Options.IncludePending.
+type status struct {
+	reason  string
+	pending bool
+}
+
+// statuses maps each status column ("status" or "paid", by format) and
+// its folded values (lower case, spaces collapsed) to their meaning. A
+// value not listed is refused with the ones that are, never guessed.
+var statuses = map[Format]map[string]map[string]status{
+	Pretix: {
+		// The order data export and the REST API: the order's status, or
+		// "canceled" for a position cancelled on its own.
+		"status": {
+			"paid":      {},
+			"pending":   {reason: "unpaid order", pending: true},
+			"expired":   {reason: "expired order"},
+			"canceled":  {reason: "cancelled order"},
+			"cancelled": {reason: "cancelled order"},
+		},
+		// The check-in list export of a list that includes pending orders.
+		"paid": {
+			"yes": {},
+			"no":  {reason: "unpaid order", pending: true},
+		},
+	},
+	Eventbrite: {
+		"status": {
+			"attending":     {},
+			"checked in":    {},
+			"checked out":   {},
+			"not attending": {reason: "not attending"},
+			"refunded":      {reason: "refunded ticket"},
+			"cancelled":     {reason: "cancelled ticket"},
+			"canceled":      {reason: "cancelled ticket"},
+			"transferred":   {reason: "transferred ticket"},
+			"deleted":       {reason: "deleted ticket"},
+		},
+	},
+}
+
+// foldStatus is the form statuses are looked up in.
+func foldStatus(s string) string {
+	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
+}
+
+// statusValues lists the values a status column may hold, for a message.
+func statusValues(m map[string]status) string {
+	var vs []string
+	for v := range m {
+		vs = append(vs, v)
+	}
+	sort.Strings(vs)
+	return strings.Join(vs, ", ")
+}
+
+// mapHeader finds the format and each field's column.
+func mapHeader(name string, header []string) (Format, map[string]int, error) {
+	norm := make(map[string]int, len(header))
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if _, dup := norm[h]; dup && h != "" {
+			return "", nil, checkin.Errorf(checkin.EINVALID, "%s:1, column %d: heading %q appears twice", name, i+1, header[i])
+		}
+		norm[h] = i
+	}
+	var missing []string
+	for _, format := range formats {
+		cols := map[string]int{}
+		missing = missing[:0]
+		for _, f := range fields {
+			hs, ok := f.headings[format]
+			if !ok {
+				continue
+			}
+			found := false
+			for _, h := range hs {
+				if i, ok := norm[h]; ok {
+					cols[f.name], found = i, true
+					break
+				}
+			}
+			if !found && f.required {
+				missing = append(missing, f.name)
+			}
+		}
+		if len(missing) == 0 {
+			return format, cols, nil
+		}
+		if format == Generic && len(missing) < 4 {
+			// Looks like our own format with a column missing: say which.
+			return "", nil, checkin.Errorf(checkin.EINVALID, "%s:1: the header lacks column %s; Usher rosters need id,name,category,code (optional: company,email,tags)",
+				name, strings.Join(missing, ", "))
+		}
+	}
+	return "", nil, checkin.Errorf(checkin.EINVALID,
+		"%s:1: the header %q is not a roster Usher knows: use the columns id,name,category,code (optional: company,email,tags), or a pretix or Eventbrite attendee export",
+		name, strings.Join(header, ","))
+}

@@ -1,0 +1,309 @@
+package roster
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/charmap"
+
+	"usher/checkin"
+)
+
+// A table is a roster's cells as the file or API holds them, whatever
+// its encoding and separator: the header, then one row at a time.
+type table struct {
+	name   string // the file, in messages
+	header []string
+	// next returns the next row and the line it starts on, or io.EOF. A
+	// problem with the file itself (a stray quote) is an error.
+	next func() (rec []string, line int, err error)
+	// cellLine is the line a cell of the row just read starts on, which
+	// differs from the row's in a CSV field holding a line break.
+	cellLine func(col int) int
+	// column names a column in messages: "3 (Product)" in a CSV file,
+	// "C (Product)" in a spreadsheet.
+	column func(col int) string
+	// sep is the separator a CSV file was read with, for the summary.
+	sep rune
+}
+
+// zipMagic starts an XLSX file; oleMagic an old binary .xls.
+var (
+	zipMagic = []byte("PK\x03\x04")
+	oleMagic = []byte{0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1}
+)
+
+// open reads a roster file's cells: an XLSX workbook (its first sheet, or
+// sheet), or CSV text in UTF-8 or Windows-1252 with `,`, `;` or tab
+// between fields. warning is set when the text was not UTF-8.
+func open(data []byte, name, sheet string) (t *table, warning string, err error) {
+	switch {
+	case bytes.HasPrefix(data, zipMagic):
+		t, err = openXLSX(data, name, sheet)
+		return t, "", err
+	case bytes.HasPrefix(data, oleMagic):
+		return nil, "", checkin.Errorf(checkin.EINVALID, "%s: this is an old Excel .xls workbook; save it as .xlsx or as CSV UTF-8", name)
+	case sheet != "":
+		return nil, "", checkin.Errorf(checkin.EINVALID, "%s: --sheet %q is for an XLSX workbook, and this file is not one", name, sheet)
+	}
+	text, warning, err := decode(data, name)
+	if err != nil {
+		return nil, "", err
+	}
+	t, err = openCSV(text, name)
+	return t, warning, err
+}
+
+// openCSV reads CSV text with the separator sniffed from its header
+// line: of `,`, `;` and tab outside quotes, the one that splits the
+// header into a roster Usher knows, else the most frequent. A first line
+// "sep=;", which Excel writes and reads, names it instead.
+func openCSV(text []byte, name string) (*table, error) {
+	first, rest, _ := bytes.Cut(text, []byte("\n"))
+	sep := rune(0)
+	if line := strings.TrimSpace(string(first)); len(line) == 5 && strings.HasPrefix(strings.ToLower(line), "sep=") {
+		// An empty line in its place, which the reader skips: the lines
+		// of the rest keep their numbers.
+		sep, text = rune(line[4]), append([]byte("\n"), rest...)
+		if !strings.ContainsRune(",;\t", sep) {
+			return nil, checkin.Errorf(checkin.EINVALID, "%s:1: separator %q: use , ; or tab", name, sep)
+		}
+	}
+	reader := func(sep rune) *csv.Reader {
+		cr := csv.NewReader(bytes.NewReader(text))
+		cr.Comma = sep
+		cr.FieldsPerRecord = -1 // checked by the caller, to name the line
+		return cr
+	}
+	if sep == 0 {
+		sep = sniff(text, reader)
+	}
+	cr := reader(sep)
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, checkin.Errorf(checkin.EINVALID, "%s: the file is empty; expected a header line id,name,category,code", name)
+	} else if err != nil {
+		return nil, csvError(name, text, sep, err)
+	}
+	t := &table{name: name, header: header, sep: sep}
+	t.next = func() ([]string, int, error) {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return nil, 0, io.EOF
+		} else if err != nil {
+			return nil, 0, csvError(name, text, sep, err)
+		}
+		line, _ := cr.FieldPos(0)
+		return rec, line, nil
+	}
+	t.cellLine = func(col int) int {
+		line, _ := cr.FieldPos(col)
+		return line
+	}
+	t.column = func(col int) string { return fmt.Sprintf("%d (%s)", col+1, header[col]) }
+	return t, nil
+}
+
+// sniff picks the separator of CSV text from its header line.
+func sniff(text []byte, reader func(rune) *csv.Reader) rune {
+	first, _, _ := bytes.Cut(text, []byte("\n"))
+	count := map[rune]int{}
+	quoted := false
+	for _, c := range string(first) {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case !quoted && strings.ContainsRune(",;\t", c):
+			count[c]++
+		}
+	}
+	seps := []rune{',', ';', '\t'}
+	slices.SortStableFunc(seps, func(a, b rune) int { return count[b] - count[a] })
+	for _, sep := range seps {
+		if count[sep] == 0 {
+			break
+		}
+		if header, err := reader(sep).Read(); err == nil {
+			if _, _, err := mapHeader("", header); err == nil {
+				return sep
+			}
+		}
+	}
+	return seps[0]
+}
+
+// xlsxLimit bounds what an XLSX roster may unpack to: a 500,000-person
+// roster is a few hundred megabytes, a zip bomb far more.
+const xlsxLimit = 2 << 30
+
+// openXLSX reads a workbook's sheet (the first when sheet is "") as a
+// table. Cells are read as stored, not as formatted for display, so a
+// long ticket number is not shown as 1.23E+12.
+func openXLSX(data []byte, name, sheet string) (*table, error) {
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: xlsxLimit})
+	if err != nil {
+		return nil, checkin.Errorf(checkin.EINVALID, "%s: not a readable XLSX workbook: %v", name, err)
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	switch {
+	case len(sheets) == 0:
+		return nil, checkin.Errorf(checkin.EINVALID, "%s: the workbook has no sheet", name)
+	case sheet == "":
+		sheet = sheets[0]
+	case !slices.Contains(sheets, sheet):
+		return nil, checkin.Errorf(checkin.EINVALID, "%s: the workbook has no sheet %q (sheets: %s)", name, sheet, strings.Join(sheets, ", "))
+	}
+	rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, checkin.Errorf(checkin.EINVALID, "%s, sheet %s: %v", name, sheet, err)
+	}
+	if len(rows) == 0 {
+		return nil, checkin.Errorf(checkin.EINVALID, "%s, sheet %s: the sheet is empty; expected a header row id,name,category,code", name, sheet)
+	}
+	header := rows[0]
+	// A spreadsheet leaves out the empty cells that end a row: give every
+	// row the header's width, so a row missing trailing cells is whole.
+	for len(header) > 0 && strings.TrimSpace(header[len(header)-1]) == "" {
+		header = header[:len(header)-1]
+	}
+	if len(sheets) > 1 {
+		name = fmt.Sprintf("%s (sheet %s)", name, sheet)
+	}
+	i := 0
+	t := &table{name: name, header: header}
+	t.next = func() ([]string, int, error) {
+		i++
+		if i >= len(rows) {
+			return nil, 0, io.EOF
+		}
+		rec := rows[i]
+		if len(rec) < len(header) {
+			rec = append(rec, make([]string, len(header)-len(rec))...)
+		}
+		return rec, i + 1, nil
+	}
+	t.cellLine = func(int) int { return i + 1 }
+	t.column = func(col int) string {
+		letter, _ := excelize.ColumnNumberToName(col + 1)
+		return fmt.Sprintf("%s (%s)", letter, header[col])
+	}
+	return t, nil
+}
+
+// rowsTable is a table of rows already in memory, as an API returns
+// them: line n is the n-th row, the header being line 1.
+func rowsTable(name string, header []string, rows [][]string) *table {
+	i := 0
+	t := &table{name: name, header: header}
+	t.next = func() ([]string, int, error) {
+		if i >= len(rows) {
+			return nil, 0, io.EOF
+		}
+		i++
+		return rows[i-1], i + 1, nil
+	}
+	t.cellLine = func(int) int { return i + 1 }
+	t.column = func(col int) string { return fmt.Sprintf("%d (%s)", col+1, header[col]) }
+	return t
+}
+
+// utf8BOM starts many spreadsheet exports, before a quoted heading too.
+var utf8BOM = []byte("\ufeff")
+
+// decode returns a roster file's bytes as UTF-8 without a byte order
+// mark. A file that is not UTF-8 is read as Windows-1252, what Excel's
+// plain "CSV" writes in western Europe and the Americas (it covers
+// Latin-1's letters), and the warning says so. It is refused, naming the
+// line and offset of the first byte at fault, when it is UTF-8 elsewhere
+// (a byte order mark, or a character beyond ASCII: converting would
+// garble those) or has a byte that Windows-1252 leaves undefined; and a
+// UTF-16 file is refused whole. Never guessing further keeps mojibake
+// out of the roster.
+func decode(data []byte, name string) (text []byte, warning string, err error) {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		return nil, "", checkin.Errorf(checkin.EINVALID, "%s:1: the file is UTF-16 text; save it as CSV UTF-8", name)
+	}
+	body := bytes.TrimPrefix(data, utf8BOM)
+	if utf8.Valid(body) {
+		return body, "", nil
+	}
+	skip := len(data) - len(body)
+	refuse := func(i int, why string) error {
+		at := skip + i
+		return checkin.Errorf(checkin.EINVALID, "%s:%d: byte 0x%02X at offset %d %s; save the file as CSV UTF-8",
+			name, 1+bytes.Count(data[:at], []byte("\n")), data[at], at, why)
+	}
+	first, multibyte := -1, false
+	for i := 0; i < len(body); {
+		r, n := utf8.DecodeRune(body[i:])
+		if r == utf8.RuneError && n == 1 && first < 0 {
+			first = i
+		}
+		multibyte = multibyte || n > 1
+		i += n
+	}
+	if skip > 0 || multibyte {
+		return nil, "", refuse(first, "is not UTF-8, though the file is UTF-8 elsewhere")
+	}
+	text = make([]byte, 0, len(body)+len(body)/8)
+	for i, b := range body {
+		r := charmap.Windows1252.DecodeByte(b)
+		if r == utf8.RuneError {
+			return nil, "", refuse(i, "is neither UTF-8 nor Windows-1252")
+		}
+		text = utf8.AppendRune(text, r)
+	}
+	return text, name + " is not UTF-8: read as Windows-1252", nil
+}
+
+func csvError(name string, data []byte, sep rune, err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return checkin.Errorf(checkin.EINVALID, "%s:%d, column %d: %v", name, pe.StartLine, fieldAt(data, sep, pe), pe.Err)
+	}
+	return checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
+}
+
+// fieldAt turns a CSV error's byte position into the number of the field
+// it is in, counting from 1, or the field whose opening quote never
+// closed.
+func fieldAt(data []byte, sep rune, pe *csv.ParseError) int {
+	offset := func(line int) int {
+		i := 0
+		for n := 1; n < line && i < len(data); n++ {
+			j := bytes.IndexByte(data[i:], '\n')
+			if j < 0 {
+				return len(data)
+			}
+			i += j + 1
+		}
+		return i
+	}
+	end := min(offset(pe.Line)+max(pe.Column-1, 0), len(data))
+	field, quoted, quoteField := 1, false, 0
+	for i := offset(pe.StartLine); i < end; i++ {
+		switch rune(data[i]) {
+		case '"':
+			quoted = !quoted
+			if quoted {
+				quoteField = field
+			}
+		case sep:
+			if !quoted {
+				field++
+			}
+		}
+	}
+	if quoted && quoteField > 0 {
+		return quoteField
+	}
+	return field
+}
