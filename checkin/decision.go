@@ -109,8 +109,9 @@ func (d Decision) Moves() bool { return d.Person != nil && d.Kind != Deny && d.F
 //
 // Order of checks: a code that cannot be a badge, a signed badge that is
 // not good (forged, unknown key, another event, out of its validity), an
-// unknown badge, then
-// for an entry a revoked badge, the entitlement to every space entered,
+// unknown badge, then for an entry a revoked badge or a person whose
+// ticket is not valid (Person.Revoked, whether a code, a signed badge or
+// their name led to them), the entitlement to every space entered,
 // anti-passback, and the capacity of every space whose count would rise,
 // outermost first. Every person counts toward capacity; no category is
 // exempt.
@@ -138,9 +139,12 @@ func (e *Event) Decide(scan Scan, badge Badge, st *State) Decision {
 		return deny(UnknownBadge, nil, "", "Unknown badge. Send to the registration desk.")
 	}
 	from := st.Location(p.ID)
-	// A revoked badge still lets its holder out: the count must follow
-	// the person, whatever their badge.
-	if badge.Revoked && scan.Direction != Exit {
+	// A revoked badge, or a ticket no longer valid, still lets its
+	// holder out: the count must follow the person, whatever their badge.
+	if (badge.Revoked || p.Revoked != "") && scan.Direction != Exit {
+		if p.Revoked != "" {
+			return deny(Revoked, p, "", fmt.Sprintf("This badge is no longer valid: %s. Send to the registration desk.", p.Revoked))
+		}
 		return deny(Revoked, p, "", "This badge is no longer valid. Send to the registration desk.")
 	}
 

@@ -46,7 +46,7 @@ func newFixtureEvent() *checkin.Event {
 }
 
 // fixtureRoster is who the fixture's codes name. REV-1 is revoked; zed's
-// category is not in the event.
+// category is not in the event; ref's ticket was refunded.
 func fixtureRoster() []checkin.Person {
 	return []checkin.Person{
 		{ID: "ada", Name: "Ada", Category: "attendee", Code: "ADA-1"},
@@ -57,6 +57,7 @@ func fixtureRoster() []checkin.Person {
 		{ID: "sam", Name: "Sam", Category: "staff", Code: "SAM-1"},
 		{ID: "zed", Name: "Zed", Category: "walk-in", Code: "ZED-1"},
 		{ID: "rev", Name: "Rev", Category: "attendee", Code: "REV-1"},
+		{ID: "ref", Name: "Ref", Category: "attendee", Code: "REF-1", Revoked: "refunded ticket"},
 	}
 }
 
@@ -263,6 +264,8 @@ var decideCases = []decideCase{
 		want: leave("dee", "ballroom", "venue"), after: map[string]int{"venue": 1}},
 	{name: "ExitRecordedRevoked", setup: []move{{"rev", "venue"}}, scan: exit("REV-1", "main"),
 		want: leave("rev", "venue", "outside"), after: map[string]int{}},
+	{name: "ExitRecordedRevokedTicket", setup: []move{{"ref", "ballroom"}}, scan: exit("REF-1", "ballroom-north"),
+		want: leave("ref", "ballroom", "venue"), after: map[string]int{"venue": 1}},
 	{name: "ExitNotInside", scan: exit("ADA-1", "main"),
 		want: outcome{kind: checkin.Leave, reason: checkin.NotInside, person: "ada", from: "outside", to: "outside", space: "venue"}},
 	{name: "ExitNotInsideOtherRoom", setup: []move{{"ada", "hall-b"}}, scan: exit("ADA-1", "ballroom-north"),
@@ -293,6 +296,11 @@ var decideCases = []decideCase{
 	{name: "RevokedBeforeCapacity", setup: full("venue", "venue", "venue", "venue"), scan: entry("REV-1", "main"),
 		want: deny(checkin.Revoked, "rev", "outside", "")},
 	{name: "RevokedEvenWithOverride", scan: override(entry("REV-1", "main")), want: deny(checkin.Revoked, "rev", "outside", "")},
+	{name: "RevokedTicket", scan: entry("REF-1", "main"), want: deny(checkin.Revoked, "ref", "outside", "")},
+	{name: "RevokedTicketIntoRoom", setup: []move{{"ref", "venue"}}, scan: entry("REF-1", "ballroom-north"),
+		want: deny(checkin.Revoked, "ref", "venue", "")},
+	{name: "RevokedTicketByName", scan: byName("ref", "main"), want: deny(checkin.Revoked, "ref", "outside", "")},
+	{name: "RevokedTicketEvenWithOverride", scan: override(entry("REF-1", "main")), want: deny(checkin.Revoked, "ref", "outside", "")},
 
 	// entitlement
 	{name: "NotEntitled", setup: []move{{"dee", "venue"}}, scan: entry("DEE-1", "ballroom-north"),
@@ -367,6 +375,29 @@ func TestDecide(t *testing.T) {
 				if got := st.Location(d.Person.ID); got != d.To {
 					t.Errorf("after the decision %s is in %q, want %q", d.Person.ID, got, d.To)
 				}
+			}
+		})
+	}
+}
+
+// TestDecideRevokedMessage: a denial for a ticket no longer valid says
+// why, so the registration desk knows what to sort out; a badge revoked
+// for itself says what it always said.
+func TestDecideRevokedMessage(t *testing.T) {
+	f := MustFixture(t)
+	st := f.MustState(t, nil, nil)
+	for _, tc := range []struct {
+		name string
+		scan checkin.Scan
+		want string
+	}{
+		{"RevokedTicket", entry("REF-1", "main"), "This badge is no longer valid: refunded ticket. Send to the registration desk."},
+		{"RevokedTicketByName", byName("ref", "main"), "This badge is no longer valid: refunded ticket. Send to the registration desk."},
+		{"Revoked", entry("REV-1", "main"), "This badge is no longer valid. Send to the registration desk."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if d := f.ev.Decide(tc.scan, f.badge(tc.scan), st); d.Reason != checkin.Revoked || d.Message != tc.want {
+				t.Errorf("Decide(%+v): %s %q, want %s %q", tc.scan, d.Reason, d.Message, checkin.Revoked, tc.want)
 			}
 		})
 	}

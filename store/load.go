@@ -23,8 +23,11 @@ func (r LoadResult) String() string {
 // Load stores the event definition and, when roster is not nil, makes the
 // roster exactly roster: people are added or updated by id, and people
 // missing from it are marked removed and their badges revoked. A changed
-// code revokes the person's old code (a reprint). Everything happens in
-// one transaction: on any error nothing is written.
+// code revokes the person's old code (a reprint). A person whose ticket
+// is not valid (Person.Revoked: refunded, cancelled, unpaid) stays on the
+// roster with the reason, and every credential of theirs is denied
+// entry; a later roster without the reason lets them in again.
+// Everything happens in one transaction: on any error nothing is written.
 //
 // ev must be validated. Returns EINVALID when the database holds another
 // event, when the new definition drops a space someone is recorded in, or
@@ -280,9 +283,10 @@ func newUpserter(ctx context.Context, tx *sql.Tx, keepCodes bool) (*upserter, er
 		query string
 	}{
 		{&u.insPerson, `
-		INSERT INTO people (id, name, company, email, category, tags, serial, removed, walkup) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0)
+		INSERT INTO people (id, name, company, email, category, tags, serial, revoked_why, removed, walkup) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, company = excluded.company, email = excluded.email,
-			category = excluded.category, tags = excluded.tags, serial = excluded.serial, removed = 0, walkup = 0`},
+			category = excluded.category, tags = excluded.tags, serial = excluded.serial, revoked_why = excluded.revoked_why,
+			removed = 0, walkup = 0`},
 		{&u.insCode, `
 		INSERT INTO codes (code, person_id, revoked) VALUES (?, ?, 0)
 		ON CONFLICT (code) DO UPDATE SET revoked = 0`},
@@ -343,7 +347,7 @@ func (u *upserter) upsert(ctx context.Context, known knownRoster, p checkin.Pers
 	if err := u.changed(ctx); err != nil {
 		return 0, err
 	}
-	if _, err := u.insPerson.ExecContext(ctx, p.ID, p.Name, p.Company, p.Email, p.Category, joinTags(p.Tags), p.Serial); err != nil {
+	if _, err := u.insPerson.ExecContext(ctx, p.ID, p.Name, p.Company, p.Email, p.Category, joinTags(p.Tags), p.Serial, p.Revoked); err != nil {
 		return 0, fmt.Errorf("person %s: %w", p.ID, err)
 	}
 	if !handedOn {
@@ -378,7 +382,7 @@ func (u *upserter) remove(ctx context.Context, id string) error {
 // owner of every code ever issued.
 func readRoster(ctx context.Context, tx *sql.Tx) (map[string]existing, map[string]string, error) {
 	people := map[string]existing{}
-	rows, err := tx.QueryContext(ctx, `SELECT id, name, company, email, category, tags, serial, removed, walkup FROM people`)
+	rows, err := tx.QueryContext(ctx, `SELECT id, name, company, email, category, tags, serial, revoked_why, removed, walkup FROM people`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read roster: %w", err)
 	}
@@ -387,7 +391,7 @@ func readRoster(ctx context.Context, tx *sql.Tx) (map[string]existing, map[strin
 			e    existing
 			tags string
 		)
-		if err := rows.Scan(&e.p.ID, &e.p.Name, &e.p.Company, &e.p.Email, &e.p.Category, &tags, &e.p.Serial, &e.removed, &e.walkup); err != nil {
+		if err := rows.Scan(&e.p.ID, &e.p.Name, &e.p.Company, &e.p.Email, &e.p.Category, &tags, &e.p.Serial, &e.p.Revoked, &e.removed, &e.walkup); err != nil {
 			rows.Close()
 			return nil, nil, fmt.Errorf("read roster: %w", err)
 		}
@@ -424,5 +428,5 @@ func readRoster(ctx context.Context, tx *sql.Tx) (map[string]existing, map[strin
 
 func samePerson(a, b checkin.Person) bool {
 	return a.Name == b.Name && a.Company == b.Company && a.Email == b.Email && a.Category == b.Category &&
-		a.Code == b.Code && a.Serial == b.Serial && slices.Equal(a.Tags, b.Tags)
+		a.Code == b.Code && a.Serial == b.Serial && a.Revoked == b.Revoked && slices.Equal(a.Tags, b.Tags)
 }

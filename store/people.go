@@ -25,8 +25,8 @@ func personByID(ctx context.Context, q interface {
 		e    entry
 		tags string
 	)
-	err := q.QueryRowContext(ctx, `SELECT id, name, company, email, category, tags, serial, removed FROM people WHERE id = ?`, id).
-		Scan(&e.ID, &e.Name, &e.Company, &e.Email, &e.Category, &tags, &e.Serial, &e.Removed)
+	err := q.QueryRowContext(ctx, `SELECT id, name, company, email, category, tags, serial, revoked_why, removed FROM people WHERE id = ?`, id).
+		Scan(&e.ID, &e.Name, &e.Company, &e.Email, &e.Category, &tags, &e.Serial, &e.Revoked, &e.Removed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, checkin.Errorf(checkin.ENOTFOUND, "person %q is not on the roster", id)
 	} else if err != nil {

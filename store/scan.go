@@ -351,7 +351,7 @@ func (db *DB) lookup(ctx context.Context, tx *sql.Tx, scan checkin.Scan) (checki
 		revoked, removed bool
 	)
 	err := on(ctx, tx, db.stmtLookup).QueryRowContext(ctx, scan.Code).
-		Scan(&p.ID, &p.Name, &p.Company, &p.Category, &tags, &p.Serial, &revoked, &removed)
+		Scan(&p.ID, &p.Name, &p.Company, &p.Category, &tags, &p.Serial, &p.Revoked, &revoked, &removed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return lookupAnyCase(ctx, tx, scan.Code)
 	} else if err != nil {

@@ -623,7 +623,7 @@ func pullPeople(ctx context.Context, tx *sql.Tx, ev *checkin.Event, people []wir
 	}
 	for _, wp := range people {
 		p := checkin.Person{ID: wp.ID, Name: wp.Name, Company: wp.Company, Email: wp.Email,
-			Category: wp.Category, Tags: wp.Tags, Code: wp.Code, Serial: wp.Serial}
+			Category: wp.Category, Tags: wp.Tags, Code: wp.Code, Serial: wp.Serial, Revoked: wp.Revoked}
 		if wp.Removed {
 			if err := removePulled(ctx, tx, u, known, p); err != nil {
 				return err
@@ -655,8 +655,8 @@ func removePulled(ctx context.Context, tx *sql.Tx, u *upserter, known knownRoste
 			name = p.ID
 		}
 		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO people (id, name, company, email, category, tags, serial, removed, walkup) VALUES (?, ?, ?, ?, ?, ?, ?, 1, 0)`,
-			p.ID, name, p.Company, p.Email, p.Category, joinTags(p.Tags), p.Serial); err != nil {
+			INSERT INTO people (id, name, company, email, category, tags, serial, revoked_why, removed, walkup) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, 0)`,
+			p.ID, name, p.Company, p.Email, p.Category, joinTags(p.Tags), p.Serial, p.Revoked); err != nil {
 			return fmt.Errorf("remove %s: %w", p.ID, err)
 		}
 	}
@@ -693,7 +693,7 @@ func pageRoster(ctx context.Context, tx *sql.Tx, page []wire.Person) (knownRoste
 	idList, _ := json.Marshal(ids)
 	codeList, _ := json.Marshal(codes)
 	rows, err := tx.QueryContext(ctx, `
-		SELECT id, name, company, email, category, tags, serial, removed, walkup,
+		SELECT id, name, company, email, category, tags, serial, revoked_why, removed, walkup,
 			coalesce((SELECT code FROM codes WHERE person_id = people.id AND revoked = 0 ORDER BY code DESC LIMIT 1), '')
 		FROM people WHERE id IN (SELECT value FROM json_each(?))`, string(idList))
 	if err != nil {
@@ -706,7 +706,7 @@ func pageRoster(ctx context.Context, tx *sql.Tx, page []wire.Person) (knownRoste
 			tags string
 		)
 		if err := rows.Scan(&e.p.ID, &e.p.Name, &e.p.Company, &e.p.Email, &e.p.Category, &tags,
-			&e.p.Serial, &e.removed, &e.walkup, &e.p.Code); err != nil {
+			&e.p.Serial, &e.p.Revoked, &e.removed, &e.walkup, &e.p.Code); err != nil {
 			return nil, fmt.Errorf("read people: %w", err)
 		}
 		e.p.Tags = splitTags(tags)
@@ -745,7 +745,7 @@ func newStoredRoster(ctx context.Context, tx *sql.Tx) (*storedRoster, error) {
 	// A person's current code is their one code not revoked; were there
 	// several, the greatest, as readRoster would find.
 	if r.personStmt, err = tx.PrepareContext(ctx, `
-		SELECT id, name, company, email, category, tags, serial, removed, walkup,
+		SELECT id, name, company, email, category, tags, serial, revoked_why, removed, walkup,
 			coalesce((SELECT code FROM codes WHERE person_id = people.id AND revoked = 0 ORDER BY code DESC LIMIT 1), '')
 		FROM people WHERE id = ?`); err != nil {
 		return nil, fmt.Errorf("prepare roster lookup: %w", err)
@@ -763,7 +763,7 @@ func (r *storedRoster) person(ctx context.Context, id string) (existing, bool, e
 		tags string
 	)
 	err := r.personStmt.QueryRowContext(ctx, id).Scan(&e.p.ID, &e.p.Name, &e.p.Company, &e.p.Email, &e.p.Category, &tags,
-		&e.p.Serial, &e.removed, &e.walkup, &e.p.Code)
+		&e.p.Serial, &e.p.Revoked, &e.removed, &e.walkup, &e.p.Code)
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, false, nil
 	} else if err != nil {

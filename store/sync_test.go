@@ -21,7 +21,7 @@ func wirePeople(ps ...checkin.Person) []wire.Person {
 	out := make([]wire.Person, len(ps))
 	for i, p := range ps {
 		out[i] = wire.Person{ID: p.ID, Name: p.Name, Company: p.Company, Email: p.Email, Category: p.Category,
-			Tags: p.Tags, Code: p.Code, Serial: p.Serial}
+			Tags: p.Tags, Code: p.Code, Serial: p.Serial, Revoked: p.Revoked}
 	}
 	return out
 }
