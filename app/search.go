@@ -69,6 +69,9 @@ func (v *searchView) line(i int) string {
 	if loc := v.k.b.Location(p.ID); loc != checkin.Outside {
 		parts = append(parts, "inside "+v.k.ev.Space(loc).Name)
 	}
+	if p.Revoked != "" {
+		parts = append(parts, "NOT VALID: "+p.Revoked)
+	}
 	return strings.Join(parts, " · ")
 }
 

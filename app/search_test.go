@@ -3,10 +3,12 @@ package app
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 
 	"usher/checkin"
+	"usher/demo"
 )
 
 // Someone who forgot their badge is found by name and admitted with a
@@ -175,5 +177,37 @@ func TestNoteBlankRequired(t *testing.T) {
 	}
 	if h.k.panel.word.Text == toneDeny.word {
 		t.Error("a staff typing slip is shown as DENY at the door")
+	}
+}
+
+// A person whose ticket was refunded is still on the roster: the name
+// search says their ticket is not valid, and their badge is denied with
+// the reason the ticketing system gave.
+func TestRefundedTicket(t *testing.T) {
+	h := MustKiosk(t, Options{})
+	people := roster()
+	people[0].Revoked = "refunded ticket"
+	if people[0].ID != ada.ID {
+		t.Fatalf("the roster starts with %s, not Ada", people[0].ID)
+	}
+	if _, err := h.db.Load(h.ctx, demo.Event(), people); err != nil {
+		t.Fatal(err)
+	}
+	h.scan(ada.Code)
+	h.wantPanel(toneDeny, "Ada Lovelace · Attendee", "This badge is no longer valid: refunded ticket. Send to the registration desk.")
+	if r := h.last(); r.Reason != string(checkin.Revoked) || r.Decision != "deny" {
+		t.Errorf("logged %+v", r)
+	}
+	h.advance(10 * time.Second)
+	h.key(fyne.KeyF3)
+	h.typeText("ovela")
+	if len(h.k.search.results) != 1 {
+		t.Fatalf("search results = %+v, want Ada Lovelace", h.k.search.results)
+	}
+	if got := h.k.search.line(0); got != "Ada Lovelace · Attendee · Acme Corp · NOT VALID: refunded ticket" {
+		t.Errorf("result line = %q", got)
+	}
+	if got := h.occ(venue); got != 0 {
+		t.Errorf("venue occupancy = %d, want 0", got)
 	}
 }
