@@ -45,6 +45,17 @@ type View struct {
 	Behind []string
 	// Unwatched names the doors with no kiosk: nobody passing is counted.
 	Unwatched []string
+	// Pretix is the last read of the pretix event the center follows;
+	// nil when it follows none.
+	Pretix *PretixView
+}
+
+// PretixView says when the center last read pretix and what came of it.
+type PretixView struct {
+	URL    string
+	ReadAt string // local time, or "never"
+	Result string
+	Error  string
 }
 
 // SpaceView is one space's card.
@@ -169,7 +180,28 @@ func buildView(ctx context.Context, db *centralstore.DB, organizer string, full 
 			return nil, err
 		}
 	}
-	return makeView(log.Event, st, rep, names, organizer, now), nil
+	v := makeView(log.Event, st, rep, names, organizer, now)
+	if full {
+		p, err := db.Pretix(ctx)
+		if err != nil {
+			return nil, err
+		}
+		v.Pretix = pretixView(p)
+	}
+	return v, nil
+}
+
+// pretixView lays out the pretix state; nil when the center follows no
+// pretix event.
+func pretixView(p centralstore.PretixState) *PretixView {
+	if p.URL == "" {
+		return nil
+	}
+	v := &PretixView{URL: p.URL, ReadAt: "never", Result: p.Result, Error: p.Error}
+	if !p.ReadAt.IsZero() {
+		v.ReadAt = p.ReadAt.Local().Format("2006-01-02 15:04:05")
+	}
+	return v
 }
 
 // makeView lays out the view; it reads nothing but its arguments.
