@@ -166,7 +166,11 @@ func openXLSX(data []byte, name, sheet string) (*table, error) {
 		return nil, checkin.Errorf(checkin.EINVALID, "%s, sheet %s: %v", name, sheet, err)
 	}
 	if len(rows) == 0 {
-		return nil, checkin.Errorf(checkin.EINVALID, "%s, sheet %s: the sheet is empty; expected a header row id,name,category,code", name, sheet)
+		others := ""
+		if len(sheets) > 1 {
+			others = fmt.Sprintf(" (the workbook's sheets: %s; choose one with --sheet)", strings.Join(sheets, ", "))
+		}
+		return nil, checkin.Errorf(checkin.EINVALID, "%s, sheet %s: the sheet is empty; expected a header row id,name,category,code%s", name, sheet, others)
 	}
 	header := rows[0]
 	// A spreadsheet leaves out the empty cells that end a row: give every
