@@ -28,12 +28,20 @@ commands:
   badge-png --event E --roster R --key K --person ID --out F.png
                                 one person's badge as a 300 dpi PNG
 
-  import --event E [--roster R] [--revoked F] [--db D]
-                                load or update the center's event and roster
+  import --event E [--roster R] [--sheet S] [--include-pending] [--replace] [--revoked F] [--db D]
+                                load or update the center's event and roster (CSV or XLSX:
+                                Usher's, pretix's or Eventbrite's); edits made here are kept
+                                unless --replace
+  pretix sync --url https://HOST/api/v1/organizers/ORG/events/EVENT/ [--token-file F]
+         [--checkin-list ID] [--include-pending] [--full] [--db D]
+                                read what changed in pretix into the roster (the token from
+                                --token-file or $USHER_PRETIX_TOKEN)
   serve [--addr 127.0.0.1:8080] [--db D] [--cert C --key K] [--insecure-http] [--log-format text|json]
+        [--pretix-every 2m --url U [--token-file F] [--checkin-list ID] [--include-pending]]
                                 serve kiosks (sync/PROTOCOL.md)
                                 and the organizers' live dashboard at / (organizer add first);
-                                off loopback, TLS (--cert/--key) unless --insecure-http
+                                off loopback, TLS (--cert/--key) unless --insecure-http;
+                                with --pretix-every, pretix sync at that interval
   status [--json] [--db D]      occupancy per space, each kiosk's state and the capacity rights
   enroll --door DOOR [--valid-for 24h] [--server URL] [--qr F.png] [--db D]
                                 a one-time kiosk enrollment code (last line) and its QR,
@@ -87,6 +95,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		err = badgePNGCmd(args[1:], stdout, stderr)
 	case "import":
 		err = importCmd(args[1:], stdout, stderr)
+	case "pretix":
+		err = pretixCmd(args[1:], stdout, stderr)
 	case "serve":
 		err = serveCmd(args[1:], stdout, stderr)
 	case "status":

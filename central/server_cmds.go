@@ -27,6 +27,7 @@ import (
 	"usher/checkin"
 	"usher/dashboard"
 	"usher/eventfile"
+	"usher/pretix"
 	"usher/roster"
 	"usher/sync/server"
 	"usher/sync/wire"
@@ -119,11 +120,26 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 	insecure := fs.Bool("insecure-http", false, "serve plain HTTP on an address other machines reach: "+
 		"kiosk tokens, enrollment codes and organizers' passwords then cross the network in clear")
 	logFormat := fs.String("log-format", "text", "log `format` on stderr: text or json")
+	pretixEvery := fs.Duration("pretix-every", 0, "read what changed in pretix at this `interval` (with --url and the token as for pretix sync)")
+	var pf pretixFlags
+	pf.register(fs)
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || (*cert == "") != (*key == "") || (*logFormat != "text" && *logFormat != "json") {
-		return errors.New("usage: usher-central serve [--addr 127.0.0.1:8080] [--db D] [--cert C --key K] [--insecure-http] [--log-format text|json]")
+	if fs.NArg() > 0 || (*cert == "") != (*key == "") || (*logFormat != "text" && *logFormat != "json") ||
+		(*pretixEvery != 0) != (pf.url != "") || *pretixEvery < 0 {
+		return errors.New("usage: usher-central serve [--addr 127.0.0.1:8080] [--db D] [--cert C --key K] [--insecure-http] [--log-format text|json] " +
+			"[--pretix-every 2m --url https://HOST/api/v1/organizers/ORG/events/EVENT/ [--token-file F] [--checkin-list ID] [--include-pending]]")
+	}
+	var pcfg pretix.Config
+	if *pretixEvery != 0 {
+		if *pretixEvery < 10*time.Second {
+			return fmt.Errorf("--pretix-every %s: read pretix at most every 10s, to stay within its rate limits", *pretixEvery)
+		}
+		var err error
+		if pcfg, err = pf.config(); err != nil {
+			return err
+		}
 	}
 	// Before anything is opened or bound: plain HTTP that other machines
 	// reach carries every secret of the API in clear.
@@ -185,6 +201,20 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 	// The address actually bound, on its own line: with port 0 the
 	// caller learns the port from it.
 	fmt.Fprintf(stdout, "serving %s://%s\n", scheme, ln.Addr())
+	// The database closes only once the pretix reader has stopped.
+	following := make(chan struct{})
+	if *pretixEvery != 0 {
+		go func() {
+			defer close(following)
+			followPretix(ctx, db, pcfg, *pf.read, *pretixEvery, logger)
+		}()
+	} else {
+		close(following)
+	}
+	defer func() {
+		stop()
+		<-following
+	}()
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)

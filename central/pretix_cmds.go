@@ -1,0 +1,192 @@
+package central
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"usher/centralstore"
+	"usher/checkin"
+	"usher/pretix"
+	"usher/roster"
+)
+
+// tokenEnv holds the pretix API token when no --token-file is given. A
+// flag never holds it: ps would show it to every user of the machine.
+const tokenEnv = "USHER_PRETIX_TOKEN"
+
+// pretixFlags are the flags of pretix sync, which serve takes too.
+type pretixFlags struct {
+	url, tokenFile string
+	list           int
+	read           *roster.Options
+}
+
+func (f *pretixFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.url, "url", "", "pretix event API `root`: https://HOST/api/v1/organizers/ORG/events/EVENT/")
+	fs.StringVar(&f.tokenFile, "token-file", "", "`file` holding the pretix API token (default: $"+tokenEnv+")")
+	fs.IntVar(&f.list, "checkin-list", 0, "read only the products of this pretix check-in list `id`")
+	f.read = roster.Flags(fs)
+}
+
+// config reads the token and makes the client's configuration.
+func (f *pretixFlags) config() (pretix.Config, error) {
+	if _, err := pretix.ParseURL(f.url); err != nil {
+		return pretix.Config{}, err
+	}
+	token := os.Getenv(tokenEnv)
+	if f.tokenFile != "" {
+		b, err := os.ReadFile(f.tokenFile)
+		if err != nil {
+			return pretix.Config{}, checkin.Errorf(checkin.EINVALID, "pretix token: %v", err)
+		}
+		token = string(b)
+	}
+	token = strings.TrimSpace(token)
+	switch {
+	case token == "" && f.tokenFile != "":
+		return pretix.Config{}, checkin.Errorf(checkin.EINVALID, "pretix token: %s is empty", f.tokenFile)
+	case token == "":
+		return pretix.Config{}, checkin.Errorf(checkin.EINVALID, "no pretix API token: give --token-file F or set %s", tokenEnv)
+	case strings.ContainsAny(token, " \t\r\n"):
+		return pretix.Config{}, checkin.Errorf(checkin.EINVALID, "pretix token: a token is one word, and this one holds spaces or line breaks")
+	}
+	return pretix.Config{URL: f.url, Token: token, CheckinList: f.list}, nil
+}
+
+// pretixSync reads what changed in pretix since the last read and puts
+// it into the center's roster, as usher-central import does with a file
+// but removing nobody: a position of a cancelled or unpaid order is
+// loaded as revoked, with its reason. The state (when, what, or why it
+// failed) is stored for the next read and for the dashboard. full reads
+// everything again. It returns the summary line.
+func pretixSync(ctx context.Context, db *centralstore.DB, cfg pretix.Config, opt roster.Options, full bool) (string, error) {
+	ev, err := db.Event(ctx)
+	if err != nil {
+		if checkin.ErrorCode(err) == checkin.ENOTFOUND {
+			return "", checkin.Errorf(checkin.ENOTFOUND, "the center holds no event yet: run usher-central import --event event.toml first")
+		}
+		return "", err
+	}
+	st, err := db.Pretix(ctx)
+	if err != nil {
+		return "", err
+	}
+	var since time.Time
+	if st.URL == cfg.URL && !full && st.Since != "" {
+		if since, err = time.Parse(time.RFC3339Nano, st.Since); err != nil {
+			since = time.Time{} // a damaged state: read everything again
+		}
+	}
+	summary, next, err := pretixMerge(ctx, db, ev, cfg, opt, since)
+	done := centralstore.PretixState{URL: cfg.URL, Since: st.Since, ReadAt: db.Now(), Result: summary}
+	if st.URL != cfg.URL {
+		done.Since = ""
+	}
+	if err != nil {
+		done.Result, done.Error = "", checkin.ErrorMessage(err)
+	} else {
+		done.Since = next.UTC().Format(time.RFC3339Nano)
+	}
+	if serr := db.SetPretix(ctx, done); serr != nil && err == nil {
+		err = serr
+	}
+	return summary, err
+}
+
+// pretixMerge reads pretix from since and merges what it returned.
+func pretixMerge(ctx context.Context, db *centralstore.DB, ev *checkin.Event, cfg pretix.Config, opt roster.Options, since time.Time) (string, time.Time, error) {
+	exp, err := pretix.Read(ctx, cfg, since)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	what := "everything"
+	if !since.IsZero() {
+		what = "changes since " + since.Local().Format("2006-01-02 15:04:05")
+	}
+	summary := fmt.Sprintf("pretix (%s): %d orders, %d positions", what, exp.Orders, len(exp.Rows))
+	if exp.Skipped > 0 {
+		summary += fmt.Sprintf(" (%d not admission products or not on the check-in list, left out)", exp.Skipped)
+	}
+	if len(exp.Rows) == 0 {
+		return summary + ": nothing changed", exp.Since, nil
+	}
+	read, err := roster.FromRows("pretix", exp.Header, exp.Rows, ev, opt)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	res, err := db.ImportWith(ctx, ev, read.People, nil, centralstore.ImportOptions{Merge: true})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	summary += ": " + res.String()
+	if notes := read.Notes(); len(notes) > 0 {
+		summary += "; " + strings.Join(notes, "; ")
+	}
+	return summary, exp.Since, nil
+}
+
+// pretixCmd: usher-central pretix sync --url U [--token-file F]
+// [--checkin-list ID] [--include-pending] [--full] [--db D]
+func pretixCmd(args []string, stdout, stderr io.Writer) error {
+	const usage = "usage: usher-central pretix sync --url https://HOST/api/v1/organizers/ORG/events/EVENT/ " +
+		"[--token-file F] [--checkin-list ID] [--include-pending] [--full] [--db D] (the token: --token-file or $" + tokenEnv + ")"
+	if len(args) == 0 || args[0] != "sync" {
+		return errors.New(usage)
+	}
+	fs := flag.NewFlagSet("usher-central pretix sync", flag.ContinueOnError)
+	dsn := dbFlag(fs)
+	var f pretixFlags
+	f.register(fs)
+	full := fs.Bool("full", false, "read every order again, not only those changed since the last read")
+	if err := parseFlags(fs, args[1:], stderr); err != nil {
+		return err
+	}
+	if f.url == "" || fs.NArg() > 0 {
+		return errors.New(usage)
+	}
+	cfg, err := f.config()
+	if err != nil {
+		return err
+	}
+	db, err := centralstore.Open(*dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	summary, err := pretixSync(context.Background(), db, cfg, *f.read, *full)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, summary)
+	return nil
+}
+
+// followPretix runs pretixSync every interval until ctx ends, logging
+// each read; a failed read is logged and tried again at the next tick.
+func followPretix(ctx context.Context, db *centralstore.DB, cfg pretix.Config, opt roster.Options, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		summary, err := pretixSync(ctx, db, cfg, opt, false)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			log.Error("pretix", "err", err)
+		default:
+			log.Info("pretix", "read", summary)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
