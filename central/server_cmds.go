@@ -337,6 +337,18 @@ func statusCmd(args []string, stdout, stderr io.Writer) error {
 				c.At.Local().Format("15:04:05"), c.Kind, c.Person, c.Door, c.Kiosk, c.Seq, detail)
 		}
 	}
+	px, err := db.Pretix(context.Background())
+	if err != nil {
+		return err
+	}
+	if px.URL != "" {
+		fmt.Fprintf(stdout, "\npretix %s\n  last read %s: ", px.URL, px.ReadAt.Local().Format("2006-01-02 15:04:05"))
+		if px.Error != "" {
+			fmt.Fprintf(stdout, "FAILED: %s\n", px.Error)
+		} else {
+			fmt.Fprintln(stdout, px.Result)
+		}
+	}
 	return nil
 }
 
