@@ -139,3 +139,26 @@ func TestLoadEventbriteXLSX(t *testing.T) {
 		t.Errorf("the workbook's first, empty sheet: exit %d %q; want a refusal naming the sheets", r.code, r.stderr)
 	}
 }
+
+// A refund undone in Eventbrite: the next export lists the attendee as
+// attending again, and their badge works again.
+func TestLoadStatusValidAgain(t *testing.T) {
+	k := MustKioskOf(t, 10)
+	const header = "Attendee #,First Name,Last Name,Ticket Type,Barcode #,Attendee Status\n"
+	load := func(status string) string {
+		return MustRun(t, "", "load", "--db", k.db, "--event", k.event, "--roster",
+			MustWrite(t, "eventbrite.csv", header+"2003,Di,Gital,Early Bird,30010001003,"+status+"\n"))
+	}
+	load("Refunded")
+	outs := k.MustScan(t, "main", []string{"30010001003"})
+	if len(outs) != 1 || outs[0].Reason != checkin.Revoked {
+		t.Fatalf("refunded: %+v", outs)
+	}
+	if out := load("Attending"); !strings.Contains(out, "1 updated") {
+		t.Errorf("the second load printed %q, want 1 updated", out)
+	}
+	outs = k.MustScan(t, "main", []string{"30010001003"})
+	if len(outs) != 1 || outs[0].Reason != checkin.Admitted {
+		t.Errorf("attending again: %+v, want admitted", outs)
+	}
+}
