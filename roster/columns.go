@@ -125,20 +125,21 @@ func statusValues(m map[string]status) string {
 	return strings.Join(vs, ", ")
 }
 
-// mapHeader finds the format and each field's column.
-func mapHeader(name string, header []string) (Format, map[string]int, error) {
+// mapHeader finds the format and each field's column of a header on
+// line line of file name.
+func mapHeader(name string, line int, header []string) (Format, map[string]int, error) {
 	norm := make(map[string]int, len(header))
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		if _, dup := norm[h]; dup && h != "" {
-			return "", nil, checkin.Errorf(checkin.EINVALID, "%s:1, column %d: heading %q appears twice", name, i+1, header[i])
+			return "", nil, checkin.Errorf(checkin.EINVALID, "%s:%d, column %d: heading %q appears twice", name, line, i+1, header[i])
 		}
 		norm[h] = i
 	}
-	var missing []string
+	var generic []string // the fields a generic roster would lack
 	for _, format := range formats {
 		cols := map[string]int{}
-		missing = missing[:0]
+		var missing []string
 		for _, f := range fields {
 			hs, ok := f.headings[format]
 			if !ok {
@@ -158,13 +159,16 @@ func mapHeader(name string, header []string) (Format, map[string]int, error) {
 		if len(missing) == 0 {
 			return format, cols, nil
 		}
-		if format == Generic && len(missing) < 4 {
-			// Looks like our own format with a column missing: say which.
-			return "", nil, checkin.Errorf(checkin.EINVALID, "%s:1: the header lacks column %s; Usher rosters need id,name,category,code (optional: company,email,tags)",
-				name, strings.Join(missing, ", "))
+		if format == Generic {
+			generic = missing
 		}
 	}
+	if len(generic) < 4 {
+		// Looks like our own format with a column missing: say which.
+		return "", nil, checkin.Errorf(checkin.EINVALID, "%s:%d: the header lacks column %s; Usher rosters need id,name,category,code (optional: company,email,tags)",
+			name, line, strings.Join(generic, ", "))
+	}
 	return "", nil, checkin.Errorf(checkin.EINVALID,
-		"%s:1: the header %q is not a roster Usher knows: use the columns id,name,category,code (optional: company,email,tags), or a pretix or Eventbrite attendee export",
-		name, strings.Join(header, ","))
+		"%s:%d: the header %q is not a roster Usher knows: use the columns id,name,category,code (optional: company,email,tags), or a pretix or Eventbrite attendee export",
+		name, line, strings.Join(header, ","))
 }

@@ -130,7 +130,7 @@ func FromRows(name string, header []string, rows [][]string, ev *checkin.Event, 
 // parse maps and checks the rows of t.
 func parse(t *table, ev *checkin.Event, opt Options) (*Result, error) {
 	name, header := t.name, t.header
-	format, cols, err := mapHeader(name, header)
+	format, cols, err := mapHeader(name, t.line, header)
 	if err != nil {
 		return nil, err
 	}

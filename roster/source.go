@@ -21,6 +21,7 @@ import (
 type table struct {
 	name   string // the file, in messages
 	header []string
+	line   int // the header's line: 2 after a "sep=;" line, else 1
 	// next returns the next row and the line it starts on, or io.EOF. A
 	// problem with the file itself (a stray quote) is an error.
 	next func() (rec []string, line int, err error)
@@ -68,10 +69,11 @@ func open(data []byte, name, sheet string) (t *table, warning string, err error)
 func openCSV(text []byte, name string) (*table, error) {
 	first, rest, _ := bytes.Cut(text, []byte("\n"))
 	sep := rune(0)
-	if line := strings.TrimSpace(string(first)); len(line) == 5 && strings.HasPrefix(strings.ToLower(line), "sep=") {
+	headerLine := 1
+	if line := strings.TrimSuffix(string(first), "\r"); len(line) == 5 && strings.HasPrefix(strings.ToLower(line), "sep=") {
 		// An empty line in its place, which the reader skips: the lines
 		// of the rest keep their numbers.
-		sep, text = rune(line[4]), append([]byte("\n"), rest...)
+		sep, text, headerLine = rune(line[4]), append([]byte("\n"), rest...), 2
 		if !strings.ContainsRune(",;\t", sep) {
 			return nil, checkin.Errorf(checkin.EINVALID, "%s:1: separator %q: use , ; or tab", name, sep)
 		}
@@ -92,7 +94,7 @@ func openCSV(text []byte, name string) (*table, error) {
 	} else if err != nil {
 		return nil, csvError(name, text, sep, err)
 	}
-	t := &table{name: name, header: header, sep: sep}
+	t := &table{name: name, header: header, line: headerLine, sep: sep}
 	t.next = func() ([]string, int, error) {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -131,7 +133,7 @@ func sniff(text []byte, reader func(rune) *csv.Reader) rune {
 			break
 		}
 		if header, err := reader(sep).Read(); err == nil {
-			if _, _, err := mapHeader("", header); err == nil {
+			if _, _, err := mapHeader("", 1, header); err == nil {
 				return sep
 			}
 		}
@@ -182,7 +184,7 @@ func openXLSX(data []byte, name, sheet string) (*table, error) {
 		name = fmt.Sprintf("%s (sheet %s)", name, sheet)
 	}
 	i := 0
-	t := &table{name: name, header: header}
+	t := &table{name: name, header: header, line: 1}
 	t.next = func() ([]string, int, error) {
 		i++
 		if i >= len(rows) {
@@ -206,7 +208,7 @@ func openXLSX(data []byte, name, sheet string) (*table, error) {
 // them: line n is the n-th row, the header being line 1.
 func rowsTable(name string, header []string, rows [][]string) *table {
 	i := 0
-	t := &table{name: name, header: header}
+	t := &table{name: name, header: header, line: 1}
 	t.next = func() ([]string, int, error) {
 		if i >= len(rows) {
 			return nil, 0, io.EOF
