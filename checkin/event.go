@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 	"time"
 )
 
@@ -384,12 +385,14 @@ func validID(s string) bool {
 	return true
 }
 
-// fold reduces a name to lower-case letters and digits, so "Sponsor Comp",
-// "sponsor-comp" and "SPONSOR_COMP" compare equal.
+// fold reduces a name to lower-case letters and digits of any script,
+// so "Sponsor Comp", "sponsor-comp" and "SPONSOR_COMP" compare equal, and
+// so do pretix's "Ticket – Regular" (an en dash) and "Ticket - Regular";
+// "Müller" keeps its ü.
 func fold(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(s) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127 {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) {
 			b.WriteRune(r)
 		}
 	}

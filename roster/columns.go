@@ -126,20 +126,30 @@ func statusValues(m map[string]status) string {
 }
 
 // mapHeader finds the format and each field's column of a header on
-// line line of file name.
+// line line of file name. A heading may repeat in a column Usher does
+// not read (a pretix question titled "Company" beside pretix's own),
+// not in one it reads.
 func mapHeader(name string, line int, header []string) (Format, map[string]int, error) {
 	norm := make(map[string]int, len(header))
+	twice := map[string]int{} // a repeated heading: the column it repeats in
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		if _, dup := norm[h]; dup && h != "" {
-			return "", nil, checkin.Errorf(checkin.EINVALID, "%s:%d, column %d: heading %q appears twice", name, line, i+1, header[i])
+			if _, seen := twice[h]; !seen {
+				twice[h] = i
+			}
+			continue
 		}
 		norm[h] = i
 	}
-	var generic []string // the fields a generic roster would lack
+	var (
+		generic []string // the fields a generic roster would lack
+		near    Format   // another format lacking one field only
+		lacks   string
+	)
 	for _, format := range formats {
 		cols := map[string]int{}
-		var missing []string
+		var missing, headings []string
 		for _, f := range fields {
 			hs, ok := f.headings[format]
 			if !ok {
@@ -149,6 +159,7 @@ func mapHeader(name string, line int, header []string) (Format, map[string]int, 
 			for _, h := range hs {
 				if i, ok := norm[h]; ok {
 					cols[f.name], found = i, true
+					headings = append(headings, h)
 					break
 				}
 			}
@@ -156,19 +167,47 @@ func mapHeader(name string, line int, header []string) (Format, map[string]int, 
 				missing = append(missing, f.name)
 			}
 		}
-		if len(missing) == 0 {
+		switch {
+		case len(missing) == 0:
+			for _, h := range headings {
+				if i, dup := twice[h]; dup {
+					return "", nil, checkin.Errorf(checkin.EINVALID, "%s:%d, column %d: heading %q appears twice", name, line, i+1, header[i])
+				}
+			}
 			return format, cols, nil
-		}
-		if format == Generic {
+		case format == Generic:
 			generic = missing
+		case len(missing) == 1 && near == "":
+			near, lacks = format, missing[0]
 		}
 	}
-	if len(generic) < 4 {
+	switch {
+	case near == Pretix && lacks == "code":
+		return "", nil, checkin.Errorf(checkin.EINVALID, "%s:%d: this pretix export has no Secret column, which the badges' codes come from: "+
+			"export pretix's Check-in list with \"Include QR-code secret\" ticked", name, line)
+	case near != "":
+		return "", nil, checkin.Errorf(checkin.EINVALID, "%s:%d: this looks like a %s export without a column for the %s; %s writes it as %q",
+			name, line, near, lacks, near, fieldHeading(near, lacks))
+	case len(generic) < 4:
 		// Looks like our own format with a column missing: say which.
 		return "", nil, checkin.Errorf(checkin.EINVALID, "%s:%d: the header lacks column %s; Usher rosters need id,name,category,code (optional: company,email,tags)",
 			name, line, strings.Join(generic, ", "))
 	}
+	shown := strings.Join(header, ",")
+	if len(shown) > 200 {
+		shown = strings.ToValidUTF8(shown[:200], "") + "…"
+	}
 	return "", nil, checkin.Errorf(checkin.EINVALID,
 		"%s:%d: the header %q is not a roster Usher knows: use the columns id,name,category,code (optional: company,email,tags), or a pretix or Eventbrite attendee export",
-		name, line, strings.Join(header, ","))
+		name, line, shown)
+}
+
+// fieldHeading is the first heading format writes for field.
+func fieldHeading(format Format, field string) string {
+	for _, f := range fields {
+		if f.name == field && len(f.headings[format]) > 0 {
+			return f.headings[format][0]
+		}
+	}
+	return field
 }

@@ -129,6 +129,9 @@ func FromRows(name string, header []string, rows [][]string, ev *checkin.Event, 
 
 // parse maps and checks the rows of t.
 func parse(t *table, ev *checkin.Event, opt Options) (*Result, error) {
+	if t.close != nil {
+		defer t.close()
+	}
 	name, header := t.name, t.header
 	format, cols, err := mapHeader(name, t.line, header)
 	if err != nil {
@@ -166,12 +169,12 @@ func parse(t *table, ev *checkin.Event, opt Options) (*Result, error) {
 		if blank(rec) {
 			continue
 		}
-		if len(rec) != len(header) {
+		if len(rec) > len(header) || len(rec) < len(header) && !t.ragged {
 			problem(line, "", "%d fields, but the header has %d", len(rec), len(header))
 			continue
 		}
 		get := func(f string) string {
-			if i, ok := cols[f]; ok {
+			if i, ok := cols[f]; ok && i < len(rec) {
 				return strings.TrimSpace(unescapeFormula(strings.TrimSpace(rec[i])))
 			}
 			return ""
@@ -223,6 +226,9 @@ func parse(t *table, ev *checkin.Event, opt Options) (*Result, error) {
 			}
 			p.Serial = uint32(n)
 		}
+		// A ticket is valid when every status column says so; the first
+		// that does not gives the reason, and is the one counted.
+		pending, excluded := false, ""
 		for _, f := range []string{"status", "paid"} {
 			if _, ok := cols[f]; !ok {
 				continue
@@ -234,14 +240,22 @@ func parse(t *table, ev *checkin.Event, opt Options) (*Result, error) {
 			case !ok:
 				problem(line, heading(f), "status %q is not one Usher knows for a %s roster (known: %s)", v, format, statusValues(known))
 				bad = true
+			case st.reason == "" || p.Revoked != "":
 			case st.pending && opt.IncludePending:
-				res.Pending++
-			case st.reason != "":
-				p.Revoked = st.reason
-				res.Excluded[header[cols[f]]+": "+v]++
+				pending = true
+			default:
+				p.Revoked, excluded = st.reason, header[cols[f]]+": "+v
 			}
 		}
+		if excluded != "" {
+			res.Excluded[excluded]++
+		} else if pending {
+			res.Pending++
+		}
 		for _, f := range []string{"id", "category", "code"} {
+			if f == "id" && cols["id"] == cols["code"] {
+				continue // one column, one problem: said for the code
+			}
 			if get(f) == "" {
 				problem(line, heading(f), "%s is empty", f)
 				bad = true

@@ -33,6 +33,13 @@ type table struct {
 	column func(col int) string
 	// sep is the separator a CSV file was read with, for the summary.
 	sep rune
+	// close releases what the table reads from; nil when nothing.
+	close func()
+	// ragged: a row may end before the header does, its missing cells
+	// empty. A spreadsheet leaves out the empty cells that end a row;
+	// padding them back would cost a sheet with a heading in its last
+	// column (XFD) 16,384 cells a row.
+	ragged bool
 }
 
 // zipMagic starts an XLSX file; oleMagic an old binary .xls.
@@ -69,11 +76,10 @@ func open(data []byte, name, sheet string) (t *table, warning string, err error)
 func openCSV(text []byte, name string) (*table, error) {
 	first, rest, _ := bytes.Cut(text, []byte("\n"))
 	sep := rune(0)
-	headerLine := 1
 	if line := strings.TrimSuffix(string(first), "\r"); len(line) == 5 && strings.HasPrefix(strings.ToLower(line), "sep=") {
 		// An empty line in its place, which the reader skips: the lines
 		// of the rest keep their numbers.
-		sep, text, headerLine = rune(line[4]), append([]byte("\n"), rest...), 2
+		sep, text = rune(line[4]), append([]byte("\n"), rest...)
 		if !strings.ContainsRune(",;\t", sep) {
 			return nil, checkin.Errorf(checkin.EINVALID, "%s:1: separator %q: use , ; or tab", name, sep)
 		}
@@ -94,6 +100,7 @@ func openCSV(text []byte, name string) (*table, error) {
 	} else if err != nil {
 		return nil, csvError(name, text, sep, err)
 	}
+	headerLine, _ := cr.FieldPos(0) // after blank lines, or a sep= line
 	t := &table{name: name, header: header, line: headerLine, sep: sep}
 	t.next = func() ([]string, int, error) {
 		rec, err := cr.Read()
@@ -146,14 +153,24 @@ func sniff(text []byte, reader func(rune) *csv.Reader) rune {
 const xlsxLimit = 2 << 30
 
 // openXLSX reads a workbook's sheet (the first when sheet is "") as a
-// table. Cells are read as stored, not as formatted for display, so a
-// long ticket number is not shown as 1.23E+12.
+// table, one row at a time. Cells are read as stored, not as formatted
+// for display, so a long ticket number is not shown as 1.23E+12. The
+// table's close releases the workbook.
 func openXLSX(data []byte, name, sheet string) (*table, error) {
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: xlsxLimit})
 	if err != nil {
 		return nil, checkin.Errorf(checkin.EINVALID, "%s: not a readable XLSX workbook: %v", name, err)
 	}
-	defer f.Close()
+	t, err := sheetTable(f, name, sheet)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+// sheetTable reads sheet of the open workbook f.
+func sheetTable(f *excelize.File, name, sheet string) (*table, error) {
 	sheets := f.GetSheetList()
 	switch {
 	case len(sheets) == 0:
@@ -163,40 +180,50 @@ func openXLSX(data []byte, name, sheet string) (*table, error) {
 	case !slices.Contains(sheets, sheet):
 		return nil, checkin.Errorf(checkin.EINVALID, "%s: the workbook has no sheet %q (sheets: %s)", name, sheet, strings.Join(sheets, ", "))
 	}
-	rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+	rows, err := f.Rows(sheet)
 	if err != nil {
 		return nil, checkin.Errorf(checkin.EINVALID, "%s, sheet %s: %v", name, sheet, err)
 	}
-	if len(rows) == 0 {
+	where := name
+	if len(sheets) > 1 {
+		where = fmt.Sprintf("%s (sheet %s)", name, sheet)
+	}
+	line := 0
+	// row returns the next row with its trailing empty cells cut, which
+	// a spreadsheet may or may not write.
+	row := func() ([]string, error) {
+		if !rows.Next() {
+			if err := rows.Error(); err != nil {
+				return nil, checkin.Errorf(checkin.EINVALID, "%s:%d: %v", where, line+1, err)
+			}
+			return nil, io.EOF
+		}
+		line++
+		rec, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return nil, checkin.Errorf(checkin.EINVALID, "%s:%d: %v", where, line, err)
+		}
+		for len(rec) > 0 && strings.TrimSpace(rec[len(rec)-1]) == "" {
+			rec = rec[:len(rec)-1]
+		}
+		return rec, nil
+	}
+	header, err := row()
+	if err == io.EOF || err == nil && len(header) == 0 {
 		others := ""
 		if len(sheets) > 1 {
 			others = fmt.Sprintf(" (the workbook's sheets: %s; choose one with --sheet)", strings.Join(sheets, ", "))
 		}
 		return nil, checkin.Errorf(checkin.EINVALID, "%s, sheet %s: the sheet is empty; expected a header row id,name,category,code%s", name, sheet, others)
+	} else if err != nil {
+		return nil, err
 	}
-	header := rows[0]
-	// A spreadsheet leaves out the empty cells that end a row: give every
-	// row the header's width, so a row missing trailing cells is whole.
-	for len(header) > 0 && strings.TrimSpace(header[len(header)-1]) == "" {
-		header = header[:len(header)-1]
-	}
-	if len(sheets) > 1 {
-		name = fmt.Sprintf("%s (sheet %s)", name, sheet)
-	}
-	i := 0
-	t := &table{name: name, header: header, line: 1}
+	t := &table{name: where, header: header, line: 1, ragged: true, close: func() { rows.Close(); f.Close() }}
 	t.next = func() ([]string, int, error) {
-		i++
-		if i >= len(rows) {
-			return nil, 0, io.EOF
-		}
-		rec := rows[i]
-		if len(rec) < len(header) {
-			rec = append(rec, make([]string, len(header)-len(rec))...)
-		}
-		return rec, i + 1, nil
+		rec, err := row()
+		return rec, line, err
 	}
-	t.cellLine = func(int) int { return i + 1 }
+	t.cellLine = func(int) int { return line }
 	t.column = func(col int) string {
 		letter, _ := excelize.ColumnNumberToName(col + 1)
 		return fmt.Sprintf("%s (%s)", letter, header[col])
