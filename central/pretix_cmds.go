@@ -78,15 +78,19 @@ func pretixSync(ctx context.Context, db *centralstore.DB, cfg pretix.Config, opt
 	if err != nil {
 		return "", err
 	}
+	// Other options leave out or let in other positions: what changed
+	// since the last read is not enough then.
+	options := fmt.Sprintf("checkin-list=%d include-pending=%t", cfg.CheckinList, opt.IncludePending)
+	same := st.URL == cfg.URL && st.Options == options
 	var since time.Time
-	if st.URL == cfg.URL && !full && st.Since != "" {
+	if same && !full && st.Since != "" {
 		if since, err = time.Parse(time.RFC3339Nano, st.Since); err != nil {
 			since = time.Time{} // a damaged state: read everything again
 		}
 	}
 	summary, next, err := pretixMerge(ctx, db, ev, cfg, opt, since)
-	done := centralstore.PretixState{URL: cfg.URL, Since: st.Since, ReadAt: db.Now(), Result: summary}
-	if st.URL != cfg.URL {
+	done := centralstore.PretixState{URL: cfg.URL, Options: options, Since: st.Since, ReadAt: db.Now(), Result: summary}
+	if !same {
 		done.Since = ""
 	}
 	if err != nil {
@@ -114,20 +118,31 @@ func pretixMerge(ctx context.Context, db *centralstore.DB, ev *checkin.Event, cf
 	if exp.Skipped > 0 {
 		summary += fmt.Sprintf(" (%d not admission products or not on the check-in list, left out)", exp.Skipped)
 	}
-	if len(exp.Rows) == 0 {
-		return summary + ": nothing changed", exp.Since, nil
-	}
-	read, err := roster.FromRows("pretix", exp.Header, exp.Rows, ev, opt)
+	// A position left out now may have been on the roster under another
+	// product: it is no ticket for these doors any more.
+	voided, err := db.VoidTickets(ctx, exp.Left, "no admission product")
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	res, err := db.ImportWith(ctx, ev, read.People, nil, centralstore.ImportOptions{Merge: true})
-	if err != nil {
-		return "", time.Time{}, err
+	switch {
+	case len(exp.Rows) > 0:
+		read, err := roster.FromRows("pretix", exp.Header, exp.Rows, ev, opt)
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		res, err := db.ImportWith(ctx, ev, read.People, nil, centralstore.ImportOptions{Merge: true})
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		summary += ": " + res.String()
+		if notes := read.Notes(); len(notes) > 0 {
+			summary += "; " + strings.Join(notes, "; ")
+		}
+	case voided == 0:
+		summary += ": nothing changed"
 	}
-	summary += ": " + res.String()
-	if notes := read.Notes(); len(notes) > 0 {
-		summary += "; " + strings.Join(notes, "; ")
+	if voided > 0 {
+		summary += fmt.Sprintf("; %d now of a product that admits nowhere here, revoked", voided)
 	}
 	return summary, exp.Since, nil
 }

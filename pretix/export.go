@@ -53,17 +53,18 @@ func newCatalog(items []item, list *checkinList) catalog {
 
 // rows turns orders into the export's rows, one per position of an
 // admission product (on the check-in list, when there is one), in the
-// orders' order and then the positions'. It also returns how many
-// positions it left out. The roster is a list of people: a product that
+// orders' order and then the positions'. It also returns the positions
+// it left out, as "ORDER-POSITION": one that was on the roster before
+// (its product changed) is no ticket for the door any more. The roster is a list of people: a product that
 // grants no admission (a T-shirt) is not one, even on a check-in list.
 // A position naming a product, variation or parent position pretix did
 // not list is an error (EINVALID): the data changed under the read, or
 // it is not what pretix documents, and guessing would admit someone
 // under the wrong product.
-func (c catalog) rows(orders []order) (rows [][]string, skipped int, err error) {
+func (c catalog) rows(orders []order) (rows [][]string, left []string, err error) {
 	for _, o := range orders {
 		if o.Code == "" {
-			return nil, 0, checkin.Errorf(checkin.EINVALID, "pretix sent an order without a code")
+			return nil, nil, checkin.Errorf(checkin.EINVALID, "pretix sent an order without a code")
 		}
 		byID := make(map[int]*position, len(o.Positions))
 		for i := range o.Positions {
@@ -72,28 +73,28 @@ func (c catalog) rows(orders []order) (rows [][]string, skipped int, err error) 
 		for _, p := range o.Positions {
 			it, ok := c.items[p.Item]
 			if !ok {
-				return nil, 0, checkin.Errorf(checkin.EINVALID,
+				return nil, nil, checkin.Errorf(checkin.EINVALID,
 					"order %s, position %d: product %d is not among the event's products (was it added during the read? read again)", o.Code, p.PositionID, p.Item)
 			}
 			if !it.Admission || (c.onList != nil && !c.onList[p.Item]) {
-				skipped++
+				left = append(left, o.Code+"-"+strconv.Itoa(p.PositionID))
 				continue
 			}
 			var parent *position
 			if p.AddonTo != 0 {
 				if parent = byID[p.AddonTo]; parent == nil {
-					return nil, 0, checkin.Errorf(checkin.EINVALID,
+					return nil, nil, checkin.Errorf(checkin.EINVALID,
 						"order %s, position %d: it is an add-on to position id %d, which the order does not hold", o.Code, p.PositionID, p.AddonTo)
 				}
 			}
 			r, err := row(o, p, parent, it)
 			if err != nil {
-				return nil, 0, err
+				return nil, nil, err
 			}
 			rows = append(rows, r)
 		}
 	}
-	return rows, skipped, nil
+	return rows, left, nil
 }
 
 // row is one position's row, in header's order. An add-on without an

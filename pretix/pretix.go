@@ -63,6 +63,9 @@ type Export struct {
 	// Skipped counts the positions left out: those of products that grant
 	// no admission, or that are not on the check-in list.
 	Skipped int
+	// Left names the positions left out, as "ORDER-POSITION" (the id a
+	// roster gives the person of a position).
+	Left []string
 	// Since is the time to pass to the next Read to get only what changed
 	// after this one: the server's time when the read began (its
 	// X-Page-Generated header, which pretix's documentation says to pass
@@ -147,7 +150,7 @@ func Read(ctx context.Context, cfg Config, since time.Time) (*Export, error) {
 		return nil, err
 	}
 	orders := latest(all)
-	rows, skipped, err := newCatalog(items, list).rows(orders)
+	rows, left, err := newCatalog(items, list).rows(orders)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +158,8 @@ func Read(ctx context.Context, cfg Config, since time.Time) (*Export, error) {
 		Header:  slices.Clone(header),
 		Rows:    rows,
 		Orders:  len(orders),
-		Skipped: skipped,
+		Skipped: len(left),
+		Left:    left,
 		Since:   nextSince(h.Get("X-Page-Generated"), orders, since),
 	}, nil
 }

@@ -13,12 +13,14 @@ ALTER TABLE people ADD COLUMN revoked_why TEXT NOT NULL DEFAULT '';
 ALTER TABLE people ADD COLUMN edited INTEGER NOT NULL DEFAULT 0;
 
 -- The pretix event the center follows, and what its last read did.
--- since is the modified_since of the next read (RFC 3339, '' for
--- everything); read_at when it last ran (Unix ms), with its summary or
--- its error.
+-- options are those the read was made with (check-in list, pending
+-- orders): other options read everything again. since is the
+-- modified_since of the next read (RFC 3339, '' for everything);
+-- read_at when it last ran (Unix ms), with its summary or its error.
 CREATE TABLE pretix (
 	id INTEGER PRIMARY KEY CHECK (id = 1),
 	url TEXT NOT NULL,
+	options TEXT NOT NULL DEFAULT '',
 	since TEXT NOT NULL DEFAULT '',
 	read_at BIGINT NOT NULL DEFAULT 0,
 	result TEXT NOT NULL DEFAULT '',

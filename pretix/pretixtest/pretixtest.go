@@ -235,6 +235,27 @@ func (s *Server) SetStatus(code, status string) {
 	o.lastModified = s.tick()
 }
 
+// SetProduct changes the product (and variation, 0 for none) of an
+// order's position, as an order change in pretix does, and bumps the
+// order's last_modified.
+func (s *Server) SetProduct(code string, positionID, item, variation int) {
+	s.tb.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.find(code)
+	if o == nil {
+		s.tb.Fatalf("pretixtest: no order %s", code)
+	}
+	for i := range o.Positions {
+		if o.Positions[i].PositionID == positionID {
+			o.Positions[i].Item, o.Positions[i].Variation = item, variation
+			o.lastModified = s.tick()
+			return
+		}
+	}
+	s.tb.Fatalf("pretixtest: order %s has no position %d", code, positionID)
+}
+
 func (s *Server) find(code string) *stored {
 	for _, o := range s.orders {
 		if o.Code == code {
