@@ -3,6 +3,7 @@ module usher
 go 1.26.0
 
 require (
+	early v0.0.0
 	fyne.io/fyne/v2 v2.7.1
 	github.com/BurntSushi/toml v1.6.0
 	github.com/go-pdf/fpdf v0.9.0
@@ -81,3 +82,7 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )
+
+// early is a module of this repository: its path sorts before fyne.io, so
+// its package initialises before Fyne's (see early/locale).
+replace early => ./early

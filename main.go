@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	_ "early/locale" // before Fyne initialises: see its doc
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
