@@ -71,7 +71,7 @@ func TestPretixSyncProductChanged(t *testing.T) {
 	}
 	px.SetProduct("ABC12", 2, pretixtest.ItemTShirt, 0)
 	code, out, errOut := pretixSync(px, dsn, "--token-file", token)
-	if code != 0 || !strings.Contains(out, "changes since") || !strings.Contains(out, "1 now of a product that admits nowhere here, revoked") {
+	if code != 0 || !strings.Contains(out, "changes since") || !strings.Contains(out, "1 revoked: now of a product that admits nowhere here") {
 		t.Fatalf("sync after the product change: %d %q %q", code, out, errOut)
 	}
 	if _, why := pretixPerson(t, dsn, "ABC12-2"); why != "no admission product" {

@@ -65,13 +65,18 @@ func (f *pretixFlags) config() (pretix.Config, error) {
 // but removing nobody: a position of a cancelled or unpaid order is
 // loaded as revoked, with its reason. The state (when, what, or why it
 // failed) is stored for the next read and for the dashboard. full reads
-// everything again. It returns the summary line.
+// everything again. It returns the summary line, and an error too when
+// positions were set aside (the rest is applied, and the next read
+// starts from the same point, so they are read again once fixed).
 func pretixSync(ctx context.Context, db *centralstore.DB, cfg pretix.Config, opt roster.Options, full bool) (string, error) {
 	ev, err := db.Event(ctx)
 	if err != nil {
 		if checkin.ErrorCode(err) == checkin.ENOTFOUND {
 			return "", checkin.Errorf(checkin.ENOTFOUND, "the center holds no event yet: run usher-central import --event event.toml first")
 		}
+		return "", err
+	}
+	if err := db.StartPretix(ctx); err != nil {
 		return "", err
 	}
 	st, err := db.Pretix(ctx)
@@ -88,63 +93,97 @@ func pretixSync(ctx context.Context, db *centralstore.DB, cfg pretix.Config, opt
 			since = time.Time{} // a damaged state: read everything again
 		}
 	}
-	summary, next, err := pretixMerge(ctx, db, ev, cfg, opt, since)
-	done := centralstore.PretixState{URL: cfg.URL, Options: options, Since: st.Since, ReadAt: db.Now(), Result: summary}
+	out, err := pretixMerge(ctx, db, ev, cfg, opt, since)
+	done := centralstore.PretixState{URL: cfg.URL, Options: options, Since: st.Since, ReadAt: db.Now(), Result: out.summary}
 	if !same {
 		done.Since = ""
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		done.Result, done.Error = "", checkin.ErrorMessage(err)
-	} else {
-		done.Since = next.UTC().Format(time.RFC3339Nano)
+	case out.setAside != "":
+		done.Error = out.setAside
+		err = checkin.Errorf(checkin.EINVALID, "%s", out.setAside)
+	default:
+		done.Since = out.next.UTC().Format(time.RFC3339Nano)
 	}
-	if serr := db.SetPretix(ctx, done); serr != nil && err == nil {
+	// Stored, and the claim on reading given up, even when ctx ended.
+	if serr := db.SetPretix(context.WithoutCancel(ctx), done); serr != nil && err == nil {
 		err = serr
 	}
-	return summary, err
+	return out.summary, err
 }
 
-// pretixMerge reads pretix from since and merges what it returned.
-func pretixMerge(ctx context.Context, db *centralstore.DB, ev *checkin.Event, cfg pretix.Config, opt roster.Options, since time.Time) (string, time.Time, error) {
+// merged is what pretixMerge did: its summary, the modified_since of
+// the next read, and the positions it set aside, if any.
+type merged struct {
+	summary, setAside string
+	next              time.Time
+}
+
+// pretixMerge reads pretix from since and merges what it returned. A
+// position that cannot be read whole is set aside and the rest applied;
+// if its status makes its ticket invalid, that is applied to the person
+// of its id all the same: a cancellation always reaches the door. So is
+// a position now of a product that admits nobody (or off the check-in
+// list), which may have been on the roster under another.
+func pretixMerge(ctx context.Context, db *centralstore.DB, ev *checkin.Event, cfg pretix.Config, opt roster.Options, since time.Time) (merged, error) {
 	exp, err := pretix.Read(ctx, cfg, since)
 	if err != nil {
-		return "", time.Time{}, err
+		return merged{}, err
 	}
 	what := "everything"
 	if !since.IsZero() {
 		what = "changes since " + since.Local().Format("2006-01-02 15:04:05")
 	}
-	summary := fmt.Sprintf("pretix (%s): %d orders, %d positions", what, exp.Orders, len(exp.Rows))
+	out := merged{next: exp.Since,
+		summary: fmt.Sprintf("pretix (%s): %d orders, %d positions", what, exp.Orders, len(exp.Rows))}
 	if exp.Skipped > 0 {
-		summary += fmt.Sprintf(" (%d not admission products or not on the check-in list, left out)", exp.Skipped)
+		out.summary += fmt.Sprintf(" (%d not admission products or not on the check-in list, left out)", exp.Skipped)
 	}
-	// A position left out now may have been on the roster under another
-	// product: it is no ticket for these doors any more.
-	voided, err := db.VoidTickets(ctx, exp.Left, "no admission product")
+	void := map[string]string{}
+	for _, id := range exp.Left {
+		void[id] = "no admission product"
+	}
+	people := []checkin.Person{}
+	var read *roster.Result
+	if len(exp.Rows) > 0 {
+		opt.SetAside = true
+		if read, err = roster.FromRows("pretix", exp.Header, exp.Rows, ev, opt); err != nil {
+			return merged{}, err
+		}
+		people = read.People
+		var probs []string
+		for _, sa := range read.SetAside {
+			if sa.ID != "" && sa.Revoked != "" {
+				void[sa.ID] = sa.Revoked
+			}
+			probs = append(probs, sa.Problem)
+		}
+		if n := len(probs); n > 0 {
+			if n > 5 {
+				probs = append(probs[:5], fmt.Sprintf("and %d more", n-5))
+			}
+			out.setAside = fmt.Sprintf("%d pretix positions set aside, the rest applied: %s", n, strings.Join(probs, "; "))
+		}
+	}
+	res, err := db.ImportWith(ctx, ev, people, nil, centralstore.ImportOptions{Merge: true, Void: void})
 	if err != nil {
-		return "", time.Time{}, err
+		return merged{}, err
 	}
 	switch {
+	case len(exp.Rows) == 0 && res.Voided == 0:
+		out.summary += ": nothing changed"
 	case len(exp.Rows) > 0:
-		read, err := roster.FromRows("pretix", exp.Header, exp.Rows, ev, opt)
-		if err != nil {
-			return "", time.Time{}, err
-		}
-		res, err := db.ImportWith(ctx, ev, read.People, nil, centralstore.ImportOptions{Merge: true})
-		if err != nil {
-			return "", time.Time{}, err
-		}
-		summary += ": " + res.String()
+		out.summary += ": " + res.String()
 		if notes := read.Notes(); len(notes) > 0 {
-			summary += "; " + strings.Join(notes, "; ")
+			out.summary += "; " + strings.Join(notes, "; ")
 		}
-	case voided == 0:
-		summary += ": nothing changed"
 	}
-	if voided > 0 {
-		summary += fmt.Sprintf("; %d now of a product that admits nowhere here, revoked", voided)
+	if res.Voided > 0 {
+		out.summary += fmt.Sprintf("; %d revoked: now of a product that admits nowhere here, or cancelled in a position set aside", res.Voided)
 	}
-	return summary, exp.Since, nil
+	return out, nil
 }
 
 // pretixCmd: usher-central pretix sync --url U [--token-file F]
@@ -176,11 +215,10 @@ func pretixCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	defer db.Close()
 	summary, err := pretixSync(context.Background(), db, cfg, *f.read, *full)
-	if err != nil {
-		return err
+	if summary != "" {
+		fmt.Fprintln(stdout, summary)
 	}
-	fmt.Fprintln(stdout, summary)
-	return nil
+	return err
 }
 
 // followPretix runs pretixSync every interval until ctx ends, logging
@@ -194,7 +232,7 @@ func followPretix(ctx context.Context, db *centralstore.DB, cfg pretix.Config, o
 		case ctx.Err() != nil:
 			return
 		case err != nil:
-			log.Error("pretix", "err", err)
+			log.Error("pretix", "read", summary, "err", err)
 		default:
 			log.Info("pretix", "read", summary)
 		}

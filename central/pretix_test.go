@@ -238,10 +238,10 @@ func TestPretixSyncThrottled(t *testing.T) {
 	wantAda(t, pullRoster(t, mustOpen(t, dsn)))
 }
 
-// TestPretixSyncUnknownProduct: a product the event has no category for
-// fails the whole sync, naming it, and writes nobody; once the event
-// names it, the next sync reads everything again, since the failed one
-// read nothing in.
+// TestPretixSyncUnknownProduct: a position whose product the event has
+// no category for is set aside, named, and the sync fails (exit 1) after
+// applying the rest; the next read starts from the same point, so once
+// the event names the product it reads the position in.
 func TestPretixSyncUnknownProduct(t *testing.T) {
 	dsn := filepath.Join(t.TempDir(), "center.db")
 	db := mustOpen(t, dsn)
@@ -253,7 +253,9 @@ func TestPretixSyncUnknownProduct(t *testing.T) {
 	token := mustTokenFile(t, pretixToken)
 
 	code, out, errOut := pretixSync(px, dsn, "--token-file", token)
-	if code != 1 || out != "" || !strings.Contains(errOut, `"Conference ticket – Regular" is not defined in the event file`) {
+	if code != 1 || !strings.Contains(out, "0 added") ||
+		!strings.Contains(errOut, "2 pretix positions set aside, the rest applied") ||
+		!strings.Contains(errOut, `"Conference ticket – Regular" is not defined in the event file`) {
 		t.Errorf("exit %d, stdout %q, stderr %q; want 1 naming the product", code, out, errOut)
 	}
 	if after := pullRoster(t, db); len(after) != len(before) {
@@ -264,8 +266,8 @@ func TestPretixSyncUnknownProduct(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Error == "" || st.Result != "" || st.Since != "" {
-		t.Errorf("stored %+v; want the failure, no result and no time to read from", st)
+	if !strings.Contains(st.Error, "set aside") || st.Since != "" {
+		t.Errorf("stored %+v; want the positions set aside and no time to read from", st)
 	}
 
 	mustImportEvent(t, dsn, mustPretixEventFile(t))
@@ -275,6 +277,78 @@ func TestPretixSyncUnknownProduct(t *testing.T) {
 		t.Fatalf("after the event names the products: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	wantAda(t, pullRoster(t, db))
+}
+
+// A name with control characters that a buyer typed into pretix neither
+// stops the sync (and the cancellation read with it) nor reaches the
+// screen.
+func TestPretixSyncCancellationAlwaysApplies(t *testing.T) {
+	dsn, px := mustPretixCenter(t), mustPretix(t)
+	token := mustTokenFile(t, pretixToken)
+	if code, _, errOut := pretixSync(px, dsn, "--token-file", token); code != 0 {
+		t.Fatal(errOut)
+	}
+	px.AddOrder(pretixtest.Order{Code: "EVIL1", Status: "p", Email: "m@pretix.example", Positions: []pretixtest.Position{
+		{Item: pretixtest.ItemWorkshop, Secret: "mallory-secret", AttendeeName: "Mallory\x01\x1b[2J Smith"},
+	}})
+	px.SetStatus("ABC12", "c")
+	code, out, errOut := pretixSync(px, dsn, "--token-file", token)
+	if code != 0 {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	for _, p := range pullRoster(t, mustOpen(t, dsn)) {
+		switch p.ID {
+		case "ABC12-1", "ABC12-2":
+			if p.Revoked != "cancelled order" {
+				t.Errorf("%s after the cancellation: %+v", p.ID, p)
+			}
+		case "EVIL1-1":
+			if p.Name != "Mallory[2J Smith" {
+				t.Errorf("the name with control characters came through as %q", p.Name)
+			}
+		}
+	}
+	if !strings.Contains(out, "control characters removed") {
+		t.Errorf("stdout %q does not say control characters were removed", out)
+	}
+}
+
+// mustUnnamedProductsEventFile writes the event of mustPretixEventFile
+// without the names of pretix's products: an event file gone stale.
+func mustUnnamedProductsEventFile(t *testing.T) string {
+	t.Helper()
+	text := string(assets.DemoEvent) + `
+[[category]]
+id = "workshop-guest"
+name = "Workshop guest"
+may_enter = ["venue", "workshop-a"]
+`
+	path := filepath.Join(t.TempDir(), "event.toml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// A cancellation reaches the door even when its order's rows cannot be
+// read whole: here the event file no longer names the products.
+func TestPretixSyncCancelledUnknownProduct(t *testing.T) {
+	dsn, px := mustPretixCenter(t), mustPretix(t)
+	token := mustTokenFile(t, pretixToken)
+	if code, _, errOut := pretixSync(px, dsn, "--token-file", token); code != 0 {
+		t.Fatal(errOut)
+	}
+	mustImportEvent(t, dsn, mustUnnamedProductsEventFile(t))
+	px.SetStatus("ABC12", "c")
+	code, out, errOut := pretixSync(px, dsn, "--token-file", token)
+	if code != 1 || !strings.Contains(errOut, "set aside") || !strings.Contains(out, "2 revoked") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 1, the positions set aside and 2 revoked", code, out, errOut)
+	}
+	for _, p := range pullRoster(t, mustOpen(t, dsn)) {
+		if strings.HasPrefix(p.ID, "ABC12-") && p.Revoked != "cancelled order" {
+			t.Errorf("%s after its order was cancelled: %+v", p.ID, p)
+		}
+	}
 }
 
 // TestPretixSyncBeforeImport: a center without an event says to import

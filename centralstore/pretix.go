@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
+
+	"usher/checkin"
 )
 
 // PretixState is the pretix event the center follows (usher-central
@@ -50,7 +53,8 @@ func (db *DB) Pretix(ctx context.Context) (PretixState, error) {
 	return st, nil
 }
 
-// SetPretix stores the pretix state after a read.
+// SetPretix stores the pretix state after a read, and gives up the
+// claim StartPretix took.
 func (db *DB) SetPretix(ctx context.Context, st PretixState) error {
 	var at int64
 	if !st.ReadAt.IsZero() {
@@ -58,9 +62,9 @@ func (db *DB) SetPretix(ctx context.Context, st PretixState) error {
 	}
 	return db.write(ctx, func(tx *sql.Tx) error {
 		_, err := db.exec(ctx, tx, `
-			INSERT INTO pretix (id, url, options, since, read_at, result, error) VALUES (1, ?, ?, ?, ?, ?, ?)
+			INSERT INTO pretix (id, url, options, since, read_at, result, error, reading_until) VALUES (1, ?, ?, ?, ?, ?, ?, 0)
 			ON CONFLICT (id) DO UPDATE SET url = excluded.url, options = excluded.options, since = excluded.since,
-				read_at = excluded.read_at, result = excluded.result, error = excluded.error`,
+				read_at = excluded.read_at, result = excluded.result, error = excluded.error, reading_until = 0`,
 			st.URL, st.Options, st.Since, at, st.Result, st.Error)
 		if err != nil {
 			return fmt.Errorf("store pretix state: %w", err)
@@ -69,52 +73,74 @@ func (db *DB) SetPretix(ctx context.Context, st PretixState) error {
 	})
 }
 
-// VoidTickets marks the people of ids whose tickets are still valid as
-// not valid for reason, each with a new value of the server sequence so
-// kiosks pull the change; ids not on the roster, removed, or already
-// not valid are left as they are. It returns how many it marked. A
-// pretix position whose product changed to one that admits nowhere (or
-// off the check-in list followed) is such a ticket.
-func (db *DB) VoidTickets(ctx context.Context, ids []string, reason string) (int, error) {
-	if len(ids) == 0 {
+// void marks the tickets of the people in reasons (id → reason) not
+// valid, each with a new value of the server sequence so kiosks pull
+// the change; see ImportOptions.Void. It returns how many it marked.
+func (db *DB) void(ctx context.Context, tx *sql.Tx, reasons map[string]string) (int, error) {
+	var valid []string
+	for id := range reasons {
+		var (
+			why     string
+			removed int
+		)
+		err := db.queryRow(ctx, tx, `SELECT revoked_why, removed FROM people WHERE id = ?`, id).Scan(&why, &removed)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		} else if err != nil {
+			return 0, fmt.Errorf("read %s: %w", id, err)
+		}
+		if why == "" && removed == 0 {
+			valid = append(valid, id)
+		}
+	}
+	if len(valid) == 0 {
 		return 0, nil
 	}
-	n := 0
+	slices.Sort(valid)
+	seq, err := db.nextSeq(ctx, tx, int64(len(valid)))
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range valid {
+		if _, err := db.exec(ctx, tx, `UPDATE people SET revoked_why = ?, seq = ? WHERE id = ?`, reasons[id], seq, id); err != nil {
+			return 0, fmt.Errorf("void %s: %w", id, err)
+		}
+		seq++
+	}
+	return len(valid), nil
+}
+
+// pretixLease is how long a pretix read may hold the center's claim on
+// reading pretix (StartPretix) before another may take it over: one
+// stuck or killed is not waited for forever.
+const pretixLease = 15 * time.Minute
+
+// StartPretix claims the reading of pretix for one read, so that two
+// (a pretix sync while serve follows pretix) never apply their copies
+// of an order out of order; SetPretix gives the claim up. ECONFLICT
+// when another read holds it, saying since when.
+func (db *DB) StartPretix(ctx context.Context) error {
+	now := db.Now()
+	var held int64
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		n = 0
-		// The sequence first, as every roster change takes it (edit.go).
-		if _, err := db.exec(ctx, tx, `UPDATE counters SET value = value WHERE name = 'seq'`); err != nil {
-			return fmt.Errorf("server sequence: %w", err)
-		}
-		var valid []string
-		for _, id := range ids {
-			var why string
-			var removed int
-			err := db.queryRow(ctx, tx, `SELECT revoked_why, removed FROM people WHERE id = ?`, id).Scan(&why, &removed)
-			if errors.Is(err, sql.ErrNoRows) {
-				continue
-			} else if err != nil {
-				return fmt.Errorf("read %s: %w", id, err)
-			}
-			if why == "" && removed == 0 {
-				valid = append(valid, id)
-			}
-		}
-		if len(valid) == 0 {
-			return nil
-		}
-		seq, err := db.nextSeq(ctx, tx, int64(len(valid)))
+		r, err := db.exec(ctx, tx, `
+			INSERT INTO pretix (id, url, reading_until) VALUES (1, '', ?)
+			ON CONFLICT (id) DO UPDATE SET reading_until = excluded.reading_until WHERE pretix.reading_until < ?`,
+			now.Add(pretixLease).UnixMilli(), now.UnixMilli())
 		if err != nil {
-			return err
+			return fmt.Errorf("claim the pretix read: %w", err)
 		}
-		for _, id := range valid {
-			if _, err := db.exec(ctx, tx, `UPDATE people SET revoked_why = ?, seq = ? WHERE id = ?`, reason, seq, id); err != nil {
-				return fmt.Errorf("void %s: %w", id, err)
-			}
-			seq++
+		if n, _ := r.RowsAffected(); n == 0 {
+			return db.queryRow(ctx, tx, `SELECT reading_until FROM pretix WHERE id = 1`).Scan(&held)
 		}
-		n = len(valid)
 		return nil
 	})
-	return n, err
+	if err != nil {
+		return err
+	}
+	if held != 0 {
+		return checkin.Errorf(checkin.ECONFLICT, "another read of pretix is running (it started at %s); try again when it is done",
+			time.UnixMilli(held).Add(-pretixLease).Local().Format("15:04:05"))
+	}
+	return nil
 }

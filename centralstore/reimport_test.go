@@ -101,8 +101,8 @@ func TestReimportKeepsCenterEdits(t *testing.T) {
 	})
 }
 
-// A merge (what pretix's API reports) adds and updates and removes
-// nobody.
+// A merge (what pretix's API reports) adds and updates, removes nobody
+// and leaves the stored event alone.
 func TestImportMerge(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
@@ -113,12 +113,22 @@ func TestImportMerge(t *testing.T) {
 		cancelled := file[4]
 		cancelled.Revoked = "cancelled order"
 		added := checkin.Person{ID: "NEW12-1", Name: "New Person", Category: "attendee", Code: "secretNEW121"}
-		res, err := db.ImportWith(ctx, demo.Event(), []checkin.Person{cancelled, added}, nil, centralstore.ImportOptions{Merge: true})
+		// The event a merge is given is not written: here one read before
+		// an organizer changed a capacity.
+		stale := demo.Event()
+		stale.Spaces[0].Capacity++
+		if err := stale.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		res, err := db.ImportWith(ctx, stale, []checkin.Person{cancelled, added}, nil, centralstore.ImportOptions{Merge: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Added != 1 || res.Updated != 1 || res.Removed != 0 {
-			t.Errorf("merge: %+v, want 1 added, 1 updated, none removed", res)
+		if res.Added != 1 || res.Updated != 1 || res.Removed != 0 || res.EventChanged {
+			t.Errorf("merge: %+v, want 1 added, 1 updated, none removed, the event as it was", res)
+		}
+		if stored, err := db.Event(ctx); err != nil || stored.Spaces[0].Capacity != demo.Event().Spaces[0].Capacity {
+			t.Errorf("the stored event after a merge: %v; want the capacity as imported", err)
 		}
 		p := mustPullOnce(t, db, cursor)
 		if ids := pulledIDs(p); !slices.Equal(ids, []string{added.ID, cancelled.ID}) {

@@ -15,6 +15,8 @@ import (
 // ImportResult counts what an import changed.
 type ImportResult struct {
 	Added, Updated, Unchanged, Removed, Revoked int
+	// Voided counts the people ImportOptions.Void made not valid.
+	Voided int
 	// Kept counts the people whose edits made at the center (added,
 	// removed, given a new code) the roster would have undone, and did
 	// not (ImportOptions.Replace).
@@ -37,8 +39,15 @@ type ImportOptions struct {
 	// Without it they are kept above the file's rows.
 	Replace bool
 	// Merge adds and updates the people given and removes nobody: the
-	// changes a ticketing system's API reports, not a whole roster.
+	// changes a ticketing system's API reports, not a whole roster. The
+	// stored event stays as it is, whatever ev holds.
 	Merge bool
+	// Void marks the tickets of these people (by id) not valid, for the
+	// reason given, in the same transaction: people an API names but
+	// could not give whole (a row set aside, a product that admits
+	// nobody). Ids not on the roster, removed, or not valid already are
+	// left as they are.
+	Void map[string]string
 }
 
 // Edits made at the center, kept in people.edited (migration 008).
@@ -89,6 +98,15 @@ func (db *DB) ImportWith(ctx context.Context, ev *checkin.Event, roster []checki
 		case old.ID != ev.ID:
 			return checkin.Errorf(checkin.EINVALID, "this database holds event %q; import event %q into a new database", old.ID, ev.ID)
 		}
+		if opt.Merge {
+			// A merge brings people only: the event stays as stored, even
+			// if it changed since ev was read (an import during a long
+			// read of pretix), and the people are checked against it.
+			if old == nil {
+				return checkin.Errorf(checkin.ENOTFOUND, "the center holds no event yet: import the event first")
+			}
+			ev = old
+		}
 		if old != nil && samePIN(ev, old.StaffPINHash) {
 			// The same PIN hashed again under a new salt is no change: keep
 			// the stored hash, so kiosks pull nothing.
@@ -121,6 +139,9 @@ func (db *DB) ImportWith(ctx context.Context, ev *checkin.Event, roster []checki
 			if err := db.upsertRoster(ctx, tx, ev, roster, opt, &res); err != nil {
 				return err
 			}
+		}
+		if res.Voided, err = db.void(ctx, tx, opt.Void); err != nil {
+			return err
 		}
 		if err := db.checkCategories(ctx, tx, ev); err != nil {
 			return err

@@ -141,6 +141,10 @@ func (c *client) fetch(ctx context.Context, u *url.URL) (int, http.Header, []byt
 		if ctx.Err() != nil {
 			return 0, nil, nil, ctx.Err()
 		}
+		var refused *checkin.Error // a redirect CheckRedirect refused
+		if errors.As(err, &refused) {
+			return 0, nil, nil, refused
+		}
 		return 0, nil, nil, &checkin.Error{Code: EOFFLINE, Message: fmt.Sprintf("cannot reach pretix at %s: %v", c.root.Host, unwrapURL(err))}
 	}
 	defer resp.Body.Close()

@@ -119,6 +119,15 @@ func Read(ctx context.Context, cfg Config, since time.Time) (*Export, error) {
 	if c.http == nil {
 		c.http = &http.Client{Timeout: defaultTimeout}
 	}
+	// A redirect is not followed: Go would send the token along to
+	// another scheme or port of the same host name. pretix answers its
+	// API without redirects; one is a misconfigured URL or proxy.
+	noRedirect := *c.http
+	noRedirect.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		return checkin.Errorf(checkin.EINVALID, "pretix redirected %s to %s://%s%s: give the URL it redirects to, if it is pretix's",
+			via[0].URL.Path, req.URL.Scheme, req.URL.Host, req.URL.Path)
+	}
+	c.http = &noRedirect
 	if c.maxWait == 0 {
 		c.maxWait = defaultMaxWait
 	}

@@ -2,6 +2,7 @@ package pretix
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -18,8 +19,10 @@ const wantURL = "https://HOST/api/v1/organizers/ORGANIZER/events/EVENT/"
 var slug = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 
 // ParseURL checks that raw is the API root of one pretix event,
-// http(s)://HOST/api/v1/organizers/ORGANIZER/events/EVENT/ (the last
-// slash optional, spaces around ignored), and returns it with the slash.
+// https://HOST/api/v1/organizers/ORGANIZER/events/EVENT/ (the last
+// slash optional, spaces around ignored; http only on this machine's
+// loopback, as the token would cross the network in clear), and returns
+// it with the slash.
 // It refuses a user name or password in the URL (pretix takes a token,
 // which has its own place), a query and a fragment. Its errors are
 // EINVALID, show the URL without a password, and suggest the API root
@@ -43,6 +46,8 @@ func ParseURL(raw string) (*url.URL, error) {
 		return nil, checkin.Errorf(checkin.EINVALID, "pretix URL %q holds a user name or password: the API takes a token, which goes in the token file, not in the URL", shown)
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
 		return nil, checkin.Errorf(checkin.EINVALID, "pretix URL %q: leave out the part from ? or #; the API root is %s", shown, wantURL)
+	case u.Scheme == "http" && !loopback(u.Hostname()):
+		return nil, checkin.Errorf(checkin.EINVALID, "pretix URL %q: plain http would send the API token in clear to %s; use https://", shown, u.Hostname())
 	}
 	segs := strings.Split(strings.TrimSuffix(u.Path, "/"), "/")
 	if u.RawPath != "" || len(segs) != 7 || segs[0] != "" || segs[1] != "api" || segs[2] != "v1" ||
@@ -68,4 +73,14 @@ func suggest(u *url.URL, segs []string) string {
 		return ""
 	}
 	return fmt.Sprintf("; did you mean %s://%s/api/v1/organizers/%s/events/%s/?", u.Scheme, u.Host, org, ev)
+}
+
+// loopback reports whether host (a name or an IP, without port) is this
+// machine only.
+func loopback(host string) bool {
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

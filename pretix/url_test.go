@@ -35,6 +35,10 @@ var parseURLCases = []struct {
 	{"https://pretix.eu/control/event/bigevents/sampleconf/orders/", "", "did you mean https://pretix.eu/api/v1/organizers/bigevents/events/sampleconf/?"},
 	{"https://pretix.eu/api/v1/", "", "the path must be /api/v1/organizers/ORGANIZER/events/EVENT/"},
 	{"https://pretix.eu:port/api/v1/organizers/o/events/e/", "", "not a URL"},
+	{"http://pretix.eu/api/v1/organizers/o/events/e/", "", "plain http would send the API token in clear"},
+	{"http://10.0.0.7:8000/api/v1/organizers/o/events/e/", "", "plain http would send the API token in clear"},
+	{"http://localhost:8000/api/v1/organizers/o/events/e/", "http://localhost:8000/api/v1/organizers/o/events/e/", ""},
+	{"http://[::1]:8000/api/v1/organizers/o/events/e/", "http://[::1]:8000/api/v1/organizers/o/events/e/", ""},
 }
 
 func TestParseURL(t *testing.T) {

@@ -924,3 +924,54 @@ func TestHeaderAndStatusEdges(t *testing.T) {
 		t.Errorf("an empty secret reported twice: %v", err)
 	}
 }
+
+// For an API's changes (Options.SetAside), a bad row is set aside with
+// the id and the reason its status gives, the rest is read, and control
+// characters are taken out of names rather than refusing the row.
+func TestSetAside(t *testing.T) {
+	ev := MustConferenceEvent(t)
+	header := []string{"Order code", "Position ID", "Attendee name", "Product", "Status", "Secret", "E-mail", "Company"}
+	rows := [][]string{
+		{"ABC12", "1", "Ada Lovelace", "Volunteer Pass", "paid", "sec1", "", ""},
+		{"ABC12", "2", "Bo Byte", "Rocket Ticket", "canceled", "sec2", "", ""},
+		{"DEF34", "1", "Mallory\x01\x1b Smith", "Volunteer Pass", "paid", "sec3", "", "Evil\x00 Corp"},
+		{"GHI56", "1", "Cy Pher", "Rocket Ticket", "paid", "sec4", "", ""},
+	}
+	if _, err := roster.FromRows("pretix", header, rows, ev, roster.Options{}); checkin.ErrorCode(err) != checkin.EINVALID {
+		t.Fatalf("without SetAside: %v, want the read refused", err)
+	}
+	res, err := roster.FromRows("pretix", header, rows, ev, roster.Options{SetAside: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, p := range res.People {
+		ids = append(ids, p.ID+"="+p.Name+"|"+p.Company)
+	}
+	if want := []string{"ABC12-1=Ada Lovelace|", "DEF34-1=Mallory Smith|Evil Corp"}; !reflect.DeepEqual(ids, want) {
+		t.Errorf("people %v, want %v", ids, want)
+	}
+	if res.Cleaned != 3 {
+		t.Errorf("Cleaned %d, want 3", res.Cleaned)
+	}
+	if len(res.SetAside) != 2 || res.SetAside[0].ID != "ABC12-2" || res.SetAside[0].Revoked != "cancelled order" ||
+		res.SetAside[1].ID != "GHI56-1" || res.SetAside[1].Revoked != "" || !strings.Contains(res.SetAside[1].Problem, `"Rocket Ticket"`) {
+		t.Errorf("set aside %+v; want ABC12-2 (cancelled order) and GHI56-1 (valid), naming the product", res.SetAside)
+	}
+}
+
+// The generic roster's revoked column holds a reason; a spreadsheet's
+// "no" or FALSE there is not one, and is refused rather than denying
+// everyone "no longer valid: no".
+func TestRevokedColumnIsAReason(t *testing.T) {
+	for _, v := range []string{"no", "FALSE", "0", "No"} {
+		_, _, err := roster.Read(strings.NewReader("id,name,category,code,revoked\nP1,Ada,attendee,U-A1,"+v+"\n"), fileName, demo.Event())
+		if checkin.ErrorCode(err) != checkin.EINVALID || !strings.Contains(err.Error(), "revoked column") {
+			t.Errorf("revoked %q: %v, want a refusal", v, err)
+		}
+	}
+	people, _, err := roster.Read(strings.NewReader("id,name,category,code,revoked\nP1,Ada,attendee,U-A1,refunded ticket\nP2,Bo,attendee,U-B2,\n"), fileName, demo.Event())
+	if err != nil || people[0].Revoked != "refunded ticket" || people[1].Revoked != "" {
+		t.Errorf("%+v, %v", people, err)
+	}
+}

@@ -28,6 +28,18 @@ type Options struct {
 	// IncludePending admits the people of orders not paid yet (pretix's
 	// pending orders), who are otherwise loaded as revoked.
 	IncludePending bool
+	// SetAside reads on past a row with a problem, listing it in
+	// Result.SetAside, and removes control characters from names,
+	// companies and e-mail addresses: for an API's changes, which must
+	// be applied even when one row is bad (a cancellation always must).
+	SetAside bool
+}
+
+// SetAside is a row not read for a problem (Options.SetAside): the id it
+// names, the reason its status makes its ticket invalid ("" when valid
+// or unknown), and the problem.
+type SetAside struct {
+	ID, Revoked, Problem string
 }
 
 // Result is a roster read, and what the organizer should hear of it.
@@ -47,6 +59,10 @@ type Result struct {
 	// Pending counts the people of unpaid orders admitted because of
 	// Options.IncludePending.
 	Pending int
+	// SetAside lists the rows not read (Options.SetAside).
+	SetAside []SetAside
+	// Cleaned counts the control characters removed (Options.SetAside).
+	Cleaned int
 }
 
 // Notes are the lines that tell the organizer what the read did beyond
@@ -75,6 +91,9 @@ func (r *Result) Notes() []string {
 	}
 	if r.Pending > 0 {
 		notes = append(notes, fmt.Sprintf("%d of unpaid orders admitted (--include-pending)", r.Pending))
+	}
+	if r.Cleaned > 0 {
+		notes = append(notes, fmt.Sprintf("%d control characters removed from names, companies or e-mail addresses", r.Cleaned))
 	}
 	return notes
 }
@@ -132,34 +151,17 @@ func parse(t *table, ev *checkin.Event, opt Options) (*Result, error) {
 	if t.close != nil {
 		defer t.close()
 	}
-	name, header := t.name, t.header
-	format, cols, err := mapHeader(name, t.line, header)
+	format, cols, err := mapHeader(t.name, t.line, t.header)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Format: format, Sep: t.sep, Excluded: map[string]int{}}
-	mapped := make([]bool, len(header))
+	m := &mapper{t: t, ev: ev, opt: opt, format: format, cols: cols, mapped: make([]bool, len(t.header)),
+		idLine: map[string]int{}, codeFor: map[string]codeLine{}}
 	for _, i := range cols {
-		mapped[i] = true
+		m.mapped[i] = true
 	}
-	type codeLine struct {
-		code string
-		line int
-	}
-	var (
-		people  = []checkin.Person{}
-		probs   []string
-		idLine  = map[string]int{}
-		codeFor = map[string]codeLine{} // by FoldCode
-	)
-	problem := func(line int, col, format string, args ...any) {
-		where := fmt.Sprintf("%s:%d", name, line)
-		if col != "" {
-			where += ", column " + col
-		}
-		probs = append(probs, where+": "+fmt.Sprintf(format, args...))
-	}
-	for len(probs) < maxErrors {
+	res := &Result{Format: format, Sep: t.sep, Excluded: map[string]int{}, People: []checkin.Person{}}
+	for len(m.probs) < maxErrors {
 		rec, line, err := t.next()
 		if err == io.EOF {
 			break
@@ -169,148 +171,239 @@ func parse(t *table, ev *checkin.Event, opt Options) (*Result, error) {
 		if blank(rec) {
 			continue
 		}
-		if len(rec) > len(header) || len(rec) < len(header) && !t.ragged {
-			problem(line, "", "%d fields, but the header has %d", len(rec), len(header))
+		before := len(m.probs)
+		p, st := m.person(rec, line)
+		if len(m.probs) > before {
+			if opt.SetAside {
+				res.SetAside = append(res.SetAside, SetAside{ID: p.ID, Revoked: p.Revoked, Problem: strings.Join(m.probs[before:], "; ")})
+				m.probs = m.probs[:before]
+			}
 			continue
 		}
-		get := func(f string) string {
-			if i, ok := cols[f]; ok && i < len(rec) {
-				return strings.TrimSpace(unescapeFormula(strings.TrimSpace(rec[i])))
-			}
-			return ""
-		}
-		heading := func(f string) string { return t.column(cols[f]) }
-		// A NUL, an escape sequence or a line break would reach the
-		// kiosk's screen, the badges and the center's database (which
-		// refuses a NUL); columns Usher does not read are not imported.
-		bad := false
-		for i, v := range rec {
-			if !mapped[i] {
-				continue
-			}
-			v = strings.TrimSpace(v)
-			if j := strings.IndexFunc(v, control); j >= 0 {
-				r, _ := utf8.DecodeRuneInString(v[j:])
-				problem(t.cellLine(i), t.column(i), "control character U+%04X in %q: remove it (a tab is the only one a field may hold)", r, v)
-				bad = true
-			}
-		}
-		if bad {
-			continue
-		}
-		p := checkin.Person{
-			ID: get("id"), Name: get("name"), Company: get("company"), Email: get("email"), Code: get("code"),
-			Revoked: get("revoked"),
-		}
-		order := get("order code")
-		if format == Pretix && order != "" && cols["id"] != cols["code"] {
-			p.ID = order + "-" + p.ID
-		}
-		if _, split := cols["given name"]; split {
-			// pretix: the parts beside the whole name, which may be empty.
-			if p.Name == "" {
-				p.Name = strings.Join(strings.Fields(get("title")+" "+get("given name")+" "+get("family name")), " ")
-			}
-		} else if last := get("family name"); last != "" {
-			p.Name = strings.TrimSpace(p.Name + " " + last) // Eventbrite: first name, last name
-		}
-		for _, t := range strings.Split(get("tags"), ";") {
-			if t = strings.TrimSpace(t); t != "" {
-				p.Tags = append(p.Tags, t)
-			}
-		}
-		if v := get("serial"); v != "" {
-			n, err := strconv.ParseUint(v, 10, 32)
-			if err != nil {
-				problem(line, heading("serial"), "badge serial %q must be a whole number from 0 to %d", v, uint32(1<<32-1))
-			}
-			p.Serial = uint32(n)
-		}
-		// A ticket is valid when every status column says so; the first
-		// that does not gives the reason, and is the one counted.
-		pending, excluded := false, ""
-		for _, f := range []string{"status", "paid"} {
-			if _, ok := cols[f]; !ok {
-				continue
-			}
-			known := statuses[format][f]
-			v := get(f)
-			st, ok := known[foldStatus(v)]
-			switch {
-			case !ok:
-				problem(line, heading(f), "status %q is not one Usher knows for a %s roster (known: %s)", v, format, statusValues(known))
-				bad = true
-			case st.reason == "" || p.Revoked != "":
-			case st.pending && opt.IncludePending:
-				pending = true
-			default:
-				p.Revoked, excluded = st.reason, header[cols[f]]+": "+v
-			}
-		}
-		if excluded != "" {
-			res.Excluded[excluded]++
-		} else if pending {
+		switch {
+		case st.excluded != "":
+			res.Excluded[st.excluded]++
+		case st.pending:
 			res.Pending++
 		}
-		for _, f := range []string{"id", "category", "code"} {
-			if f == "id" && cols["id"] == cols["code"] {
-				continue // one column, one problem: said for the code
-			}
-			if get(f) == "" {
-				problem(line, heading(f), "%s is empty", f)
-				bad = true
-			}
-		}
-		if bad {
-			continue
-		}
-		if !checkin.Printable(p.ID) || len(p.ID) > 128 {
-			problem(line, heading("id"), "id %q must be at most 128 printable characters", p.ID)
-		} else if prev, dup := idLine[p.ID]; dup {
-			problem(line, heading("id"), "id %q is already used on line %d", p.ID, prev)
-		} else {
-			idLine[p.ID] = line
-		}
-		fold := FoldCode(p.Code)
-		if !checkin.PlausibleCode(p.Code) {
-			problem(line, heading("code"), "%q is not a plausible badge code (printable, at most %d bytes)", p.Code, checkin.MaxCodeLen)
-		} else if badge.IsBadge(p.Code) {
-			problem(line, heading("code"), "code %q starts with %s, which marks a signed badge: the kiosk would check it as one and deny it; give this person another code",
-				p.Code, badge.Prefix)
-		} else if prev, dup := codeFor[fold]; dup && prev.code == p.Code {
-			problem(line, heading("code"), "code %q is already used on line %d", p.Code, prev.line)
-		} else if dup {
-			problem(line, heading("code"), "code %q differs from code %q on line %d only by case; the kiosk matches codes whatever their case, so give one of them another code",
-				p.Code, prev.code, prev.line)
-		} else {
-			codeFor[fold] = codeLine{p.Code, line}
-		}
-		raw := get("category")
-		if id, ok := ev.ResolveCategory(raw); !ok {
-			problem(line, heading("category"), "category %q is not defined in the event file (defined: %s)", raw, ev.CategoryIDs())
-		} else if !ev.Reaches(id) {
-			problem(line, heading("category"), "category %q may enter no space; give it may_enter in the event file, since everyone on the roster must be admitted somewhere and counted", id)
-		} else {
-			p.Category = id
-		}
-		if p.Name == "" {
-			p.Name = standIn(ev, p, order)
+		if st.nameless {
 			res.Nameless++
 		}
-		people = append(people, p)
+		res.Cleaned += st.cleaned
+		res.People = append(res.People, p)
 	}
-	if len(probs) > 0 {
-		msg := strings.Join(probs, "\n")
-		if len(probs) == maxErrors {
+	if len(m.probs) > 0 {
+		msg := strings.Join(m.probs, "\n")
+		if len(m.probs) == maxErrors {
 			msg += "\n(stopped after " + fmt.Sprint(maxErrors) + " problems)"
 		}
 		return nil, checkin.Errorf(checkin.EINVALID, "%s", msg)
 	}
-	if len(people) == 0 {
-		return nil, checkin.Errorf(checkin.EINVALID, "%s: the roster has a header but no people", name)
+	if len(res.People) == 0 && len(res.SetAside) == 0 {
+		return nil, checkin.Errorf(checkin.EINVALID, "%s: the roster has a header but no people", t.name)
 	}
-	res.People = people
 	return res, nil
+}
+
+// codeLine is where a code was first seen.
+type codeLine struct {
+	code string
+	line int
+}
+
+// mapper turns the rows of one table into people, remembering the ids
+// and codes seen and the problems found.
+type mapper struct {
+	t       *table
+	ev      *checkin.Event
+	opt     Options
+	format  Format
+	cols    map[string]int
+	mapped  []bool // the columns fields come from
+	idLine  map[string]int
+	codeFor map[string]codeLine // by FoldCode
+	probs   []string
+}
+
+// rowStatus is what a row said beyond its person.
+type rowStatus struct {
+	excluded string // "Heading: value" of the status that made it invalid
+	pending  bool   // an unpaid order let in (Options.IncludePending)
+	nameless bool
+	cleaned  int // control characters removed (Options.SetAside)
+}
+
+func (m *mapper) problem(line int, col, format string, args ...any) {
+	where := fmt.Sprintf("%s:%d", m.t.name, line)
+	if col != "" {
+		where += ", column " + col
+	}
+	m.probs = append(m.probs, where+": "+fmt.Sprintf(format, args...))
+}
+
+// display reports whether column i is shown text only (a name, a
+// company, an e-mail address), from which Options.SetAside removes
+// control characters rather than setting the row aside.
+func (m *mapper) display(i int) bool {
+	for _, f := range []string{"name", "company", "email", "title", "given name", "family name"} {
+		if j, ok := m.cols[f]; ok && j == i {
+			return true
+		}
+	}
+	return false
+}
+
+// person maps one row at line; the problems it finds are added to m.
+func (m *mapper) person(rec []string, line int) (checkin.Person, rowStatus) {
+	t, cols, header := m.t, m.cols, m.t.header
+	var st rowStatus
+	if len(rec) > len(header) || len(rec) < len(header) && !t.ragged {
+		m.problem(line, "", "%d fields, but the header has %d", len(rec), len(header))
+		return checkin.Person{}, st
+	}
+	// A NUL, an escape sequence or a line break would reach the kiosk's
+	// screen, the badges and the center's database (which refuses a
+	// NUL); columns Usher does not read are not imported.
+	bad := false
+	for i, v := range rec {
+		if !m.mapped[i] {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if j := strings.IndexFunc(v, control); j >= 0 {
+			if m.opt.SetAside && m.display(i) {
+				clean := strings.Map(func(r rune) rune {
+					if control(r) {
+						st.cleaned++
+						return -1
+					}
+					return r
+				}, rec[i])
+				rec = append(rec[:i:i], append([]string{clean}, rec[i+1:]...)...)
+				continue
+			}
+			r, _ := utf8.DecodeRuneInString(v[j:])
+			m.problem(t.cellLine(i), t.column(i), "control character U+%04X in %q: remove it (a tab is the only one a field may hold)", r, v)
+			bad = true
+		}
+	}
+	get := func(f string) string {
+		if i, ok := cols[f]; ok && i < len(rec) {
+			return strings.TrimSpace(unescapeFormula(strings.TrimSpace(rec[i])))
+		}
+		return ""
+	}
+	heading := func(f string) string { return t.column(cols[f]) }
+	p := checkin.Person{
+		ID: get("id"), Name: get("name"), Company: get("company"), Email: get("email"), Code: get("code"),
+		Revoked: get("revoked"),
+	}
+	order := get("order code")
+	if m.format == Pretix && order != "" && cols["id"] != cols["code"] {
+		p.ID = order + "-" + p.ID
+	}
+	// The status first: a row set aside for another problem still says
+	// whether its ticket is valid (SetAside).
+	for _, f := range []string{"status", "paid"} {
+		if _, ok := cols[f]; !ok {
+			continue
+		}
+		// A ticket is valid when every status column says so; the first
+		// that does not gives the reason, and is the one counted.
+		known := statuses[m.format][f]
+		v := get(f)
+		s, ok := known[foldStatus(v)]
+		switch {
+		case !ok:
+			m.problem(line, heading(f), "status %q is not one Usher knows for a %s roster (known: %s)", v, m.format, statusValues(known))
+			bad = true
+		case s.reason == "" || p.Revoked != "":
+		case s.pending && m.opt.IncludePending:
+			st.pending = true
+		default:
+			p.Revoked, st.excluded, st.pending = s.reason, header[cols[f]]+": "+v, false
+		}
+	}
+	if bad {
+		return p, st
+	}
+	if _, split := cols["given name"]; split {
+		// pretix: the parts beside the whole name, which may be empty.
+		if p.Name == "" {
+			p.Name = strings.Join(strings.Fields(get("title")+" "+get("given name")+" "+get("family name")), " ")
+		}
+	} else if last := get("family name"); last != "" {
+		p.Name = strings.TrimSpace(p.Name + " " + last) // Eventbrite: first name, last name
+	}
+	for _, t := range strings.Split(get("tags"), ";") {
+		if t = strings.TrimSpace(t); t != "" {
+			p.Tags = append(p.Tags, t)
+		}
+	}
+	if v := get("serial"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil {
+			m.problem(line, heading("serial"), "badge serial %q must be a whole number from 0 to %d", v, uint32(1<<32-1))
+		}
+		p.Serial = uint32(n)
+	}
+	if v := foldStatus(p.Revoked); v != "" && m.format == Generic && notAReason[v] {
+		m.problem(line, heading("revoked"), "%q: the revoked column holds why a ticket is not valid (\"refunded ticket\"), and is empty while it is valid", p.Revoked)
+	}
+	for _, f := range []string{"id", "category", "code"} {
+		if f == "id" && cols["id"] == cols["code"] {
+			continue // one column, one problem: said for the code
+		}
+		if get(f) == "" {
+			m.problem(line, heading(f), "%s is empty", f)
+			bad = true
+		}
+	}
+	if bad {
+		return p, st
+	}
+	m.checkIdentity(p, line, heading)
+	raw := get("category")
+	if id, ok := m.ev.ResolveCategory(raw); !ok {
+		m.problem(line, heading("category"), "category %q is not defined in the event file (defined: %s)", raw, m.ev.CategoryIDs())
+	} else if !m.ev.Reaches(id) {
+		m.problem(line, heading("category"), "category %q may enter no space; give it may_enter in the event file, since everyone on the roster must be admitted somewhere and counted", id)
+	} else {
+		p.Category = id
+	}
+	if p.Name == "" {
+		p.Name, st.nameless = standIn(m.ev, p, order), true
+	}
+	return p, st
+}
+
+// notAReason holds what a spreadsheet writes for "no" in a column of
+// reasons: a revoked column saying so is not a reason to deny.
+var notAReason = map[string]bool{"no": true, "false": true, "0": true, "n": true, "valid": true, "-": true}
+
+// checkIdentity checks p's id and code against the rows before.
+func (m *mapper) checkIdentity(p checkin.Person, line int, heading func(string) string) {
+	if !checkin.Printable(p.ID) || len(p.ID) > 128 {
+		m.problem(line, heading("id"), "id %q must be at most 128 printable characters", p.ID)
+	} else if prev, dup := m.idLine[p.ID]; dup {
+		m.problem(line, heading("id"), "id %q is already used on line %d", p.ID, prev)
+	} else {
+		m.idLine[p.ID] = line
+	}
+	fold := FoldCode(p.Code)
+	if !checkin.PlausibleCode(p.Code) {
+		m.problem(line, heading("code"), "%q is not a plausible badge code (printable, at most %d bytes)", p.Code, checkin.MaxCodeLen)
+	} else if badge.IsBadge(p.Code) {
+		m.problem(line, heading("code"), "code %q starts with %s, which marks a signed badge: the kiosk would check it as one and deny it; give this person another code",
+			p.Code, badge.Prefix)
+	} else if prev, dup := m.codeFor[fold]; dup && prev.code == p.Code {
+		m.problem(line, heading("code"), "code %q is already used on line %d", p.Code, prev.line)
+	} else if dup {
+		m.problem(line, heading("code"), "code %q differs from code %q on line %d only by case; the kiosk matches codes whatever their case, so give one of them another code",
+			p.Code, prev.code, prev.line)
+	} else {
+		m.codeFor[fold] = codeLine{p.Code, line}
+	}
 }
 
 // blank reports whether a row has nothing in it: a blank line, or a

@@ -24,5 +24,8 @@ CREATE TABLE pretix (
 	since TEXT NOT NULL DEFAULT '',
 	read_at BIGINT NOT NULL DEFAULT 0,
 	result TEXT NOT NULL DEFAULT '',
-	error TEXT NOT NULL DEFAULT ''
+	error TEXT NOT NULL DEFAULT '',
+	-- while a read runs, until when it holds the claim (Unix ms); 0 when
+	-- none runs
+	reading_until BIGINT NOT NULL DEFAULT 0
 );
