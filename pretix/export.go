@@ -35,12 +35,17 @@ const productSep = " – "
 type catalog struct {
 	items  map[int]item
 	onList map[int]bool
+	// date is the series date the check-in list is for; nil for all.
+	date *int
 }
 
 func newCatalog(items []item, list *checkinList) catalog {
 	c := catalog{items: make(map[int]item, len(items))}
 	for _, it := range items {
 		c.items[it.ID] = it
+	}
+	if list != nil {
+		c.date = list.Subevent
 	}
 	if list != nil && !list.AllProducts {
 		c.onList = make(map[int]bool, len(list.LimitProducts))
@@ -76,7 +81,8 @@ func (c catalog) rows(orders []order) (rows [][]string, left []string, err error
 				return nil, nil, checkin.Errorf(checkin.EINVALID,
 					"order %s, position %d: product %d is not among the event's products (was it added during the read? read again)", o.Code, p.PositionID, p.Item)
 			}
-			if !it.Admission || (c.onList != nil && !c.onList[p.Item]) {
+			otherDate := c.date != nil && (p.Subevent == nil || *p.Subevent != *c.date)
+			if !it.Admission || (c.onList != nil && !c.onList[p.Item]) || otherDate {
 				left = append(left, o.Code+"-"+strconv.Itoa(p.PositionID))
 				continue
 			}
@@ -115,8 +121,11 @@ func row(o order, p position, parent *position, it item) ([]string, error) {
 		return nil, checkin.Errorf(checkin.EINVALID,
 			"order %s: status %q is not one pretix documents (n, p, e or c)", o.Code, o.Status)
 	}
-	if p.Canceled {
+	switch {
+	case p.Canceled:
 		status = statusLabels["c"]
+	case len(p.Blocked) > 0 && o.Status != "c" && o.Status != "e":
+		status = "blocked"
 	}
 	who, addonTo := &p, ""
 	if parent != nil {

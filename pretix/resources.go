@@ -38,6 +38,9 @@ type checkinList struct {
 	ID            int   `json:"id"`
 	AllProducts   bool  `json:"all_products"`
 	LimitProducts []int `json:"limit_products"`
+	// Subevent is the date of an event series the list is for; nil for
+	// every date.
+	Subevent *int `json:"subevent"`
 }
 
 // order is an order with its positions (orders.rst).
@@ -62,6 +65,12 @@ type position struct {
 	Company           string            `json:"company"`
 	AddonTo           int               `json:"addon_to"` // the parent's ID, 0 for none
 	Canceled          bool              `json:"canceled"`
+	// Subevent is the date of an event series the position is for; nil
+	// in an event without dates.
+	Subevent *int `json:"subevent"`
+	// Blocked lists why pretix blocked the ticket from entry (newer
+	// versions); empty when it is not.
+	Blocked []string `json:"blocked"`
 }
 
 // text is a multi-lingual string: an object of strings by language code

@@ -1,6 +1,7 @@
 package roster
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -88,6 +89,8 @@ var statuses = map[Format]map[string]map[string]status{
 			"expired":   {reason: "expired order"},
 			"canceled":  {reason: "cancelled order"},
 			"cancelled": {reason: "cancelled order"},
+			// The API: a ticket pretix blocked from entry.
+			"blocked": {reason: "blocked ticket"},
 		},
 		// The check-in list export of a list that includes pending orders.
 		"paid": {
@@ -169,6 +172,12 @@ func mapHeader(name string, line int, header []string) (Format, map[string]int, 
 		}
 		switch {
 		case len(missing) == 0:
+			if _, ok := norm["position id"]; format == Pretix && !ok {
+				// Only pretix's exports with a Position ID write Status;
+				// in a check-in list it is the title of a question.
+				delete(cols, "status")
+				headings = slices.DeleteFunc(headings, func(h string) bool { return h == "status" })
+			}
 			for _, h := range headings {
 				if i, dup := twice[h]; dup {
 					return "", nil, checkin.Errorf(checkin.EINVALID, "%s:%d, column %d: heading %q appears twice", name, line, i+1, header[i])

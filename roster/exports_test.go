@@ -339,6 +339,7 @@ var statusCases = []statusCase{
 	withStatus(pretixStatus, "paid", "", false),
 	withStatus(pretixStatus, "pending", "unpaid order", true),
 	withStatus(pretixStatus, "expired", "expired order", false),
+	withStatus(pretixStatus, "blocked", "blocked ticket", false),
 	withStatus(pretixStatus, "canceled", "cancelled order", false),
 	withStatus(pretixStatus, "cancelled", "cancelled order", false),
 	withStatus(pretixPaid, "Yes", "", false),
@@ -546,10 +547,11 @@ var ebXLSXHeader = []any{"Order #", "Order Date", "First Name", "Last Name", "Em
 	"Barcode #", "Order Type", "Total Paid", "Eventbrite Fees", "Eventbrite Payment Processing", "Attendee Status", "Company", "Job Title"}
 
 // ebXLSXRow is an attendee as Eventbrite's workbook holds one: numbers
-// in numeric cells, Company and Job Title left out when empty.
+// in numeric cells, the barcode (longer than a number's 15 sure digits)
+// as text, Company and Job Title left out when empty.
 func ebXLSXRow(order int64, first, last, ticket string, attendee, barcode int64, status string) []any {
 	date := time.Date(2025, 3, 14, 10, 22, 0, 0, time.UTC)
-	return []any{order, date, first, last, nil, 1, ticket, attendee, barcode, "Eventbrite Completed", 250.0, 12.49, 7.55, status}
+	return []any{order, date, first, last, nil, 1, ticket, attendee, strconv.FormatInt(barcode, 10), "Eventbrite Completed", 250.0, 12.49, 7.55, status}
 }
 
 var ebXLSXRows = [][]any{
@@ -973,5 +975,40 @@ func TestRevokedColumnIsAReason(t *testing.T) {
 	people, _, err := roster.Read(strings.NewReader("id,name,category,code,revoked\nP1,Ada,attendee,U-A1,refunded ticket\nP2,Bo,attendee,U-B2,\n"), fileName, demo.Event())
 	if err != nil || people[0].Revoked != "refunded ticket" || people[1].Revoked != "" {
 		t.Errorf("%+v, %v", people, err)
+	}
+}
+
+// A barcode longer than 15 digits in a numeric cell cannot be trusted: a
+// spreadsheet keeps 15 digits of a number for sure, so the code would be
+// nobody's at the door. It is refused, saying how to keep the digits.
+func TestXLSXLongNumberRefused(t *testing.T) {
+	row := ebXLSXRow(7654321001, "Ada", "Lovelace", "General Admission", 1234567890123, 0, "Attending")
+	row[8] = int64(7654321001123456789)
+	data := mustXLSX(t, xlsxSheet{"Attendees", [][]any{ebXLSXHeader, row}})
+	res, err := roster.Parse(bytes.NewReader(data), xlsxName, demo.Event(), roster.Options{})
+	checkRefused(t, res, err, xlsxName+":2, column I (Barcode #): ", "more than 15 digits", "Text")
+	// 15 digits in a number are exact, and read.
+	row[8] = int64(765432100112345)
+	data = mustXLSX(t, xlsxSheet{"Attendees", [][]any{ebXLSXHeader, row}})
+	if res, err := roster.Parse(bytes.NewReader(data), xlsxName, demo.Event(), roster.Options{}); err != nil || res.People[0].Code != "765432100112345" {
+		t.Errorf("a 15-digit number: %+v, %v", res, err)
+	}
+}
+
+// The separator is sniffed from the header, past blank lines before it.
+func TestSniffPastBlankLines(t *testing.T) {
+	people, _, err := roster.Read(strings.NewReader("\n\r\n\nid;name;category;code\nP1;Ada, Countess;attendee;U-A1\n"), fileName, demo.Event())
+	if err != nil || len(people) != 1 || people[0].Name != "Ada, Countess" {
+		t.Errorf("%+v, %v", people, err)
+	}
+}
+
+// A question titled "Status" in pretix's check-in list (which has no
+// Position ID, and no status column of its own) is not read as one.
+func TestPretixQuestionTitledStatus(t *testing.T) {
+	res, err := roster.Parse(strings.NewReader("Order code,Attendee name,Product,Secret,Status\nABC12,Ada Lovelace,Volunteer Pass,sec1,Student\n"),
+		fileName, MustConferenceEvent(t), roster.Options{})
+	if err != nil || len(res.People) != 1 || res.People[0].Revoked != "" {
+		t.Errorf("%+v, %v; want Ada, valid", res, err)
 	}
 }

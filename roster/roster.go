@@ -362,6 +362,16 @@ func (m *mapper) person(rec []string, line int) (checkin.Person, rowStatus) {
 	if bad {
 		return p, st
 	}
+	for _, f := range []string{"id", "code"} {
+		if m.lostDigits(get(f), cols[f]) {
+			m.problem(line, heading(f), "%q is a number of more than 15 digits stored as a number, so the spreadsheet kept only its first 15: "+
+				"format the column as Text before entering or exporting, or export CSV", get(f))
+			bad = true
+		}
+	}
+	if bad {
+		return p, st
+	}
 	m.checkIdentity(p, line, heading)
 	raw := get("category")
 	if id, ok := m.ev.ResolveCategory(raw); !ok {
@@ -375,6 +385,17 @@ func (m *mapper) person(rec []string, line int) (checkin.Person, rowStatus) {
 		p.Name, st.nameless = standIn(m.ev, p, order), true
 	}
 	return p, st
+}
+
+// lostDigits reports whether v, from column col, is a long run of
+// digits a spreadsheet stored as a number: a double holds 15 of them for
+// sure, so a longer ticket number or barcode there has lost its end (it
+// reads back as 7654321001123450000), and would be nobody's at the door.
+func (m *mapper) lostDigits(v string, col int) bool {
+	if m.t.numeric == nil || len(v) <= 15 || strings.TrimLeft(v, "0123456789") != "" {
+		return false
+	}
+	return m.t.numeric(col)
 }
 
 // notAReason holds what a spreadsheet writes for "no" in a column of

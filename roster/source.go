@@ -35,6 +35,9 @@ type table struct {
 	sep rune
 	// close releases what the table reads from; nil when nothing.
 	close func()
+	// numeric reports whether a cell of the row just read is stored as
+	// a number (a spreadsheet's); nil for text sources.
+	numeric func(col int) bool
 	// ragged: a row may end before the header does, its missing cells
 	// empty. A spreadsheet leaves out the empty cells that end a row;
 	// padding them back would cost a sheet with a heading in its last
@@ -120,9 +123,13 @@ func openCSV(text []byte, name string) (*table, error) {
 	return t, nil
 }
 
-// sniff picks the separator of CSV text from its header line.
+// sniff picks the separator of CSV text from its header line, the
+// first that is not blank.
 func sniff(text []byte, reader func(rune) *csv.Reader) rune {
-	first, _, _ := bytes.Cut(text, []byte("\n"))
+	first, rest, _ := bytes.Cut(text, []byte("\n"))
+	for len(bytes.TrimSpace(first)) == 0 && len(rest) > 0 {
+		first, rest, _ = bytes.Cut(rest, []byte("\n"))
+	}
 	count := map[rune]int{}
 	quoted := false
 	for _, c := range string(first) {
@@ -227,6 +234,14 @@ func sheetTable(f *excelize.File, name, sheet string) (*table, error) {
 	t.column = func(col int) string {
 		letter, _ := excelize.ColumnNumberToName(col + 1)
 		return fmt.Sprintf("%s (%s)", letter, header[col])
+	}
+	t.numeric = func(col int) bool {
+		cell, err := excelize.CoordinatesToCellName(col+1, line)
+		if err != nil {
+			return false
+		}
+		typ, err := f.GetCellType(sheet, cell)
+		return err == nil && (typ == excelize.CellTypeNumber || typ == excelize.CellTypeUnset)
 	}
 	return t, nil
 }

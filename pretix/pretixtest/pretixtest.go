@@ -48,6 +48,10 @@ const (
 
 	ListMain     = 1 // "Main entrance": all products
 	ListWorkshop = 2 // "Workshop room": ItemWorkshop only
+	ListMonday   = 3 // "Monday": all products, of the series date SeriesMonday only
+
+	SeriesMonday  = 101 // a date of an event series
+	SeriesTuesday = 102
 )
 
 // items is the event's products, as pretix's items resource has them.
@@ -92,6 +96,10 @@ const checkinLists = `[
   {"id": 2, "name": "Workshop room", "checkin_count": 0, "position_count": 0, "all_products": false,
    "limit_products": [2], "include_pending": true, "subevent": null, "allow_multiple_entries": false,
    "allow_entry_after_exit": true, "exit_all_at": null, "rules": {}, "addon_match": true,
+   "auto_checkin_sales_channels": []},
+  {"id": 3, "name": "Monday", "checkin_count": 0, "position_count": 0, "all_products": true,
+   "limit_products": [], "include_pending": false, "subevent": 101, "allow_multiple_entries": false,
+   "allow_entry_after_exit": true, "exit_all_at": null, "rules": {}, "addon_match": false,
    "auto_checkin_sales_channels": []}
 ]`
 
@@ -122,6 +130,11 @@ type Position struct {
 	// none. The JSON holds the parent's event-wide id, as pretix's does.
 	AddonTo  int
 	Canceled bool
+	// Subevent is the date of an event series (SeriesMonday, …); 0 for
+	// none.
+	Subevent int
+	// Blocked lists why pretix blocks the ticket from entry.
+	Blocked []string
 }
 
 // Server is a pretix serving one event. Its methods are safe to call
@@ -498,6 +511,7 @@ type positionJSON struct {
 	Secret             string            `json:"secret"`
 	AddonTo            *int              `json:"addon_to"`
 	Subevent           *int              `json:"subevent"`
+	Blocked            []string          `json:"blocked"`
 	PseudonymizationID string            `json:"pseudonymization_id"`
 	Seat               *struct{}         `json:"seat"`
 	Checkins           []any             `json:"checkins"`
@@ -538,6 +552,7 @@ func (o *stored) json(canceled bool) orderJSON {
 			AttendeeName: orNull(p.AttendeeName), AttendeeNameParts: parts,
 			AttendeeEmail: orNull(p.AttendeeEmail), Company: orNull(p.Company),
 			TaxRate: "0.00", TaxValue: "0.00", Secret: p.Secret, AddonTo: addonTo,
+			Subevent: orNull(p.Subevent), Blocked: p.Blocked,
 			PseudonymizationID: fmt.Sprintf("PSEUDO%04d", o.ids[i]),
 			Checkins:           []any{}, Answers: []any{}, Downloads: []any{},
 		})
