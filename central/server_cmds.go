@@ -90,12 +90,19 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	// Whether this import creates the event or changes it: a database
+	// that holds none says ENOTFOUND.
+	_, err = db.Event(context.Background())
+	created := checkin.ErrorCode(err) == checkin.ENOTFOUND
 	res, err := db.ImportWith(context.Background(), ev, people, revoked, centralstore.ImportOptions{Replace: *replace})
 	if err != nil {
 		return err
 	}
 	changed := "unchanged"
-	if res.EventChanged {
+	switch {
+	case created:
+		changed = "created"
+	case res.EventChanged:
 		changed = "updated"
 	}
 	fmt.Fprintf(stdout, "event %s: %s\n", ev.ID, changed)

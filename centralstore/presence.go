@@ -305,8 +305,14 @@ func anonSpace(holder string) (string, bool) {
 // person, a move whenever the innermost space they have an open stay in
 // changes; for each staff +1, a count in when it opened and out when it
 // closed. Stamped by the hybrid clock of the events that opened and
-// closed them, so reports count what the live figures count.
+// closed them, so reports count what the live figures count. A move
+// names the event that made it (report.Move.ID, "kiosk/seq") when that
+// event is a staff undo or one undone, so reports leave both out.
 func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]report.Move, error) {
+	undos, err := db.undoEvents(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := db.query(ctx, tx, `
 		SELECT s.kiosk_id, s.seq, s.counter, s.person_id, s.hlc, s.closed, s.closed_hlc, coalesce(p.category, '')
 		FROM spends s LEFT JOIN people p ON p.id = s.person_id WHERE s.person_id <> '' ORDER BY s.person_id`)
@@ -315,9 +321,10 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 	}
 	defer rows.Close()
 	type edge struct {
-		at      int64
-		counter string
-		open    bool
+		at         int64
+		counter    string
+		open       bool
+		id, undoes string
 	}
 	type group struct {
 		holder, category string
@@ -328,6 +335,7 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 		holder   string
 		counters []string
 		at, end  int64
+		closer   undoEvent
 	}{}
 	var anonKeys []string
 	for rows.Next() {
@@ -349,13 +357,15 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 					holder   string
 					counters []string
 					at, end  int64
+					closer   undoEvent
 				}{holder: holder, at: at}
 				anon[k] = a
 				anonKeys = append(anonKeys, k)
 			}
 			a.counters = append(a.counters, counter)
-			if closed != 0 {
-				a.end = max(a.end, end)
+			if closed != 0 && end >= a.end {
+				a.end = end
+				a.closer = undos.byStamp[undoKey{"+" + kiosk, end}]
 			}
 			continue
 		}
@@ -363,9 +373,11 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 			groups = append(groups, &group{holder: holder, category: category})
 		}
 		g := groups[len(groups)-1]
-		g.edges = append(g.edges, edge{at, counter, true})
+		id := fmt.Sprintf("%s/%d", kiosk, seq)
+		g.edges = append(g.edges, edge{at, counter, true, id, undos.undoes[id]})
 		if closed != 0 {
-			g.edges = append(g.edges, edge{max(end, at), counter, false})
+			c := undos.byStamp[undoKey{holder, end}]
+			g.edges = append(g.edges, edge{max(end, at), counter, false, c.id, c.undoes})
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -398,7 +410,8 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 			}
 			slices.Sort(in)
 			if now := ev.Innermost(in); now != loc {
-				moves = append(moves, report.Move{At: stamp(e.at), Person: g.holder, Category: g.category, From: loc, To: now})
+				moves = append(moves, report.Move{At: stamp(e.at), Person: g.holder, Category: g.category, From: loc, To: now,
+					ID: e.id, Undoes: e.undoes})
 				loc = now
 			}
 		}
@@ -415,13 +428,64 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 		if ev.Space(space) == nil {
 			continue
 		}
-		moves = append(moves, report.Move{At: stamp(a.at), From: from, To: space, Delta: 1})
+		moves = append(moves, report.Move{At: stamp(a.at), From: from, To: space, Delta: 1, ID: k, Undoes: undos.undoes[k]})
 		if a.end != 0 {
-			moves = append(moves, report.Move{At: stamp(a.end), From: from, To: space, Delta: -1})
+			moves = append(moves, report.Move{At: stamp(a.end), From: from, To: space, Delta: -1, ID: a.closer.id, Undoes: a.closer.undoes})
 		}
 	}
 	sort.SliceStable(moves, func(i, j int) bool { return moves[i].At.Before(moves[j].At) })
 	return moves, nil
+}
+
+// undoKey finds an event that may have closed a stay: whose stays it
+// moves (the person, or "+kiosk" for a headcount change, which only its
+// own kiosk undoes) and its hybrid clock.
+type undoKey struct {
+	holder string
+	hlc    int64
+}
+
+// undoEvent is a staff undo or an event undone, as report.Move names
+// them.
+type undoEvent struct{ id, undoes string }
+
+// undoMarks are the staff undos the kiosks pushed and the events they
+// undid: undoes maps an undo's id to its undone event's, byStamp finds
+// either by its undoKey.
+type undoMarks struct {
+	undoes  map[string]string
+	byStamp map[undoKey]undoEvent
+}
+
+// undoEvents reads every staff undo and the event it undid.
+func (db *DB) undoEvents(ctx context.Context, tx *sql.Tx) (undoMarks, error) {
+	m := undoMarks{undoes: map[string]string{}, byStamp: map[undoKey]undoEvent{}}
+	rows, err := db.query(ctx, tx, `
+		SELECT u.kiosk_id, u.seq, u.hlc, coalesce(u.person_id, ''), d.seq, d.hlc FROM events u
+		JOIN events d ON d.kiosk_id = u.kiosk_id AND d.seq = u.undoes
+		WHERE u.undoes IS NOT NULL AND u.refused = '' ORDER BY u.kiosk_id, u.seq`)
+	if err != nil {
+		return m, fmt.Errorf("undos: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			kiosk, person          string
+			seq, hlc, undone, dhlc int64
+		)
+		if err := rows.Scan(&kiosk, &seq, &hlc, &person, &undone, &dhlc); err != nil {
+			return m, fmt.Errorf("undos: %w", err)
+		}
+		holder := person
+		if holder == "" {
+			holder = "+" + kiosk
+		}
+		u, d := fmt.Sprintf("%s/%d", kiosk, seq), fmt.Sprintf("%s/%d", kiosk, undone)
+		m.undoes[u] = d
+		m.byStamp[undoKey{holder, hlc}] = undoEvent{u, d}
+		m.byStamp[undoKey{holder, dhlc}] = undoEvent{id: d}
+	}
+	return m, rows.Err()
 }
 
 type storedExit struct {

@@ -23,6 +23,14 @@ type Move struct {
 	Category string // the person's category id
 	From, To string
 	Delta    int
+	// ID names the scan or headcount change that made the move, unique
+	// within the log's source (a kiosk's seq; at the center, kiosk and
+	// seq); "" when the source does not say. One scan may make several
+	// moves, all with its ID.
+	ID string
+	// Undoes is the ID of the scan that this move, a staff undo, takes
+	// back; "" for any other move.
+	Undoes string
 }
 
 // Conflict is one event the merge of kiosks' logs flags (see
@@ -97,8 +105,11 @@ type Report struct {
 	Spaces     []Space   // in the event's order
 	Sessions   []Session // in start order
 	Conflicts  []Conflict
-	// Categories that appear in a ByCategory, in the event's order;
-	// Unbadged last when anyone was counted without a badge.
+	// Categories are the columns of per-category figures: every
+	// category of the event in its order, whether anyone of it came or
+	// not; then any category the event no longer has that appears in a
+	// ByCategory; Unbadged last when anyone was counted without a badge.
+	// A category missing from a ByCategory counts 0.
 	Categories []string
 }
 
@@ -122,6 +133,9 @@ type history struct {
 // skipped, as in the live occupancy. The log's order is the truth: a move
 // stamped earlier than the one before it (a kiosk clock set back) is
 // placed at the time of the one before, so every series runs forward.
+//
+// A scan that staff undid never happened as far as the figures go: its
+// moves are left out, and so is the undo (see undos).
 func Build(log Log, end time.Time) *Report {
 	ev := log.Event
 	state := checkin.NewState(ev)
@@ -131,9 +145,16 @@ func Build(log Log, end time.Time) *Report {
 	}
 	known := func(loc string) bool { return loc == checkin.Outside || ev.Space(loc) != nil }
 	r := &Report{Event: ev, Start: end, End: end, Conflicts: log.Conflicts}
+	undone, applied := undos(log.Moves)
 	first := true
 	var last time.Time
-	for _, m := range log.Moves {
+	for i, m := range log.Moves {
+		if m.ID != "" && undone[m.ID] {
+			continue
+		}
+		if m.Undoes != "" && (m.Delta != 0 || !applied[i] || state.Location(m.Person) == m.To) {
+			continue
+		}
 		if m.At.Before(last) {
 			m.At = last
 		}
@@ -182,6 +203,9 @@ func Build(log Log, end time.Time) *Report {
 		}
 	}
 	cats := map[string]bool{}
+	for _, c := range ev.Categories {
+		cats[c.ID] = true // every category has its column, zeros included
+	}
 	for _, s := range ev.Spaces {
 		h := hist[s.ID]
 		st := h.stats(s.Capacity, time.Time{}, end, true)
@@ -220,6 +244,33 @@ func Build(log Log, end time.Time) *Report {
 		r.Categories = append(r.Categories, Unbadged)
 	}
 	return r
+}
+
+// undos reads the staff undos of moves: the IDs of the scans undone,
+// and which undo moves the replay applies.
+//
+// Leaving an undone scan out leaves its person where they were before
+// it, which is where its undo puts them back: the undo then changes
+// nothing and is left out too. Only if they moved in between (left by
+// another door and came back) does the undo move them, as the live
+// occupancy does; a source that records one undo as several moves (the
+// center, a move per space left) gives that last move alone, the place
+// the undo put them. A count's undo takes back its count, which is left
+// out already, so it is always left out.
+func undos(moves []Move) (undone map[string]bool, applied map[int]bool) {
+	undone = map[string]bool{}
+	lastOf := map[string]int{}
+	for i, m := range moves {
+		if m.Undoes != "" {
+			undone[m.Undoes] = true
+			lastOf[m.Undoes] = i
+		}
+	}
+	applied = make(map[int]bool, len(lastOf))
+	for _, i := range lastOf {
+		applied[i] = true
+	}
+	return undone, applied
 }
 
 // stats are the figures over [from, to), or [from, to] when through (the

@@ -1,6 +1,9 @@
 package report_test
 
 import (
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -220,5 +223,110 @@ func TestBuildCountWithPersonAsLive(t *testing.T) {
 	}
 	if room := r.Space("room"); room.ByCategory[report.Unbadged] != 1 || room.ByCategory["attendee"] != 0 {
 		t.Errorf("room by category %v, want one without a badge", room.ByCategory)
+	}
+}
+
+// A scan staff undid counts for nothing, nor does its undo: the day
+// with scans undone at once gives the day's report, whether the log
+// writes an undo as one move (a kiosk) or as a move per space left (the
+// center).
+func TestBuildLeavesOutUndoneScans(t *testing.T) {
+	want := report.Build(fixture(t), at("11:00"))
+	log := fixture(t)
+	var moves []report.Move
+	undone := []report.Move{
+		// u admitted at the main door, undone.
+		{At: at("08:33"), Person: "u", Category: "attendee", To: "venue", ID: "20"},
+		{At: at("08:34"), Person: "u", Category: "attendee", To: checkin.Outside, ID: "21", Undoes: "20"},
+		// w admitted into the room from outside, undone, as the center
+		// logs it: a move per space.
+		{At: at("08:36"), Person: "w", Category: "speaker", From: checkin.Outside, To: "venue", ID: "k/30"},
+		{At: at("08:36"), Person: "w", Category: "speaker", From: "venue", To: "room", ID: "k/30"},
+		{At: at("08:37"), Person: "w", Category: "speaker", From: "room", To: "venue", ID: "k/31", Undoes: "k/30"},
+		{At: at("08:37"), Person: "w", Category: "speaker", From: "venue", To: checkin.Outside, ID: "k/31", Undoes: "k/30"},
+		// A +1 into the room, undone.
+		{At: at("09:25"), From: "venue", To: "room", Delta: 1, ID: "22"},
+		{At: at("09:26"), From: "venue", To: "room", Delta: -1, ID: "23", Undoes: "22"},
+		// s leaving the room, undone: s is back inside.
+		{At: at("09:35"), Person: "s", Category: "speaker", To: "venue", ID: "24"},
+		{At: at("09:36"), Person: "s", Category: "speaker", To: "room", ID: "25", Undoes: "24"},
+	}
+	for _, m := range log.Moves {
+		for len(undone) > 0 && undone[0].At.Before(m.At) {
+			moves, undone = append(moves, undone[0]), undone[1:]
+		}
+		moves = append(moves, m)
+	}
+	log.Moves = moves
+	got := report.Build(log, at("11:00"))
+	for i, s := range got.Spaces {
+		w := want.Spaces[i]
+		if !reflect.DeepEqual(s.Stats, w.Stats) {
+			t.Errorf("%s with undone scans: %+v\nwant %+v", s.ID, s.Stats, w.Stats)
+		}
+		if !reflect.DeepEqual(s.Series, w.Series) {
+			t.Errorf("%s's occupancy with undone scans: %v\nwant %v", s.ID, s.Series, w.Series)
+		}
+	}
+	for i, s := range got.Sessions {
+		if w := want.Sessions[i]; !reflect.DeepEqual(s.Stats, w.Stats) {
+			t.Errorf("%s with undone scans: %+v\nwant %+v", s.Title, s.Stats, w.Stats)
+		}
+	}
+	if !slices.Equal(got.Categories, want.Categories) || !got.Start.Equal(want.Start) {
+		t.Errorf("categories %q from %s, want %q from %s", got.Categories, got.Start, want.Categories, want.Start)
+	}
+}
+
+// An undo puts its person back where they were. If they left by another
+// door and came back since, leaving out the undone scan does not put
+// them there: the undo moves them, and the report's occupancy stays the
+// live one.
+func TestBuildUndoOfSomeoneWhoMovedSince(t *testing.T) {
+	log := fixture(t)
+	log.Moves = []report.Move{
+		{At: at("08:30"), Person: "a", Category: "attendee", To: "venue", ID: "1"},
+		{At: at("08:40"), Person: "a", Category: "attendee", To: "room", ID: "2"},
+		{At: at("08:45"), Person: "a", Category: "attendee", To: "venue", ID: "3"}, // out by another door
+		{At: at("08:50"), Person: "a", Category: "attendee", To: "room", ID: "4"},  // and in again
+		{At: at("08:55"), Person: "a", Category: "attendee", To: "venue", ID: "5", Undoes: "2"},
+	}
+	live := checkin.NewState(log.Event)
+	for _, m := range log.Moves {
+		live.Move(m.Person, m.To)
+	}
+	r := report.Build(log, at("11:00"))
+	for _, s := range r.Spaces {
+		if got, want := s.OccupancyAt(at("11:00")), live.Count(s.ID); got != want {
+			t.Errorf("%s: report %d, live %d", s.ID, got, want)
+		}
+	}
+	if room := r.Space("room"); room.Entries != 1 || room.Exits != 1 || room.Unique != 1 {
+		t.Errorf("room: %d entries, %d exits, %d unique; want 1, 1, 1 (the undone entry left out)", room.Entries, room.Exits, room.Unique)
+	}
+}
+
+// Every category of the event has its column, in the event's order,
+// whether anyone of it came or not.
+func TestBuildEveryCategory(t *testing.T) {
+	src := strings.Replace(fixtureEvent, "[[category]]\nid = \"speaker\"",
+		"[[category]]\nid = \"sponsor\"\nmay_enter = [\"venue\"]\n[[category]]\nid = \"speaker\"", 1)
+	ev, err := eventfile.Parse("fx.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := fixture(t)
+	log.Event = ev
+	r := report.Build(log, at("11:00"))
+	if want := []string{"attendee", "sponsor", "speaker", report.Unbadged}; !slices.Equal(r.Categories, want) {
+		t.Errorf("categories %q, want %q", r.Categories, want)
+	}
+	if room := r.Space("room"); room.ByCategory["sponsor"] != 0 || room.ByCategory["attendee"] != 2 {
+		t.Errorf("room by category %v", room.ByCategory)
+	}
+	// Nobody came at all: still every category.
+	r = report.Build(report.Log{Event: ev}, at("11:00"))
+	if want := []string{"attendee", "sponsor", "speaker"}; !slices.Equal(r.Categories, want) {
+		t.Errorf("categories of an empty day %q, want %q", r.Categories, want)
 	}
 }

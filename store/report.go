@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"time"
 
 	"usher/checkin"
@@ -11,8 +12,9 @@ import (
 )
 
 // ReportLog is this kiosk's history for reports: every move it logged,
-// in log order, and as conflicts the exits of people it had not
-// recorded inside (the center's exit_without_admission).
+// in log order, each named by its seq (an undo also by the seq it takes
+// back, so reports leave both out), and as conflicts the exits of people
+// it had not recorded inside (the center's exit_without_admission).
 func (db *DB) ReportLog(ctx context.Context) (report.Log, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
@@ -28,7 +30,7 @@ func (db *DB) ReportLog(ctx context.Context) (report.Log, error) {
 		return report.Log{}, err
 	}
 	rows, err := db.db.QueryContext(ctx, `
-		SELECT s.at, s.door, s.person_id, s.from_loc, s.location, s.delta, s.reason, p.category
+		SELECT s.seq, s.at, s.door, s.person_id, s.from_loc, s.location, s.delta, s.undoes, s.reason, p.category
 		FROM scans s LEFT JOIN people p ON p.id = s.person_id
 		WHERE s.location IS NOT NULL OR s.reason = ? ORDER BY s.seq`, string(checkin.NotInside))
 	if err != nil {
@@ -37,11 +39,12 @@ func (db *DB) ReportLog(ctx context.Context) (report.Log, error) {
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			at, delta                  int64
+			seq, at, delta             int64
+			undoes                     sql.NullInt64
 			door, reason               string
 			person, from, to, category sql.NullString
 		)
-		if err := rows.Scan(&at, &door, &person, &from, &to, &delta, &reason, &category); err != nil {
+		if err := rows.Scan(&seq, &at, &door, &person, &from, &to, &delta, &undoes, &reason, &category); err != nil {
 			return report.Log{}, fmt.Errorf("read scan log: %w", err)
 		}
 		when := time.UnixMilli(at).UTC()
@@ -53,8 +56,12 @@ func (db *DB) ReportLog(ctx context.Context) (report.Log, error) {
 		if delta == 0 && !person.Valid {
 			continue
 		}
-		log.Moves = append(log.Moves, report.Move{At: when, Person: person.String, Category: category.String,
-			From: from.String, To: to.String, Delta: int(delta)})
+		m := report.Move{At: when, Person: person.String, Category: category.String,
+			From: from.String, To: to.String, Delta: int(delta), ID: strconv.FormatInt(seq, 10)}
+		if undoes.Valid {
+			m.Undoes = strconv.FormatInt(undoes.Int64, 10)
+		}
+		log.Moves = append(log.Moves, m)
 	}
 	return log, rows.Err()
 }

@@ -28,20 +28,21 @@ func Tables(kiosk string) []Table {
 	return []Table{
 		{"rooms.csv", "Rooms", [][]string{
 			{"Room", "Room id", "Capacity", "Peak", "Peak time (UTC+02:00)", "Unique people", "Entries", "Exits",
-				"Minutes at or over capacity", "Attendee", "Speaker", "Staff", "Without badge"},
-			// Ann, Ben, Sue, Tom and one without a badge; Cat never came in.
-			{"Hall of Fame", "venue", "50", "5", "2026-05-14 08:55:00", "5", "5", "5", "0.0", "2", "1", "1", "1"},
-			{"Salon", "salon", "3", "3", "2026-05-14 09:20:00", "4", "4", "4", "45.0", "2", "1", "1", "0"},
+				"Minutes at or over capacity", "Attendee", "Speaker", "Sponsor", "Staff", "Without badge"},
+			// Ann, Ben, Sue, Tom and one without a badge; Cat never came in,
+			// nor any sponsor.
+			{"Hall of Fame", "venue", "50", "5", "2026-05-14 08:55:00", "5", "5", "5", "0.0", "2", "1", "0", "1", "1"},
+			{"Salon", "salon", "3", "3", "2026-05-14 09:20:00", "4", "4", "4", "45.0", "2", "1", "0", "1", "0"},
 		}},
 		{"sessions.csv", "Sessions", [][]string{
 			{"Session", "Room", "Start (UTC+02:00)", "End (UTC+02:00)", "Capacity", "Peak", "Peak time (UTC+02:00)",
-				"Unique people", "Entries", "Exits", "Minutes at or over capacity", "Attendee", "Speaker", "Staff", "Without badge"},
+				"Unique people", "Entries", "Exits", "Minutes at or over capacity", "Attendee", "Speaker", "Sponsor", "Staff", "Without badge"},
 			// Ann, Sue, Ben come in; Ben leaves at 09:50.
 			{"Opening", "Salon", "2026-05-14 09:00:00", "2026-05-14 10:00:00", "3", "3", "2026-05-14 09:20:00",
-				"3", "3", "1", "30.0", "2", "1", "0", "0"},
+				"3", "3", "1", "30.0", "2", "1", "0", "0", "0"},
 			// Ann and Sue are inside at 10:00, Tom comes in, all three leave.
 			{"Workshop", "Salon", "2026-05-14 10:00:00", "2026-05-14 11:00:00", "3", "3", "2026-05-14 10:10:00",
-				"3", "1", "3", "15.0", "1", "1", "1", "0"},
+				"3", "1", "3", "15.0", "1", "1", "0", "1", "0"},
 		}},
 		{"conflicts.csv", "Conflicts", [][]string{
 			{"Time (UTC+02:00)", "Kind", "Person", "Kiosk", "Door"},

@@ -97,7 +97,12 @@ func chart(r *report.Report, s *report.Space) (*plot.Plot, error) {
 		if ss.Space != s.ID {
 			continue
 		}
+		// A session under way is shaded up to the end, not beyond (Add
+		// would widen the axis to hold it).
 		a, b := x(ss.Start), x(ss.End)
+		if ss.End.After(end) {
+			b = x(end)
+		}
 		poly, err := plotter.NewPolygon(plotter.XYs{{X: a, Y: 0}, {X: b, Y: 0}, {X: b, Y: p.Y.Max}, {X: a, Y: p.Y.Max}})
 		if err != nil {
 			return nil, err
@@ -150,8 +155,12 @@ func sans(size float64) font.Font {
 	return font.Font{Typeface: "Liberation", Variant: "Sans", Size: vg.Points(size)}
 }
 
-// span is the time a chart covers: the report's, widened to the
-// sessions on the days of its scans, which it returns. A schedule of
+// span is the time a chart covers: from the report's start, widened
+// back to the sessions on the days of its scans, to the report's end,
+// and those sessions, which it returns. It never runs past the end: what
+// the room holds after it is not known yet (Build ends a report made
+// during the event at the moment it is made), so a session under way is
+// drawn up to the end and one still to come is left out. A schedule of
 // another day (a demo event's, scanned today) is left out rather than
 // stretching the chart over months.
 func span(r *report.Report, zone *time.Location) (from, end time.Time, sessions []report.Session) {
@@ -160,21 +169,18 @@ func span(r *report.Report, zone *time.Location) (from, end time.Time, sessions 
 		t = t.In(zone)
 		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, zone)
 	}
-	first, last := day(r.Start), day(r.End).AddDate(0, 0, 1)
+	first := day(r.Start)
 	for _, ss := range r.Sessions {
-		if !ss.End.After(first) || !ss.Start.Before(last) {
+		if !ss.End.After(first) || !ss.Start.Before(end) {
 			continue
 		}
 		sessions = append(sessions, ss)
 		if ss.Start.Before(from) {
 			from = ss.Start
 		}
-		if ss.End.After(end) {
-			end = ss.End
-		}
 	}
 	if !end.After(from) {
-		end = from.Add(time.Hour)
+		from = end.Add(-time.Hour) // an empty day: the hour before the end
 	}
 	return from, end, sessions
 }

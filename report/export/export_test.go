@@ -412,3 +412,78 @@ func TestWriteFolderReplacesOnlyRegularFiles(t *testing.T) {
 		})
 	}
 }
+
+// twoCategories is noSchedule with a second category, that nobody of
+// comes as.
+const twoCategories = noSchedule + `[[category]]
+id = "sponsor"
+name = "Sponsor"
+may_enter = ["venue"]
+`
+
+// mustRooms writes r as CSV files and as a workbook and returns the
+// rooms table of each, which must be the same.
+func mustRooms(t *testing.T, r *report.Report) [][]string {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := export.Write(r, export.Options{Format: "csv", Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	rows := readCSV(t, filepath.Join(dir, "rooms.csv"))
+	path := filepath.Join(dir, "r.xlsx")
+	if _, err := export.Write(r, export.Options{Format: "xlsx", Out: path}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sheet, err := f.GetRows("Rooms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.EqualFunc(rows, sheet, slices.Equal) {
+		t.Errorf("rooms.csv %q, sheet Rooms %q", rows, sheet)
+	}
+	return rows
+}
+
+// An admission staff undid is in no figure of the files, nor is its
+// undo: one person came, once.
+func TestWriteLeavesOutUndoneScans(t *testing.T) {
+	at := func(m int) time.Time { return time.Date(2026, 5, 14, 9, m, 0, 0, time.UTC) }
+	r := export.Build(mustLog(t, twoCategories,
+		report.Move{At: at(0), Person: "p", Category: "attendee", To: "venue", ID: "1"},
+		report.Move{At: at(1), Person: "q", Category: "sponsor", To: "venue", ID: "2"},
+		report.Move{At: at(2), Person: "q", Category: "sponsor", To: checkin.Outside, ID: "3", Undoes: "2"},
+		report.Move{At: at(3), From: checkin.Outside, To: "venue", Delta: 1, ID: "4"},
+		report.Move{At: at(4), From: checkin.Outside, To: "venue", Delta: -1, ID: "5", Undoes: "4"},
+		report.Move{At: at(5), Person: "p", Category: "attendee", To: checkin.Outside, ID: "6"},
+	))
+	rows := mustRooms(t, r)
+	// Room, id, capacity, peak, its time, unique, entries, exits, minutes
+	// at or over capacity, attendees, sponsors.
+	want := []string{"Venue", "venue", "10", "1", "", "1", "1", "1", "0.0", "1", "0"}
+	if len(rows) != 2 || len(rows[1]) != len(want) {
+		t.Fatalf("rooms %q, want a row like %q", rows, want)
+	}
+	rows[1][4] = "" // the peak's time, in the machine's zone
+	if !slices.Equal(rows[1], want) {
+		t.Errorf("venue %q, want %q", rows[1], want)
+	}
+}
+
+// Every category of the event has its column, zeros included, in the
+// event's order.
+func TestWriteEveryCategoryHasAColumn(t *testing.T) {
+	at := time.Date(2026, 5, 14, 9, 0, 0, 0, time.UTC)
+	r := export.Build(mustLog(t, twoCategories, report.Move{At: at, Person: "p", Category: "attendee", To: "venue"}))
+	rows := mustRooms(t, r)
+	if h := rows[0]; len(h) != 11 || h[9] != "attendee" || h[10] != "Sponsor" {
+		t.Errorf("rooms.csv header %q, want columns attendee, Sponsor last", h)
+	}
+	if len(rows) != 2 || len(rows[1]) != 11 || rows[1][9] != "1" || rows[1][10] != "0" {
+		t.Errorf("rooms.csv %q, want 1 attendee and 0 sponsors", rows)
+	}
+}

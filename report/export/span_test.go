@@ -3,6 +3,7 @@ package export
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -140,5 +141,76 @@ func TestXLSXTooManyRows(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Errorf("%s was written", out)
+	}
+}
+
+const nightEvent = `[event]
+id = "night"
+[[space]]
+id = "venue"
+capacity = 10
+[[category]]
+id = "attendee"
+may_enter = ["*"]
+[[session]]
+title = "Late show"
+room = "venue"
+start = 2026-05-15T00:00:00+02:00
+end = 2026-05-15T03:00:00+02:00
+[[session]]
+title = "Dawn talk"
+room = "venue"
+start = 2026-05-15T05:00:00+02:00
+end = 2026-05-15T06:00:00+02:00
+`
+
+// A chart never runs past the moment of the export: made at 01:10,
+// during a show until 03:00, it ends at 01:10, and the show still to
+// come at 05:00 is not on it. After the event it ends at the last scan
+// or the last session's end, whichever is later.
+func TestChartEndsAtNow(t *testing.T) {
+	ev, err := eventfile.Parse("event.toml", []byte(nightEvent))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zone := time.FixedZone("", 2*3600)
+	at := func(h, m int) time.Time { return time.Date(2026, 5, 15, h, m, 0, 0, zone) }
+	in := func(p string, h, m int, to string) report.Move {
+		return report.Move{At: at(h, m), Person: p, Category: "attendee", To: to}
+	}
+	moves := []report.Move{in("a", 0, 20, "venue"), in("b", 0, 40, "venue")}
+	x := func(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+	for _, tc := range []struct {
+		name     string
+		moves    []report.Move
+		now, end time.Time
+		sessions []string
+	}{
+		{"DuringTheShow", moves, at(1, 10), at(1, 10), []string{"Late show"}},
+		{"BetweenSessions", moves, at(4, 0), at(3, 0), []string{"Late show"}},
+		{"AfterTheEvent", moves, at(12, 0), at(6, 0), []string{"Late show", "Dawn talk"}},
+		{"LastScanAfterTheSchedule", append(slices.Clone(moves), in("a", 7, 30, "outside")), at(12, 0), at(7, 30),
+			[]string{"Late show", "Dawn talk"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := buildAt(report.Log{Event: ev, Moves: tc.moves}, tc.now)
+			from, end, sessions := span(r, Zone(r))
+			var titles []string
+			for _, s := range sessions {
+				titles = append(titles, s.Title)
+			}
+			if !end.Equal(tc.end) || !from.Equal(at(0, 0)) || !slices.Equal(titles, tc.sessions) {
+				t.Errorf("span %s – %s with %q, want 00:00 – %s with %q", from.In(zone).Format("15:04"), end.In(zone).Format("15:04"),
+					titles, tc.end.In(zone).Format("15:04"), tc.sessions)
+			}
+			p, err := chart(r, r.Space("venue"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.X.Max > x(tc.now) || p.X.Max != x(tc.end) {
+				t.Errorf("chart ends at %s, want %s (now %s)", time.UnixMilli(int64(p.X.Max*1000)).In(zone).Format("15:04"),
+					tc.end.In(zone).Format("15:04"), tc.now.In(zone).Format("15:04"))
+			}
+		})
 	}
 }
