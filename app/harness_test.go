@@ -144,11 +144,24 @@ func (h *harness) focused() fyne.Focusable {
 	return f
 }
 
-// typeText types s into the focused widget, as a keyboard or a scanner
-// does, without Enter.
+// Typing speeds the helpers below type at. A USB scanner types a key
+// every few milliseconds, a person 80-250 ms apart; the screen tells
+// them apart by its clock (see scanGap), so the helpers move the fake
+// clock between keys.
+const (
+	scannerKeyGap = 10 * time.Millisecond
+	humanKeyGap   = 150 * time.Millisecond
+)
+
+// typeText types s into the focused widget as a person does: the clock
+// moves humanKeyGap before each key. No Tick runs meanwhile.
 func (h *harness) typeText(s string) {
 	h.t.Helper()
-	test.Type(h.focused(), s)
+	f := h.focused()
+	for _, r := range s {
+		h.clock.Advance(humanKeyGap)
+		f.TypedRune(r)
+	}
 }
 
 // key sends one special key to the focused widget.
@@ -157,30 +170,36 @@ func (h *harness) key(name fyne.KeyName) {
 	h.focused().TypedKey(&fyne.KeyEvent{Name: name})
 }
 
-// enter types s and Enter into the focused widget.
+// enter types s and Enter into the focused widget at a person's speed.
 func (h *harness) enter(s string) {
 	h.t.Helper()
 	h.typeText(s)
+	h.clock.Advance(humanKeyGap)
 	h.key(fyne.KeyReturn)
 }
 
 // scan types a code and Enter into the scanner input, which must have
-// the focus.
+// the focus. The keys take no time on the clock, so a scan's time is
+// where the test put the clock (repeat windows and holds are exact).
 func (h *harness) scan(code string) {
 	h.t.Helper()
 	if f := h.w.Canvas().Focused(); f != fyne.Focusable(h.k.entry) {
 		h.t.Fatalf("the scanner input does not have the focus (%T has it)", f)
 	}
-	h.enter(code)
+	test.Type(h.k.entry, code)
+	h.key(fyne.KeyReturn)
 }
 
 // wedge types code and Enter the way a USB keyboard-wedge scanner does:
-// each key goes to whatever has the focus when it arrives.
+// a key every scannerKeyGap, each to whatever has the focus when it
+// arrives.
 func (h *harness) wedge(code string) {
 	h.t.Helper()
 	for _, r := range code {
+		h.clock.Advance(scannerKeyGap)
 		h.focused().TypedRune(r)
 	}
+	h.clock.Advance(scannerKeyGap)
 	h.key(fyne.KeyReturn)
 }
 

@@ -25,9 +25,17 @@ const (
 	holdBad  = 6 * time.Second
 	// undoWindow: how old a scan staff may still undo.
 	undoWindow = 2 * time.Minute
-	// staffSession: staff mode stays unlocked this long after the last
-	// staff action, so a run of +1s needs one PIN.
-	staffSession = 2 * time.Minute
+	// dialogIdle: the PIN prompt, the name search, a reason and a staff
+	// question close after this long without a key, and the scanner
+	// input has the focus again: staff who walked away must not leave
+	// the next badges typed into a form (a scan into one is taken as a
+	// scan, see burst.go, but a screen left open hides the result).
+	dialogIdle = 20 * time.Second
+	// staffIdle: the staff menu closes and staff mode locks after this
+	// long without a key. After a staff action (a +1, an undo) staff
+	// mode stays unlocked this long, so a run of +1s needs one PIN;
+	// leaving the menu with Esc locks it at once.
+	staffIdle = 30 * time.Second
 	// tickEvery: how often the running screen calls Tick.
 	tickEvery = 250 * time.Millisecond
 )
@@ -93,12 +101,18 @@ type Kiosk struct {
 	dirBadge *canvas.Rectangle
 	dirText  *canvas.Text
 	// The result panel and the views that take its place.
-	panel  *panel
-	views  *fyne.Container
-	pin    *pinView
-	staff  *staffView
-	note   *noteView
-	search *searchView
+	panel   *panel
+	views   *fyne.Container
+	pin     *pinView
+	staff   *staffView
+	note    *noteView
+	search  *searchView
+	confirm *confirmView
+	doors   *doorsView
+	// scale is the dialogs' theme, and scaled their theme overrides to
+	// refresh when it changes (dialog.go).
+	scale  *scaledTheme
+	scaled []*container.ThemeOverride
 	// Bottom.
 	forked     *fyne.Container // the alarm of a forked log; hidden otherwise
 	forkedText *canvas.Text
@@ -124,9 +138,13 @@ type Kiosk struct {
 	// panel shows it in place of Ready until a decision is recorded.
 	alarm string
 
+	// recorded is the last decision this screen recorded, for Undo to
+	// say what it takes back; nil before the first.
+	recorded *record
+
 	lock       lockout
-	staffUntil time.Time
-	viewAt     time.Time // when the view in front of the panel was opened
+	staffUntil time.Time // staff mode is unlocked until then
+	viewAt     time.Time // when the view in front of the panel was opened or last had a key
 }
 
 // New builds the kiosk screen into w.
@@ -219,11 +237,15 @@ func (k *Kiosk) build() {
 	k.dirBadge.CornerRadius = 8
 
 	k.panel = newPanel()
+	k.scale = &scaledTheme{factor: 1}
 	k.pin = newPinView(k)
 	k.staff = newStaffView(k)
 	k.note = newNoteView(k)
 	k.search = newSearchView(k)
-	k.views = container.NewStack(k.panel, k.pin.box, k.staff.box, k.note.box, k.search.box)
+	k.confirm = newConfirmView(k)
+	k.doors = newDoorsView(k)
+	k.views = container.New(viewsLayout{k}, k.panel, k.pin.box, k.staff.box, k.note.box, k.search.box,
+		k.confirm.box, k.doors.box)
 
 	k.gauges = container.NewVBox()
 	k.shared = canvas.NewText("", theme.Color(theme.ColorNameForeground))
@@ -411,6 +433,9 @@ func (k *Kiosk) showDecision(scan checkin.Scan, d checkin.Decision, err error) {
 		k.denied, k.deniedAt, k.deniedBy = &s, k.Now(), d.Person.Name
 	}
 	k.refreshGauges()
+	if err == nil && d.Seq != 0 {
+		k.recorded = &record{door: k.door.ID, at: k.Now(), d: d}
+	}
 	if err == nil && k.opts.OnScan != nil {
 		k.opts.OnScan() // no error: the decision is in the log
 	}
@@ -434,8 +459,9 @@ func (k *Kiosk) showReady() {
 }
 
 // Tick is the screen's clock step: it returns the panel to Ready once a
-// result has been shown long enough, refreshes the gauges (and how old
-// their shared figure is) and the PIN lock countdown, and keeps the
+// result has been shown long enough, closes a view left without a key
+// (dialogIdle, the staff menu staffIdle), refreshes the gauges (and how
+// old their shared figure is) and the PIN lock countdown, and keeps the
 // scanner input focused. The running app calls it a few times a second;
 // tests call it after moving the clock.
 func (k *Kiosk) Tick() {
@@ -443,10 +469,15 @@ func (k *Kiosk) Tick() {
 	if !k.ready && !now.Before(k.holdUntil) {
 		k.showReady()
 	}
-	if k.showing() != k.panel && now.Sub(k.viewAt) >= staffSession {
-		// Staff walked away: scan again, so the next badge is not typed
-		// into a form.
-		k.back()
+	if v := k.showing(); v != k.panel {
+		idle := dialogIdle
+		if v == k.staff.box {
+			idle = staffIdle
+		}
+		if now.Sub(k.viewAt) >= idle {
+			// Staff walked away: scan again, and lock staff mode.
+			k.leave()
+		}
 	}
 	if err := k.b.Refresh(k.ctx); err != nil {
 		k.SetConnection("database error: " + checkin.ErrorMessage(err))
@@ -526,6 +557,9 @@ func (k *Kiosk) show(view fyne.CanvasObject) {
 			o.Hide()
 		}
 	}
+	// Lay the view out again: its texts were set while it was hidden,
+	// and a centred dialog sizes to them.
+	view.Refresh()
 }
 
 func (k *Kiosk) showing() fyne.CanvasObject {
@@ -541,6 +575,49 @@ func (k *Kiosk) showing() fyne.CanvasObject {
 func (k *Kiosk) back() {
 	k.show(nil)
 	k.focusScan()
+}
+
+// scanned takes a code a scanner typed into a view in front of the scan
+// view (burst.go): the view closes, what it asked is dropped (no PIN
+// tried, no reason given, no search), and the code is decided as if
+// typed into the scanner input. A scan ends staff mode as Esc does; in
+// staff mode an enrollment code enrolls the kiosk instead.
+func (k *Kiosk) scanned(code string) {
+	code = strings.TrimSpace(code)
+	if k.inStaff() && k.opts.Enroll != nil && strings.HasPrefix(code, enrollPrefix) {
+		k.enroll(code)
+		return
+	}
+	k.leave()
+	k.Submit(code)
+}
+
+// leave goes back to the scan view; leaving a staff mode view locks
+// staff mode.
+func (k *Kiosk) leave() {
+	if k.inStaff() {
+		k.staffUntil = time.Time{}
+	}
+	k.back()
+}
+
+// touch notes a key in the view in front of the panel: it stays open
+// dialogIdle (the staff menu staffIdle) from now.
+func (k *Kiosk) touch() { k.viewAt = k.Now() }
+
+// now reads Now at each call, for widgets built before tests replace it.
+func (k *Kiosk) now() time.Time { return k.Now() }
+
+// inStaff reports whether a staff mode view is in front: the menu, a
+// question or list it opened, or a reason it asked for.
+func (k *Kiosk) inStaff() bool {
+	switch k.showing() {
+	case k.staff.box, k.confirm.box, k.doors.box:
+		return true
+	case k.note.box:
+		return k.note.staff
+	}
+	return false
 }
 
 // saveLock keeps the PIN lockout across a restart of the kiosk.

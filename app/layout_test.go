@@ -62,6 +62,9 @@ var views = []struct {
 	{"StaffMenu", func(h *harness) { h.scan(hedy.Code); h.unlockStaff() }},
 	{"Note", func(h *harness) { h.unlockStaff(); h.staffKey('3') }},
 	{"Search", func(h *harness) { h.key(fyne.KeyF3); h.typeText("Speaker") }},
+	{"UndoConfirm", func(h *harness) { h.scan(long.Code); h.unlockStaff(); h.staffKey('2') }},
+	{"QuitConfirm", func(h *harness) { h.unlockStaff(); h.staffKey('0') }},
+	{"DoorList", func(h *harness) { h.unlockStaff(); h.staffKey('6') }},
 	// An enrolled kiosk's line under the gauges, at its longest.
 	{"Shared", sharedStale},
 }

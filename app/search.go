@@ -20,7 +20,7 @@ type searchView struct {
 	k        *Kiosk
 	box      *fyne.Container
 	query    *keyEntry
-	list     *widget.List
+	list     *keyList
 	status   *widget.Label
 	results  []checkin.Person
 	selected int
@@ -28,20 +28,26 @@ type searchView struct {
 
 func newSearchView(k *Kiosk) *searchView {
 	v := &searchView{k: k, status: widget.NewLabel("")}
-	v.query = newKeyEntry(v.key)
+	v.query = k.newField(v.key)
 	v.query.SetPlaceHolder("Part of a name or company")
 	v.query.OnChanged = v.find
 	v.query.OnSubmitted = func(string) { v.choose(v.selected) }
-	v.list = widget.NewList(
+	// Each line carries the dialogs' theme itself: the list makes its
+	// lines as it scrolls, outside the theme given to the view.
+	v.list = k.newList(
 		func() int { return len(v.results) },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
-		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(v.line(i)) },
+		func() fyne.CanvasObject { return container.NewThemeOverride(widget.NewLabel(""), k.scale) },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			o.(*container.ThemeOverride).Content.(*widget.Label).SetText(v.line(i))
+		},
 	)
-	v.list.OnSelected = func(i widget.ListItemID) { v.selected = i }
+	v.list.OnSelected = func(i widget.ListItemID) {
+		v.selected = i
+		k.touch()
+	}
 	title := widget.NewLabel("Find by name (↑↓ to pick, Enter to admit, Esc to go back)")
 	title.TextStyle.Bold = true
-	v.box = container.NewBorder(container.NewVBox(title, v.query, v.status), nil, nil, nil, v.list)
-	v.box.Hide()
+	v.box = k.dialog(container.NewBorder(container.NewVBox(title, v.query, v.status), nil, nil, nil, v.list))
 	return v
 }
 
@@ -126,7 +132,7 @@ func (v *searchView) choose(i int) {
 		v.status.SetText("This kiosk scans exits. Switch it to ENTRY in staff mode (F2) to admit by name.")
 		return
 	}
-	k.note.open("Admit "+p.Name+" without a badge: why?", "Forgot badge", func(note string) {
+	k.note.open("Admit "+p.Name+" without a badge: why?", "Forgot badge", false, func(note string) {
 		scan := checkin.Scan{Door: k.door.ID, Direction: checkin.Entry, Method: checkin.ByName, PersonID: p.ID, Note: note}
 		d, err := k.b.Scan(k.ctx, scan)
 		k.back()

@@ -127,7 +127,7 @@ func TestSearchStatus(t *testing.T) {
 // is no suggested reason to take (an override has none).
 func TestNoteRequired(t *testing.T) {
 	h := MustKiosk(t, Options{})
-	h.k.note.open("Why?", "", func(string) { t.Error("an empty reason was passed on") })
+	h.k.note.open("Why?", "", false, func(string) { t.Error("an empty reason was passed on") })
 	h.key(fyne.KeyReturn)
 	if !h.k.note.box.Visible() {
 		t.Fatal("an empty reason was accepted")

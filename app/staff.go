@@ -30,7 +30,7 @@ func newPinView(k *Kiosk) *pinView {
 	v.title.TextStyle.Bold = true
 	v.title.SizeName = "headingText"
 	v.status.Wrapping = fyne.TextWrapWord
-	v.entry = newKeyEntry(func(e *fyne.KeyEvent) bool {
+	v.entry = k.newField(func(e *fyne.KeyEvent) bool {
 		if e.Name == fyne.KeyEscape {
 			k.back()
 			return true
@@ -39,9 +39,8 @@ func newPinView(k *Kiosk) *pinView {
 	})
 	v.entry.Password = true
 	v.entry.OnSubmitted = func(s string) { v.submit(s) }
-	cancel := widget.NewButton("Cancel (Esc)", k.back)
-	v.box = container.NewCenter(container.NewVBox(v.title, v.status, v.entry, cancel))
-	v.box.Hide()
+	cancel := k.newButton("Cancel (Esc)", k.back)
+	v.box = k.dialog(k.column(v.title, v.status, v.entry, cancel))
 	return v
 }
 
@@ -114,7 +113,7 @@ func (v *pinView) submit(pin string) {
 	}
 	k.lock.succeed()
 	k.saveLock()
-	k.staffUntil = now.Add(staffSession)
+	k.staffUntil = now.Add(staffIdle)
 	k.staff.open()
 }
 
@@ -136,13 +135,13 @@ func (v *pinView) choose(pin string) {
 			return
 		}
 		k.lock.succeed()
-		k.staffUntil = k.Now().Add(staffSession)
+		k.staffUntil = k.Now().Add(staffIdle)
 		k.staff.open()
 	}
 }
 
-// openStaff opens staff mode: straight to the menu while the staff
-// session lasts, else through the PIN.
+// openStaff opens staff mode: straight to the menu within staffIdle of
+// a staff action, else through the PIN.
 func (k *Kiosk) openStaff() {
 	if k.Now().Before(k.staffUntil) {
 		k.staff.open()
@@ -152,7 +151,9 @@ func (k *Kiosk) openStaff() {
 }
 
 // staffView is the staff menu. Each item has a digit; Tab reaches the
-// buttons too.
+// buttons too. Esc leaves it and locks staff mode; the items that cannot
+// be taken back at a keystroke (Undo, Quit) ask first, and Change door
+// offers the doors.
 type staffView struct {
 	k        *Kiosk
 	box      *fyne.Container
@@ -168,7 +169,7 @@ type staffView struct {
 
 type staffItem struct {
 	key    rune
-	button *widget.Button
+	button *keyButton
 	run    func()
 }
 
@@ -178,37 +179,28 @@ func newStaffView(k *Kiosk) *staffView {
 	v.title.SizeName = "headingText"
 	add := func(key rune, run func()) *staffItem {
 		it := &staffItem{key: key, run: run}
-		it.button = widget.NewButton("", run)
+		it.button = k.newButton("", run)
 		it.button.Alignment = widget.ButtonAlignLeading
 		v.items = append(v.items, it)
 		return it
 	}
 	v.dir = add('1', k.switchDirection)
-	add('2', k.undo)
+	add('2', k.askUndo)
 	add('3', func() { k.askAdjust(+1) })
 	add('4', func() { k.askAdjust(-1) })
 	v.override = add('5', k.askOverride)
-	v.door = add('6', k.nextDoor)
+	v.door = add('6', k.chooseDoor)
 	if k.opts.SetTheme != nil {
 		v.theme = add('7', k.toggleTheme)
 	}
 	v.full = add('8', k.toggleFullScreen)
 	add('9', k.lockStaff)
 	if k.opts.Quit != nil {
-		add('0', k.opts.Quit)
+		add('0', k.askQuit)
 	}
-	v.keys = newHotkeys(func(line string) {
-		line = strings.TrimSpace(line)
-		if strings.HasPrefix(line, enrollPrefix) && k.opts.Enroll != nil {
-			k.enroll(line)
-			return
-		}
-		if len([]rune(line)) > 1 {
-			// A badge scanned while the menu is open: scan it.
-			k.back()
-			k.Submit(line)
-			return
-		}
+	// A badge scanned while the menu is open arrives as a line of keys:
+	// hotkeys hands it to Kiosk.scanned, so its digits pick no item.
+	v.keys = k.newHotkeys(func(line string) {
 		for _, it := range v.items {
 			if string(it.key) == line && !it.button.Disabled() {
 				it.run()
@@ -217,16 +209,15 @@ func newStaffView(k *Kiosk) *staffView {
 		}
 	}, func(e *fyne.KeyEvent) {
 		if e.Name == fyne.KeyEscape {
-			k.back()
+			k.leave()
 		}
 	})
 	grid := container.NewGridWithColumns(2)
 	for _, it := range v.items {
 		grid.Add(it.button)
 	}
-	hint := widget.NewLabel("Number + Enter picks an item (or Tab, Space). Esc leaves.")
-	v.box = container.NewCenter(container.NewVBox(v.title, hint, v.keys, grid))
-	v.box.Hide()
+	hint := widget.NewLabel("Number + Enter picks an item (or Tab, Space). Esc leaves and locks.")
+	v.box = k.dialog(k.column(v.title, hint, v.keys, grid))
 	return v
 }
 
@@ -282,6 +273,7 @@ const enrollPrefix = "USHER-ENROLL:"
 // enroll hands an enrollment code scanned in staff mode to Options.Enroll
 // and shows how it went.
 func (k *Kiosk) enroll(code string) {
+	k.staffUntil = k.Now().Add(staffIdle) // a staff action, like a +1
 	k.back()
 	k.panel.show(toneWarn, "Enrolling with the central server…", "Scanning goes on meanwhile.")
 	k.ready, k.holdUntil = false, k.Now().Add(holdBad)
@@ -304,10 +296,10 @@ func (k *Kiosk) enroll(code string) {
 	})
 }
 
-// staffDone ends a staff action: the session is extended and the screen
-// goes back to scanning, showing d if there is one.
+// staffDone ends a staff action: staff mode stays unlocked staffIdle
+// more, and the screen goes back to scanning, showing d if there is one.
 func (k *Kiosk) staffDone(scan checkin.Scan, d *checkin.Decision, err error) {
-	k.staffUntil = k.Now().Add(staffSession)
+	k.staffUntil = k.Now().Add(staffIdle)
 	k.back()
 	if d != nil {
 		k.showDecision(scan, *d, err)
@@ -326,10 +318,10 @@ func (k *Kiosk) switchDirection() {
 	k.showReady()
 }
 
-// nextDoor moves a standalone kiosk to the event's next door. An
-// enrolled kiosk stays at the door it was enrolled for (or goes back to
-// it): the center refuses another door's scans and rights.
-func (k *Kiosk) nextDoor() {
+// chooseDoor offers a standalone kiosk the event's doors (doorsView).
+// An enrolled kiosk stays at the door it was enrolled for (or goes back
+// to it): the center refuses another door's scans and rights.
+func (k *Kiosk) chooseDoor() {
 	if s := k.standing; s.Enrolled {
 		if k.ev.Door(s.Door) != nil && s.Door != k.door.ID {
 			k.moveTo(s.Door)
@@ -345,14 +337,7 @@ func (k *Kiosk) nextDoor() {
 		k.ready, k.holdUntil = false, k.Now().Add(holdBad)
 		return
 	}
-	doors := k.ev.Doors
-	for i, d := range doors {
-		if d.ID == k.door.ID {
-			k.moveTo(doors[(i+1)%len(doors)].ID)
-			break
-		}
-	}
-	k.staff.open()
+	k.doors.open()
 }
 
 // moveTo makes door the kiosk's door, kept across a restart.
@@ -381,6 +366,54 @@ func (k *Kiosk) lockStaff() {
 	k.back()
 }
 
+// askQuit asks before quitting: a kiosk that quits scans nobody.
+func (k *Kiosk) askQuit() {
+	k.confirm.open("Quit Usher?", "Scanning stops until Usher is started again.", "Quit", func() {
+		k.lockStaff()
+		k.opts.Quit()
+	})
+}
+
+// askUndo says what Undo takes back before it does: the last decision
+// this screen recorded at this door. The store undoes the last one in
+// the log, which is the same unless another program scanned at this
+// door since, or the kiosk restarted.
+func (k *Kiosk) askUndo() {
+	what := "The last scan at this door (none made on this screen since it started)."
+	if r := k.recorded; r != nil && r.door == k.door.ID {
+		what = r.String()
+	}
+	k.confirm.open("Undo the last scan?", what, "Undo", k.undo)
+}
+
+// record is a decision the screen recorded, and when.
+type record struct {
+	door string
+	at   time.Time
+	d    checkin.Decision
+}
+
+// String says what the decision was, for staff deciding to undo it:
+// "09:41:07 · Ada Lovelace · ADMIT".
+func (r *record) String() string {
+	who := "Unknown badge"
+	switch {
+	case r.d.Person != nil:
+		who = r.d.Person.Name
+	case r.d.Reason == checkin.HeadcountAdded:
+		who = "+1 without a badge"
+	case r.d.Reason == checkin.HeadcountRemoved || r.d.Reason == checkin.NothingToRemove:
+		who = "−1 without a badge"
+	case r.d.Reason == checkin.Undone || r.d.Reason == checkin.NothingToUndo:
+		who = "An undo"
+	}
+	word := toneOf(r.d).word
+	if r.d.Kind == checkin.Undo {
+		word = "UNDONE"
+	}
+	return r.at.Local().Format("15:04:05") + " · " + who + " · " + word
+}
+
 func (k *Kiosk) undo() {
 	d, err := k.b.Undo(k.ctx, k.door.ID, undoWindow)
 	k.staffDone(checkin.Scan{}, &d, err)
@@ -392,7 +425,7 @@ func (k *Kiosk) askAdjust(delta int) {
 	if delta < 0 {
 		prompt, def = "−1 from "+room+": why?", "Left (no badge)"
 	}
-	k.note.open(prompt, def, func(note string) {
+	k.note.open(prompt, def, true, func(note string) {
 		d, err := k.b.Adjust(k.ctx, k.door.ID, delta, note)
 		k.staffDone(checkin.Scan{}, &d, err)
 	})
@@ -403,7 +436,7 @@ func (k *Kiosk) askOverride() {
 		return
 	}
 	scan := *k.denied
-	k.note.open("Override the denial of "+k.deniedBy+": why?", "", func(note string) {
+	k.note.open("Override the denial of "+k.deniedBy+": why?", "", true, func(note string) {
 		scan.Override, scan.Note = true, note
 		d, err := k.b.Scan(k.ctx, scan)
 		if err == nil && d.Kind == checkin.Admit {
@@ -436,33 +469,35 @@ type noteView struct {
 	// suggested is taken when staff press Enter on the empty field.
 	suggested string
 	done      func(string)
+	// staff: asked by a staff menu item, to which Esc goes back.
+	staff bool
 }
 
 func newNoteView(k *Kiosk) *noteView {
 	v := &noteView{k: k, prompt: widget.NewLabel(""), status: widget.NewLabel("")}
 	v.prompt.TextStyle.Bold = true
 	v.prompt.SizeName = "subHeadingText"
-	v.entry = newKeyEntry(func(e *fyne.KeyEvent) bool {
+	v.entry = k.newField(func(e *fyne.KeyEvent) bool {
 		if e.Name == fyne.KeyEscape {
-			k.back()
+			v.cancel()
 			return true
 		}
 		return false
 	})
 	v.entry.OnSubmitted = v.submit
-	ok := widget.NewButton("OK (Enter)", func() { v.submit(v.entry.Text) })
+	ok := k.newButton("OK (Enter)", func() { v.submit(v.entry.Text) })
 	ok.Importance = widget.HighImportance
-	cancel := widget.NewButton("Cancel (Esc)", k.back)
-	v.box = container.NewCenter(container.NewVBox(v.prompt, v.entry, v.status, container.NewHBox(ok, cancel)))
-	v.box.Hide()
+	cancel := k.newButton("Cancel (Esc)", v.cancel)
+	v.box = k.dialog(k.column(v.prompt, v.entry, v.status, container.NewHBox(ok, cancel)))
 	return v
 }
 
-// open asks for a reason. A suggested reason shows in the empty field;
-// Enter on the empty field takes it, and typing replaces it.
-func (v *noteView) open(prompt, suggested string, done func(string)) {
+// open asks for a reason; staff is set when a staff menu item asks. A
+// suggested reason shows in the empty field; Enter on the empty field
+// takes it, and typing replaces it.
+func (v *noteView) open(prompt, suggested string, staff bool, done func(string)) {
 	v.prompt.SetText(prompt)
-	v.suggested, v.done = suggested, done
+	v.suggested, v.done, v.staff = suggested, done, staff
 	v.entry.SetText("")
 	if suggested != "" {
 		v.entry.SetPlaceHolder(suggested)
@@ -474,6 +509,16 @@ func (v *noteView) open(prompt, suggested string, done func(string)) {
 	v.k.show(v.box)
 	v.k.viewAt = v.k.Now()
 	v.k.win.Canvas().Focus(v.entry)
+}
+
+// cancel drops the reason: back to the staff menu that asked for it, or
+// to scanning.
+func (v *noteView) cancel() {
+	if v.staff {
+		v.k.staff.open()
+		return
+	}
+	v.k.back()
 }
 
 func (v *noteView) submit(s string) {

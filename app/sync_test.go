@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+
 	"usher/checkin"
 )
 
@@ -20,6 +22,7 @@ func TestOnScan(t *testing.T) {
 	h.advance(30 * time.Second)
 	h.unlockStaff()
 	h.staffKey('2') // undo the last scan: nothing to undo, logged
+	h.key(fyne.KeyReturn)
 	h.unlockStaff()
 	h.staffKey('3') // +1 without a badge: asks for the reason
 	h.enter("No badge")
@@ -48,6 +51,7 @@ func TestDefaultDoor(t *testing.T) {
 	}
 	h.unlockStaff()
 	h.staffKey('6') // change door
+	h.enter("1")    // to the first
 	chosen := h.k.door.ID
 	if chosen == doorBallroom {
 		t.Fatalf("staff's door change left the door at %s", chosen)

@@ -48,3 +48,29 @@ var (
 	Light fyne.Theme = kioskTheme{theme.VariantLight}
 	Dark  fyne.Theme = kioskTheme{theme.VariantDark}
 )
+
+// scaledTheme is the app's theme (Light or Dark, as staff chose) with
+// every size times factor: the dialogs' theme (see dialog.go). It reads
+// the app's theme at each call, so a theme change reaches the dialogs.
+type scaledTheme struct{ factor float32 }
+
+var _ fyne.Theme = (*scaledTheme)(nil)
+
+func (s *scaledTheme) base() fyne.Theme {
+	if a := fyne.CurrentApp(); a != nil {
+		if t := a.Settings().Theme(); t != nil {
+			return t
+		}
+	}
+	return theme.DefaultTheme()
+}
+
+func (s *scaledTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	return s.base().Color(n, v)
+}
+
+func (s *scaledTheme) Font(st fyne.TextStyle) fyne.Resource { return s.base().Font(st) }
+
+func (s *scaledTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return s.base().Icon(n) }
+
+func (s *scaledTheme) Size(n fyne.ThemeSizeName) float32 { return s.base().Size(n) * s.factor }
