@@ -67,11 +67,13 @@ func icon(name, stroke, path string) fyne.Resource {
 
 // toneOf picks the panel for a decision. A deny of someone at the door is
 // DENY, or for capacity the word that says whether the room, the venue
-// or only this door is full; a staff action that did nothing, or an exit
-// Usher could not count, is WARN, since nobody was turned away.
+// or only this door is full; a staff action that did nothing, an exit
+// Usher could not count, or a re-scan of someone already inside that
+// opens the door without counting them again, is WARN, since nobody was
+// turned away.
 func toneOf(d checkin.Decision) tone {
 	switch d.Reason {
-	case checkin.NotInside, checkin.Undone, checkin.NothingToUndo, checkin.NothingToRemove:
+	case checkin.NotInside, checkin.Undone, checkin.NothingToUndo, checkin.NothingToRemove, checkin.AlreadyInsideAgain:
 		return toneWarn
 	}
 	switch d.Kind {

@@ -15,9 +15,9 @@ import (
 // symbol small enough to scan from a lanyard.
 const Level = qrcode.Medium
 
-// Code makes p's signed badge code for ev, valid from from until until.
-// Its serial is p's current serial (at least 1), so a reprint after the
-// roster raises the serial revokes this badge.
+// Code makes p's signed badge code for ev, valid from from until until
+// (zero: with no end). Its serial is p's current serial (at least 1), so
+// a reprint after the roster raises the serial revokes this badge.
 func Code(ev *checkin.Event, p checkin.Person, key ed25519.PrivateKey, from, until time.Time) (string, error) {
 	serial := max(p.Serial, 1)
 	code, err := Sign(Payload{

@@ -40,7 +40,10 @@ const (
 )
 
 // maxTime bounds validity times and spans, in seconds (about 35,000
-// years): far beyond any event, and small enough never to overflow.
+// years): far beyond any event, and small enough never to overflow. A
+// span of exactly maxTime is a validity with no end (Payload.Until zero):
+// a kiosk that reads it as a date reads one 35,000 years on, so badges
+// without an end need no new payload version.
 const maxTime = 1 << 40
 
 var enc = base32.StdEncoding.WithPadding(base32.NoPadding)
@@ -54,7 +57,7 @@ type Payload struct {
 	Category string
 	Tags     []string
 	From     time.Time // valid from, to the second
-	Until    time.Time // valid until
+	Until    time.Time // valid until, to the second; zero: no end (an event without dates)
 }
 
 // Problem is why a badge code is not a good badge. Its Reason is the
@@ -100,10 +103,15 @@ func (p Payload) marshal() ([]byte, error) {
 	if len(p.Tags) > maxTags {
 		return nil, fmt.Errorf("badge: %d tags, at most %d fit on a badge", len(p.Tags), maxTags)
 	}
-	if p.From.IsZero() || p.Until.IsZero() || p.Until.Before(p.From) {
+	if p.From.IsZero() || (!p.Until.IsZero() && p.Until.Before(p.From)) {
 		return nil, fmt.Errorf("badge: validity %v – %v is not a period", p.From, p.Until)
 	}
-	if from, span := p.From.Unix(), p.Until.Unix()-p.From.Unix(); from < -maxTime || from > maxTime || span > maxTime {
+	from, span := p.From.Unix(), int64(maxTime)
+	if !p.Until.IsZero() {
+		span = p.Until.Unix() - from
+	}
+	// A span of maxTime given as a date would read back as no end.
+	if from < -maxTime || from > maxTime || (!p.Until.IsZero() && span >= maxTime) {
 		return nil, fmt.Errorf("badge: validity %v – %v is out of range", p.From, p.Until)
 	}
 	b := []byte{Version}
@@ -120,8 +128,8 @@ func (p Payload) marshal() ([]byte, error) {
 			return nil, err
 		}
 	}
-	b = binary.AppendVarint(b, p.From.Unix())
-	b = binary.AppendUvarint(b, uint64(p.Until.Unix()-p.From.Unix()))
+	b = binary.AppendVarint(b, from)
+	b = binary.AppendUvarint(b, uint64(span))
 	if len(b)+ed25519.SignatureSize > maxPayload {
 		return nil, fmt.Errorf("badge: the payload needs %d bytes, more than a badge code holds (%d)", len(b)+ed25519.SignatureSize, maxPayload)
 	}
@@ -194,14 +202,17 @@ func Parse(code string) (Payload, []byte, []byte, error) {
 		return Payload{}, nil, nil, problem(checkin.ForgedBadge, "badge validity is out of range")
 	}
 	p.From = time.Unix(from, 0).UTC()
-	p.Until = time.Unix(from+int64(span), 0).UTC()
+	if span < maxTime {
+		p.Until = time.Unix(from+int64(span), 0).UTC()
+	}
 	return p, body, sig, nil
 }
 
 // Verify checks a badge code for event at now against the event's
 // public keys (by key id). It returns the payload, or a *Problem whose
 // reason is forged_badge (malformed, altered or signed by another key),
-// unknown_key, wrong_event, expired_badge or badge_not_yet_valid.
+// unknown_key, wrong_event, expired_badge or badge_not_yet_valid. A
+// badge with no end (Until zero) never expires.
 func Verify(code, event string, keys map[string]ed25519.PublicKey, now time.Time) (Payload, error) {
 	p, body, sig, err := Parse(code)
 	if err != nil {
@@ -219,7 +230,7 @@ func Verify(code, event string, keys map[string]ed25519.PublicKey, now time.Time
 		return p, problem(checkin.WrongEvent, "badge is for event %q, not %q", p.Event, event)
 	case now.Before(p.From):
 		return p, problem(checkin.NotYetValid, "badge is valid from %s", p.From.Format(time.RFC3339))
-	case now.After(p.Until):
+	case !p.Until.IsZero() && now.After(p.Until):
 		return p, problem(checkin.ExpiredBadge, "badge expired at %s", p.Until.Format(time.RFC3339))
 	}
 	return p, nil

@@ -394,7 +394,9 @@ func TestSignRejects(t *testing.T) {
 		{"EmptyTag", withEdit(goodPayload(), func(p *badge.Payload) { p.Tags = []string{"workshop-a", ""} }), nil},
 		{"UntilBeforeFrom", withEdit(goodPayload(), func(p *badge.Payload) { p.Until = p.From.Add(-time.Second) }), nil},
 		{"NoFrom", withEdit(goodPayload(), func(p *badge.Payload) { p.From = time.Time{} }), nil},
-		{"NoUntil", withEdit(goodPayload(), func(p *badge.Payload) { p.Until = time.Time{} }), nil},
+		// No Until is no end (TestNoExpiry); a span of 2^40 s is how it
+		// is written, so a date that far is refused.
+		{"SpanOfNoEnd", withEdit(goodPayload(), func(p *badge.Payload) { p.Until = time.Unix(p.From.Unix()+1<<40, 0) }), nil},
 		// Parse refuses validity beyond ±2^40 s of 1970; Sign must not
 		// make a badge its own Parse cannot read.
 		{"FromBeyondParse", withEdit(goodPayload(), func(p *badge.Payload) {

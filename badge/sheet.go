@@ -100,7 +100,7 @@ type Sheet struct {
 	Layout      string             // one of Layouts(); "" is the default
 	Event       *checkin.Event     // validated
 	Key         ed25519.PrivateKey // must be one of Event.Keys
-	From, Until time.Time          // the badges' validity
+	From, Until time.Time          // the badges' validity; Until zero: no end
 	// OnBadge, if set, is called for each badge in order, with the code
 	// in its QR and the PNG image of the QR embedded in the PDF.
 	OnBadge func(i int, p checkin.Person, code string, qrPNG []byte)
@@ -264,7 +264,7 @@ func (s Sheet) Write(w io.Writer, people []checkin.Person, progress func(done in
 	if len(people) == 0 {
 		return checkin.Errorf(checkin.EINVALID, "no people to print badges for")
 	}
-	if s.From.IsZero() || s.Until.IsZero() || s.Until.Before(s.From) {
+	if s.From.IsZero() || (!s.Until.IsZero() && s.Until.Before(s.From)) {
 		return checkin.Errorf(checkin.EINVALID, "badge validity %s – %s is not a period", s.From.Format(time.DateOnly), s.Until.Format(time.DateOnly))
 	}
 

@@ -22,10 +22,6 @@ import (
 // it the PDF is done before a bar would be read.
 const progressMin = 200
 
-// defaultValidity is how long a badge is valid when --valid-until is not
-// given: a conference week from today.
-const defaultValidity = 7 * 24 * time.Hour
-
 // badgeFlags are the flags badges and badge-png share.
 type badgeFlags struct {
 	event, roster, key, out, person, layout, from, until string
@@ -44,8 +40,10 @@ func (f *badgeFlags) register(fs *flag.FlagSet) {
 		layouts = append(layouts, name+" ("+l.About+")")
 	}
 	fs.StringVar(&f.layout, "layout", badge.Layouts()[0], "page `layout`: "+strings.Join(layouts, "; "))
-	fs.StringVar(&f.from, "valid-from", "", "first day the badges are valid, `YYYY-MM-DD` (UTC; default today)")
-	fs.StringVar(&f.until, "valid-until", "", "last day the badges are valid, `YYYY-MM-DD` (UTC; default: valid for 7 days)")
+	fs.StringVar(&f.from, "valid-from", "", "first day the badges are valid, `YYYY-MM-DD`, from 00:00 UTC "+
+		"(default: the event's first day, [event] start, in its UTC offset; without it today)")
+	fs.StringVar(&f.until, "valid-until", "", "last day the badges are valid, `YYYY-MM-DD`, to 24:00 UTC "+
+		"(default: the event's last day, [event] end, in its UTC offset; without it no end)")
 }
 
 // load reads the event, the roster and the key, and checks they belong
@@ -55,13 +53,18 @@ func (f *badgeFlags) load(now time.Time, stderr io.Writer) (badge.Sheet, []check
 	if _, err := badge.FindLayout(f.layout); err != nil {
 		return s, nil, err
 	}
-	from, until, err := validity(f.from, f.until, now)
+	file, err := eventfile.LoadFile(f.event)
 	if err != nil {
 		return s, nil, err
 	}
-	ev, err := eventfile.Load(f.event)
+	ev := file.Event
+	from, until, err := validity(f.from, f.until, f.event, file.Dates, now)
 	if err != nil {
 		return s, nil, err
+	}
+	if !until.IsZero() && until.Before(now) {
+		fmt.Fprintf(stderr, "warning: these badges expired at %s, before they were printed: kiosks will deny them (expired_badge); "+
+			"check [event] start and end in %s, or give --valid-from and --valid-until\n", until.Format(time.RFC3339), f.event)
 	}
 	key, err := badge.LoadKey(f.key)
 	if err != nil {
@@ -115,29 +118,48 @@ func pick(people []checkin.Person, id string) []checkin.Person {
 	return nil
 }
 
-// validity turns the date flags into the badges' validity: from the start
-// of the first day to the end of the last, in UTC.
-func validity(fromFlag, untilFlag string, now time.Time) (time.Time, time.Time, error) {
-	from := now.UTC().Truncate(24 * time.Hour)
+// validity is the badges' validity: the date flags, from the start of
+// the first day to the end of the last in UTC, or else the event's days
+// (eventfile.Dates.Days: in the event file's UTC offset), so that badges
+// printed weeks ahead admit on every day of the event; an event without
+// dates gives badges valid from today with no end (until zero).
+func validity(fromFlag, untilFlag, eventPath string, dates eventfile.Dates, now time.Time) (from, until time.Time, err error) {
+	// fromSays and untilSays name the bounds for an error.
+	var fromSays, untilSays string
+	from, until = dates.Days()
+	if from.IsZero() {
+		from = now.UTC().Truncate(24 * time.Hour)
+		fromSays = "today, " + from.Format(time.DateOnly)
+	} else {
+		fromSays = fmt.Sprintf("the event's first day, %s (start in %s)", from.Format(time.DateOnly), eventPath)
+		untilSays = fmt.Sprintf("the event's last day, %s (end in %s)", until.Add(-time.Second).Format(time.DateOnly), eventPath)
+	}
 	if fromFlag != "" {
 		t, err := time.Parse(time.DateOnly, fromFlag)
 		if err != nil {
 			return from, from, checkin.Errorf(checkin.EINVALID, "--valid-from %q is not a date like 2026-05-04", fromFlag)
 		}
-		from = t
+		from, fromSays = t, "--valid-from "+fromFlag
 	}
-	until := from.Add(defaultValidity)
 	if untilFlag != "" {
 		t, err := time.Parse(time.DateOnly, untilFlag)
 		if err != nil {
 			return from, from, checkin.Errorf(checkin.EINVALID, "--valid-until %q is not a date like 2026-05-08", untilFlag)
 		}
-		if t.Before(from) {
-			return from, from, checkin.Errorf(checkin.EINVALID, "--valid-until %s is before --valid-from %s", untilFlag, from.Format(time.DateOnly))
-		}
-		until = t.Add(24 * time.Hour) // the end of the last day
+		until, untilSays = t.Add(24*time.Hour), "--valid-until "+untilFlag // the end of the last day
+	}
+	if !until.IsZero() && !until.After(from) {
+		return from, from, checkin.Errorf(checkin.EINVALID, "%s is before %s: the badges would never be valid", untilSays, fromSays)
 	}
 	return from, until, nil
+}
+
+// validityText says for how long badges are valid.
+func validityText(from, until time.Time) string {
+	if until.IsZero() {
+		return "valid from " + from.Format(time.RFC3339) + ", with no end"
+	}
+	return "valid " + from.Format(time.RFC3339) + " to " + until.Format(time.RFC3339)
 }
 
 const badgesUsage = "usage: usher-central badges --event E --roster R --key DIR/signing.key --out badges.pdf [--layout L] [--person ID] [--valid-from YYYY-MM-DD] [--valid-until YYYY-MM-DD]"
@@ -172,8 +194,8 @@ func badgesCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	l, _ := badge.FindLayout(s.Layout)
-	fmt.Fprintf(stdout, "wrote %s: %s on %s (%s), valid %s to %s UTC\n", f.out, count(len(people), "badge"), count(l.Pages(len(people)), "page"),
-		l.Name, s.From.Format(time.DateOnly), s.Until.Add(-time.Second).Format(time.DateOnly))
+	fmt.Fprintf(stdout, "wrote %s: %s on %s (%s), %s\n", f.out, count(len(people), "badge"), count(l.Pages(len(people)), "page"),
+		l.Name, validityText(s.From, s.Until))
 	return nil
 }
 
@@ -203,7 +225,7 @@ func badgePNGCmd(args []string, stdout, stderr io.Writer) error {
 	if err := writeAtomic(f.out, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: the badge of %s at %d dpi\n", f.out, people[0].ID, badge.DPI)
+	fmt.Fprintf(stdout, "wrote %s: the badge of %s at %d dpi, %s\n", f.out, people[0].ID, badge.DPI, validityText(s.From, s.Until))
 	return nil
 }
 

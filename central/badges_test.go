@@ -172,13 +172,11 @@ func TestBadgesPDFDecodes(t *testing.T) {
 }
 
 // badge-png writes one person's badge whose QR decodes to their code,
-// valid by default from today 00:00 UTC for 7 days.
+// valid by default for the demo event's day (2026-05-14, at UTC+2).
 func TestBadgePNG(t *testing.T) {
 	d := MustDemo(t, 5)
 	out := filepath.Join(d.dir, "p2.png")
-	before := time.Now().UTC().Truncate(24 * time.Hour)
 	code, stdout, stderr := run("badge-png", "--event", d.event, "--roster", d.roster, "--key", d.key, "--person", "P000002", "--out", out)
-	after := time.Now().UTC().Truncate(24 * time.Hour)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -198,12 +196,13 @@ func TestBadgePNG(t *testing.T) {
 		t.Errorf("image %v, want 1200×900 (4×3 in at 300 dpi)", sz)
 	}
 	got := decodeQR(t, img)
-	pl, err := badge.Verify(got, d.ev.ID, d.keys, time.Now())
+	day := time.Date(2026, 5, 14, 0, 0, 0, 0, time.FixedZone("", 2*3600))
+	pl, err := badge.Verify(got, d.ev.ID, d.keys, day.Add(12*time.Hour))
 	if err != nil || pl.Person != "P000002" {
 		t.Fatalf("Verify = %+v, %v", pl, err)
 	}
-	if !pl.From.Equal(before) && !pl.From.Equal(after) || pl.Until.Sub(pl.From) != 7*24*time.Hour {
-		t.Errorf("valid %v to %v, want from today 00:00 UTC for 7 days", pl.From, pl.Until)
+	if !pl.From.Equal(day) || !pl.Until.Equal(day.AddDate(0, 0, 1)) {
+		t.Errorf("valid %v to %v, want the demo event's day, %v to %v", pl.From, pl.Until, day, day.AddDate(0, 0, 1))
 	}
 	want, err := badge.Code(d.ev, d.people[1], d.priv, pl.From, pl.Until)
 	if err != nil || got != want {

@@ -24,7 +24,8 @@ commands:
          [--layout insert-4x3|a4-labels|letter-labels] [--person ID]
          [--valid-from YYYY-MM-DD] [--valid-until YYYY-MM-DD]
                                 print signed badges as a PDF (default: 4×3 in inserts,
-                                valid from today for 7 days, UTC)
+                                valid for the event's days, [event] start to end, or
+                                from today with no end when the event file has no dates)
   badge-png --event E --roster R --key K --person ID --out F.png
                                 one person's badge as a 300 dpi PNG
 

@@ -58,7 +58,7 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	opt := roster.Flags(fs)
 	replace := fs.Bool("replace", false, "make the roster exactly the file, undoing what was changed at the center "+
 		"(person add, person revoke, a reprint's new code); without it those edits are kept")
-	revokedPath := fs.String("revoked", "", "revoked badges CSV `file` with columns id,serial (added to the list)")
+	revokedPath := fs.String("revoked", "", "revocation list CSV `file` with columns id,serial: a serial revokes that badge and older ones, * the person (added to the list)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}

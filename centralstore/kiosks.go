@@ -15,7 +15,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"usher/badge"
 	"usher/checkin"
 	"usher/report"
 	"usher/sync/hlc"
@@ -705,7 +704,7 @@ func (db *DB) History(ctx context.Context, moves bool) (Status, report.Log, erro
 // the conflicts between kiosks' views: admissions on revoked badges,
 // admissions into an anti-passback space of someone inside it, and exits
 // that closed no stay (see presence.go).
-func (db *DB) replay(ctx context.Context, tx *sql.Tx, ev *checkin.Event, revoked map[string]int64) ([]Conflict, error) {
+func (db *DB) replay(ctx context.Context, tx *sql.Tx, ev *checkin.Event, revoked revocations) ([]Conflict, error) {
 	state := checkin.NewState(ev)
 	conflicts := []Conflict{}
 	rows, err := db.query(ctx, tx, `
@@ -793,62 +792,17 @@ func (db *DB) oddEvents(ctx context.Context, tx *sql.Tx) ([]Conflict, error) {
 	return out, rows.Err()
 }
 
-// revocationTimes maps a person (removed) or "person/serial" (a revoked
-// badge) to when that happened, Unix milliseconds.
-func (db *DB) revocationTimes(ctx context.Context, tx *sql.Tx) (map[string]int64, error) {
-	times := map[string]int64{}
-	rows, err := db.query(ctx, tx, `SELECT id, removed_at FROM people WHERE removed = 1 AND removed_at > 0`)
-	if err != nil {
-		return nil, fmt.Errorf("status: %w", err)
-	}
-	for rows.Next() {
-		var (
-			id string
-			at int64
-		)
-		if err := rows.Scan(&id, &at); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		times[id] = at
-	}
-	rows.Close()
-	rows, err = db.query(ctx, tx, `SELECT person_id, serial, at FROM revocations WHERE at > 0`)
-	if err != nil {
-		return nil, fmt.Errorf("status: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			id         string
-			serial, at int64
-		)
-		if err := rows.Scan(&id, &serial, &at); err != nil {
-			return nil, err
-		}
-		times[fmt.Sprintf("%s/%d", id, serial)] = at
-	}
-	return times, rows.Err()
-}
-
 // conflictOf says which conflict, if any, one event is, given the merged
 // state before it.
-func conflictOf(ev *checkin.Event, st *checkin.State, revoked map[string]int64, person, code, decision, to string, at, closes int64) string {
+func conflictOf(ev *checkin.Event, st *checkin.State, revoked revocations, person, code, decision, to string, at, closes int64) string {
 	if person == "" {
 		return ""
 	}
 	within := func(space string) bool { return slices.Contains(ev.Chain(st.Location(person)), space) }
 	switch decision {
 	case string(checkin.Admit):
-		if t, ok := revoked[person]; ok && t < at {
+		if revoked.before(person, code, at) {
 			return RevokedAdmitted
-		}
-		if badge.IsBadge(code) {
-			if p, _, _, err := badge.Parse(code); err == nil {
-				if t, ok := revoked[fmt.Sprintf("%s/%d", person, p.Serial)]; ok && t < at {
-					return RevokedAdmitted
-				}
-			}
 		}
 		if s := ev.Space(to); s != nil && s.AntiPassback && within(to) {
 			return DoubleAdmission

@@ -396,11 +396,17 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 		})
 		openN := map[string]int{}
 		loc := checkin.Outside
-		for _, e := range g.edges {
+		for i, e := range g.edges {
 			if e.open {
 				openN[e.counter]++
 			} else {
 				openN[e.counter]--
+			}
+			if i+1 < len(g.edges) && g.edges[i+1].at == e.at {
+				// The edges of one instant are one step: a stay that
+				// closes as the next opens (a re-scan of someone inside)
+				// is no exit and entry.
+				continue
 			}
 			var in []string
 			for c, n := range openN {

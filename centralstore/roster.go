@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"usher/badge"
 	"usher/checkin"
 	"usher/sync/wire"
 )
@@ -60,13 +61,16 @@ const (
 // Import loads or updates the event and, when roster is not nil, makes
 // the roster roster (people missing from it are marked removed, but for
 // the edits made at the center: see ImportWith);
-// when revoked is not nil it adds those badge serials to the revocation
-// list. Every change takes its own value of the server sequence, so
+// when revoked is not nil it adds those revocations to the revocation
+// list: each revokes the person's signed badges of its serial and below,
+// or with serial badge.AllSerials the person, every credential of
+// theirs. Every change takes its own value of the server sequence, so
 // kiosks pull exactly what changed. One transaction: on any error
 // nothing is written.
 //
 // ev must be validated. Returns EINVALID for another event's id, a
-// person twice, or a code given to two people.
+// person twice, a code given to two people, or a revocation of serial 0
+// (on no printed badge, so it would revoke nothing) or of nobody.
 func (db *DB) Import(ctx context.Context, ev *checkin.Event, roster []checkin.Person, revoked []checkin.Revocation) (ImportResult, error) {
 	return db.ImportWith(ctx, ev, roster, revoked, ImportOptions{})
 }
@@ -79,6 +83,9 @@ func (db *DB) Import(ctx context.Context, ev *checkin.Event, roster []checkin.Pe
 // reaches the door.
 func (db *DB) ImportWith(ctx context.Context, ev *checkin.Event, roster []checkin.Person, revoked []checkin.Revocation, opt ImportOptions) (ImportResult, error) {
 	var res ImportResult
+	if err := badge.CheckRevocations(revoked); err != nil {
+		return res, err
+	}
 	def, err := json.Marshal(ev)
 	if err != nil {
 		return res, err

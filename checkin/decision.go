@@ -33,6 +33,17 @@ const (
 	Revoked       Reason = "revoked"
 	NotEntitled   Reason = "not_entitled"
 	AlreadyInside Reason = "already_inside"
+
+	// AlreadyInsideAgain is an entry scan of someone recorded inside a
+	// space without anti-passback: the door opens (Kind Admit), but
+	// nobody moves and nobody is counted again. At a kiosk limited by
+	// rights it needs and spends a right like any admission and credits
+	// back this kiosk's open admission of them (State.Readmits): the
+	// place they hold moves to it rather than doubling, and should they
+	// have left by a door this kiosk has not heard from, the center
+	// counts them inside from this admission.
+	AlreadyInsideAgain Reason = "already_inside_again"
+
 	RoomFull      Reason = "room_full"
 	VenueFull     Reason = "venue_full"
 	OutOfCapacity Reason = "door_out_of_capacity" // this kiosk holds no capacity right; other doors may
@@ -56,7 +67,7 @@ const (
 
 // Reasons lists every reason a decision can carry.
 var Reasons = []Reason{Admitted, ExitRecorded, NotInside, InvalidCode, UnknownBadge, Revoked,
-	NotEntitled, AlreadyInside, RoomFull, VenueFull, OutOfCapacity, LogFailed, KioskRevoked,
+	NotEntitled, AlreadyInside, AlreadyInsideAgain, RoomFull, VenueFull, OutOfCapacity, LogFailed, KioskRevoked,
 	ForgedBadge, UnknownKey, WrongEvent, ExpiredBadge, NotYetValid,
 	AdmittedManual, AdmittedOverride, HeadcountAdded, HeadcountRemoved, NothingToRemove, Undone, NothingToUndo}
 
@@ -114,7 +125,9 @@ func (d Decision) Moves() bool { return d.Person != nil && d.Kind != Deny && d.F
 // their name led to them), the entitlement to every space entered,
 // anti-passback, and the capacity of every space whose count would rise,
 // outermost first. Every person counts toward capacity; no category is
-// exempt.
+// exempt. An entry of someone recorded in the door's space already, where
+// anti-passback does not refuse it, is admitted with AlreadyInsideAgain
+// (unless staff override): nobody moves, so no count rises.
 func (e *Event) Decide(scan Scan, badge Badge, st *State) Decision {
 	door := e.doors[scan.Door]
 	if door == nil {
@@ -180,6 +193,11 @@ func (e *Event) Decide(scan Scan, badge Badge, st *State) Decision {
 	switch {
 	case scan.Override:
 		d.Reason, d.Message = AdmittedOverride, fmt.Sprintf("Welcome, %s (staff override).", p.Name)
+	case from == to:
+		// Recorded inside already, in a space that allows re-entry: the
+		// door opens, but nobody moves and no count rises. The store
+		// says since when, from its log.
+		d.Reason, d.Message = AlreadyInsideAgain, "Already inside (not counted again)."
 	case scan.Method == ByName:
 		d.Reason, d.Message = AdmittedManual, fmt.Sprintf("Welcome, %s (admitted by name).", p.Name)
 	}

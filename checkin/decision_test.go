@@ -180,6 +180,12 @@ func admit(who, from, to string) outcome {
 	return outcome{kind: checkin.Admit, reason: checkin.Admitted, person: who, from: from, to: to}
 }
 
+// again is an entry scan of someone already inside a space without
+// anti-passback: the door opens, nobody moves.
+func again(who, at string) outcome {
+	return outcome{kind: checkin.Admit, reason: checkin.AlreadyInsideAgain, person: who, from: at, to: at}
+}
+
 func deny(r checkin.Reason, who, at, space string) outcome {
 	return outcome{kind: checkin.Deny, reason: r, person: who, from: at, to: at, space: space}
 }
@@ -224,10 +230,14 @@ var decideCases = []decideCase{
 		want: admit("sam", "outside", "stage"), after: map[string]int{"venue": 1, "ballroom": 1, "stage": 1}},
 	{name: "AdmittedRoomToRoom", setup: []move{{"ada", "hall-b"}}, scan: entry("ADA-1", "ballroom-north"),
 		want: admit("ada", "hall-b", "ballroom"), after: map[string]int{"venue": 1, "ballroom": 1}},
-	{name: "AdmittedReentryNonAntiPassbackVenue", setup: []move{{"ada", "venue"}}, scan: entry("ADA-1", "main"),
-		want: admit("ada", "venue", "venue"), after: map[string]int{"venue": 1}},
-	{name: "AdmittedReentryNonAntiPassbackRoom", setup: []move{{"ada", "hall-b"}}, scan: entry("ADA-1", "hall-b"),
-		want: admit("ada", "hall-b", "hall-b"), after: map[string]int{"venue": 1, "hall-b": 1}},
+	{name: "AlreadyInsideAgainVenue", setup: []move{{"ada", "venue"}}, scan: entry("ADA-1", "main"),
+		want: again("ada", "venue"), after: map[string]int{"venue": 1}},
+	{name: "AlreadyInsideAgainRoom", setup: []move{{"ada", "hall-b"}}, scan: entry("ADA-1", "hall-b"),
+		want: again("ada", "hall-b"), after: map[string]int{"venue": 1, "hall-b": 1}},
+	{name: "AlreadyInsideAgainByName", setup: []move{{"ada", "venue"}}, scan: byName("ada", "main"),
+		want: again("ada", "venue"), after: map[string]int{"venue": 1}},
+	{name: "AlreadyInsideAgainVenueFull", setup: append(full("venue", "venue", "venue"), move{"ada", "venue"}), scan: entry("ADA-1", "main"),
+		want: again("ada", "venue"), after: map[string]int{"venue": 4}},
 	{name: "AdmittedAtMainWhileRecordedInRoom", setup: []move{{"ada", "hall-b"}}, scan: entry("ADA-1", "main"),
 		want: admit("ada", "hall-b", "venue"), after: map[string]int{"venue": 1}},
 	{name: "AdmittedByTag", setup: []move{{"bo", "venue"}}, scan: entry("BO-1", "workshop-a"),
@@ -759,7 +769,7 @@ func FuzzDecide(f *testing.F) {
 // kinds is the kind each reason Decide can give goes with.
 var kinds = map[checkin.Reason]checkin.Kind{
 	checkin.Admitted: checkin.Admit, checkin.AdmittedManual: checkin.Admit, checkin.AdmittedOverride: checkin.Admit,
-	checkin.ExitRecorded: checkin.Leave, checkin.NotInside: checkin.Leave,
+	checkin.AlreadyInsideAgain: checkin.Admit, checkin.ExitRecorded: checkin.Leave, checkin.NotInside: checkin.Leave,
 	checkin.InvalidCode: checkin.Deny, checkin.UnknownBadge: checkin.Deny, checkin.Revoked: checkin.Deny,
 	checkin.NotEntitled: checkin.Deny, checkin.AlreadyInside: checkin.Deny, checkin.RoomFull: checkin.Deny,
 	checkin.VenueFull:   checkin.Deny,
@@ -787,6 +797,8 @@ func checkDecision(tb testing.TB, fx *fixture, scan checkin.Scan, st *checkin.St
 		tb.Fatalf("a denial moves %q → %q", d.From, d.To)
 	case d.Kind == checkin.Admit && (scan.Direction == checkin.Exit || d.To != door.To):
 		tb.Fatalf("admitted %s to %q through door %s (%s)", scan.Direction, d.To, door.ID, door.To)
+	case d.Reason == checkin.AlreadyInsideAgain && (d.From != d.To || d.Moves() || fx.ev.Space(d.To).AntiPassback):
+		tb.Fatalf("%s from %q to %q through door %s", d.Reason, d.From, d.To, door.ID)
 	case d.Reason == checkin.ExitRecorded && (scan.Direction != checkin.Exit || d.To != door.From):
 		tb.Fatalf("exit recorded %s to %q through door %s (from %s)", scan.Direction, d.To, door.ID, door.From)
 	}

@@ -51,8 +51,9 @@ func PlausibleCode(s string) bool {
 	return s[0] != ' ' && s[len(s)-1] != ' '
 }
 
-// Revocation revokes one badge serial of a person (a lost or stolen
-// signed badge).
+// Revocation revokes a person's signed badges of Serial and below (a
+// lost or stolen badge and the ones it replaced), or with Serial
+// badge.AllSerials the person: every credential of theirs.
 type Revocation struct {
 	PersonID string
 	Serial   uint32

@@ -1,6 +1,6 @@
-// Package eventfile reads an event definition from TOML: the event, its
-// spaces with capacities, doors, categories, tag rules and the schedule. Every error
-// names the file's line.
+// Package eventfile reads an event definition from TOML: the event and
+// its dates, its spaces with capacities, doors, categories, tag rules
+// and the schedule. Every error names the file's line.
 package eventfile
 
 import (
@@ -87,13 +87,30 @@ var exemptions = map[string]bool{
 	"bypass_capacity": true, "capacity_exempt": true, "exempt_from_capacity": true, "ignore_capacity": true,
 }
 
+// File is what an event file holds: the event definition kiosks and the
+// center decide with, and its dates, which only the organizer's tools
+// read (badges printed without --valid-until are valid for them).
+type File struct {
+	Event *checkin.Event
+	Dates Dates
+}
+
 // Load reads and validates the event file at path.
 func Load(path string) (*checkin.Event, error) {
+	f, err := LoadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return f.Event, nil
+}
+
+// LoadFile is Load that also returns the event's dates.
+func LoadFile(path string) (*File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, checkin.Errorf(checkin.EINVALID, "event file: %v", err)
 	}
-	return Parse(path, data)
+	return ParseFile(path, data)
 }
 
 // Parse reads and validates an event definition; name is used in error
@@ -104,6 +121,15 @@ func Load(path string) (*checkin.Event, error) {
 // wrong type or an unknown key is reported at its own line, in its own
 // table, whichever [[space]] it is in.
 func Parse(name string, data []byte) (*checkin.Event, error) {
+	f, err := ParseFile(name, data)
+	if err != nil {
+		return nil, err
+	}
+	return f.Event, nil
+}
+
+// ParseFile is Parse that also returns the event's dates.
+func ParseFile(name string, data []byte) (*File, error) {
 	var raw map[string]any
 	if _, err := toml.Decode(string(data), &raw); err != nil {
 		var pe toml.ParseError
@@ -113,16 +139,20 @@ func Parse(name string, data []byte) (*checkin.Event, error) {
 		return nil, checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
 	}
 	r := reader{name: name, lines: index(data)}
-	ev := &checkin.Event{}
-	if err := r.read(raw, ev); err != nil {
+	f := &File{Event: &checkin.Event{}}
+	if err := r.read(raw, f); err != nil {
 		return nil, err
 	}
+	ev := f.Event
 	if err := ev.Validate(); err != nil {
 		var fe *checkin.FieldError
 		if errors.As(err, &fe) {
 			return nil, r.errorf(fe.Section, fe.Index, fe.Key, "%s", fe.Message)
 		}
 		return nil, checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
+	}
+	if err := r.checkSessions(f); err != nil {
+		return nil, err
 	}
 	if ev.StaffPIN != "" {
 		h, err := pinHash(ev.StaffPIN)
@@ -131,7 +161,7 @@ func Parse(name string, data []byte) (*checkin.Event, error) {
 		}
 		ev.StaffPINHash = h
 	}
-	return ev, nil
+	return f, nil
 }
 
 // pinHashes holds the hash of each staff PIN this process has read: the
@@ -176,7 +206,7 @@ func (r reader) errorf(section string, i int, key, format string, args ...any) e
 
 // keys each table may have.
 var allowed = map[string][]string{
-	"event":    {"id", "name"},
+	"event":    {"id", "name", "start", "end"},
 	"kiosk":    {"staff_pin"},
 	"space":    {"id", "name", "parent", "capacity", "anti_passback"},
 	"door":     {"id", "name", "from", "to"},
@@ -186,7 +216,8 @@ var allowed = map[string][]string{
 	"session":  {"title", "room", "start", "end"},
 }
 
-func (r reader) read(raw map[string]any, ev *checkin.Event) error {
+func (r reader) read(raw map[string]any, file *File) error {
+	ev := file.Event
 	if err := r.unknown("", 0, raw, []string{"event", "kiosk", "space", "door", "category", "tag", "key", "session"}); err != nil {
 		return err
 	}
@@ -207,6 +238,11 @@ func (r reader) read(raw map[string]any, ev *checkin.Event) error {
 		if single == "event" {
 			ev.ID, err = f.str("id", err)
 			ev.Name, err = f.str("name", err)
+			file.Dates.Start, err = f.datetime("start", err)
+			file.Dates.End, err = f.datetime("end", err)
+			if err == nil {
+				err = r.checkDates(file.Dates)
+			}
 		} else {
 			ev.StaffPIN, err = f.str("staff_pin", err)
 		}
@@ -503,7 +539,9 @@ func (ix lineIndex) line(section string, i int, key string) int {
 // String renders an event back to TOML, for `usher-central demo` and for
 // storing the definition beside the roster. The staff PIN is written
 // only when ev holds it in clear, as an event read from a file does: an
-// event read back from a database carries only its hash.
+// event read back from a database carries only its hash. The dates of
+// [event] are the file's, not the event's (File.Dates), and are not
+// written.
 func String(ev *checkin.Event) (string, error) {
 	var f file
 	f.Event = eventTable{ID: ev.ID, Name: ev.Name}

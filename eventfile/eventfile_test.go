@@ -202,7 +202,7 @@ func TestParseIssueEvent(t *testing.T) {
 			want checkin.Reason
 		}{
 			{"main", checkin.Admitted},
-			{"main", checkin.Admitted}, // re-entry to the venue is allowed
+			{"main", checkin.AlreadyInsideAgain}, // a re-scan in the venue is let in, not counted again
 			{"ballroom-north", checkin.Admitted},
 			{"ballroom-north", checkin.AlreadyInside},
 		} {
@@ -682,6 +682,79 @@ end = 2026-05-14T10:00:00+02:00
 `, want: []string{"unknown key", `"speaker"`, "title, room, start, end"}},
 	{name: "ErrSessionNotATable", src: `session = "Keynote" # <-
 ` + head, want: []string{"[[session]]"}},
+	{name: "ErrEventStartOnly", src: `[event]
+id = "demo"
+start = 2026-05-14T09:00:00+02:00 # <-
+
+[[space]]
+id = "venue"
+capacity = 100
+`, want: []string{"no end", "both"}},
+	{name: "ErrEventEndOnly", src: `[event]
+id = "demo"
+end = 2026-05-14T09:00:00+02:00 # <-
+
+[[space]]
+id = "venue"
+capacity = 100
+`, want: []string{"no start", "both"}},
+	{name: "ErrEventEndBeforeStart", src: `[event]
+id = "demo"
+start = 2026-05-15T09:00:00+02:00
+end = 2026-05-14T18:00:00+02:00 # <-
+
+[[space]]
+id = "venue"
+capacity = 100
+`, want: []string{"before start"}},
+	{name: "ErrEventStartWithoutOffset", src: `[event]
+id = "demo"
+start = 2026-05-14T09:00:00 # <-
+end = 2026-05-14T18:00:00+02:00
+
+[[space]]
+id = "venue"
+capacity = 100
+`, want: []string{"start must be", "UTC offset"}},
+	{name: "ErrEventStartADate", src: `[event]
+id = "demo"
+start = 2026-05-14 # <-
+end = 2026-05-14T18:00:00+02:00
+
+[[space]]
+id = "venue"
+capacity = 100
+`, want: []string{"start must be", "UTC offset"}},
+	{name: "ErrSessionBeforeEventDays", src: `[event]
+id = "demo"
+start = 2026-05-14T09:00:00+02:00
+end = 2026-05-15T18:00:00+02:00
+
+[[space]]
+id = "venue"
+capacity = 100
+
+[[session]]
+title = "Warm-up"
+room = "venue"
+start = 2026-05-13T23:30:00+02:00 # <-
+end = 2026-05-14T10:00:00+02:00
+`, want: []string{`"Warm-up"`, "first day", "2026-05-14"}},
+	{name: "ErrSessionAfterEventDays", src: `[event]
+id = "demo"
+start = 2026-05-14T09:00:00+02:00
+end = 2026-05-15T18:00:00+02:00
+
+[[space]]
+id = "venue"
+capacity = 100
+
+[[session]]
+title = "Party"
+room = "venue"
+start = 2026-05-15T20:00:00+02:00
+end = 2026-05-15T22:30:00Z # <-
+`, want: []string{`"Party"`, "last day", "2026-05-15"}},
 }
 
 // markedLine returns the number of the one line of src that ends with

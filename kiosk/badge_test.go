@@ -83,10 +83,11 @@ func TestLoadRevoked(t *testing.T) {
 	}
 	checkDecision(t, outs[0], checkin.Admit, checkin.Admitted, &p)
 
-	// The reprint (serial 2) leaves by the main door and comes back: from
+	// The reprint (serial 2) at the main door, its holder inside since
+	// the first badge let them in: let in, not counted again, and from
 	// then on this kiosk knows serial 1 was replaced, and refuses it.
 	outs = k.MustScan(t, "main", []string{second})
-	checkDecision(t, outs[0], checkin.Admit, checkin.Admitted, &p)
+	checkDecision(t, outs[0], checkin.Admit, checkin.AlreadyInsideAgain, &p)
 	outs = k.MustScan(t, "main", []string{first})
 	checkDecision(t, outs[0], checkin.Deny, checkin.Revoked, &p)
 }

@@ -92,7 +92,7 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	eventPath := fs.String("event", "", "event definition (TOML) `file`")
 	rosterPath := fs.String("roster", "", "roster CSV or XLSX `file` (optional: without it only the event is updated)")
 	opt := roster.Flags(fs)
-	revokedPath := fs.String("revoked", "", "revoked badges CSV `file` with columns id,serial (optional: replaces the list)")
+	revokedPath := fs.String("revoked", "", "revocation list CSV `file` with columns id,serial: a serial revokes that badge and older ones, * the person (optional: replaces the list)")
 	if err := parse(fs, args, stderr, "db", "event"); err != nil {
 		return err
 	}

@@ -535,7 +535,14 @@ func Write(w io.Writer, people []checkin.Person) error {
 }
 
 // ReadRevocations reads a revocation list: a CSV with the columns id (the
-// person) and serial (the badge serial revoked), one badge a line.
+// person) and serial, one revocation a line, other columns ignored. A
+// serial revokes the person's signed badges of that serial and below (a
+// lost badge, and those it had replaced); "*" or "all" revokes the
+// person, every credential of theirs: roster code, signed badges of any
+// serial, admission by name (badge.AllSerials). An empty serial, 0 (on
+// no printed badge: they start at 1) and 4294967295 (the number "*"
+// stands for) are refused, so that no line revokes nothing, or more
+// than its writer meant, without a word.
 func ReadRevocations(r io.Reader, name string) ([]checkin.Revocation, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -560,7 +567,7 @@ func ReadRevocations(r io.Reader, name string) ([]checkin.Revocation, error) {
 		}
 	}
 	if idCol < 0 || serialCol < 0 {
-		return nil, checkin.Errorf(checkin.EINVALID, "%s:1: a revocation list has the columns id,serial", name)
+		return nil, checkin.Errorf(checkin.EINVALID, "%s:1: a revocation list has the columns id,serial (serial: the badge serial revoked, or * for the person)", name)
 	}
 	out := []checkin.Revocation{}
 	for {
@@ -586,10 +593,34 @@ func ReadRevocations(r io.Reader, name string) ([]checkin.Revocation, error) {
 			// refuses a NUL byte in text.
 			return nil, checkin.Errorf(checkin.EINVALID, "%s:%d, column %d (id): id %q must be at most 128 printable characters", name, line, idCol+1, id)
 		}
-		n, err := strconv.ParseUint(strings.TrimSpace(rec[serialCol]), 10, 32)
+		serial, err := revokedSerial(rec[serialCol])
 		if err != nil {
-			return nil, checkin.Errorf(checkin.EINVALID, "%s:%d, column %d (serial): %q is not a badge serial", name, line, serialCol+1, rec[serialCol])
+			return nil, checkin.Errorf(checkin.EINVALID, "%s:%d, column %d (serial): %v", name, line, serialCol+1, err)
 		}
-		out = append(out, checkin.Revocation{PersonID: id, Serial: uint32(n)})
+		out = append(out, checkin.Revocation{PersonID: id, Serial: serial})
 	}
+}
+
+// revokeHow ends the message of a serial that is refused.
+const revokeHow = "write the serial of the lost badge (it and older ones are revoked), or * to revoke the person: every credential of theirs"
+
+// revokedSerial reads a revocation list's serial cell (ReadRevocations).
+func revokedSerial(cell string) (uint32, error) {
+	s := strings.TrimSpace(cell)
+	switch {
+	case s == "*" || strings.EqualFold(s, "all"):
+		return badge.AllSerials, nil
+	case s == "":
+		return 0, fmt.Errorf("the serial is empty; %s", revokeHow)
+	}
+	n, err := strconv.ParseUint(s, 10, 32)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("%q is not a badge serial; %s", cell, revokeHow)
+	case n == 0:
+		return 0, fmt.Errorf("serial 0 is on no printed badge (serials start at 1), so it would revoke nothing; %s", revokeHow)
+	case n == badge.AllSerials:
+		return 0, fmt.Errorf("serial %d stands for every serial; write * to revoke the person", n)
+	}
+	return uint32(n), nil
 }

@@ -99,7 +99,7 @@ func (k *badgeKiosk) expect(tb testing.TB, code, door string, reason checkin.Rea
 	if d.Reason != reason || got != person {
 		tb.Errorf("scan at %s: %s/%s (%q) naming %q, want %s naming %q", door, d.Kind, d.Reason, d.Message, got, reason, person)
 	}
-	if (reason == checkin.Admitted) != (d.Kind == checkin.Admit) {
+	if (reason == checkin.Admitted || reason == checkin.AlreadyInsideAgain) != (d.Kind == checkin.Admit) {
 		tb.Errorf("scan at %s: decision %s with reason %s", door, d.Kind, d.Reason)
 	}
 	return d
@@ -229,12 +229,14 @@ func TestSignedBadgeRevoked(t *testing.T) {
 		k.expect(t, k.sign(t, p1.ID, "attendee", 1), "main", checkin.Revoked, p1.ID)
 		k.expect(t, k.sign(t, p1.ID, "attendee", 0), "main", checkin.Revoked, p1.ID)
 		k.expect(t, k.sign(t, p1.ID, "attendee", 2), "main", checkin.Admitted, p1.ID)
-		k.expect(t, k.sign(t, p1.ID, "attendee", 3), "main", checkin.Admitted, p1.ID)
+		// Inside since: the newer badge is let in, not counted again.
+		k.expect(t, k.sign(t, p1.ID, "attendee", 3), "main", checkin.AlreadyInsideAgain, p1.ID)
 	})
 	t.Run("RevocationList", func(t *testing.T) {
 		k := MustBadgeKiosk(t)
-		p2 := k.roster[1]
-		if _, err := k.db.LoadAll(ctx, k.ev, k.roster, []checkin.Revocation{{PersonID: p2.ID, Serial: 1}, {PersonID: "W9", Serial: 4}}); err != nil {
+		p2, p3 := k.roster[1], k.roster[2]
+		list := []checkin.Revocation{{PersonID: p2.ID, Serial: 1}, {PersonID: "W9", Serial: 4}, {PersonID: p3.ID, Serial: 1}}
+		if _, err := k.db.LoadAll(ctx, k.ev, k.roster, list); err != nil {
 			t.Fatal(err)
 		}
 		k.expect(t, k.sign(t, p2.ID, "attendee", 1), "main", checkin.Revoked, p2.ID)
@@ -242,13 +244,15 @@ func TestSignedBadgeRevoked(t *testing.T) {
 		k.expect(t, k.sign(t, "W9", "attendee", 5), "main", checkin.Admitted, "W9")
 		k.expect(t, k.sign(t, p2.ID, "attendee", 2), "main", checkin.Admitted, p2.ID)
 
-		// A load without a list keeps it; an empty list clears it.
+		// A load without a list keeps it; an empty list clears it. P2's
+		// serial 1 stays revoked: this kiosk has seen its reprint.
 		MustLoad(t, k.db, k.ev, k.roster)
-		k.expect(t, k.sign(t, p2.ID, "attendee", 1), "main", checkin.Revoked, p2.ID)
+		k.expect(t, k.sign(t, p3.ID, "attendee", 1), "main", checkin.Revoked, p3.ID)
 		if _, err := k.db.LoadAll(ctx, k.ev, nil, []checkin.Revocation{}); err != nil {
 			t.Fatal(err)
 		}
-		k.expect(t, k.sign(t, p2.ID, "attendee", 1), "main", checkin.Admitted, p2.ID)
+		k.expect(t, k.sign(t, p3.ID, "attendee", 1), "main", checkin.Admitted, p3.ID)
+		k.expect(t, k.sign(t, p2.ID, "attendee", 1), "main", checkin.Revoked, p2.ID)
 	})
 	t.Run("RemovedFromRoster", func(t *testing.T) {
 		k := MustBadgeKiosk(t)
@@ -347,7 +351,7 @@ func TestSignedBadgeKeyRotation(t *testing.T) {
 	k.expect(t, old, "main", checkin.Admitted, "W5")
 	MustLoad(t, k.db, MustKeyedEvent(t, second), nil)
 	k.expect(t, old, "main", checkin.UnknownKey, "")
-	k.expect(t, fresh, "main", checkin.Admitted, "W6")
+	k.expect(t, fresh, "main", checkin.AlreadyInsideAgain, "W6") // inside since its first scan
 }
 
 // TestSignedBadgeRosterWins checks that a person on the roster is checked

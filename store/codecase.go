@@ -16,7 +16,7 @@ import (
 // neither rather than a guess. Only a code that matched nothing exactly
 // comes here, so the usual scan pays nothing for it.
 func lookupAnyCase(ctx context.Context, tx *sql.Tx, code string) (checkin.Badge, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT c.code, p.id, p.name, p.company, p.category, p.tags, p.serial, p.revoked_why, c.revoked, p.removed
+	rows, err := tx.QueryContext(ctx, `SELECT c.code, p.id, p.name, p.company, p.category, p.tags, p.serial, p.revoked_why, c.revoked OR `+listedSQL+`, p.removed
 		FROM codes c JOIN people p ON p.id = c.person_id WHERE lower(c.code) = lower(?) LIMIT 2`, code)
 	if err != nil {
 		return checkin.Badge{}, fmt.Errorf("look up code: %w", err)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"usher/badge"
 	"usher/checkin"
 )
 
@@ -37,12 +38,18 @@ func (db *DB) Load(ctx context.Context, ev *checkin.Event, roster []checkin.Pers
 }
 
 // LoadAll is Load with a revocation list: when revoked is not nil it
-// replaces the list of explicitly revoked badge serials, in the same
-// transaction.
+// replaces the revocation list, in the same transaction. A revocation
+// revokes the person's signed badges of its serial and below, or with
+// serial badge.AllSerials the person: every credential of theirs.
+// Returns EINVALID, writing nothing, for a revocation of serial 0 (on no
+// printed badge, so it would revoke nothing) or of nobody.
 func (db *DB) LoadAll(ctx context.Context, ev *checkin.Event, roster []checkin.Person, revoked []checkin.Revocation) (LoadResult, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	var res LoadResult
+	if err := badge.CheckRevocations(revoked); err != nil {
+		return res, err
+	}
 	def, err := json.Marshal(ev)
 	if err != nil {
 		return res, fmt.Errorf("encode event: %w", err)
@@ -149,19 +156,6 @@ type existing struct {
 	p       checkin.Person
 	removed bool
 	walkup  bool // first seen on a signed badge, not on a roster
-}
-
-func replaceRevocations(ctx context.Context, tx *sql.Tx, revoked []checkin.Revocation) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM revocations`); err != nil {
-		return fmt.Errorf("revocations: %w", err)
-	}
-	for _, r := range revoked {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO revocations (person_id, serial) VALUES (?, ?) ON CONFLICT DO NOTHING`,
-			r.PersonID, r.Serial); err != nil {
-			return fmt.Errorf("revocations: %w", err)
-		}
-	}
-	return nil
 }
 
 // upsertRoster makes the stored roster exactly roster: everyone on it
@@ -314,7 +308,10 @@ func (u *upserter) close() {
 
 // upsert adds p or brings their stored record up to date: a changed code
 // revokes their old one (a reprint); a removed person or a walk-up comes
-// (back) onto the roster. A code belongs to its person for good, so that
+// (back) onto the roster. A badge serial never goes down: the kiosk may
+// have learned a higher one from a reprinted badge (lookupSigned), and
+// a roster or pull with the lower one is no change and must not bring
+// the replaced badge back. A code belongs to its person for good, so that
 // a lost or returned badge never admits someone else: a code that
 // belongs to another person, on this roster or a past one, is refused
 // with EINVALID, or with keepCodes stays with them (revoked if it was)
@@ -336,6 +333,9 @@ func (u *upserter) upsert(ctx context.Context, known knownRoster, p checkin.Pers
 	old, ok, err := known.person(ctx, p.ID)
 	if err != nil {
 		return 0, err
+	}
+	if ok && old.p.Serial > p.Serial {
+		p.Serial = old.p.Serial
 	}
 	c := updated
 	switch {

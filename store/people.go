@@ -12,10 +12,12 @@ import (
 	"usher/checkin"
 )
 
-// entry is a roster person and whether they were removed from it.
+// entry is a roster person, whether they were removed from it, and
+// whether the revocation list revokes them (every credential of theirs).
 type entry struct {
 	checkin.Person
 	Removed bool
+	Listed  bool
 }
 
 func personByID(ctx context.Context, q interface {
@@ -25,8 +27,9 @@ func personByID(ctx context.Context, q interface {
 		e    entry
 		tags string
 	)
-	err := q.QueryRowContext(ctx, `SELECT id, name, company, email, category, tags, serial, revoked_why, removed FROM people WHERE id = ?`, id).
-		Scan(&e.ID, &e.Name, &e.Company, &e.Email, &e.Category, &tags, &e.Serial, &e.Revoked, &e.Removed)
+	err := q.QueryRowContext(ctx, `SELECT id, name, company, email, category, tags, serial, revoked_why, removed, `+listedSQL+`
+		FROM people p WHERE id = ?`, id).
+		Scan(&e.ID, &e.Name, &e.Company, &e.Email, &e.Category, &tags, &e.Serial, &e.Revoked, &e.Removed, &e.Listed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, checkin.Errorf(checkin.ENOTFOUND, "person %q is not on the roster", id)
 	} else if err != nil {

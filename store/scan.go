@@ -89,6 +89,11 @@ func (db *DB) Scan(ctx context.Context, scan checkin.Scan) (checkin.Decision, er
 			return checkin.Decision{}, row{}, checkin.Errorf(checkin.ENOTFOUND, "person %q is not on the roster", scan.PersonID)
 		}
 		d := db.ev.Decide(scan, badge, db.st)
+		if d.Reason == checkin.AlreadyInsideAgain {
+			if d.Message, err = db.insideSince(ctx, tx, d); err != nil {
+				return checkin.Decision{}, row{}, err
+			}
+		}
 		r := row{door: scan.Door, direction: scan.Direction, method: string(scan.Method), code: scan.Code, note: scan.Note}
 		return d, r, nil
 	})
@@ -337,7 +342,7 @@ func (db *DB) lookup(ctx context.Context, tx *sql.Tx, scan checkin.Scan) (checki
 		} else if err != nil {
 			return checkin.Badge{}, err
 		}
-		return checkin.Badge{Person: &p.Person, Revoked: p.Removed}, nil
+		return checkin.Badge{Person: &p.Person, Revoked: p.Removed || p.Listed}, nil
 	}
 	if !checkin.PlausibleCode(scan.Code) {
 		return checkin.Badge{}, nil
@@ -365,13 +370,28 @@ func (db *DB) lookup(ctx context.Context, tx *sql.Tx, scan checkin.Scan) (checki
 // its person: on the roster, or, for someone registered after the roster
 // was loaded, added to it from the badge (category and tags; the name
 // follows with the next roster). A badge whose serial is below the
-// person's current one (a reprint), or on the revocation list, is
-// revoked.
+// person's current one (a reprint), or that the revocation list revokes
+// (its serial or a higher one, or the person), is revoked.
+//
+// A badge out of its validity (expired, not yet valid) names its person
+// when the roster has them: its signature is good, so it is theirs, and
+// staff see who stands at the door. It adds nobody and raises no serial.
 func (db *DB) lookupSigned(ctx context.Context, tx *sql.Tx, code string) (checkin.Badge, error) {
 	pl, err := badge.Verify(code, db.ev.ID, db.keys, db.Now())
 	var prob *badge.Problem
 	if errors.As(err, &prob) {
-		return checkin.Badge{Problem: prob.Reason}, nil
+		b := checkin.Badge{Problem: prob.Reason}
+		if prob.Reason != checkin.ExpiredBadge && prob.Reason != checkin.NotYetValid {
+			return b, nil
+		}
+		switch e, err := personByID(ctx, tx, pl.Person); {
+		case err == nil:
+			e.Code = code
+			b.Person = &e.Person
+		case checkin.ErrorCode(err) != checkin.ENOTFOUND:
+			return checkin.Badge{}, err
+		}
+		return b, nil
 	} else if err != nil {
 		return checkin.Badge{}, err
 	}
@@ -394,13 +414,12 @@ func (db *DB) lookupSigned(ctx context.Context, tx *sql.Tx, code string) (checki
 	case err != nil:
 		return checkin.Badge{}, err
 	}
-	var listed int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM revocations WHERE person_id = ? AND serial = ?`,
-		pl.Person, pl.Serial).Scan(&listed); err != nil {
-		return checkin.Badge{}, fmt.Errorf("check revocations: %w", err)
+	listed, err := badgeListed(ctx, tx, pl.Person, pl.Serial)
+	if err != nil {
+		return checkin.Badge{}, err
 	}
 	e.Code = code
-	revoked := e.Removed || pl.Serial < e.Serial || listed > 0
+	revoked := e.Removed || pl.Serial < e.Serial || listed
 	if !revoked && pl.Serial > e.Serial {
 		// A reprint this kiosk learns of from the badge itself: from now
 		// on the older badges are revoked here too.

@@ -219,8 +219,9 @@ func (db *DB) patchSearch(ctx context.Context, before, after string, ids []strin
 // query, case and accents aside, or whose id is query, for staff
 // admitting someone who forgot their badge. At most limit, by name then
 // id; Location tells where each one is. People whose ticket is not valid
-// are found too, with Revoked saying why: staff see it before they try
-// to admit them (which is denied), and can send them to the desk.
+// are found too, with Revoked saying why ("on the revocation list" for a
+// person the list revokes): staff see it before they try to admit them
+// (which is denied), and can send them to the desk.
 func (db *DB) Search(ctx context.Context, query string, limit int) ([]checkin.Person, error) {
 	query = strings.TrimSpace(query)
 	if query == "" || limit <= 0 {
@@ -239,6 +240,9 @@ func (db *DB) Search(ctx context.Context, query string, limit int) ([]checkin.Pe
 			return fmt.Errorf("search: %w", err)
 		}
 		e.Code, e.Serial = "", 0
+		if e.Listed && e.Revoked == "" {
+			e.Revoked = listedWhy
+		}
 		out = append(out, e.Person)
 		return nil
 	}

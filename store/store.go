@@ -208,7 +208,9 @@ func (db *DB) prepare() error {
 			FROM event WHERE id = 1`},
 		{&db.stmtCatchUp, `SELECT seq, person_id, from_loc, location, delta, rights FROM scans
 			WHERE seq > ? AND (location IS NOT NULL OR rights IS NOT NULL) ORDER BY seq`},
-		{&db.stmtLookup, `SELECT p.id, p.name, p.company, p.category, p.tags, p.serial, p.revoked_why, c.revoked, p.removed
+		// A code is revoked when it was replaced, or when the revocation
+		// list revokes its person.
+		{&db.stmtLookup, `SELECT p.id, p.name, p.company, p.category, p.tags, p.serial, p.revoked_why, c.revoked OR ` + listedSQL + `, p.removed
 			FROM codes c JOIN people p ON p.id = c.person_id WHERE c.code = ?`},
 		// The hlc is the clock's reading, or one more than the last row's
 		// when another process sharing the file (usher scan beside the

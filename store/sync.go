@@ -387,7 +387,8 @@ func (db *DB) startClock(ctx context.Context) error {
 
 // ApplyPull applies one page of a pull, in one transaction together with
 // its cursor: a changed event definition, people added, updated or
-// removed, and revoked badges. Each person is upserted by the same rules
+// removed, and revocations (of a badge serial and the older ones, or of
+// a person: see revocations.go). Each person is upserted by the same rules
 // as Load: a changed code revokes the old one, a removed person's badges
 // are revoked. On any error nothing is written and the cursor stays, so
 // the page is pulled again.

@@ -297,7 +297,10 @@ type Person struct {
 	Revoked string `json:"revoked,omitempty"`
 }
 
-// Revocation is one explicitly revoked badge serial.
+// Revocation is one entry of the revocation list. It revokes Person's
+// signed badges of Serial and below (a lost badge and the ones it had
+// replaced); Serial 4294967295 (badge.AllSerials) revokes the person:
+// every credential of theirs, roster code and admission by name too.
 type Revocation struct {
 	Person string `json:"person"`
 	Serial uint32 `json:"serial"`
