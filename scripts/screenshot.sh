@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the real kiosk under Xvfb on the demo event, types badge codes with
 # xdotool the way a USB scanner does (code, then Enter), and writes PNGs
-# of the ready, admit, deny and full states to screenshots/.
+# of the ready, admit, deny, full and already-inside states to screenshots/.
 # Usage: scripts/screenshot.sh [WIDTHxHEIGHT]   (run through `make screenshot`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +32,7 @@ while (($#)); do
   case $1 in
     shot) import -window root "$out/$2.png"; echo "wrote $out/$2.png"; shift 2 ;;
     scan) xdotool type --delay 8 -- "$2"; xdotool key Return; sleep 0.8; shift 2 ;;
+    wait) sleep "$2"; shift 2 ;;
   esac
 done
 EOS
@@ -44,4 +45,11 @@ xvfb-run -a -s "-screen 0 ${size}x24" "$work/session.sh" "$work/kiosk.db" ballro
   scan "NOT-A-BADGE-42" shot deny-unknown \
   scan "$(code_of exhibitor 1)" shot deny-not-entitled
 xvfb-run -a -s "-screen 0 ${size}x24" "$work/session.sh" "$work/kiosk.db" workshop-a "$out" \
+  shot full-ready \
   scan "$(code_of staff 41)" shot full
+# The venue has no anti-passback: a second scan of someone inside warns,
+# after the second within which a repeated code is taken as a scanner's
+# double send.
+xvfb-run -a -s "-screen 0 ${size}x24" "$work/session.sh" "$work/kiosk.db" main "$out" \
+  scan "$(code_of attendee 2)" wait 1.5 \
+  scan "$(code_of attendee 2)" shot already-inside
