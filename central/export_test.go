@@ -17,7 +17,6 @@ import (
 
 	"usher/central"
 	"usher/centralstore"
-	"usher/checkin"
 	"usher/internal/pgtest"
 	"usher/internal/reporttest"
 	"usher/store"
@@ -50,12 +49,18 @@ type doorKiosk struct {
 	id   string
 }
 
-// MustFixtureDay imports the fixture into the new center dsn, serves it
-// on loopback, enrolls a kiosk at each door and records the fixture's
-// day through them, every kiosk's clock and the center's reading the
-// day's times; each kiosk syncs after each of its scans. It returns the
-// id of the kiosk at the main door.
+// MustFixtureDay records the fixture's day (reporttest.Day) through
+// MustFixtureSteps and returns the id of the kiosk at the main door.
 func MustFixtureDay(tb testing.TB, dsn string) (mainKiosk string) {
+	tb.Helper()
+	return MustFixtureSteps(tb, dsn, reporttest.Day)
+}
+
+// MustFixtureSteps imports the fixture into the new center dsn, serves it on loopback, enrolls a
+// kiosk at each door and does the steps through them, every clock
+// reading the steps' times; each kiosk syncs after each of its steps. It
+// returns the id of the kiosk at the main door.
+func MustFixtureSteps(tb testing.TB, dsn string, steps []reporttest.Step) (mainKiosk string) {
 	tb.Helper()
 	ctx := context.Background()
 	dir := tb.TempDir()
@@ -108,23 +113,9 @@ func MustFixtureDay(tb testing.TB, dsn string) (mainKiosk string) {
 		round("main")
 		round("salon")
 	}
-	for _, st := range reporttest.Day {
+	for _, st := range steps {
 		clock.Set(st.At)
-		k := kiosks[st.Door]
-		var d checkin.Decision
-		var err error
-		if st.Adjust != 0 {
-			d, err = k.db.Adjust(ctx, st.Door, st.Adjust, "no badge")
-		} else {
-			dir := checkin.Entry
-			if st.Exit {
-				dir = checkin.Exit
-			}
-			d, err = k.db.Scan(ctx, checkin.Scan{Code: st.Code, Door: st.Door, Direction: dir})
-		}
-		if err != nil || d.Reason != st.Want {
-			tb.Fatalf("%s at %s %s: %s (%v), want %s", st.Code, st.Door, st.At.Format("15:04"), d.Reason, err, st.Want)
-		}
+		st.MustDo(tb, ctx, kiosks[st.Door].db)
 		round(st.Door)
 	}
 	clock.Set(reporttest.At(11, 30))

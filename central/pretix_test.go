@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"usher/assets"
 	"usher/centralstore"
 	"usher/demo"
 	"usher/pretix/pretixtest"
@@ -17,33 +16,6 @@ import (
 
 // pretixToken is the API token the pretix test server accepts.
 const pretixToken = "n3qz8vjw1kc5hy0rtx7mbd4gpl2sa9ef"
-
-// mustPretixEventFile writes the demo event with names for the products
-// of pretixtest's event: the ticket's two variations are attendees
-// ("Name – Variation", with an en dash, as pretix writes them), and the
-// workshop "Werkstatt" a category of its own. It returns the file.
-func mustPretixEventFile(t *testing.T) string {
-	t.Helper()
-	const aliases = `aliases = ["General Admission", "Early Bird"]`
-	text := string(assets.DemoEvent)
-	if !strings.Contains(text, aliases) {
-		t.Fatalf("the demo event has no line %s", aliases)
-	}
-	text = strings.Replace(text, aliases,
-		`aliases = ["General Admission", "Early Bird", "Conference ticket – Regular", "Conference ticket – Student"]`, 1)
-	text += `
-[[category]]
-id = "workshop-guest"
-name = "Workshop guest"
-may_enter = ["venue", "workshop-a"]
-aliases = ["Werkstatt"]
-`
-	path := filepath.Join(t.TempDir(), "event.toml")
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 // mustImportEvent runs usher-central import --event event into dsn.
 func mustImportEvent(t *testing.T, dsn, event string) {
@@ -58,7 +30,7 @@ func mustImportEvent(t *testing.T, dsn, event string) {
 func mustPretixCenter(t *testing.T) string {
 	t.Helper()
 	dsn := filepath.Join(t.TempDir(), "center.db")
-	mustImportEvent(t, dsn, mustPretixEventFile(t))
+	mustImportEvent(t, dsn, pretixtest.EventFile(t, true))
 	return dsn
 }
 
@@ -270,7 +242,7 @@ func TestPretixSyncUnknownProduct(t *testing.T) {
 		t.Errorf("stored %+v; want the positions set aside and no time to read from", st)
 	}
 
-	mustImportEvent(t, dsn, mustPretixEventFile(t))
+	mustImportEvent(t, dsn, pretixtest.EventFile(t, true))
 	px.Advance(time.Minute)
 	code, out, errOut = pretixSync(px, dsn, "--token-file", token)
 	if code != 0 || !strings.Contains(out, "pretix (everything): 1 orders, 2 positions: 2 added") {
@@ -313,23 +285,6 @@ func TestPretixSyncCancellationAlwaysApplies(t *testing.T) {
 	}
 }
 
-// mustUnnamedProductsEventFile writes the event of mustPretixEventFile
-// without the names of pretix's products: an event file gone stale.
-func mustUnnamedProductsEventFile(t *testing.T) string {
-	t.Helper()
-	text := string(assets.DemoEvent) + `
-[[category]]
-id = "workshop-guest"
-name = "Workshop guest"
-may_enter = ["venue", "workshop-a"]
-`
-	path := filepath.Join(t.TempDir(), "event.toml")
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // A cancellation reaches the door even when its order's rows cannot be
 // read whole: here the event file no longer names the products.
 func TestPretixSyncCancelledUnknownProduct(t *testing.T) {
@@ -338,7 +293,7 @@ func TestPretixSyncCancelledUnknownProduct(t *testing.T) {
 	if code, _, errOut := pretixSync(px, dsn, "--token-file", token); code != 0 {
 		t.Fatal(errOut)
 	}
-	mustImportEvent(t, dsn, mustUnnamedProductsEventFile(t))
+	mustImportEvent(t, dsn, pretixtest.EventFile(t, false))
 	px.SetStatus("ABC12", "c")
 	code, out, errOut := pretixSync(px, dsn, "--token-file", token)
 	if code != 1 || !strings.Contains(errOut, "set aside") || !strings.Contains(out, "2 revoked") {

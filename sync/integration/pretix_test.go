@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"usher/assets"
 	"usher/checkin"
 	"usher/pretix/pretixtest"
 	"usher/store"
@@ -17,37 +16,6 @@ import (
 
 // pretixToken is the API token the pretix test server accepts.
 const pretixToken = "hq7x2rkd0c9vbm4tz1pw8nyfa3se6gju"
-
-// demoAttendeeAliases is the attendee category's aliases line in the
-// demo event file.
-const demoAttendeeAliases = `aliases = ["General Admission", "Early Bird"]`
-
-// MustPretixEventFile writes the demo event with names for the products
-// of pretixtest's event: the ticket's two variations are attendees (as
-// pretix writes a variation, "Name – Variation", with an en dash), and
-// the workshop add-on "Werkstatt" is a category of its own. It returns
-// the file's path.
-func MustPretixEventFile(tb testing.TB) string {
-	tb.Helper()
-	text := string(assets.DemoEvent)
-	if !strings.Contains(text, demoAttendeeAliases) {
-		tb.Fatalf("the demo event has no line %s", demoAttendeeAliases)
-	}
-	text = strings.Replace(text, demoAttendeeAliases,
-		`aliases = ["General Admission", "Early Bird", "Conference ticket – Regular", "Conference ticket – Student"]`, 1)
-	text += `
-[[category]]
-id = "workshop-guest"
-name = "Workshop guest"
-may_enter = ["venue", "workshop-a"]
-aliases = ["Werkstatt"]
-`
-	path := filepath.Join(tb.TempDir(), "event.toml")
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	return path
-}
 
 // MustTokenFile writes token to a file only its owner reads, as an
 // organizer keeps an API token.
@@ -100,7 +68,7 @@ func TestPretixToKiosk(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		c := MustCenter(t, dsn, 10)
-		mustCentralCmd(t, "import", "--event", MustPretixEventFile(t), "--db", dsn)
+		mustCentralCmd(t, "import", "--event", pretixtest.EventFile(t, true), "--db", dsn)
 		srv := MustServe(t, c.db, "127.0.0.1:0")
 		hc := newClient(t, nil)
 		const door = "main"
