@@ -64,6 +64,7 @@ type viewsLayout struct{ k *Kiosk }
 
 func (l viewsLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	l.k.rescale(size)
+	l.k.panel.setBig(l.k.win.Canvas().Size().Height)
 	layout.NewStackLayout().Layout(objs, size)
 }
 

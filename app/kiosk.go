@@ -346,6 +346,9 @@ func (k *Kiosk) refreshGauges() {
 			k.root.Refresh()
 		}
 	}
+	if k.ready {
+		k.showReady() // how full the door's space is
+	}
 }
 
 // sharedLine says what an enrolled kiosk's gauges count and how old the
@@ -439,23 +442,6 @@ func (k *Kiosk) showDecision(scan checkin.Scan, d checkin.Decision, err error) {
 	if err == nil && k.opts.OnScan != nil {
 		k.opts.OnScan() // no error: the decision is in the log
 	}
-}
-
-// showReady shows Ready, or the alarm while scans cannot be recorded,
-// or that nobody may be admitted at a kiosk the center revoked.
-func (k *Kiosk) showReady() {
-	if k.alarm != "" {
-		k.panel.show(toneAlarm, k.alarm, alarmAdvice)
-		k.ready = true
-		return
-	}
-	if k.standing.Revoked {
-		k.panel.show(toneRevoked, revokedWho, revokedAdvice)
-		k.ready = true
-		return
-	}
-	k.panel.show(toneReady, "Ready — scan a badge", fmt.Sprintf("%s · %s", k.door.Name, strings.ToUpper(string(k.dir))))
-	k.ready = true
 }
 
 // Tick is the screen's clock step: it returns the panel to Ready once a

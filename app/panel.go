@@ -21,6 +21,10 @@ type panel struct {
 	word    *canvas.Text
 	who     *canvas.Text
 	message *canvas.Text
+	// inside and left are the ready screen's big figures (fullness.go),
+	// drawn at text size big; hidden on any other panel.
+	inside, left *canvas.Text
+	big          float32
 }
 
 func newPanel() *panel {
@@ -30,7 +34,12 @@ func newPanel() *panel {
 		word:    canvas.NewText("", color.White),
 		who:     canvas.NewText("", color.White),
 		message: canvas.NewText("", color.White),
+		inside:  canvas.NewText("", color.White),
+		left:    canvas.NewText("", color.White),
 	}
+	p.inside.TextStyle.Bold, p.left.TextStyle.Bold = true, true
+	p.inside.Hide()
+	p.left.Hide()
 	p.icon.FillMode = canvas.ImageFillContain
 	p.word.TextStyle.Bold = true
 	p.who.TextStyle.Bold = true
@@ -49,6 +58,8 @@ func (p *panel) show(t tone, who, message string) {
 	for _, txt := range []*canvas.Text{p.word, p.who, p.message} {
 		txt.Color = t.fg
 	}
+	p.inside.Hide()
+	p.left.Hide()
 	p.Refresh()
 }
 
@@ -59,7 +70,7 @@ func (p *panel) CreateRenderer() fyne.WidgetRenderer {
 type panelRenderer struct{ p *panel }
 
 func (r *panelRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.p.bg, r.p.icon, r.p.word, r.p.who, r.p.message}
+	return []fyne.CanvasObject{r.p.bg, r.p.icon, r.p.word, r.p.who, r.p.message, r.p.inside, r.p.left}
 }
 
 func (r *panelRenderer) MinSize() fyne.Size { return fyne.NewSize(320, 200) }
@@ -70,12 +81,19 @@ func (r *panelRenderer) Layout(size fyne.Size) {
 	p.bg.Move(fyne.NewPos(0, 0))
 	pad := size.Width * 0.04
 	avail := size.Width - 2*pad
+	// The big figures take the bottom; the rest is laid out above them,
+	// larger in the smaller room.
+	grow := float32(1)
+	if h := p.layoutBig(size); h > 0 {
+		size.Height -= h
+		grow = 1.3
+	}
 
 	// Heights as shares of the panel: the word dominates, then the name.
-	wordSize := fit(p.word, min(size.Height*0.26, 140), avail*0.75)
+	wordSize := fit(p.word, min(size.Height*0.26*grow, 140), avail*0.75)
 	iconSide := wordSize * 1.1
-	whoSize := fit(p.who, min(size.Height*0.12, 64), avail)
-	msgSize := fit(p.message, min(size.Height*0.075, 40), avail)
+	whoSize := fit(p.who, min(size.Height*0.12*grow, 64), avail)
+	msgSize := fit(p.message, min(size.Height*0.075*grow, 40), avail)
 
 	total := iconSide + whoSize*1.4 + msgSize*1.4 + size.Height*0.06
 	y := (size.Height - total) / 2

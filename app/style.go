@@ -49,6 +49,9 @@ var (
 	toneRoomFull  = toneDeny.withWord("ROOM FULL")
 	toneVenueFull = toneDeny.withWord("VENUE FULL")
 	toneDoorFull  = toneDeny.withWord("DOOR FULL")
+	// toneNearlyFull is the ready screen's from nearCap of the door's
+	// space (fullness.go).
+	toneNearlyFull = toneWarn.withWord("NEARLY FULL")
 )
 
 // withWord returns t showing word instead of its own.
