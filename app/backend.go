@@ -26,6 +26,14 @@ type Backend interface {
 	Adjust(ctx context.Context, door string, delta int, note string) (checkin.Decision, error)
 	Undo(ctx context.Context, door string, within time.Duration) (checkin.Decision, error)
 	Search(ctx context.Context, query string, limit int) ([]checkin.Person, error)
+	// Recent is the last n decisions at door, newest first, read from the
+	// log (so the same after a restart); capacity-rights rows left out.
+	// Returns an error only when the log cannot be read.
+	Recent(ctx context.Context, door string, n int) ([]recentScan, error)
+	// DoorToday counts the admissions (in) and exits (out) at door since
+	// since, leaving out scans an undo took back. Returns an error only
+	// when the log cannot be read.
+	DoorToday(ctx context.Context, door string, since time.Time) (in, out int, err error)
 	HasPIN(ctx context.Context) (bool, error)
 	SetPIN(ctx context.Context, pin string) error
 	CheckPIN(ctx context.Context, pin string) (bool, error)

@@ -113,6 +113,10 @@ type Kiosk struct {
 	// refresh when it changes (dialog.go).
 	scale  *scaledTheme
 	scaled []*container.ThemeOverride
+	// recent is the strip beside the panel (recent.go); recentDay the
+	// local midnight its "today" counts from.
+	recent    *recentList
+	recentDay time.Time
 	// Bottom.
 	forked     *fyne.Container // the alarm of a forked log; hidden otherwise
 	forkedText *canvas.Text
@@ -247,6 +251,7 @@ func (k *Kiosk) build() {
 	k.views = container.New(viewsLayout{k}, k.panel, k.pin.box, k.staff.box, k.note.box, k.search.box,
 		k.confirm.box, k.doors.box)
 
+	k.recent = newRecentList()
 	k.gauges = container.NewVBox()
 	k.shared = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	k.shared.TextSize = 16
@@ -278,7 +283,7 @@ func (k *Kiosk) content() fyne.CanvasObject {
 		k.shared,
 		container.NewBorder(nil, nil, nil, container.NewHBox(k.hints, widget.NewSeparator(), k.conn), k.entry),
 	)
-	k.root = container.NewPadded(container.NewBorder(top, bottom, nil, nil, k.views))
+	k.root = container.NewPadded(container.NewBorder(top, bottom, nil, container.NewPadded(k.recent), k.views))
 	return k.root
 }
 
@@ -293,6 +298,7 @@ func (k *Kiosk) recolour() {
 	for _, o := range k.gauges.Objects {
 		o.Refresh()
 	}
+	k.recent.Refresh()
 }
 
 // showDoor refreshes the door, direction and gauges after a change.
@@ -315,6 +321,26 @@ func (k *Kiosk) showDoor() {
 		k.gauges.Add(newGauge(s.ID, s.Name, s.Capacity))
 	}
 	k.refreshGauges()
+	k.refreshRecent()
+}
+
+// refreshRecent reads this door's last decisions and its counts since
+// local midnight into the strip beside the panel.
+func (k *Kiosk) refreshRecent() {
+	now := k.Now().Local()
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.Local)
+	scans, err := k.b.Recent(k.ctx, k.door.ID, recentRows)
+	if err != nil {
+		k.SetConnection("database error: " + checkin.ErrorMessage(err))
+		return
+	}
+	in, out, err := k.b.DoorToday(k.ctx, k.door.ID, day)
+	if err != nil {
+		k.SetConnection("database error: " + checkin.ErrorMessage(err))
+		return
+	}
+	k.recentDay = day
+	k.recent.set(in, out, scans)
 }
 
 // refreshGauges shows the current counts, and under them how old the
@@ -439,6 +465,7 @@ func (k *Kiosk) showDecision(scan checkin.Scan, d checkin.Decision, err error) {
 	if err == nil && d.Seq != 0 {
 		k.recorded = &record{door: k.door.ID, at: k.Now(), d: d}
 	}
+	k.refreshRecent()
 	if err == nil && k.opts.OnScan != nil {
 		k.opts.OnScan() // no error: the decision is in the log
 	}
@@ -470,6 +497,9 @@ func (k *Kiosk) Tick() {
 	}
 	k.refreshStanding()
 	k.refreshGauges()
+	if l := now.Local(); !k.recentDay.Equal(time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.Local)) {
+		k.refreshRecent() // a new day: today's counts start again
+	}
 	k.pin.tick(now)
 	if k.showing() == k.panel && k.win.Canvas().Focused() == nil {
 		k.focusScan()
