@@ -135,7 +135,7 @@ func TestExport(t *testing.T) {
 		dir := filepath.Join(out, "csv", "new") // created with its parent
 		stdout := MustRunCentral(t, "export", "--format", "csv", "--out", dir, "--db", dsn)
 		reporttest.CheckOutput(t, stdout, filepath.Join(dir, "rooms.csv"), filepath.Join(dir, "sessions.csv"),
-			filepath.Join(dir, "conflicts.csv"), filepath.Join(dir, "occupancy.csv"))
+			filepath.Join(dir, "conflicts.csv"), filepath.Join(dir, "occupancy.csv"), filepath.Join(dir, "doors.csv"))
 		reporttest.CheckCSV(t, dir, mainKiosk)
 	})
 	t.Run("XLSX", func(t *testing.T) {
@@ -279,7 +279,7 @@ func TestExportPostgreSQL(t *testing.T) {
 	dir := filepath.Join(out, "csv")
 	stdout := MustRunCentral(t, "export", "--format", "csv", "--out", dir, "--db", dsn)
 	reporttest.CheckOutput(t, stdout, filepath.Join(dir, "rooms.csv"), filepath.Join(dir, "sessions.csv"),
-		filepath.Join(dir, "conflicts.csv"), filepath.Join(dir, "occupancy.csv"))
+		filepath.Join(dir, "conflicts.csv"), filepath.Join(dir, "occupancy.csv"), filepath.Join(dir, "doors.csv"))
 	reporttest.CheckCSV(t, dir, mainKiosk)
 	path := filepath.Join(out, "report.xlsx")
 	MustRunCentral(t, "export", "--format", "xlsx", "--out", path, "--db", dsn)

@@ -28,6 +28,7 @@ import (
 	"usher/dashboard"
 	"usher/eventfile"
 	"usher/pretix"
+	"usher/report"
 	"usher/roster"
 	"usher/sync/server"
 	"usher/sync/wire"
@@ -263,6 +264,29 @@ func Handler(db *centralstore.DB, logger *slog.Logger) http.Handler {
 }
 
 // statusCmd: usher-central status [--json] [--db D]
+// statusDoor is one door's figures as status shows them.
+type statusDoor struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Entries int    `json:"entries"`
+	Exits   int    `json:"exits"`
+}
+
+// doorFigures are the entries and exits of each door over the whole
+// history, up to now or the newest move if a kiosk's clock ran ahead
+// (as the dashboard counts them).
+func doorFigures(log report.Log, now time.Time) []statusDoor {
+	end := now
+	if n := len(log.Moves); n > 0 && log.Moves[n-1].At.After(end) {
+		end = log.Moves[n-1].At
+	}
+	out := []statusDoor{}
+	for _, d := range report.Build(log, end).Doors {
+		out = append(out, statusDoor{ID: d.ID, Name: d.Name, Entries: d.Entries, Exits: d.Exits})
+	}
+	return out
+}
+
 func statusCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("usher-central status", flag.ContinueOnError)
 	dsn := dbFlag(fs)
@@ -275,14 +299,20 @@ func statusCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	st, err := db.Status(context.Background())
+	// One snapshot for the live figures and the per-door ones, which
+	// come from the same report as the dashboard's and the exports'.
+	st, log, err := db.History(context.Background(), true)
 	if err != nil {
 		return err
 	}
+	doors := doorFigures(log, db.Now())
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+		return enc.Encode(struct {
+			centralstore.Status
+			Doors []statusDoor `json:"doors"`
+		}{st, doors})
 	}
 	ev, err := db.Event(context.Background())
 	if err != nil {
@@ -291,6 +321,10 @@ func statusCmd(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%s\n\nOccupancy\n", ev.Name)
 	for _, s := range ev.Spaces {
 		fmt.Fprintf(stdout, "  %-24s %6d / %d\n", s.Name, st.Occupancy[s.ID], s.Capacity)
+	}
+	fmt.Fprintf(stdout, "\nDoors\n  %-24s %7s %7s\n", "", "entries", "exits")
+	for _, d := range doors {
+		fmt.Fprintf(stdout, "  %-24s %7d %7d\n", d.Name, d.Entries, d.Exits)
 	}
 	fmt.Fprintf(stdout, "\nKiosks\n")
 	if len(st.Kiosks) == 0 {

@@ -307,14 +307,19 @@ func anonSpace(holder string) (string, bool) {
 // closed. Stamped by the hybrid clock of the events that opened and
 // closed them, so reports count what the live figures count. A move
 // names the event that made it (report.Move.ID, "kiosk/seq") when that
-// event is a staff undo or one undone, so reports leave both out.
+// event is a staff undo or one undone, so reports leave both out, and
+// the door of the event that opened or closed the stay (report.Move.Door).
 func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]report.Move, error) {
 	undos, err := db.undoEvents(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
 	rows, err := db.query(ctx, tx, `
-		SELECT s.kiosk_id, s.seq, s.counter, s.person_id, s.hlc, s.closed, s.closed_hlc, coalesce(p.category, '')
+		SELECT s.kiosk_id, s.seq, s.counter, s.person_id, s.hlc, s.closed, s.closed_hlc, coalesce(p.category, ''),
+			coalesce((SELECT o.door FROM events o WHERE o.kiosk_id = s.kiosk_id AND o.seq = s.seq), ''),
+			coalesce((SELECT c.door FROM events c WHERE s.closed <> 0 AND c.hlc = s.closed_hlc
+				AND coalesce(c.person_id, '') = CASE WHEN substr(s.person_id, 1, 1) = '+' THEN '' ELSE s.person_id END
+				ORDER BY c.kiosk_id, c.seq LIMIT 1), '')
 		FROM spends s LEFT JOIN people p ON p.id = s.person_id WHERE s.person_id <> '' ORDER BY s.person_id`)
 	if err != nil {
 		return nil, fmt.Errorf("stays: %w", err)
@@ -325,6 +330,7 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 		counter    string
 		open       bool
 		id, undoes string
+		door       string
 	}
 	type group struct {
 		holder, category string
@@ -332,18 +338,20 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 	}
 	var groups []*group
 	anon := map[string]*struct {
-		holder   string
-		counters []string
-		at, end  int64
-		closer   undoEvent
+		holder          string
+		counters        []string
+		at, end         int64
+		closer          undoEvent
+		opener, closeBy string
 	}{}
 	var anonKeys []string
 	for rows.Next() {
 		var (
 			kiosk, counter, holder, category string
 			seq, at, closed, end             int64
+			openDoor, closeDoor              string
 		)
-		if err := rows.Scan(&kiosk, &seq, &counter, &holder, &at, &closed, &end, &category); err != nil {
+		if err := rows.Scan(&kiosk, &seq, &counter, &holder, &at, &closed, &end, &category, &openDoor, &closeDoor); err != nil {
 			return nil, fmt.Errorf("stays: %w", err)
 		}
 		if ev.Space(counter) == nil {
@@ -354,11 +362,12 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 			a := anon[k]
 			if a == nil {
 				a = &struct {
-					holder   string
-					counters []string
-					at, end  int64
-					closer   undoEvent
-				}{holder: holder, at: at}
+					holder          string
+					counters        []string
+					at, end         int64
+					closer          undoEvent
+					opener, closeBy string
+				}{holder: holder, at: at, opener: openDoor}
 				anon[k] = a
 				anonKeys = append(anonKeys, k)
 			}
@@ -366,6 +375,7 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 			if closed != 0 && end >= a.end {
 				a.end = end
 				a.closer = undos.byStamp[undoKey{"+" + kiosk, end}]
+				a.closeBy = closeDoor
 			}
 			continue
 		}
@@ -374,10 +384,10 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 		}
 		g := groups[len(groups)-1]
 		id := fmt.Sprintf("%s/%d", kiosk, seq)
-		g.edges = append(g.edges, edge{at, counter, true, id, undos.undoes[id]})
+		g.edges = append(g.edges, edge{at, counter, true, id, undos.undoes[id], openDoor})
 		if closed != 0 {
 			c := undos.byStamp[undoKey{holder, end}]
-			g.edges = append(g.edges, edge{max(end, at), counter, false, c.id, c.undoes})
+			g.edges = append(g.edges, edge{max(end, at), counter, false, c.id, c.undoes, closeDoor})
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -417,7 +427,7 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 			slices.Sort(in)
 			if now := ev.Innermost(in); now != loc {
 				moves = append(moves, report.Move{At: stamp(e.at), Person: g.holder, Category: g.category, From: loc, To: now,
-					ID: e.id, Undoes: e.undoes})
+					ID: e.id, Undoes: e.undoes, Door: e.door})
 				loc = now
 			}
 		}
@@ -434,9 +444,10 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 		if ev.Space(space) == nil {
 			continue
 		}
-		moves = append(moves, report.Move{At: stamp(a.at), From: from, To: space, Delta: 1, ID: k, Undoes: undos.undoes[k]})
+		moves = append(moves, report.Move{At: stamp(a.at), From: from, To: space, Delta: 1, ID: k, Undoes: undos.undoes[k], Door: a.opener})
 		if a.end != 0 {
-			moves = append(moves, report.Move{At: stamp(a.end), From: from, To: space, Delta: -1, ID: a.closer.id, Undoes: a.closer.undoes})
+			moves = append(moves, report.Move{At: stamp(a.end), From: from, To: space, Delta: -1, ID: a.closer.id, Undoes: a.closer.undoes,
+				Door: a.closeBy})
 		}
 	}
 	sort.SliceStable(moves, func(i, j int) bool { return moves[i].At.Before(moves[j].At) })

@@ -90,11 +90,14 @@ const (
 	SparkH = 40
 )
 
-// DoorView is one door and its kiosks.
+// DoorView is one door, its figures and its kiosks.
 type DoorView struct {
 	ID, Name string
 	From, To string // space names ("Outside" for outside)
-	Kiosks   []KioskView
+	// Entries and Exits are the people who came in and went out through
+	// the door so far (report.Door); 0 on the views that read no moves.
+	Entries, Exits int
+	Kiosks         []KioskView
 }
 
 // KioskView is what the center knows of one kiosk at a door.
@@ -228,6 +231,11 @@ func makeView(ev *checkin.Event, st centralstore.Status, rep *report.Report, nam
 	watched := map[string]bool{} // doors with a kiosk that is not revoked or retired
 	for _, d := range ev.Doors {
 		dv := DoorView{ID: d.ID, Name: doorName(d.ID), From: spaceName(d.From), To: spaceName(d.To)}
+		for _, rd := range rep.Doors {
+			if rd.ID == d.ID {
+				dv.Entries, dv.Exits = rd.Entries, rd.Exits
+			}
+		}
 		for _, k := range st.Kiosks {
 			if k.Door != d.ID {
 				continue

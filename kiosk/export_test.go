@@ -59,7 +59,7 @@ func TestExport(t *testing.T) {
 		dir := filepath.Join(out, "csv")
 		stdout := MustRun(t, "", "export", "--db", db, "--format", "csv", "--out", dir)
 		reporttest.CheckOutput(t, stdout, filepath.Join(dir, "rooms.csv"), filepath.Join(dir, "sessions.csv"),
-			filepath.Join(dir, "conflicts.csv"), filepath.Join(dir, "occupancy.csv"))
+			filepath.Join(dir, "conflicts.csv"), filepath.Join(dir, "occupancy.csv"), filepath.Join(dir, "doors.csv"))
 		reporttest.CheckCSV(t, dir, "")
 	})
 	t.Run("XLSX", func(t *testing.T) {

@@ -1,7 +1,8 @@
 // Package report turns a scan history into the organizers' figures: per
 // space and per scheduled session, the peak occupancy and when it was
 // reached, unique people, entries, exits, people per category and the
-// time spent at or over capacity, and each space's occupancy over time.
+// time spent at or over capacity, each space's occupancy over time, and
+// per door how many people came in and went out through it.
 // It is pure: the central database and a kiosk's database each supply a
 // Log, and the dashboard and the exports read the same Report.
 package report
@@ -31,6 +32,9 @@ type Move struct {
 	// Undoes is the ID of the scan that this move, a staff undo, takes
 	// back; "" for any other move.
 	Undoes string
+	// Door is the id of the door where the move was recorded; "" when
+	// the source does not say (see Build for how such a move is placed).
+	Door string
 }
 
 // Conflict is one event the merge of kiosks' logs flags (see
@@ -111,6 +115,21 @@ type Report struct {
 	// ByCategory; Unbadged last when anyone was counted without a badge.
 	// A category missing from a ByCategory counts 0.
 	Categories []string
+	// Doors are the figures of each door: the event's doors in its
+	// order, then any door the event no longer has that a move names,
+	// by id.
+	Doors []Door
+}
+
+// Door is one door's figures over the whole history. An entry is a
+// passage into the door's To space (a count without a badge of n people
+// is n), an exit a passage the other way. Staff undos are no passages:
+// an undone scan counts at no door, nor does its undo.
+type Door struct {
+	ID, Name string // Name is the id when the event gives none
+	From, To string // space ids or checkin.Outside; "" for a door the event no longer has
+	Entries  int
+	Exits    int
 }
 
 // crossing is one change of a space's people: n people entered (n > 0)
@@ -136,6 +155,12 @@ type history struct {
 //
 // A scan that staff undid never happened as far as the figures go: its
 // moves are left out, and so is the undo (see undos).
+//
+// Each move the replay applies counts at its door (Report.Doors). A
+// move whose source does not name its door is put on the one door
+// between the places it leaves and enters, when the event has exactly
+// one; with none or several it counts at no door, rather than at a
+// guessed one.
 func Build(log Log, end time.Time) *Report {
 	ev := log.Event
 	state := checkin.NewState(ev)
@@ -146,6 +171,7 @@ func Build(log Log, end time.Time) *Report {
 	known := func(loc string) bool { return loc == checkin.Outside || ev.Space(loc) != nil }
 	r := &Report{Event: ev, Start: end, End: end, Conflicts: log.Conflicts}
 	undone, applied := undos(log.Moves)
+	doors := newDoorCounts(ev)
 	first := true
 	var last time.Time
 	for i, m := range log.Moves {
@@ -185,6 +211,9 @@ func Build(log Log, end time.Time) *Report {
 			}
 		}
 		left, entered := ev.Crossed(from, m.To)
+		if m.Undoes == "" {
+			doors.count(m, from, n)
+		}
 		if count {
 			left = nil // a count changes only the spaces its move enters
 			state.Adjust(m.From, m.To, m.Delta)
@@ -243,7 +272,98 @@ func Build(log Log, end time.Time) *Report {
 	if unbadged {
 		r.Categories = append(r.Categories, Unbadged)
 	}
+	r.Doors = doors.report()
 	return r
+}
+
+// doorCounts gathers the figures of Report.Doors during the replay.
+type doorCounts struct {
+	ev     *checkin.Event
+	byID   map[string]*Door
+	extras []string // door ids the event does not have, as first seen
+}
+
+func newDoorCounts(ev *checkin.Event) *doorCounts {
+	dc := &doorCounts{ev: ev, byID: make(map[string]*Door, len(ev.Doors))}
+	for _, d := range ev.Doors {
+		name := d.Name
+		if name == "" {
+			name = d.ID
+		}
+		dc.byID[d.ID] = &Door{ID: d.ID, Name: name, From: d.From, To: d.To}
+	}
+	return dc
+}
+
+// count records move m, applied by the replay, from the place from with
+// n people (a count's delta; 1 for a person).
+func (dc *doorCounts) count(m Move, from string, n int) {
+	id := m.Door
+	if id == "" {
+		id = dc.between(from, m.To)
+		if id == "" {
+			return
+		}
+	}
+	d := dc.byID[id]
+	if d == nil {
+		d = &Door{ID: id, Name: id}
+		dc.byID[id] = d
+		dc.extras = append(dc.extras, id)
+	}
+	switch {
+	case m.Delta > 0:
+		d.Entries += m.Delta
+	case m.Delta < 0:
+		d.Exits -= m.Delta
+	case d.To != "" && slices.Contains(dc.enters(from, m.To), d.To):
+		d.Entries += n
+	case d.To == "" && dc.inward(from, m.To):
+		d.Entries += n // a door the event lost: an entry is a move inward
+	default:
+		d.Exits += n
+	}
+}
+
+// enters is the spaces a move from one place to another enters.
+func (dc *doorCounts) enters(from, to string) []string {
+	_, entered := dc.ev.Crossed(from, to)
+	return entered
+}
+
+// inward reports whether a move from one place to another enters a
+// space and leaves none.
+func (dc *doorCounts) inward(from, to string) bool {
+	left, entered := dc.ev.Crossed(from, to)
+	return len(left) == 0 && len(entered) > 0
+}
+
+// between is the id of the event's only door joining a and b either
+// way, or "" when it has none or several.
+func (dc *doorCounts) between(a, b string) string {
+	found := ""
+	for _, d := range dc.ev.Doors {
+		if (d.From == a && d.To == b) || (d.From == b && d.To == a) {
+			if found != "" {
+				return ""
+			}
+			found = d.ID
+		}
+	}
+	return found
+}
+
+func (dc *doorCounts) report() []Door {
+	out := make([]Door, 0, len(dc.byID))
+	for _, d := range dc.ev.Doors {
+		out = append(out, *dc.byID[d.ID])
+	}
+	extras := slices.Clone(dc.extras)
+	sort.Strings(extras)
+	for _, id := range extras {
+		out = append(out, *dc.byID[id])
+	}
+	return out
 }
 
 // undos reads the staff undos of moves: the IDs of the scans undone,
@@ -386,6 +506,19 @@ func (r *Report) Space(id string) *Space {
 		}
 	}
 	return nil
+}
+
+// PlaceName is the display name of a space id or checkin.Outside, as a
+// door's From and To hold them: "Outside", the space's name, else the
+// id itself ("" stays "").
+func (r *Report) PlaceName(id string) string {
+	if id == checkin.Outside {
+		return "Outside"
+	}
+	if s := r.Event.Space(id); s != nil && s.Name != "" {
+		return s.Name
+	}
+	return id
 }
 
 // CategoryName is the display name of a category key of ByCategory.

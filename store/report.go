@@ -57,7 +57,7 @@ func (db *DB) ReportLog(ctx context.Context) (report.Log, error) {
 			continue
 		}
 		m := report.Move{At: when, Person: person.String, Category: category.String,
-			From: from.String, To: to.String, Delta: int(delta), ID: strconv.FormatInt(seq, 10)}
+			From: from.String, To: to.String, Delta: int(delta), Door: door, ID: strconv.FormatInt(seq, 10)}
 		if undoes.Valid {
 			m.Undoes = strconv.FormatInt(undoes.Int64, 10)
 		}

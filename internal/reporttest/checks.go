@@ -60,6 +60,14 @@ func Tables(kiosk string) []Table {
 			occ("Salon", "salon", "10:10", 3, 3), occ("Salon", "salon", "10:25", 2, 3),
 			occ("Salon", "salon", "10:40", 1, 3), occ("Salon", "salon", "10:45", 0, 3),
 		}},
+		{"doors.csv", "Doors", [][]string{
+			{"Door", "Door id", "From", "To", "Entries", "Exits"},
+			// In: Ann, Ben, Sue, Tom and one without a badge; out: the
+			// same, the one without a badge first. Cat's exit moved nobody.
+			{"main", "main", "Outside", "Hall of Fame", "5", "5"},
+			// In: Ann, Sue, Ben, Tom; out: Ben, Ann, Sue, Tom.
+			{"salon", "salon", "Hall of Fame", "Salon", "4", "4"},
+		}},
 	}
 }
 
@@ -91,7 +99,7 @@ func CheckOutput(tb testing.TB, stdout string, paths ...string) {
 	}
 }
 
-// CheckCSV reads the four CSV files in dir with encoding/csv and
+// CheckCSV reads the five CSV files in dir with encoding/csv and
 // compares every cell with Tables.
 func CheckCSV(tb testing.TB, dir, kiosk string) {
 	tb.Helper()
@@ -117,7 +125,7 @@ func CheckCSV(tb testing.TB, dir, kiosk string) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if want := []string{"conflicts.csv", "occupancy.csv", "rooms.csv", "sessions.csv"}; !slices.Equal(names, want) {
+	if want := []string{"conflicts.csv", "doors.csv", "occupancy.csv", "rooms.csv", "sessions.csv"}; !slices.Equal(names, want) {
 		tb.Errorf("%s holds %q, want %q", dir, names, want)
 	}
 }
@@ -142,7 +150,7 @@ func compare(tb testing.TB, what string, got, want [][]string) {
 // February 1900.
 var excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
 
-// CheckXLSX reads the workbook at path with excelize: its four sheets
+// CheckXLSX reads the workbook at path with excelize: its five sheets
 // show Tables' cells with their number formats; numbers are numbers and
 // times Excel date-times of the fixture zone's wall clock; every header
 // is bold and frozen, and columns are wide enough for a time.

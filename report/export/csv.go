@@ -11,8 +11,8 @@ import (
 	"usher/roster"
 )
 
-// writeCSV writes rooms.csv, sessions.csv, conflicts.csv and
-// occupancy.csv.
+// writeCSV writes rooms.csv, sessions.csv, conflicts.csv, occupancy.csv
+// and doors.csv.
 func writeCSV(b *batch, r *report.Report) error {
 	for _, t := range tables(r) {
 		name := strings.ToLower(t.name) + ".csv"

@@ -101,7 +101,7 @@ func TestWriteEmptyDay(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", format, err)
 		}
-		want := map[string]int{"csv": 4, "xlsx": 1, "png": 1, "svg": 1}[format]
+		want := map[string]int{"csv": 5, "xlsx": 1, "png": 1, "svg": 1}[format]
 		if len(paths) != want {
 			t.Errorf("%s: wrote %q, want %d files", format, paths, want)
 		}
@@ -143,7 +143,7 @@ func TestWriteLeavesNoTemporaryFiles(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	want := []string{"conflicts.csv", "occupancy-venue.png", "occupancy-venue.svg", "occupancy.csv", "r.xlsx", "rooms.csv", "sessions.csv"}
+	want := []string{"conflicts.csv", "doors.csv", "occupancy-venue.png", "occupancy-venue.svg", "occupancy.csv", "r.xlsx", "rooms.csv", "sessions.csv"}
 	if !slices.Equal(names, want) {
 		t.Errorf("folder holds %q, want %q", names, want)
 	}

@@ -16,8 +16,9 @@ type table struct {
 	rows   [][]any
 }
 
-// tables are the four reports in order: rooms, sessions, conflicts,
-// occupancy; every time is in zone, and each time column names it.
+// tables are the five reports in order: rooms, sessions, conflicts,
+// occupancy, doors; every time is in zone, and each time column names
+// it.
 func tables(r *report.Report) []table {
 	zone := Zone(r)
 	at := func(t time.Time) any {
@@ -64,7 +65,11 @@ func tables(r *report.Report) []table {
 			occupancy.rows = append(occupancy.rows, []any{s.Name, s.ID, at(p.At), p.N, s.Capacity})
 		}
 	}
-	return []table{rooms, sessions, conflicts, occupancy}
+	doors := table{name: "Doors", header: []string{"Door", "Door id", "From", "To", "Entries", "Exits"}}
+	for _, d := range r.Doors {
+		doors.rows = append(doors.rows, []any{d.Name, d.ID, r.PlaceName(d.From), r.PlaceName(d.To), d.Entries, d.Exits})
+	}
+	return []table{rooms, sessions, conflicts, occupancy, doors}
 }
 
 // timeLayout is how the CSV writes a time; the workbook's number format
