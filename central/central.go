@@ -65,7 +65,7 @@ commands:
                                 password; without a file, a strong one is made and printed once
   export --format csv|xlsx|png|svg --out PATH [--force] [--db D]
                                 headcount reports: csv (rooms, sessions, conflicts,
-                                occupancy .csv in folder PATH), xlsx (one workbook PATH;
+                                occupancy, doors .csv in folder PATH), xlsx (one workbook PATH;
                                 --force replaces it), png or svg (an occupancy chart per
                                 space in folder PATH)
   loadtest [--kiosks 500] [--every 2s] [--duration 60s] [--scans-per-min 12] [--people 1000]
