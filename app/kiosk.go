@@ -109,6 +109,7 @@ type Kiosk struct {
 	search  *searchView
 	confirm *confirmView
 	doors   *doorsView
+	picks   *pickView
 	// scale is the dialogs' theme, and scaled their theme overrides to
 	// refresh when it changes (dialog.go).
 	scale  *scaledTheme
@@ -248,8 +249,9 @@ func (k *Kiosk) build() {
 	k.search = newSearchView(k)
 	k.confirm = newConfirmView(k)
 	k.doors = newDoorsView(k)
+	k.picks = newPickView(k)
 	k.views = container.New(viewsLayout{k}, k.panel, k.pin.box, k.staff.box, k.note.box, k.search.box,
-		k.confirm.box, k.doors.box)
+		k.confirm.box, k.doors.box, k.picks.box)
 
 	k.recent = newRecentList()
 	k.gauges = container.NewVBox()
@@ -628,7 +630,7 @@ func (k *Kiosk) now() time.Time { return k.Now() }
 // question or list it opened, or a reason it asked for.
 func (k *Kiosk) inStaff() bool {
 	switch k.showing() {
-	case k.staff.box, k.confirm.box, k.doors.box:
+	case k.staff.box, k.confirm.box, k.doors.box, k.picks.box:
 		return true
 	case k.note.box:
 		return k.note.staff

@@ -165,6 +165,7 @@ type staffView struct {
 	door     *staffItem
 	full     *staffItem
 	theme    *staffItem
+	recent   *staffItem
 }
 
 type staffItem struct {
@@ -190,6 +191,7 @@ func newStaffView(k *Kiosk) *staffView {
 	add('4', func() { k.askAdjust(-1) })
 	v.override = add('5', k.askOverride)
 	v.door = add('6', k.chooseDoor)
+	v.recent = add('R', func() { k.picks.open() })
 	if k.opts.SetTheme != nil {
 		v.theme = add('7', k.toggleTheme)
 	}
@@ -202,7 +204,7 @@ func newStaffView(k *Kiosk) *staffView {
 	// hotkeys hands it to Kiosk.scanned, so its digits pick no item.
 	v.keys = k.newHotkeys(func(line string) {
 		for _, it := range v.items {
-			if string(it.key) == line && !it.button.Disabled() {
+			if strings.EqualFold(string(it.key), line) && !it.button.Disabled() {
 				it.run()
 				return
 			}
@@ -216,7 +218,7 @@ func newStaffView(k *Kiosk) *staffView {
 	for _, it := range v.items {
 		grid.Add(it.button)
 	}
-	hint := widget.NewLabel("Number + Enter picks an item (or Tab, Space). Esc leaves and locks.")
+	hint := widget.NewLabel("Number or letter + Enter picks an item (or Tab, Space). Esc leaves and locks.")
 	v.box = k.dialog(k.column(v.title, hint, v.keys, grid))
 	return v
 }
@@ -242,6 +244,7 @@ func (v *staffView) open() {
 		v.override.button.Disable()
 	}
 	set(v.door, "Change door")
+	set(v.recent, "Recent scans (undo, override)")
 	if v.theme != nil {
 		if k.dark {
 			set(v.theme, "Light theme")

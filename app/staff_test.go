@@ -672,8 +672,8 @@ func TestStaffMenuOptional(t *testing.T) {
 			t.Errorf("item %c offered without its option", it.key)
 		}
 	}
-	if len(v.items) != 8 {
-		t.Errorf("%d items, want 8", len(v.items))
+	if len(v.items) != 9 {
+		t.Errorf("%d items, want 9", len(v.items))
 	}
 }
 

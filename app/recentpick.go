@@ -1,0 +1,178 @@
+package app
+
+import (
+	"fmt"
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"usher/checkin"
+)
+
+// pickView lists the door's recent decisions, as the strip does, for
+// staff to act on one: a row's number (0 for the tenth) and Enter, or
+// the arrows and Enter, pick it; Esc goes back to the staff menu. The
+// newest decision, still within undoWindow, can be undone (after the
+// same question as the menu's Undo); a denial staff may override
+// (Reason.Overridable) of a known person can be overridden, with a
+// reason. For any other row the view says why nothing can be done.
+type pickView struct {
+	k        *Kiosk
+	box      *fyne.Container
+	keys     *hotkeys
+	status   *widget.Label
+	buttons  [recentRows]*keyButton
+	scans    []recentScan
+	selected int
+}
+
+func newPickView(k *Kiosk) *pickView {
+	v := &pickView{k: k, status: widget.NewLabel("")}
+	title := widget.NewLabel("Recent scans at this door")
+	title.TextStyle.Bold = true
+	title.SizeName = theme.SizeNameHeadingText
+	hint := widget.NewLabel("Number + Enter, or ↑↓ and Enter, picks a scan. Esc goes back.")
+	hint.Wrapping = fyne.TextWrapWord
+	v.status.Wrapping = fyne.TextWrapWord
+	list := container.NewVBox()
+	for i := range v.buttons {
+		b := k.newButton("", func() { v.pick(i) })
+		b.Alignment = widget.ButtonAlignLeading
+		v.buttons[i] = b
+		list.Add(b)
+	}
+	v.keys = k.newHotkeys(func(line string) {
+		if line == "" {
+			v.pick(v.selected)
+			return
+		}
+		if n, err := strconv.Atoi(line); err == nil && len(line) == 1 {
+			if n == 0 {
+				n = 10
+			}
+			if n <= len(v.scans) {
+				v.pick(n - 1)
+			}
+		}
+	}, func(e *fyne.KeyEvent) {
+		switch e.Name {
+		case fyne.KeyEscape:
+			k.staff.open()
+		case fyne.KeyDown:
+			v.selectRow(min(v.selected+1, len(v.scans)-1))
+		case fyne.KeyUp:
+			v.selectRow(max(v.selected-1, 0))
+		}
+	})
+	v.box = k.dialog(k.column(title, hint, v.status, v.keys, container.NewVScroll(list)))
+	return v
+}
+
+// open reads the door's last decisions from the log, newest first, and
+// lists them with the newest selected.
+func (v *pickView) open() {
+	k := v.k
+	scans, err := k.b.Recent(k.ctx, k.door.ID, recentRows)
+	if err != nil {
+		k.showError(err)
+		return
+	}
+	v.scans = scans
+	for i, b := range v.buttons {
+		if i >= len(scans) {
+			b.Hide()
+			continue
+		}
+		s := scans[i]
+		text := fmt.Sprintf("%d   %s  %s · %s · %s", (i+1)%10, s.At.Local().Format("15:04:05"),
+			recentWho(s), recentTone(s).word, reasonWords(s.Reason))
+		if s.Undone {
+			text += " · undone"
+		}
+		b.SetText(text)
+		b.Show()
+	}
+	if len(scans) == 0 {
+		v.status.SetText("No scans at this door yet.")
+	} else {
+		v.status.SetText("")
+	}
+	k.show(v.box)
+	v.selectRow(0)
+	k.viewAt = k.Now()
+	k.win.Canvas().Focus(v.keys)
+}
+
+// selectRow marks the i-th row as the one Enter picks.
+func (v *pickView) selectRow(i int) {
+	if i < 0 || i >= len(v.scans) {
+		return
+	}
+	v.selected = i
+	for j, b := range v.buttons {
+		imp := widget.MediumImportance
+		if j == i {
+			imp = widget.HighImportance
+		}
+		if b.Importance != imp {
+			b.Importance = imp
+			b.Refresh()
+		}
+	}
+}
+
+// pick acts on the i-th row: an override of a denial staff may
+// override, an undo of the newest decision, or the reason why neither
+// can be done, said in the view.
+func (v *pickView) pick(i int) {
+	k := v.k
+	if i < 0 || i >= len(v.scans) {
+		return
+	}
+	v.selectRow(i)
+	k.viewAt = k.Now()
+	s := v.scans[i]
+	switch {
+	case s.Kind == checkin.Deny && s.Reason.Overridable() && s.Person != nil:
+		v.override(*s.Person)
+	case s.Kind == checkin.Deny && s.Reason.Overridable():
+		v.status.SetText("This code names nobody on the roster: there is nobody to override for.")
+	case isCapacity(s.Reason):
+		v.status.SetText("A capacity denial cannot be overridden: the space is full.")
+	case i != 0:
+		v.status.SetText("Only the last scan at this door can be undone.")
+	case s.Undone || s.Kind == checkin.Undo:
+		v.status.SetText("This scan was already undone, or is itself an undo.")
+	case k.Now().Sub(s.At) > undoWindow:
+		v.status.SetText(fmt.Sprintf("Only a scan less than %d minutes old can be undone.", int(undoWindow.Minutes())))
+	case s.Kind == checkin.Deny:
+		v.status.SetText("This denial let nobody in: there is nothing to undo.")
+	default:
+		r := record{door: k.door.ID, at: s.At, d: checkin.Decision{Kind: s.Kind, Reason: s.Reason, Person: s.Person}}
+		k.confirm.open("Undo the last scan?", r.String(), "Undo", k.undo)
+	}
+}
+
+// isCapacity reports whether r is a denial for want of places.
+func isCapacity(r checkin.Reason) bool {
+	return r == checkin.RoomFull || r == checkin.VenueFull || r == checkin.OutOfCapacity
+}
+
+// override asks for the reason, then admits p at this door by name with
+// the denial waived, as the staff menu's override does for the denial
+// on the screen.
+func (v *pickView) override(p checkin.Person) {
+	k := v.k
+	k.note.open("Override the denial of "+p.Name+": why?", "", true, func(note string) {
+		scan := checkin.Scan{Door: k.door.ID, Direction: checkin.Entry, Method: checkin.ByName,
+			PersonID: p.ID, Override: true, Note: note}
+		d, err := k.b.Scan(k.ctx, scan)
+		if err == nil && d.Kind == checkin.Admit && k.denied != nil && k.deniedBy == p.Name {
+			k.denied = nil
+		}
+		k.staffDone(scan, &d, err)
+	})
+}
