@@ -20,12 +20,9 @@ const doorsShown = 6
 // back to the staff menu with the door unchanged. Doors past the ninth
 // have no number and are reached with the arrows.
 type doorsView struct {
-	k        *Kiosk
-	box      *fyne.Container
-	keys     *hotkeys
-	scroll   *container.Scroll
-	buttons  []*keyButton
-	selected int
+	k   *Kiosk
+	box *fyne.Container
+	*pickList
 }
 
 func newDoorsView(k *Kiosk) *doorsView {
@@ -35,32 +32,10 @@ func newDoorsView(k *Kiosk) *doorsView {
 	title.SizeName = theme.SizeNameHeadingText
 	hint := widget.NewLabel("Number + Enter, or ↑↓ and Enter, picks the door. Esc goes back.")
 	hint.Wrapping = fyne.TextWrapWord
-	list := container.NewVBox()
-	for i := range k.ev.Doors {
-		b := k.newButton("", func() { v.pick(i) })
-		b.Alignment = widget.ButtonAlignLeading
-		v.buttons = append(v.buttons, b)
-		list.Add(b)
-	}
-	v.keys = k.newHotkeys(func(line string) {
-		if line == "" {
-			v.pick(v.selected)
-			return
-		}
-		if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= min(9, len(v.buttons)) {
-			v.pick(n - 1)
-		}
-	}, func(e *fyne.KeyEvent) {
-		switch e.Name {
-		case fyne.KeyEscape:
-			k.staff.open()
-		case fyne.KeyDown:
-			v.selectDoor(min(v.selected+1, len(v.buttons)-1))
-		case fyne.KeyUp:
-			v.selectDoor(max(v.selected-1, 0))
-		}
-	})
-	v.scroll = container.NewVScroll(list)
+	v.pickList = k.newPickList(len(k.ev.Doors), func(line string) (int, bool) {
+		n, err := strconv.Atoi(line)
+		return n - 1, err == nil && n >= 1 && n <= 9
+	}, v.pick)
 	v.box = k.dialog(k.column(title, hint, v.keys, container.New(doorsLayout{v}, v.scroll)))
 	return v
 }
@@ -81,35 +56,9 @@ func (v *doorsView) open() {
 		v.buttons[i].SetText(text)
 	}
 	k.show(v.box)
-	v.selectDoor(v.selected) // laid out now, so it scrolls to the right place
+	v.selectRow(v.selected) // laid out now, so it scrolls to the right place
 	k.viewAt = k.Now()
 	k.win.Canvas().Focus(v.keys)
-}
-
-// selectDoor marks the i-th door as the one Enter picks, scrolled into
-// view.
-func (v *doorsView) selectDoor(i int) {
-	v.selected = i
-	for j, b := range v.buttons {
-		imp := widget.MediumImportance
-		if j == i {
-			imp = widget.HighImportance
-		}
-		if b.Importance != imp {
-			b.Importance = imp
-			b.Refresh()
-		}
-	}
-	b, off := v.buttons[i], v.scroll.Offset
-	switch top, bottom := b.Position().Y, b.Position().Y+b.Size().Height; {
-	case top < off.Y:
-		off.Y = top
-	case bottom > off.Y+v.scroll.Size().Height:
-		off.Y = bottom - v.scroll.Size().Height
-	default:
-		return
-	}
-	v.scroll.ScrollToOffset(off)
 }
 
 // doorsLayout gives the scrolled list the height of its first

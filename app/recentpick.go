@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -20,13 +19,11 @@ import (
 // (Reason.Overridable) of a known person can be overridden, with a
 // reason. For any other row the view says why nothing can be done.
 type pickView struct {
-	k        *Kiosk
-	box      *fyne.Container
-	keys     *hotkeys
-	status   *widget.Label
-	buttons  [recentRows]*keyButton
-	scans    []recentScan
-	selected int
+	k      *Kiosk
+	box    *fyne.Container
+	status *widget.Label
+	scans  []recentScan
+	*pickList
 }
 
 func newPickView(k *Kiosk) *pickView {
@@ -37,37 +34,14 @@ func newPickView(k *Kiosk) *pickView {
 	hint := widget.NewLabel("Number + Enter, or ↑↓ and Enter, picks a scan. Esc goes back.")
 	hint.Wrapping = fyne.TextWrapWord
 	v.status.Wrapping = fyne.TextWrapWord
-	list := container.NewVBox()
-	for i := range v.buttons {
-		b := k.newButton("", func() { v.pick(i) })
-		b.Alignment = widget.ButtonAlignLeading
-		v.buttons[i] = b
-		list.Add(b)
-	}
-	v.keys = k.newHotkeys(func(line string) {
-		if line == "" {
-			v.pick(v.selected)
-			return
+	v.pickList = k.newPickList(recentRows, func(line string) (int, bool) {
+		n, err := strconv.Atoi(line)
+		if n == 0 {
+			n = 10
 		}
-		if n, err := strconv.Atoi(line); err == nil && len(line) == 1 {
-			if n == 0 {
-				n = 10
-			}
-			if n <= len(v.scans) {
-				v.pick(n - 1)
-			}
-		}
-	}, func(e *fyne.KeyEvent) {
-		switch e.Name {
-		case fyne.KeyEscape:
-			k.staff.open()
-		case fyne.KeyDown:
-			v.selectRow(min(v.selected+1, len(v.scans)-1))
-		case fyne.KeyUp:
-			v.selectRow(max(v.selected-1, 0))
-		}
-	})
-	v.box = k.dialog(k.column(title, hint, v.status, v.keys, container.NewVScroll(list)))
+		return n - 1, err == nil && len(line) == 1
+	}, v.pick)
+	v.box = k.dialog(k.column(title, hint, v.status, v.keys, v.scroll))
 	return v
 }
 
@@ -80,7 +54,7 @@ func (v *pickView) open() {
 		k.showError(err)
 		return
 	}
-	v.scans = scans
+	v.scans, v.rows = scans, len(scans)
 	for i, b := range v.buttons {
 		if i >= len(scans) {
 			b.Hide()
@@ -106,24 +80,6 @@ func (v *pickView) open() {
 	k.win.Canvas().Focus(v.keys)
 }
 
-// selectRow marks the i-th row as the one Enter picks.
-func (v *pickView) selectRow(i int) {
-	if i < 0 || i >= len(v.scans) {
-		return
-	}
-	v.selected = i
-	for j, b := range v.buttons {
-		imp := widget.MediumImportance
-		if j == i {
-			imp = widget.HighImportance
-		}
-		if b.Importance != imp {
-			b.Importance = imp
-			b.Refresh()
-		}
-	}
-}
-
 // pick acts on the i-th row: an override of a denial staff may
 // override, an undo of the newest decision, or the reason why neither
 // can be done, said in the view.
@@ -137,7 +93,8 @@ func (v *pickView) pick(i int) {
 	s := v.scans[i]
 	switch {
 	case s.Kind == checkin.Deny && s.Reason.Overridable() && s.Person != nil:
-		v.override(*s.Person)
+		// The row names the person, not the code scanned: by name.
+		k.override(checkin.Scan{Door: k.door.ID, Direction: checkin.Entry, Method: checkin.ByName, PersonID: s.Person.ID}, s.Person.Name)
 	case s.Kind == checkin.Deny && s.Reason.Overridable():
 		v.status.SetText("This code names nobody on the roster: there is nobody to override for.")
 	case isCapacity(s.Reason):
@@ -159,20 +116,4 @@ func (v *pickView) pick(i int) {
 // isCapacity reports whether r is a denial for want of places.
 func isCapacity(r checkin.Reason) bool {
 	return r == checkin.RoomFull || r == checkin.VenueFull || r == checkin.OutOfCapacity
-}
-
-// override asks for the reason, then admits p at this door by name with
-// the denial waived, as the staff menu's override does for the denial
-// on the screen.
-func (v *pickView) override(p checkin.Person) {
-	k := v.k
-	k.note.open("Override the denial of "+p.Name+": why?", "", true, func(note string) {
-		scan := checkin.Scan{Door: k.door.ID, Direction: checkin.Entry, Method: checkin.ByName,
-			PersonID: p.ID, Override: true, Note: note}
-		d, err := k.b.Scan(k.ctx, scan)
-		if err == nil && d.Kind == checkin.Admit && k.denied != nil && k.deniedBy == p.Name {
-			k.denied = nil
-		}
-		k.staffDone(scan, &d, err)
-	})
 }

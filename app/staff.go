@@ -438,11 +438,17 @@ func (k *Kiosk) askOverride() {
 	if k.denied == nil {
 		return
 	}
-	scan := *k.denied
-	k.note.open("Override the denial of "+k.deniedBy+": why?", "", true, func(note string) {
+	k.override(*k.denied, k.deniedBy)
+}
+
+// override asks for the reason, then decides scan again with its denial
+// of who waived; an admission clears the denial on the screen if it was
+// theirs.
+func (k *Kiosk) override(scan checkin.Scan, who string) {
+	k.note.open("Override the denial of "+who+": why?", "", true, func(note string) {
 		scan.Override, scan.Note = true, note
 		d, err := k.b.Scan(k.ctx, scan)
-		if err == nil && d.Kind == checkin.Admit {
+		if err == nil && d.Kind == checkin.Admit && k.denied != nil && k.deniedBy == who {
 			k.denied = nil
 		}
 		k.staffDone(scan, &d, err)
