@@ -112,12 +112,10 @@ func (l *recentList) set(in, out int, scans []recentScan) {
 // recentTone is the panel's tone of a logged decision, a capacity denial
 // as plain DENY: the reason line says which space was full.
 func recentTone(s recentScan) tone {
-	t := toneOf(checkin.Decision{Kind: s.Kind, Reason: s.Reason})
-	switch t.word {
-	case toneRoomFull.word, toneVenueFull.word, toneDoorFull.word:
+	if s.Kind == checkin.Deny && s.Reason.ForCapacity() {
 		return toneDeny
 	}
-	return t
+	return toneOf(checkin.Decision{Kind: s.Kind, Reason: s.Reason})
 }
 
 // recentWho names who a logged decision was about: the person, "staff"

@@ -97,7 +97,7 @@ func (v *pickView) pick(i int) {
 		k.override(checkin.Scan{Door: k.door.ID, Direction: checkin.Entry, Method: checkin.ByName, PersonID: s.Person.ID}, s.Person.Name)
 	case s.Kind == checkin.Deny && s.Reason.Overridable():
 		v.status.SetText("This code names nobody on the roster: there is nobody to override for.")
-	case isCapacity(s.Reason):
+	case s.Reason.ForCapacity():
 		v.status.SetText("A capacity denial cannot be overridden: the space is full.")
 	case i != 0:
 		v.status.SetText("Only the last scan at this door can be undone.")
@@ -111,9 +111,4 @@ func (v *pickView) pick(i int) {
 		r := record{door: k.door.ID, at: s.At, d: checkin.Decision{Kind: s.Kind, Reason: s.Reason, Person: s.Person}}
 		k.confirm.open("Undo the last scan?", r.String(), "Undo", k.undo)
 	}
-}
-
-// isCapacity reports whether r is a denial for want of places.
-func isCapacity(r checkin.Reason) bool {
-	return r == checkin.RoomFull || r == checkin.VenueFull || r == checkin.OutOfCapacity
 }

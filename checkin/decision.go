@@ -75,6 +75,10 @@ var Reasons = []Reason{Admitted, ExitRecorded, NotInside, InvalidCode, UnknownBa
 // reason. Capacity denials are never overridable.
 func (r Reason) Overridable() bool { return r == NotEntitled || r == AlreadyInside }
 
+// ForCapacity reports whether r refuses for want of places: a space
+// full, or a door out of its capacity rights.
+func (r Reason) ForCapacity() bool { return r == RoomFull || r == VenueFull || r == OutOfCapacity }
+
 // Method is how a scan identified the person.
 type Method string
 

@@ -634,7 +634,7 @@ func (w *World) scan(k *kiosk, code string) (checkin.Decision, error) {
 	w.learn(k, code, d)
 	if k.dir == checkin.Entry {
 		w.stats.Entries++
-		if d.Reason == checkin.RoomFull || d.Reason == checkin.VenueFull || d.Reason == checkin.OutOfCapacity {
+		if d.Reason.ForCapacity() {
 			w.stats.Full++
 			if room {
 				w.stats.RefusedWithRoom++

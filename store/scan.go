@@ -240,11 +240,7 @@ var errAskRights = errors.New("ask the center for rights first")
 // wantsRights reports whether d refuses only for want of this kiosk's
 // capacity rights (checkin's needRights): the center may give one.
 func (db *DB) wantsRights(d checkin.Decision) bool {
-	switch d.Reason {
-	case checkin.OutOfCapacity, checkin.RoomFull, checkin.VenueFull:
-		return d.Kind == checkin.Deny && db.st.Limited()
-	}
-	return false
+	return d.Reason.ForCapacity() && d.Kind == checkin.Deny && db.st.Limited()
 }
 
 func (db *DB) writeOnce(ctx context.Context, door string, decide func(*sql.Tx) (checkin.Decision, row, error), ask bool) (checkin.Decision, error) {
