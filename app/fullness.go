@@ -48,14 +48,16 @@ func (k *Kiosk) doorSpace() (s *checkin.Space, n int) {
 // so in the words of a capacity denial, a nearly full one in amber.
 // Exits are never refused, so an exit door stays READY.
 func readyTone(s *checkin.Space, n int, dir checkin.Direction) tone {
-	switch {
-	case s == nil || dir != checkin.Entry:
+	if s == nil || dir != checkin.Entry {
 		return toneReady
-	case n >= s.Capacity && s.Parent == "":
-		return toneVenueFull
-	case n >= s.Capacity:
+	}
+	switch fillOf(n, s.Capacity) {
+	case fillFull:
+		if s.Parent == "" {
+			return toneVenueFull
+		}
 		return toneRoomFull
-	case float64(n) >= nearCap*float64(s.Capacity):
+	case fillNear:
 		return toneNearlyFull
 	}
 	return toneReady
@@ -66,13 +68,7 @@ func readyTone(s *checkin.Space, n int, dir checkin.Direction) tone {
 // no place left, never a negative number.
 func insideText(n int) string { return fmt.Sprintf("%d inside", n) }
 
-func leftText(n, capacity int) string {
-	left := max(capacity-n, 0)
-	if left == 1 {
-		return "1 place left"
-	}
-	return fmt.Sprintf("%d places left", left)
-}
+func leftText(n, capacity int) string { return plural(max(capacity-n, 0), "place", "places") + " left" }
 
 // showReady shows Ready, or the alarm while scans cannot be recorded,
 // or that nobody may be admitted at a kiosk the center revoked. Ready

@@ -107,17 +107,32 @@ var (
 	gaugeTrack = color.NRGBA{0x80, 0x80, 0x80, 0x40}
 )
 
-// nearCap is the share of capacity from which a gauge turns amber.
+// nearCap is the share of capacity from which a space is nearly full:
+// its gauge turns amber, and the ready screen at its door says so.
 const nearCap = 0.9
 
-func gaugeColor(n, capacity int) color.NRGBA {
+// fill is how full a space is: below nearCap of its capacity, from it,
+// or at (or past) the cap.
+type fill int
+
+const (
+	fillRoom fill = iota
+	fillNear
+	fillFull
+)
+
+func fillOf(n, capacity int) fill {
 	switch {
 	case n >= capacity:
-		return gaugeFull
+		return fillFull
 	case float64(n) >= nearCap*float64(capacity):
-		return gaugeNear
+		return fillNear
 	}
-	return gaugeOK
+	return fillRoom
+}
+
+func gaugeColor(n, capacity int) color.NRGBA {
+	return [...]color.NRGBA{fillRoom: gaugeOK, fillNear: gaugeNear, fillFull: gaugeFull}[fillOf(n, capacity)]
 }
 
 // direction badge colours.
