@@ -114,17 +114,13 @@ func (db *DB) ImportWith(ctx context.Context, ev *checkin.Event, roster []checki
 			}
 			ev = old
 		}
-		if old != nil && samePIN(ev, old.StaffPINHash) {
-			// The same PIN hashed again under a new salt is no change: keep
-			// the stored hash, so kiosks pull nothing.
-			same := *ev
-			same.StaffPINHash = old.StaffPINHash
-			ev = &same
-			if def, err = json.Marshal(ev); err != nil {
-				return err
-			}
+		// The same PIN hashed again under a new salt is no change: the
+		// stored hash is kept, so kiosks pull nothing.
+		ev, changed := checkin.Reloaded(ev, old)
+		if def, err = json.Marshal(ev); err != nil {
+			return err
 		}
-		if old == nil || !sameEvent(old, ev) {
+		if changed {
 			seq, err := db.nextSeq(ctx, tx, 1)
 			if err != nil {
 				return err
@@ -195,22 +191,6 @@ func (db *DB) checkCategories(ctx context.Context, tx *sql.Tx, ev *checkin.Event
 		}
 	}
 	return rows.Err()
-}
-
-// samePIN reports whether the event file's PIN is the one hash was made
-// from.
-func samePIN(ev *checkin.Event, hash string) bool {
-	if ev.StaffPIN == "" || hash == "" || ev.StaffPINHash == hash {
-		return false
-	}
-	ok, err := checkin.CheckPIN(ev.StaffPIN, hash)
-	return err == nil && ok
-}
-
-func sameEvent(a, b *checkin.Event) bool {
-	x, _ := json.Marshal(a)
-	y, _ := json.Marshal(b)
-	return string(x) == string(y)
 }
 
 // upsertRoster writes roster over the stored one (see ImportWith).

@@ -114,3 +114,23 @@ func HashClearPIN(def []byte) (out []byte, ok bool, err error) {
 	}
 	return out, true, nil
 }
+
+// Reloaded returns ev as it stands against old, the event stored before
+// (nil for none), and whether it differs from old. An event file read
+// again hashes its PIN again under a new salt: when the PIN is the one
+// old's hash was made from, ev takes old's hash, and is no change.
+func Reloaded(ev, old *Event) (*Event, bool) {
+	if old == nil {
+		return ev, true
+	}
+	if ev.StaffPIN != "" && old.StaffPINHash != "" && ev.StaffPINHash != old.StaffPINHash {
+		if ok, err := CheckPIN(ev.StaffPIN, old.StaffPINHash); err == nil && ok {
+			same := *ev
+			same.StaffPINHash = old.StaffPINHash
+			ev = &same
+		}
+	}
+	x, _ := json.Marshal(ev)
+	y, _ := json.Marshal(old)
+	return ev, string(x) != string(y)
+}

@@ -121,23 +121,11 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	before := db.Event() // nil in a database that holds no event yet
 	res, err := db.LoadAll(ctx, ev, people, revoked)
 	if err != nil {
 		return err
 	}
-	changed := "created"
-	if before != nil {
-		// The database stores the event as JSON: the same JSON is the
-		// same event.
-		old, err1 := json.Marshal(before)
-		now, err2 := json.Marshal(ev)
-		changed = "updated"
-		if err1 == nil && err2 == nil && string(old) == string(now) {
-			changed = "unchanged"
-		}
-	}
-	fmt.Fprintf(stdout, "event %s: %s, %d spaces, %d doors, %d categories\n", ev.ID, changed, len(ev.Spaces), len(ev.Doors), len(ev.Categories))
+	fmt.Fprintf(stdout, "event %s: %s, %d spaces, %d doors, %d categories\n", ev.ID, res.EventWord(), len(ev.Spaces), len(ev.Doors), len(ev.Categories))
 	if *rosterPath != "" {
 		fmt.Fprintf(stdout, "roster (%s, %d people): %s\n", read.Format, len(people), res)
 		roster.PrintNotes(stdout, read)

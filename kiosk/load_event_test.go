@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"usher/checkin"
 	"usher/internal/reporttest"
+	"usher/store"
 )
 
 // `usher load` says whether it created the event in the database,
@@ -29,4 +31,33 @@ func TestLoadSaysWhatItDidToTheEvent(t *testing.T) {
 	if got, want := first(MustRun(t, "", "load", "--db", db, "--event", event)), "event fx: updated, "+counts; got != want {
 		t.Errorf("load of a changed event: %q, want %q", got, want)
 	}
+}
+
+// An event file with a staff PIN is hashed anew at every read, under a
+// new salt: the same file loaded again is still unchanged, and keeps the
+// stored hash.
+func TestLoadSamePINUnchanged(t *testing.T) {
+	k := MustKioskOf(t, 10) // the demo event: staff_pin = "2468"
+	before := k.storedEvent(t)
+	if before.StaffPINHash == "" {
+		t.Fatal("the demo event stored no PIN hash")
+	}
+	out := MustRun(t, "", "load", "--db", k.db, "--event", k.event)
+	if first := strings.SplitN(out, "\n", 2)[0]; !strings.HasPrefix(first, "event demo: unchanged, ") {
+		t.Errorf("load of the same event with a PIN: %q, want unchanged", first)
+	}
+	if after := k.storedEvent(t); after.StaffPINHash != before.StaffPINHash {
+		t.Errorf("the stored PIN hash changed: %q, was %q", after.StaffPINHash, before.StaffPINHash)
+	}
+}
+
+// storedEvent is the event the kiosk's database holds.
+func (k kioskDir) storedEvent(tb testing.TB) *checkin.Event {
+	tb.Helper()
+	db, err := store.Open(k.db)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	return db.Event()
 }

@@ -15,6 +15,21 @@ import (
 // LoadResult counts what a roster load changed.
 type LoadResult struct {
 	Added, Updated, Unchanged, Removed int
+	// EventCreated: the database held no event; EventChanged: it held
+	// another definition (the same staff PIN hashed anew is none).
+	EventCreated, EventChanged bool
+}
+
+// EventWord says what the load did to the event: created, updated or
+// unchanged.
+func (r LoadResult) EventWord() string {
+	switch {
+	case r.EventCreated:
+		return "created"
+	case r.EventChanged:
+		return "updated"
+	}
+	return "unchanged"
 }
 
 func (r LoadResult) String() string {
@@ -50,10 +65,6 @@ func (db *DB) LoadAll(ctx context.Context, ev *checkin.Event, roster []checkin.P
 	if err := badge.CheckRevocations(revoked); err != nil {
 		return res, err
 	}
-	def, err := json.Marshal(ev)
-	if err != nil {
-		return res, fmt.Errorf("encode event: %w", err)
-	}
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return res, fmt.Errorf("load: %w", err)
@@ -67,13 +78,26 @@ func (db *DB) LoadAll(ctx context.Context, ev *checkin.Event, roster []checkin.P
 		return res, checkin.Errorf(checkin.ECONFLICT, "this kiosk is enrolled (%s) and takes its event and roster from the central server; use usher sync, or load into a new database", kiosk)
 	}
 
-	var current string
-	switch err := tx.QueryRowContext(ctx, `SELECT event_id FROM event WHERE id = 1`).Scan(&current); {
+	var (
+		current, stored string
+		old             *checkin.Event
+	)
+	switch err := tx.QueryRowContext(ctx, `SELECT event_id, definition FROM event WHERE id = 1`).Scan(&current, &stored); {
 	case err == sql.ErrNoRows:
 	case err != nil:
 		return res, fmt.Errorf("load: %w", err)
 	case current != ev.ID:
 		return res, checkin.Errorf(checkin.EINVALID, "this database holds event %q; load event %q into a new database", current, ev.ID)
+	default:
+		if old, err = checkin.DecodeEvent([]byte(stored)); err != nil {
+			return res, fmt.Errorf("load: the stored event: %w", err)
+		}
+	}
+	ev, changed := checkin.Reloaded(ev, old)
+	res.EventCreated, res.EventChanged = old == nil, old != nil && changed
+	def, err := json.Marshal(ev)
+	if err != nil {
+		return res, fmt.Errorf("encode event: %w", err)
 	}
 	if err := checkLocations(ctx, tx, ev); err != nil {
 		return res, err
@@ -86,9 +110,11 @@ func (db *DB) LoadAll(ctx context.Context, ev *checkin.Event, roster []checkin.P
 		return res, fmt.Errorf("store event: %w", err)
 	}
 	if roster != nil {
-		if res, err = upsertRoster(ctx, tx, roster); err != nil {
+		counts, err := upsertRoster(ctx, tx, roster)
+		if err != nil {
 			return res, err
 		}
+		res.Added, res.Updated, res.Unchanged, res.Removed = counts.Added, counts.Updated, counts.Unchanged, counts.Removed
 	}
 	if revoked != nil {
 		if err := replaceRevocations(ctx, tx, revoked); err != nil {

@@ -182,8 +182,8 @@ func tempDB(tb testing.TB) string {
 func TestScan(t *testing.T) {
 	db := MustOpen(t, tempDB(t))
 	ps := people(3)
-	if res := MustLoad(t, db, MustEvent(t, expoEvent("expo")), ps); res != (store.LoadResult{Added: len(ps)}) {
-		t.Errorf("first load: %v, want %d added", res, len(ps))
+	if res := MustLoad(t, db, MustEvent(t, expoEvent("expo")), ps); res != (store.LoadResult{Added: len(ps), EventCreated: true}) {
+		t.Errorf("first load: %v, want %d added and the event created", res, len(ps))
 	}
 	p1, p2 := ps[0], ps[1]
 	steps := []struct {
@@ -460,8 +460,8 @@ func TestReload(t *testing.T) {
 	ev := MustEvent(t, expoEvent("expo"))
 	v1 := people(5)
 	v1[4].Tags = []string{"vip"}
-	if res := MustLoad(t, db, ev, v1); res != (store.LoadResult{Added: len(v1)}) {
-		t.Fatalf("first load: %v, want %d added", res, len(v1))
+	if res := MustLoad(t, db, ev, v1); res != (store.LoadResult{Added: len(v1), EventCreated: true}) {
+		t.Fatalf("first load: %v, want %d added and the event created", res, len(v1))
 	}
 
 	v2 := slices.Clone(v1)
