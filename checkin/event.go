@@ -36,6 +36,10 @@ type Event struct {
 	StaffPIN     string `json:"-"`
 	StaffPINHash string `json:",omitempty"`
 
+	// Kiosk holds the rest of the [kiosk] table: the doors' sound and
+	// printer, defaults that staff mode may change at one door.
+	Kiosk KioskSettings `json:",omitzero"`
+
 	// Filled by Validate.
 	spaces     map[string]*Space
 	doors      map[string]*Door
@@ -43,6 +47,50 @@ type Event struct {
 	aliases    map[string]string // folded alias → category id
 	tags       map[string]*TagRule
 	chains     map[string][]string // space id → itself and its ancestors, outermost first
+}
+
+// KioskSettings are the event file's defaults for every door's sound and
+// badge printer. Staff mode changes them at one door only, and that
+// door's choice then wins over a new event file.
+type KioskSettings struct {
+	Mute    bool   `json:",omitempty"` // sound = false: no tones at the doors
+	Volume  int    `json:",omitempty"` // percent, 1–100; 0: DefaultVolume
+	Printer string `json:",omitempty"` // CUPS queue; "": the machine's default printer
+	Media   string `json:",omitempty"` // "label" (62 × 100 mm) or "a6"; "": the label
+}
+
+// The badge media a door prints on: a 62 mm label cut at 100 mm (the
+// default), or an A6 sheet.
+const (
+	MediaLabel = "label"
+	MediaA6    = "a6"
+)
+
+// ParseMedia reads a media name as staff or an event file write it:
+// "label", "62x100", "62x100mm" or "a6", in any case.
+func ParseMedia(s string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "label", "62x100", "62x100mm", "62×100", "62×100mm":
+		return MediaLabel, nil
+	case "a6":
+		return MediaA6, nil
+	}
+	return "", Errorf(EINVALID, "media %q is not one Usher prints on: \"label\" (62 × 100 mm) or \"a6\"", s)
+}
+
+// DefaultVolume is the doors' volume when the event file names none:
+// loud enough for a hall, below the harshness of a full-scale square wave.
+const DefaultVolume = 80
+
+// SoundVolume is the volume the doors start with, in percent (0: muted).
+func (k KioskSettings) SoundVolume() int {
+	switch {
+	case k.Mute:
+		return 0
+	case k.Volume == 0:
+		return DefaultVolume
+	}
+	return k.Volume
 }
 
 // Space is the venue or a room inside it. Every space has a capacity: its

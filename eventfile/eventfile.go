@@ -39,6 +39,10 @@ type sessionTable struct {
 
 type kioskTable struct {
 	StaffPIN string `toml:"staff_pin,omitempty"`
+	Sound    *bool  `toml:"sound,omitempty"`
+	Volume   int    `toml:"volume,omitzero"`
+	Printer  string `toml:"printer,omitempty"`
+	Media    string `toml:"media,omitempty"`
 }
 
 type eventTable struct {
@@ -207,7 +211,7 @@ func (r reader) errorf(section string, i int, key, format string, args ...any) e
 // keys each table may have.
 var allowed = map[string][]string{
 	"event":    {"id", "name", "start", "end"},
-	"kiosk":    {"staff_pin"},
+	"kiosk":    {"staff_pin", "sound", "volume", "printer", "media"},
 	"space":    {"id", "name", "parent", "capacity", "anti_passback"},
 	"door":     {"id", "name", "from", "to"},
 	"category": {"id", "name", "may_enter", "aliases", "color"},
@@ -245,6 +249,7 @@ func (r reader) read(raw map[string]any, file *File) error {
 			}
 		} else {
 			ev.StaffPIN, err = f.str("staff_pin", err)
+			ev.Kiosk, err = f.kiosk(err)
 		}
 		if err != nil {
 			return err
@@ -545,7 +550,10 @@ func (ix lineIndex) line(section string, i int, key string) int {
 func String(ev *checkin.Event) (string, error) {
 	var f file
 	f.Event = eventTable{ID: ev.ID, Name: ev.Name}
-	f.Kiosk.StaffPIN = ev.StaffPIN
+	f.Kiosk = kioskTable{StaffPIN: ev.StaffPIN, Volume: ev.Kiosk.Volume, Printer: ev.Kiosk.Printer, Media: ev.Kiosk.Media}
+	if ev.Kiosk.Mute {
+		f.Kiosk.Sound = new(false)
+	}
 	for _, s := range ev.Spaces {
 		c := s.Capacity
 		f.Space = append(f.Space, spaceTable{ID: s.ID, Name: s.Name, Parent: s.Parent, Capacity: &c, AntiPassback: s.AntiPassback})

@@ -572,6 +572,26 @@ may_enter = ["lounge"] # <-
 [kiosk]
 staff_pin = "12" # <-
 `, want: []string{"PIN"}},
+	{name: "ErrSoundNotBool", src: head + `
+[kiosk]
+sound = "on" # <-
+`, want: []string{"sound", "true or false"}},
+	{name: "ErrVolumeZero", src: head + `
+[kiosk]
+volume = 0 # <-
+`, want: []string{"volume", "sound = false"}},
+	{name: "ErrVolumeOver", src: head + `
+[kiosk]
+volume = 150 # <-
+`, want: []string{"volume", "1 to 100", "150"}},
+	{name: "ErrPrinterSpace", src: head + `
+[kiosk]
+printer = "Front desk" # <-
+`, want: []string{`"Front desk"`, "CUPS queue"}},
+	{name: "ErrMediaUnknown", src: head + `
+[kiosk]
+media = "letter" # <-
+`, want: []string{`"letter"`, "label", "a6"}},
 	{name: "ErrSessionUnknownRoom", src: head + `
 [[session]]
 title = "Keynote"

@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Usher needs when any is missing, as root or
 # through sudo, and says what it does. Usage: scripts/deps.sh build|run|test
-#   build: cgo and the GL/X11 headers Fyne's GLFW driver compiles against
+#   build: cgo, the GL/X11 headers Fyne's GLFW driver compiles against and
+#          the ALSA headers the door's sounds play through (oto)
 #   run:   the above
 #   test:  the above, plus Xvfb and tools to drive and photograph a real window,
-#          strace, and headless Chromium for the dashboard's browser test
+#          strace, headless Chromium for the dashboard's browser test, and CUPS
+#          with its PDF printer and a QR reader for the door's badge printing test
 set -euo pipefail
 
 build=(gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev
-       libxinerama-dev libxi-dev libxxf86vm-dev)
+       libxinerama-dev libxi-dev libxxf86vm-dev libasound2-dev)
 headless=(xvfb xauth xdotool x11-utils imagemagick poppler-utils)
 # strace: TestCrashAckAfterFsync checks that a decision is printed only
-# after its log is fsynced; chromium: the dashboard's browser test.
-testonly=(strace chromium)
+# after its log is fsynced; chromium: the dashboard's browser test; cups,
+# printer-driver-cups-pdf and zbar-tools: a badge printed at the door goes
+# through a real CUPS to a PDF whose QR is read back (scripts/cups.sh).
+testonly=(strace chromium cups printer-driver-cups-pdf zbar-tools)
 
 case "${1:-build}" in
   build|run) want=("${build[@]}") ;;

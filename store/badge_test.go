@@ -31,6 +31,7 @@ var (
 // now.
 type badgeKiosk struct {
 	db     *store.DB
+	path   string
 	ev     *checkin.Event
 	key    ed25519.PrivateKey
 	roster []checkin.Person // P1 (serial 2), P2, P3: attendees
@@ -46,7 +47,8 @@ func MustBadgeKiosk(tb testing.TB) *badgeKiosk {
 	}
 	k := &badgeKiosk{key: key, ev: MustKeyedEvent(tb, key), roster: people(3), now: badgeFrom.Add(time.Hour)}
 	k.roster[0].Serial = 2
-	k.db = MustOpen(tb, tempDB(tb))
+	k.path = tempDB(tb)
+	k.db = MustOpen(tb, k.path)
 	k.db.Now = func() time.Time { return k.now }
 	MustLoad(tb, k.db, k.ev, k.roster)
 	return k
