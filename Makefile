@@ -42,17 +42,23 @@ package: build
 	@echo "Usher.tar.xz: unpack and run 'sudo make install' inside it."
 
 # The tests get a throwaway PostgreSQL server (scripts/pg.sh), named in
-# USHER_TEST_POSTGRES, and stopped afterwards whether the tests pass or not;
-# one that was already running (`scripts/pg.sh start` by hand) is reused and left running.
+# USHER_TEST_POSTGRES, and a throwaway CUPS with a PDF printer
+# (scripts/cups.sh, as root), named in CUPS_SERVER and USHER_TEST_CUPS_*;
+# both are stopped afterwards whether the tests pass or not. One that was
+# already running (started by hand) is reused and left running.
 test:
 	@scripts/deps.sh test
 	$(GO) vet ./...
 	$(GO) build ./...
-	@if scripts/pg.sh status >/dev/null 2>&1; then stop=:; else stop='scripts/pg.sh stop'; fi; \
+	@stop=:; \
+	  scripts/pg.sh status >/dev/null 2>&1 || stop="$$stop; scripts/pg.sh stop"; \
+	  scripts/cups.sh status >/dev/null 2>&1 || stop="$$stop; scripts/cups.sh stop"; \
 	  trap "$$stop" EXIT; \
 	  scripts/pg.sh start >/dev/null || exit; \
+	  scripts/cups.sh start >/dev/null || exit; \
 	  export USHER_TEST_POSTGRES="$$(cat .cache/pg.url)"; \
-	  echo "USHER_TEST_POSTGRES=$$USHER_TEST_POSTGRES $(GO) test -count=1 ./..."; \
+	  set -a; . .cache/cups.env; set +a; \
+	  echo "USHER_TEST_POSTGRES=$$USHER_TEST_POSTGRES CUPS_SERVER=$$CUPS_SERVER $(GO) test -count=1 ./..."; \
 	  $(GO) test -count=1 ./...
 
 # Crashes and a full disk, on their own (`make test` runs them too):

@@ -247,6 +247,9 @@ func categoryName(ev *checkin.Event, id string) string {
 // category's name. Sizes scale with the badge's height, so a label and a
 // 4×3 in insert look alike.
 func layoutBadge(r Rect, ev *checkin.Event, p checkin.Person, modules int) design {
+	if r.H > r.W {
+		return layoutTall(r, ev, p, modules)
+	}
 	var d design
 	s := r.H / 76.2 // 1 on a 4×3 in badge
 	pad := 4 * s
@@ -381,3 +384,55 @@ func fitName(name string, w, h, hi, lo float64) fittedName {
 }
 
 func floorHalf(v float64) float64 { return float64(int(v*2)) / 2 }
+
+// layoutTall lays out a badge taller than wide (a 62 mm label cut at
+// 100 mm, an A6 card), where a column beside the QR would be too narrow
+// for a name: the event's name, then the person's name across the whole
+// width and the company under it, then the QR as large as the rest
+// allows, centred, and the category's band across the bottom. Sizes
+// scale with the width, so the label and A6 look alike.
+func layoutTall(r Rect, ev *checkin.Event, p checkin.Person, modules int) design {
+	var d design
+	s := r.W / 62 // 1 on the label
+	pad := 3 * s
+	fi := fonts()
+	w := r.W - 2*pad
+
+	bandH := 0.12 * r.H
+	bandTop := r.Y + r.H - bandH
+	bandColor, bandText := CategoryColors(ev, p.Category)
+	d.Rects = append(d.Rects, rectOp{Rect{r.X, bandTop, r.W, bandH}, bandColor})
+	cat := fit(bold, strings.ToUpper(categoryName(ev, p.Category)), w, 0.42*bandH/ptMM, 7*s)
+	d.Texts = append(d.Texts, textOp{
+		X: r.X + (r.W-textWidth(bold, cat.text, cat.size))/2, Y: bandTop + bandH/2 + fi[bold].capH*cat.size*ptMM/2,
+		Size: cat.size, Face: bold, Color: bandText, Text: cat.text,
+	})
+
+	y := r.Y + pad
+	if ev.Name != "" {
+		size := 7 * s
+		e := fit(regular, ev.Name, w, size, size)
+		d.Texts = append(d.Texts, textOp{X: r.X + pad, Y: y + fi[regular].capH*size*ptMM, Size: size, Face: regular, Color: midGrey, Text: e.text})
+		y += (fi[regular].capH + 0.8) * size * ptMM
+	}
+	name := fitName(p.Name, w, 0.22*r.H, 26*s, floorHalf(9*s))
+	lineH := 1.12 * name.size * ptMM
+	for i, l := range name.lines {
+		d.Texts = append(d.Texts, textOp{X: r.X + pad, Y: y + fi[bold].ascent*name.size*ptMM + float64(i)*lineH, Size: name.size, Face: bold, Color: black, Text: l})
+	}
+	y += float64(len(name.lines)-1)*lineH + (fi[bold].ascent+fi[bold].descent)*name.size*ptMM
+	if p.Company != "" {
+		c := fit(regular, p.Company, w, 11*s, 8*s)
+		y += 1.5 * s
+		d.Texts = append(d.Texts, textOp{X: r.X + pad, Y: y + fi[regular].ascent*c.size*ptMM, Size: c.size, Face: regular, Color: darkGrey, Text: c.text})
+		y += (fi[regular].ascent + fi[regular].descent) * c.size * ptMM
+	}
+
+	// The QR, quiet zone included, fills the space left between the text
+	// and the band, and never prints smaller than on the other badges.
+	n := modules - 2*QuietZone
+	minQ := QRSymbolMM * float64(modules) / float64(n)
+	qSize := max(min(r.W-pad, bandTop-y-s), minQ)
+	d.QR = Rect{X: r.X + (r.W-qSize)/2, Y: y + (bandTop-y-qSize)/2, W: qSize, H: qSize}
+	return d
+}

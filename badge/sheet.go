@@ -51,6 +51,15 @@ var layouts = []Layout{
 		PageW: 215.9, PageH: 279.4, BadgeW: 101.6, BadgeH: 76.2, Cols: 2, Rows: 3,
 		Left: 6.35, Top: 25.4,
 	},
+	{
+		// Brother QL and compatible: 62 mm continuous tape, cut at 100 mm.
+		Name: "label-62x100", About: "one badge a 62×100 mm label, for label printers with 62 mm tape",
+		PageW: 62, PageH: 100, BadgeW: 62, BadgeH: 100, Cols: 1, Rows: 1,
+	},
+	{
+		Name: "a6", About: "one badge an A6 page (105×148 mm), for A6 cards or card printers",
+		PageW: 105, PageH: 148, BadgeW: 105, BadgeH: 148, Cols: 1, Rows: 1,
+	},
 }
 
 // Layouts returns the names of the page layouts, the default first.

@@ -163,7 +163,7 @@ func PDFPages(tb testing.TB, pdf []byte) int {
 }
 
 func TestLayouts(t *testing.T) {
-	want := map[string]int{"insert-4x3": 1, "a4-labels": 8, "letter-labels": 6}
+	want := map[string]int{"insert-4x3": 1, "a4-labels": 8, "letter-labels": 6, "label-62x100": 1, "a6": 1}
 	names := badge.Layouts()
 	if len(names) != len(want) || names[0] != "insert-4x3" {
 		t.Fatalf("Layouts() = %q, want insert-4x3 first and %d layouts", names, len(want))
@@ -240,8 +240,12 @@ func TestWriteLayouts(t *testing.T) {
 				if res.GetText() != codes[i] {
 					t.Errorf("badge %d: QR says %q, want %q", i, res.GetText(), codes[i])
 				}
-				if mm := SymbolMM(t, res, 300); mm < 25 || mm > badge.QRSymbolMM+0.5 {
-					t.Errorf("badge %d: QR symbol %.2f mm wide, want 25 to %.1f", i, mm, badge.QRSymbolMM+0.5)
+				lo, hi := 25.0, badge.QRSymbolMM+0.5
+				if l.BadgeH > l.BadgeW { // a tall badge's QR takes the room left (layoutTall)
+					lo, hi = 35, l.BadgeW
+				}
+				if mm := SymbolMM(t, res, 300); mm < lo || mm > hi {
+					t.Errorf("badge %d: QR symbol %.2f mm wide, want %.1f to %.1f", i, mm, lo, hi)
 				}
 			}
 		})

@@ -1,0 +1,4 @@
+package printing
+
+// SanitizeTitle is sanitizeTitle, for the tests.
+var SanitizeTitle = sanitizeTitle
