@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"flag"
 	"fmt"
 	"net/http"
@@ -25,8 +26,11 @@ import (
 
 	"usher/app"
 	"usher/assets"
+	"usher/badge"
 	"usher/checkin"
+	"usher/doorprint"
 	"usher/kiosk"
+	"usher/sound"
 	"usher/sync/kiosksync"
 )
 
@@ -48,7 +52,7 @@ func main() {
 func screen(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("usher", flag.ExitOnError)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `usage: usher [--db K.db] [--door DOOR] [--exit] [--fullscreen]   open the kiosk screen
+		fmt.Fprint(fs.Output(), `usage: usher [--db K.db] [--door DOOR] [--exit] [--fullscreen] [--signing-key FILE]   open the kiosk screen
        usher load --db K.db --event event.toml [--roster roster.csv]
        usher scan --db K.db [--door DOOR] [--exit]
        usher enroll --db K.db CODE
@@ -61,6 +65,7 @@ func screen(ctx context.Context, args []string) error {
 	door := fs.String("door", "", "door id (default: the last one chosen in staff mode, else the one enrolled for)")
 	exit := fs.Bool("exit", false, "scan in the EXIT direction")
 	full := fs.Bool("fullscreen", false, "open full screen")
+	keyPath := fs.String("signing-key", "", "the event's badge signing key `file`, to print badges at this door (staff mode P, the PRINT mode)")
 	fs.Parse(args)
 	if fs.NArg() > 0 {
 		fs.Usage()
@@ -73,12 +78,29 @@ func screen(ctx context.Context, args []string) error {
 	}
 	defer db.Close()
 	ev := db.Event()
+	var key ed25519.PrivateKey
+	if *keyPath != "" {
+		if key, err = badge.LoadKey(*keyPath); err != nil {
+			return err
+		}
+		if err := badge.CheckKey(ev, key); err != nil {
+			return fmt.Errorf("--signing-key %s: %w", *keyPath, err)
+		}
+	}
 
 	a := fyneapp.NewWithID("io.usher.kiosk")
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	w := a.NewWindow("Usher — " + ev.Name)
 	w.Resize(fyne.NewSize(1024, 600))
-	opts := app.Options{Door: *door, Quit: a.Quit, SetTheme: a.Settings().SetTheme}
+	opts := app.Options{Door: *door, Quit: a.Quit, SetTheme: a.Settings().SetTheme,
+		Printer: &doorprint.Desk{Store: db, Key: key, Do: fyne.Do}}
+	if player, err := sound.Open(); err != nil {
+		// Said once, here and in staff mode; the door works without.
+		fmt.Fprintf(os.Stderr, "usher: sound off: %v\n", err)
+		opts.NoSound = "no audio device"
+	} else {
+		opts.Speaker = speaker{player}
+	}
 	if *exit {
 		opts.Direction = checkin.Exit
 	}
@@ -148,3 +170,18 @@ func defaultDB() string {
 	}
 	return filepath.Join(dir, "usher", "kiosk.db")
 }
+
+// speaker plays the screen's tones through the machine's audio device.
+type speaker struct{ p *sound.Player }
+
+var tones = map[app.Sound]sound.Tone{
+	app.SoundAdmit: sound.Admit, app.SoundDeny: sound.Deny, app.SoundExit: sound.Exit, app.SoundWarn: sound.Warn,
+}
+
+func (s speaker) Play(t app.Sound) {
+	if tone, ok := tones[t]; ok {
+		s.p.Play(tone)
+	}
+}
+
+func (s speaker) SetVolume(percent int) { s.p.SetVolume(float64(percent) / 100) }

@@ -26,6 +26,9 @@ type Backend interface {
 	Adjust(ctx context.Context, door string, delta int, note string) (checkin.Decision, error)
 	Undo(ctx context.Context, door string, within time.Duration) (checkin.Decision, error)
 	Search(ctx context.Context, query string, limit int) ([]checkin.Person, error)
+	// Identify says whose code is, as a scan would, recording nothing (a
+	// badge desk prints rather than admits).
+	Identify(ctx context.Context, code string) (checkin.Badge, error)
 	// Recent is the last n decisions at door, newest first, read from the
 	// log (so the same after a restart); capacity-rights rows left out.
 	// Returns an error only when the log cannot be read.

@@ -24,6 +24,7 @@ func newConfirmView(k *Kiosk) *confirmView {
 	v := &confirmView{k: k, title: widget.NewLabel(""), detail: widget.NewLabel("")}
 	v.title.TextStyle.Bold = true
 	v.title.SizeName = theme.SizeNameHeadingText
+	v.title.Wrapping = fyne.TextWrapWord // a long name in the question
 	v.detail.Wrapping = fyne.TextWrapWord
 	v.keys = k.newHotkeys(func(line string) {
 		if line == "" {

@@ -84,6 +84,11 @@ func (k *Kiosk) showReady() {
 		k.panel.showReady(toneRevoked, revokedWho, revokedAdvice, "", "")
 		return
 	}
+	if k.printMode {
+		k.panel.showReady(toneDesk, "Badge desk — scan a ticket or badge to print a badge",
+			k.door.Name+" · PRINT · "+k.printTo().String()+" · nobody is admitted here", "", "")
+		return
+	}
 	where := fmt.Sprintf("%s · %s", k.door.Name, strings.ToUpper(string(k.dir)))
 	s, n := k.doorSpace()
 	t := readyTone(s, n, k.dir)

@@ -76,6 +76,13 @@ type Options struct {
 	// (sync/wire's EnrollPrefix) scanned in staff mode. It works in the
 	// background and calls done on the UI goroutine.
 	Enroll func(code string, done func(error))
+	// Speaker plays a tone for each decision; nil: silent, and NoSound
+	// says why in staff mode ("no audio device").
+	Speaker Speaker
+	NoSound string
+	// Printer prints badges at the door (staff mode P, the PRINT mode of
+	// a badge desk); nil hides printing.
+	Printer BadgePrinter
 }
 
 // Kiosk is the door screen. Build it with New; the widgets are fields so
@@ -101,15 +108,16 @@ type Kiosk struct {
 	dirBadge *canvas.Rectangle
 	dirText  *canvas.Text
 	// The result panel and the views that take its place.
-	panel   *panel
-	views   *fyne.Container
-	pin     *pinView
-	staff   *staffView
-	note    *noteView
-	search  *searchView
-	confirm *confirmView
-	doors   *doorsView
-	picks   *pickView
+	panel    *panel
+	views    *fyne.Container
+	pin      *pinView
+	staff    *staffView
+	note     *noteView
+	search   *searchView
+	confirm  *confirmView
+	doors    *doorsView
+	picks    *pickView
+	printers *printerView
 	// scale is the dialogs' theme, and scaled their theme overrides to
 	// refresh when it changes (dialog.go).
 	scale  *scaledTheme
@@ -147,6 +155,15 @@ type Kiosk struct {
 	// say what it takes back; nil before the first.
 	recorded *record
 
+	// volume is the tones' volume in percent, 0 muted (sound.go).
+	volume int
+	// printMode: this kiosk is a badge desk, whose scans print badges
+	// (print.go); printing is when each person's badge was last sent
+	// to the printer here, and lastPerson whom the last scan named.
+	printMode  bool
+	printing   map[string]time.Time
+	lastPerson *checkin.Person
+
 	lock       lockout
 	staffUntil time.Time // staff mode is unlocked until then
 	viewAt     time.Time // when the view in front of the panel was opened or last had a key
@@ -158,7 +175,7 @@ func New(w fyne.Window, b Backend, opts Options) (*Kiosk, error) {
 	if ev == nil {
 		return nil, checkin.Errorf(checkin.ENOTFOUND, "no event is loaded; run usher load --db … --event … --roster … first")
 	}
-	k := &Kiosk{Now: time.Now, b: b, ev: ev, win: w, opts: opts, ctx: context.Background()}
+	k := &Kiosk{Now: time.Now, b: b, ev: ev, win: w, opts: opts, ctx: context.Background(), printing: map[string]time.Time{}}
 	if err := k.restore(); err != nil {
 		return nil, err
 	}
@@ -206,9 +223,13 @@ func (k *Kiosk) restore() error {
 			return err
 		}
 		k.dir = checkin.Direction(saved)
+		k.printMode = saved == modePrint && k.opts.Printer != nil
 	}
 	if k.dir != checkin.Exit {
 		k.dir = checkin.Entry
+	}
+	if err := k.restoreVolume(); err != nil {
+		return err
 	}
 	lock, err := k.b.Setting(k.ctx, settingLockout)
 	if err != nil {
@@ -250,8 +271,9 @@ func (k *Kiosk) build() {
 	k.confirm = newConfirmView(k)
 	k.doors = newDoorsView(k)
 	k.picks = newPickView(k)
+	k.printers = newPrinterView(k)
 	k.views = container.New(viewsLayout{k}, k.panel, k.pin.box, k.staff.box, k.note.box, k.search.box,
-		k.confirm.box, k.doors.box, k.picks.box)
+		k.confirm.box, k.doors.box, k.picks.box, k.printers.box)
 
 	k.recent = newRecentList()
 	k.gauges = container.NewVBox()
@@ -307,9 +329,12 @@ func (k *Kiosk) recolour() {
 func (k *Kiosk) showDoor() {
 	k.doorName.Text = k.door.Name
 	k.doorName.Refresh()
-	if k.dir == checkin.Exit {
+	switch {
+	case k.printMode:
+		k.dirText.Text, k.dirBadge.FillColor = modePrint, dirPrint
+	case k.dir == checkin.Exit:
 		k.dirText.Text, k.dirBadge.FillColor = "EXIT", dirExit
-	} else {
+	default:
 		k.dirText.Text, k.dirBadge.FillColor = "ENTRY", dirEntry
 	}
 	k.dirText.Refresh()
@@ -422,6 +447,10 @@ func (k *Kiosk) Submit(code string) {
 		return
 	}
 	k.lastCode, k.lastAt = code, now
+	if k.printMode {
+		k.printScan(code)
+		return
+	}
 	scan := checkin.Scan{Code: code, Door: k.door.ID, Direction: k.dir}
 	d, err := k.b.Scan(k.ctx, scan)
 	k.showDecision(scan, d, err)
@@ -450,6 +479,11 @@ func (k *Kiosk) showDecision(scan checkin.Scan, d checkin.Decision, err error) {
 		t, msg = toneWarn, checkin.ErrorMessage(err)
 	}
 	k.panel.show(t, who, msg)
+	k.play(t)
+	if d.Person != nil {
+		p := *d.Person
+		k.lastPerson = &p
+	}
 	k.ready = false
 	hold := holdGood
 	if t.word != toneAdmit.word && t.word != toneExit.word {
@@ -568,6 +602,9 @@ func (k *Kiosk) show(view fyne.CanvasObject) {
 	if view == nil {
 		view = k.panel
 	}
+	if view != k.confirm.box {
+		k.confirm.run = nil // a question closed unanswered is no yes later
+	}
 	for _, o := range k.views.Objects {
 		if o == view {
 			o.Show()
@@ -630,7 +667,7 @@ func (k *Kiosk) now() time.Time { return k.Now() }
 // question or list it opened, or a reason it asked for.
 func (k *Kiosk) inStaff() bool {
 	switch k.showing() {
-	case k.staff.box, k.confirm.box, k.doors.box, k.picks.box:
+	case k.staff.box, k.confirm.box, k.doors.box, k.picks.box, k.printers.box:
 		return true
 	case k.note.box:
 		return k.note.staff

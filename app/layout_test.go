@@ -7,6 +7,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
+
+	"usher/doorprint"
 )
 
 // The screen at the kiosk's smallest supported display, against markup
@@ -69,6 +71,19 @@ var views = []struct {
 	{"UndoConfirm", func(h *harness) { h.scan(long.Code); h.unlockStaff(); h.staffKey('2') }},
 	{"QuitConfirm", func(h *harness) { h.unlockStaff(); h.staffKey('0') }},
 	{"DoorList", func(h *harness) { h.unlockStaff(); h.staffKey('6') }},
+	{"RecentList", func(h *harness) { h.scan(long.Code); h.scan(unknownCode); h.unlockStaff(); h.staffKey('R') }},
+	{"PrintSearch", func(h *harness) { h.scan(long.Code); h.unlockStaff(); h.staffKey('P') }},
+	{"PrintConfirm", func(h *harness) { h.scan(long.Code); h.unlockStaff(); h.staffKey('P'); h.key(fyne.KeyReturn) }},
+	// The kiosk has no signing key: the longest refusal.
+	{"NotPrinted", func(h *harness) {
+		h.scan(long.Code)
+		h.unlockStaff()
+		h.staffKey('P')
+		h.key(fyne.KeyReturn)
+		h.key(fyne.KeyReturn)
+	}},
+	{"Printers", func(h *harness) { h.unlockStaff(); h.staffKey('Q') }},
+	{"BadgeDesk", func(h *harness) { h.unlockStaff(); h.staffKey('1'); h.unlockStaff(); h.staffKey('1') }},
 	// An enrolled kiosk's line under the gauges, at its longest.
 	{"Shared", sharedStale},
 }
@@ -92,7 +107,9 @@ func TestLayoutFits(t *testing.T) {
 		for _, door := range []string{doorMain, doorBallroom} {
 			for _, v := range views {
 				t.Run(sizeName(size)+"/"+door+"/"+v.name, func(t *testing.T) {
-					h := MustKiosk(t, Options{Door: door})
+					// Every staff item there is: printing, and the
+					// longest sound item.
+					h := MustKiosk(t, Options{Door: door, Printer: &doorprint.Desk{}, NoSound: "no audio device"})
 					h.w.Resize(size)
 					v.setup(h)
 					if got := h.w.Content().MinSize(); got.Width > size.Width || got.Height > size.Height {

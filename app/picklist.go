@@ -1,6 +1,8 @@
 package app
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
@@ -77,4 +79,14 @@ func (l *pickList) selectRow(i int) {
 		return
 	}
 	l.scroll.ScrollToOffset(off)
+}
+
+// short cuts s to at most n characters, ending it with "…" if cut: a
+// list row or a menu item never widens the screen for a long name.
+func short(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return strings.TrimSpace(string(r[:n-1])) + "…"
 }

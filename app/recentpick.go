@@ -62,7 +62,7 @@ func (v *pickView) open() {
 		}
 		s := scans[i]
 		text := fmt.Sprintf("%d   %s  %s · %s · %s", (i+1)%10, s.At.Local().Format("15:04:05"),
-			recentWho(s), recentTone(s).word, reasonWords(s.Reason))
+			short(recentWho(s), 32), recentTone(s).word, reasonWords(s.Reason))
 		if s.Undone {
 			text += " · undone"
 		}

@@ -22,8 +22,12 @@ type searchView struct {
 	query    *keyEntry
 	list     *keyList
 	status   *widget.Label
+	title    *widget.Label
 	results  []checkin.Person
 	selected int
+	// print: the chosen person gets a new badge printed (print.go)
+	// rather than admitted.
+	print bool
 }
 
 func newSearchView(k *Kiosk) *searchView {
@@ -45,14 +49,41 @@ func newSearchView(k *Kiosk) *searchView {
 		v.selected = i
 		k.touch()
 	}
-	title := widget.NewLabel("Find by name (↑↓ to pick, Enter to admit, Esc to go back)")
-	title.TextStyle.Bold = true
-	v.box = k.dialog(container.NewBorder(container.NewVBox(title, v.query, v.status), nil, nil, nil, v.list))
+	v.title = widget.NewLabel("")
+	v.title.TextStyle.Bold = true
+	v.box = k.dialog(container.NewBorder(container.NewVBox(v.title, v.query, v.status), nil, nil, nil, v.list))
 	return v
 }
 
+// openSearch finds someone by name to admit. A badge desk admits
+// nobody, and prints by name only in staff mode: a badge for any name
+// must not be a keystroke away at an unattended desk.
 func (k *Kiosk) openSearch() {
-	v := k.search
+	if k.printMode {
+		k.panel.show(toneDesk, "This kiosk is a badge desk", "To print a badge by name: staff mode (F2), then P.")
+		k.ready = false
+		k.holdUntil = k.Now().Add(holdBad)
+		return
+	}
+	k.search.open(false, "Find by name (↑↓ to pick, Enter to admit, Esc to go back)")
+}
+
+// openPrintSearch finds someone to print a new badge for: the person
+// the last scan named is offered first.
+func (k *Kiosk) openPrintSearch() {
+	k.search.open(true, "Print a badge for… (type a name; ↑↓ to pick, Enter to print, Esc to go back)")
+	if p := k.lastPerson; p != nil {
+		k.search.results = []checkin.Person{*p}
+		k.search.list.Refresh()
+		k.search.list.Select(0)
+		k.search.status.SetText("Last scanned: Enter prints for them, or type another name.")
+	}
+}
+
+func (v *searchView) open(print bool, title string) {
+	k := v.k
+	v.print = print
+	v.title.SetText(title)
 	v.query.SetText("")
 	v.results, v.selected = nil, 0
 	v.list.UnselectAll()
@@ -128,6 +159,10 @@ func (v *searchView) choose(i int) {
 		return
 	}
 	k, p := v.k, v.results[i]
+	if v.print {
+		k.askPrint(p)
+		return
+	}
 	if k.dir == checkin.Exit {
 		v.status.SetText("This kiosk scans exits. Switch it to ENTRY in staff mode (F2) to admit by name.")
 		return

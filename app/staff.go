@@ -166,6 +166,9 @@ type staffView struct {
 	full     *staffItem
 	theme    *staffItem
 	recent   *staffItem
+	sound    *staffItem
+	print    *staffItem
+	printer  *staffItem
 }
 
 type staffItem struct {
@@ -192,6 +195,11 @@ func newStaffView(k *Kiosk) *staffView {
 	v.override = add('5', k.askOverride)
 	v.door = add('6', k.chooseDoor)
 	v.recent = add('R', func() { k.picks.open() })
+	v.sound = add('V', k.nextVolume)
+	if k.opts.Printer != nil {
+		v.print = add('P', func() { k.openPrintSearch() })
+		v.printer = add('Q', k.choosePrinter)
+	}
 	if k.opts.SetTheme != nil {
 		v.theme = add('7', k.toggleTheme)
 	}
@@ -214,7 +222,13 @@ func newStaffView(k *Kiosk) *staffView {
 			k.leave()
 		}
 	})
-	grid := container.NewGridWithColumns(2)
+	// Two columns, three when there are many items (a kiosk that prints):
+	// seven rows would not fit a 1024×600 screen under two gauges.
+	cols := 2
+	if len(v.items) > 12 {
+		cols = 3
+	}
+	grid := container.NewGridWithColumns(cols)
 	for _, it := range v.items {
 		grid.Add(it.button)
 	}
@@ -228,23 +242,27 @@ func (v *staffView) open() {
 	v.title.SetText("Staff — " + k.door.Name + " → " + k.ev.Space(k.door.To).Name)
 	k.viewAt = k.Now()
 	set := func(it *staffItem, text string) { it.button.SetText(fmt.Sprintf("%c   %s", it.key, text)) }
-	if k.dir == checkin.Exit {
-		set(v.dir, "Switch to ENTRY")
-	} else {
-		set(v.dir, "Switch to EXIT")
-	}
+	set(v.dir, "Switch to "+k.nextMode())
 	set(v.items[1], "Undo the last scan")
 	set(v.items[2], "+1 without a badge")
 	set(v.items[3], "−1 (a +1 left)")
 	if k.denied != nil && k.Now().Sub(k.deniedAt) <= undoWindow {
-		set(v.override, "Override: "+k.deniedBy)
+		set(v.override, "Override: "+short(k.deniedBy, 20))
 		v.override.button.Enable()
 	} else {
 		set(v.override, "Override (no denial)")
 		v.override.button.Disable()
 	}
 	set(v.door, "Change door")
-	set(v.recent, "Recent scans (undo, override)")
+	set(v.recent, "Recent scans")
+	set(v.sound, k.volumeLabel())
+	if k.opts.Speaker == nil {
+		v.sound.button.Disable()
+	}
+	if v.print != nil {
+		set(v.print, "Print a badge")
+		set(v.printer, "Printer: "+k.printTo().menuString())
+	}
 	if v.theme != nil {
 		if k.dark {
 			set(v.theme, "Light theme")
@@ -309,13 +327,36 @@ func (k *Kiosk) staffDone(scan checkin.Scan, d *checkin.Decision, err error) {
 	}
 }
 
-func (k *Kiosk) switchDirection() {
-	if k.dir == checkin.Exit {
-		k.dir = checkin.Entry
-	} else {
-		k.dir = checkin.Exit
+// nextMode is the mode item 1 switches to: ENTRY → EXIT → PRINT (with
+// a printer) → ENTRY.
+func (k *Kiosk) nextMode() string {
+	switch {
+	case k.printMode:
+		return "ENTRY"
+	case k.dir == checkin.Entry:
+		return "EXIT"
+	case k.opts.Printer != nil:
+		return modePrint
 	}
-	k.save(settingDirection, string(k.dir))
+	return "ENTRY"
+}
+
+func (k *Kiosk) switchDirection() {
+	switch {
+	case k.printMode:
+		k.printMode, k.dir = false, checkin.Entry
+	case k.dir == checkin.Entry:
+		k.dir = checkin.Exit
+	case k.opts.Printer != nil:
+		k.printMode, k.dir = true, checkin.Entry
+	default:
+		k.dir = checkin.Entry
+	}
+	if k.printMode {
+		k.save(settingDirection, modePrint)
+	} else {
+		k.save(settingDirection, string(k.dir))
+	}
 	k.showDoor()
 	k.staffDone(checkin.Scan{}, nil, nil)
 	k.showReady()

@@ -661,19 +661,19 @@ func TestThemeQuitFullScreen(t *testing.T) {
 	}
 }
 
-// Without Quit and SetTheme (a kiosk embedded elsewhere) those items are
-// not offered, and their digits do nothing.
+// Without Quit, SetTheme and a printer (a kiosk embedded elsewhere)
+// those items are not offered, and their keys do nothing.
 func TestStaffMenuOptional(t *testing.T) {
 	h := MustKiosk(t, Options{})
 	h.k.opts = Options{}
 	v := newStaffView(h.k)
 	for _, it := range v.items {
-		if it.key == '0' || it.key == '7' {
+		if it.key == '0' || it.key == '7' || it.key == 'P' || it.key == 'Q' {
 			t.Errorf("item %c offered without its option", it.key)
 		}
 	}
-	if len(v.items) != 9 {
-		t.Errorf("%d items, want 9", len(v.items))
+	if len(v.items) != 10 {
+		t.Errorf("%d items, want 10", len(v.items))
 	}
 }
 

@@ -52,6 +52,12 @@ var (
 	// toneNearlyFull is the ready screen's from nearCap of the door's
 	// space (fullness.go).
 	toneNearlyFull = toneWarn.withWord("NEARLY FULL")
+	// A badge printed at the door (print.go): green when it went to the
+	// printer, amber when it did not, grey while it goes.
+	tonePrinted    = toneAdmit.withWord("PRINTED")
+	toneNotPrinted = toneWarn.withWord("NOT PRINTED")
+	tonePrinting   = toneReady.withWord("PRINTING")
+	toneDesk       = toneReady.withWord("PRINT")
 )
 
 // withWord returns t showing word instead of its own.
@@ -139,4 +145,5 @@ func gaugeColor(n, capacity int) color.NRGBA {
 var (
 	dirEntry = color.NRGBA{0x1e, 0x6b, 0x34, 0xff}
 	dirExit  = color.NRGBA{0x1f, 0x4f, 0xa3, 0xff}
+	dirPrint = color.NRGBA{0x5e, 0x35, 0xb1, 0xff} // a badge desk (PRINT)
 )

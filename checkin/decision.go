@@ -344,6 +344,11 @@ var problemMessages = map[Reason]string{
 	NotEntitled:  "This badge's category may enter nowhere at this event. Send to the registration desk.",
 }
 
+// ProblemMessage says what to do about a signed badge that is not good
+// for reason r ("" when r is not such a problem), for screens that show
+// a badge's problem without deciding a scan.
+func ProblemMessage(r Reason) string { return problemMessages[r] }
+
 func categoryName(e *Event, p *Person) string {
 	if c := e.categories[p.Category]; c != nil {
 		return p.Name + " (" + c.Name + ")"

@@ -1,8 +1,6 @@
 package printing
 
 import (
-	"strings"
-
 	"usher/checkin"
 )
 
@@ -18,32 +16,31 @@ const (
 	A6 Media = "A6"
 )
 
-// medias are the media in the order messages list them, with the names
-// ParseMedia accepts for each and the badge layout that fits it.
+// medias are the media by the names staff and event files use for them
+// (checkin.ParseMedia), with the badge layout that fits each.
 var medias = []struct {
+	name   string
 	media  Media
-	names  []string
 	layout string
 }{
-	{Label62x100, []string{"label", "62x100", "62x100mm"}, "label-62x100"},
-	{A6, []string{"a6"}, "a6"},
+	{checkin.MediaLabel, Label62x100, "label-62x100"},
+	{checkin.MediaA6, A6, "a6"},
 }
 
-// ParseMedia returns the media named s, in any case: "label", "62x100" or
-// "62x100mm" for Label62x100, "a6" for A6. Any other name is a
-// *checkin.Error (EINVALID) listing the accepted ones.
+// ParseMedia returns the media named s as checkin.ParseMedia reads it
+// ("label", "62x100", "62x100mm", "a6", in any case). Any other name is
+// a *checkin.Error (EINVALID) listing the accepted ones.
 func ParseMedia(s string) (Media, error) {
-	name := strings.ToLower(strings.TrimSpace(s))
-	var all []string
+	name, err := checkin.ParseMedia(s)
+	if err != nil {
+		return "", err
+	}
 	for _, m := range medias {
-		for _, n := range m.names {
-			if n == name {
-				return m.media, nil
-			}
-			all = append(all, n)
+		if m.name == name {
+			return m.media, nil
 		}
 	}
-	return "", checkin.Errorf(checkin.EINVALID, "unknown badge media %q (media: %s)", s, strings.Join(all, ", "))
+	return "", checkin.Errorf(checkin.EINVALID, "no CUPS media for %q", name)
 }
 
 // Layout returns the name of the badge layout (badge.FindLayout) whose page

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -71,6 +74,9 @@ func Open() (*Player, error) {
 }
 
 func open() (*Player, error) {
+	if why := noSoundServer(); why != "" {
+		return nil, fmt.Errorf("%w: %s", ErrNoDevice, why)
+	}
 	ctx, ready, err := oto.NewContext(&oto.NewContextOptions{
 		SampleRate:   Rate,
 		ChannelCount: 1,
@@ -98,6 +104,31 @@ func open() (*Player, error) {
 	p := newPlayer(voices)
 	go p.run() // lives as long as the process, like the oto context
 	return p, nil
+}
+
+// noSoundServer says why ALSA cannot reach any sound card: the machine
+// has none (no /dev/snd) and no PulseAudio or PipeWire server to play
+// through. ALSA would try its devices one by one and print a line of its
+// own for each; a kiosk without sound says so once. "" when a device may
+// exist.
+func noSoundServer() string {
+	if runtime.GOOS != "linux" {
+		return ""
+	}
+	if _, err := os.Stat("/dev/snd"); err == nil {
+		return ""
+	}
+	if os.Getenv("PULSE_SERVER") != "" {
+		return ""
+	}
+	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
+		for _, sock := range []string{"pulse/native", "pipewire-0"} {
+			if _, err := os.Stat(filepath.Join(dir, sock)); err == nil {
+				return ""
+			}
+		}
+	}
+	return "this machine has no sound card (/dev/snd) and no sound server"
 }
 
 // newPlayer returns a Player over the given voices at full volume, with
