@@ -75,7 +75,7 @@ func ParseMedia(s string) (string, error) {
 	case "a6":
 		return MediaA6, nil
 	}
-	return "", Errorf(EINVALID, "media %q is not one Usher prints on: \"label\" (62 × 100 mm) or \"a6\"", s)
+	return "", Errorf(EINVALID, "media %q is not one Usher prints on: label (62 × 100 mm; also 62x100, 62x100mm) or a6", s)
 }
 
 // DefaultVolume is the doors' volume when the event file names none:
