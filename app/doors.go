@@ -5,8 +5,6 @@ import (
 	"strconv"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -36,7 +34,7 @@ func newDoorsView(k *Kiosk) *doorsView {
 		n, err := strconv.Atoi(line)
 		return n - 1, err == nil && n >= 1 && n <= 9
 	}, v.pick)
-	v.box = k.dialog(k.column(title, hint, v.keys, container.New(doorsLayout{v}, v.scroll)))
+	v.box = k.dialog(k.column(title, hint, v.keys, v.shown(doorsShown)))
 	return v
 }
 
@@ -59,22 +57,6 @@ func (v *doorsView) open() {
 	v.selectRow(v.selected) // laid out now, so it scrolls to the right place
 	k.viewAt = k.Now()
 	k.win.Canvas().Focus(v.keys)
-}
-
-// doorsLayout gives the scrolled list the height of its first
-// doorsShown doors.
-type doorsLayout struct{ v *doorsView }
-
-func (l doorsLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	layout.NewStackLayout().Layout(objs, size)
-}
-
-func (l doorsLayout) MinSize([]fyne.CanvasObject) fyne.Size {
-	var h float32
-	for _, b := range l.v.buttons[:min(doorsShown, len(l.v.buttons))] {
-		h += b.MinSize().Height + theme.Padding()
-	}
-	return fyne.NewSize(l.v.scroll.Content.MinSize().Width, h-theme.Padding())
 }
 
 // pick moves the kiosk to the i-th door and goes back to the menu.

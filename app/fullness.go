@@ -106,7 +106,7 @@ func (k *Kiosk) showReady() {
 // showReady shows the panel with the big figures, unless it shows
 // exactly that already.
 func (p *panel) showReady(t tone, who, message, inside, left string) {
-	if p.tone == t && p.who.Text == who && p.message.Text == message &&
+	if p.tone == t && p.who.Text == who && p.msg == message &&
 		p.inside.Text == inside && p.left.Text == left && p.inside.Visible() == (inside != "") {
 		return
 	}

@@ -241,7 +241,7 @@ func (h *harness) wantPanel(want tone, who, message string) {
 		h.t.Errorf("result panel hidden; showing %T", h.k.showing())
 	}
 	if p.word.Text != want.word {
-		h.t.Errorf("panel word = %q, want %q (who %q, message %q)", p.word.Text, want.word, p.who.Text, p.message.Text)
+		h.t.Errorf("panel word = %q, want %q (who %q, message %q)", p.word.Text, want.word, p.who.Text, p.msg)
 	}
 	if p.bg.FillColor != want.bg {
 		h.t.Errorf("panel colour = %v, want %v (%s)", p.bg.FillColor, want.bg, want.word)
@@ -252,7 +252,7 @@ func (h *harness) wantPanel(want tone, who, message string) {
 	for _, txt := range []struct {
 		name      string
 		got, want string
-	}{{"who", p.who.Text, who}, {"message", p.message.Text, message}} {
+	}{{"who", p.who.Text, who}, {"message", p.msg, message}} {
 		if txt.got != txt.want {
 			h.t.Errorf("panel %s = %q, want %q", txt.name, txt.got, txt.want)
 		}

@@ -139,7 +139,7 @@ func wantPanelFits(t *testing.T, p *panel) {
 	for _, o := range []struct {
 		name string
 		obj  fyne.CanvasObject
-	}{{"icon", p.icon}, {"word", p.word}, {"who", p.who}, {"message", p.message}} {
+	}{{"icon", p.icon}, {"word", p.word}, {"who", p.who}, {"message", p.message}, {"message2", p.message2}} {
 		pos, s := o.obj.Position(), o.obj.Size()
 		if txt, ok := o.obj.(*canvas.Text); ok {
 			// What the text needs, whatever it was resized to.

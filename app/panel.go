@@ -2,6 +2,7 @@ package app
 
 import (
 	"image/color"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -15,12 +16,16 @@ import (
 // width, so a long name never pushes the window wider.
 type panel struct {
 	widget.BaseWidget
-	tone    tone
-	bg      *canvas.Rectangle
-	icon    *canvas.Image
-	word    *canvas.Text
-	who     *canvas.Text
-	message *canvas.Text
+	tone tone
+	bg   *canvas.Rectangle
+	icon *canvas.Image
+	word *canvas.Text
+	who  *canvas.Text
+	// msg is the reason; message shows it, or its first half and
+	// message2 the rest when one line would be too small to read.
+	msg      string
+	message  *canvas.Text
+	message2 *canvas.Text
 	// inside and left are the ready screen's big figures (fullness.go),
 	// drawn at text size big; hidden on any other panel.
 	inside, left *canvas.Text
@@ -29,13 +34,14 @@ type panel struct {
 
 func newPanel() *panel {
 	p := &panel{
-		bg:      canvas.NewRectangle(color.Transparent),
-		icon:    canvas.NewImageFromResource(nil),
-		word:    canvas.NewText("", color.White),
-		who:     canvas.NewText("", color.White),
-		message: canvas.NewText("", color.White),
-		inside:  canvas.NewText("", color.White),
-		left:    canvas.NewText("", color.White),
+		bg:       canvas.NewRectangle(color.Transparent),
+		icon:     canvas.NewImageFromResource(nil),
+		word:     canvas.NewText("", color.White),
+		who:      canvas.NewText("", color.White),
+		message:  canvas.NewText("", color.White),
+		message2: canvas.NewText("", color.White),
+		inside:   canvas.NewText("", color.White),
+		left:     canvas.NewText("", color.White),
 	}
 	p.inside.TextStyle.Bold, p.left.TextStyle.Bold = true, true
 	p.inside.Hide()
@@ -54,8 +60,8 @@ func (p *panel) show(t tone, who, message string) {
 	p.bg.FillColor = t.bg
 	p.icon.Resource = t.icon
 	p.word.Text = t.word
-	p.who.Text, p.message.Text = who, message
-	for _, txt := range []*canvas.Text{p.word, p.who, p.message} {
+	p.who.Text, p.msg = who, message
+	for _, txt := range []*canvas.Text{p.word, p.who, p.message, p.message2} {
 		txt.Color = t.fg
 	}
 	p.inside.Hide()
@@ -70,7 +76,7 @@ func (p *panel) CreateRenderer() fyne.WidgetRenderer {
 type panelRenderer struct{ p *panel }
 
 func (r *panelRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.p.bg, r.p.icon, r.p.word, r.p.who, r.p.message, r.p.inside, r.p.left}
+	return []fyne.CanvasObject{r.p.bg, r.p.icon, r.p.word, r.p.who, r.p.message, r.p.message2, r.p.inside, r.p.left}
 }
 
 func (r *panelRenderer) MinSize() fyne.Size { return fyne.NewSize(320, 200) }
@@ -93,9 +99,9 @@ func (r *panelRenderer) Layout(size fyne.Size) {
 	wordSize := fit(p.word, min(size.Height*0.26*grow, 140), avail*0.75)
 	iconSide := wordSize * 1.1
 	whoSize := fit(p.who, min(size.Height*0.12*grow, 64), avail)
-	msgSize := fit(p.message, min(size.Height*0.075*grow, 40), avail)
+	msgSize, lines := p.fitMessage(min(size.Height*0.075*grow, 40), avail)
 
-	total := iconSide + whoSize*1.4 + msgSize*1.4 + size.Height*0.06
+	total := iconSide + whoSize*1.4 + msgSize*1.4*float32(lines) + size.Height*0.06
 	y := (size.Height - total) / 2
 
 	wordW := fyne.MeasureText(p.word.Text, wordSize, p.word.TextStyle).Width
@@ -108,12 +114,44 @@ func (r *panelRenderer) Layout(size fyne.Size) {
 	p.word.Resize(fyne.NewSize(wordW, wordH))
 	y += iconSide + size.Height*0.06
 
-	for _, t := range []*canvas.Text{p.who, p.message} {
+	for _, t := range []*canvas.Text{p.who, p.message, p.message2} {
+		if !t.Visible() {
+			continue
+		}
 		s := fyne.MeasureText(t.Text, t.TextSize, t.TextStyle)
 		t.Move(fyne.NewPos((size.Width-s.Width)/2, y))
 		t.Resize(s)
 		y += t.TextSize * 1.4
 	}
+}
+
+// fitMessage sets the reason at want, or smaller to fit width; when one
+// line would shrink below two thirds of want (a long reason, such as why
+// a badge was not printed), it takes two lines, broken at the space that
+// makes them most even. It returns the size and the number of lines.
+func (p *panel) fitMessage(want, width float32) (float32, int) {
+	p.message.Text, p.message2.Text = p.msg, ""
+	p.message2.Hide()
+	size := fit(p.message, want, width)
+	if size >= want*2/3 || !strings.Contains(p.msg, " ") {
+		return size, 1
+	}
+	p.message2.Show()
+	best, bestW := -1, float32(0)
+	for i, r := range p.msg {
+		if r != ' ' {
+			continue
+		}
+		w := max(fyne.MeasureText(p.msg[:i], want, p.message.TextStyle).Width,
+			fyne.MeasureText(p.msg[i+1:], want, p.message.TextStyle).Width)
+		if best < 0 || w < bestW {
+			best, bestW = i, w
+		}
+	}
+	p.message.Text, p.message2.Text = p.msg[:best], p.msg[best+1:]
+	size = min(fit(p.message, want, width), fit(p.message2, want, width))
+	p.message.TextSize, p.message2.TextSize = size, size
+	return size, 2
 }
 
 // fit sets t's size to want, or smaller so it fits width, and returns it.

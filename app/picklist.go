@@ -5,6 +5,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -79,6 +81,29 @@ func (l *pickList) selectRow(i int) {
 		return
 	}
 	l.scroll.ScrollToOffset(off)
+}
+
+// shown is the list's scroll at the height of its first n rows that
+// are in use (one at least): more scroll.
+func (l *pickList) shown(n int) fyne.CanvasObject {
+	return container.New(pickLayout{l, n}, l.scroll)
+}
+
+type pickLayout struct {
+	l *pickList
+	n int
+}
+
+func (p pickLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	layout.NewStackLayout().Layout(objs, size)
+}
+
+func (p pickLayout) MinSize([]fyne.CanvasObject) fyne.Size {
+	var h float32
+	for _, b := range p.l.buttons[:max(1, min(p.n, p.l.rows, len(p.l.buttons)))] {
+		h += b.MinSize().Height + theme.Padding()
+	}
+	return fyne.NewSize(p.l.scroll.Content.MinSize().Width, h-theme.Padding())
 }
 
 // short cuts s to at most n characters, ending it with "…" if cut: a

@@ -67,19 +67,6 @@ func (to PrintTo) String() string {
 	return q + " · " + mediaName(to.Media)
 }
 
-// menuString is String for the staff menu's narrow column.
-func (to PrintTo) menuString() string {
-	q := short(to.Queue, 16)
-	if q == "" {
-		q = "default"
-	}
-	m := "label"
-	if to.Media == checkin.MediaA6 {
-		m = "A6"
-	}
-	return q + " · " + m
-}
-
 func mediaName(m string) string {
 	if m == checkin.MediaA6 {
 		return "A6"

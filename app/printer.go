@@ -39,7 +39,7 @@ func newPrinterView(k *Kiosk) *printerView {
 		n, err := strconv.Atoi(line)
 		return n - 1, err == nil && n >= 1 && n <= printerRows
 	}, v.pick)
-	v.box = k.dialog(k.column(title, hint, v.status, v.keys, v.scroll))
+	v.box = k.dialog(k.column(title, hint, v.status, v.keys, v.shown(printerRows)))
 	return v
 }
 

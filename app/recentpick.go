@@ -26,6 +26,10 @@ type pickView struct {
 	*pickList
 }
 
+// recentShown is how many recent scans the staff list shows at once; the
+// rest scroll. Six fit a 1024×600 screen under two gauges.
+const recentShown = 6
+
 func newPickView(k *Kiosk) *pickView {
 	v := &pickView{k: k, status: widget.NewLabel("")}
 	title := widget.NewLabel("Recent scans at this door")
@@ -41,7 +45,7 @@ func newPickView(k *Kiosk) *pickView {
 		}
 		return n - 1, err == nil && len(line) == 1
 	}, v.pick)
-	v.box = k.dialog(k.column(title, hint, v.status, v.keys, v.scroll))
+	v.box = k.dialog(k.column(title, hint, v.status, v.keys, v.shown(recentShown)))
 	return v
 }
 

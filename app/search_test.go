@@ -170,7 +170,7 @@ func TestNoteBlankRequired(t *testing.T) {
 	h.k.note.entry.SetText("   ")
 	h.key(fyne.KeyReturn)
 	if !h.k.note.box.Visible() {
-		t.Errorf("a blank reason closed the form; panel shows %s %q", h.k.panel.word.Text, h.k.panel.message.Text)
+		t.Errorf("a blank reason closed the form; panel shows %s %q", h.k.panel.word.Text, h.k.panel.msg)
 	}
 	if got := h.k.note.status.Text; got != "A reason is required (at most 500 characters)." {
 		t.Errorf("status = %q", got)

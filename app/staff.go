@@ -261,7 +261,7 @@ func (v *staffView) open() {
 	}
 	if v.print != nil {
 		set(v.print, "Print a badge")
-		set(v.printer, "Printer: "+k.printTo().menuString())
+		set(v.printer, "Choose the printer")
 	}
 	if v.theme != nil {
 		if k.dark {

@@ -90,8 +90,8 @@ func TestEnrollInStaffMode(t *testing.T) {
 	h.unlockStaff()
 	h.wedge(code)
 	finish(checkin.Errorf("unauthorized", "this enrollment code is unknown or was used already"))
-	if h.k.panel.word.Text != toneWarn.word || h.k.panel.message.Text != "this enrollment code is unknown or was used already" {
-		t.Errorf("after a refused enrollment: %q %q", h.k.panel.word.Text, h.k.panel.message.Text)
+	if h.k.panel.word.Text != toneWarn.word || h.k.panel.msg != "this enrollment code is unknown or was used already" {
+		t.Errorf("after a refused enrollment: %q %q", h.k.panel.word.Text, h.k.panel.msg)
 	}
 
 	// Without Enroll (a kiosk not built for sync) the code is a scan,
