@@ -276,6 +276,7 @@ func (k *Kiosk) build() {
 		k.confirm.box, k.doors.box, k.picks.box, k.printers.box)
 
 	k.recent = newRecentList()
+	k.recent.window = func() fyne.Size { return k.win.Canvas().Size() }
 	k.gauges = container.NewVBox()
 	k.shared = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	k.shared.TextSize = 16

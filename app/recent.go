@@ -48,6 +48,11 @@ type recentList struct {
 	rows      [recentRows]*recentRow
 	n         int // rows holding a decision
 	shown     int // of those, rows that fit the strip's height
+	// window is the window's size, which the strip grows with, as the
+	// dialogs do (rescale): its rows read at 1920×1080 from as far as at
+	// 1024×600. nil: the sizes at 1024×600.
+	window func() fyne.Size
+	scale  float32 // the factor the texts were last sized for
 }
 
 // recentRow is one decision in the strip.
@@ -70,7 +75,7 @@ const (
 )
 
 func newRecentList() *recentList {
-	l := &recentList{today: canvas.NewText("", theme.Color(theme.ColorNameForeground))}
+	l := &recentList{today: canvas.NewText("", theme.Color(theme.ColorNameForeground)), scale: 1}
 	l.today.TextSize, l.today.TextStyle.Bold = recentTodaySize, true
 	for i := range l.rows {
 		r := &recentRow{
@@ -180,9 +185,34 @@ const (
 	recentGap   = 6
 )
 
-func recentRowHeight() float32 {
-	return fyne.MeasureText("0", recentWhoSize, fyne.TextStyle{}).Height +
-		fyne.MeasureText("0", recentWhySize, fyne.TextStyle{}).Height + recentGap
+func (l *recentList) rowHeight() float32 {
+	return fyne.MeasureText("0", recentWhoSize*l.scale, fyne.TextStyle{}).Height +
+		fyne.MeasureText("0", recentWhySize*l.scale, fyne.TextStyle{}).Height + recentGap*l.scale
+}
+
+// factor is how much larger than at 1024×600 the strip is drawn: as
+// much as the window's narrower side grew, up to dialogMaxScale. It
+// reads the window's size each time, so the strip's width (MinSize) and
+// its layout always agree.
+func (l *recentList) factor() float32 {
+	if l.window == nil {
+		return 1
+	}
+	s := l.window()
+	return max(1, min(s.Width/1024, s.Height/600, dialogMaxScale))
+}
+
+// resize sets the texts' sizes for factor f.
+func (l *recentList) resize(f float32) {
+	if l.scale == f {
+		return
+	}
+	l.scale = f
+	l.today.TextSize = recentTodaySize * f
+	for _, r := range l.rows {
+		r.word.TextSize = recentWhySize * f
+		r.who.TextSize, r.why.TextSize = recentWhoSize*f, recentWhySize*f
+	}
 }
 
 func (r *recentRenderer) Objects() []fyne.CanvasObject {
@@ -196,18 +226,22 @@ func (r *recentRenderer) Objects() []fyne.CanvasObject {
 // MinSize asks only for the counts' line: the rows take what height is
 // left, so the strip never makes the window taller.
 func (r *recentRenderer) MinSize() fyne.Size {
-	return fyne.NewSize(recentWidth, fyne.MeasureText("0", recentTodaySize, r.l.today.TextStyle).Height)
+	f := r.l.factor()
+	return fyne.NewSize(recentWidth*f, fyne.MeasureText("0", recentTodaySize*f, r.l.today.TextStyle).Height)
 }
 
 func (r *recentRenderer) Layout(size fyne.Size) {
 	l := r.l
+	l.resize(l.factor())
 	l.today.Text = clip(l.todayText, l.today.TextSize, l.today.TextStyle, size.Width)
 	ts := fyne.MeasureText(l.today.Text, l.today.TextSize, l.today.TextStyle)
 	l.today.Move(fyne.NewPos(0, 0))
 	l.today.Resize(ts)
-	y := ts.Height + recentGap
-	h := recentRowHeight()
-	textX := float32(recentMarkW + recentGap)
+	f := l.scale
+	y := ts.Height + recentGap*f
+	h := l.rowHeight()
+	markW := recentMarkW * f
+	textX := (recentMarkW + recentGap) * f
 	l.shown = 0
 	for i, row := range l.rows {
 		if i >= l.n || y+h > size.Height {
@@ -217,11 +251,11 @@ func (r *recentRenderer) Layout(size fyne.Size) {
 			continue
 		}
 		l.shown++
-		lineH := h - recentGap
+		lineH := h - recentGap*f
 		row.mark.Move(fyne.NewPos(0, y))
-		row.mark.Resize(fyne.NewSize(recentMarkW, lineH))
+		row.mark.Resize(fyne.NewSize(markW, lineH))
 		ws := fyne.MeasureText(row.word.Text, row.word.TextSize, row.word.TextStyle)
-		row.word.Move(fyne.NewPos((recentMarkW-ws.Width)/2, y+(lineH-ws.Height)/2))
+		row.word.Move(fyne.NewPos((markW-ws.Width)/2, y+(lineH-ws.Height)/2))
 		row.word.Resize(ws)
 		width := size.Width - textX
 		row.who.Text = clip(row.whoText, row.who.TextSize, row.who.TextStyle, width)
