@@ -30,7 +30,7 @@ run: build $(DEMO)/kiosk.db
 	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
 	  echo "run: no display here. To see the kiosk headless: make screenshot (PNGs in screenshots/)"; exit 1; fi
 	@echo "Opening the kiosk at the demo's main entrance. Badge codes: column 4 of $(DEMO)/roster.csv; staff PIN 2468 (F2)."
-	bin/usher --db $(DEMO)/kiosk.db --door main
+	bin/usher --db $(DEMO)/kiosk.db --door main --signing-key $(DEMO)/keys/signing.key
 
 screenshot: build
 	@scripts/deps.sh screenshot
