@@ -92,8 +92,7 @@ func screen(ctx context.Context, args []string) error {
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	w := a.NewWindow("Usher — " + ev.Name)
 	w.Resize(fyne.NewSize(1024, 600))
-	opts := app.Options{Door: *door, Quit: a.Quit, SetTheme: a.Settings().SetTheme,
-		Printer: &doorprint.Desk{Store: db, Key: key, Do: fyne.Do}}
+	opts := app.Options{Door: *door, Quit: a.Quit, SetTheme: a.Settings().SetTheme}
 	if player, err := sound.Open(); err != nil {
 		// Said once, here and in staff mode; the door works without.
 		fmt.Fprintf(os.Stderr, "usher: sound off: %v\n", err)
@@ -110,6 +109,7 @@ func screen(ctx context.Context, args []string) error {
 	}
 	client := &http.Client{Timeout: time.Minute}
 	syncer := kiosksync.New(db, client)
+	opts.Printer = &doorprint.Desk{Store: db, Key: key, Do: fyne.Do, Center: doorprint.Syncer(syncer)}
 	var notify atomic.Bool // set once the kiosk is enrolled and syncing
 	opts.OnScan = func() {
 		if notify.Load() {

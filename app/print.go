@@ -19,8 +19,10 @@ type BadgePrinter interface {
 	// badge they hold, then prints the new badge on queue ("" the
 	// default printer) and media (checkin.MediaLabel or MediaA6). It may
 	// work in the background; it calls done on the UI goroutine with the
-	// new badge's serial and the CUPS job, or why nothing was printed.
-	Print(personID, queue, media string, done func(serial uint32, job string, err error))
+	// new badge's serial, the CUPS job and anything staff should know
+	// (note: the central server was not reached), or why nothing was
+	// printed.
+	Print(personID, queue, media string, done func(serial uint32, job, note string, err error))
 }
 
 // PrintTo is where a badge goes: a CUPS queue ("" for the machine's
@@ -91,14 +93,17 @@ func (k *Kiosk) printFor(p checkin.Person) {
 	to := k.printTo()
 	k.printing[p.ID] = k.Now()
 	k.showResult(tonePrinting, k.who(&p), "Sending a new badge to "+to.String()+"…")
-	k.opts.Printer.Print(p.ID, to.Queue, to.Media, func(serial uint32, job string, err error) {
+	k.opts.Printer.Print(p.ID, to.Queue, to.Media, func(serial uint32, job, note string, err error) {
 		if err != nil {
 			delete(k.printing, p.ID)
 			k.showResult(toneNotPrinted, k.who(&p), checkin.ErrorMessage(err))
 			return
 		}
-		k.showResult(tonePrinted, k.who(&p),
-			fmt.Sprintf("New badge (serial %d) sent to %s as job %s. The badge they had no longer admits.", serial, to.String(), job))
+		msg := fmt.Sprintf("New badge (serial %d) sent to %s as job %s. The badge they had no longer admits.", serial, to.String(), job)
+		if note != "" {
+			msg += " " + note
+		}
+		k.showResult(tonePrinted, k.who(&p), msg)
 	})
 }
 

@@ -14,18 +14,20 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"time"
 
 	"usher/badge"
 	"usher/checkin"
 	"usher/printing"
+	"usher/sync/kiosksync"
 )
 
 // Store is what printing needs of the kiosk's database (store.DB).
 type Store interface {
 	Event() *checkin.Event
-	Reprint(ctx context.Context, personID string) (checkin.Person, error)
+	Reprint(ctx context.Context, personID string, atLeast uint32) (checkin.Person, error)
 }
 
 // Desk prints badges for one kiosk.
@@ -43,6 +45,34 @@ type Desk struct {
 	Do func(func())
 	// Timeout bounds one print, CUPS included; 0: 30 s.
 	Timeout time.Duration
+	// Center, when set, asks the central server for the person's next
+	// serial (Syncer below): the center revokes the badge in hand on the
+	// list every kiosk pulls. It returns ErrStandalone at a kiosk with no
+	// center, and an error wrapping ErrUnreached when the center cannot be
+	// reached: the reprint is then this kiosk's alone, and Printed.Alone
+	// says so. Any other error is the center's refusal: nothing printed.
+	Center func(ctx context.Context, personID string) (uint32, error)
+}
+
+// Center's answers that are no refusal.
+var (
+	ErrStandalone = errors.New("no central server")
+	ErrUnreached  = errors.New("the central server was not reached")
+)
+
+// Syncer is Desk.Center for an enrolled kiosk: it asks the center it
+// syncs with.
+func Syncer(s *kiosksync.Syncer) func(ctx context.Context, personID string) (uint32, error) {
+	return func(ctx context.Context, personID string) (uint32, error) {
+		serial, err := s.Reprint(ctx, personID)
+		switch {
+		case errors.Is(err, kiosksync.ErrStandalone):
+			return 0, ErrStandalone
+		case checkin.ErrorCode(err) == kiosksync.EOFFLINE, errors.Is(err, context.DeadlineExceeded):
+			return 0, fmt.Errorf("%w: %w", ErrUnreached, err)
+		}
+		return serial, err
+	}
 }
 
 // Printed is a badge sent to the printer.
@@ -50,6 +80,11 @@ type Printed struct {
 	Person checkin.Person // with the new badge's serial
 	Code   string         // the signed code in the printed QR
 	Job    string         // the CUPS job, e.g. "Usher-PDF-12"
+	// Alone: the center could not be reached, so only this kiosk knows
+	// of the reprint; other doors refuse the old badge once they have
+	// seen the new one. Why is in Note.
+	Alone bool
+	Note  string
 }
 
 // noKey is why a kiosk without a signing key prints nothing.
@@ -80,8 +115,8 @@ func (d *Desk) ready() error {
 // printer) and media (checkin.MediaLabel or MediaA6), and calls done with
 // the badge's serial and CUPS job, or why it was not printed (see Do).
 // It is the screen's BadgePrinter.
-func (d *Desk) Print(personID, queue, media string, done func(serial uint32, job string, err error)) {
-	run := func() (uint32, string, error) {
+func (d *Desk) Print(personID, queue, media string, done func(serial uint32, job, note string, err error)) {
+	run := func() (uint32, string, string, error) {
 		timeout := d.Timeout
 		if timeout == 0 {
 			timeout = 30 * time.Second
@@ -89,15 +124,15 @@ func (d *Desk) Print(personID, queue, media string, done func(serial uint32, job
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		p, err := d.PrintBadge(ctx, personID, queue, media)
-		return p.Person.Serial, p.Job, err
+		return p.Person.Serial, p.Job, p.Note, err
 	}
 	if d.Do == nil {
 		done(run())
 		return
 	}
 	go func() {
-		serial, job, err := run()
-		d.Do(func() { done(serial, job, err) })
+		serial, job, note, err := run()
+		d.Do(func() { done(serial, job, note, err) })
 	}()
 }
 
@@ -117,22 +152,42 @@ func (d *Desk) PrintBadge(ctx context.Context, personID, queue, media string) (P
 	if err := pr.Check(ctx); err != nil {
 		return Printed{}, explain(err, "No badge printed; the badge they hold still works. ")
 	}
-	p, err := d.Store.Reprint(ctx, personID)
+	var (
+		atLeast uint32
+		out     Printed
+	)
+	if d.Center != nil {
+		serial, err := d.Center(ctx, personID)
+		switch {
+		case err == nil:
+			atLeast = serial
+		case errors.Is(err, ErrStandalone):
+		case errors.Is(err, ErrUnreached):
+			out.Alone = true
+			out.Note = "The central server was not reached: other doors refuse the old badge once they have seen the new one."
+		default:
+			// The center refuses: the person removed or not on its
+			// roster, this kiosk revoked.
+			return Printed{}, explain(err, "No badge printed: the central server refused. ")
+		}
+	}
+	p, err := d.Store.Reprint(ctx, personID, atLeast)
 	if err != nil {
 		return Printed{}, err
 	}
+	out.Person = p
 	var code string
 	sheet := badge.Sheet{Layout: m.Layout(), Event: d.Store.Event(), Key: d.Key, From: d.dayStart(),
 		OnBadge: func(_ int, _ checkin.Person, c string, _ []byte) { code = c }}
 	var pdf bytes.Buffer
 	if err := sheet.Write(&pdf, []checkin.Person{p}, nil); err != nil {
-		return Printed{Person: p}, lost(err)
+		return out, lost(err)
 	}
-	job, err := pr.Print(ctx, pdf.Bytes(), "Badge "+p.Name)
-	if err != nil {
-		return Printed{Person: p}, lost(err)
+	if out.Job, err = pr.Print(ctx, pdf.Bytes(), "Badge "+p.Name); err != nil {
+		return out, lost(err)
 	}
-	return Printed{Person: p, Code: code, Job: job}, nil
+	out.Code = code
+	return out, nil
 }
 
 // lost is the error of a print that failed after the serial was raised.

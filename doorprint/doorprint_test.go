@@ -123,7 +123,7 @@ func TestPrintCallsDone(t *testing.T) {
 	queue, _ := cupstest.MustCUPS(t)
 	d := mustDoor(t)
 	var ran []string
-	d.desk.Print(d.people[0].ID, queue, checkin.MediaLabel, func(serial uint32, job string, err error) {
+	d.desk.Print(d.people[0].ID, queue, checkin.MediaLabel, func(serial uint32, job, _ string, err error) {
 		ran = append(ran, job)
 		if err != nil || serial != 2 || job == "" {
 			t.Errorf("done(%d, %q, %v), want serial 2 and a job", serial, job, err)
@@ -135,7 +135,7 @@ func TestPrintCallsDone(t *testing.T) {
 	ui := make(chan func(), 1)
 	d.desk.Do = func(f func()) { ui <- f }
 	result := make(chan uint32, 1)
-	d.desk.Print(d.people[0].ID, queue, checkin.MediaA6, func(serial uint32, job string, err error) {
+	d.desk.Print(d.people[0].ID, queue, checkin.MediaA6, func(serial uint32, job, _ string, err error) {
 		if err != nil {
 			t.Error(err)
 		}

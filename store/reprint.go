@@ -42,11 +42,15 @@ func (db *DB) Identify(ctx context.Context, code string) (checkin.Badge, error) 
 // scan there, as from a reprint at the center. The serial never goes
 // down: a roster or pull with the old one keeps the higher.
 //
+// atLeast is the serial the center gave the new badge, when it was
+// asked (0: none): the new serial is the higher of it and one above the
+// kiosk's.
+//
 // Returns the person with the serial their new badge must carry;
 // ENOTFOUND for an id not on the roster, and ECONFLICT for someone
 // removed from it, whose ticket is no longer valid, or whose badges the
 // revocation list revokes: nobody gets a badge the doors would refuse.
-func (db *DB) Reprint(ctx context.Context, id string) (checkin.Person, error) {
+func (db *DB) Reprint(ctx context.Context, id string, atLeast uint32) (checkin.Person, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	tx, err := db.db.BeginTx(ctx, nil)
@@ -71,7 +75,7 @@ func (db *DB) Reprint(ctx context.Context, id string) (checkin.Person, error) {
 	case e.Serial >= math.MaxUint32-1:
 		return checkin.Person{}, checkin.Errorf(checkin.EINVALID, "%s's badge serial %d cannot be raised", e.Name, e.Serial)
 	}
-	e.Serial = max(e.Serial, 1) + 1
+	e.Serial = max(max(e.Serial, 1)+1, atLeast)
 	if _, err := tx.ExecContext(ctx, `UPDATE people SET serial = ? WHERE id = ?`, e.Serial, e.ID); err != nil {
 		return checkin.Person{}, writeError("reprint badge", "no badge was printed", err)
 	}

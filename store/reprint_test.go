@@ -17,7 +17,7 @@ func TestReprintRevokesTheOldBadge(t *testing.T) {
 	p2 := k.roster[1]
 	old := k.sign(t, p2.ID, "attendee", 1)
 
-	got, err := k.db.Reprint(ctx, p2.ID)
+	got, err := k.db.Reprint(ctx, p2.ID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,9 +27,16 @@ func TestReprintRevokesTheOldBadge(t *testing.T) {
 	k.expect(t, old, "main", checkin.Revoked, p2.ID)
 	k.expect(t, k.sign(t, p2.ID, "attendee", 2), "main", checkin.Admitted, p2.ID)
 
-	// P1 starts at serial 2 (a reprint at the center): the next is 3.
-	if p1, err := k.db.Reprint(ctx, k.roster[0].ID); err != nil || p1.Serial != 3 {
+	// P1 starts at serial 2 (a reprint at the center): the next is 3,
+	// or the center's serial when it gave a higher one.
+	if p1, err := k.db.Reprint(ctx, k.roster[0].ID, 0); err != nil || p1.Serial != 3 {
 		t.Fatalf("Reprint P1 = serial %d, %v; want 3", p1.Serial, err)
+	}
+	if p1, err := k.db.Reprint(ctx, k.roster[0].ID, 7); err != nil || p1.Serial != 7 {
+		t.Fatalf("Reprint P1 with the center's 7 = serial %d, %v; want 7", p1.Serial, err)
+	}
+	if p1, err := k.db.Reprint(ctx, k.roster[0].ID, 5); err != nil || p1.Serial != 8 {
+		t.Fatalf("Reprint P1 with the center's 5 = serial %d, %v; want 8", p1.Serial, err)
 	}
 
 	path := k.path
@@ -58,7 +65,7 @@ func TestReprintRefusesWhomTheDoorsRefuse(t *testing.T) {
 		t.Fatal(err)
 	}
 	for id, want := range map[string]string{"P1": checkin.ECONFLICT, "P2": checkin.ECONFLICT, "P3": checkin.ECONFLICT, "P404": checkin.ENOTFOUND, "": checkin.ENOTFOUND} {
-		_, err := k.db.Reprint(ctx, id)
+		_, err := k.db.Reprint(ctx, id, 0)
 		if checkin.ErrorCode(err) != want {
 			t.Errorf("Reprint(%q) = %v, want %s", id, err, want)
 		}

@@ -59,6 +59,12 @@ func (c *client) rights(ctx context.Context, req wire.RightsRequest) (wire.Right
 	return resp, err
 }
 
+func (c *client) reprint(ctx context.Context, person string) (wire.ReprintResponse, error) {
+	var resp wire.ReprintResponse
+	err := c.do(ctx, http.MethodPost, wire.PathReprint, wire.ReprintRequest{Person: person}, &resp)
+	return resp, err
+}
+
 // wait waits at the center for news for this kiosk, at most d.
 func (c *client) wait(ctx context.Context, d time.Duration) (bool, error) {
 	var resp wire.WaitResponse

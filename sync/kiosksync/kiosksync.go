@@ -221,6 +221,31 @@ func (s *Syncer) AskRights(ctx context.Context) (wait bool, err error) {
 	return wait, s.revoked(ctx, err)
 }
 
+// ErrStandalone is Reprint's error at a kiosk that is not enrolled:
+// there is no center to ask.
+var ErrStandalone = errors.New("this kiosk is not enrolled with a central server")
+
+// Reprint asks the center for personID's next badge serial, for a badge
+// printed at this door (doorprint): the center revokes their badge in
+// hand on the list every kiosk pulls. Returns ErrStandalone at a kiosk
+// that is not enrolled.
+func (s *Syncer) Reprint(ctx context.Context, personID string) (uint32, error) {
+	id, err := s.db.Identity(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if !id.Enrolled() {
+		return 0, ErrStandalone
+	}
+	c := &client{http: s.client, base: strings.TrimRight(id.URL, "/"), token: id.Token}
+	resp, err := c.reprint(ctx, personID)
+	if err != nil {
+		return 0, s.revoked(ctx, err)
+	}
+	s.Notify() // a pull brings the revocation list back at once
+	return resp.Serial, nil
+}
+
 // revoked records a refusal of this kiosk's token (EUNAUTHORIZED) in
 // the database, so that from the next scan on the kiosk admits nobody
 // until it is enrolled again; any other err is returned as it is.

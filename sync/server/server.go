@@ -84,6 +84,7 @@ func newServer(db *centralstore.DB, logger *slog.Logger, throttle *Throttle) htt
 	mux.HandleFunc("GET "+wire.PathPull, s.guard(s.kiosk(s.pull)))
 	mux.HandleFunc("POST "+wire.PathRights, s.guard(s.kiosk(s.rights)))
 	mux.HandleFunc("GET "+wire.PathWait, s.guard(s.kiosk(s.wait)))
+	mux.HandleFunc("POST "+wire.PathReprint, s.guard(s.kiosk(s.reprint)))
 	return mux
 }
 
@@ -280,6 +281,30 @@ func (s *Server) rights(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.reply(w, r, resp)
+}
+
+// reprint gives a person a new badge serial for a badge a kiosk prints
+// at its door (centralstore.DB.ReprintBadge): the old serial goes on the
+// revocation list every kiosk pulls. Each is logged with the kiosk that
+// asked, for the organizer to see who printed what.
+func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {
+	kiosk := r.Context().Value(ctxKey{}).(string)
+	var req wire.ReprintRequest
+	if err := decode(w, r, MaxRightsBody, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := req.Check(); err != nil {
+		s.fail(w, r, checkin.Errorf(checkin.EINVALID, "%v", err))
+		return
+	}
+	serial, err := s.db.ReprintBadge(r.Context(), req.Person, "")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("badge reprinted at a kiosk", "kiosk", kiosk, "person", req.Person, "serial", serial)
+	s.reply(w, r, wire.ReprintResponse{Serial: serial})
 }
 
 // reply writes v as JSON, gzip-compressed when the client accepts it.

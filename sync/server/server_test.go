@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -237,4 +238,70 @@ func apiCall(t *testing.T, url, method, path, token, body string) (int, []byte) 
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
+}
+
+// A kiosk asks for a person's next badge serial: the answer is the
+// serial the new badge carries, and the old one is on the revocation list
+// kiosks pull. Without a token, with a body that is no request, or for
+// nobody on the roster, the center refuses and changes nothing.
+func TestReprint(t *testing.T) {
+	ctx := context.Background()
+	db, err := centralstore.Open(filepath.Join(t.TempDir(), "central.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	people := demo.Roster(3)
+	if _, err := db.Import(ctx, demo.Event(), people, nil); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := db.CreateEnrollment(ctx, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := db.Enroll(ctx, tok, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.New(db, nil))
+	defer srv.Close()
+	p := people[0]
+	for _, tc := range []struct {
+		token, body string
+		status      int
+	}{
+		{"", `{"person":"` + p.ID + `"}`, http.StatusUnauthorized},
+		{"wrong", `{"person":"` + p.ID + `"}`, http.StatusUnauthorized},
+		{k.Token, `{"person":""}`, http.StatusBadRequest},
+		{k.Token, `{"person":"` + strings.Repeat("x", 65) + `"}`, http.StatusBadRequest},
+		{k.Token, `{"person":"P\u0000"}`, http.StatusBadRequest},
+		{k.Token, `[1,2]`, http.StatusBadRequest},
+		{k.Token, `{"person":"NOBODY"}`, http.StatusNotFound},
+	} {
+		if status, body := apiCall(t, srv.URL, "POST", wire.PathReprint, tc.token, tc.body); status != tc.status {
+			t.Errorf("reprint %s with token %q: %d %s, want %d", tc.body, tc.token, status, body, tc.status)
+		}
+	}
+	for want := uint32(2); want <= 3; want++ {
+		status, body := apiCall(t, srv.URL, "POST", wire.PathReprint, k.Token, `{"person":"`+p.ID+`"}`)
+		var resp wire.ReprintResponse
+		if status != http.StatusOK || json.Unmarshal(body, &resp) != nil || resp.Serial != want {
+			t.Fatalf("reprint: %d %s, want serial %d", status, body, want)
+		}
+	}
+	// The kiosks' next pull carries both old serials.
+	status, body := apiCall(t, srv.URL, "GET", wire.PathPull+"?cursor=0&limit=5000", k.Token, "")
+	var pull wire.PullResponse
+	if status != http.StatusOK || json.Unmarshal(body, &pull) != nil {
+		t.Fatalf("pull: %d %.200s", status, body)
+	}
+	var serials []uint32
+	for _, r := range pull.Revocations {
+		if r.Person == p.ID {
+			serials = append(serials, r.Serial)
+		}
+	}
+	if !slices.Contains(serials, 1) || !slices.Contains(serials, 2) {
+		t.Errorf("the pull revokes %s's serials %v, want 1 and 2", p.ID, serials)
+	}
 }

@@ -20,6 +20,10 @@ const (
 	PathPull   = "/v1/pull"
 	PathRights = "/v1/rights"
 	PathWait   = "/v1/wait"
+	// PathReprint: a kiosk that prints badges asks the center for a
+	// person's next badge serial, which revokes their badge in hand at
+	// every door (ReprintRequest).
+	PathReprint = "/v1/reprint"
 )
 
 // Limits that bound a request, so one kiosk cannot exhaust the server.
@@ -180,6 +184,26 @@ type Holding struct {
 	Counter string `json:"counter"`
 	Balance int    `json:"balance"`
 	Demand  int    `json:"demand"`
+}
+
+// ReprintRequest asks the center to give a person a new badge serial,
+// as `usher-central badge reprint` does: the badge printed with the
+// old one goes on the revocation list every kiosk pulls.
+type ReprintRequest struct {
+	Person string `json:"person"`
+}
+
+// Check reports the first problem with r.
+func (r ReprintRequest) Check() error {
+	if r.Person == "" || len(r.Person) > 64 || !checkin.Printable(r.Person) {
+		return fmt.Errorf("person %q is not a roster id", r.Person)
+	}
+	return nil
+}
+
+// ReprintResponse is the serial the new badge must carry.
+type ReprintResponse struct {
+	Serial uint32 `json:"serial"`
 }
 
 // RightsRequest reports a kiosk's rights; the center answers with
