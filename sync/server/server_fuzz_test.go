@@ -138,7 +138,7 @@ func (c *apiCenter) state(tb testing.TB) dbState {
 
 // apiRequest is one request to the API, in the fuzz target's terms.
 type apiRequest struct {
-	Route    uint8  // 0 enroll, 1 push, 2 rights, 3 pull (mod 4)
+	Route    uint8  // 0 enroll, 1 push, 2 rights, 3 pull, 4 reprint (mod 5)
 	Auth     uint8  // 0 the kiosk's token, 1 none, 2 unknown, 3 the revoked kiosk's (mod 4)
 	Encoding uint8  // 0 plain, 1 gzip, 2 "gzip" header over a plain body (mod 3)
 	Query    string // pull's raw query
@@ -153,6 +153,7 @@ var routes = []struct {
 	{"POST", wire.PathPush, []string{"body", "events"}},
 	{"POST", wire.PathRights, []string{"body", "holdings", "door"}},
 	{"GET", wire.PathPull, []string{"cursor", "limit"}},
+	{"POST", wire.PathReprint, []string{"body", "person"}},
 }
 
 // tokenMark in a body stands for a one-time enrollment token made just
@@ -168,7 +169,7 @@ const tokenMark = "$TOKEN"
 func (c *apiCenter) check(t *testing.T, in apiRequest) {
 	t.Helper()
 	ctx := context.Background()
-	route := routes[in.Route%4]
+	route := routes[int(in.Route)%len(routes)]
 	body := in.Body
 	if bytes.Contains(body, []byte(tokenMark)) {
 		tok, err := c.db.CreateEnrollment(ctx, "hall-b")
@@ -228,7 +229,7 @@ func (c *apiCenter) check(t *testing.T, in apiRequest) {
 		return
 	}
 	var resp any
-	switch in.Route % 4 {
+	switch int(in.Route) % len(routes) {
 	case 0:
 		resp = &wire.EnrollResponse{}
 	case 1:
@@ -237,6 +238,8 @@ func (c *apiCenter) check(t *testing.T, in apiRequest) {
 		resp = &wire.RightsResponse{}
 	case 3:
 		resp = &wire.PullResponse{}
+	case 4:
+		resp = &wire.ReprintResponse{}
 	}
 	if err := json.Unmarshal(out, resp); err != nil {
 		t.Fatalf("%s %s: status %d, body %q: %v", route.method, route.path, status, out, err)
@@ -302,6 +305,12 @@ func apiCases() []apiRequest {
 	}
 	push := func(events ...string) []byte { return []byte(`{"events":[` + strings.Join(events, ",") + `]}`) }
 	return []apiRequest{
+		{Route: 4, Body: []byte(`{"person":"P000001"}`)},
+		{Route: 4, Body: []byte(`{"person":"NOBODY"}`)},
+		{Route: 4, Body: []byte(`{"person":"P\u0000"}`)},
+		{Route: 4, Body: []byte(`{"person":""}`)},
+		{Route: 4, Auth: 3, Body: []byte(`{"person":"P000001"}`)},
+		{Route: 4, Body: []byte(`{"person":"P000001","extra":1}`)},
 		{Route: 0, Body: []byte(`{"token":"` + tokenMark + `","name":"kiosk-7"}`)},
 		{Route: 0, Body: []byte(`{"token":"` + tokenMark + `","name":"a` + strings.Repeat("é", 60) + `"}`)},
 		{Route: 0, Body: []byte(`{"token":"` + tokenMark + `","name":"a\u0000b"}`)},
