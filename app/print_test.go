@@ -69,6 +69,17 @@ func (h *printKiosk) signed(p checkin.Person, serial uint32) string {
 	return code
 }
 
+// printByName prints a badge from staff mode: P, a name, Enter to pick
+// the first match, Enter to confirm.
+func (h *printKiosk) printByName(name string) {
+	h.t.Helper()
+	h.unlockStaff()
+	h.staffKey('P')
+	h.typeText(name)
+	h.key(fyne.KeyReturn)
+	h.key(fyne.KeyReturn)
+}
+
 // wantPrinted checks that the panel says a badge went to the printer
 // for p, finds the PDF CUPS made of it, and returns the code its QR
 // reads, which must be p's badge of serial.
@@ -142,9 +153,8 @@ func TestPrintByName(t *testing.T) {
 	if len(h.k.search.results) != 0 {
 		t.Errorf("nobody scanned yet, the print search offers %d people", len(h.k.search.results))
 	}
-	h.typeText("hedy")
-	h.key(fyne.KeyReturn)
-	h.key(fyne.KeyReturn)
+	h.key(fyne.KeyEscape)
+	h.printByName("hedy")
 	h.wantPrinted(hedy, 2)
 }
 
@@ -173,10 +183,7 @@ func TestChoosePrinter(t *testing.T) {
 	if got := h.k.printTo(); got != (PrintTo{h.queue, checkin.MediaA6}) {
 		t.Errorf("after choosing A6 the door prints on %+v", got)
 	}
-	h.staffKey('P')
-	h.typeText("alan")
-	h.key(fyne.KeyReturn)
-	h.key(fyne.KeyReturn)
+	h.printByName("alan")
 	h.wantPrinted(alan, 2)
 }
 
@@ -241,14 +248,7 @@ func TestBadgeDesk(t *testing.T) {
 func TestPrintFailsSaysWhy(t *testing.T) {
 	h := mustPrintKiosk(t)
 	old := h.signed(ada, 1)
-	print := func() {
-		h.t.Helper()
-		h.unlockStaff()
-		h.staffKey('P')
-		h.typeText("ada")
-		h.key(fyne.KeyReturn)
-		h.key(fyne.KeyReturn)
-	}
+	print := func() { h.printByName("ada") }
 	if err := h.db.SetSetting(h.ctx, settingPrinter, "Usher-No-Such-Queue"); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ package demo
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -108,4 +109,17 @@ func Write(dir string, n int) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "roster.csv"), b.Bytes(), 0o600)
+}
+
+// Load reads back the event and the signing key Write wrote to dir.
+func Load(dir string) (*checkin.Event, ed25519.PrivateKey, error) {
+	ev, err := eventfile.Load(filepath.Join(dir, "event.toml"))
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := badge.LoadKey(filepath.Join(dir, "keys", "signing.key"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return ev, key, nil
 }

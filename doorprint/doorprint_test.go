@@ -12,7 +12,6 @@ import (
 	"usher/checkin"
 	"usher/demo"
 	"usher/doorprint"
-	"usher/eventfile"
 	"usher/printing/cupstest"
 	"usher/store"
 )
@@ -33,11 +32,7 @@ func mustDoor(t *testing.T) *door {
 	if err := demo.Write(dir, 5); err != nil {
 		t.Fatal(err)
 	}
-	ev, err := eventfile.Load(filepath.Join(dir, "event.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := badge.LoadKey(filepath.Join(dir, "keys", "signing.key"))
+	ev, key, err := demo.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

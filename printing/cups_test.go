@@ -14,7 +14,6 @@ import (
 	"usher/badge"
 	"usher/checkin"
 	"usher/demo"
-	"usher/eventfile"
 	"usher/printing"
 	"usher/printing/cupstest"
 )
@@ -32,11 +31,7 @@ func TestPrintBadgeThroughCUPS(t *testing.T) {
 	if err := demo.Write(dir, 3); err != nil {
 		t.Fatal(err)
 	}
-	ev, err := eventfile.Load(filepath.Join(dir, "event.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := badge.LoadKey(filepath.Join(dir, "keys", "signing.key"))
+	ev, key, err := demo.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

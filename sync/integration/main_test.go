@@ -32,8 +32,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-	"usher/badge"
-	"usher/eventfile"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx", to read the center's tables
 	_ "modernc.org/sqlite"             // "sqlite", likewise
@@ -851,11 +849,7 @@ func MustSignedCenter(t *testing.T, dsn string, n int) *signedCenter {
 	if err := demo.Write(dir, n); err != nil {
 		t.Fatal(err)
 	}
-	ev, err := eventfile.Load(filepath.Join(dir, "event.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := badge.LoadKey(filepath.Join(dir, "keys", "signing.key"))
+	ev, key, err := demo.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -265,22 +265,7 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 // rights answers a kiosk's report of its capacity rights with grants,
 // returns to make and the places free at other doors.
 func (s *Server) rights(w http.ResponseWriter, r *http.Request) {
-	kiosk := r.Context().Value(ctxKey{}).(string)
-	var req wire.RightsRequest
-	if err := decode(w, r, MaxRightsBody, &req); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := req.Check(); err != nil {
-		s.fail(w, r, checkin.Errorf(checkin.EINVALID, "%v", err))
-		return
-	}
-	resp, err := s.db.Rights(r.Context(), kiosk, req)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.reply(w, r, resp)
+	exchange(s, w, r, s.db.Rights)
 }
 
 // reprint gives a person a new badge serial for a badge a kiosk prints
@@ -288,8 +273,22 @@ func (s *Server) rights(w http.ResponseWriter, r *http.Request) {
 // revocation list every kiosk pulls. Each is logged with the kiosk that
 // asked, for the organizer to see who printed what.
 func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {
+	exchange(s, w, r, func(ctx context.Context, kiosk string, req wire.ReprintRequest) (wire.ReprintResponse, error) {
+		serial, err := s.db.ReprintBadge(ctx, req.Person, "")
+		if err == nil {
+			s.log.Info("badge reprinted at a kiosk", "kiosk", kiosk, "person", req.Person, "serial", serial)
+		}
+		return wire.ReprintResponse{Serial: serial}, err
+	})
+}
+
+// exchange answers a kiosk's small JSON request (at most MaxRightsBody):
+// decoded, checked (400 naming the field at fault), then do's answer or
+// its error.
+func exchange[T interface{ Check() error }, R any](s *Server, w http.ResponseWriter, r *http.Request,
+	do func(ctx context.Context, kiosk string, req T) (R, error)) {
 	kiosk := r.Context().Value(ctxKey{}).(string)
-	var req wire.ReprintRequest
+	var req T
 	if err := decode(w, r, MaxRightsBody, &req); err != nil {
 		s.fail(w, r, err)
 		return
@@ -298,13 +297,12 @@ func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, checkin.Errorf(checkin.EINVALID, "%v", err))
 		return
 	}
-	serial, err := s.db.ReprintBadge(r.Context(), req.Person, "")
+	resp, err := do(r.Context(), kiosk, req)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.log.Info("badge reprinted at a kiosk", "kiosk", kiosk, "person", req.Person, "serial", serial)
-	s.reply(w, r, wire.ReprintResponse{Serial: serial})
+	s.reply(w, r, resp)
 }
 
 // reply writes v as JSON, gzip-compressed when the client accepts it.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"usher/centralstore"
+	"usher/checkin"
 	"usher/demo"
 	"usher/sync/server"
 	"usher/sync/wire"
@@ -22,23 +23,7 @@ import (
 // Two server processes share a database, not a clock: the answer to a
 // push at one orders after every event the other stored.
 func TestServerClockFollowsTheDatabase(t *testing.T) {
-	ctx := context.Background()
-	db, err := centralstore.Open(filepath.Join(t.TempDir(), "central.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Import(ctx, demo.Event(), demo.Roster(3), nil); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := db.CreateEnrollment(ctx, "main")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := db.Enroll(ctx, tok, "k")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, _, k := mustEnrolledCenter(t, 3)
 	a := httptest.NewServer(server.New(db, nil))
 	defer a.Close()
 	b := httptest.NewServer(server.New(db, nil))
@@ -75,23 +60,7 @@ func TestServerClockFollowsTheDatabase(t *testing.T) {
 // POST /v1/rights: a kiosk's report is checked and answered with
 // grants, which its next pull brings too.
 func TestRights(t *testing.T) {
-	ctx := context.Background()
-	db, err := centralstore.Open(filepath.Join(t.TempDir(), "central.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Import(ctx, demo.Event(), demo.Roster(3), nil); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := db.CreateEnrollment(ctx, "main")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := db.Enroll(ctx, tok, "k")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, _, k := mustEnrolledCenter(t, 3)
 	srv := httptest.NewServer(server.New(db, nil))
 	defer srv.Close()
 	call := func(method, path, token, body string) (int, []byte) {
@@ -245,24 +214,7 @@ func apiCall(t *testing.T, url, method, path, token, body string) (int, []byte) 
 // kiosks pull. Without a token, with a body that is no request, or for
 // nobody on the roster, the center refuses and changes nothing.
 func TestReprint(t *testing.T) {
-	ctx := context.Background()
-	db, err := centralstore.Open(filepath.Join(t.TempDir(), "central.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	people := demo.Roster(3)
-	if _, err := db.Import(ctx, demo.Event(), people, nil); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := db.CreateEnrollment(ctx, "main")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := db.Enroll(ctx, tok, "k")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, people, k := mustEnrolledCenter(t, 3)
 	srv := httptest.NewServer(server.New(db, nil))
 	defer srv.Close()
 	p := people[0]
@@ -304,4 +256,29 @@ func TestReprint(t *testing.T) {
 	if !slices.Contains(serials, 1) || !slices.Contains(serials, 2) {
 		t.Errorf("the pull revokes %s's serials %v, want 1 and 2", p.ID, serials)
 	}
+}
+
+// mustEnrolledCenter is a central database in a temp folder with the
+// demo event and an n-person roster, and one kiosk enrolled at door main.
+func mustEnrolledCenter(t *testing.T, n int) (*centralstore.DB, []checkin.Person, wire.EnrollResponse) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := centralstore.Open(filepath.Join(t.TempDir(), "central.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	people := demo.Roster(n)
+	if _, err := db.Import(ctx, demo.Event(), people, nil); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := db.CreateEnrollment(ctx, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := db.Enroll(ctx, tok, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, people, k
 }
