@@ -16,12 +16,13 @@ headless=(xvfb xauth xdotool x11-utils imagemagick poppler-utils)
 # after its log is fsynced; chromium: the dashboard's browser test; cups,
 # printer-driver-cups-pdf and zbar-tools: a badge printed at the door goes
 # through a real CUPS to a PDF whose QR is read back (scripts/cups.sh).
-testonly=(strace chromium cups printer-driver-cups-pdf zbar-tools)
+printing=(cups printer-driver-cups-pdf zbar-tools)
+testonly=(strace chromium "${printing[@]}")
 
 case "${1:-build}" in
   build|run) want=("${build[@]}") ;;
   test) want=("${build[@]}" "${headless[@]}" "${testonly[@]}") ;;
-  screenshot) want=("${build[@]}" "${headless[@]}") ;;
+  screenshot) want=("${build[@]}" "${headless[@]}" "${printing[@]}") ;;
   *) echo "usage: $0 build|run|test|screenshot" >&2; exit 2 ;;
 esac
 
