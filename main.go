@@ -90,6 +90,10 @@ func screen(ctx context.Context, args []string) error {
 
 	a := fyneapp.NewWithID("io.usher.kiosk")
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	if a.Settings().ShowAnimations() {
+		// The text cursor's fade repaints the window 60 times a second.
+		fmt.Fprintln(os.Stderr, "usher: this build animates the text cursor, about 15 % of a core on a machine without a GPU; make build builds without (go build -tags no_animations)")
+	}
 	w := a.NewWindow("Usher — " + ev.Name)
 	w.Resize(fyne.NewSize(1024, 600))
 	opts := app.Options{Door: *door, Quit: a.Quit, SetTheme: a.Settings().SetTheme}
