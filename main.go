@@ -152,6 +152,12 @@ func screen(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *dbPath, err)
 	}
+	go func() {
+		// The name search's memory, filled before staff first need it.
+		if err := db.WarmSearch(ctx); err != nil && ctx.Err() == nil {
+			fmt.Fprintf(os.Stderr, "usher: name search: %v\n", err)
+		}
+	}()
 	w.SetFullScreen(*full)
 	go k.Run(ctx)
 	if id.Enrolled() {

@@ -24,3 +24,12 @@ func (db *DB) HoldSearch() (release func()) {
 	db.searchMu.Lock()
 	return db.searchMu.Unlock
 }
+
+// SearchReady reports whether the name search holds the roster as it
+// is stored now: a search would not read it again.
+func (db *DB) SearchReady(ctx context.Context) bool {
+	db.searchMu.Lock()
+	defer db.searchMu.Unlock()
+	v, err := db.Setting(ctx, keyRosterVersion)
+	return err == nil && db.search != nil && db.search.version == v
+}

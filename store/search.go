@@ -147,6 +147,16 @@ func fold(s string) string {
 
 // index returns the search index, read again when the roster changed
 // since it was read.
+// WarmSearch reads the roster into the name search's memory ahead of the
+// first search: the screen calls it in the background as it opens, so
+// staff's first search does not wait the second it takes at 500,000
+// people. Scans go on meanwhile: the search has a lock of its own, and
+// reads beside the writer (WAL).
+func (db *DB) WarmSearch(ctx context.Context) error {
+	_, err := db.index(ctx)
+	return err
+}
+
 func (db *DB) index(ctx context.Context) (*searchIndex, error) {
 	db.searchMu.Lock()
 	defer db.searchMu.Unlock()

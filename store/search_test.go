@@ -229,3 +229,39 @@ func TestScanDoesNotWaitForSearch(t *testing.T) {
 		t.Errorf("search king = %v, want P2", got)
 	}
 }
+
+// WarmSearch reads the roster ahead of the first search, and reads it
+// again after another handle changed it; a scan made while it reads is
+// decided as usual.
+func TestWarmSearch(t *testing.T) {
+	ctx := context.Background()
+	path := tempDB(t)
+	db := MustOpen(t, path)
+	MustLoad(t, db, MustEvent(t, expoEvent("expo")), people(50))
+	if db.SearchReady(ctx) {
+		t.Fatal("the search holds the roster before any search or warm-up")
+	}
+	done := make(chan error, 1)
+	go func() { done <- db.WarmSearch(ctx) }()
+	if d := MustScan(t, db, "C-0001", "main", checkin.Entry); d.Kind != checkin.Admit {
+		t.Errorf("a scan during the warm-up: %s %s", d.Kind, d.Reason)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !db.SearchReady(ctx) {
+		t.Fatal("after WarmSearch the search does not hold the roster")
+	}
+	other := MustOpen(t, path)
+	roster := people(51)
+	MustLoad(t, other, MustEvent(t, expoEvent("expo")), roster)
+	if db.SearchReady(ctx) {
+		t.Fatal("another handle added a person, and the search still counts itself up to date")
+	}
+	if err := db.WarmSearch(ctx); err != nil || !db.SearchReady(ctx) {
+		t.Fatalf("WarmSearch after the change: %v", err)
+	}
+	if found, err := db.Search(ctx, "Person 51", 5); err != nil || len(found) != 1 {
+		t.Errorf("search for the new person: %v, %v", found, err)
+	}
+}
