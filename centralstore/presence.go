@@ -114,10 +114,21 @@ func latestGroup(open []checkin.Stay, idx []int) []int {
 }
 
 // openStays reads the holder's open stays.
+//
+// On SQLite the holder is compared as +?, not ?: SQLite checks a bound
+// value against the WHERE of the partial index spends_early (an empty
+// person_id), and a statement whose plan might depend on a value is
+// compiled again for every new one. That recompiling was an eighth of a push's
+// time; a unary plus leaves the value and the index spends_open as they
+// are. PostgreSQL has no unary plus for text, and no such recompiling.
 func (db *DB) openStays(ctx context.Context, tx *sql.Tx, holder string) ([]checkin.Stay, error) {
+	holderIs := "person_id = +?"
+	if db.pg {
+		holderIs = "person_id = ?"
+	}
 	rows, err := db.query(ctx, tx, `
 		SELECT kiosk_id, seq, counter, dest, t, terr, hlc, rseq, cursor FROM spends
-		WHERE person_id = ? AND closed = 0 ORDER BY kiosk_id, seq, counter`, holder)
+		WHERE `+holderIs+` AND closed = 0 ORDER BY kiosk_id, seq, counter`, holder)
 	if err != nil {
 		return nil, fmt.Errorf("open stays: %w", err)
 	}
