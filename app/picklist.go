@@ -83,6 +83,20 @@ func (l *pickList) selectRow(i int) {
 	l.scroll.ScrollToOffset(off)
 }
 
+// listDialog is a staff list's dialog: a heading, a hint on how to pick,
+// a status line (for why a row cannot be acted on), and the list showing
+// shown rows before it scrolls.
+func (k *Kiosk) listDialog(l *pickList, heading, hint string, shown int) (*fyne.Container, *widget.Label) {
+	title := widget.NewLabel(heading)
+	title.TextStyle.Bold = true
+	title.SizeName = theme.SizeNameHeadingText
+	how := widget.NewLabel(hint)
+	how.Wrapping = fyne.TextWrapWord
+	status := widget.NewLabel("")
+	status.Wrapping = fyne.TextWrapWord
+	return k.dialog(k.column(title, how, status, l.keys, l.shown(shown))), status
+}
+
 // shown is the list's scroll at the height of its first n rows that
 // are in use (one at least): more scroll.
 func (l *pickList) shown(n int) fyne.CanvasObject {

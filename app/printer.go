@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"usher/checkin"
@@ -28,18 +27,13 @@ type printerView struct {
 }
 
 func newPrinterView(k *Kiosk) *printerView {
-	v := &printerView{k: k, status: widget.NewLabel("")}
-	title := widget.NewLabel("Printer for badges")
-	title.TextStyle.Bold = true
-	title.SizeName = theme.SizeNameHeadingText
-	hint := widget.NewLabel("Number + Enter, or ↑↓ and Enter, picks a printer and media. Esc goes back.")
-	hint.Wrapping = fyne.TextWrapWord
-	v.status.Wrapping = fyne.TextWrapWord
+	v := &printerView{k: k}
 	v.pickList = k.newPickList(printerRows, func(line string) (int, bool) {
 		n, err := strconv.Atoi(line)
 		return n - 1, err == nil && n >= 1 && n <= printerRows
 	}, v.pick)
-	v.box = k.dialog(k.column(title, hint, v.status, v.keys, v.shown(printerRows)))
+	v.box, v.status = k.listDialog(v.pickList, "Printer for badges",
+		"Number + Enter, or ↑↓ and Enter, picks a printer and media. Esc goes back.", printerRows)
 	return v
 }
 

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"usher/checkin"
@@ -31,13 +30,7 @@ type pickView struct {
 const recentShown = 6
 
 func newPickView(k *Kiosk) *pickView {
-	v := &pickView{k: k, status: widget.NewLabel("")}
-	title := widget.NewLabel("Recent scans at this door")
-	title.TextStyle.Bold = true
-	title.SizeName = theme.SizeNameHeadingText
-	hint := widget.NewLabel("Number + Enter, or ↑↓ and Enter, picks a scan. Esc goes back.")
-	hint.Wrapping = fyne.TextWrapWord
-	v.status.Wrapping = fyne.TextWrapWord
+	v := &pickView{k: k}
 	v.pickList = k.newPickList(recentRows, func(line string) (int, bool) {
 		n, err := strconv.Atoi(line)
 		if n == 0 {
@@ -45,7 +38,8 @@ func newPickView(k *Kiosk) *pickView {
 		}
 		return n - 1, err == nil && len(line) == 1
 	}, v.pick)
-	v.box = k.dialog(k.column(title, hint, v.status, v.keys, v.shown(recentShown)))
+	v.box, v.status = k.listDialog(v.pickList, "Recent scans at this door",
+		"Number + Enter, or ↑↓ and Enter, picks a scan. Esc goes back.", recentShown)
 	return v
 }
 
