@@ -145,6 +145,9 @@ type Syncer struct {
 	Now      func() time.Time
 	Interval time.Duration // default DefaultInterval
 	Delay    time.Duration // default DefaultDelay
+	// Urgent is how long a scan waits for a right asked on the spot
+	// while another door gives one back; default UrgentWait.
+	Urgent time.Duration
 
 	db     *store.DB
 	client *http.Client
@@ -190,7 +193,11 @@ const urgentRetry = 20 * time.Millisecond
 // While the center answers that another door is giving one back, it asks
 // again, until UrgentWait has passed.
 func (s *Syncer) askRights(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, UrgentWait)
+	wait := s.Urgent
+	if wait <= 0 {
+		wait = UrgentWait
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	for {
 		wait, err := s.AskRights(ctx)
