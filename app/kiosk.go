@@ -462,11 +462,8 @@ func (k *Kiosk) Submit(code string) {
 func (k *Kiosk) showDecision(scan checkin.Scan, d checkin.Decision, err error) {
 	t := toneOf(d)
 	who := ""
-	if p := d.Person; p != nil {
-		who = p.Name
-		if c := k.ev.Category(p.Category); c != nil {
-			who += " · " + c.Name
-		}
+	if d.Person != nil {
+		who = k.who(d.Person)
 	}
 	msg := d.Message
 	switch {
