@@ -117,13 +117,14 @@ func (c *claims) freed(ctx context.Context, e wire.Event, counter string) (int64
 		if r.Kind != checkin.RightCredit || r.Counter != counter || r.Ref >= e.Seq {
 			continue
 		}
-		var n int64
-		err := c.db.queryRow(ctx, c.tx, `SELECT count(*) FROM spends WHERE kiosk_id = ? AND seq = ? AND counter = ? AND closed <> 1`,
-			c.kiosk, r.Ref, counter).Scan(&n)
+		s, err := c.db.spend(ctx, c.tx, c.t.v, spendKey{c.kiosk, r.Ref, counter})
 		if err != nil {
 			return 0, fmt.Errorf("credits of %s: %w", c.kiosk, err)
 		}
-		return n, nil
+		if s.ok && s.closed != 1 {
+			return 1, nil
+		}
+		return 0, nil
 	}
 	return 0, nil
 }

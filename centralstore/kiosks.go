@@ -363,6 +363,15 @@ func (db *DB) Ingest(ctx context.Context, kiosk string, events []wire.Event) (re
 			return fmt.Errorf("push: %w", err)
 		}
 		t.early = early > 0
+		if ev != nil {
+			if err := db.preload(ctx, tx, t.v, events); err != nil {
+				return fmt.Errorf("push: %w", err)
+			}
+		}
+		stored0, err := db.storedSeqs(ctx, tx, kiosk, events)
+		if err != nil {
+			return err
+		}
 		c := claims{db: db, tx: tx, t: t, ev: ev, kiosk: kiosk, door: door, base: map[string]int64{}}
 		newForks := int64(0)
 		for _, e := range events {
@@ -380,14 +389,25 @@ func (db *DB) Ingest(ctx context.Context, kiosk string, events []wire.Event) (re
 				rights = string(b)
 			}
 			st := stampOf(eff)
+			values := []any{kiosk, e.Seq, int64(e.HLC), e.At, e.Door, e.Direction, e.Method, e.Code,
+				null(e.Person), e.Decision, e.Reason, e.Space, e.Note, null(e.From), null(e.Location), e.Delta,
+				nullInt(e.Undoes), now.UnixMilli(), boolInt(flagged), rights, e.Cursor, rseq, st.T, st.Err, why, int64(0)}
+			_, again := t.v.held.seqs[e.Seq]
+			stored := false
+			if !again && !stored0[e.Seq] {
+				// A seq the center does not hold: the row is new, written
+				// at the end of the push (pushwrite.go).
+				t.v.held.holdEvent(e.Seq, values)
+				stored, eff.Seq = true, e.Seq
+			} else if err := db.writeHeld(ctx, tx, &t.v.held); err != nil {
+				return err
+			}
 			// The first free seq of the kiosk's log, or of a branch of it
 			// when the seq holds another event (a forked log).
-			stored := false
-			for branch := int64(0); ; branch++ {
+			for branch := int64(0); !stored; branch++ {
 				seq := e.Seq + branch*wire.MaxSeq
-				res, err := ins.ExecContext(ctx, kiosk, seq, int64(e.HLC), e.At, e.Door, e.Direction, e.Method, e.Code,
-					null(e.Person), e.Decision, e.Reason, e.Space, e.Note, null(e.From), null(e.Location), e.Delta,
-					nullInt(e.Undoes), now.UnixMilli(), boolInt(flagged), rights, e.Cursor, rseq, st.T, st.Err, why)
+				values[1] = seq
+				res, err := ins.ExecContext(ctx, values[:len(values)-1]...)
 				if err != nil {
 					return fmt.Errorf("event %d: %w", e.Seq, err)
 				}
@@ -416,7 +436,13 @@ func (db *DB) Ingest(ctx context.Context, kiosk string, events []wire.Event) (re
 				res.Refused = append(res.Refused, wire.Refusal{Seq: e.Seq, Why: why})
 				continue
 			}
+			if e.Decision == string(checkin.Leave) && e.Person != "" {
+				t.v.exited(e.Person, storedExit{door: e.Door, mark: checkin.Mark{Kiosk: kiosk, Seq: eff.Seq, Cursor: e.Cursor, Stamp: st, HLC: e.HLC}})
+			}
 			if forks+newForks > 0 {
+				if err := db.writeHeld(ctx, tx, &t.v.held); err != nil {
+					return err
+				}
 				if err := db.branchRefs(ctx, tx, kiosk, &eff); err != nil {
 					return err
 				}

@@ -3,7 +3,6 @@ package centralstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -39,7 +38,7 @@ func (db *DB) applyPresence(ctx context.Context, tx *sql.Tx, t *tally, ev *check
 	var closing []checkin.Stay
 	switch {
 	case e.Decision == string(checkin.Leave) && ev.Door(e.Door) != nil:
-		open, err := db.openStays(ctx, tx, holder)
+		open, err := db.openStaysOf(ctx, tx, t.v, holder)
 		if err != nil {
 			return fmt.Errorf("event %d: %w", e.Seq, err)
 		}
@@ -56,7 +55,7 @@ func (db *DB) applyPresence(ctx context.Context, tx *sql.Tx, t *tally, ev *check
 			closing = append(closing, open[i])
 		}
 	case !anon && slices.ContainsFunc(e.Rights, func(c checkin.RightChange) bool { return c.Kind == checkin.RightSpend }):
-		open, err := db.openStays(ctx, tx, holder)
+		open, err := db.openStaysOf(ctx, tx, t.v, holder)
 		if err != nil {
 			return fmt.Errorf("event %d: %w", e.Seq, err)
 		}
@@ -67,7 +66,7 @@ func (db *DB) applyPresence(ctx context.Context, tx *sql.Tx, t *tally, ev *check
 		// An admission pushed late (its kiosk was offline) may come after
 		// the exit that ended it: an exit stored already that certainly
 		// follows it closes it now.
-		exits, err := db.exitsOf(ctx, tx, holder)
+		exits, err := db.exitsOfPerson(ctx, tx, t.v, holder)
 		if err != nil {
 			return fmt.Errorf("event %d: %w", e.Seq, err)
 		}
@@ -87,6 +86,10 @@ func (db *DB) applyPresence(ctx context.Context, tx *sql.Tx, t *tally, ev *check
 	n := t.closes + int64(len(closing))
 	t.closes = 0
 	if n == 0 {
+		return nil
+	}
+	if _, ok := t.v.held.seqs[e.Seq]; ok {
+		t.v.held.setCloses(e.Seq, n)
 		return nil
 	}
 	_, err := db.exec(ctx, tx, `UPDATE events SET closes = ? WHERE kiosk_id = ? AND seq = ?`, n, kiosk, e.Seq)
@@ -150,33 +153,29 @@ func (db *DB) openStays(ctx context.Context, tx *sql.Tx, holder string) ([]check
 // exitSeq) stamped at: its kiosk is sent a notice to credit the right,
 // or for a retired kiosk the right goes back to the center now.
 func (db *DB) closeStay(ctx context.Context, tx *sql.Tx, t *tally, s checkin.Stay, at uint64, rseq int64, exitKiosk string, exitSeq int64) error {
-	var retired int
-	err := db.queryRow(ctx, tx, `SELECT retired FROM kiosks WHERE id = ?`, s.Kiosk).Scan(&retired)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("close stay: kiosk %s: %w", s.Kiosk, err)
+	retired, err := db.isRetired(ctx, tx, t.v, s.Kiosk)
+	if err != nil {
+		return fmt.Errorf("close stay: %w", err)
 	}
 	closed := 2
-	if retired != 0 {
+	if retired {
 		closed = 1
 		t.credit[s.Counter]++
 	}
 	t.inside[s.Counter]--
-	if _, err := db.exec(ctx, tx, `UPDATE spends SET closed = ?, closed_hlc = ?, pseq = ? WHERE kiosk_id = ? AND seq = ? AND counter = ?`,
-		closed, int64(at), rseq, s.Kiosk, s.Seq, s.Counter); err != nil {
-		return fmt.Errorf("close stay: %w", err)
+	k := spendKey{s.Kiosk, s.Seq, s.Counter}
+	if !t.v.held.closeHeld(k, closed, int64(at), rseq, true) {
+		if _, err := db.exec(ctx, tx, `UPDATE spends SET closed = ?, closed_hlc = ?, pseq = ? WHERE kiosk_id = ? AND seq = ? AND counter = ?`,
+			closed, int64(at), rseq, s.Kiosk, s.Seq, s.Counter); err != nil {
+			return fmt.Errorf("close stay: %w", err)
+		}
 	}
-	if retired != 0 {
+	t.v.closed(k, s.Holder, closed)
+	if retired {
 		return nil
 	}
-	id, err := db.nextSeq(ctx, tx, 1)
-	if err != nil {
-		return err
-	}
-	if _, err := db.exec(ctx, tx, `
-		INSERT INTO notices (seq, kiosk_id, person_id, counter, admission, exit_kiosk, exit_seq)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, s.Kiosk, s.Holder, s.Counter, s.Seq, exitKiosk, exitSeq); err != nil {
-		return fmt.Errorf("notice: %w", err)
-	}
+	t.notices = append(t.notices, notice{kiosk: s.Kiosk, person: s.Holder, counter: s.Counter, admission: s.Seq,
+		exitKiosk: exitKiosk, exitSeq: exitSeq})
 	if !slices.Contains(t.noticed, s.Kiosk) {
 		t.noticed = append(t.noticed, s.Kiosk)
 	}

@@ -136,17 +136,46 @@ type tally struct {
 	credit  map[string]int64
 	closes  int64    // stays the event being booked closed
 	noticed []string // kiosks sent a notice, to wake once the push commits
+	notices []notice // the notices, written at the flush
+	v       *pushView
 	// early: the pushing kiosk has credits that came before their
 	// admissions (creditStay), so its spends and rows look for them.
 	early bool
 }
 
 func newTally() *tally {
-	return &tally{holding: map[[2]string]int64{}, inside: map[string]int64{}, credit: map[string]int64{}}
+	return &tally{holding: map[[2]string]int64{}, inside: map[string]int64{}, credit: map[string]int64{}, v: newPushView()}
 }
 
-// flush writes the sums, in sorted order.
+// notice is a stay closed by another kiosk's exit, or by a rule, that its
+// own kiosk must credit: it hears of it at its next pull.
+type notice struct {
+	kiosk, person, counter string
+	admission              int64
+	exitKiosk              string
+	exitSeq                int64
+}
+
+// flush writes the notices, under consecutive values of the server
+// sequence, and the sums, in sorted order.
 func (t *tally) flush(ctx context.Context, db *DB, tx *sql.Tx) error {
+	if err := db.writeHeld(ctx, tx, &t.v.held); err != nil {
+		return err
+	}
+	if len(t.notices) > 0 {
+		id, err := db.nextSeq(ctx, tx, int64(len(t.notices)))
+		if err != nil {
+			return err
+		}
+		for i, n := range t.notices {
+			if _, err := db.exec(ctx, tx, `
+				INSERT INTO notices (seq, kiosk_id, person_id, counter, admission, exit_kiosk, exit_seq)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`, id+int64(i), n.kiosk, n.person, n.counter, n.admission, n.exitKiosk, n.exitSeq); err != nil {
+				return fmt.Errorf("notice: %w", err)
+			}
+		}
+		t.notices = nil
+	}
 	keys := slices.Collect(maps.Keys(t.holding))
 	slices.SortFunc(keys, func(a, b [2]string) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
 	for _, k := range keys {
@@ -206,7 +235,7 @@ func (db *DB) applyRights(ctx context.Context, tx *sql.Tx, t *tally, ev *checkin
 	if !t.early {
 		return nil
 	}
-	return db.dropUnpaidCredits(ctx, tx, kiosk, e.Seq)
+	return db.dropUnpaidCredits(ctx, tx, t, kiosk, e.Seq)
 }
 
 // openStay books a spend: the stay it opens, or, when the kiosk's credit
@@ -214,30 +243,32 @@ func (db *DB) applyRights(ctx context.Context, tx *sql.Tx, t *tally, ev *checkin
 // credit left waiting for it.
 func (db *DB) openStay(ctx context.Context, tx *sql.Tx, t *tally, kiosk string, e wire.Event, counter, holder, dest string,
 	st checkin.Stamp, rseq int64) error {
-	var waiting int
+	k := spendKey{kiosk, e.Seq, counter}
+	waiting := false
 	if t.early {
-		err := db.queryRow(ctx, tx, `SELECT count(*) FROM spends WHERE kiosk_id = ? AND seq = ? AND counter = ? AND person_id = ''`,
-			kiosk, e.Seq, counter).Scan(&waiting)
+		r, err := db.spend(ctx, tx, t.v, k)
 		if err != nil {
 			return err
 		}
+		waiting = r.ok && r.holder == ""
 	}
-	if waiting > 0 {
+	if waiting {
 		// The credit that waited gives the right back now that the
 		// admission that spent it is here.
 		hk := [2]string{kiosk, counter}
 		t.holding[hk]++
+		t.v.rows[k] = spendRow{ok: true, holder: holder, closed: 1}
 		_, err := db.exec(ctx, tx, `UPDATE spends SET person_id = ?, hlc = ?, rseq = ?, dest = ?, t = ?, terr = ?, cursor = ?
 			WHERE kiosk_id = ? AND seq = ? AND counter = ?`, holder, int64(e.HLC), rseq, dest, st.T, st.Err, e.Cursor,
 			kiosk, e.Seq, counter)
 		return err
 	}
 	t.inside[counter]++
-	_, err := db.exec(ctx, tx, `
-		INSERT INTO spends (kiosk_id, seq, counter, person_id, hlc, rseq, closed, dest, t, terr, closed_hlc, pseq, cursor)
-		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, ?, ?)`, kiosk, e.Seq, counter, holder, int64(e.HLC), rseq,
-		dest, st.T, st.Err, rseq, e.Cursor)
-	return err
+	// Written at the end of the push, with the event (pushwrite.go).
+	t.v.held.holdSpend(k, []any{kiosk, e.Seq, counter, holder, int64(e.HLC), rseq, 0, dest, st.T, st.Err, int64(0), rseq, e.Cursor})
+	t.v.opened(checkin.Stay{Holder: holder, Kiosk: kiosk, Seq: e.Seq, Counter: counter, Dest: dest, Stamp: st,
+		HLC: e.HLC, RSeq: rseq, Cursor: e.Cursor})
+	return nil
 }
 
 // creditStay books a kiosk's credit of its own admission c.Ref: the
@@ -251,11 +282,15 @@ func (db *DB) creditStay(ctx context.Context, tx *sql.Tx, t *tally, kiosk string
 		return nil // seqs of a forked log's branches compare as the kiosk sent them
 	}
 	hk := [2]string{kiosk, c.Counter}
-	var closed int
-	err := db.queryRow(ctx, tx, `SELECT closed FROM spends WHERE kiosk_id = ? AND seq = ? AND counter = ?`,
-		kiosk, c.Ref, c.Counter).Scan(&closed)
+	k := spendKey{kiosk, c.Ref, c.Counter}
+	r, err := db.spend(ctx, tx, t.v, k)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return err
+	case !r.ok:
+		if _, ok := t.v.held.seqs[c.Ref]; ok {
+			return nil
+		}
 		var stored int
 		if err := db.queryRow(ctx, tx, `SELECT count(*) FROM events WHERE kiosk_id = ? AND seq = ?`, kiosk, c.Ref).Scan(&stored); err != nil {
 			return err
@@ -267,22 +302,28 @@ func (db *DB) creditStay(ctx context.Context, tx *sql.Tx, t *tally, kiosk string
 		// (openStay): a credit of an admission never sent frees nothing.
 		t.closes++
 		t.early = true
+		t.v.early(k)
 		_, err = db.exec(ctx, tx, `
 			INSERT INTO spends (kiosk_id, seq, counter, person_id, hlc, rseq, closed, dest, t, terr, closed_hlc, pseq, cursor)
 			VALUES (?, ?, ?, '', 0, 0, 1, '', 0, -1, ?, ?, 0)`, kiosk, c.Ref, c.Counter, int64(e.HLC), rseq)
 		return err
-	case err != nil:
-		return err
-	case closed == 1:
+	case r.closed == 1:
 		return nil
 	}
 	t.holding[hk]++
-	if closed == 0 {
+	t.v.closed(k, r.holder, 1)
+	if r.closed == 0 {
 		t.inside[c.Counter]--
 		t.closes++
+		if t.v.held.closeHeld(k, 1, int64(e.HLC), rseq, true) {
+			return nil
+		}
 		_, err = db.exec(ctx, tx, `UPDATE spends SET closed = 1, closed_hlc = ?, pseq = ? WHERE kiosk_id = ? AND seq = ? AND counter = ?`,
 			int64(e.HLC), rseq, kiosk, c.Ref, c.Counter)
 		return err
+	}
+	if t.v.held.closeHeld(k, 1, 0, 0, false) {
+		return nil
 	}
 	_, err = db.exec(ctx, tx, `UPDATE spends SET closed = 1 WHERE kiosk_id = ? AND seq = ? AND counter = ?`, kiosk, c.Ref, c.Counter)
 	return err
@@ -290,7 +331,8 @@ func (db *DB) creditStay(ctx context.Context, tx *sql.Tx, t *tally, kiosk string
 
 // dropUnpaidCredits drops the credits that waited for the kiosk's row
 // seq when that row, now stored, spent no such right: they freed nothing.
-func (db *DB) dropUnpaidCredits(ctx context.Context, tx *sql.Tx, kiosk string, seq int64) error {
+func (db *DB) dropUnpaidCredits(ctx context.Context, tx *sql.Tx, t *tally, kiosk string, seq int64) error {
+	t.v.dropEarly(kiosk, seq)
 	_, err := db.exec(ctx, tx, `DELETE FROM spends WHERE kiosk_id = ? AND seq = ? AND person_id = ''`, kiosk, seq)
 	return err
 }
