@@ -464,6 +464,52 @@ func BenchmarkPush(b *testing.B) {
 		b.ReportMetric(float64(len(events)), "events/op")
 	})
 
+	b.Run("PushWireFloor", func(b *testing.B) {
+		cpu := benchfix.CPUClock{B: b}
+		for range b.N {
+			b.StopTimer()
+			center, kiosk := benchPath("wire-central"), benchPath("wire-kiosk")
+			if err := benchfix.CopyDB(centerTmpl, center); err != nil {
+				b.Fatal(err)
+			}
+			if err := benchfix.CopyDB(kioskTmpl, kiosk); err != nil {
+				b.Fatal(err)
+			}
+			sdb, err := sql.Open("sqlite", centralstore.SQLiteDSN(center))
+			if err == nil {
+				err = sdb.PingContext(ctx)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			kdb, err := store.Open(kiosk)
+			if err != nil {
+				b.Fatal(err)
+			}
+			quiet()
+			b.StartTimer()
+			cpu.Start()
+			if err := benchWireFloor(ctx, b, kdb, sdb); err != nil {
+				b.Fatal(err)
+			}
+			cpu.Stop()
+			b.StopTimer()
+			if w, err := kdb.Waiting(ctx); err != nil || w != 0 {
+				b.Fatalf("%d scans still waiting after the wire floor (%v)", w, err)
+			}
+			kdb.Close()
+			sdb.Close()
+			for _, p := range []string{center, kiosk} {
+				if err := benchfix.RemoveDB(p); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StartTimer()
+		}
+		cpu.Report()
+		b.ReportMetric(float64(len(events)), "events/op")
+	})
+
 	b.Run("PushFloor", func(b *testing.B) {
 		cpu := benchfix.CPUClock{B: b}
 		for range b.N {
@@ -496,6 +542,54 @@ func BenchmarkPush(b *testing.B) {
 		cpu.Report()
 		b.ReportMetric(float64(len(events)), "events/op")
 	})
+}
+
+// benchWireFloor is the least a push over the wire can do: the kiosk
+// reads its log in batches of wire.MaxPushEvents, sends each as
+// gzip-compressed JSON over loopback HTTP, and a handler decodes it and
+// inserts its events in one transaction before it answers; the kiosk
+// moves its mark. No rule runs, nothing is checked or merged.
+func benchWireFloor(ctx context.Context, b *testing.B, kdb *store.DB, sdb *sql.DB) error {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		zr, err := gzip.NewReader(r.Body)
+		var req wire.PushRequest
+		if err == nil {
+			err = json.NewDecoder(zr).Decode(&req)
+		}
+		if err == nil {
+			err = insertEvents(r.Context(), sdb, "floor-kiosk", req.Events)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+	}))
+	defer srv.Close()
+	for {
+		events, err := kdb.Pending(ctx, wire.MaxPushEvents)
+		if err != nil || len(events) == 0 {
+			return err
+		}
+		var body bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&body, gzip.BestSpeed)
+		if err := json.NewEncoder(zw).Encode(wire.PushRequest{Events: events}); err != nil {
+			return err
+		}
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		resp, err := http.Post(srv.URL, "application/json", &body)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("wire floor: %s", resp.Status)
+		}
+		if err := kdb.MarkPushed(ctx, events[len(events)-1].Seq); err != nil {
+			return err
+		}
+	}
 }
 
 // insertEvents is the least storing pushed events can do: every event
