@@ -491,7 +491,7 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 	// places exits at other doors freed, so this round gives them back
 	// to the center to share out, and the presence it brings is the
 	// count the screen shows.
-	pullErr := pull(ctx, s.db, c, &res)
+	pullErr := pull(ctx, s.db, c, PullLimit, &res)
 	if pushErr == nil && pullErr == nil {
 		if _, err := exchangeRights(ctx, s.db, c, false, &res); err != nil {
 			return res, err
@@ -619,8 +619,9 @@ func exchangeRights(ctx context.Context, db *store.DB, c *client, urgent bool, r
 
 // pull asks for what changed since the kiosk's cursor and applies it,
 // page by page, each with its cursor, until the server has no more.
-// Each request says how many scans wait here to be pushed.
-func pull(ctx context.Context, db *store.DB, c *client, res *Result) error {
+// Each request says how many scans wait here to be pushed, and asks for
+// pages of limit people.
+func pull(ctx context.Context, db *store.DB, c *client, limit int, res *Result) error {
 	cursor, err := db.Cursor(ctx)
 	if err != nil {
 		return err
@@ -633,7 +634,7 @@ func pull(ctx context.Context, db *store.DB, c *client, res *Result) error {
 			return err
 		}
 		sent := db.MonoNow()
-		page, err := c.pull(ctx, cursor, PullLimit, waiting)
+		page, err := c.pull(ctx, cursor, limit, waiting)
 		if err == nil && page.Presence != nil {
 			err = db.SetAnchor(ctx, page.Presence.At, sent, db.MonoNow())
 		}
@@ -747,7 +748,10 @@ func Enroll(ctx context.Context, db *store.DB, code string, hc *http.Client) err
 	}
 	c.token = resp.Token
 	var res Result
-	err = pull(ctx, db, c, &res)
+	// No scan waits on an enrolling kiosk: its first pull, the whole
+	// roster, goes in the largest pages the server gives, a fifth as
+	// many transactions and requests.
+	err = pull(ctx, db, c, wire.MaxPullLimit, &res)
 	if err == nil {
 		// The kiosk's first capacity rights, so it admits at once.
 		_, err = exchangeRights(ctx, db, c, false, &res)
