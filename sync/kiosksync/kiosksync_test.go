@@ -275,7 +275,8 @@ func wantCode(tb testing.TB, what string, err error, code string) {
 func TestEnroll(t *testing.T) {
 	ctx := context.Background()
 	t.Run("FullPullInPages", func(t *testing.T) {
-		n := 2*kiosksync.PullLimit + 345
+		// An enrolling kiosk asks for the largest pages.
+		n := 2*wire.MaxPullLimit + 345
 		c := MustCenter(t, n)
 		db := c.MustKiosk(t, "east")
 		id := MustID(t, db)
@@ -299,7 +300,7 @@ func TestEnroll(t *testing.T) {
 		pulls := c.pulls
 		c.mu.Unlock()
 		if pulls != 3 {
-			t.Errorf("%d pull requests for %d people, want 3 pages of %d", pulls, n, kiosksync.PullLimit)
+			t.Errorf("%d pull requests for %d people, want 3 pages of %d", pulls, n, wire.MaxPullLimit)
 		}
 		if r := MustScan(t, db, c.people[n-1].Code, "east", checkin.Entry); r != checkin.Admitted {
 			t.Errorf("the last person of the roster at east: %s, want admitted", r)
