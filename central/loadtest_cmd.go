@@ -17,7 +17,7 @@ import (
 
 // loadtestCmd: usher-central loadtest [--kiosks N] [--every D]
 // [--duration D] [--scans-per-min N] [--people N] [--db D | --server URL
-// --db D] [--kiosk-dir DIR] [--json] [--keep]
+// --db D] [--kiosk-dir DIR] [--json] [--bench NAME] [--keep]
 func loadtestCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("usher-central loadtest", flag.ContinueOnError)
 	var cfg loadtest.Config
@@ -32,12 +32,13 @@ func loadtestCmd(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.KioskDir, "kiosk-dir", defaultKioskDir(), "`folder` for the kiosks' database files: each kiosk has a disk "+
 		"of its own, so by default they are kept in memory (/dev/shm), away from the server's disk")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	bench := fs.String("bench", "", "also print the report as a `go test -bench` line named BenchmarkLoad/`NAME`, for make bench")
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the kiosk files and the database the test made")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return errors.New("usage: usher-central loadtest [--kiosks 500] [--every 2s] [--duration 60s] [--scans-per-min N] [--people N] [--db D | --server URL --db D] [--kiosk-dir DIR] [--json] [--keep]")
+		return errors.New("usage: usher-central loadtest [--kiosks 500] [--every 2s] [--duration 60s] [--scans-per-min N] [--people N] [--db D | --server URL --db D] [--kiosk-dir DIR] [--json] [--bench NAME] [--keep]")
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -57,6 +58,9 @@ func loadtestCmd(args []string, stdout, stderr io.Writer) error {
 			}
 		} else {
 			rep.WriteTable(stdout)
+		}
+		if *bench != "" {
+			fmt.Fprintln(stdout, rep.BenchLine(*bench))
 		}
 	}
 	return err

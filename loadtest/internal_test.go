@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -66,5 +67,27 @@ func TestProcReadings(t *testing.T) {
 	rss, peak, err := memory("self")
 	if err != nil || rss <= 0 || peak < rss {
 		t.Errorf("RSS %d, peak %d, %v", rss, peak, err)
+	}
+}
+
+// The bench line carries every figure, each followed by its unit, as
+// `go test -bench` writes them.
+func TestBenchLine(t *testing.T) {
+	r := &Report{Elapsed: 30, RoundLatency: Latency{P50: 12.5, P99: 480}, TicksMissed: 3, RoundsFailed: 1,
+		RoundsPerSec: 249.5, EventsAccepted: 3000, ServerCPUPercent: 71.2, Mismatches: []Mismatch{{}}}
+	f := strings.Fields(r.BenchLine("SQLite"))
+	if len(f)%2 != 0 || f[0] != "BenchmarkLoad/SQLite" || f[1] != "1" {
+		t.Fatalf("bench line %q", f)
+	}
+	got := map[string]string{}
+	for i := 2; i < len(f); i += 2 {
+		got[f[i+1]] = f[i]
+	}
+	want := map[string]string{"ns/op": "30000000000", "round-p50-ms": "12.5", "round-p99-ms": "480.0", "ticks-missed": "3",
+		"rounds-failed": "1", "rounds/s": "249.5", "events/s": "100.0", "mismatches": "1", "server-cpu-%": "71.2"}
+	for unit, v := range want {
+		if got[unit] != v {
+			t.Errorf("%s: %q, want %q (line %q)", unit, got[unit], v, f)
+		}
 	}
 }

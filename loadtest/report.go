@@ -222,3 +222,20 @@ func (r *Report) WriteTable(w io.Writer) {
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+// BenchLine is the report as one line of `go test -bench` output, named
+// BenchmarkLoad/name, for internal/benchmd to put in BENCHMARKS.md: the
+// round's latency, the ticks missed, the rounds that failed, the rounds
+// and events merged per second, and the server's CPU.
+func (r *Report) BenchLine(name string) string {
+	perSec := func(n int64) float64 {
+		if r.Elapsed <= 0 {
+			return 0
+		}
+		return float64(n) / r.Elapsed
+	}
+	return fmt.Sprintf("BenchmarkLoad/%s 1 %.0f ns/op %.1f round-p50-ms %.1f round-p99-ms %d ticks-missed %d rounds-failed "+
+		"%.1f rounds/s %.1f events/s %d mismatches %.1f server-cpu-%%",
+		name, r.Elapsed*1e9, r.RoundLatency.P50, r.RoundLatency.P99, r.TicksMissed, r.RoundsFailed,
+		r.RoundsPerSec, perSec(r.EventsAccepted), len(r.Mismatches), r.ServerCPUPercent)
+}
