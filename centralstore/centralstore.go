@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -48,6 +49,8 @@ type DB struct {
 	seen sync.Map
 	// wakeups answers kiosks waiting for news (wake.go).
 	wakeups wakeups
+	// shared is the event as the kiosks' requests read it (sharedEvent).
+	shared atomic.Pointer[sharedEvent]
 
 	// Now is the server's clock; tests replace it.
 	Now func() time.Time
@@ -410,6 +413,42 @@ func (db *DB) Event(ctx context.Context) (*checkin.Event, error) {
 		return err
 	})
 	return ev, err
+}
+
+// sharedEvent is the event decoded once for every kiosk request that
+// reads it while its definition stays the same, and whether this
+// process brought the rights rows to its capacities (ensureRights).
+type sharedEvent struct {
+	def     string
+	ev      *checkin.Event
+	ensured atomic.Bool
+}
+
+// sharedEvent is event for the kiosks' pushes, pulls and rights
+// requests, hundreds a second at a large venue: the definition is read
+// each time, and decoded only when it changed. The event returned is
+// shared by concurrent requests: nothing may change it.
+func (db *DB) sharedEvent(ctx context.Context, tx *sql.Tx) (*sharedEvent, int64, error) {
+	var (
+		def string
+		seq int64
+	)
+	err := db.queryRow(ctx, tx, `SELECT definition, seq FROM event WHERE id = 1`).Scan(&def, &seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, checkin.Errorf(checkin.ENOTFOUND, "no event is imported; run usher-central import first")
+	} else if err != nil {
+		return nil, 0, fmt.Errorf("read event: %w", err)
+	}
+	if c := db.shared.Load(); c != nil && c.def == def {
+		return c, seq, nil
+	}
+	ev, err := checkin.DecodeEvent([]byte(def))
+	if err != nil {
+		return nil, 0, err
+	}
+	c := &sharedEvent{def: def, ev: ev}
+	db.shared.Store(c)
+	return c, seq, nil
 }
 
 func (db *DB) event(ctx context.Context, tx *sql.Tx) (*checkin.Event, int64, error) {

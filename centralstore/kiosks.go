@@ -342,10 +342,11 @@ func (db *DB) Ingest(ctx context.Context, kiosk string, events []wire.Event) (re
 		if retired != 0 {
 			return checkin.Errorf(EUNAUTHORIZED, "this kiosk was retired; enroll it again")
 		}
-		ev, _, err := db.event(ctx, tx)
+		shared, _, err := db.sharedEvent(ctx, tx)
 		if err != nil {
 			return err
 		}
+		ev := shared.ev
 		ins, err := tx.PrepareContext(ctx, db.rebind(`
 			INSERT INTO events (kiosk_id, seq, hlc, at, door, direction, method, code, person_id, decision, reason,
 				space, note, from_loc, location, delta, undoes, received_at, flagged, rights, cursor, rseq, t, terr, refused)

@@ -375,8 +375,9 @@ func stampOf(e wire.Event) checkin.Stamp {
 // EUNAUTHORIZED for a revoked one.
 func (db *DB) Rights(ctx context.Context, kiosk string, req wire.RightsRequest) (wire.RightsResponse, error) {
 	var (
-		resp  wire.RightsResponse
-		woken []string
+		resp    wire.RightsResponse
+		woken   []string
+		ensured *sharedEvent // whose rows this request brought to its capacities
 	)
 	defer func() {
 		if len(woken) > 0 && resp.Wait {
@@ -384,22 +385,28 @@ func (db *DB) Rights(ctx context.Context, kiosk string, req wire.RightsRequest) 
 		}
 	}()
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		resp = wire.RightsResponse{Free: map[string]int{}}
+		resp, ensured = wire.RightsResponse{Free: map[string]int{}}, nil
 		if err := db.lockSeq(ctx, tx); err != nil {
 			return err
 		}
-		ev, _, err := db.event(ctx, tx)
+		shared, _, err := db.sharedEvent(ctx, tx)
 		if err != nil {
 			return err
 		}
-		if err := db.ensureRights(ctx, tx, ev); err != nil {
-			return err
+		ev := shared.ev
+		// The rows change with the definition only; once this process
+		// brought them to it, they stay so until it changes.
+		if !shared.ensured.Load() {
+			if err := db.ensureRights(ctx, tx, ev); err != nil {
+				return err
+			}
+			ensured = shared
 		}
 		var (
-			door    string
-			revoked int
+			door         string
+			revoked, was int
 		)
-		err = db.queryRow(ctx, tx, `SELECT door, revoked FROM kiosks WHERE id = ?`, kiosk).Scan(&door, &revoked)
+		err = db.queryRow(ctx, tx, `SELECT door, revoked, exits FROM kiosks WHERE id = ?`, kiosk).Scan(&door, &revoked, &was)
 		if errors.Is(err, sql.ErrNoRows) {
 			return checkin.Errorf(checkin.ENOTFOUND, "no kiosk %q", kiosk)
 		} else if err != nil {
@@ -418,8 +425,10 @@ func (db *DB) Rights(ctx context.Context, kiosk string, req wire.RightsRequest) 
 		// A kiosk scanning exits admits nobody: it holds no rights (an
 		// urgent request is someone waiting to come in).
 		exits := req.Exits && !req.Urgent
-		if _, err := db.exec(ctx, tx, `UPDATE kiosks SET exits = ? WHERE id = ?`, boolInt(exits), kiosk); err != nil {
-			return fmt.Errorf("rights: %w", err)
+		if boolInt(exits) != was {
+			if _, err := db.exec(ctx, tx, `UPDATE kiosks SET exits = ? WHERE id = ?`, boolInt(exits), kiosk); err != nil {
+				return fmt.Errorf("rights: %w", err)
+			}
 		}
 		mine := ev.Counters(door)
 		if exits {
@@ -454,6 +463,9 @@ func (db *DB) Rights(ctx context.Context, kiosk string, req wire.RightsRequest) 
 		_, err = db.exec(ctx, tx, `UPDATE kiosks SET last_seen = ? WHERE id = ?`, now.UnixMilli(), kiosk)
 		return err
 	})
+	if err == nil && ensured != nil {
+		ensured.ensured.Store(true)
+	}
 	return resp, err
 }
 

@@ -654,3 +654,28 @@ func TestRightsExitClosesByDoor(t *testing.T) {
 		}
 	})
 }
+
+// A server reads the event once per definition for the kiosks' requests
+// (sharedEvent): one that another server process changed is read anew,
+// for pulls, pushes and rights alike.
+func TestKioskRequestsReadAnotherProcessesEvent(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		r := newRig(t, dsn, 10, 6)
+		other := MustOpen(t, dsn)
+		main := r.enroll("main")
+		if g := granted(r.rights(main, wire.Holding{Counter: "venue"}), "venue"); g != 4 {
+			t.Fatalf("granted %d of venue, want 4", g)
+		}
+		cursor := r.cursor()
+		if _, err := other.Import(r.ctx, smallEvent(t, 30, 6), nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		page := r.pull(main, cursor)
+		if page.Event == nil || page.Event.Space("venue").Capacity != 30 {
+			t.Fatalf("the pull after another process raised the venue to 30: event %+v", page.Event)
+		}
+		if g := granted(r.rights(main, wire.Holding{Counter: "venue", Balance: 4}), "venue"); g != 10 {
+			t.Errorf("granted %d more of venue after the raise, want 10 (half of 30 less the pool of 2, less the 4 held)", g)
+		}
+	})
+}

@@ -378,10 +378,11 @@ func (db *DB) Pull(ctx context.Context, kiosk string, cursor int64, limit int) (
 		if err := db.queryRow(ctx, tx, `SELECT value FROM counters WHERE name = 'seq'`).Scan(&top); err != nil {
 			return fmt.Errorf("server sequence: %w", err)
 		}
-		ev, evSeq, err := db.event(ctx, tx)
+		shared, evSeq, err := db.sharedEvent(ctx, tx)
 		if err != nil {
 			return err
 		}
+		ev := shared.ev
 		if evSeq > cursor {
 			resp.Event = ev
 		}
