@@ -131,6 +131,9 @@ type Goal struct {
 	Percent bool
 	Unit    string // of an absolute figure: "ms"
 	Note    string
+	// Why, when set, is why the goal is not met on this machine with
+	// the figures that show it: shown under the table when it is not.
+	Why string
 }
 
 // Goals are the performance goals, at 500,000 people.
@@ -280,14 +283,20 @@ func Write(w io.Writer, machine []string, r Results, raw string) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| operation | measured | floor | ratio | CPU ratio | goal | |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|---|")
-	for _, g := range Goals {
-		row := Evaluate(g, r)
+	rows := make([]Row, len(Goals))
+	for i, g := range Goals {
+		rows[i] = Evaluate(g, r)
+		row := rows[i]
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n",
 			row.Operation, row.Measured, row.Floor, row.Ratio, row.CPURatio, row.Goal, row.Met)
 	}
 	fmt.Fprintln(w)
-	for _, g := range Goals {
-		fmt.Fprintf(w, "- **%s**: %s.\n", g.Operation, g.Note)
+	for i, g := range Goals {
+		fmt.Fprintf(w, "- **%s**: %s.", g.Operation, g.Note)
+		if rows[i].Met == "not met" && g.Why != "" {
+			fmt.Fprintf(w, " Not met: %s.", g.Why)
+		}
+		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "## Raw output")

@@ -76,3 +76,29 @@ func TestWrite(t *testing.T) {
 		}
 	}
 }
+
+// A goal's reason for not being met shows under the table when it is
+// not met, and only then.
+func TestWhy(t *testing.T) {
+	r, err := Parse(strings.NewReader(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := Goals
+	t.Cleanup(func() { Goals = saved })
+	Goals = []Goal{
+		{Operation: "Import", Measured: [2]string{"BenchmarkImport/Import", "ns/op"}, Floor: [2]string{"BenchmarkImport/BulkInsert", "ns/op"},
+			Max: 1.5, Note: "slow", Why: "the floor is too low"},
+		{Operation: "Scan", Measured: [2]string{"BenchmarkScan/Paired", "scan-ns/op"}, Floor: [2]string{"BenchmarkScan/Paired", "floor-ns/op"},
+			Max: 1.3, Note: "fast", Why: "never shown"},
+	}
+	var b bytes.Buffer
+	Write(&b, nil, r, sample)
+	doc := b.String()
+	if !strings.Contains(doc, "- **Import**: slow. Not met: the floor is too low.\n") {
+		t.Errorf("the reason of a goal not met is missing:\n%s", doc)
+	}
+	if strings.Contains(doc, "never shown") || !strings.Contains(doc, "- **Scan**: fast.\n") {
+		t.Errorf("a goal met shows a reason:\n%s", doc)
+	}
+}
