@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -236,29 +237,49 @@ func (db *DB) savedSearch(ctx context.Context, version string) (*searchIndex, er
 }
 
 // buildSearch reads the roster into a search index stamped version, in
-// one statement, line by line: no person is held in memory beyond their
-// row. A change committed before it reads leaves version behind it: the
-// next search reads the roster again.
+// one statement: each person's line and name go into one byte slice of
+// each, sorted there by name then id, and cut into chunks. SQLite's own
+// ORDER BY took longer than the reading, with a sorter kept within the
+// page cache's 2 MB. A change committed before it reads leaves version
+// behind it: the next search reads the roster again.
 func (db *DB) buildSearch(ctx context.Context, version string) (*searchIndex, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, name, company FROM people WHERE removed = 0 ORDER BY name, id`)
+	rows, err := db.db.QueryContext(ctx, `SELECT id, name, company FROM people WHERE removed = 0`)
 	if err != nil {
 		return nil, fmt.Errorf("search: read the roster: %w", err)
 	}
 	defer rows.Close()
 	var (
-		c              chunker
-		line           []byte
+		text, names    []byte
+		lineAt, nameAt []int32 // where each person's line and name start; one more for the end
 		id, name, comp sql.RawBytes
 	)
 	for rows.Next() {
 		if err := rows.Scan(&id, &name, &comp); err != nil {
 			return nil, fmt.Errorf("search: read the roster: %w", err)
 		}
-		line = appendLine(line[:0], string(id), string(name), string(comp))
-		c.add(line)
+		lineAt, nameAt = append(lineAt, int32(len(text))), append(nameAt, int32(len(names)))
+		text = appendLine(text, string(id), string(name), string(comp))
+		names = append(names, name...)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("search: read the roster: %w", err)
+	}
+	lineAt, nameAt = append(lineAt, int32(len(text))), append(nameAt, int32(len(names)))
+	line := func(i int32) []byte { return text[lineAt[i]:lineAt[i+1]] }
+	byName := make([]int32, len(lineAt)-1)
+	for i := range byName {
+		byName[i] = int32(i)
+	}
+	slices.SortFunc(byName, func(a, b int32) int {
+		if c := bytes.Compare(names[nameAt[a]:nameAt[a+1]], names[nameAt[b]:nameAt[b+1]]); c != 0 {
+			return c
+		}
+		la, lb := line(a), line(b)
+		return bytes.Compare(la[bytes.LastIndexByte(la, '\x1e')+1:], lb[bytes.LastIndexByte(lb, '\x1e')+1:])
+	})
+	var c chunker
+	for _, i := range byName {
+		c.add(line(i))
 	}
 	c.flush()
 	return &searchIndex{version: version, chunks: c.chunks}, nil
