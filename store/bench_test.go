@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -367,109 +366,4 @@ func BenchmarkImport(b *testing.B) {
 		}
 		cpu.Report()
 	})
-}
-
-// searchQueries returns what staff type into the name search for people
-// of the roster: first-name and surname prefixes, full names, names in
-// mixed case, companies, surnames with accents, ids, and names nobody
-// has. The same roster gives the same queries.
-func searchQueries(people []checkin.Person, n int) []string {
-	qs := make([]string, 0, n)
-	for i := 0; len(qs) < n; i++ {
-		p := people[(i*7919)%len(people)]
-		first, last, _ := strings.Cut(p.Name, " ")
-		var q string
-		switch i % 8 {
-		case 0:
-			q = first[:min(len(first), 2+i%3)] // "Ka", "Kat", "Kath"
-		case 1:
-			q = p.Name
-		case 2:
-			q = strings.ToLower(p.Name)
-		case 3:
-			q = strings.ToUpper(first[:1]) + strings.ToLower(first[1:]) + " " + strings.ToUpper(last)
-		case 4:
-			q = last[:min(len(last), 3+i%4)]
-		case 5:
-			if p.Company == "" {
-				q = "Corbató" // an accent: the demo roster has Fernando Corbató
-			} else {
-				q = p.Company
-			}
-		case 6:
-			q = p.ID
-		case 7:
-			q = fmt.Sprintf("Nobody%d", i) // no match: the whole roster is looked at
-		}
-		qs = append(qs, q)
-	}
-	return qs
-}
-
-// BenchmarkSearch measures the kiosk's name search (store.Search, as the
-// F3 screen calls it, 20 results at most) over the benchmark roster: one
-// op runs every query of searchQueries once. It reports the median and
-// the 95th percentile of the single queries' latencies (median-ms,
-// p95-ms), and how many queries for someone on the roster found nobody
-// (missed/op), and how long the first search took, which reads the
-// roster into memory as the first one after a roster change does
-// (first-ms). The goal is a median ≤ 20 ms.
-func BenchmarkSearch(b *testing.B) {
-	db := MustScanDB(b)
-	people, _ := MustBenchRoster(b)
-	queries := searchQueries(people, 240)
-	ctx := context.Background()
-	if searchBuild == 0 {
-		// The first search reads the roster into memory, as the first one
-		// after a roster change does.
-		t0 := time.Now()
-		if _, err := db.Search(ctx, "first", 20); err != nil {
-			b.Fatal(err)
-		}
-		searchBuild = time.Since(t0)
-	}
-	var (
-		took   []time.Duration
-		missed int
-	)
-	b.ResetTimer()
-	for range b.N {
-		for _, q := range queries {
-			t0 := time.Now()
-			found, err := db.Search(ctx, q, 20)
-			took = append(took, time.Since(t0))
-			if err != nil {
-				b.Fatal(err)
-			}
-			if !strings.HasPrefix(q, "Nobody") && len(found) == 0 {
-				missed++
-			}
-			for _, p := range found {
-				if !matches(p, q) {
-					b.Fatalf("search %q found %s %q of %q", q, p.ID, p.Name, p.Company)
-				}
-			}
-		}
-	}
-	b.StopTimer()
-	slices.Sort(took)
-	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	b.ReportMetric(ms(took[len(took)/2]), "median-ms")
-	b.ReportMetric(ms(took[len(took)*95/100]), "p95-ms")
-	b.ReportMetric(ms(took[len(took)-1]), "max-ms")
-	b.ReportMetric(float64(len(queries)), "queries/op")
-	b.ReportMetric(ms(searchBuild), "first-ms")
-	// Queries for someone on the roster that found nobody.
-	b.ReportMetric(float64(missed)/float64(b.N), "missed/op")
-}
-
-// searchBuild is how long the process's first search took.
-var searchBuild time.Duration
-
-// matches reports whether a search for q may find p: q is p's id, or
-// within p's name or company, case aside.
-func matches(p checkin.Person, q string) bool {
-	q = strings.ToLower(q)
-	return p.ID == q || strings.Contains(strings.ToLower(p.Name), q) || strings.Contains(strings.ToLower(p.Company), q) ||
-		strings.EqualFold(p.ID, q)
 }

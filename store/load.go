@@ -59,6 +59,17 @@ func (db *DB) Load(ctx context.Context, ev *checkin.Event, roster []checkin.Pers
 // Returns EINVALID, writing nothing, for a revocation of serial 0 (on no
 // printed badge, so it would revoke nothing) or of nobody.
 func (db *DB) LoadAll(ctx context.Context, ev *checkin.Event, roster []checkin.Person, revoked []checkin.Revocation) (LoadResult, error) {
+	res, err := db.loadAll(ctx, ev, roster, revoked)
+	if err == nil {
+		// The kiosk opening this database finds its name search ready.
+		// Unsaved, it is read from the roster at the first search: the
+		// load itself is done, so its error does not fail the load.
+		_ = db.SaveSearch(ctx)
+	}
+	return res, err
+}
+
+func (db *DB) loadAll(ctx context.Context, ev *checkin.Event, roster []checkin.Person, revoked []checkin.Revocation) (LoadResult, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	var res LoadResult

@@ -265,3 +265,104 @@ func TestWarmSearch(t *testing.T) {
 		t.Errorf("search for the new person: %v, %v", found, err)
 	}
 }
+
+// TestSearchSavedAtLoad: Load saves the search text, and a handle opened
+// afterwards reads it rather than the roster; once the roster changed,
+// it reads the roster and saves the text again.
+func TestSearchSavedAtLoad(t *testing.T) {
+	ctx := context.Background()
+	path := tempDB(t)
+	db := MustOpen(t, path)
+	ev := MustEvent(t, expoEvent("expo"))
+	MustLoad(t, db, ev, searchRoster())
+	// Behind the search's back, without moving the roster's version:
+	// only a handle that reads the roster sees it.
+	if _, err := db.SQL().Exec(`UPDATE people SET name = 'Grace Brewster' WHERE id = 'P4'`); err != nil {
+		t.Fatal(err)
+	}
+	opened := MustOpen(t, path)
+	if err := opened.WarmSearch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := MustSearch(t, opened, "hopper", 20); !slices.Equal(got, []string{"P4"}) {
+		t.Errorf("a new handle, search hopper = %v, want P4 from the saved text", got)
+	}
+
+	roster := searchRoster()
+	roster[0].Name = "Fernando Corbato Jr"
+	MustLoad(t, MustOpen(t, path), ev, roster) // Load saves it again
+	if _, err := db.SQL().Exec(`DELETE FROM search_text`); err != nil {
+		t.Fatal(err)
+	}
+	again := MustOpen(t, path)
+	if got := MustSearch(t, again, "jr", 20); !slices.Equal(got, []string{"P1"}) {
+		t.Errorf("nothing saved, search jr = %v, want P1", got)
+	}
+	var n int
+	if err := db.SQL().QueryRow(`SELECT count(*) FROM search_text`).Scan(&n); err != nil || n == 0 {
+		t.Errorf("after reading the roster, %d chunks saved (%v), want them saved again", n, err)
+	}
+	if got := MustSearch(t, MustOpen(t, path), "jr", 20); !slices.Equal(got, []string{"P1"}) {
+		t.Errorf("a handle reading the text saved by a search, search jr = %v, want P1", got)
+	}
+}
+
+// TestSearchPatchMatchesRead: pulls that rename, add and remove people
+// all over a roster of many chunks leave the search holding exactly the
+// lines it reads from the roster afterwards, in the same order, chunks
+// too big cut in two.
+func TestSearchPatchMatchesRead(t *testing.T) {
+	ctx := context.Background()
+	store.SetSearchChunk(t, 512)
+	db := MustOpen(t, tempDB(t))
+	ev := MustEvent(t, expoEvent("expo"))
+	roster := people(600)
+	for i := 5; i < len(roster); i += 50 {
+		roster[i].Name = "Zz Moved" // the moved go among them by id
+	}
+	MustApply(t, db, wire.PullResponse{Cursor: 1, Event: ev, People: wirePeople(roster...)})
+	if err := db.WarmSearch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, chunks := db.SearchText()
+	var (
+		page    []wire.Person
+		changed []checkin.Person
+	)
+	for i := 0; i < len(roster); i += 7 {
+		p := roster[i]
+		switch i % 3 {
+		case 0:
+			p.Name = "Aa Renamed " + p.Name // to the front
+		case 1:
+			p.Name = "Zz Moved" // to the end, beside others of the name
+		}
+		changed = append(changed, p)
+	}
+	page = wirePeople(changed...)
+	for i := 1; i < len(roster); i += 11 {
+		page = append(page, wire.Person{ID: roster[i].ID, Name: roster[i].Name, Category: "attendee", Removed: true})
+	}
+	for i := range 150 { // many into one place: a chunk grows past twice its size
+		page = append(page, wirePeople(checkin.Person{ID: fmt.Sprintf("N%03d", i), Name: "Person 3 Twin",
+			Company: "Ünïcode", Category: "attendee", Code: fmt.Sprintf("N-%03d", i)})...)
+	}
+	MustApply(t, db, wire.PullResponse{Cursor: 2, People: page})
+	if !db.SearchReady(ctx) {
+		t.Fatal("the pull was not patched into the search")
+	}
+	got, n := db.SearchText()
+	want, err := db.BuiltSearchText(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Errorf("patched search text differs from the roster read again:\n got %.300q\nwant %.300q", got, want)
+	}
+	if n <= chunks {
+		t.Errorf("%d chunks after the patch, %d before: want more", n, chunks)
+	}
+	if ids := MustSearch(t, db, "person 3 twin", 3); !slices.Equal(ids, []string{"N000", "N001", "N002"}) {
+		t.Errorf("search person 3 twin = %v", ids)
+	}
+}
