@@ -612,7 +612,31 @@ func (k *Kiosk) show(view fyne.CanvasObject) {
 	}
 	// Lay the view out again: its texts were set while it was hidden,
 	// and a centred dialog sizes to them.
-	view.Refresh()
+	relayout(view)
+}
+
+// relayout refreshes a view, and a dialog's content within its theme
+// override rather than the override: refreshing an override starts a
+// new theme scope, and Fyne keeps the fonts it parsed for every scope
+// until the theme changes, so a dialog refreshed each time it showed
+// grew the kiosk by megabytes a time (memory_test.go). Only a new scale
+// refreshes the overrides (rescale).
+func relayout(view fyne.CanvasObject) {
+	box, ok := view.(*fyne.Container)
+	if !ok {
+		view.Refresh()
+		return
+	}
+	over := false
+	for _, o := range box.Objects {
+		if t, ok := o.(*container.ThemeOverride); ok {
+			t.Content.Refresh()
+			over = true
+		}
+	}
+	if !over {
+		box.Refresh()
+	}
 }
 
 func (k *Kiosk) showing() fyne.CanvasObject {

@@ -4,7 +4,9 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"usher/checkin"
@@ -36,14 +38,12 @@ func newSearchView(k *Kiosk) *searchView {
 	v.query.SetPlaceHolder("Part of a name or company")
 	v.query.OnChanged = v.find
 	v.query.OnSubmitted = func(string) { v.choose(v.selected) }
-	// Each line carries the dialogs' theme itself: the list makes its
+	// Each line is drawn at the dialogs' scale itself: the list makes its
 	// lines as it scrolls, outside the theme given to the view.
 	v.list = k.newList(
 		func() int { return len(v.results) },
-		func() fyne.CanvasObject { return container.NewThemeOverride(widget.NewLabel(""), k.scale) },
-		func(i widget.ListItemID, o fyne.CanvasObject) {
-			o.(*container.ThemeOverride).Content.(*widget.Label).SetText(v.line(i))
-		},
+		func() fyne.CanvasObject { return newScaledLine(k.scale) },
+		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*scaledLine).setText(v.line(i)) },
 	)
 	v.list.OnSelected = func(i widget.ListItemID) {
 		v.selected = i
@@ -174,3 +174,60 @@ func (v *searchView) choose(i int) {
 		k.showDecision(scan, d, err)
 	})
 }
+
+// scaledLine is a line of a list in a dialog: a text drawn at the
+// dialogs' scaled size. It is not a label under a theme override, as the
+// dialogs are: the list makes new lines as searches come and go, an
+// override made or refreshed starts a new theme scope, and Fyne keeps
+// the fonts it parsed for every scope until the theme changes, so lines
+// that were overrides grew the kiosk by megabytes a search
+// (memory_test.go). The text reads the scale as it is drawn.
+type scaledLine struct {
+	widget.BaseWidget
+	th   *scaledTheme
+	text *canvas.Text
+}
+
+func newScaledLine(th *scaledTheme) *scaledLine {
+	l := &scaledLine{th: th, text: canvas.NewText("", nil)}
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+// setText shows s.
+func (l *scaledLine) setText(s string) {
+	l.text.Text = s
+	l.Refresh()
+}
+
+func (l *scaledLine) CreateRenderer() fyne.WidgetRenderer {
+	r := &lineRenderer{l: l}
+	r.Refresh()
+	return r
+}
+
+type lineRenderer struct{ l *scaledLine }
+
+func (r *lineRenderer) pad() float32 { return r.l.th.Size(theme.SizeNameInnerPadding) }
+
+func (r *lineRenderer) Layout(size fyne.Size) {
+	t := r.l.text
+	h := t.MinSize().Height
+	t.Move(fyne.NewPos(r.pad(), (size.Height-h)/2))
+	t.Resize(fyne.NewSize(max(size.Width-2*r.pad(), 0), h))
+}
+
+func (r *lineRenderer) MinSize() fyne.Size {
+	return r.l.text.MinSize().Add(fyne.NewSquareSize(2 * r.pad()))
+}
+
+func (r *lineRenderer) Refresh() {
+	t := r.l.text
+	t.TextSize = r.l.th.Size(theme.SizeNameText)
+	t.Color = r.l.th.Color(theme.ColorNameForeground, fyne.CurrentApp().Settings().ThemeVariant())
+	t.Refresh()
+}
+
+func (r *lineRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.l.text} }
+
+func (r *lineRenderer) Destroy() {}

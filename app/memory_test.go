@@ -1,0 +1,92 @@
+package app
+
+import (
+	"runtime"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+)
+
+// Opening and closing a dialog, and scanning, at a door for a day must
+// not grow the kiosk. Fyne keeps the fonts it parsed for every theme
+// scope until the theme changes, and refreshing a theme override starts
+// a new scope: when each dialog shown refreshed its override, and each
+// line of the search list was an override of its own, every search and
+// every dialog parsed the fonts again, and a kiosk grew by gigabytes
+// over 1,000 scans and 50 searches.
+func TestDialogsDoNotGrowTheKiosk(t *testing.T) {
+	h := MustKiosk(t, Options{})
+	round := func() {
+		h.key(fyne.KeyF3)
+		h.typeText("ovela")
+		h.w.Canvas().Capture() // drawn, as a screen draws it
+		h.key(fyne.KeyEscape)
+		h.scan(ada.Code)
+		h.w.Canvas().Capture()
+		h.advance(holdGood * 2)
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	for range 3 {
+		round() // fonts and caches of the first use
+	}
+	before := heap()
+	const rounds = 40
+	for range rounds {
+		round()
+	}
+	grown := int64(heap()) - int64(before)
+	// A parse of the fonts is megabytes; a round that keeps nothing
+	// leaves a few kilobytes (the scan's log line, the recent strip).
+	if grown > 4<<20 {
+		t.Errorf("%d searches and scans grew the heap by %.1f MB, want it flat (under 4 MB)", rounds, float64(grown)/(1<<20))
+	}
+}
+
+// The search list's lines take the dialogs' scaled theme from the list,
+// as the overrides each line carried did.
+func TestSearchLinesScaled(t *testing.T) {
+	h := MustKiosk(t, Options{})
+	h.w.Resize(fyne.NewSize(1920, 1080))
+	h.key(fyne.KeyF3)
+	h.typeText("ovela")
+	h.w.Canvas().Capture()
+	if h.k.scale.factor < 1.3 {
+		t.Fatalf("dialog scale %.2f at 1920×1080, want at least 1.3", h.k.scale.factor)
+	}
+	want := h.k.scale.Size(theme.SizeNameText)
+	var found []*canvas.Text
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch v := o.(type) {
+		case *canvas.Text:
+			if v.Text == h.k.search.line(0) {
+				found = append(found, v)
+			}
+		case *fyne.Container:
+			for _, c := range v.Objects {
+				walk(c)
+			}
+			return
+		}
+		if w, ok := o.(fyne.Widget); ok {
+			for _, c := range test.WidgetRenderer(w).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(h.k.search.list)
+	if len(found) != 1 {
+		t.Fatalf("%d lines reading %q in the list, want 1", len(found), h.k.search.line(0))
+	}
+	if got := found[0].TextSize; got != want {
+		t.Errorf("a search line's text size %.1f, want the dialogs' %.1f", got, want)
+	}
+}
