@@ -171,7 +171,7 @@ func TestLiveMigration(t *testing.T) {
 		liveHistory(t, dsn, 42, map[string]int{})
 		raw := mustRaw(t, dsn)
 		for _, q := range []string{
-			`DROP TABLE live`, `DROP TABLE live_conflicts`, `DROP INDEX events_rseq`, `DROP INDEX spends_inside`, `DROP INDEX spends_pending`,
+			`DROP TABLE live`, `DROP TABLE live_conflicts`, `DROP INDEX events_rseq`, `DROP INDEX spends_inside`, `DROP INDEX spends_pending`, `DROP INDEX people_removed`,
 			`ALTER TABLE kiosks DROP COLUMN n_events`, `ALTER TABLE kiosks DROP COLUMN n_flagged`, `ALTER TABLE kiosks DROP COLUMN n_refused`,
 			`DELETE FROM migrations WHERE name = 'migration/009_live.sql'`,
 		} {

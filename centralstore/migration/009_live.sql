@@ -45,3 +45,7 @@ INSERT INTO live (id, spaces) VALUES (1, '');
 -- have not credited yet (the rights' books), without reading every stay.
 CREATE INDEX spends_inside ON spends (person_id, kiosk_id, seq) WHERE closed = 0 AND person_id <> '';
 CREATE INDEX spends_pending ON spends (counter) WHERE closed = 2;
+
+-- The people removed from the roster (revocations, read at each poll),
+-- without reading the whole roster.
+CREATE INDEX people_removed ON people (id) WHERE removed = 1;
