@@ -650,30 +650,41 @@ func (db *DB) Status(ctx context.Context) (Status, error) {
 }
 
 // ReportLog is the center's history for reports: every move, in the
-// order the live occupancy applies them, and the conflicts.
+// order the live occupancy applies them, and the conflicts, from one
+// replay of every kiosk's events.
 func (db *DB) ReportLog(ctx context.Context) (report.Log, error) {
-	_, log, err := db.History(ctx, true)
+	var log report.Log
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		_, log, err = db.replayHistory(ctx, tx, true)
+		return err
+	})
 	return log, err
 }
 
-// History is Status and the report log of one snapshot; the log holds
-// the moves only when moves is set. With the moves it replays every
-// kiosk's events, as reports do; without, it reads the live figures
-// (live.go) unless they are being built again.
+// History is Status and the report log of one snapshot, from the live
+// figures (live.go) unless they are being built again; the log holds
+// the moves, read from every stay, only when moves is set.
 func (db *DB) History(ctx context.Context, moves bool) (Status, report.Log, error) {
 	var (
 		st  Status
 		log report.Log
 	)
 	err := db.read(ctx, func(tx *sql.Tx) error {
-		var err error
-		if !moves {
-			var ok bool
-			if st, log, ok, err = db.liveHistory(ctx, tx); err != nil || ok {
-				return err
-			}
+		var (
+			ok  bool
+			err error
+		)
+		if st, log, ok, err = db.liveHistory(ctx, tx); err != nil {
+			return err
 		}
-		st, log, err = db.replayHistory(ctx, tx, moves)
+		if !ok {
+			st, log, err = db.replayHistory(ctx, tx, moves)
+			return err
+		}
+		if moves {
+			log.Moves, err = db.stayMoves(ctx, tx, log.Event)
+		}
 		return err
 	})
 	return st, log, err
