@@ -116,6 +116,9 @@ func Open(dsn string) (*DB, error) {
 	if err == nil {
 		err = db.hashStoredPIN()
 	}
+	if err == nil {
+		err = db.liveOpen(context.Background())
+	}
 	if err != nil {
 		db.db.Close()
 		return nil, fmt.Errorf("open central database: %w", err)

@@ -458,6 +458,9 @@ func (db *DB) Ingest(ctx context.Context, kiosk string, events []wire.Event) (re
 		if err := t.flush(ctx, db, tx); err != nil {
 			return err
 		}
+		if err := db.liveIngest(ctx, tx, ev, kiosk, rseq); err != nil {
+			return err
+		}
 		noticed = t.noticed
 		res.Forked = forks+newForks > 0
 		if newForks > 0 {
@@ -664,67 +667,107 @@ type Conflict struct {
 	Detail string    `json:"detail,omitempty"`
 }
 
-// Status replays every kiosk's events in hybrid-clock order: occupancy
-// per space, and the conflicts between kiosks' views.
+// Status is the center's view now: occupancy per space from the open
+// stays, each kiosk's state and the conflicts between kiosks' views, from
+// the live figures Ingest keeps (live.go), not from a replay of every
+// event.
 func (db *DB) Status(ctx context.Context) (Status, error) {
 	st, _, err := db.History(ctx, false)
 	return st, err
 }
 
 // ReportLog is the center's history for reports: every move, in the
-// order the live occupancy applies them, and the conflicts.
+// order the live occupancy applies them, and the conflicts, from one
+// replay of every kiosk's events.
 func (db *DB) ReportLog(ctx context.Context) (report.Log, error) {
-	_, log, err := db.History(ctx, true)
+	var log report.Log
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		_, log, err = db.replayHistory(ctx, tx, true)
+		return err
+	})
 	return log, err
 }
 
-// History is Status and the report log of one snapshot, from one replay
-// of the events; the log holds the moves only when moves is set.
+// History is Status and the report log of one snapshot, from the live
+// figures (live.go) unless they are being built again; the log holds
+// the moves, read from every stay, only when moves is set.
 func (db *DB) History(ctx context.Context, moves bool) (Status, report.Log, error) {
 	var (
 		st  Status
 		log report.Log
 	)
 	err := db.read(ctx, func(tx *sql.Tx) error {
-		st = Status{Kiosks: []KioskState{}, Conflicts: []Conflict{}}
-		ev, _, err := db.event(ctx, tx)
-		if err != nil {
+		var (
+			ok  bool
+			err error
+		)
+		if st, log, ok, err = db.liveHistory(ctx, tx); err != nil {
 			return err
 		}
-		revoked, err := db.revocationTimes(ctx, tx)
-		if err != nil {
+		if !ok {
+			st, log, err = db.replayHistory(ctx, tx, moves)
 			return err
 		}
-		log = report.Log{Event: ev}
 		if moves {
-			if log.Moves, err = db.stayMoves(ctx, tx, ev); err != nil {
-				return err
-			}
+			log.Moves, err = db.stayMoves(ctx, tx, log.Event)
 		}
-		conflicts, err := db.replay(ctx, tx, ev, revoked)
-		if err != nil {
-			return err
-		}
-		odd, err := db.oddEvents(ctx, tx)
-		if err != nil {
-			return err
-		}
-		conflicts = append(conflicts, odd...)
-		st.Conflicts = append(st.Conflicts, conflicts...)
-		for _, c := range conflicts {
-			log.Conflicts = append(log.Conflicts, report.Conflict{Kind: c.Kind, Person: c.Person, Kiosk: c.Kiosk, Door: c.Door, At: c.At})
-		}
-		if st.Rights, err = db.counterRights(ctx, tx); err != nil {
-			return err
-		}
-		// One figure: the occupancy is the open stays, as kiosks pull it
-		// (presence.go).
-		if st.Occupancy, _, err = db.occupancy(ctx, tx, ev); err != nil {
-			return err
-		}
-		return db.kioskStates(ctx, tx, &st)
+		return err
 	})
 	return st, log, err
+}
+
+// replayStatus is Status from a replay of every event, as the reports
+// see it: the reference the live figures are tested against.
+func (db *DB) replayStatus(ctx context.Context) (Status, error) {
+	var st Status
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		st, _, err = db.replayHistory(ctx, tx, false)
+		return err
+	})
+	return st, err
+}
+
+// replayHistory is History from one replay of the events.
+func (db *DB) replayHistory(ctx context.Context, tx *sql.Tx, moves bool) (Status, report.Log, error) {
+	st := Status{Kiosks: []KioskState{}, Conflicts: []Conflict{}}
+	ev, _, err := db.event(ctx, tx)
+	if err != nil {
+		return st, report.Log{}, err
+	}
+	revoked, err := db.revocationTimes(ctx, tx)
+	if err != nil {
+		return st, report.Log{}, err
+	}
+	log := report.Log{Event: ev}
+	if moves {
+		if log.Moves, err = db.stayMoves(ctx, tx, ev); err != nil {
+			return st, log, err
+		}
+	}
+	conflicts, err := db.replay(ctx, tx, ev, revoked)
+	if err != nil {
+		return st, log, err
+	}
+	odd, err := db.oddEvents(ctx, tx)
+	if err != nil {
+		return st, log, err
+	}
+	conflicts = append(conflicts, odd...)
+	st.Conflicts = append(st.Conflicts, conflicts...)
+	for _, c := range conflicts {
+		log.Conflicts = append(log.Conflicts, report.Conflict{Kind: c.Kind, Person: c.Person, Kiosk: c.Kiosk, Door: c.Door, At: c.At})
+	}
+	if st.Rights, err = db.counterRights(ctx, tx); err != nil {
+		return st, log, err
+	}
+	// One figure: the occupancy is the open stays, as kiosks pull it
+	// (presence.go).
+	if st.Occupancy, _, err = db.occupancy(ctx, tx, ev); err != nil {
+		return st, log, err
+	}
+	return st, log, db.kioskStates(ctx, tx, &st)
 }
 
 // replay reads every kiosk's events in hybrid-clock order and returns

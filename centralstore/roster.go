@@ -132,6 +132,9 @@ func (db *DB) ImportWith(ctx context.Context, ev *checkin.Event, roster []checki
 				return fmt.Errorf("store event: %w", err)
 			}
 			res.EventChanged = true
+			if _, err := db.liveFresh(ctx, tx, ev); err != nil {
+				return err
+			}
 		}
 		// A changed capacity changes the rights: a raise pays the debt
 		// and grows the reserve, a lowering takes from it.

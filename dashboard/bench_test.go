@@ -7,7 +7,8 @@ import (
 
 // BenchmarkLive is one poll of the dashboard's live fragment after the
 // scripted morning (about 1,000 scans from five kiosks): the center's
-// status and the report are rebuilt from its whole history each time.
+// status comes from its live figures; the dashboard's door totals and
+// trend lines rebuild the report from every stay each time.
 func BenchmarkLive(b *testing.B) {
 	v := MustVenue(b, morning())
 	v.Morning(b)
