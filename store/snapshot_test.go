@@ -213,3 +213,210 @@ func randomPresence(rng *rand.Rand, ids []string, last int64) *wire.Presence {
 	}
 	return p
 }
+
+// snapshotKiosk builds an enrolled kiosk's database with a history (rights
+// granted, people admitted, into the ballroom and out, a +1, a pull that
+// put presence on the center's base), saves a snapshot, and logs one
+// admission after it. It returns the database's path and the
+// snapshot's seq; no handle stays open.
+func snapshotKiosk(t *testing.T, ps []checkin.Person, admit ...int) (string, int64) {
+	t.Helper()
+	ctx := context.Background()
+	path := tempDB(t)
+	db, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	MustLoad(t, db, MustEvent(t, expoEvent("expo")), ps)
+	if err := db.Enroll(ctx, store.Identity{URL: "http://center.invalid", KioskID: "K-1", Token: "t", Door: "main", EventID: "expo"}); err != nil {
+		t.Fatal(err)
+	}
+	MustGrant(t, db, wire.Grant{ID: 1, Counter: "venue", N: 6}, wire.Grant{ID: 2, Counter: "ballroom", N: 3})
+	for _, i := range admit[:3] {
+		MustAdmit(t, db, ps[i].Code, "main")
+	}
+	MustAdmit(t, db, ps[admit[0]].Code, "ballroom")
+	MustScan(t, db, ps[admit[1]].Code, "main", checkin.Exit)
+	if _, err := db.Adjust(ctx, "main", 1, "no badge"); err != nil {
+		t.Fatal(err)
+	}
+	MustApply(t, db, wire.PullResponse{Cursor: 1, Presence: &wire.Presence{Through: 3, At: 1_800_000_000_000,
+		Counts: map[string]int{"venue": 5, "ballroom": 1}, People: []wire.Where{{Person: ps[7].ID, Location: "venue"}}}})
+	MustAdmit(t, db, ps[admit[2]].Code, "ballroom")
+	if err := db.SaveSnapshot(ctx); err != nil {
+		t.Fatal(err)
+	}
+	seq := lastSeq(t, db)
+	MustAdmit(t, db, ps[admit[3]].Code, "main") // after the snapshot
+	return path, seq
+}
+
+// A start believes a snapshot only when it holds: a stale, foreign,
+// corrupt or hostile one is passed over for the whole log, which then
+// decides as it would have without any snapshot; one that holds is
+// resumed from, and the rows after it are replayed.
+func TestSnapshotHolds(t *testing.T) {
+	ctx := context.Background()
+	ps := people(8)
+	ids := personIDs(ps)
+	base, snapSeq := snapshotKiosk(t, ps, 0, 1, 2, 3)
+	// Another kiosk of the same event, enrolled alike, with a log as long
+	// but of other people.
+	foreign, foreignSeq := snapshotKiosk(t, ps, 4, 5, 6, 3)
+	if foreignSeq != snapSeq {
+		t.Fatalf("the other kiosk's snapshot is at %d, this one's at %d", foreignSeq, snapSeq)
+	}
+
+	// sqlEdit runs statements on the database with SQL only.
+	sqlEdit := func(stmts ...string) func(*testing.T, string) {
+		return func(t *testing.T, path string) {
+			sdb := mustSQL(t, path)
+			defer sdb.Close()
+			for _, s := range stmts {
+				if _, err := sdb.Exec(s); err != nil {
+					t.Fatalf("%s: %v", s, err)
+				}
+			}
+		}
+	}
+	// reseal seals the snapshot again, as someone editing the file on
+	// purpose would.
+	reseal := func(t *testing.T, path string) {
+		sdb := mustSQL(t, path)
+		defer sdb.Close()
+		if err := store.ResealSnapshot(ctx, sdb); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// hostile replaces the snapshot's state and seals it again.
+	hostile := func(state string) func(*testing.T, string) {
+		return func(t *testing.T, path string) {
+			sqlEdit(`UPDATE snapshot SET state = '` + state + `'`)(t, path)
+			reseal(t, path)
+		}
+	}
+	// withKiosk runs f on a handle on the database.
+	withKiosk := func(f func(*testing.T, *store.DB)) func(*testing.T, string) {
+		return func(t *testing.T, path string) {
+			db, err := store.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			f(t, db)
+		}
+	}
+	const resumes, replays = true, false
+	for _, c := range []struct {
+		name   string
+		edit   func(*testing.T, string)
+		resume bool
+	}{
+		{"Holds", func(*testing.T, string) {}, resumes},
+		{"ScansAfterByAnotherProcess", withKiosk(func(t *testing.T, db *store.DB) {
+			MustAdmit(t, db, ps[4].Code, "main")
+			MustScan(t, db, ps[2].Code, "main", checkin.Exit)
+			if _, err := db.Adjust(ctx, "main", -1, "left"); err != nil {
+				t.Fatal(err)
+			}
+			MustGrant(t, db, wire.Grant{ID: 9, Counter: "venue", N: 2})
+		}), resumes},
+		{"PresenceRebased", withKiosk(func(t *testing.T, db *store.DB) {
+			MustApply(t, db, wire.PullResponse{Cursor: 2, Presence: &wire.Presence{Through: snapSeq - 1, At: 1_800_000_060_000,
+				Counts: map[string]int{"venue": 3}, People: []wire.Where{{Person: ps[0].ID, Location: checkin.Outside}}}})
+		}), resumes},
+		{"PresenceTableEdited", sqlEdit(`UPDATE presence SET location = 'ballroom'`), resumes},
+
+		{"RowBelowChanged", sqlEdit(`UPDATE scans SET location = 'outside' WHERE seq = (
+			SELECT min(seq) FROM scans WHERE decision = 'admit' AND location = 'venue')`), replays},
+		{"RowBelowDeleted", sqlEdit(`DELETE FROM scans WHERE seq = (SELECT max(seq) FROM scans WHERE rights LIKE '%grant%')`), replays},
+		// A row below the snapshot's taken out unseen, then another put
+		// in its place: the second grant, of fewer rights.
+		{"RowSlippedIn", sqlEdit(`CREATE TABLE kept AS SELECT * FROM scans WHERE seq = 2`,
+			`DROP TRIGGER snapshot_scans_delete`, `DELETE FROM scans WHERE seq = 2`,
+			`UPDATE kept SET rights = replace(rights, '"n":3', '"n":1')`, `INSERT INTO scans SELECT * FROM kept`), replays},
+		// Without the triggers (a file edited by a program that dropped
+		// them), the digest of the snapshot's own row still tells.
+		{"RowAtSeqChangedWithoutTriggers", sqlEdit(`DROP TRIGGER snapshot_scans_update`,
+			fmt.Sprintf(`UPDATE scans SET note = 'edited' WHERE seq = %d`, snapSeq)), replays},
+		{"TailForkedWithoutTriggers", func(t *testing.T, path string) {
+			sqlEdit(`DROP TRIGGER snapshot_scans_delete`, fmt.Sprintf(`DELETE FROM scans WHERE seq >= %d`, snapSeq-1))(t, path)
+			withKiosk(func(t *testing.T, db *store.DB) {
+				MustAdmit(t, db, ps[5].Code, "main")
+				MustAdmit(t, db, ps[6].Code, "main")
+			})(t, path)
+		}, replays},
+		{"Foreign", func(t *testing.T, path string) {
+			sdb := mustSQL(t, path)
+			defer sdb.Close()
+			if _, err := sdb.Exec(`ATTACH DATABASE ? AS other`, foreign); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := sdb.Exec(`DELETE FROM snapshot`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := sdb.Exec(`INSERT INTO snapshot SELECT * FROM other.snapshot`); err != nil {
+				t.Fatal(err)
+			}
+		}, replays},
+		{"NewEventVersion", withKiosk(func(t *testing.T, db *store.DB) {
+			MustApply(t, db, wire.PullResponse{Cursor: 2, Event: MustEvent(t, expoEvent("expo"), func(ev *checkin.Event) {
+				ev.Spaces[1].Capacity = 4
+			})})
+		}), replays},
+		{"Reenrolled", withKiosk(func(t *testing.T, db *store.DB) {
+			if err := db.MarkForked(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Enroll(ctx, store.Identity{URL: "http://center.invalid", KioskID: "K-2", Token: "t2", Door: "main", EventID: "expo"}); err != nil {
+				t.Fatal(err)
+			}
+		}), replays},
+		// A state that would pass, but not the one sealed.
+		{"ReenrolledSameKiosk", withKiosk(func(t *testing.T, db *store.DB) {
+			if err := db.MarkForked(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Enroll(ctx, store.Identity{URL: "http://center.invalid", KioskID: "K-1", Token: "t2", Door: "main", EventID: "expo"}); err != nil {
+				t.Fatal(err)
+			}
+		}), replays},
+		// The rights the first rows moved count for nothing now.
+		{"EnrolledAfterMoved", sqlEdit(`UPDATE settings SET value = '3' WHERE key = 'sync_enrolled_after'`), replays},
+		{"Unsealed", sqlEdit(`UPDATE snapshot SET state = '{"where": {}, "count": {"venue": 1}, "unbadged": {}, "limited": true, "balance": {"venue": 6}}'`), replays},
+		{"Truncated", sqlEdit(`UPDATE snapshot SET state = substr(state, 1, length(state) / 2)`), replays},
+		{"TruncatedResealed", func(t *testing.T, path string) {
+			sqlEdit(`UPDATE snapshot SET state = substr(state, 1, length(state) / 2)`)(t, path)
+			reseal(t, path)
+		}, replays},
+		{"WrongTypes", hostile(`{"where": ["P1"], "count": {"venue": "many"}, "limited": 1}`), replays},
+		{"Null", hostile(`null`), replays},
+		{"UnknownSpace", hostile(`{"where": {"P1": "attic"}, "count": {"venue": 1}, "unbadged": {}, "limited": true, "balance": {"venue": 6}}`), replays},
+		{"NegativeCount", hostile(`{"where": {}, "count": {"venue": -5}, "unbadged": {}, "limited": true, "balance": {"venue": 6}}`), replays},
+		{"NegativeBalance", hostile(`{"where": {}, "count": {}, "unbadged": {}, "limited": true, "balance": {"venue": -1}}`), replays},
+		{"AdmissionAfterItsSeq", hostile(`{"where": {}, "count": {}, "unbadged": {}, "limited": true, "balance": {"venue": 9},
+			"open": {"P1": {"venue": [999999]}}}`), replays},
+		{"AnonymousHolderOfNoSpace", hostile(`{"where": {}, "count": {}, "unbadged": {}, "limited": true, "balance": {"venue": 9},
+			"open": {"+attic": {"venue": [1]}}}`), replays},
+		{"NotLimited", hostile(`{"where": {}, "count": {}, "unbadged": {}, "limited": false}`), replays},
+		{"WrongSeqType", sqlEdit(`UPDATE snapshot SET seq = 'x'`), replays},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "kiosk.db")
+			if err := benchfix.CopyDB(base, path); err != nil {
+				t.Fatal(err)
+			}
+			c.edit(t, path)
+			want := replayState(t, path, ids)
+			got, from := openState(t, path, ids)
+			switch {
+			case c.resume && from != snapSeq:
+				t.Errorf("the start resumed from %d, want the snapshot's %d", from, snapSeq)
+			case !c.resume && from != 0:
+				t.Errorf("the start resumed from the snapshot at %d, want the whole log replayed", from)
+			}
+			wantSameState(t, got, want)
+		})
+	}
+}
