@@ -292,7 +292,7 @@ func TestSnapshotHolds(t *testing.T) {
 	// hostile replaces the snapshot's state and seals it again.
 	hostile := func(state string) func(*testing.T, string) {
 		return func(t *testing.T, path string) {
-			sqlEdit(`UPDATE snapshot SET state = '` + state + `'`)(t, path)
+			sqlEdit(`UPDATE snapshot SET state = '`+state+`'`)(t, path)
 			reseal(t, path)
 		}
 	}
