@@ -420,3 +420,65 @@ func TestSnapshotHolds(t *testing.T) {
 		})
 	}
 }
+
+// A handle saves a snapshot once the log has grown by its snapshot
+// interval since the last one: at the clock tick (Refresh) and at Close,
+// never in a scan; the next start resumes from it.
+func TestSnapshotSavedEveryRows(t *testing.T) {
+	ctx := context.Background()
+	path := tempDB(t)
+	ps := people(10)
+	db, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetSnapshotEvery(5)
+	MustLoad(t, db, MustEvent(t, expoEvent("expo")), ps)
+	saved := func() int64 {
+		var seq int64
+		if err := db.SQL().QueryRow(`SELECT coalesce(max(seq), 0) FROM snapshot`).Scan(&seq); err != nil {
+			t.Fatal(err)
+		}
+		return seq
+	}
+	refresh := func() {
+		if err := db.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 4 {
+		MustAdmit(t, db, ps[i].Code, "main")
+	}
+	refresh()
+	if got := saved(); got != 0 {
+		t.Fatalf("a snapshot at %d after 4 rows, want none before 5", got)
+	}
+	MustAdmit(t, db, ps[4].Code, "main")
+	if got := saved(); got != 0 {
+		t.Fatalf("a scan saved a snapshot (at %d)", got)
+	}
+	refresh()
+	if got, want := saved(), lastSeq(t, db); got != want {
+		t.Fatalf("snapshot at %d after the tick, want %d", got, want)
+	}
+	first := saved()
+	for i := range 3 {
+		MustScan(t, db, ps[i].Code, "main", checkin.Exit)
+	}
+	refresh()
+	if got := saved(); got != first {
+		t.Fatalf("snapshot at %d 3 rows later, want it left at %d", got, first)
+	}
+	for i := range 2 {
+		MustAdmit(t, db, ps[5+i].Code, "main")
+	}
+	last := lastSeq(t, db)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, from := openState(t, path, personIDs(ps))
+	if from != last {
+		t.Fatalf("the start resumed from %d, want the snapshot Close saved at %d", from, last)
+	}
+	wantSameState(t, got, replayState(t, path, personIDs(ps)))
+}
