@@ -25,7 +25,7 @@ import (
 // still the one it covered, and when its contents are a state a log
 // could build (checkin.Event.Restore); anything else, and the whole log
 // is replayed as before. Triggers (migration 008) drop it when a row it
-// covers is changed, removed or slipped in, whichever program does it.
+// covers is changed or removed, whichever program does it.
 // Living in the same file, it is backed up and restored with the log it
 // describes: a restored file's snapshot describes the restored log.
 
