@@ -326,6 +326,25 @@ func TestSnapshotHolds(t *testing.T) {
 			MustApply(t, db, wire.PullResponse{Cursor: 2, Presence: &wire.Presence{Through: snapSeq - 1, At: 1_800_000_060_000,
 				Counts: map[string]int{"venue": 3}, People: []wire.Where{{Person: ps[0].ID, Location: checkin.Outside}}}})
 		}), resumes},
+		// The file restored from a backup made at the fixture's end, after
+		// the kiosk had gone on and saved a later snapshot: the restored
+		// file's own snapshot describes the restored log.
+		{"BackupRestored", func(t *testing.T, path string) {
+			backup := filepath.Join(t.TempDir(), "backup.db")
+			if err := benchfix.CopyDB(path, backup); err != nil {
+				t.Fatal(err)
+			}
+			withKiosk(func(t *testing.T, db *store.DB) {
+				MustAdmit(t, db, ps[4].Code, "main")
+				MustScan(t, db, ps[0].Code, "main", checkin.Exit)
+				if err := db.SaveSnapshot(ctx); err != nil {
+					t.Fatal(err)
+				}
+			})(t, path)
+			if err := benchfix.CopyDB(backup, path); err != nil {
+				t.Fatal(err)
+			}
+		}, resumes},
 		{"PresenceTableEdited", sqlEdit(`UPDATE presence SET location = 'ballroom'`), resumes},
 
 		{"RowBelowChanged", sqlEdit(`UPDATE scans SET location = 'outside' WHERE seq = (
