@@ -500,3 +500,33 @@ func TestSnapshotSavedEveryRows(t *testing.T) {
 	}
 	wantSameState(t, got, replayState(t, path, personIDs(ps)))
 }
+
+// A snapshot that cannot be saved costs only a longer start: the tick,
+// the scans and Close go on without it.
+func TestSnapshotCannotBeSaved(t *testing.T) {
+	ctx := context.Background()
+	path := tempDB(t)
+	ps := people(3)
+	db, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetSnapshotEvery(1)
+	MustLoad(t, db, MustEvent(t, expoEvent("expo")), ps)
+	MustAdmit(t, db, ps[0].Code, "main")
+	if _, err := db.SQL().Exec(`DROP TABLE snapshot`); err != nil {
+		t.Fatal(err)
+	}
+	MustAdmit(t, db, ps[1].Code, "main")
+	if err := db.Refresh(ctx); err != nil {
+		t.Fatalf("Refresh with no snapshot table: %v", err)
+	}
+	MustAdmit(t, db, ps[2].Code, "main")
+	if err := db.Close(); err != nil {
+		t.Fatalf("Close with no snapshot table: %v", err)
+	}
+	db = MustOpen(t, path)
+	if db.Resumed() != 0 || db.Occupancy()["venue"] != 3 {
+		t.Fatalf("start without a snapshot table: resumed %d, occupancy %v; want the whole log, 3 inside", db.Resumed(), db.Occupancy())
+	}
+}
