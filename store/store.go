@@ -86,6 +86,10 @@ type DB struct {
 	anchor   anchor                       // the center's clock against Mono, as last measured
 	presence presenceBase                 // the center's counts st is based on; Counts nil: none
 
+	resumed   int64 // the snapshot's seq the last reload started from; 0: it replayed the whole log
+	snapAt    int64 // the seq of the last snapshot this handle saved, resumed from or tried
+	snapEvery int64 // rows between snapshots (snapshotEvery; tests lower it)
+
 	// Statements every scan runs, prepared once: modernc's driver does
 	// not cache them, and parsing them each time costs more than the
 	// lookup they do.
@@ -109,7 +113,7 @@ func Open(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{db: sdb, Now: time.Now}
+	db := &DB{db: sdb, Now: time.Now, snapEvery: snapshotEvery}
 	db.Mono = db.nowMono
 	if err := db.migrate(); err != nil {
 		sdb.Close()
@@ -241,8 +245,15 @@ func on(ctx context.Context, tx *sql.Tx, s *sql.Stmt) *sql.Stmt {
 	return tx.StmtContext(ctx, s)
 }
 
-// Close closes the database.
-func (db *DB) Close() error { return db.db.Close() }
+// Close closes the database, after saving a snapshot of the state when
+// the log has grown by snapshotEvery rows since the last one, so that
+// the next start need not replay them.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	db.keepSnapshot(context.Background())
+	db.mu.Unlock()
+	return db.db.Close()
+}
 
 // SQL returns the underlying handle, for benchmarks and reports that
 // read the log directly.
@@ -290,8 +301,9 @@ func (db *DB) migrateFile(name string) error {
 	return tx.Commit()
 }
 
-// reload reads the event and rebuilds presence from the whole log,
-// inside tx, or outside any transaction for nil.
+// reload reads the event and rebuilds presence from the log, inside tx,
+// or outside any transaction for nil: from a snapshot that holds
+// (snapshot.go) and the rows after it, else from the whole log.
 func (db *DB) reload(ctx context.Context, tx *sql.Tx) error {
 	q := queryer(tx, db.db)
 	var (
@@ -310,7 +322,7 @@ func (db *DB) reload(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	db.ev, db.st, db.lastSeq, db.version = ev, checkin.NewState(ev), 0, version
-	db.presence = presenceBase{}
+	db.presence, db.resumed, db.snapAt = presenceBase{}, 0, 0
 	if db.enrolled, err = intSetting(ctx, q, keyEnrolledAfter); err != nil {
 		return err
 	}
@@ -318,6 +330,7 @@ func (db *DB) reload(ctx context.Context, tx *sql.Tx) error {
 	for _, k := range ev.Keys {
 		db.keys[k.ID] = ed25519.PublicKey(k.Public)
 	}
+	db.resume(ctx, q, def)
 	if err := db.limitByRights(ctx, q); err != nil {
 		return err
 	}
@@ -364,11 +377,17 @@ func queryer(tx *sql.Tx, db *sql.DB) queryRower {
 
 // Refresh catches up with what other processes wrote to the database
 // (another kiosk command, a new `usher load`). The screen calls it on its
-// clock tick; scans do it themselves inside their transaction.
+// clock tick; scans do it themselves inside their transaction. Every
+// snapshotEvery rows it also saves a snapshot of the state, there rather
+// than in a scan: the tick is a moment no one waits for.
 func (db *DB) Refresh(ctx context.Context) error {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	return db.sync(ctx, nil)
+	if err := db.sync(ctx, nil); err != nil {
+		return err
+	}
+	db.keepSnapshot(ctx)
+	return nil
 }
 
 // catchUp applies to the in-memory state every move logged after lastSeq,
