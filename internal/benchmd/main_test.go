@@ -102,3 +102,24 @@ func TestWhy(t *testing.T) {
 		t.Errorf("a goal met shows a reason:\n%s", doc)
 	}
 }
+
+// A goal of zero is met by zero only.
+func TestZeroGoal(t *testing.T) {
+	r, err := Parse(strings.NewReader("BenchmarkLoad/SQLite 1 30000000000 ns/op 0 ticks-missed 120.5 events/s\n" +
+		"BenchmarkLoad/PostgreSQL 1 30000000000 ns/op 3 ticks-missed 99.4 events/s\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]Row{
+		"BenchmarkLoad/SQLite":     {Measured: "0", Goal: "0", Met: "met"},
+		"BenchmarkLoad/PostgreSQL": {Measured: "3", Goal: "0", Met: "not met"},
+	} {
+		got := Evaluate(Goal{Operation: "ticks", Measured: [2]string{name, "ticks-missed"}, Zero: true}, r)
+		if got.Measured != want.Measured || got.Goal != want.Goal || got.Met != want.Met {
+			t.Errorf("%s: %+v, want %+v", name, got, want)
+		}
+	}
+	if got := Evaluate(Goal{Operation: "rate", Measured: [2]string{"BenchmarkLoad/SQLite", "events/s"}}, r); got.Measured != "121 events/s" {
+		t.Errorf("events/s shown as %q", got.Measured)
+	}
+}

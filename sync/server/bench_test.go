@@ -462,6 +462,7 @@ func BenchmarkPush(b *testing.B) {
 		}
 		cpu.Report()
 		b.ReportMetric(float64(len(events)), "events/op")
+		b.ReportMetric(float64(len(events)*b.N)/b.Elapsed().Seconds(), "events/s")
 	})
 
 	b.Run("PushWireFloor", func(b *testing.B) {
