@@ -166,6 +166,10 @@ type Stream struct {
 	n    int           // people yielded
 	err  error         // what Next returns from now on: io.EOF at the end
 	file *progressFile // the file OpenFile opened, closed with the stream
+	// For Yielded: the line of the first row with a problem, after which
+	// nobody is yielded, and the lines of the rows set aside.
+	stopLine   int
+	asideLines map[int]bool
 }
 
 // NewStream opens the roster in r (CSV or XLSX) and reads its header; see
@@ -226,6 +230,12 @@ func (s *Stream) Next() (checkin.Person, error) {
 			if m.opt.SetAside {
 				res.SetAside = append(res.SetAside, SetAside{ID: p.ID, Revoked: p.Revoked, Problem: strings.Join(m.probs[before:], "; ")})
 				m.probs = m.probs[:before]
+				if s.asideLines == nil {
+					s.asideLines = map[int]bool{}
+				}
+				s.asideLines[line] = true
+			} else if s.stopLine == 0 {
+				s.stopLine = line
 			}
 			continue
 		}
@@ -272,6 +282,16 @@ func (s *Stream) Check() error {
 			return err
 		}
 	}
+}
+
+// Yielded reports whether Next has yielded the person with id. The
+// stream never yields an id or a code twice (whatever the case of the
+// code's letters): a row that repeats one is a problem. So a load that
+// reads it needs no record of its own of the ids and codes it was given
+// (store.UniqueRoster).
+func (s *Stream) Yielded(id string) bool {
+	line, ok := s.m.ids.Get(id)
+	return ok && !s.asideLines[int(line)] && (s.stopLine == 0 || int(line) < s.stopLine)
 }
 
 // Result returns what the read found beyond the people: the format, the

@@ -76,6 +76,15 @@ type RosterReader interface {
 	Next() (checkin.Person, error)
 }
 
+// A UniqueRoster is a RosterReader that never yields an id or a code
+// twice, and can say whether it has yielded an id: roster.Stream, which
+// refuses a repeated id or code itself, naming both lines. A load from
+// one keeps no record of its own of the ids and codes it was given.
+type UniqueRoster interface {
+	RosterReader
+	Yielded(id string) bool
+}
+
 // rosterChecker is a RosterReader that can check the rest of its roster
 // (roster.Stream.Check): a load that fails before the end reports the
 // roster's own problems first, as it would had the roster been read
@@ -267,10 +276,10 @@ const loadBatch = 1000
 // upsertRoster makes the stored roster exactly the one r yields: everyone
 // on it upserted (upsertPerson), everyone missing from it removed, except
 // walk-ups registered after it was made. It reads r in batches, and asks
-// the database what it holds of each batch's people (rosterOf); the ids
-// and codes seen are kept in compact sets, to refuse one that repeats and
-// to find who is no longer on the roster. Into a database that held
-// nobody, it asks nothing.
+// the database what it holds of each batch's people (rosterOf); into a
+// database that held nobody, it asks nothing. Unless r is a UniqueRoster,
+// the ids and codes seen are kept in compact sets, to refuse one that
+// repeats and to find who is no longer on the roster.
 func upsertRoster(ctx context.Context, tx *sql.Tx, r RosterReader) (LoadResult, error) {
 	var res LoadResult
 	var held bool
@@ -287,6 +296,7 @@ func upsertRoster(ctx context.Context, tx *sql.Tx, r RosterReader) (LoadResult, 
 		batch       = make([]checkin.Person, 0, loadBatch)
 		ids, cs     = make([]string, 0, loadBatch), make([]string, 0, loadBatch)
 	)
+	unique, vouched := r.(UniqueRoster)
 	flush := func() error {
 		var known knownRoster = loadedRoster{}
 		if held {
@@ -301,17 +311,10 @@ func upsertRoster(ctx context.Context, tx *sql.Tx, r RosterReader) (LoadResult, 
 			known = k
 		}
 		for _, p := range batch {
-			if _, _, dup := seen.Add(p.ID, 0); dup {
-				return checkin.Errorf(checkin.EINVALID, "person %s appears twice in the roster", p.ID)
-			}
-			if _, _, dup := codes.Add(p.Code, 0); dup {
-				// The person it was given to before has it now: stored
-				// with it, or unchanged with it.
-				var other string
-				if err := tx.QueryRowContext(ctx, `SELECT person_id FROM codes WHERE code = ?`, p.Code).Scan(&other); err != nil {
-					return fmt.Errorf("read code owner: %w", err)
+			if !vouched { // else repeats are the reader's to refuse
+				if err := checkRepeats(ctx, tx, &seen, &codes, p); err != nil {
+					return err
 				}
-				return checkin.Errorf(checkin.EINVALID, "code %q is given to both %s and %s", p.Code, other, p.ID)
 			}
 			change, err := u.upsert(ctx, known, p)
 			if err != nil {
@@ -339,7 +342,11 @@ func upsertRoster(ctx context.Context, tx *sql.Tx, r RosterReader) (LoadResult, 
 		return res, err
 	}
 	if held {
-		n, err := removeMissing(ctx, tx, u, &seen)
+		onRoster := func(id string) bool { _, ok := seen.Get(id); return ok }
+		if vouched {
+			onRoster = unique.Yielded
+		}
+		n, err := removeMissing(ctx, tx, u, onRoster)
 		res.Removed = n
 		if err != nil {
 			return res, err
@@ -348,10 +355,29 @@ func upsertRoster(ctx context.Context, tx *sql.Tx, r RosterReader) (LoadResult, 
 	return res, nil
 }
 
+// checkRepeats refuses p when seen holds their id or codes their code,
+// and adds them.
+func checkRepeats(ctx context.Context, tx *sql.Tx, seen, codes *strset.Set, p checkin.Person) error {
+	if _, _, dup := seen.Add(p.ID, 0); dup {
+		return checkin.Errorf(checkin.EINVALID, "person %s appears twice in the roster", p.ID)
+	}
+	if _, _, dup := codes.Add(p.Code, 0); dup {
+		// The person it was given to before has it now: stored with it,
+		// or unchanged with it.
+		var other string
+		if err := tx.QueryRowContext(ctx, `SELECT person_id FROM codes WHERE code = ?`, p.Code).Scan(&other); err != nil {
+			return fmt.Errorf("read code owner: %w", err)
+		}
+		return checkin.Errorf(checkin.EINVALID, "code %q is given to both %s and %s", p.Code, other, p.ID)
+	}
+	return nil
+}
+
 // removeMissing removes the people on the stored roster, neither removed
-// already nor walk-ups, who are not in seen, a page of ids at a time.
+// already nor walk-ups, who are not on the roster loaded, a page of ids
+// at a time.
 // It returns how many it removed.
-func removeMissing(ctx context.Context, tx *sql.Tx, u *upserter, seen *strset.Set) (int, error) {
+func removeMissing(ctx context.Context, tx *sql.Tx, u *upserter, onRoster func(id string) bool) (int, error) {
 	removed, after := 0, ""
 	gone := make([]string, 0, loadBatch)
 	for page := 0; ; page++ {
@@ -372,7 +398,7 @@ func removeMissing(ctx context.Context, tx *sql.Tx, u *upserter, seen *strset.Se
 				return removed, fmt.Errorf("read roster: %w", err)
 			}
 			n++
-			if _, ok := seen.Get(after); !ok {
+			if !onRoster(after) {
 				gone = append(gone, after)
 			}
 		}
