@@ -109,8 +109,9 @@ func (r *sliceReader) Next() (checkin.Person, error) {
 
 // LoadFrom is LoadAll with the roster read from r as the load goes, so
 // that a roster of any size is loaded in the memory of a few thousand
-// people, plus some 30 bytes for each id and code (to find the ones that
-// repeat, and the people no longer on it); nil leaves the roster as it
+// people, and, unless r is a UniqueRoster, a compact set of the ids and
+// codes seen (some 25 bytes each: to refuse one that repeats, and to
+// find the people no longer on the roster); nil leaves the roster as it
 // is. Everything still happens in one transaction: a roster whose last
 // row is bad writes nothing. The errors are LoadAll's, and r's: an error
 // of r ends the load and is returned as it is; when the load fails for
@@ -118,11 +119,11 @@ func (r *sliceReader) Next() (checkin.Person, error) {
 // roster.Stream does), the roster's own problems are returned instead.
 func (db *DB) LoadFrom(ctx context.Context, ev *checkin.Event, r RosterReader, revoked []checkin.Revocation) (LoadResult, error) {
 	res, err := db.load(ctx, ev, r, revoked, upsertRoster)
+	var re readError
+	if errors.As(err, &re) {
+		return res, re.err
+	}
 	if err != nil && r != nil && ctx.Err() == nil {
-		var re readError
-		if errors.As(err, &re) {
-			return res, re.err
-		}
 		if c, ok := r.(rosterChecker); ok {
 			if cerr := c.Check(); cerr != nil {
 				return res, cerr
