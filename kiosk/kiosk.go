@@ -100,34 +100,59 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var (
-		people []checkin.Person
-		read   *roster.Result
-	)
+	// The roster is read as it is loaded, in the load's one transaction,
+	// so that half a million people need not be held in memory at once.
+	var stream *roster.Stream
 	if *rosterPath != "" {
-		if read, err = roster.ReadFile(*rosterPath, ev, stderr, *opt); err != nil {
+		if stream, err = roster.OpenFile(*rosterPath, ev, stderr, *opt); err != nil {
 			return err
 		}
-		people = read.People
+		defer stream.Close()
+	}
+	// fail reports the roster's own problems before one found elsewhere,
+	// as when the roster was read whole first.
+	fail := func(err error) error {
+		if stream != nil {
+			if rerr := stream.Check(); rerr != nil {
+				return rerr
+			}
+		}
+		return err
 	}
 	var revoked []checkin.Revocation
 	if *revokedPath != "" {
 		if revoked, err = roster.ReadRevocationsFile(*revokedPath); err != nil {
-			return err
+			return fail(err)
 		}
 	}
+	// A load that fails leaves no new database behind: the roster, read
+	// as it loads, may turn out bad after the file was made.
+	_, statErr := os.Stat(*dbPath)
+	fresh := os.IsNotExist(statErr)
 	db, err := store.Open(*dbPath)
 	if err != nil {
+		return fail(err)
+	}
+	var r store.RosterReader
+	if stream != nil {
+		r = stream
+	}
+	res, err := db.LoadFrom(ctx, ev, r, revoked)
+	if err != nil {
+		db.Close()
+		if fresh {
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				os.Remove(*dbPath + suffix)
+			}
+		}
 		return err
 	}
 	defer db.Close()
-	res, err := db.LoadAll(ctx, ev, people, revoked)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(stdout, "event %s: %s, %d spaces, %d doors, %d categories\n", ev.ID, res.EventWord(), len(ev.Spaces), len(ev.Doors), len(ev.Categories))
-	if *rosterPath != "" {
-		fmt.Fprintf(stdout, "roster (%s, %d people): %s\n", read.Format, len(people), res)
+	if stream != nil {
+		stream.Close() // ends the progress bar, and says a warning, before the summary
+		read := stream.Result()
+		fmt.Fprintf(stdout, "roster (%s, %d people): %s\n", read.Format, stream.Count(), res)
 		roster.PrintNotes(stdout, read)
 	}
 	if revoked != nil {

@@ -20,33 +20,77 @@ const progressMin = 1 << 20
 // bar on stderr when it is a terminal and the file is large, and a
 // warning there when the file was read as Windows-1252 (the names in it
 // are right, and the organizer learns to export CSV UTF-8). Errors as
-// for Parse.
+// for Parse. It holds the whole roster in memory; OpenFile streams it.
 func ReadFile(path string, ev *checkin.Event, stderr io.Writer, opt Options) (*Result, error) {
+	s, err := OpenFile(path, ev, stderr, opt)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return s.collect()
+}
+
+// OpenFile opens the roster file at path (CSV or XLSX) as a Stream, with
+// a progress bar on stderr when it is a terminal and the file is large,
+// and a warning there, once the stream is read to its end and closed,
+// when the file was read as Windows-1252. Closing the stream closes the
+// file. Errors as for Parse.
+func OpenFile(path string, ev *checkin.Event, stderr io.Writer, opt Options) (*Stream, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, checkin.Errorf(checkin.EINVALID, "roster: %v", err)
 	}
-	defer f.Close()
-	var (
-		r   io.Reader = f
-		bar *progressbar.ProgressBar
-	)
+	var r io.ReadSeeker = f
+	pf := &progressFile{f: f}
 	if fi, err := f.Stat(); err == nil && fi.Size() >= progressMin && term.IsTerminal(stderr) {
-		bar = progressbar.DefaultBytes(fi.Size(), "reading "+path)
-		pr := progressbar.NewReader(f, bar)
-		r = &pr
+		pf.bar = progressbar.DefaultBytes(fi.Size(), "reading "+path)
+		r = pf
 	}
-	res, err := Parse(r, path, ev, opt)
-	if bar != nil {
-		bar.Finish() // before the warning, which would land on its line
-	}
+	s, err := NewStream(r, path, ev, opt)
 	if err != nil {
+		pf.finish()
+		f.Close()
 		return nil, err
 	}
-	if res.Warning != "" {
-		fmt.Fprintf(stderr, "warning: %s\n", res.Warning)
+	pf.stderr, pf.warning = stderr, s.Result().Warning
+	s.file = pf
+	return s, nil
+}
+
+// progressFile is a roster file that moves a progress bar as it is read;
+// bar is nil when there is none. warning is said on stderr after it.
+type progressFile struct {
+	f       *os.File
+	bar     *progressbar.ProgressBar
+	stderr  io.Writer
+	warning string
+}
+
+func (p *progressFile) Read(b []byte) (int, error) {
+	n, err := p.f.Read(b)
+	if p.bar != nil {
+		p.bar.Add(n)
 	}
-	return res, nil
+	return n, err
+}
+
+// Seek moves the bar with the file: the check of the encoding reads the
+// file once before the rows are read.
+func (p *progressFile) Seek(offset int64, whence int) (int64, error) {
+	pos, err := p.f.Seek(offset, whence)
+	if err == nil && p.bar != nil {
+		p.bar.Set64(pos)
+	}
+	return pos, err
+}
+
+// finish ends the bar, so that what is written next starts a line of
+// its own.
+func (p *progressFile) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+		p.bar = nil
+	}
 }
 
 // ReadRevocationsFile reads the revocation list at path.

@@ -19,6 +19,7 @@ import (
 
 	"usher/badge"
 	"usher/checkin"
+	"usher/internal/strset"
 )
 
 // Options change how a roster is read.
@@ -122,51 +123,103 @@ func Read(r io.Reader, name string, ev *checkin.Event) ([]checkin.Person, Format
 // not UTF-8 is read as Windows-1252 when it can be (Result.Warning).
 // name is used in messages ("roster.csv:12, column 3 (category): …"). On
 // any problem it returns a *checkin.Error (EINVALID) listing up to 20 of
-// them and no people.
+// them and no people. Parse holds the whole roster in memory; NewStream
+// reads one person at a time.
 func Parse(r io.Reader, name string, ev *checkin.Event, opt Options) (*Result, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
 	}
-	t, warning, err := open(data, name, opt.Sheet)
+	s, err := NewStream(bytes.NewReader(data), name, ev, opt)
 	if err != nil {
 		return nil, err
 	}
-	res, err := parse(t, ev, opt)
-	if err != nil {
-		return nil, err
-	}
-	res.Warning = warning
-	return res, nil
+	defer s.Close()
+	return s.collect()
 }
 
 // FromRows reads the rows an API returned under header, exactly as Parse
 // reads a file with those columns. name stands for the file in messages.
 func FromRows(name string, header []string, rows [][]string, ev *checkin.Event, opt Options) (*Result, error) {
-	return parse(rowsTable(name, header, rows), ev, opt)
-}
-
-// parse maps and checks the rows of t.
-func parse(t *table, ev *checkin.Event, opt Options) (*Result, error) {
-	if t.close != nil {
-		defer t.close()
-	}
-	format, cols, err := mapHeader(t.name, t.line, t.header)
+	s, err := newStream(rowsTable(name, header, rows), ev, opt)
 	if err != nil {
 		return nil, err
 	}
+	defer s.Close()
+	return s.collect()
+}
+
+// A Stream reads a roster one person at a time, checking each row as
+// Parse does, so that loading half a million people holds a few rows in
+// memory rather than all of them: the ids and codes seen are kept in
+// compact sets (strset), for the checks that they do not repeat.
+//
+// Next yields the people of the rows before the first problem. At a
+// problem the stream reads on through the rest of the file, checking
+// every row as Parse would but yielding nobody, and Next returns the
+// same error Parse returns: the caller, which may have written the
+// people yielded, throws them away (store.LoadFrom rolls back).
+type Stream struct {
+	t    *table
+	m    *mapper
+	res  *Result
+	n    int           // people yielded
+	err  error         // what Next returns from now on: io.EOF at the end
+	file *progressFile // the file OpenFile opened, closed with the stream
+	// For Yielded: the line of the first row with a problem, after which
+	// nobody is yielded, and the lines of the rows set aside.
+	stopLine   int
+	asideLines map[int]bool
+}
+
+// NewStream opens the roster in r (CSV or XLSX) and reads its header; see
+// Parse for the checks and the errors. A CSV file is read as Next asks
+// for rows (after one pass that checks its encoding: it is read as
+// Windows-1252 only when all of it can be); an XLSX workbook is read
+// whole by its library. The stream must be closed.
+func NewStream(r io.ReadSeeker, name string, ev *checkin.Event, opt Options) (*Stream, error) {
+	t, warning, err := openSource(r, name, opt.Sheet)
+	if err != nil {
+		return nil, err
+	}
+	s, err := newStream(t, ev, opt)
+	if err != nil {
+		return nil, err
+	}
+	s.res.Warning = warning
+	return s, nil
+}
+
+func newStream(t *table, ev *checkin.Event, opt Options) (*Stream, error) {
+	format, cols, err := mapHeader(t.name, t.line, t.header)
+	if err != nil {
+		if t.close != nil {
+			t.close()
+		}
+		return nil, err
+	}
 	m := &mapper{t: t, ev: ev, opt: opt, format: format, cols: cols, mapped: make([]bool, len(t.header)),
-		idLine: map[string]int{}, codeFor: map[string]codeLine{}}
+		codes: strset.Set{FoldASCII: true}}
 	for _, i := range cols {
 		m.mapped[i] = true
 	}
-	res := &Result{Format: format, Sep: t.sep, Excluded: map[string]int{}, People: []checkin.Person{}}
+	return &Stream{t: t, m: m, res: &Result{Format: format, Sep: t.sep, Excluded: map[string]int{}}}, nil
+}
+
+// Next returns the next person, or io.EOF after the last. Any other
+// error is the roster's problems (EINVALID), as Parse reports them.
+func (s *Stream) Next() (checkin.Person, error) {
+	if s.err != nil {
+		return checkin.Person{}, s.err
+	}
+	t, m, res := s.t, s.m, s.res
 	for len(m.probs) < maxErrors {
 		rec, line, err := t.next()
 		if err == io.EOF {
 			break
 		} else if err != nil {
-			return nil, err
+			s.err = err
+			return checkin.Person{}, err
 		}
 		if blank(rec) {
 			continue
@@ -174,9 +227,15 @@ func parse(t *table, ev *checkin.Event, opt Options) (*Result, error) {
 		before := len(m.probs)
 		p, st := m.person(rec, line)
 		if len(m.probs) > before {
-			if opt.SetAside {
+			if m.opt.SetAside {
 				res.SetAside = append(res.SetAside, SetAside{ID: p.ID, Revoked: p.Revoked, Problem: strings.Join(m.probs[before:], "; ")})
 				m.probs = m.probs[:before]
+				if s.asideLines == nil {
+					s.asideLines = map[int]bool{}
+				}
+				s.asideLines[line] = true
+			} else if s.stopLine == 0 {
+				s.stopLine = line
 			}
 			continue
 		}
@@ -190,39 +249,106 @@ func parse(t *table, ev *checkin.Event, opt Options) (*Result, error) {
 			res.Nameless++
 		}
 		res.Cleaned += st.cleaned
-		res.People = append(res.People, p)
+		if len(m.probs) > 0 {
+			continue // checked, but the roster will be refused
+		}
+		s.n++
+		return p, nil
 	}
-	if len(m.probs) > 0 {
+	switch {
+	case len(m.probs) > 0:
 		msg := strings.Join(m.probs, "\n")
 		if len(m.probs) == maxErrors {
 			msg += "\n(stopped after " + fmt.Sprint(maxErrors) + " problems)"
 		}
-		return nil, checkin.Errorf(checkin.EINVALID, "%s", msg)
+		s.err = checkin.Errorf(checkin.EINVALID, "%s", msg)
+	case s.n == 0 && len(res.SetAside) == 0:
+		s.err = checkin.Errorf(checkin.EINVALID, "%s: the roster has a header but no people", t.name)
+	default:
+		s.err = io.EOF
 	}
-	if len(res.People) == 0 && len(res.SetAside) == 0 {
-		return nil, checkin.Errorf(checkin.EINVALID, "%s: the roster has a header but no people", t.name)
-	}
-	return res, nil
+	return checkin.Person{}, s.err
 }
 
-// codeLine is where a code was first seen.
-type codeLine struct {
-	code string
-	line int
+// Check reads the rest of the roster, checking it, and returns its
+// problems, or nil when it has none. A caller that fails for a reason of
+// its own before the end calls it to report the file's problems first,
+// as it would have after Parse.
+func (s *Stream) Check() error {
+	for {
+		if _, err := s.Next(); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
+}
+
+// Yielded reports whether Next has yielded the person with id. The
+// stream never yields an id or a code twice (whatever the case of the
+// code's letters): a row that repeats one is a problem. So a load that
+// reads it needs no record of its own of the ids and codes it was given
+// (store.UniqueRoster).
+func (s *Stream) Yielded(id string) bool {
+	line, ok := s.m.ids.Get(id)
+	return ok && !s.asideLines[int(line)] && (s.stopLine == 0 || int(line) < s.stopLine)
+}
+
+// Result returns what the read found beyond the people: the format, the
+// notes' counts, the rows set aside. Its People is nil; its counts are
+// complete once Next has returned io.EOF.
+func (s *Stream) Result() *Result { return s.res }
+
+// Count returns the number of people Next has yielded.
+func (s *Stream) Count() int { return s.n }
+
+// Close releases what the stream reads from: an XLSX workbook, the file
+// OpenFile opened. It does not close the reader NewStream was given.
+func (s *Stream) Close() error {
+	if s.t.close != nil {
+		s.t.close()
+		s.t.close = nil
+	}
+	if s.file != nil {
+		s.file.finish() // before the warning, which would land on its line
+		if s.err == io.EOF && s.file.warning != "" {
+			fmt.Fprintf(s.file.stderr, "warning: %s\n", s.file.warning)
+		}
+		err := s.file.f.Close()
+		s.file = nil
+		return err
+	}
+	return nil
+}
+
+// collect reads the whole stream into a Result.
+func (s *Stream) collect() (*Result, error) {
+	people := []checkin.Person{}
+	for {
+		p, err := s.Next()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		people = append(people, p)
+	}
+	s.res.People = people
+	return s.res, nil
 }
 
 // mapper turns the rows of one table into people, remembering the ids
 // and codes seen and the problems found.
 type mapper struct {
-	t       *table
-	ev      *checkin.Event
-	opt     Options
-	format  Format
-	cols    map[string]int
-	mapped  []bool // the columns fields come from
-	idLine  map[string]int
-	codeFor map[string]codeLine // by FoldCode
-	probs   []string
+	t      *table
+	ev     *checkin.Event
+	opt    Options
+	format Format
+	cols   map[string]int
+	mapped []bool     // the columns fields come from
+	ids    strset.Set // the line each id is first on
+	codes  strset.Set // the line each code is first on, by FoldCode
+	probs  []string
 }
 
 // rowStatus is what a row said beyond its person.
@@ -406,24 +532,19 @@ var notAReason = map[string]bool{"no": true, "false": true, "0": true, "n": true
 func (m *mapper) checkIdentity(p checkin.Person, line int, heading func(string) string) {
 	if !checkin.Printable(p.ID) || len(p.ID) > 128 {
 		m.problem(line, heading("id"), "id %q must be at most 128 printable characters", p.ID)
-	} else if prev, dup := m.idLine[p.ID]; dup {
+	} else if _, prev, dup := m.ids.Add(p.ID, uint32(line)); dup {
 		m.problem(line, heading("id"), "id %q is already used on line %d", p.ID, prev)
-	} else {
-		m.idLine[p.ID] = line
 	}
-	fold := FoldCode(p.Code)
 	if !checkin.PlausibleCode(p.Code) {
 		m.problem(line, heading("code"), "%q is not a plausible badge code (printable, at most %d bytes)", p.Code, checkin.MaxCodeLen)
 	} else if badge.IsBadge(p.Code) {
 		m.problem(line, heading("code"), "code %q starts with %s, which marks a signed badge: the kiosk would check it as one and deny it; give this person another code",
 			p.Code, badge.Prefix)
-	} else if prev, dup := m.codeFor[fold]; dup && prev.code == p.Code {
-		m.problem(line, heading("code"), "code %q is already used on line %d", p.Code, prev.line)
+	} else if prev, prevLine, dup := m.codes.Add(p.Code, uint32(line)); dup && prev == p.Code {
+		m.problem(line, heading("code"), "code %q is already used on line %d", p.Code, prevLine)
 	} else if dup {
 		m.problem(line, heading("code"), "code %q differs from code %q on line %d only by case; the kiosk matches codes whatever their case, so give one of them another code",
-			p.Code, prev.code, prev.line)
-	} else {
-		m.codeFor[fold] = codeLine{p.Code, line}
+			p.Code, prev, prevLine)
 	}
 }
 

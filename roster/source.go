@@ -1,6 +1,7 @@
 package roster
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -68,40 +69,196 @@ func open(data []byte, name, sheet string) (t *table, warning string, err error)
 	if err != nil {
 		return nil, "", err
 	}
-	t, err = openCSV(text, name)
+	t, err = openCSV(bytes.NewReader(text), name, func() ([]byte, error) { return text, nil })
 	return t, warning, err
 }
 
-// openCSV reads CSV text with the separator sniffed from its header
-// line: of `,`, `;` and tab outside quotes, the one that splits the
-// header into a roster Usher knows, else the most frequent. A first line
-// "sep=;", which Excel writes and reads, names it instead.
-func openCSV(text []byte, name string) (*table, error) {
-	first, rest, _ := bytes.Cut(text, []byte("\n"))
-	sep := rune(0)
-	if line := strings.TrimSuffix(string(first), "\r"); len(line) == 5 && strings.HasPrefix(strings.ToLower(line), "sep=") {
-		// An empty line in its place, which the reader skips: the lines
-		// of the rest keep their numbers.
-		sep, text = rune(line[4]), append([]byte("\n"), rest...)
-		if !strings.ContainsRune(",;\t", sep) {
-			return nil, checkin.Errorf(checkin.EINVALID, "%s:1: separator %q: use , ; or tab", name, sep)
+// openSource reads a roster's cells from r as open does, but a CSV file
+// as the rows are asked for rather than whole: a first pass checks its
+// encoding (decode needs to know all of it to choose), the second reads
+// the rows. A file decode would refuse, and a workbook, are read whole
+// and go through open.
+func openSource(r io.ReadSeeker, name, sheet string) (t *table, warning string, err error) {
+	fail := func(err error) (*table, string, error) {
+		return nil, "", checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
+	}
+	whole := func() (*table, string, error) {
+		data, err := readAll(r)
+		if err != nil {
+			return fail(err)
+		}
+		return open(data, name, sheet)
+	}
+	magic := make([]byte, 8)
+	n, err := io.ReadFull(r, magic)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return fail(err)
+	}
+	magic = magic[:n]
+	if sheet != "" || bytes.HasPrefix(magic, zipMagic) || bytes.HasPrefix(magic, oleMagic) ||
+		bytes.HasPrefix(magic, []byte{0xff, 0xfe}) || bytes.HasPrefix(magic, []byte{0xfe, 0xff}) {
+		return whole()
+	}
+	var text io.Reader = r
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return fail(err)
+	}
+	switch valid, err := validUTF8(r); {
+	case err != nil:
+		return fail(err)
+	case valid:
+		skip := int64(0)
+		if bytes.HasPrefix(magic, utf8BOM) {
+			skip = int64(len(utf8BOM))
+		}
+		if _, err := r.Seek(skip, io.SeekStart); err != nil {
+			return fail(err)
+		}
+	default:
+		if _, err := r.Seek(0, io.SeekStart); err != nil {
+			return fail(err)
+		}
+		if ok, err := plainWindows1252(r); err != nil {
+			return fail(err)
+		} else if !ok {
+			return whole() // refused, with where and why
+		}
+		if _, err := r.Seek(0, io.SeekStart); err != nil {
+			return fail(err)
+		}
+		text = charmap.Windows1252.NewDecoder().Reader(r)
+		warning = name + " is not UTF-8: read as Windows-1252"
+	}
+	// The whole text, read again only to name the field of a CSV error.
+	full := func() ([]byte, error) {
+		data, err := readAll(r)
+		if err != nil {
+			return nil, err
+		}
+		text, _, err := decode(data, name)
+		return text, err
+	}
+	t, err = openCSV(text, name, full)
+	return t, warning, err
+}
+
+// readAll reads r from its start.
+func readAll(r io.ReadSeeker) ([]byte, error) {
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
+}
+
+// validUTF8 reports whether the rest of r is UTF-8, reading it in chunks.
+func validUTF8(r io.Reader) (bool, error) {
+	buf := make([]byte, 64<<10)
+	carry := 0
+	for {
+		n, err := io.ReadFull(r, buf[carry:])
+		eof := err == io.EOF || err == io.ErrUnexpectedEOF
+		if err != nil && !eof {
+			return false, err
+		}
+		data := buf[:carry+n]
+		cut := len(data)
+		if !eof {
+			// A character cut by the chunk's end goes with the next one.
+			for i := len(data) - 1; i >= 0 && i >= len(data)-utf8.UTFMax+1; i-- {
+				if utf8.RuneStart(data[i]) {
+					if !utf8.FullRune(data[i:]) {
+						cut = i
+					}
+					break
+				}
+			}
+		}
+		if !utf8.Valid(data[:cut]) {
+			return false, nil
+		}
+		if eof {
+			return true, nil
+		}
+		carry = copy(buf, data[cut:])
+	}
+}
+
+// plainWindows1252 reports whether decode reads the text in r, which is
+// not UTF-8, as Windows-1252: no byte order mark, no character that is
+// UTF-8 beyond ASCII, no byte Windows-1252 leaves undefined.
+func plainWindows1252(r io.Reader) (bool, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for {
+		c, size, err := br.ReadRune()
+		switch {
+		case err == io.EOF:
+			return true, nil
+		case err != nil:
+			return false, err
+		case size > 1: // a byte order mark too
+			return false, nil
+		case c == utf8.RuneError:
+			br.UnreadRune()
+			b, _ := br.ReadByte()
+			if charmap.Windows1252.DecodeByte(b) == utf8.RuneError {
+				return false, nil
+			}
 		}
 	}
+}
+
+// headSize is how much of a CSV file the separator is sniffed from: the
+// header line, however many columns an export has, and the lines before.
+const headSize = 1 << 20
+
+// openCSV reads CSV text as the rows are asked for, with the separator
+// sniffed from its header line: of `,`, `;` and tab outside quotes, the
+// one that splits the header into a roster Usher knows, else the most
+// frequent. A first line "sep=;", which Excel writes and reads, names it
+// instead. full returns the whole text again, to name the field of a CSV
+// error.
+func openCSV(text io.Reader, name string, full func() ([]byte, error)) (*table, error) {
+	head := make([]byte, headSize)
+	n, err := io.ReadFull(text, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
+	}
+	head = head[:n]
+	sep, head, err := sepLine(head, name)
+	if err != nil {
+		return nil, err
+	}
 	reader := func(sep rune) *csv.Reader {
-		cr := csv.NewReader(bytes.NewReader(text))
+		cr := csv.NewReader(bytes.NewReader(head))
 		cr.Comma = sep
 		cr.FieldsPerRecord = -1 // checked by the caller, to name the line
 		return cr
 	}
 	if sep == 0 {
-		sep = sniff(text, reader)
+		sep = sniff(head, reader)
 	}
-	cr := reader(sep)
+	cr := csv.NewReader(io.MultiReader(bytes.NewReader(head), text))
+	cr.Comma = sep
+	cr.FieldsPerRecord = -1
+	fail := func(err error) error {
+		var pe *csv.ParseError
+		if !errors.As(err, &pe) {
+			return checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
+		}
+		whole, ferr := full()
+		if ferr == nil {
+			_, whole, ferr = sepLine(whole, name)
+		}
+		if ferr != nil {
+			return checkin.Errorf(checkin.EINVALID, "%s:%d: %v", name, pe.StartLine, pe.Err)
+		}
+		return csvError(name, whole, sep, err)
+	}
 	header, err := cr.Read()
 	if err == io.EOF {
 		return nil, checkin.Errorf(checkin.EINVALID, "%s: the file is empty; expected a header line id,name,category,code", name)
 	} else if err != nil {
-		return nil, csvError(name, text, sep, err)
+		return nil, fail(err)
 	}
 	headerLine, _ := cr.FieldPos(0) // after blank lines, or a sep= line
 	t := &table{name: name, header: header, line: headerLine, sep: sep}
@@ -110,7 +267,7 @@ func openCSV(text []byte, name string) (*table, error) {
 		if err == io.EOF {
 			return nil, 0, io.EOF
 		} else if err != nil {
-			return nil, 0, csvError(name, text, sep, err)
+			return nil, 0, fail(err)
 		}
 		line, _ := cr.FieldPos(0)
 		return rec, line, nil
@@ -121,6 +278,23 @@ func openCSV(text []byte, name string) (*table, error) {
 	}
 	t.column = func(col int) string { return fmt.Sprintf("%d (%s)", col+1, header[col]) }
 	return t, nil
+}
+
+// sepLine reads a first line "sep=;" of CSV text: it returns the
+// separator it names, and the text with an empty line in its place,
+// which the reader skips, so that the lines of the rest keep their
+// numbers. Without one it returns 0 and the text as it is.
+func sepLine(text []byte, name string) (rune, []byte, error) {
+	first, rest, _ := bytes.Cut(text, []byte("\n"))
+	line := strings.TrimSuffix(string(first), "\r")
+	if len(line) != 5 || !strings.HasPrefix(strings.ToLower(line), "sep=") {
+		return 0, text, nil
+	}
+	sep := rune(line[4])
+	if !strings.ContainsRune(",;\t", sep) {
+		return 0, nil, checkin.Errorf(checkin.EINVALID, "%s:1: separator %q: use , ; or tab", name, sep)
+	}
+	return sep, append([]byte("\n"), rest...), nil
 }
 
 // sniff picks the separator of CSV text from its header line, the

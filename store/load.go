@@ -4,12 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
 	"usher/badge"
 	"usher/checkin"
+	"usher/internal/strset"
 )
 
 // LoadResult counts what a roster load changed.
@@ -59,17 +62,95 @@ func (db *DB) Load(ctx context.Context, ev *checkin.Event, roster []checkin.Pers
 // Returns EINVALID, writing nothing, for a revocation of serial 0 (on no
 // printed badge, so it would revoke nothing) or of nobody.
 func (db *DB) LoadAll(ctx context.Context, ev *checkin.Event, roster []checkin.Person, revoked []checkin.Revocation) (LoadResult, error) {
-	res, err := db.loadAll(ctx, ev, roster, revoked)
+	var r RosterReader
+	if roster != nil {
+		r = &sliceReader{people: roster}
+	}
+	return db.LoadFrom(ctx, ev, r, revoked)
+}
+
+// A RosterReader yields a roster one person at a time (roster.Stream
+// does, from a file). Next returns io.EOF after the last person; any
+// other error ends the load, which writes nothing.
+type RosterReader interface {
+	Next() (checkin.Person, error)
+}
+
+// A UniqueRoster is a RosterReader that never yields an id or a code
+// twice, and can say whether it has yielded an id: roster.Stream, which
+// refuses a repeated id or code itself, naming both lines. A load from
+// one keeps no record of its own of the ids and codes it was given.
+type UniqueRoster interface {
+	RosterReader
+	Yielded(id string) bool
+}
+
+// rosterChecker is a RosterReader that can check the rest of its roster
+// (roster.Stream.Check): a load that fails before the end reports the
+// roster's own problems first, as it would had the roster been read
+// whole before the load began.
+type rosterChecker interface {
+	Check() error
+}
+
+// sliceReader yields a roster held in memory.
+type sliceReader struct {
+	people []checkin.Person
+	i      int
+}
+
+func (r *sliceReader) Next() (checkin.Person, error) {
+	if r.i == len(r.people) {
+		return checkin.Person{}, io.EOF
+	}
+	r.i++
+	return r.people[r.i-1], nil
+}
+
+// LoadFrom is LoadAll with the roster read from r as the load goes, so
+// that a roster of any size is loaded in the memory of a few thousand
+// people, and, unless r is a UniqueRoster, a compact set of the ids and
+// codes seen (some 25 bytes each: to refuse one that repeats, and to
+// find the people no longer on the roster); nil leaves the roster as it
+// is. Everything still happens in one transaction: a roster whose last
+// row is bad writes nothing. The errors are LoadAll's, and r's: an error
+// of r ends the load and is returned as it is; when the load fails for
+// another reason and r can check the rest of its roster (as
+// roster.Stream does), the roster's own problems are returned instead.
+func (db *DB) LoadFrom(ctx context.Context, ev *checkin.Event, r RosterReader, revoked []checkin.Revocation) (LoadResult, error) {
+	res, err := db.load(ctx, ev, r, revoked, upsertRoster)
 	if err == nil {
 		// The kiosk opening this database finds its name search ready.
 		// Unsaved, it is read from the roster at the first search: the
 		// load itself is done, so its error does not fail the load.
 		_ = db.SaveSearch(ctx)
 	}
+	var re readError
+	if errors.As(err, &re) {
+		return res, re.err
+	}
+	if err != nil && r != nil && ctx.Err() == nil {
+		if c, ok := r.(rosterChecker); ok {
+			if cerr := c.Check(); cerr != nil {
+				return res, cerr
+			}
+		}
+	}
 	return res, err
 }
 
-func (db *DB) loadAll(ctx context.Context, ev *checkin.Event, roster []checkin.Person, revoked []checkin.Revocation) (LoadResult, error) {
+// readError is an error of a RosterReader, returned by LoadFrom as it is.
+type readError struct{ err error }
+
+func (e readError) Error() string { return e.err.Error() }
+func (e readError) Unwrap() error { return e.err }
+
+// upsertFunc makes the stored roster exactly the one r yields.
+type upsertFunc func(ctx context.Context, tx *sql.Tx, r RosterReader) (LoadResult, error)
+
+// load is LoadFrom with the roster's upsert given: the tests compare
+// upsertRoster with the way it was done when the roster was held whole.
+func (db *DB) load(ctx context.Context, ev *checkin.Event, roster RosterReader, revoked []checkin.Revocation, upsert upsertFunc) (LoadResult, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	var res LoadResult
@@ -121,7 +202,7 @@ func (db *DB) loadAll(ctx context.Context, ev *checkin.Event, roster []checkin.P
 		return res, fmt.Errorf("store event: %w", err)
 	}
 	if roster != nil {
-		counts, err := upsertRoster(ctx, tx, roster)
+		counts, err := upsert(ctx, tx, roster)
 		if err != nil {
 			return res, err
 		}
@@ -195,48 +276,153 @@ type existing struct {
 	walkup  bool // first seen on a signed badge, not on a roster
 }
 
-// upsertRoster makes the stored roster exactly roster: everyone on it
-// upserted (upsertPerson), everyone missing from it removed, except
-// walk-ups registered after it was made.
-func upsertRoster(ctx context.Context, tx *sql.Tx, roster []checkin.Person) (LoadResult, error) {
+// loadBatch is how many people of a roster are read before the stored
+// records of theirs are asked for, in one query per batch.
+const loadBatch = 1000
+
+// upsertRoster makes the stored roster exactly the one r yields: everyone
+// on it upserted (upsertPerson), everyone missing from it removed, except
+// walk-ups registered after it was made. It reads r in batches, and asks
+// the database what it holds of each batch's people (rosterOf); into a
+// database that held nobody, it asks nothing. Unless r is a UniqueRoster,
+// the ids and codes seen are kept in compact sets, to refuse one that
+// repeats and to find who is no longer on the roster.
+func upsertRoster(ctx context.Context, tx *sql.Tx, r RosterReader) (LoadResult, error) {
 	var res LoadResult
-	people, codes, err := readRoster(ctx, tx)
-	if err != nil {
-		return res, err
+	var held bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM people) OR EXISTS (SELECT 1 FROM codes)`).Scan(&held); err != nil {
+		return res, fmt.Errorf("read roster: %w", err)
 	}
 	u, err := newUpserter(ctx, tx, false)
 	if err != nil {
 		return res, err
 	}
 	defer u.close()
-	known := loadedRoster{people: people, codes: codes}
-
-	seen := make(map[string]bool, len(roster))
-	codeOf := make(map[string]string, len(roster))
-	for _, p := range roster {
-		if seen[p.ID] {
-			return res, checkin.Errorf(checkin.EINVALID, "person %s appears twice in the roster", p.ID)
+	var (
+		seen, codes strset.Set
+		batch       = make([]checkin.Person, 0, loadBatch)
+		ids, cs     = make([]string, 0, loadBatch), make([]string, 0, loadBatch)
+	)
+	unique, vouched := r.(UniqueRoster)
+	flush := func() error {
+		var known knownRoster = loadedRoster{}
+		if held {
+			ids, cs = ids[:0], cs[:0]
+			for _, p := range batch {
+				ids, cs = append(ids, p.ID), append(cs, p.Code)
+			}
+			k, err := rosterOf(ctx, tx, ids, cs)
+			if err != nil {
+				return err
+			}
+			known = k
 		}
-		if other, dup := codeOf[p.Code]; dup {
-			return res, checkin.Errorf(checkin.EINVALID, "code %q is given to both %s and %s", p.Code, other, p.ID)
+		for _, p := range batch {
+			if !vouched { // else repeats are the reader's to refuse
+				if err := checkRepeats(ctx, tx, &seen, &codes, p); err != nil {
+					return err
+				}
+			}
+			change, err := u.upsert(ctx, known, p)
+			if err != nil {
+				return err
+			}
+			res.count(change)
 		}
-		seen[p.ID], codeOf[p.Code] = true, p.ID
-		change, err := u.upsert(ctx, known, p)
-		if err != nil {
-			return res, err
-		}
-		res.count(change)
+		batch = batch[:0]
+		return nil
 	}
-	for id, old := range people {
-		if seen[id] || old.removed || old.walkup {
-			continue // a walk-up registered after this roster was made stays
+	for {
+		p, err := r.Next()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			return res, readError{err}
 		}
-		res.Removed++
-		if err := u.remove(ctx, id); err != nil {
+		if batch = append(batch, p); len(batch) == loadBatch {
+			if err := flush(); err != nil {
+				return res, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return res, err
+	}
+	if held {
+		onRoster := func(id string) bool { _, ok := seen.Get(id); return ok }
+		if vouched {
+			onRoster = unique.Yielded
+		}
+		n, err := removeMissing(ctx, tx, u, onRoster)
+		res.Removed = n
+		if err != nil {
 			return res, err
 		}
 	}
 	return res, nil
+}
+
+// checkRepeats refuses p when seen holds their id or codes their code,
+// and adds them.
+func checkRepeats(ctx context.Context, tx *sql.Tx, seen, codes *strset.Set, p checkin.Person) error {
+	if _, _, dup := seen.Add(p.ID, 0); dup {
+		return checkin.Errorf(checkin.EINVALID, "person %s appears twice in the roster", p.ID)
+	}
+	if _, _, dup := codes.Add(p.Code, 0); dup {
+		// The person it was given to before has it now: stored with it,
+		// or unchanged with it.
+		var other string
+		if err := tx.QueryRowContext(ctx, `SELECT person_id FROM codes WHERE code = ?`, p.Code).Scan(&other); err != nil {
+			return fmt.Errorf("read code owner: %w", err)
+		}
+		return checkin.Errorf(checkin.EINVALID, "code %q is given to both %s and %s", p.Code, other, p.ID)
+	}
+	return nil
+}
+
+// removeMissing removes the people on the stored roster, neither removed
+// already nor walk-ups, who are not on the roster loaded, a page of ids
+// at a time.
+// It returns how many it removed.
+func removeMissing(ctx context.Context, tx *sql.Tx, u *upserter, onRoster func(id string) bool) (int, error) {
+	removed, after := 0, ""
+	gone := make([]string, 0, loadBatch)
+	for page := 0; ; page++ {
+		// The first page has no id before it: not even "".
+		q := `SELECT id FROM people WHERE id > ? AND removed = 0 AND walkup = 0 ORDER BY id LIMIT ?`
+		if page == 0 {
+			q = `SELECT id FROM people WHERE ? = '' AND removed = 0 AND walkup = 0 ORDER BY id LIMIT ?`
+		}
+		rows, err := tx.QueryContext(ctx, q, after, loadBatch)
+		if err != nil {
+			return removed, fmt.Errorf("read roster: %w", err)
+		}
+		n := 0
+		gone = gone[:0]
+		for rows.Next() {
+			if err := rows.Scan(&after); err != nil {
+				rows.Close()
+				return removed, fmt.Errorf("read roster: %w", err)
+			}
+			n++
+			if !onRoster(after) {
+				gone = append(gone, after)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return removed, fmt.Errorf("read roster: %w", err)
+		}
+		for _, id := range gone {
+			removed++
+			if err := u.remove(ctx, id); err != nil {
+				return removed, err
+			}
+		}
+		if n < loadBatch {
+			return removed, nil
+		}
+	}
 }
 
 // change is what upserting one person did.
@@ -261,9 +447,9 @@ func (r *LoadResult) count(c change) {
 
 // knownRoster is what an upsert needs to know of the stored roster: a
 // person as stored, with their current code, and who owns a code ever
-// issued. A whole-roster load reads everything into maps once
-// (loadedRoster); a pull page, a few people of a large roster, asks the
-// database for each (storedRoster).
+// issued. A load and a pull page read what a batch of people needs in
+// one query each (rosterOf); a pull page whose upserts change what
+// another asks asks the database for each (storedRoster).
 type knownRoster interface {
 	person(ctx context.Context, id string) (existing, bool, error)
 	owner(ctx context.Context, code string) (string, bool, error)
@@ -413,54 +599,6 @@ func (u *upserter) remove(ctx context.Context, id string) error {
 		return fmt.Errorf("remove %s: %w", id, err)
 	}
 	return nil
-}
-
-// readRoster reads the stored people with their current code, and the
-// owner of every code ever issued.
-func readRoster(ctx context.Context, tx *sql.Tx) (map[string]existing, map[string]string, error) {
-	people := map[string]existing{}
-	rows, err := tx.QueryContext(ctx, `SELECT id, name, company, email, category, tags, serial, revoked_why, removed, walkup FROM people`)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read roster: %w", err)
-	}
-	for rows.Next() {
-		var (
-			e    existing
-			tags string
-		)
-		if err := rows.Scan(&e.p.ID, &e.p.Name, &e.p.Company, &e.p.Email, &e.p.Category, &tags, &e.p.Serial, &e.p.Revoked, &e.removed, &e.walkup); err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("read roster: %w", err)
-		}
-		e.p.Tags = splitTags(tags)
-		people[e.p.ID] = e
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("read roster: %w", err)
-	}
-
-	codes := map[string]string{}
-	rows, err = tx.QueryContext(ctx, `SELECT code, person_id, revoked FROM codes`)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read codes: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			code, owner string
-			revoked     bool
-		)
-		if err := rows.Scan(&code, &owner, &revoked); err != nil {
-			return nil, nil, fmt.Errorf("read codes: %w", err)
-		}
-		codes[code] = owner
-		if e, ok := people[owner]; ok && !revoked {
-			e.p.Code = code
-			people[owner] = e
-		}
-	}
-	return people, codes, rows.Err()
 }
 
 func samePerson(a, b checkin.Person) bool {

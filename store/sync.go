@@ -680,7 +680,6 @@ func removePulled(ctx context.Context, tx *sql.Tx, u *upserter, known knownRoste
 // changes what another asks, so this is what asking the database one
 // person at a time would answer. Otherwise it does ask one at a time.
 func pageRoster(ctx context.Context, tx *sql.Tx, page []wire.Person) (knownRoster, error) {
-	r := loadedRoster{people: make(map[string]existing, len(page)), codes: make(map[string]string, len(page))}
 	ids, codes := make([]string, 0, len(page)), make([]string, 0, len(page))
 	seen := make(map[string]bool, 2*len(page))
 	for _, p := range page {
@@ -694,6 +693,13 @@ func pageRoster(ctx context.Context, tx *sql.Tx, page []wire.Person) (knownRoste
 			codes = append(codes, p.Code)
 		}
 	}
+	return rosterOf(ctx, tx, ids, codes)
+}
+
+// rosterOf reads the stored people of ids, with their current code, and
+// the owners of codes, in two queries.
+func rosterOf(ctx context.Context, tx *sql.Tx, ids, codes []string) (loadedRoster, error) {
+	r := loadedRoster{people: make(map[string]existing, len(ids)), codes: make(map[string]string, len(codes))}
 	idList, _ := json.Marshal(ids)
 	codeList, _ := json.Marshal(codes)
 	rows, err := tx.QueryContext(ctx, `
@@ -701,7 +707,7 @@ func pageRoster(ctx context.Context, tx *sql.Tx, page []wire.Person) (knownRoste
 			coalesce((SELECT code FROM codes WHERE person_id = people.id AND revoked = 0 ORDER BY code DESC LIMIT 1), '')
 		FROM people WHERE id IN (SELECT value FROM json_each(?))`, string(idList))
 	if err != nil {
-		return nil, fmt.Errorf("read people: %w", err)
+		return r, fmt.Errorf("read people: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -711,24 +717,24 @@ func pageRoster(ctx context.Context, tx *sql.Tx, page []wire.Person) (knownRoste
 		)
 		if err := rows.Scan(&e.p.ID, &e.p.Name, &e.p.Company, &e.p.Email, &e.p.Category, &tags,
 			&e.p.Serial, &e.p.Revoked, &e.removed, &e.walkup, &e.p.Code); err != nil {
-			return nil, fmt.Errorf("read people: %w", err)
+			return r, fmt.Errorf("read people: %w", err)
 		}
 		e.p.Tags = splitTags(tags)
 		r.people[e.p.ID] = e
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read people: %w", err)
+		return r, fmt.Errorf("read people: %w", err)
 	}
 	rows.Close()
 	rows, err = tx.QueryContext(ctx, `SELECT code, person_id FROM codes WHERE code IN (SELECT value FROM json_each(?))`, string(codeList))
 	if err != nil {
-		return nil, fmt.Errorf("read code owners: %w", err)
+		return r, fmt.Errorf("read code owners: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var code, owner string
 		if err := rows.Scan(&code, &owner); err != nil {
-			return nil, fmt.Errorf("read code owners: %w", err)
+			return r, fmt.Errorf("read code owners: %w", err)
 		}
 		r.codes[code] = owner
 	}
