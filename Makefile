@@ -77,20 +77,32 @@ crash:
 	USHER_CRASH_SEED=$(CRASH_SEED) $(GO) test -count=1 -run '^(TestCrash|TestCrashAckAfterFsync|TestDiskFull)$$' ./store ./kiosk ./app
 
 # Each operation at 500,000 people beside its floor, measured in the same
-# run, then BENCHMARKS.md written from the output (internal/benchmd):
-# the machine, each ratio against its goal, the raw lines. Each `go test`
-# builds its 500,000-person fixtures once; USHER_BENCH_PEOPLE=20000 makes
-# a quick run while working on them.
+# run, and make load on SQLite and PostgreSQL, then BENCHMARKS.md written
+# from the output (internal/benchmd): the machine, each figure against its
+# goal, the raw lines. Each `go test` builds its fixtures once (a million
+# scans for the restart, a million events at the center for the status
+# poll); USHER_BENCH_PEOPLE=20000 makes a quick run while working on
+# them. About an hour on two cores.
 BENCH_OUT := .cache/bench.txt
-bench: deps
+bench:
+	@scripts/deps.sh test
 	@mkdir -p .cache
-	set -o pipefail; { \
+	@if scripts/pg.sh status >/dev/null 2>&1; then stop=:; else stop='scripts/pg.sh stop'; fi; \
+	  trap "$$stop" EXIT; \
+	  scripts/pg.sh start >/dev/null || exit; \
+	  set -o pipefail; { \
 	  $(GO) test -run '^$$' -bench 'BenchmarkScan' -benchtime 3000x -count 3 ./store/ && \
 	  $(GO) test -run '^$$' -bench 'BenchmarkSearch' -benchtime 1x -count 3 ./store/ && \
 	  $(GO) test -run '^$$' -bench 'BenchmarkImport' -benchtime 1x -count 3 ./store/ && \
+	  $(GO) test -run '^$$' -bench 'BenchmarkRestart' -benchtime 1x -count 2 -timeout 60m ./store/ && \
 	  $(GO) test -run '^$$' -bench 'BenchmarkPull|BenchmarkPush' -benchtime 1x -count 2 -timeout 30m ./sync/server/ && \
+	  $(GO) test -run '^$$' -bench 'BenchmarkStatusPoll' -benchtime 500x -count 1 -timeout 60m ./centralstore/ && \
 	  $(GO) test -run '^$$' -bench 'BenchmarkBadgesPDF' -benchtime 1x -count 1 ./badge/ && \
-	  $(GO) test -run '^$$' -bench 'BenchmarkIdleCPU' -benchtime 1x -count 1 -timeout 30m . ; \
+	  $(GO) test -run '^$$' -bench 'BenchmarkLoadPeak|BenchmarkIdleCPU' -benchtime 1x -count 1 -timeout 30m . && \
+	  $(GO) build -o bin/usher-central ./cmd/usher-central && \
+	  { bin/usher-central loadtest --kiosks $(LOAD_KIOSKS) --every $(LOAD_EVERY) --duration $(LOAD_DURATION) --bench SQLite; \
+	    bin/usher-central loadtest --kiosks $(LOAD_KIOSKS) --every $(LOAD_EVERY) --duration $(LOAD_DURATION) \
+	      --db "$$(cat .cache/pg.url)" --bench PostgreSQL; true; }; \
 	} 2>&1 | tee $(BENCH_OUT)
 	$(GO) run ./internal/benchmd -o BENCHMARKS.md $(BENCH_OUT)
 	@echo "BENCHMARKS.md written."
