@@ -158,6 +158,13 @@ func load(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if revoked != nil {
 		fmt.Fprintf(stdout, "revoked badges: %d\n", len(revoked))
 	}
+	// The name search's text, for the screen that opens this database
+	// next: after the stream closed and let go of its sets, so the load
+	// peaks at the larger of the two, not their sum. The load is done;
+	// without the text the first search reads the roster.
+	if err := db.SaveSearch(ctx); err != nil {
+		fmt.Fprintf(stderr, "warning: the name search's text was not saved (%v); the first search will read the roster\n", err)
+	}
 	return nil
 }
 

@@ -458,3 +458,27 @@ func TestLoadAgain(t *testing.T) {
 		}
 	})
 }
+
+// usher load saves the name search's text for the screen that opens the
+// database next, so its first search does not read the roster.
+func TestLoadSavesSearchText(t *testing.T) {
+	k := MustKiosk(t)
+	db, err := store.Open(k.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	roster, err := db.Setting(ctx, "roster_version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := db.Setting(ctx, "search_version")
+	if err != nil || roster == "" || saved != roster {
+		t.Fatalf("after usher load the search text is of roster version %q, the roster's is %q (%v)", saved, roster, err)
+	}
+	var chunks int
+	if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM search_text`).Scan(&chunks); err != nil || chunks == 0 {
+		t.Errorf("%d chunks of search text saved (%v)", chunks, err)
+	}
+}

@@ -305,6 +305,9 @@ func (s *Stream) Count() int { return s.n }
 // Close releases what the stream reads from: an XLSX workbook, the file
 // OpenFile opened. It does not close the reader NewStream was given.
 func (s *Stream) Close() error {
+	// The sets of ids and codes are a roster's worth of memory: once
+	// closed, Yielded says false for every id.
+	s.m.ids, s.m.codes = strset.Set{}, strset.Set{}
 	if s.t.close != nil {
 		s.t.close()
 		s.t.close = nil

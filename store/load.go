@@ -66,7 +66,16 @@ func (db *DB) LoadAll(ctx context.Context, ev *checkin.Event, roster []checkin.P
 	if roster != nil {
 		r = &sliceReader{people: roster}
 	}
-	return db.LoadFrom(ctx, ev, r, revoked)
+	res, err := db.LoadFrom(ctx, ev, r, revoked)
+	if err == nil {
+		// The kiosk opening this database finds its name search ready.
+		// Unsaved, it is read from the roster at the first search: the
+		// load itself is done, so its error does not fail the load. A
+		// load from a stream leaves it to its caller (SaveSearch), once
+		// the stream's memory is free.
+		_ = db.SaveSearch(ctx)
+	}
+	return res, err
 }
 
 // A RosterReader yields a roster one person at a time (roster.Stream
@@ -119,12 +128,6 @@ func (r *sliceReader) Next() (checkin.Person, error) {
 // roster.Stream does), the roster's own problems are returned instead.
 func (db *DB) LoadFrom(ctx context.Context, ev *checkin.Event, r RosterReader, revoked []checkin.Revocation) (LoadResult, error) {
 	res, err := db.load(ctx, ev, r, revoked, upsertRoster)
-	if err == nil {
-		// The kiosk opening this database finds its name search ready.
-		// Unsaved, it is read from the roster at the first search: the
-		// load itself is done, so its error does not fail the load.
-		_ = db.SaveSearch(ctx)
-	}
 	var re readError
 	if errors.As(err, &re) {
 		return res, re.err

@@ -259,7 +259,7 @@ func testLoadMatches(t *testing.T, seed uint64) (total LoadResult, failed int) {
 		before := dump(t, ref)
 		refRes, refErr := ref.load(ctx, ev, &sliceReader{people: r}, nil, upsertRosterWhole)
 		if refErr == nil {
-			// As LoadFrom does after a load (search.go).
+			// As LoadAll does after a load.
 			if err := ref.SaveSearch(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -271,6 +271,12 @@ func testLoadMatches(t *testing.T, seed uint64) (total LoadResult, failed int) {
 		}
 		streamRes, streamErr := stream.LoadFrom(ctx, ev, s, nil)
 		s.Close()
+		if streamErr == nil {
+			// As usher load does once the stream is closed.
+			if err := stream.SaveSearch(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
 
 		where := fmt.Sprintf("round %d (%s)", round, bad)
 		if (refErr == nil) != (bad == "") && bad != "another's old code" {
