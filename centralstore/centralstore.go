@@ -432,15 +432,9 @@ type sharedEvent struct {
 // each time, and decoded only when it changed. The event returned is
 // shared by concurrent requests: nothing may change it.
 func (db *DB) sharedEvent(ctx context.Context, tx *sql.Tx) (*sharedEvent, int64, error) {
-	var (
-		def string
-		seq int64
-	)
-	err := db.queryRow(ctx, tx, `SELECT definition, seq FROM event WHERE id = 1`).Scan(&def, &seq)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, 0, checkin.Errorf(checkin.ENOTFOUND, "no event is imported; run usher-central import first")
-	} else if err != nil {
-		return nil, 0, fmt.Errorf("read event: %w", err)
+	def, seq, err := db.eventDef(ctx, tx)
+	if err != nil {
+		return nil, 0, err
 	}
 	if c := db.shared.Load(); c != nil && c.def == def {
 		return c, seq, nil
@@ -454,17 +448,24 @@ func (db *DB) sharedEvent(ctx context.Context, tx *sql.Tx) (*sharedEvent, int64,
 	return c, seq, nil
 }
 
+// event reads and decodes the event, a copy of its own for the caller.
 func (db *DB) event(ctx context.Context, tx *sql.Tx) (*checkin.Event, int64, error) {
-	var (
-		def string
-		seq int64
-	)
-	err := db.queryRow(ctx, tx, `SELECT definition, seq FROM event WHERE id = 1`).Scan(&def, &seq)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, 0, checkin.Errorf(checkin.ENOTFOUND, "no event is imported; run usher-central import first")
-	} else if err != nil {
-		return nil, 0, fmt.Errorf("read event: %w", err)
+	def, seq, err := db.eventDef(ctx, tx)
+	if err != nil {
+		return nil, 0, err
 	}
 	ev, err := checkin.DecodeEvent([]byte(def))
 	return ev, seq, err
+}
+
+// eventDef reads the event's definition and the server sequence value it
+// was stored under.
+func (db *DB) eventDef(ctx context.Context, tx *sql.Tx) (def string, seq int64, err error) {
+	err = db.queryRow(ctx, tx, `SELECT definition, seq FROM event WHERE id = 1`).Scan(&def, &seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", 0, checkin.Errorf(checkin.ENOTFOUND, "no event is imported; run usher-central import first")
+	} else if err != nil {
+		return "", 0, fmt.Errorf("read event: %w", err)
+	}
+	return def, seq, nil
 }

@@ -369,7 +369,9 @@ func (db *DB) Ingest(ctx context.Context, kiosk string, events []wire.Event) (re
 				return fmt.Errorf("push: %w", err)
 			}
 		}
-		stored0, err := db.storedSeqs(ctx, tx, kiosk, events)
+		// The seqs stored under the kiosk's log, before this push and by
+		// it: another event under one is a retry or a fork.
+		taken, err := db.storedSeqs(ctx, tx, kiosk, events)
 		if err != nil {
 			return err
 		}
@@ -393,13 +395,13 @@ func (db *DB) Ingest(ctx context.Context, kiosk string, events []wire.Event) (re
 			values := []any{kiosk, e.Seq, int64(e.HLC), e.At, e.Door, e.Direction, e.Method, e.Code,
 				null(e.Person), e.Decision, e.Reason, e.Space, e.Note, null(e.From), null(e.Location), e.Delta,
 				nullInt(e.Undoes), now.UnixMilli(), boolInt(flagged), rights, e.Cursor, rseq, st.T, st.Err, why, int64(0)}
-			_, again := t.v.held.seqs[e.Seq]
 			stored := false
-			if !again && !stored0[e.Seq] {
-				// A seq the center does not hold: the row is new, written
-				// at the end of the push (pushwrite.go).
+			if !taken[e.Seq] {
+				// A seq the center does not hold, nor this push yet: the
+				// row is new, written at the end of the push
+				// (pushwrite.go).
 				t.v.held.holdEvent(e.Seq, values)
-				stored, eff.Seq = true, e.Seq
+				stored, eff.Seq, taken[e.Seq] = true, e.Seq, true
 			} else if err := db.writeHeld(ctx, tx, &t.v.held); err != nil {
 				return err
 			}
@@ -885,13 +887,23 @@ func conflictOf(ev *checkin.Event, st *checkin.State, revoked revocations, perso
 	return ""
 }
 
+// kioskStates reads every kiosk's state, counting its events in the
+// events table (the replay's reference: Status reads the counts each
+// push keeps, liveKioskStates).
 func (db *DB) kioskStates(ctx context.Context, tx *sql.Tx, st *Status) error {
-	ks, err := db.query(ctx, tx, `
+	return db.readKioskStates(ctx, tx, st, `
 		SELECT k.id, k.name, k.door, k.last_seen, k.revoked, k.retired, k.waiting, k.forks,
 			(SELECT count(*) FROM events e WHERE e.kiosk_id = k.id),
 			(SELECT count(*) FROM events e WHERE e.kiosk_id = k.id AND e.flagged = 1),
 			(SELECT count(*) FROM events e WHERE e.kiosk_id = k.id AND e.refused <> '')
 		FROM kiosks k ORDER BY k.id`)
+}
+
+// readKioskStates appends to st the kiosks q reads: id, name, door, last
+// seen, revoked, retired, waiting, forks, and the counts of events,
+// flagged and refused.
+func (db *DB) readKioskStates(ctx context.Context, tx *sql.Tx, st *Status, q string) error {
+	ks, err := db.query(ctx, tx, q)
 	if err != nil {
 		return fmt.Errorf("status: %w", err)
 	}

@@ -83,25 +83,33 @@ func spacesKey(ev *checkin.Event) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// liveRow is an event as liveCols reads it.
+type liveRow struct {
+	c              liveConflict // kiosk, seq, hlc, door, person
+	at, closes     int64
+	code, decision string
+	from, to       sql.NullString
+	delta          int
+}
+
+func (r *liveRow) scan(rows *sql.Rows) error {
+	return rows.Scan(&r.c.Kiosk, &r.c.Seq, &r.c.hlc, &r.at, &r.c.Door, &r.code, &r.c.Person, &r.decision,
+		&r.from, &r.to, &r.delta, &r.closes)
+}
+
 // replayConflicts replays rows (liveCols, in hybrid-clock order) as
 // replay does and returns the conflicts it finds.
 func replayConflicts(ev *checkin.Event, revoked revocations, rows *sql.Rows) ([]liveConflict, error) {
 	state := checkin.NewState(ev)
 	var out []liveConflict
 	for rows.Next() {
-		var (
-			c              liveConflict
-			at, closes     int64
-			code, decision string
-			from, to       sql.NullString
-			delta          int
-		)
-		if err := rows.Scan(&c.Kiosk, &c.Seq, &c.hlc, &at, &c.Door, &code, &c.Person, &decision,
-			&from, &to, &delta, &closes); err != nil {
+		var r liveRow
+		if err := r.scan(rows); err != nil {
 			return nil, err
 		}
+		c, at, from, to, delta := r.c, r.at, r.from, r.to, r.delta
 		c.At = time.UnixMilli(at).UTC()
-		if kind := conflictOf(ev, state, revoked, c.Person, code, decision, to.String, at, closes); kind != "" {
+		if kind := conflictOf(ev, state, revoked, c.Person, r.code, r.decision, to.String, at, r.closes); kind != "" {
 			c.Kind = kind
 			out = append(out, c)
 		}
@@ -316,18 +324,12 @@ func (db *DB) liveRevoked(ctx context.Context, tx *sql.Tx, ev *checkin.Event, re
 	}
 	added := false
 	for rows.Next() {
-		var (
-			c              liveConflict
-			when, closes   int64
-			code, decision string
-			from, to       sql.NullString
-			delta          int
-		)
-		if err := rows.Scan(&c.Kiosk, &c.Seq, &c.hlc, &when, &c.Door, &code, &c.Person, &decision,
-			&from, &to, &delta, &closes); err != nil {
+		var r liveRow
+		if err := r.scan(rows); err != nil {
 			return nil, fmt.Errorf("status: revoked admissions: %w", err)
 		}
-		if !revoked.before(c.Person, code, when) {
+		c, when := r.c, r.at
+		if !revoked.before(c.Person, r.code, when) {
 			continue
 		}
 		c.At, c.Kind = time.UnixMilli(when).UTC(), RevokedAdmitted
@@ -348,27 +350,9 @@ func (db *DB) liveRevoked(ctx context.Context, tx *sql.Tx, ev *checkin.Event, re
 
 // liveKioskStates reads each kiosk's state with the counts Ingest keeps.
 func (db *DB) liveKioskStates(ctx context.Context, tx *sql.Tx, st *Status) error {
-	ks, err := db.query(ctx, tx, `
+	return db.readKioskStates(ctx, tx, st, `
 		SELECT id, name, door, last_seen, revoked, retired, waiting, forks, n_events, n_flagged, n_refused
 		FROM kiosks ORDER BY id`)
-	if err != nil {
-		return fmt.Errorf("status: %w", err)
-	}
-	defer ks.Close()
-	for ks.Next() {
-		var (
-			k                KioskState
-			seen             int64
-			revoked, retired int
-		)
-		if err := ks.Scan(&k.ID, &k.Name, &k.Door, &seen, &revoked, &retired, &k.Waiting, &k.Forks, &k.Events, &k.Flagged, &k.Refused); err != nil {
-			return fmt.Errorf("status: %w", err)
-		}
-		k.Revoked, k.Retired = revoked != 0, retired != 0
-		k.LastSeen = time.UnixMilli(seen).UTC()
-		st.Kiosks = append(st.Kiosks, k)
-	}
-	return ks.Err()
 }
 
 // liveHistory is History without the moves, from the live figures; ok

@@ -679,3 +679,24 @@ func TestKioskRequestsReadAnotherProcessesEvent(t *testing.T) {
 		}
 	})
 }
+
+// A push that repeats one seq three times, as a kiosk sending garbage
+// might, stores it once and forks for the other content: the rows a push
+// writes at its end must not take a seq it wrote already.
+func TestPushRepeatsASeq(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dsn string) {
+		r := newRig(t, dsn, 10, 6)
+		main := r.enroll("main")
+		r.rights(main, wire.Holding{Counter: "venue"})
+		a := r.event(main, "main", "admit", "P000001", 0, spend("venue"))
+		other := a
+		other.Person, other.Code = "P000002", "other"
+		res, err := r.db.Ingest(r.ctx, main, []wire.Event{a, a, a, other, a})
+		if err != nil {
+			t.Fatalf("a push repeating seq %d: %v", a.Seq, err)
+		}
+		if res.Accepted != 2 || !res.Forked {
+			t.Errorf("accepted %d, forked %v; want the event once and the other on a branch", res.Accepted, res.Forked)
+		}
+	})
+}
