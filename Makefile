@@ -93,9 +93,9 @@ bench:
 	  set -o pipefail; { \
 	  $(GO) test -run '^$$' -bench 'BenchmarkScan' -benchtime 3000x -count 3 ./store/ && \
 	  $(GO) test -run '^$$' -bench 'BenchmarkSearch' -benchtime 1x -count 3 ./store/ && \
-	  $(GO) test -run '^$$' -bench 'BenchmarkImport' -benchtime 1x -count 3 ./store/ && \
-	  $(GO) test -run '^$$' -bench 'BenchmarkRestart' -benchtime 1x -count 2 -timeout 60m ./store/ && \
-	  $(GO) test -run '^$$' -bench 'BenchmarkPull|BenchmarkPush' -benchtime 1x -count 2 -timeout 30m ./sync/server/ && \
+	  $(GO) test -run '^$$' -bench 'BenchmarkImport' -benchtime 1x -count 2 ./store/ && \
+	  $(GO) test -run '^$$' -bench 'BenchmarkRestart' -benchtime 1x -count 1 -timeout 60m ./store/ && \
+	  $(GO) test -run '^$$' -bench 'BenchmarkPull|BenchmarkPush' -benchtime 1x -count 1 -timeout 30m ./sync/server/ && \
 	  $(GO) test -run '^$$' -bench 'BenchmarkStatusPoll' -benchtime 500x -count 1 -timeout 60m ./centralstore/ && \
 	  $(GO) test -run '^$$' -bench 'BenchmarkBadgesPDF' -benchtime 1x -count 1 ./badge/ && \
 	  $(GO) test -run '^$$' -bench 'BenchmarkLoadPeak|BenchmarkIdleCPU' -benchtime 1x -count 1 -timeout 30m . && \
