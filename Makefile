@@ -82,7 +82,7 @@ crash:
 # goal, the raw lines. Each `go test` builds its fixtures once (a million
 # scans for the restart, a million events at the center for the status
 # poll); USHER_BENCH_PEOPLE=20000 makes a quick run while working on
-# them. About an hour on two cores.
+# them. About 40 minutes on two cores.
 BENCH_OUT := .cache/bench.txt
 bench:
 	@scripts/deps.sh test
