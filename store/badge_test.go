@@ -446,3 +446,25 @@ func TestSignedBadgeReopen(t *testing.T) {
 		t.Errorf("second entry after reopening: %s, want already_inside", d.Reason)
 	}
 }
+
+// A walk-up's scan puts them in the name search at once, patching the
+// search's roster rather than reading it all again (seconds at 500,000
+// people). A name changed behind the search's back, with no new roster
+// version, tells the two apart: a patch leaves it as the search read it.
+func TestWalkUpPatchesSearch(t *testing.T) {
+	k := MustBadgeKiosk(t)
+	if got := MustSearch(t, k.db, "person 2", 5); !slices.Equal(got, []string{"P2"}) {
+		t.Fatalf("search before: %v", got)
+	}
+	if _, err := k.db.SQL().Exec(`UPDATE people SET name = 'Renamed Quietly' WHERE id = 'P2'`); err != nil {
+		t.Fatal(err)
+	}
+	code := k.sign(t, "W9", "attendee", 1)
+	k.expect(t, code, "main", checkin.Admitted, "W9")
+	if got := MustSearch(t, k.db, "new registration w9", 5); !slices.Equal(got, []string{"W9"}) {
+		t.Errorf("search for the walk-up after their scan: %v, want W9", got)
+	}
+	if got := MustSearch(t, k.db, "person 2", 5); !slices.Equal(got, []string{"P2"}) {
+		t.Errorf("the search read the whole roster again after the walk-up's scan (found %v for P2's name as it was)", got)
+	}
+}

@@ -249,6 +249,7 @@ func (db *DB) writeOnce(ctx context.Context, door string, decide func(*sql.Tx) (
 		return logFailed, unrecorded(err)
 	}
 	defer tx.Rollback()
+	db.walkup.id = ""
 	if err := db.sync(ctx, tx); err != nil {
 		return logFailed, unrecorded(err)
 	}
@@ -277,6 +278,11 @@ func (db *DB) writeOnce(ctx context.Context, door string, decide func(*sql.Tx) (
 	}
 	if err := tx.Commit(); err != nil {
 		return logFailed, unrecorded(err)
+	}
+	if w := db.walkup; w.id != "" {
+		// The name search finds them at once, without reading the
+		// roster again (500,000 people: seconds).
+		db.patchSearch(ctx, w.before, w.after, []string{w.id})
 	}
 	switch {
 	case r.delta != 0:
@@ -404,9 +410,18 @@ func (db *DB) lookupSigned(ctx context.Context, tx *sql.Tx, code string) (checki
 			e.ID, e.Name, e.Category, joinTags(e.Tags), e.Serial); err != nil {
 			return checkin.Badge{}, fmt.Errorf("add %s from their badge: %w", e.ID, err)
 		}
+		before, err := setting(ctx, tx, keyRosterVersion)
+		if err != nil {
+			return checkin.Badge{}, err
+		}
 		if err := bumpRoster(ctx, tx); err != nil {
 			return checkin.Badge{}, err
 		}
+		after, err := setting(ctx, tx, keyRosterVersion)
+		if err != nil {
+			return checkin.Badge{}, err
+		}
+		db.walkup.id, db.walkup.before, db.walkup.after = e.ID, before, after
 	case err != nil:
 		return checkin.Badge{}, err
 	}

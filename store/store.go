@@ -97,6 +97,10 @@ type DB struct {
 
 	searchMu sync.Mutex   // guards search
 	search   *searchIndex // the name search's roster; nil until a search
+	// walkup is the person a scan's transaction added from their signed
+	// badge, and the roster versions around it, for the search to patch
+	// in once it commits.
+	walkup struct{ id, before, after string }
 }
 
 // Open opens (creating if needed) the database at path and brings its
