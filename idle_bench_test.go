@@ -96,7 +96,8 @@ func work(b *testing.B, display, db string, people []checkin.Person) {
 	b.Helper()
 	xdo := func(args ...string) {
 		cmd := exec.Command("xdotool", args...)
-		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		// A UTF-8 locale, or xdotool refuses to type a name such as Corbató.
+		cmd.Env = append(os.Environ(), "DISPLAY="+display, "LC_ALL=C.UTF-8")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			b.Fatalf("xdotool %v: %v\n%s", args, err, out)
 		}
