@@ -284,6 +284,14 @@ func (db *DB) writeOnce(ctx context.Context, door string, decide func(*sql.Tx) (
 		// roster again (500,000 people: seconds).
 		db.patchSearch(ctx, w.before, w.after, []string{w.id})
 	}
+	db.applyDecision(seq, d, r)
+	d.Seq = seq
+	return d, nil
+}
+
+// applyDecision applies a decision logged at seq, and its row, to the
+// in-memory state.
+func (db *DB) applyDecision(seq int64, d checkin.Decision, r row) {
 	switch {
 	case r.delta != 0:
 		db.st.Adjust(d.From, d.To, r.delta)
@@ -294,8 +302,6 @@ func (db *DB) writeOnce(ctx context.Context, door string, decide func(*sql.Tx) (
 		db.st.ApplyRights(seq, r.holder, r.rights)
 	}
 	db.lastSeq = seq
-	d.Seq = seq
-	return d, nil
 }
 
 // unrecorded is the error of a decision that could not be committed.

@@ -146,16 +146,7 @@ func (db *DB) LogSteps(ctx context.Context, n int, grantID int64, step func(i in
 		if err != nil {
 			return err
 		}
-		switch {
-		case r.delta != 0:
-			db.st.Adjust(d.From, d.To, r.delta)
-		case d.Moves():
-			db.st.Move(d.Person.ID, d.To)
-		}
-		if len(r.rights) > 0 {
-			db.st.ApplyRights(seq, r.holder, r.rights)
-		}
-		db.lastSeq = seq
+		db.applyDecision(seq, d, r)
 	}
 	return tx.Commit()
 }
