@@ -57,20 +57,8 @@ func (db *DB) applyPresence(ctx context.Context, tx *sql.Tx, ev *checkin.Event, 
 	if p.Through < 0 {
 		return checkin.Errorf(checkin.EINVALID, "presence: through %d", p.Through)
 	}
-	for _, w := range p.People {
-		if w.Person == "" || !checkin.Printable(w.Person) || !known(w.Location) {
-			return checkin.Errorf(checkin.EINVALID, "presence: %q at %q", w.Person, w.Location)
-		}
-		var err error
-		if w.Location == checkin.Outside {
-			_, err = tx.ExecContext(ctx, `DELETE FROM presence WHERE person_id = ?`, w.Person)
-		} else {
-			_, err = tx.ExecContext(ctx, `INSERT INTO presence (person_id, location) VALUES (?, ?)
-				ON CONFLICT (person_id) DO UPDATE SET location = excluded.location`, w.Person, w.Location)
-		}
-		if err != nil {
-			return fmt.Errorf("presence: %w", err)
-		}
+	if err := storeWhere(ctx, tx, p.People, known); err != nil {
+		return err
 	}
 	var old presenceBase
 	if err := jsonSetting(ctx, tx, keyPresence, &old); err != nil {
@@ -81,6 +69,42 @@ func (db *DB) applyPresence(ctx context.Context, tx *sql.Tx, ev *checkin.Event, 
 		return err
 	}
 	return bumpNews(ctx, tx)
+}
+
+// storeWhere writes where each person is, as a pull said. The two
+// statements are prepared once for the page: a pull every two seconds
+// brings everyone moved at any door meanwhile, and preparing a statement
+// for each of them (compiling the snapshot's triggers into it every
+// time) was most of what a pull cost the kiosk.
+func storeWhere(ctx context.Context, tx *sql.Tx, people []wire.Where, known func(string) bool) error {
+	if len(people) == 0 {
+		return nil
+	}
+	del, err := tx.PrepareContext(ctx, `DELETE FROM presence WHERE person_id = ?`)
+	if err != nil {
+		return fmt.Errorf("presence: %w", err)
+	}
+	defer del.Close()
+	put, err := tx.PrepareContext(ctx, `INSERT INTO presence (person_id, location) VALUES (?, ?)
+		ON CONFLICT (person_id) DO UPDATE SET location = excluded.location`)
+	if err != nil {
+		return fmt.Errorf("presence: %w", err)
+	}
+	defer put.Close()
+	for _, w := range people {
+		if w.Person == "" || !checkin.Printable(w.Person) || !known(w.Location) {
+			return checkin.Errorf(checkin.EINVALID, "presence: %q at %q", w.Person, w.Location)
+		}
+		if w.Location == checkin.Outside {
+			_, err = del.ExecContext(ctx, w.Person)
+		} else {
+			_, err = put.ExecContext(ctx, w.Person, w.Location)
+		}
+		if err != nil {
+			return fmt.Errorf("presence: %w", err)
+		}
+	}
+	return nil
 }
 
 // rebase puts the state on the center's presence at the last pull, if
