@@ -22,6 +22,7 @@ import (
 
 	"usher/centralstore"
 	"usher/checkin"
+	"usher/internal/gzpool"
 	"usher/sync/hlc"
 	"usher/sync/wire"
 )
@@ -311,8 +312,11 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, v any) {
 	var out io.Writer = w
 	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
 		w.Header().Set("Content-Encoding", "gzip")
-		zw := gzip.NewWriter(w)
-		defer zw.Close()
+		zw := gzpool.Get(w, gzip.DefaultCompression)
+		defer func() {
+			zw.Close()
+			zw.Release()
+		}()
 		out = zw
 	}
 	if err := json.NewEncoder(out).Encode(v); err != nil {
