@@ -210,6 +210,15 @@ func (db *DB) rebind(q string) string {
 // input: each stays prepared until Close), prepared for tx, on SQLite
 // (whose pool is not bounded).
 func (db *DB) stmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+	s, err := db.prepared(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return tx.StmtContext(ctx, s), nil
+}
+
+// prepared is q prepared on the pool, once per process.
+func (db *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
 	s, ok := db.stmts.Load(q)
 	if !ok {
 		p, err := db.db.PrepareContext(ctx, db.rebind(q))
@@ -220,7 +229,20 @@ func (db *DB) stmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error)
 			p.Close() // another goroutine prepared it meanwhile
 		}
 	}
-	return tx.StmtContext(ctx, s.(*sql.Stmt)), nil
+	return s.(*sql.Stmt), nil
+}
+
+// lookup runs q, a read of one row, outside a transaction: on SQLite by
+// a statement prepared once, as exec does, since every request of every
+// kiosk asks one (its token) and preparing it each time cost the center
+// more than answering it.
+func (db *DB) lookup(ctx context.Context, q string, args ...any) *sql.Row {
+	if !db.pg {
+		if s, err := db.prepared(ctx, q); err == nil {
+			return s.QueryRowContext(ctx, args...)
+		}
+	}
+	return db.db.QueryRowContext(ctx, db.rebind(q), args...) // on error, fails the same way, in the Row
 }
 
 // On PostgreSQL, exec, queryRow and query run q on the transaction's own

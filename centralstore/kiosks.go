@@ -243,7 +243,7 @@ func (db *DB) Authenticate(ctx context.Context, token string) (string, error) {
 		id      string
 		revoked int
 	)
-	err := db.db.QueryRowContext(ctx, db.rebind(`SELECT id, revoked FROM kiosks WHERE token_hash = ?`), hashToken(token)).Scan(&id, &revoked)
+	err := db.lookup(ctx, `SELECT id, revoked FROM kiosks WHERE token_hash = ?`, hashToken(token)).Scan(&id, &revoked)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return "", checkin.Errorf(EUNAUTHORIZED, "unknown kiosk token")

@@ -164,7 +164,7 @@ func (db *DB) Session(ctx context.Context, token string) (WebSession, error) {
 	if token == "" {
 		return s, checkin.Errorf(EUNAUTHORIZED, "not signed in")
 	}
-	err := db.db.QueryRowContext(ctx, db.rebind(`SELECT organizer, created_at, expires_at FROM web_sessions WHERE token_hash = ?`),
+	err := db.lookup(ctx, `SELECT organizer, created_at, expires_at FROM web_sessions WHERE token_hash = ?`,
 		hashToken(token)).Scan(&s.Organizer, &created, &expires)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -201,7 +201,7 @@ func (db *DB) PersonNames(ctx context.Context, ids []string) (map[string]string,
 		}
 		asked[id] = true
 		var name string
-		err := db.db.QueryRowContext(ctx, db.rebind(`SELECT name FROM people WHERE id = ?`), id).Scan(&name)
+		err := db.lookup(ctx, `SELECT name FROM people WHERE id = ?`, id).Scan(&name)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			continue

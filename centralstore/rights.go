@@ -471,25 +471,53 @@ func (db *DB) Rights(ctx context.Context, kiosk string, req wire.RightsRequest) 
 
 // activeKiosks returns, per counter, the other kiosks that share its
 // free rights: not revoked, not scanning exits, heard from since since,
-// at a door that increases the counter; each with its door.
+// at a door that increases the counter; each with its door and its
+// demand for the counter, read in the same statement (one query per
+// peer made a rights request cost the center in proportion to the
+// kiosks of the event).
 func (db *DB) activeKiosks(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk string, since time.Time) (map[string][]peer, error) {
-	rows, err := db.query(ctx, tx, `SELECT id, door FROM kiosks WHERE revoked = 0 AND exits = 0 AND last_seen >= ? AND id <> ? ORDER BY id`,
+	rows, err := db.query(ctx, tx, `SELECT k.id, k.door, coalesce(h.counter, ''), coalesce(h.demand, 0)
+		FROM kiosks k LEFT JOIN holdings h ON h.kiosk_id = k.id
+		WHERE k.revoked = 0 AND k.exits = 0 AND k.last_seen >= ? AND k.id <> ? ORDER BY k.id`,
 		since.UnixMilli(), kiosk)
 	if err != nil {
 		return nil, fmt.Errorf("active kiosks: %w", err)
 	}
 	defer rows.Close()
 	out := map[string][]peer{}
+	var (
+		last   peer
+		demand = map[string]int64{}
+	)
+	add := func() {
+		if last.id == "" {
+			return
+		}
+		for _, c := range ev.Counters(last.door) {
+			out[c] = append(out[c], peer{id: last.id, door: last.door, demand: demand[c]})
+		}
+		clear(demand)
+	}
 	for rows.Next() {
-		var p peer
-		if err := rows.Scan(&p.id, &p.door); err != nil {
+		var (
+			p       peer
+			counter string
+			n       int64
+		)
+		if err := rows.Scan(&p.id, &p.door, &counter, &n); err != nil {
 			return nil, fmt.Errorf("active kiosks: %w", err)
 		}
-		for _, c := range ev.Counters(p.door) {
-			out[c] = append(out[c], p)
+		if p.id != last.id {
+			add()
+			last = p
 		}
+		demand[counter] = n
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("active kiosks: %w", err)
+	}
+	add()
+	return out, nil
 }
 
 func boolInt(b bool) int {
@@ -499,8 +527,12 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// peer is a live kiosk and the door it serves.
-type peer struct{ id, door string }
+// peer is a live kiosk, the door it serves and its demand for the
+// counter it is listed under.
+type peer struct {
+	id, door string
+	demand   int64
+}
 
 // share records a kiosk's demand for one counter and decides its grant
 // and return, given the other live kiosks of the counter. ofDoor says
@@ -542,12 +574,7 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk, d
 	weight := map[string]int64{door: 1 + int64(h.Demand)}
 	kiosks := map[string]int64{door: 1}
 	for _, p := range peers {
-		var demand int64
-		err := db.queryRow(ctx, tx, `SELECT demand FROM holdings WHERE kiosk_id = ? AND counter = ?`, p.id, c).Scan(&demand)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return "", err
-		}
-		weight[p.door] += 1 + demand
+		weight[p.door] += 1 + p.demand
 		kiosks[p.door]++
 	}
 	var doors []checkin.DoorShare
