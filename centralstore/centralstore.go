@@ -104,6 +104,13 @@ func Open(dsn string) (*DB, error) {
 		// connection the server allows. Requests beyond this wait here.
 		db.db.SetMaxOpenConns(maxConns)
 		db.db.SetMaxIdleConns(maxConns)
+	} else {
+		// SQLite's pool stays unbounded (a transaction may prepare a
+		// statement on a second connection), but keeps connections: with
+		// database/sql's default of two idle ones, hundreds of kiosks
+		// made it open a connection for most requests, each reading the
+		// schema and preparing its statements again.
+		db.db.SetMaxIdleConns(sqliteIdle)
 	}
 	err = db.migrate()
 	// Several processes opening a new SQLite file at once can find it
@@ -171,6 +178,10 @@ func private(path string) error {
 // maxConns is the most PostgreSQL connections one server process opens;
 // several processes on one database share its max_connections.
 const maxConns = 32
+
+// sqliteIdle is how many SQLite connections one server process keeps
+// open while idle, each with the statements it prepared.
+const sqliteIdle = 16
 
 // busy reports whether err is SQLite's "database is locked".
 func busy(err error) bool {
