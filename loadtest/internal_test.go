@@ -74,7 +74,8 @@ func TestProcReadings(t *testing.T) {
 // `go test -bench` writes them.
 func TestBenchLine(t *testing.T) {
 	r := &Report{Elapsed: 30, RoundLatency: Latency{P50: 12.5, P99: 480}, TicksMissed: 3, RoundsFailed: 1,
-		RoundsPerSec: 249.5, EventsAccepted: 3000, ServerCPUPercent: 71.2, Mismatches: []Mismatch{{}}}
+		RoundsPerSec: 249.5, EventsAccepted: 3000, ServerCPUPercent: 71.2, Mismatches: []Mismatch{{}},
+		Kiosks: 500, Every: "2s", Rounds: 4000, ServerCPUSeconds: 20, ClientCPUSeconds: 30, DatabaseCPUSeconds: 10}
 	f := strings.Fields(r.BenchLine("SQLite"))
 	if len(f)%2 != 0 || f[0] != "BenchmarkLoad/SQLite" || f[1] != "1" {
 		t.Fatalf("bench line %q", f)
@@ -84,10 +85,26 @@ func TestBenchLine(t *testing.T) {
 		got[f[i+1]] = f[i]
 	}
 	want := map[string]string{"ns/op": "30000000000", "round-p50-ms": "12.5", "round-p99-ms": "480.0", "ticks-missed": "3",
-		"rounds-failed": "1", "rounds/s": "249.5", "events/s": "100.0", "mismatches": "1", "server-cpu-%": "71.2"}
+		"rounds-failed": "1", "rounds/s": "249.5", "events/s": "100.0", "mismatches": "1", "server-cpu-%": "71.2",
+		// 20 s, 30 s and 10 s over 4,000 rounds: 5, 7.5 and 2.5 ms a round;
+		// 250 rounds a second of 15 ms each keep 3.75 cores busy.
+		"server-cpu-ms/round": "5.00", "kiosk-cpu-ms/round": "7.50", "db-cpu-ms/round": "2.50", "cores-needed": "3.75"}
 	for unit, v := range want {
 		if got[unit] != v {
 			t.Errorf("%s: %q, want %q (line %q)", unit, got[unit], v, f)
+		}
+	}
+}
+
+// A run that completed no round, or whose schedule does not parse,
+// claims no cost and no cores rather than dividing by zero.
+func TestCoresNeededWithoutRounds(t *testing.T) {
+	for _, r := range []*Report{
+		{Kiosks: 500, Every: "2s", ServerCPUSeconds: 20},
+		{Kiosks: 500, Every: "often", Rounds: 10, ServerCPUSeconds: 20},
+	} {
+		if n := r.CoresNeeded(); n != 0 {
+			t.Errorf("%+v: %v cores needed, want 0", r, n)
 		}
 	}
 }

@@ -205,6 +205,10 @@ func (r *Report) WriteTable(w io.Writer) {
 		p("PostgreSQL CPU", "not measured (not a server on this machine whose processes are readable here)")
 	}
 	p("kiosks' CPU", "%.1f s = %.0f%% of one core (this process: the simulated kiosks)", r.ClientCPUSeconds, r.ClientCPUPercent)
+	if server, kiosks, database := r.CPUPerRound(); r.Rounds > 0 {
+		p("CPU per round", "server %.1f ms, kiosks %.1f ms, PostgreSQL %.1f ms: the %d kiosks every %s need %.1f cores",
+			server, kiosks, database, r.Kiosks, r.Every, r.CoresNeeded())
+	}
 	p("database", "%s", mib(r.DatabaseBytes))
 	if r.ServerLogLines > 0 {
 		p("server log", "%d lines; by message:", r.ServerLogLines)
@@ -221,12 +225,39 @@ func (r *Report) WriteTable(w io.Writer) {
 	}
 }
 
+// CPUPerRound is the CPU time a completed round cost, in milliseconds:
+// the server's, the simulated kiosks' (their scans included) and the
+// PostgreSQL server's (0 when not measured); all 0 without rounds.
+func (r *Report) CPUPerRound() (server, kiosks, database float64) {
+	if r.Rounds == 0 {
+		return 0, 0, 0
+	}
+	per := func(s float64) float64 { return 1000 * s / float64(r.Rounds) }
+	return per(r.ServerCPUSeconds), per(r.ClientCPUSeconds), per(r.DatabaseCPUSeconds)
+}
+
+// CoresNeeded is how many cores the rounds asked for (every kiosk once
+// per Every) would keep busy at the CPU a round cost in this run, the
+// server's, the kiosks' and the database's together: on a machine with
+// fewer, the load cannot keep its schedule however the work is ordered.
+// 0 when the run completed no round or its Every does not parse.
+func (r *Report) CoresNeeded() float64 {
+	every, err := time.ParseDuration(r.Every)
+	if err != nil || every <= 0 {
+		return 0
+	}
+	server, kiosks, database := r.CPUPerRound()
+	asked := float64(r.Kiosks) / every.Seconds()
+	return (server + kiosks + database) / 1000 * asked
+}
+
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 // BenchLine is the report as one line of `go test -bench` output, named
 // BenchmarkLoad/name, for internal/benchmd to put in BENCHMARKS.md: the
 // round's latency, the ticks missed, the rounds that failed, the rounds
-// and events merged per second, and the server's CPU.
+// and events merged per second, the server's CPU, the CPU per round of
+// each side and the cores the asked rounds need (CoresNeeded).
 func (r *Report) BenchLine(name string) string {
 	perSec := func(n int64) float64 {
 		if r.Elapsed <= 0 {
@@ -234,8 +265,10 @@ func (r *Report) BenchLine(name string) string {
 		}
 		return float64(n) / r.Elapsed
 	}
+	server, kiosks, database := r.CPUPerRound()
 	return fmt.Sprintf("BenchmarkLoad/%s 1 %.0f ns/op %.1f round-p50-ms %.1f round-p99-ms %d ticks-missed %d rounds-failed "+
-		"%.1f rounds/s %.1f events/s %d mismatches %.1f server-cpu-%%",
+		"%.1f rounds/s %.1f events/s %d mismatches %.1f server-cpu-%% %.2f server-cpu-ms/round %.2f kiosk-cpu-ms/round "+
+		"%.2f db-cpu-ms/round %.2f cores-needed",
 		name, r.Elapsed*1e9, r.RoundLatency.P50, r.RoundLatency.P99, r.TicksMissed, r.RoundsFailed,
-		r.RoundsPerSec, perSec(r.EventsAccepted), len(r.Mismatches), r.ServerCPUPercent)
+		r.RoundsPerSec, perSec(r.EventsAccepted), len(r.Mismatches), r.ServerCPUPercent, server, kiosks, database, r.CoresNeeded())
 }
