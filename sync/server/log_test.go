@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -124,4 +125,41 @@ next:
 		return true
 	}
 	return false
+}
+
+// A kiosk that stops waiting for its answer (a door asking on the spot
+// waits a moment only) is no failure of the server's: the request is
+// logged as abandoned, at Info, not as an error. Before, every such
+// request under load was an ERROR line.
+func TestAbandonedRequestIsNoError(t *testing.T) {
+	c := MustAPICenter(t, filepath.Join(t.TempDir(), "central.db"))
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, nil))
+	h := server.LogRequests(logger, server.NewHandler(c.db, server.Config{Log: logger}))
+	for _, req := range []*http.Request{
+		httptest.NewRequest("POST", wire.PathRights, strings.NewReader(`{"holdings":[]}`)),
+		httptest.NewRequest("POST", wire.PathPush, strings.NewReader(`{"events":[]}`)),
+		httptest.NewRequest("GET", wire.PathPull+"?cursor=0", nil),
+	} {
+		ctx, cancel := context.WithCancel(req.Context())
+		cancel() // gone before the server could answer
+		req = req.WithContext(ctx)
+		req.Header.Set("Authorization", "Bearer "+c.kiosk.Token)
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	abandoned := 0
+	for _, e := range logged(t, &buf) {
+		if e["level"] == "ERROR" {
+			t.Errorf("an abandoned request logged as an error: %v", e)
+		}
+		if e["msg"] == "request abandoned by the client" {
+			abandoned++
+			if e["level"] != "INFO" || e["err"] != context.Canceled.Error() {
+				t.Errorf("abandoned request logged as %v", e)
+			}
+		}
+	}
+	if abandoned != 3 {
+		t.Errorf("%d requests logged as abandoned, want 3:\n%s", abandoned, buf.String())
+	}
 }

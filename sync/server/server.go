@@ -358,6 +358,13 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusNotFound
 	case code == checkin.ECONFLICT:
 		status = http.StatusConflict
+	case r.Context().Err() != nil && errors.Is(err, r.Context().Err()):
+		// The kiosk stopped waiting (a door asking on the spot waits a
+		// moment only) or went away: nobody reads the answer, and nothing
+		// failed here. Nothing was committed either: the transaction
+		// ended with the context.
+		status = http.StatusServiceUnavailable
+		s.log.Info("request abandoned by the client", "method", r.Method, "path", r.URL.Path, "err", err)
 	default:
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
