@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -47,6 +48,14 @@ type center struct {
 	pulls   int            // pull requests received
 	pushes  int            // push requests received
 	encoded map[string]int // push requests by Content-Encoding
+	// onPull, when set, sees each pull request first, with its number
+	// since it was set (1 for the first), and answers it itself when it
+	// returns true.
+	onPull func(n int, w http.ResponseWriter, r *http.Request) bool
+	// maxPage, when not 0, caps the people of a pull page, whatever the
+	// kiosk asks for, as a center may: a roster of a few hundred then
+	// comes in as many pages as one of tens of thousands.
+	maxPage int
 }
 
 // MustCenter starts a center with an n-person demo roster.
@@ -120,7 +129,17 @@ func (c *center) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == wire.PathPull {
 			c.mu.Lock()
 			c.pulls++
+			n, hook, maxPage := c.pulls, c.onPull, c.maxPage
 			c.mu.Unlock()
+			if q := r.URL.Query(); maxPage > 0 {
+				if l, err := strconv.Atoi(q.Get("limit")); err != nil || l > maxPage {
+					q.Set("limit", strconv.Itoa(maxPage))
+					r.URL.RawQuery = q.Encode()
+				}
+			}
+			if hook != nil && hook(n, w, r) {
+				return
+			}
 		}
 		c.api.ServeHTTP(w, r)
 		return
@@ -144,6 +163,21 @@ func (c *center) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		panic(err)
 	}
 	conn.Close()
+}
+
+// OnPull sets the hook that sees each pull request from now on (nil for
+// none), and counts the pull requests from 0 again.
+func (c *center) OnPull(hook func(n int, w http.ResponseWriter, r *http.Request) bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.onPull, c.pulls = hook, 0
+}
+
+// MaxPage caps the people of every pull page at n (0: as the kiosk asks).
+func (c *center) MaxPage(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.maxPage = n
 }
 
 // Pushes returns how many push requests came, and how many of them were
