@@ -102,6 +102,10 @@ type Kiosk struct {
 	dark bool
 	// standing is how the center regards this kiosk, as of the last tick.
 	standing checkin.Standing
+	// version is the database's DataVersion the screen last caught up
+	// with; versionRead false until it has.
+	version     int64
+	versionRead bool
 
 	// Top bar.
 	doorName *canvas.Text
@@ -507,10 +511,14 @@ func (k *Kiosk) showDecision(scan checkin.Scan, d checkin.Decision, err error) {
 
 // Tick is the screen's clock step: it returns the panel to Ready once a
 // result has been shown long enough, closes a view left without a key
-// (dialogIdle, the staff menu staffIdle), refreshes the gauges (and how
-// old their shared figure is) and the PIN lock countdown, and keeps the
+// (dialogIdle, the staff menu staffIdle), catches up with the database
+// when anything was committed to it since (another process's scans, the
+// sync's news, this kiosk's standing), refreshes the gauges (and how old
+// their shared figure is) and the PIN lock countdown, and keeps the
 // scanner input focused. The running app calls it a few times a second;
-// tests call it after moving the clock.
+// tests call it after moving the clock. A tick with nothing due and
+// nothing committed reads one number from the database and changes no
+// widget, so an idle screen is not drawn again.
 func (k *Kiosk) Tick() {
 	now := k.Now()
 	if !k.ready && !now.Before(k.holdUntil) {
@@ -526,10 +534,12 @@ func (k *Kiosk) Tick() {
 			k.leave()
 		}
 	}
-	if err := k.b.Refresh(k.ctx); err != nil {
-		k.SetConnection("database error: " + checkin.ErrorMessage(err))
+	if k.changed() {
+		if err := k.b.Refresh(k.ctx); err != nil {
+			k.SetConnection("database error: " + checkin.ErrorMessage(err))
+		}
+		k.refreshStanding()
 	}
-	k.refreshStanding()
 	k.refreshGauges()
 	if l := now.Local(); !k.recentDay.Equal(time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.Local)) {
 		k.refreshRecent() // a new day: today's counts start again
@@ -538,6 +548,23 @@ func (k *Kiosk) Tick() {
 	if k.showing() == k.panel && k.win.Canvas().Focused() == nil {
 		k.focusScan()
 	}
+}
+
+// changed reports whether anything was committed to the database since
+// the screen last caught up with it, and notes that it now does. A
+// version that cannot be read counts as a change: catching up then says
+// what is wrong.
+func (k *Kiosk) changed() bool {
+	v, err := k.b.DataVersion(k.ctx)
+	if err != nil {
+		k.versionRead = false
+		return true
+	}
+	if k.versionRead && v == k.version {
+		return false
+	}
+	k.version, k.versionRead = v, true
+	return true
 }
 
 // refreshStanding takes in what the center last said of this kiosk, as
