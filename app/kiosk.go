@@ -122,10 +122,14 @@ type Kiosk struct {
 	doors    *doorsView
 	picks    *pickView
 	printers *printerView
-	// scale is the dialogs' theme, and scaled their theme overrides to
-	// refresh when it changes (dialog.go).
-	scale  *scaledTheme
-	scaled []*container.ThemeOverride
+	// scale is the dialogs' theme, scaled the theme override they are
+	// drawn in, to refresh when it changes, and dialogs the container
+	// of it, shown while a dialog is (dialog.go). screens are the
+	// result panel and the dialogs' boxes, one shown at a time.
+	scale   *scaledTheme
+	scaled  *container.ThemeOverride
+	dialogs *fyne.Container
+	screens []fyne.CanvasObject
 	// recent is the strip beside the panel (recent.go); recentDay the
 	// local midnight its "today" counts from.
 	recent    *recentList
@@ -276,8 +280,10 @@ func (k *Kiosk) build() {
 	k.doors = newDoorsView(k)
 	k.picks = newPickView(k)
 	k.printers = newPrinterView(k)
-	k.views = container.New(viewsLayout{k}, k.panel, k.pin.box, k.staff.box, k.note.box, k.search.box,
-		k.confirm.box, k.doors.box, k.picks.box, k.printers.box)
+	k.screens = []fyne.CanvasObject{k.panel, k.pin.box, k.staff.box, k.note.box, k.search.box,
+		k.confirm.box, k.doors.box, k.picks.box, k.printers.box}
+	k.dialogs = k.dialogBoxes(k.screens[1:]...)
+	k.views = container.New(viewsLayout{k}, k.panel, k.dialogs)
 
 	k.recent = newRecentList()
 	k.recent.window = func() fyne.Size { return k.win.Canvas().Size() }
@@ -630,44 +636,31 @@ func (k *Kiosk) show(view fyne.CanvasObject) {
 	if view != k.confirm.box {
 		k.confirm.run = nil // a question closed unanswered is no yes later
 	}
-	for _, o := range k.views.Objects {
+	for _, o := range k.screens {
 		if o == view {
 			o.Show()
 		} else {
 			o.Hide()
 		}
 	}
+	// The dialogs' container, never their theme override: showing or
+	// refreshing an override starts a new theme scope, and Fyne keeps
+	// the fonts it parsed for every scope until the theme changes, so a
+	// dialog whose override was refreshed each time it showed grew the
+	// kiosk by megabytes a time (memory_test.go). Only a new scale
+	// refreshes the override (rescale).
+	if view == k.panel {
+		k.dialogs.Hide()
+	} else {
+		k.dialogs.Show()
+	}
 	// Lay the view out again: its texts were set while it was hidden,
 	// and a centred dialog sizes to them.
-	relayout(view)
-}
-
-// relayout refreshes a view, and a dialog's content within its theme
-// override rather than the override: refreshing an override starts a
-// new theme scope, and Fyne keeps the fonts it parsed for every scope
-// until the theme changes, so a dialog refreshed each time it showed
-// grew the kiosk by megabytes a time (memory_test.go). Only a new scale
-// refreshes the overrides (rescale).
-func relayout(view fyne.CanvasObject) {
-	box, ok := view.(*fyne.Container)
-	if !ok {
-		view.Refresh()
-		return
-	}
-	over := false
-	for _, o := range box.Objects {
-		if t, ok := o.(*container.ThemeOverride); ok {
-			t.Content.Refresh()
-			over = true
-		}
-	}
-	if !over {
-		box.Refresh()
-	}
+	view.Refresh()
 }
 
 func (k *Kiosk) showing() fyne.CanvasObject {
-	for _, o := range k.views.Objects {
+	for _, o := range k.screens {
 		if o.Visible() {
 			return o
 		}
