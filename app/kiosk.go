@@ -36,6 +36,10 @@ const (
 	// mode stays unlocked this long, so a run of +1s needs one PIN;
 	// leaving the menu with Esc locks it at once.
 	staffIdle = 30 * time.Second
+	// dialogStale: a dialog opened after the dialogs were hidden this
+	// long applies the theme again first (renewDialogs). Fyne forgets
+	// what it has not drawn for a minute, checking every 10 s or so.
+	dialogStale = 45 * time.Second
 	// tickEvery: how often the running screen calls Tick.
 	tickEvery = 250 * time.Millisecond
 )
@@ -130,6 +134,8 @@ type Kiosk struct {
 	scaled  *container.ThemeOverride
 	dialogs *fyne.Container
 	screens []fyne.CanvasObject
+	// dialogsShut is when the last dialog closed (dialogStale).
+	dialogsShut time.Time
 	// recent is the strip beside the panel (recent.go); recentDay the
 	// local midnight its "today" counts from.
 	recent    *recentList
@@ -649,14 +655,33 @@ func (k *Kiosk) show(view fyne.CanvasObject) {
 	// dialog whose override was refreshed each time it showed grew the
 	// kiosk by megabytes a time (memory_test.go). Only a new scale
 	// refreshes the override (rescale).
-	if view == k.panel {
+	switch {
+	case view == k.panel && k.dialogs.Visible():
 		k.dialogs.Hide()
-	} else {
+		k.dialogsShut = k.Now()
+	case view != k.panel && !k.dialogs.Visible():
+		k.renewDialogs()
 		k.dialogs.Show()
 	}
 	// Lay the view out again: its texts were set while it was hidden,
 	// and a centred dialog sizes to them.
 	view.Refresh()
+}
+
+// renewDialogs applies the theme again before a dialog opens after the
+// dialogs were hidden dialogStale or longer. Fyne forgets the renderers
+// of what it has not drawn for a minute, and the override the dialogs
+// are drawn in then starts a new theme scope when drawn again, for
+// which Fyne parses the fonts again (some 9 MB) and keeps the old
+// scope's until the theme changes: a kiosk whose staff searched or
+// opened staff mode every few minutes grew by that much each time.
+// Applying the theme drops every scope's fonts; the screen's own and
+// the dialogs' are parsed again as they are drawn.
+func (k *Kiosk) renewDialogs() {
+	if k.opts.SetTheme == nil || k.dialogsShut.IsZero() || k.Now().Sub(k.dialogsShut) < dialogStale {
+		return
+	}
+	k.opts.SetTheme(k.theme())
 }
 
 func (k *Kiosk) showing() fyne.CanvasObject {

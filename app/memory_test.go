@@ -3,6 +3,7 @@ package app
 import (
 	"runtime"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -123,5 +124,43 @@ func TestDialogsShareFonts(t *testing.T) {
 	grown := int64(heap()) - int64(before)
 	if grown > 4<<20 {
 		t.Errorf("opening the PIN prompt and the staff menu after the search grew the heap by %.1f MB, want under 4 MB", float64(grown)/(1<<20))
+	}
+}
+
+// A dialog opened after the dialogs were hidden dialogStale applies the
+// theme again first, which drops the fonts Fyne parsed for theme scopes
+// no longer drawn: Fyne forgets the renderers of what it has not drawn
+// for a minute, the dialogs' override then starts a new scope when
+// drawn again, and each such opening grew the kiosk by some 9 MB.
+func TestStaleDialogsRenewTheTheme(t *testing.T) {
+	applied := 0
+	h := MustKiosk(t, Options{SetTheme: func(th fyne.Theme) {
+		applied++
+		fyne.CurrentApp().Settings().SetTheme(th)
+	}})
+	search := func() {
+		t.Helper()
+		h.key(fyne.KeyF3)
+		h.typeText("ovela")
+		h.w.Canvas().Capture()
+		if len(h.k.search.results) == 0 {
+			t.Fatal("the search found nobody")
+		}
+		h.key(fyne.KeyEscape)
+	}
+	search()
+	n := applied
+	h.advance(10 * time.Second)
+	search()
+	if applied != n {
+		t.Errorf("a search 10 s after the last applied the theme %d times, want 0", applied-n)
+	}
+	h.advance(dialogStale)
+	search()
+	if applied != n+1 {
+		t.Errorf("a search %v after the last applied the theme %d times, want once", dialogStale, applied-n)
+	}
+	if h.k.dark {
+		t.Error("renewing the theme changed it to dark")
 	}
 }
