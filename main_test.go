@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"os/exec"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -46,5 +47,20 @@ func TestNoFyneLocaleError(t *testing.T) {
 				t.Errorf("%v: the binary said:\n%s", env, out)
 			}
 		})
+	}
+}
+
+// The screen runs its collector at screenGC, and an explicit GOGC wins.
+func TestTightenGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	t.Setenv("GOGC", "")
+	tightenGC()
+	if got := debug.SetGCPercent(100); got != screenGC {
+		t.Errorf("GOGC unset: the screen collects at %d %%, want %d %%", got, screenGC)
+	}
+	t.Setenv("GOGC", "200")
+	tightenGC()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GOGC=200: the screen changed the collector's percent to %d", got)
 	}
 }

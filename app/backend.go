@@ -21,6 +21,11 @@ type Backend interface {
 	// kiosk, or one not yet pulled), whose Occupancy is its own count.
 	PresenceAge() (at time.Time, ok bool)
 	Refresh(ctx context.Context) error // catch up with other processes' scans
+	// DataVersion is a number that changes whenever anything is committed
+	// to the kiosk's database, by this kiosk or another process: the
+	// screen catches up (Refresh, Standing) only when it moved. Returns
+	// an error only when the database cannot be read.
+	DataVersion(ctx context.Context) (int64, error)
 	Location(personID string) string
 	Scan(ctx context.Context, scan checkin.Scan) (checkin.Decision, error)
 	Adjust(ctx context.Context, door string, delta int, note string) (checkin.Decision, error)

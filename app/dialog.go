@@ -29,14 +29,27 @@ const (
 	dialogWidth = 560
 )
 
-// dialog makes the box of a view in front of the result panel: content
-// drawn in the dialogs' scaled theme, hidden until shown.
+// dialog makes the box of a view in front of the result panel, hidden
+// until shown. It is drawn in the dialogs' scaled theme once the views
+// are put together (dialogBoxes).
 func (k *Kiosk) dialog(content fyne.CanvasObject) *fyne.Container {
-	o := container.NewThemeOverride(content, k.scale)
-	k.scaled = append(k.scaled, o)
-	box := container.NewStack(o)
+	box := container.NewStack(content)
 	box.Hide()
 	return box
+}
+
+// dialogBoxes puts the boxes of the views in front of the result panel
+// under one theme override, the dialogs' scaled theme, in a container
+// shown while one of them is. One override is one theme scope: Fyne
+// parses the fonts again for every scope it draws text in (the text
+// font and its emoji fallback, about 5 MB for each style) and keeps them
+// until the theme changes, so an override for each dialog grew the kiosk
+// by some 10 MB at each one's first opening (memory_test.go).
+func (k *Kiosk) dialogBoxes(boxes ...fyne.CanvasObject) *fyne.Container {
+	k.scaled = container.NewThemeOverride(container.NewStack(boxes...), k.scale)
+	c := container.NewStack(k.scaled)
+	c.Hide()
+	return c
 }
 
 // column lays objs out one under the other, centred, at least
@@ -53,9 +66,7 @@ func (k *Kiosk) rescale(size fyne.Size) {
 		return
 	}
 	k.scale.factor = f
-	for _, o := range k.scaled {
-		o.Refresh()
-	}
+	k.scaled.Refresh()
 }
 
 // viewsLayout stacks the result panel and the views that take its place

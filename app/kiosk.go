@@ -36,6 +36,10 @@ const (
 	// mode stays unlocked this long, so a run of +1s needs one PIN;
 	// leaving the menu with Esc locks it at once.
 	staffIdle = 30 * time.Second
+	// dialogStale: a dialog opened after the dialogs were hidden this
+	// long applies the theme again first (renewDialogs). Fyne forgets
+	// what it has not drawn for a minute, checking every 10 s or so.
+	dialogStale = 45 * time.Second
 	// tickEvery: how often the running screen calls Tick.
 	tickEvery = 250 * time.Millisecond
 )
@@ -102,6 +106,10 @@ type Kiosk struct {
 	dark bool
 	// standing is how the center regards this kiosk, as of the last tick.
 	standing checkin.Standing
+	// version is the database's DataVersion the screen last caught up
+	// with; versionRead false until it has.
+	version     int64
+	versionRead bool
 
 	// Top bar.
 	doorName *canvas.Text
@@ -118,10 +126,16 @@ type Kiosk struct {
 	doors    *doorsView
 	picks    *pickView
 	printers *printerView
-	// scale is the dialogs' theme, and scaled their theme overrides to
-	// refresh when it changes (dialog.go).
-	scale  *scaledTheme
-	scaled []*container.ThemeOverride
+	// scale is the dialogs' theme, scaled the theme override they are
+	// drawn in, to refresh when it changes, and dialogs the container
+	// of it, shown while a dialog is (dialog.go). screens are the
+	// result panel and the dialogs' boxes, one shown at a time.
+	scale   *scaledTheme
+	scaled  *container.ThemeOverride
+	dialogs *fyne.Container
+	screens []fyne.CanvasObject
+	// dialogsShut is when the last dialog closed (dialogStale).
+	dialogsShut time.Time
 	// recent is the strip beside the panel (recent.go); recentDay the
 	// local midnight its "today" counts from.
 	recent    *recentList
@@ -272,8 +286,10 @@ func (k *Kiosk) build() {
 	k.doors = newDoorsView(k)
 	k.picks = newPickView(k)
 	k.printers = newPrinterView(k)
-	k.views = container.New(viewsLayout{k}, k.panel, k.pin.box, k.staff.box, k.note.box, k.search.box,
-		k.confirm.box, k.doors.box, k.picks.box, k.printers.box)
+	k.screens = []fyne.CanvasObject{k.panel, k.pin.box, k.staff.box, k.note.box, k.search.box,
+		k.confirm.box, k.doors.box, k.picks.box, k.printers.box}
+	k.dialogs = k.dialogBoxes(k.screens[1:]...)
+	k.views = container.New(viewsLayout{k}, k.panel, k.dialogs)
 
 	k.recent = newRecentList()
 	k.recent.window = func() fyne.Size { return k.win.Canvas().Size() }
@@ -507,10 +523,14 @@ func (k *Kiosk) showDecision(scan checkin.Scan, d checkin.Decision, err error) {
 
 // Tick is the screen's clock step: it returns the panel to Ready once a
 // result has been shown long enough, closes a view left without a key
-// (dialogIdle, the staff menu staffIdle), refreshes the gauges (and how
-// old their shared figure is) and the PIN lock countdown, and keeps the
+// (dialogIdle, the staff menu staffIdle), catches up with the database
+// when anything was committed to it since (another process's scans, the
+// sync's news, this kiosk's standing), refreshes the gauges (and how old
+// their shared figure is) and the PIN lock countdown, and keeps the
 // scanner input focused. The running app calls it a few times a second;
-// tests call it after moving the clock.
+// tests call it after moving the clock. A tick with nothing due and
+// nothing committed reads one number from the database and changes no
+// widget, so an idle screen is not drawn again.
 func (k *Kiosk) Tick() {
 	now := k.Now()
 	if !k.ready && !now.Before(k.holdUntil) {
@@ -526,10 +546,12 @@ func (k *Kiosk) Tick() {
 			k.leave()
 		}
 	}
-	if err := k.b.Refresh(k.ctx); err != nil {
-		k.SetConnection("database error: " + checkin.ErrorMessage(err))
+	if k.changed() {
+		if err := k.b.Refresh(k.ctx); err != nil {
+			k.SetConnection("database error: " + checkin.ErrorMessage(err))
+		}
+		k.refreshStanding()
 	}
-	k.refreshStanding()
 	k.refreshGauges()
 	if l := now.Local(); !k.recentDay.Equal(time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.Local)) {
 		k.refreshRecent() // a new day: today's counts start again
@@ -538,6 +560,23 @@ func (k *Kiosk) Tick() {
 	if k.showing() == k.panel && k.win.Canvas().Focused() == nil {
 		k.focusScan()
 	}
+}
+
+// changed reports whether anything was committed to the database since
+// the screen last caught up with it, and notes that it now does. A
+// version that cannot be read counts as a change: catching up then says
+// what is wrong.
+func (k *Kiosk) changed() bool {
+	v, err := k.b.DataVersion(k.ctx)
+	if err != nil {
+		k.versionRead = false
+		return true
+	}
+	if k.versionRead && v == k.version {
+		return false
+	}
+	k.version, k.versionRead = v, true
+	return true
 }
 
 // refreshStanding takes in what the center last said of this kiosk, as
@@ -603,44 +642,50 @@ func (k *Kiosk) show(view fyne.CanvasObject) {
 	if view != k.confirm.box {
 		k.confirm.run = nil // a question closed unanswered is no yes later
 	}
-	for _, o := range k.views.Objects {
+	for _, o := range k.screens {
 		if o == view {
 			o.Show()
 		} else {
 			o.Hide()
 		}
 	}
+	// The dialogs' container, never their theme override: showing or
+	// refreshing an override starts a new theme scope, and Fyne keeps
+	// the fonts it parsed for every scope until the theme changes, so a
+	// dialog whose override was refreshed each time it showed grew the
+	// kiosk by megabytes a time (memory_test.go). Only a new scale
+	// refreshes the override (rescale).
+	switch {
+	case view == k.panel && k.dialogs.Visible():
+		k.dialogs.Hide()
+		k.dialogsShut = k.Now()
+	case view != k.panel && !k.dialogs.Visible():
+		k.renewDialogs()
+		k.dialogs.Show()
+	}
 	// Lay the view out again: its texts were set while it was hidden,
 	// and a centred dialog sizes to them.
-	relayout(view)
+	view.Refresh()
 }
 
-// relayout refreshes a view, and a dialog's content within its theme
-// override rather than the override: refreshing an override starts a
-// new theme scope, and Fyne keeps the fonts it parsed for every scope
-// until the theme changes, so a dialog refreshed each time it showed
-// grew the kiosk by megabytes a time (memory_test.go). Only a new scale
-// refreshes the overrides (rescale).
-func relayout(view fyne.CanvasObject) {
-	box, ok := view.(*fyne.Container)
-	if !ok {
-		view.Refresh()
+// renewDialogs applies the theme again before a dialog opens after the
+// dialogs were hidden dialogStale or longer. Fyne forgets the renderers
+// of what it has not drawn for a minute, and the override the dialogs
+// are drawn in then starts a new theme scope when drawn again, for
+// which Fyne parses the fonts again (some 9 MB) and keeps the old
+// scope's until the theme changes: a kiosk whose staff searched or
+// opened staff mode every few minutes grew by that much each time.
+// Applying the theme drops every scope's fonts; the screen's own and
+// the dialogs' are parsed again as they are drawn.
+func (k *Kiosk) renewDialogs() {
+	if k.opts.SetTheme == nil || k.dialogsShut.IsZero() || k.Now().Sub(k.dialogsShut) < dialogStale {
 		return
 	}
-	over := false
-	for _, o := range box.Objects {
-		if t, ok := o.(*container.ThemeOverride); ok {
-			t.Content.Refresh()
-			over = true
-		}
-	}
-	if !over {
-		box.Refresh()
-	}
+	k.opts.SetTheme(k.theme())
 }
 
 func (k *Kiosk) showing() fyne.CanvasObject {
-	for _, o := range k.views.Objects {
+	for _, o := range k.screens {
 		if o.Visible() {
 			return o
 		}

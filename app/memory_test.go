@@ -3,6 +3,7 @@ package app
 import (
 	"runtime"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -88,5 +89,78 @@ func TestSearchLinesScaled(t *testing.T) {
 	}
 	if got := found[0].TextSize; got != want {
 		t.Errorf("a search line's text size %.1f, want the dialogs' %.1f", got, want)
+	}
+}
+
+// The dialogs share one theme scope. Fyne parses the fonts again for
+// every scope it draws text in (the text font and its emoji fallback,
+// about 5 MB for each style), and keeps them until the theme changes:
+// when each dialog was an override of its own, the first opening of the
+// PIN prompt, the staff menu and each other dialog grew the kiosk by
+// some 10 MB, up to about 90 MB once staff had used them all.
+func TestDialogsShareFonts(t *testing.T) {
+	h := MustKiosk(t, Options{})
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	h.key(fyne.KeyF3)
+	h.typeText("ovela")
+	h.w.Canvas().Capture() // the dialogs' fonts, parsed once
+	h.key(fyne.KeyEscape)
+	h.w.Canvas().Capture()
+	before := heap()
+	h.key(fyne.KeyF2)
+	h.w.Canvas().Capture() // the PIN prompt
+	h.enter(staffPIN)
+	if !h.k.staff.box.Visible() {
+		t.Fatalf("staff menu not shown; PIN status %q", h.k.pin.status.Text)
+	}
+	h.w.Canvas().Capture() // the staff menu
+	h.key(fyne.KeyEscape)
+	h.w.Canvas().Capture()
+	grown := int64(heap()) - int64(before)
+	if grown > 4<<20 {
+		t.Errorf("opening the PIN prompt and the staff menu after the search grew the heap by %.1f MB, want under 4 MB", float64(grown)/(1<<20))
+	}
+}
+
+// A dialog opened after the dialogs were hidden dialogStale applies the
+// theme again first, which drops the fonts Fyne parsed for theme scopes
+// no longer drawn: Fyne forgets the renderers of what it has not drawn
+// for a minute, the dialogs' override then starts a new scope when
+// drawn again, and each such opening grew the kiosk by some 9 MB.
+func TestStaleDialogsRenewTheTheme(t *testing.T) {
+	applied := 0
+	h := MustKiosk(t, Options{SetTheme: func(th fyne.Theme) {
+		applied++
+		fyne.CurrentApp().Settings().SetTheme(th)
+	}})
+	search := func() {
+		t.Helper()
+		h.key(fyne.KeyF3)
+		h.typeText("ovela")
+		h.w.Canvas().Capture()
+		if len(h.k.search.results) == 0 {
+			t.Fatal("the search found nobody")
+		}
+		h.key(fyne.KeyEscape)
+	}
+	search()
+	n := applied
+	h.advance(10 * time.Second)
+	search()
+	if applied != n {
+		t.Errorf("a search 10 s after the last applied the theme %d times, want 0", applied-n)
+	}
+	h.advance(dialogStale)
+	search()
+	if applied != n+1 {
+		t.Errorf("a search %v after the last applied the theme %d times, want once", dialogStale, applied-n)
+	}
+	if h.k.dark {
+		t.Error("renewing the theme changed it to dark")
 	}
 }

@@ -101,6 +101,9 @@ type DB struct {
 	// badge, and the roster versions around it, for the search to patch
 	// in once it commits.
 	walkup struct{ id, before, after string }
+
+	// watch tells the screen whether the file changed (watch.go).
+	watch watch
 }
 
 // Open opens (creating if needed) the database at path and brings its
@@ -256,6 +259,7 @@ func (db *DB) Close() error {
 	db.mu.Lock()
 	db.keepSnapshot(context.Background())
 	db.mu.Unlock()
+	db.watch.close()
 	return db.db.Close()
 }
 
