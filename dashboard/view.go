@@ -158,21 +158,26 @@ var conflictWords = map[string]string{
 }
 
 // buildView gathers the view from one snapshot of the center at the
-// center's clock; full adds what only the dashboard shows (the trend
-// lines, the names in the conflicts), which needs every move.
+// center's clock; full adds what only the dashboard shows: each door's
+// entries and exits, the trend lines (from the figures the center keeps
+// as pushes arrive: centralstore.Dashboard), the names in the conflicts.
 func buildView(ctx context.Context, db *centralstore.DB, organizer string, full bool) (*View, error) {
-	st, log, err := db.History(ctx, full)
+	now := db.Now()
+	var (
+		st  centralstore.Status
+		log report.Log
+		rep *report.Report
+		err error
+	)
+	if full {
+		st, log, rep, err = db.Dashboard(ctx, now.Add(-Trend))
+	} else {
+		st, log, err = db.History(ctx, false)
+		rep = report.Build(log, now) // no moves: no figures
+	}
 	if err != nil {
 		return nil, err
 	}
-	now := db.Now()
-	// A kiosk clock a little ahead drags the hybrid clock along: the
-	// trend runs to the newest stamp, so it never lags the number.
-	end := now
-	if n := len(log.Moves); n > 0 && log.Moves[n-1].At.After(end) {
-		end = log.Moves[n-1].At
-	}
-	rep := report.Build(log, end)
 	names := map[string]string{}
 	if full {
 		var ids []string
