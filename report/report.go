@@ -179,13 +179,23 @@ type Step struct {
 	Entries, Exits int
 }
 
-// BuildSteps is Build that also returns the steps the replay applied, in
+// Steps returns the steps Build's replay applies over the whole log, in
 // its order. A log's steps, with where everyone is and each door's
 // figures at their end, are all Tail needs to give a later window's
 // series: a store can keep them for each person (whose steps depend on
 // their own moves alone) as their moves arrive.
-func BuildSteps(log Log, end time.Time) (*Report, []Step) {
-	return build(log, end, true)
+func Steps(log Log) []Step {
+	if len(log.Moves) == 0 {
+		return nil
+	}
+	end := log.Moves[0].At
+	for _, m := range log.Moves {
+		if m.At.After(end) {
+			end = m.At
+		}
+	}
+	_, steps := build(log, end, true)
+	return steps
 }
 
 // replayer applies steps to the state and each space's history.
@@ -193,6 +203,8 @@ type replayer struct {
 	ev    *checkin.Event
 	state *checkin.State
 	hist  map[string]*history
+	// seriesOnly leaves the crossings out: only the series.
+	seriesOnly bool
 }
 
 func newReplayer(ev *checkin.Event) *replayer {
@@ -216,17 +228,23 @@ func (rp *replayer) apply(s Step, category string) {
 	}
 	for _, sp := range left {
 		h := rp.hist[sp]
-		h.crossings = append(h.crossings, crossing{s.At, s.Person, category, -n})
+		if !rp.seriesOnly {
+			h.crossings = append(h.crossings, crossing{s.At, s.Person, category, -n})
+		}
 		h.series = append(h.series, Point{s.At, rp.state.Count(sp)})
 	}
 	for _, sp := range entered {
 		h := rp.hist[sp]
-		h.crossings = append(h.crossings, crossing{s.At, s.Person, category, n})
+		if !rp.seriesOnly {
+			h.crossings = append(h.crossings, crossing{s.At, s.Person, category, n})
+		}
 		h.series = append(h.series, Point{s.At, rp.state.Count(sp)})
 	}
 }
 
-func build(log Log, end time.Time, keep bool) (*Report, []Step) {
+// build replays the log to end; stepsOnly returns the steps alone,
+// without the report.
+func build(log Log, end time.Time, stepsOnly bool) (*Report, []Step) {
 	ev := log.Event
 	rp := newReplayer(ev)
 	state, hist := rp.state, rp.hist
@@ -279,10 +297,17 @@ func build(log Log, end time.Time, keep bool) (*Report, []Step) {
 			s.Door, s.Entries, s.Exits = doors.passage(m, s.From, n)
 			doors.add(s.Door, s.Entries, s.Exits)
 		}
-		rp.apply(s, m.Category)
-		if keep {
+		if stepsOnly {
+			if !count {
+				state.Move(s.Person, s.To) // all the next steps read: where each person is
+			}
 			steps = append(steps, s)
+			continue
 		}
+		rp.apply(s, m.Category)
+	}
+	if stepsOnly {
+		return nil, steps
 	}
 	cats := map[string]bool{}
 	for _, c := range ev.Categories {
@@ -333,34 +358,29 @@ func build(log Log, end time.Time, keep bool) (*Report, []Step) {
 // for a view that shows each door's figures and each space's recent
 // series only. doors are each door's totals (ID, Entries, Exits: the
 // sums of the steps'); final is each space's count once every step is
-// applied; after are the steps BuildSteps gives with At after from, in
+// applied; after are the steps Steps gives with At after from, in
 // its order. Each space's Series is its level at from, at from, then
 // every point Build's series has after from, so Space.Since from from
 // on is Build's; Doors is Build's. Start and End are from, and the other
 // figures are zero.
 func Tail(ev *checkin.Event, from time.Time, final map[string]int, doors []Door, after []Step) *Report {
-	// Where each person stepping was at from: where their first step
-	// after it took them from.
-	where := map[string]string{}
-	for _, s := range after {
-		if _, ok := where[s.Person]; !ok && s.N == 0 {
-			where[s.Person] = s.From
-		}
-	}
-	// The steps' own change of each count gives the counts at from.
-	change := Change(ev, after)
-	base := make(map[string]int, len(ev.Spaces))
-	for _, sp := range ev.Spaces {
-		base[sp.ID] = final[sp.ID] - change[sp.ID]
-	}
+	// One replay of the steps from zero, with each person where their
+	// first step takes them from: each count is its level at from plus
+	// what the replay counts, and the level is what makes it final.
 	rp := newReplayer(ev)
-	rp.state.ResetPresence(where, base, nil)
+	rp.seriesOnly = true
+	rp.state.ResetPresence(firstPlaces(after), nil, nil)
 	for _, s := range after {
 		rp.apply(s, "")
 	}
 	r := &Report{Event: ev, Start: from, End: from, Categories: []string{}}
 	for _, sp := range ev.Spaces {
-		series := append([]Point{{from, base[sp.ID]}}, rp.hist[sp.ID].series...)
+		base := final[sp.ID] - rp.state.Count(sp.ID)
+		series := make([]Point, 0, 1+len(rp.hist[sp.ID].series))
+		series = append(series, Point{from, base})
+		for _, p := range rp.hist[sp.ID].series {
+			series = append(series, Point{p.At, base + p.N})
+		}
 		r.Spaces = append(r.Spaces, Space{ID: sp.ID, Name: sp.Name, Stats: Stats{Capacity: sp.Capacity, ByCategory: map[string]int{}},
 			Series: series})
 	}
@@ -374,24 +394,33 @@ func Tail(ev *checkin.Event, from time.Time, final map[string]int, doors []Door,
 	return r
 }
 
-// Change is how much steps, in order, change each space's count (the
-// spaces they change): the count after them less the count before, as
-// their replay counts.
-func Change(ev *checkin.Event, steps []Step) map[string]int {
+// firstPlaces is where each person stepping is before their first step.
+func firstPlaces(steps []Step) map[string]string {
 	where := map[string]string{}
 	for _, s := range steps {
 		if _, ok := where[s.Person]; !ok && s.N == 0 {
 			where[s.Person] = s.From
 		}
 	}
-	rp := newReplayer(ev)
-	rp.state.ResetPresence(where, nil, nil)
+	return where
+}
+
+// Change is how much steps, in order, change each space's count (the
+// spaces they change): the count after them less the count before, as
+// their replay counts.
+func Change(ev *checkin.Event, steps []Step) map[string]int {
+	st := checkin.NewState(ev)
+	st.ResetPresence(firstPlaces(steps), nil, nil)
 	for _, s := range steps {
-		rp.apply(s, "")
+		if s.N != 0 {
+			st.Adjust(s.From, s.To, s.N)
+		} else {
+			st.Move(s.Person, s.To)
+		}
 	}
 	out := map[string]int{}
 	for _, sp := range ev.Spaces {
-		if n := rp.state.Count(sp.ID); n != 0 {
+		if n := st.Count(sp.ID); n != 0 {
 			out[sp.ID] = n
 		}
 	}
