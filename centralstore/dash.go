@@ -116,12 +116,13 @@ func (s dashSums) write(ctx context.Context, db *DB, tx *sql.Tx) error {
 
 // stepsOf replays moves, one holder's, as the report does.
 func stepsOf(ev *checkin.Event, moves []report.Move) []report.Step {
-	if len(moves) == 0 {
-		return nil
-	}
-	_, steps := report.BuildSteps(report.Log{Event: ev, Moves: moves}, moves[len(moves)-1].At)
-	return steps
+	return report.Steps(report.Log{Event: ev, Moves: moves})
 }
+
+// pushedPeople are the people a push (its server sequence value, twice)
+// moved: those of its events, and those whose stays it closed.
+const pushedPeople = `SELECT person_id FROM events WHERE rseq = ? AND person_id IS NOT NULL
+	UNION SELECT person_id FROM spends WHERE pseq = ? AND person_id <> '' AND substr(person_id, 1, 1) <> '+'`
 
 // dashIngest brings the dashboard's figures up to date with the push
 // that took server sequence value rseq, in its transaction.
@@ -130,13 +131,16 @@ func (db *DB) dashIngest(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kio
 	if err != nil || rebuilt {
 		return err
 	}
-	// The people the push moved: those of its events, and those whose
-	// stays it closed.
-	people, err := db.strings(ctx, tx, `
-		SELECT person_id FROM events WHERE rseq = ? AND person_id IS NOT NULL
-		UNION SELECT person_id FROM spends WHERE pseq = ? AND person_id <> '' AND substr(person_id, 1, 1) <> '+'`, rseq, rseq)
+	// The people it moved, all at once.
+	people := holders{stays: "s.person_id IN (" + pushedPeople + ")", undos: "u.person_id IN (" + pushedPeople + ")",
+		args: []any{rseq, rseq}}
+	groups, err := db.holderMoves(ctx, tx, ev, people)
 	if err != nil {
 		return fmt.Errorf("dashboard steps: %w", err)
+	}
+	old, err := db.storedSteps(ctx, tx, "holder IN ("+pushedPeople+")", rseq, rseq)
+	if err != nil {
+		return err
 	}
 	// The kiosks whose counts it changed: whose count stays it closed;
 	// its own, for its counts and undos of them; and those whose counts
@@ -150,63 +154,53 @@ func (db *DB) dashIngest(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kio
 	if err != nil {
 		return fmt.Errorf("dashboard steps: %w", err)
 	}
-	sums := newDashSums()
-	for _, p := range people {
-		if err := db.dashHolder(ctx, tx, ev, p, db.onePerson(p), sums); err != nil {
-			return err
-		}
-	}
 	for _, k := range kiosks {
-		if err := db.dashHolder(ctx, tx, ev, countsOf(k), oneKiosksCounts(k), sums); err != nil {
+		g, err := db.holderMoves(ctx, tx, ev, oneKiosksCounts(k))
+		if err != nil {
+			return fmt.Errorf("dashboard steps: %w", err)
+		}
+		groups = append(groups, g...)
+		o, err := db.storedSteps(ctx, tx, "holder = ?", countsOf(k))
+		if err != nil {
 			return err
 		}
+		maps.Copy(old, o)
 	}
-	return sums.write(ctx, db, tx)
-}
-
-// onePerson selects one person's stays and undos.
-func (db *DB) onePerson(person string) holders {
-	// A unary plus on SQLite, as in openStays: the bound value is not
-	// checked against the partial index spends_early's condition.
-	stays := "s.person_id = +?"
-	if db.pg {
-		stays = "s.person_id = ?"
-	}
-	return holders{stays: stays, undos: "u.person_id = ?", args: []any{person}}
-}
-
-// dashHolder replays the moves of one holder (h selects them), replaces
-// the steps of theirs that changed and adds the difference to sums.
-func (db *DB) dashHolder(ctx context.Context, tx *sql.Tx, ev *checkin.Event, holder string, h holders, sums dashSums) error {
-	groups, err := db.holderMoves(ctx, tx, ev, h)
-	if err != nil {
-		return fmt.Errorf("dashboard steps of %s: %w", holder, err)
-	}
-	var steps []report.Step
+	steps := make(map[string][]report.Step, len(groups))
 	for _, g := range groups {
-		if g.holder == holder {
-			steps = stepsOf(ev, g.moves)
+		steps[g.holder] = stepsOf(ev, g.moves)
+	}
+	for h := range old {
+		if _, ok := steps[h]; !ok {
+			steps[h] = nil // no moves left
 		}
 	}
-	old, err := db.storedSteps(ctx, tx, holder)
-	if err != nil {
+	sums := newDashSums()
+	var ins []heldStep
+	for _, h := range slices.Sorted(maps.Keys(steps)) {
+		was, now := old[h], steps[h]
+		k := 0
+		for k < len(was) && k < len(now) && sameStep(was[k], now[k]) {
+			k++
+		}
+		if k == len(was) && k == len(now) {
+			continue
+		}
+		sums.add(ev, was[k:], -1)
+		sums.add(ev, now[k:], 1)
+		if k < len(was) {
+			if _, err := db.exec(ctx, tx, `DELETE FROM live_steps WHERE holder = ? AND i >= ?`, h, k); err != nil {
+				return fmt.Errorf("dashboard steps of %s: %w", h, err)
+			}
+		}
+		for i, s := range now[k:] {
+			ins = append(ins, heldStep{h, k + i, s})
+		}
+	}
+	if err := db.insertSteps(ctx, tx, ins); err != nil {
 		return err
 	}
-	k := 0
-	for k < len(old) && k < len(steps) && sameStep(old[k], steps[k]) {
-		k++
-	}
-	if k == len(old) && k == len(steps) {
-		return nil
-	}
-	sums.add(ev, old[k:], -1)
-	sums.add(ev, steps[k:], 1)
-	if k < len(old) {
-		if _, err := db.exec(ctx, tx, `DELETE FROM live_steps WHERE holder = ? AND i >= ?`, holder, k); err != nil {
-			return fmt.Errorf("dashboard steps of %s: %w", holder, err)
-		}
-	}
-	return db.insertSteps(ctx, tx, holder, k, steps[k:])
+	return sums.write(ctx, db, tx)
 }
 
 // sameStep reports whether a stored step is s: the time as stored, to
@@ -216,34 +210,43 @@ func sameStep(stored, s report.Step) bool {
 		stored.Door == s.Door && stored.Entries == s.Entries && stored.Exits == s.Exits
 }
 
-// storedSteps reads a holder's steps.
-func (db *DB) storedSteps(ctx context.Context, tx *sql.Tx, holder string) ([]report.Step, error) {
-	rows, err := db.query(ctx, tx, `SELECT at, from_loc, to_loc, n, door, entries, exits FROM live_steps WHERE holder = ? ORDER BY i`, holder)
+// storedSteps reads the steps of the holders cond (on live_steps)
+// selects.
+func (db *DB) storedSteps(ctx context.Context, tx *sql.Tx, cond string, args ...any) (map[string][]report.Step, error) {
+	rows, err := db.query(ctx, tx, `SELECT holder, at, from_loc, to_loc, n, door, entries, exits FROM live_steps WHERE `+cond+`
+		ORDER BY holder, i`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("dashboard steps of %s: %w", holder, err)
+		return nil, fmt.Errorf("dashboard steps: %w", err)
 	}
 	defer rows.Close()
-	var out []report.Step
+	out := map[string][]report.Step{}
 	for rows.Next() {
 		var (
-			s  report.Step
-			at int64
+			s      report.Step
+			holder string
+			at     int64
 		)
-		if err := rows.Scan(&at, &s.From, &s.To, &s.N, &s.Door, &s.Entries, &s.Exits); err != nil {
-			return nil, fmt.Errorf("dashboard steps of %s: %w", holder, err)
+		if err := rows.Scan(&holder, &at, &s.From, &s.To, &s.N, &s.Door, &s.Entries, &s.Exits); err != nil {
+			return nil, fmt.Errorf("dashboard steps: %w", err)
 		}
 		s.At = time.UnixMilli(at).UTC()
 		if s.N == 0 {
 			s.Person = holder
 		}
-		out = append(out, s)
+		out[holder] = append(out[holder], s)
 	}
 	return out, rows.Err()
 }
 
-// insertSteps stores steps as a holder's from index first on, a few
-// rows a statement.
-func (db *DB) insertSteps(ctx context.Context, tx *sql.Tx, holder string, first int, steps []report.Step) error {
+// heldStep is a step to store: the holder's i-th.
+type heldStep struct {
+	holder string
+	i      int
+	s      report.Step
+}
+
+// insertSteps stores steps, a few rows a statement.
+func (db *DB) insertSteps(ctx context.Context, tx *sql.Tx, steps []heldStep) error {
 	const perInsert = 100
 	for len(steps) > 0 {
 		n := min(len(steps), perInsert)
@@ -252,17 +255,18 @@ func (db *DB) insertSteps(ctx context.Context, tx *sql.Tx, holder string, first 
 			args []any
 		)
 		q.WriteString(`INSERT INTO live_steps (holder, i, at, from_loc, to_loc, n, door, entries, exits) VALUES `)
-		for i, s := range steps[:n] {
+		for i, h := range steps[:n] {
 			if i > 0 {
 				q.WriteString(", ")
 			}
 			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, holder, first+i, s.At.UnixMilli(), s.From, s.To, s.N, s.Door, s.Entries, s.Exits)
+			s := h.s
+			args = append(args, h.holder, h.i, s.At.UnixMilli(), s.From, s.To, s.N, s.Door, s.Entries, s.Exits)
 		}
 		if _, err := db.exec(ctx, tx, q.String(), args...); err != nil {
-			return fmt.Errorf("dashboard steps of %s: %w", holder, err)
+			return fmt.Errorf("dashboard steps: %w", err)
 		}
-		steps, first = steps[n:], first+n
+		steps = steps[n:]
 	}
 	return nil
 }
@@ -315,12 +319,16 @@ func (db *DB) dashFresh(ctx context.Context, tx *sql.Tx, ev *checkin.Event) (boo
 		return false, fmt.Errorf("dashboard steps: %w", err)
 	}
 	sums := newDashSums()
+	var ins []heldStep
 	for _, g := range groups {
 		steps := stepsOf(ev, g.moves)
 		sums.add(ev, steps, 1)
-		if err := db.insertSteps(ctx, tx, g.holder, 0, steps); err != nil {
-			return false, err
+		for i, s := range steps {
+			ins = append(ins, heldStep{g.holder, i, s})
 		}
+	}
+	if err := db.insertSteps(ctx, tx, ins); err != nil {
+		return false, err
 	}
 	return true, sums.write(ctx, db, tx)
 }

@@ -366,11 +366,7 @@ type holders struct {
 
 var allHolders = holders{stays: "s.person_id <> ''", undos: "1 = 1"}
 
-// onePerson and oneKiosksCounts select one holder.
-func onePerson(person string) holders {
-	return holders{stays: "s.person_id = ?", undos: "u.person_id = ?", args: []any{person}}
-}
-
+// oneKiosksCounts selects the counts without a badge of one kiosk.
 func oneKiosksCounts(kiosk string) holders {
 	return holders{stays: "substr(s.person_id, 1, 1) = '+' AND s.kiosk_id = ?", undos: "u.person_id IS NULL AND u.kiosk_id = ?",
 		args: []any{kiosk}}
