@@ -157,11 +157,11 @@ var conflictWords = map[string]string{
 	centralstore.RevokedAdmitted:      "Admitted on a revoked badge",
 }
 
-// buildView gathers the view from one snapshot of the center at the
+// BuildView gathers the view from one snapshot of the center at the
 // center's clock; full adds what only the dashboard shows: each door's
 // entries and exits, the trend lines (from the figures the center keeps
 // as pushes arrive: centralstore.Dashboard), the names in the conflicts.
-func buildView(ctx context.Context, db *centralstore.DB, organizer string, full bool) (*View, error) {
+func BuildView(ctx context.Context, db *centralstore.DB, organizer string, full bool) (*View, error) {
 	now := db.Now()
 	var (
 		st  centralstore.Status
@@ -171,8 +171,7 @@ func buildView(ctx context.Context, db *centralstore.DB, organizer string, full 
 	)
 	if full {
 		st, log, rep, err = db.Dashboard(ctx, now.Add(-Trend))
-	} else {
-		st, log, err = db.History(ctx, false)
+	} else if st, log, err = db.History(ctx, false); err == nil {
 		rep = report.Build(log, now) // no moves: no figures
 	}
 	if err != nil {
