@@ -27,15 +27,18 @@ import (
 //
 // A person's steps depend on nothing but their own moves, made from
 // their own stays and undos (stayMoves); the counts without a badge of
-// one kiosk likewise on its own. A push replays again the moves of each
-// holder it touched (report.BuildSteps, the report's own rules), writes
+// one kiosk likewise on its own. (This holds as long as an undo names
+// the person of the event it undoes, as a kiosk's does: an undo pushed
+// with another person, or with none, of a person's scan would leave that
+// scan undone in the report and counted here.) A push replays again the moves of each
+// holder it touched (report.Steps, the report's own rules), writes
 // the steps that changed and adds the difference to the sums.
 //
 // A poll then reads the sums and the steps after the trend's start,
 // which alone change a count within it (report.Tail). The steps depend
 // on the event's spaces and doors: live.dash says which they were built
 // with, and steps built with others are built again from every stay, at
-// the next push or import, and not read until then (the dashboard
+// the next push, import or Open, and not read until then (the dashboard
 // replays instead).
 
 // dashKey is what of ev the steps depend on: each space's id and
