@@ -438,15 +438,28 @@ func (db *DB) dashReport(ctx context.Context, tx *sql.Tx, ev *checkin.Event, fro
 	if rows, err = db.query(ctx, tx, `SELECT at, holder, i, from_loc, to_loc, n FROM live_steps WHERE at > ?`, from.UnixMilli()); err != nil {
 		return nil, false, fmt.Errorf("dashboard: %w", err)
 	}
+	// Thousands of rows at a busy event: the places, a few, are read
+	// into one buffer and shared.
+	places := map[string]string{}
+	place := func(b sql.RawBytes) string {
+		p, ok := places[string(b)]
+		if !ok {
+			p = string(b)
+			places[p] = p
+		}
+		return p
+	}
+	var holder, fromLoc, toLoc sql.RawBytes
 	for rows.Next() {
 		var (
 			s  step
 			at int64
 		)
-		if err := rows.Scan(&at, &s.holder, &s.i, &s.s.From, &s.s.To, &s.s.N); err != nil {
+		if err := rows.Scan(&at, &holder, &s.i, &fromLoc, &toLoc, &s.s.N); err != nil {
 			rows.Close()
 			return nil, false, fmt.Errorf("dashboard: %w", err)
 		}
+		s.holder, s.s.From, s.s.To = string(holder), place(fromLoc), place(toLoc)
 		s.s.At = time.UnixMilli(at).UTC()
 		if s.s.N == 0 {
 			s.s.Person = s.holder

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"usher/centralstore"
@@ -350,18 +349,25 @@ func spark(points []report.Point, from time.Time, capacity int) Spark {
 	}
 	y := func(n int) float64 { return SparkH - 2 - float64(n)/top*(SparkH-4) }
 	num := func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
-	var b strings.Builder
+	// A busy space has thousands of changes in Trend: the line is
+	// appended number by number, not formatted.
+	b := make([]byte, 0, 24*len(points))
+	point := func(x, y float64) {
+		if len(b) > 0 {
+			b = append(b, ' ')
+		}
+		b = strconv.AppendFloat(b, x, 'f', 1, 64)
+		b = append(b, ',')
+		b = strconv.AppendFloat(b, y, 'f', 1, 64)
+	}
 	for i, p := range points {
 		if i > 0 {
 			// Hold the previous level up to this change.
-			fmt.Fprintf(&b, " %s,%s", num(x(p.At)), num(y(points[i-1].N)))
+			point(x(p.At), y(points[i-1].N))
 		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "%s,%s", num(x(p.At)), num(y(p.N)))
+		point(x(p.At), y(p.N))
 	}
-	line := b.String()
+	line := string(b)
 	area := ""
 	if len(points) > 0 {
 		area = fmt.Sprintf("%s,%d %s %s,%d", num(x(points[0].At)), SparkH, line, num(x(points[len(points)-1].At)), SparkH)

@@ -205,6 +205,7 @@ type replayer struct {
 	hist  map[string]*history
 	// seriesOnly leaves the crossings out: only the series.
 	seriesOnly bool
+	crossed    map[[2]string][2][]string // Crossed of each pair of places met
 }
 
 func newReplayer(ev *checkin.Event) *replayer {
@@ -217,7 +218,16 @@ func newReplayer(ev *checkin.Event) *replayer {
 
 // apply applies one step of a person of category (none for a count).
 func (rp *replayer) apply(s Step, category string) {
-	left, entered := rp.ev.Crossed(s.From, s.To)
+	k := [2]string{s.From, s.To}
+	c, ok := rp.crossed[k]
+	if !ok {
+		if rp.crossed == nil {
+			rp.crossed = map[[2]string][2][]string{}
+		}
+		c[0], c[1] = rp.ev.Crossed(s.From, s.To)
+		rp.crossed[k] = c
+	}
+	left, entered := c[0], c[1]
 	n := 1
 	if s.N != 0 {
 		n = s.N
