@@ -11,6 +11,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"usher/checkin"
@@ -180,6 +181,7 @@ func (db *DB) dashIngest(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kio
 	}
 	sums := newDashSums()
 	var ins []heldStep
+	cut := false
 	for _, h := range slices.Sorted(maps.Keys(steps)) {
 		was, now := old[h], steps[h]
 		k := 0
@@ -195,12 +197,18 @@ func (db *DB) dashIngest(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kio
 			if _, err := db.exec(ctx, tx, `DELETE FROM live_steps WHERE holder = ? AND i >= ?`, h, k); err != nil {
 				return fmt.Errorf("dashboard steps of %s: %w", h, err)
 			}
+			cut = true
 		}
 		for i, s := range now[k:] {
 			ins = append(ins, heldStep{h, k + i, s})
 		}
 	}
-	if err := db.insertSteps(ctx, tx, ins); err != nil {
+	if cut {
+		if _, err := db.exec(ctx, tx, `UPDATE live SET dash_cut = ? WHERE id = 1`, rseq); err != nil {
+			return fmt.Errorf("dashboard steps: %w", err)
+		}
+	}
+	if err := db.insertSteps(ctx, tx, rseq, ins); err != nil {
 		return err
 	}
 	return sums.write(ctx, db, tx)
@@ -248,8 +256,9 @@ type heldStep struct {
 	s      report.Step
 }
 
-// insertSteps stores steps, a few rows a statement.
-func (db *DB) insertSteps(ctx context.Context, tx *sql.Tx, steps []heldStep) error {
+// insertSteps stores steps, written by the push (or rebuild) rseq, a
+// few rows a statement.
+func (db *DB) insertSteps(ctx context.Context, tx *sql.Tx, rseq int64, steps []heldStep) error {
 	const perInsert = 100
 	for len(steps) > 0 {
 		n := min(len(steps), perInsert)
@@ -257,14 +266,14 @@ func (db *DB) insertSteps(ctx context.Context, tx *sql.Tx, steps []heldStep) err
 			q    strings.Builder
 			args []any
 		)
-		q.WriteString(`INSERT INTO live_steps (holder, i, at, from_loc, to_loc, n, door, entries, exits) VALUES `)
+		q.WriteString(`INSERT INTO live_steps (holder, i, at, from_loc, to_loc, n, door, entries, exits, rseq) VALUES `)
 		for i, h := range steps[:n] {
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 			s := h.s
-			args = append(args, h.holder, h.i, s.At.UnixMilli(), s.From, s.To, s.N, s.Door, s.Entries, s.Exits)
+			args = append(args, h.holder, h.i, s.At.UnixMilli(), s.From, s.To, s.N, s.Door, s.Entries, s.Exits, rseq)
 		}
 		if _, err := db.exec(ctx, tx, q.String(), args...); err != nil {
 			return fmt.Errorf("dashboard steps: %w", err)
@@ -317,6 +326,13 @@ func (db *DB) dashFresh(ctx context.Context, tx *sql.Tx, ev *checkin.Event) (boo
 			return false, fmt.Errorf("dashboard steps: %w", err)
 		}
 	}
+	cut, err := db.nextSeq(ctx, tx, 1)
+	if err != nil {
+		return false, err
+	}
+	if _, err := db.exec(ctx, tx, `UPDATE live SET dash_cut = ? WHERE id = 1`, cut); err != nil {
+		return false, fmt.Errorf("dashboard steps: %w", err)
+	}
 	groups, err := db.holderMoves(ctx, tx, ev, allHolders)
 	if err != nil {
 		return false, fmt.Errorf("dashboard steps: %w", err)
@@ -330,7 +346,7 @@ func (db *DB) dashFresh(ctx context.Context, tx *sql.Tx, ev *checkin.Event) (boo
 			ins = append(ins, heldStep{g.holder, i, s})
 		}
 	}
-	if err := db.insertSteps(ctx, tx, ins); err != nil {
+	if err := db.insertSteps(ctx, tx, cut, ins); err != nil {
 		return false, err
 	}
 	return true, sums.write(ctx, db, tx)
@@ -427,17 +443,65 @@ func (db *DB) dashReport(ctx context.Context, tx *sql.Tx, ev *checkin.Event, fro
 	if err := rows.Err(); err != nil {
 		return nil, false, fmt.Errorf("dashboard: %w", err)
 	}
-	// The steps after from, in the replay's order: by time, then holder,
-	// then each holder's own (stayMoves).
-	type step struct {
-		holder string
-		i      int64
-		s      report.Step
-	}
-	var after []step
-	if rows, err = db.query(ctx, tx, `SELECT at, holder, i, from_loc, to_loc, n FROM live_steps WHERE at > ?`, from.UnixMilli()); err != nil {
+	after, err := db.dash.after(ctx, db, tx, built, from)
+	if err != nil {
 		return nil, false, fmt.Errorf("dashboard: %w", err)
 	}
+	steps := make([]report.Step, len(after))
+	for i, s := range after {
+		steps[i] = s.s
+	}
+	return report.Tail(ev, from, final, doors, steps), true, nil
+}
+
+// dashCache is the steps after a time as a process last read them, and
+// through which push: a poll reads only the rows pushes wrote since,
+// unless one deleted rows (live.dash_cut) or the poll reaches further
+// back. Polls every few seconds at a busy event then read the last
+// seconds' steps, not the last minutes'.
+type dashCache struct {
+	mu      sync.Mutex
+	key     string    // the live.dash they were read with
+	through int64     // the server sequence value read up to
+	from    time.Time // they are the steps after it
+	steps   []dashStep
+}
+
+// dashStep is a step as the dashboard reads it, with its holder and
+// place among the holder's steps, which order it.
+type dashStep struct {
+	holder string
+	i      int64
+	s      report.Step
+}
+
+// after returns the steps after from, in the replay's order: by time,
+// then holder (bytes), then each holder's own (stayMoves). The result
+// is the caller's.
+func (c *dashCache) after(ctx context.Context, db *DB, tx *sql.Tx, key string, from time.Time) (out []dashStep, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	defer func() {
+		if err != nil {
+			c.key, c.steps = "", nil // read them all next time
+		}
+	}()
+	var through, cut int64
+	if err := db.queryRow(ctx, tx, `SELECT (SELECT value FROM counters WHERE name = 'seq'), dash_cut FROM live WHERE id = 1`).
+		Scan(&through, &cut); err != nil {
+		return nil, err
+	}
+	q, args := `SELECT at, holder, i, from_loc, to_loc, n FROM live_steps WHERE at > ?`, []any{from.UnixMilli()}
+	if c.key == key && cut <= c.through && !from.Before(c.from) && through >= c.through {
+		q, args = q+` AND rseq > ?`, append(args, c.through)
+	} else {
+		c.steps = nil
+	}
+	rows, err := db.query(ctx, tx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
 	// Thousands of rows at a busy event: the places, a few, are read
 	// into one buffer and shared.
 	places := map[string]string{}
@@ -452,30 +516,33 @@ func (db *DB) dashReport(ctx context.Context, tx *sql.Tx, ev *checkin.Event, fro
 	var holder, fromLoc, toLoc sql.RawBytes
 	for rows.Next() {
 		var (
-			s  step
+			s  dashStep
 			at int64
 		)
 		if err := rows.Scan(&at, &holder, &s.i, &fromLoc, &toLoc, &s.s.N); err != nil {
-			rows.Close()
-			return nil, false, fmt.Errorf("dashboard: %w", err)
+			return nil, err
 		}
 		s.holder, s.s.From, s.s.To = string(holder), place(fromLoc), place(toLoc)
 		s.s.At = time.UnixMilli(at).UTC()
 		if s.s.N == 0 {
 			s.s.Person = s.holder
 		}
-		after = append(after, s)
+		c.steps = append(c.steps, s)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("dashboard: %w", err)
+		return nil, err
 	}
-	slices.SortFunc(after, func(a, b step) int {
+	slices.SortFunc(c.steps, func(a, b dashStep) int {
 		return cmp.Or(a.s.At.Compare(b.s.At), strings.Compare(a.holder, b.holder), cmp.Compare(a.i, b.i))
 	})
-	steps := make([]report.Step, len(after))
-	for i, s := range after {
-		steps[i] = s.s
-	}
-	return report.Tail(ev, from, final, doors, steps), true, nil
+	// Those from before from no more.
+	n, _ := slices.BinarySearchFunc(c.steps, from, func(s dashStep, t time.Time) int {
+		if s.s.At.After(t) {
+			return 1
+		}
+		return -1
+	})
+	c.steps = slices.Delete(c.steps, 0, n)
+	c.key, c.through, c.from = key, through, from
+	return slices.Clone(c.steps), nil
 }

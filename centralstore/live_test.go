@@ -117,7 +117,10 @@ func dashDiff(db *centralstore.DB, kinds map[string]int) error {
 		end = log.Moves[n-1].At
 	}
 	want := report.Build(log, end)
-	for _, back := range []time.Duration{30 * time.Minute, 5 * time.Minute, 90 * time.Second, 20 * time.Second} {
+	// From the latest start to the earliest: the first reads, after a
+	// push, only the steps it wrote (the dashboard's poll), the others
+	// all the steps after their start.
+	for _, back := range []time.Duration{20 * time.Second, 90 * time.Second, 5 * time.Minute, 30 * time.Minute} {
 		from := now.Add(-back)
 		_, _, got, err := db.Dashboard(ctx, from)
 		if err != nil {

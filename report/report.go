@@ -200,12 +200,10 @@ func Steps(log Log) []Step {
 
 // replayer applies steps to the state and each space's history.
 type replayer struct {
-	ev    *checkin.Event
-	state *checkin.State
-	hist  map[string]*history
-	// seriesOnly leaves the crossings out: only the series.
-	seriesOnly bool
-	crossed    map[[2]string][2][]string // Crossed of each pair of places met
+	ev      *checkin.Event
+	state   *checkin.State
+	hist    map[string]*history
+	crossed map[[2]string][2][]string // Crossed of each pair of places met
 }
 
 func newReplayer(ev *checkin.Event) *replayer {
@@ -216,18 +214,23 @@ func newReplayer(ev *checkin.Event) *replayer {
 	return rp
 }
 
-// apply applies one step of a person of category (none for a count).
-func (rp *replayer) apply(s Step, category string) {
-	k := [2]string{s.From, s.To}
+// crossings is ev.Crossed, once for each pair of places.
+func (rp *replayer) crossings(from, to string) (left, entered []string) {
+	k := [2]string{from, to}
 	c, ok := rp.crossed[k]
 	if !ok {
 		if rp.crossed == nil {
 			rp.crossed = map[[2]string][2][]string{}
 		}
-		c[0], c[1] = rp.ev.Crossed(s.From, s.To)
+		c[0], c[1] = rp.ev.Crossed(from, to)
 		rp.crossed[k] = c
 	}
-	left, entered := c[0], c[1]
+	return c[0], c[1]
+}
+
+// apply applies one step of a person of category (none for a count).
+func (rp *replayer) apply(s Step, category string) {
+	left, entered := rp.crossings(s.From, s.To)
 	n := 1
 	if s.N != 0 {
 		n = s.N
@@ -238,16 +241,12 @@ func (rp *replayer) apply(s Step, category string) {
 	}
 	for _, sp := range left {
 		h := rp.hist[sp]
-		if !rp.seriesOnly {
-			h.crossings = append(h.crossings, crossing{s.At, s.Person, category, -n})
-		}
+		h.crossings = append(h.crossings, crossing{s.At, s.Person, category, -n})
 		h.series = append(h.series, Point{s.At, rp.state.Count(sp)})
 	}
 	for _, sp := range entered {
 		h := rp.hist[sp]
-		if !rp.seriesOnly {
-			h.crossings = append(h.crossings, crossing{s.At, s.Person, category, n})
-		}
+		h.crossings = append(h.crossings, crossing{s.At, s.Person, category, n})
 		h.series = append(h.series, Point{s.At, rp.state.Count(sp)})
 	}
 }
@@ -374,18 +373,30 @@ func build(log Log, end time.Time, stepsOnly bool) (*Report, []Step) {
 // on is Build's; Doors is Build's. Start and End are from, and the other
 // figures are zero.
 func Tail(ev *checkin.Event, from time.Time, final map[string]int, doors []Door, after []Step) *Report {
-	// One replay of the steps from zero, with each person where their
-	// first step takes them from: each count is its level at from plus
-	// what the replay counts, and the level is what makes it final.
+	// One replay of the steps from zero: each count is its level at
+	// from plus what the replay counts, and the level is what makes it
+	// final. A step's places are where its person was and went (the
+	// state's Move), or a count's (Adjust), so the people need no state.
 	rp := newReplayer(ev)
-	rp.seriesOnly = true
-	rp.state.ResetPresence(firstPlaces(after), nil, nil)
+	counts := map[string]int{}
 	for _, s := range after {
-		rp.apply(s, "")
+		left, entered := rp.crossings(s.From, s.To)
+		n := 1
+		if s.N != 0 {
+			n, left = s.N, nil // a count changes only the spaces its move enters
+		}
+		for _, sp := range left {
+			counts[sp] -= n
+			rp.hist[sp].series = append(rp.hist[sp].series, Point{s.At, counts[sp]})
+		}
+		for _, sp := range entered {
+			counts[sp] += n
+			rp.hist[sp].series = append(rp.hist[sp].series, Point{s.At, counts[sp]})
+		}
 	}
 	r := &Report{Event: ev, Start: from, End: from, Categories: []string{}}
 	for _, sp := range ev.Spaces {
-		base := final[sp.ID] - rp.state.Count(sp.ID)
+		base := final[sp.ID] - counts[sp.ID]
 		series := make([]Point, 0, 1+len(rp.hist[sp.ID].series))
 		series = append(series, Point{from, base})
 		for _, p := range rp.hist[sp.ID].series {
