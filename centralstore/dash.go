@@ -514,6 +514,7 @@ func (c *dashCache) after(ctx context.Context, db *DB, tx *sql.Tx, key string, f
 		return p
 	}
 	var holder, fromLoc, toLoc sql.RawBytes
+	had := len(c.steps)
 	for rows.Next() {
 		var (
 			s  dashStep
@@ -532,9 +533,11 @@ func (c *dashCache) after(ctx context.Context, db *DB, tx *sql.Tx, key string, f
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(c.steps, func(a, b dashStep) int {
-		return cmp.Or(a.s.At.Compare(b.s.At), strings.Compare(a.holder, b.holder), cmp.Compare(a.i, b.i))
-	})
+	if len(c.steps) > had { // sorted already if nothing came
+		slices.SortFunc(c.steps, func(a, b dashStep) int {
+			return cmp.Or(a.s.At.Compare(b.s.At), strings.Compare(a.holder, b.holder), cmp.Compare(a.i, b.i))
+		})
+	}
 	// Those from before from no more.
 	n, _ := slices.BinarySearchFunc(c.steps, from, func(s dashStep, t time.Time) int {
 		if s.s.At.After(t) {
