@@ -51,6 +51,9 @@ type DB struct {
 	wakeups wakeups
 	// shared is the event as the kiosks' requests read it (sharedEvent).
 	shared atomic.Pointer[sharedEvent]
+	// dash is the dashboard's last steps as this process last read them
+	// (dash.go).
+	dash dashCache
 
 	// Now is the server's clock; tests replace it.
 	Now func() time.Time

@@ -143,6 +143,9 @@ func (db *DB) liveIngest(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kio
 		n, flagged, refused, kiosk); err != nil {
 		return fmt.Errorf("live counts: kiosk %s: %w", kiosk, err)
 	}
+	if err := db.dashIngest(ctx, tx, ev, kiosk, rseq); err != nil {
+		return err
+	}
 	rebuilt, err := db.liveFresh(ctx, tx, ev)
 	if err != nil || rebuilt {
 		return err
@@ -240,8 +243,9 @@ func (db *DB) liveFresh(ctx context.Context, tx *sql.Tx, ev *checkin.Event) (boo
 	return true, db.liveStore(ctx, tx, found)
 }
 
-// liveOpen builds the live figures of a database whose event's spaces
-// changed since they were built, or that never had them: Open calls it.
+// liveOpen builds the live figures (and the dashboard's, dash.go) of a
+// database whose event's spaces changed since they were built, or that
+// never had them: Open calls it.
 func (db *DB) liveOpen(ctx context.Context) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
 		ev, _, err := db.event(ctx, tx)
@@ -250,7 +254,10 @@ func (db *DB) liveOpen(ctx context.Context) error {
 		} else if err != nil {
 			return err
 		}
-		_, err = db.liveFresh(ctx, tx, ev)
+		if _, err = db.liveFresh(ctx, tx, ev); err != nil {
+			return err
+		}
+		_, err = db.dashFresh(ctx, tx, ev)
 		return err
 	})
 }

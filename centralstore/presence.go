@@ -1,11 +1,13 @@
 package centralstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"usher/checkin"
@@ -324,8 +326,64 @@ func anonSpace(holder string) (string, bool) {
 // names the event that made it (report.Move.ID, "kiosk/seq") when that
 // event is a staff undo or one undone, so reports leave both out, and
 // the door of the event that opened or closed the stay (report.Move.Door).
+//
+// The moves are in time order; at one instant, in the order of their
+// holders (holderMoves).
 func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]report.Move, error) {
-	undos, err := db.undoEvents(ctx, tx)
+	groups, err := db.holderMoves(ctx, tx, ev, allHolders)
+	if err != nil {
+		return nil, err
+	}
+	return mergeMoves(groups), nil
+}
+
+// mergeMoves puts the moves of groups, in the order of their holders,
+// in time order: at one instant, the holders' order, then each one's own.
+func mergeMoves(groups []holderGroup) []report.Move {
+	n := 0
+	for _, g := range groups {
+		n += len(g.moves)
+	}
+	moves := make([]report.Move, 0, n)
+	for _, g := range groups {
+		moves = append(moves, g.moves...)
+	}
+	sort.SliceStable(moves, func(i, j int) bool { return moves[i].At.Before(moves[j].At) })
+	return moves
+}
+
+// A holder is whose moves depend on each other's alone: a person (their
+// id), or the counts without a badge of one kiosk ("+" and its id),
+// whose undos and undone events only its own undos name.
+func countsOf(kiosk string) string { return "+" + kiosk }
+
+// holders selects the stays and undos whose moves holderMoves makes.
+type holders struct {
+	stays string // a condition on spends s
+	undos string // a condition on events u
+	args  []any  // one set for each
+}
+
+var allHolders = holders{stays: "s.person_id <> ''", undos: "1 = 1"}
+
+// oneKiosksCounts selects the counts without a badge of one kiosk.
+func oneKiosksCounts(kiosk string) holders {
+	return holders{stays: "substr(s.person_id, 1, 1) = '+' AND s.kiosk_id = ?", undos: "u.person_id IS NULL AND u.kiosk_id = ?",
+		args: []any{kiosk}}
+}
+
+// holderGroup is the moves of one holder, in its own order.
+type holderGroup struct {
+	holder string
+	moves  []report.Move
+}
+
+// holderMoves makes the moves of the holders h selects, each holder's
+// apart in time order (at one instant, a person's as their stays give
+// them; a kiosk's counts by seq, each in and then out), ordered by
+// holder (bytes).
+func (db *DB) holderMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event, h holders) ([]holderGroup, error) {
+	undos, err := db.undoEvents(ctx, tx, h.undos, h.args...)
 	if err != nil {
 		return nil, err
 	}
@@ -335,7 +393,8 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 			coalesce((SELECT c.door FROM events c WHERE s.closed <> 0 AND c.hlc = s.closed_hlc
 				AND coalesce(c.person_id, '') = CASE WHEN substr(s.person_id, 1, 1) = '+' THEN '' ELSE s.person_id END
 				ORDER BY c.kiosk_id, c.seq LIMIT 1), '')
-		FROM spends s LEFT JOIN people p ON p.id = s.person_id WHERE s.person_id <> '' ORDER BY s.person_id`)
+		FROM spends s LEFT JOIN people p ON p.id = s.person_id WHERE `+h.stays+`
+		ORDER BY s.person_id, s.kiosk_id, s.seq, s.counter`, h.args...)
 	if err != nil {
 		return nil, fmt.Errorf("stays: %w", err)
 	}
@@ -351,15 +410,20 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 		holder, category string
 		edges            []edge
 	}
-	var groups []*group
-	anon := map[string]*struct {
+	type count struct {
+		kiosk           string
+		seq             int64
 		holder          string
 		counters        []string
 		at, end         int64
 		closer          undoEvent
 		opener, closeBy string
-	}{}
-	var anonKeys []string
+	}
+	var (
+		groups []*group
+		counts []*count
+	)
+	anon := map[string]*count{}
 	for rows.Next() {
 		var (
 			kiosk, counter, holder, category string
@@ -376,20 +440,14 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 			k := fmt.Sprintf("%s/%d", kiosk, seq)
 			a := anon[k]
 			if a == nil {
-				a = &struct {
-					holder          string
-					counters        []string
-					at, end         int64
-					closer          undoEvent
-					opener, closeBy string
-				}{holder: holder, at: at, opener: openDoor}
+				a = &count{kiosk: kiosk, seq: seq, holder: holder, at: at, opener: openDoor}
 				anon[k] = a
-				anonKeys = append(anonKeys, k)
+				counts = append(counts, a)
 			}
 			a.counters = append(a.counters, counter)
 			if closed != 0 && end >= a.end {
 				a.end = end
-				a.closer = undos.byStamp[undoKey{"+" + kiosk, end}]
+				a.closer = undos.byStamp[undoKey{countsOf(kiosk), end}]
 				a.closeBy = closeDoor
 			}
 			continue
@@ -408,7 +466,7 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("stays: %w", err)
 	}
-	var moves []report.Move
+	var out []holderGroup
 	stamp := func(h int64) time.Time { return hlc.Timestamp(h).Time().UTC() }
 	for _, g := range groups {
 		// Closings before openings at the same instant: a move out of one
@@ -419,6 +477,7 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 			}
 			return !g.edges[i].open && g.edges[j].open
 		})
+		var moves []report.Move
 		openN := map[string]int{}
 		loc := checkin.Outside
 		for i, e := range g.edges {
@@ -446,9 +505,11 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 				loc = now
 			}
 		}
+		out = append(out, holderGroup{g.holder, moves})
 	}
-	for _, k := range anonKeys {
-		a := anon[k]
+	// Each kiosk's counts, by seq.
+	slices.SortStableFunc(counts, func(a, b *count) int { return cmp.Or(cmp.Compare(a.kiosk, b.kiosk), cmp.Compare(a.seq, b.seq)) })
+	for _, a := range counts {
 		space, _ := anonSpace(a.holder)
 		from := checkin.Outside
 		for _, c := range a.counters {
@@ -459,14 +520,23 @@ func (db *DB) stayMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event) ([]r
 		if ev.Space(space) == nil {
 			continue
 		}
-		moves = append(moves, report.Move{At: stamp(a.at), From: from, To: space, Delta: 1, ID: k, Undoes: undos.undoes[k], Door: a.opener})
+		holder := countsOf(a.kiosk)
+		if len(out) == 0 || out[len(out)-1].holder != holder {
+			out = append(out, holderGroup{holder: holder})
+		}
+		g := &out[len(out)-1]
+		k := fmt.Sprintf("%s/%d", a.kiosk, a.seq)
+		g.moves = append(g.moves, report.Move{At: stamp(a.at), From: from, To: space, Delta: 1, ID: k, Undoes: undos.undoes[k], Door: a.opener})
 		if a.end != 0 {
-			moves = append(moves, report.Move{At: stamp(a.end), From: from, To: space, Delta: -1, ID: a.closer.id, Undoes: a.closer.undoes,
+			g.moves = append(g.moves, report.Move{At: stamp(a.end), From: from, To: space, Delta: -1, ID: a.closer.id, Undoes: a.closer.undoes,
 				Door: a.closeBy})
 		}
 	}
-	sort.SliceStable(moves, func(i, j int) bool { return moves[i].At.Before(moves[j].At) })
-	return moves, nil
+	for _, g := range out {
+		sort.SliceStable(g.moves, func(i, j int) bool { return g.moves[i].At.Before(g.moves[j].At) })
+	}
+	slices.SortStableFunc(out, func(a, b holderGroup) int { return strings.Compare(a.holder, b.holder) })
+	return out, nil
 }
 
 // undoKey finds an event that may have closed a stay: whose stays it
@@ -489,13 +559,14 @@ type undoMarks struct {
 	byStamp map[undoKey]undoEvent
 }
 
-// undoEvents reads every staff undo and the event it undid.
-func (db *DB) undoEvents(ctx context.Context, tx *sql.Tx) (undoMarks, error) {
+// undoEvents reads the staff undos where cond (on events u) holds, and
+// the events they undid.
+func (db *DB) undoEvents(ctx context.Context, tx *sql.Tx, cond string, args ...any) (undoMarks, error) {
 	m := undoMarks{undoes: map[string]string{}, byStamp: map[undoKey]undoEvent{}}
 	rows, err := db.query(ctx, tx, `
 		SELECT u.kiosk_id, u.seq, u.hlc, coalesce(u.person_id, ''), d.seq, d.hlc FROM events u
 		JOIN events d ON d.kiosk_id = u.kiosk_id AND d.seq = u.undoes
-		WHERE u.undoes IS NOT NULL AND u.refused = '' ORDER BY u.kiosk_id, u.seq`)
+		WHERE u.undoes IS NOT NULL AND u.refused = '' AND `+cond+` ORDER BY u.kiosk_id, u.seq`, args...)
 	if err != nil {
 		return m, fmt.Errorf("undos: %w", err)
 	}
@@ -510,7 +581,7 @@ func (db *DB) undoEvents(ctx context.Context, tx *sql.Tx) (undoMarks, error) {
 		}
 		holder := person
 		if holder == "" {
-			holder = "+" + kiosk
+			holder = countsOf(kiosk)
 		}
 		u, d := fmt.Sprintf("%s/%d", kiosk, seq), fmt.Sprintf("%s/%d", kiosk, undone)
 		m.undoes[u] = d

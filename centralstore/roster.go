@@ -135,6 +135,9 @@ func (db *DB) ImportWith(ctx context.Context, ev *checkin.Event, roster []checki
 			if _, err := db.liveFresh(ctx, tx, ev); err != nil {
 				return err
 			}
+			if _, err := db.dashFresh(ctx, tx, ev); err != nil {
+				return err
+			}
 		}
 		// A changed capacity changes the rights: a raise pays the debt
 		// and grows the reserve, a lowering takes from it.

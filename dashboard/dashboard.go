@@ -270,7 +270,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) data(r *http.Request, page, organizer string) pageData {
-	v, err := buildView(r.Context(), h.db, organizer, page == "dashboard")
+	v, err := BuildView(r.Context(), h.db, organizer, page == "dashboard")
 	d := pageData{View: v, Page: page}
 	if err != nil {
 		d.View = &View{Organizer: organizer, Updated: h.db.Now().Local()}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"usher/centralstore"
@@ -157,22 +156,26 @@ var conflictWords = map[string]string{
 	centralstore.RevokedAdmitted:      "Admitted on a revoked badge",
 }
 
-// buildView gathers the view from one snapshot of the center at the
-// center's clock; full adds what only the dashboard shows (the trend
-// lines, the names in the conflicts), which needs every move.
-func buildView(ctx context.Context, db *centralstore.DB, organizer string, full bool) (*View, error) {
-	st, log, err := db.History(ctx, full)
+// BuildView gathers the view from one snapshot of the center at the
+// center's clock; full adds what only the dashboard shows: each door's
+// entries and exits, the trend lines (from the figures the center keeps
+// as pushes arrive: centralstore.Dashboard), the names in the conflicts.
+func BuildView(ctx context.Context, db *centralstore.DB, organizer string, full bool) (*View, error) {
+	now := db.Now()
+	var (
+		st  centralstore.Status
+		log report.Log
+		rep *report.Report
+		err error
+	)
+	if full {
+		st, log, rep, err = db.Dashboard(ctx, now.Add(-Trend))
+	} else if st, log, err = db.History(ctx, false); err == nil {
+		rep = report.Build(log, now) // no moves: no figures
+	}
 	if err != nil {
 		return nil, err
 	}
-	now := db.Now()
-	// A kiosk clock a little ahead drags the hybrid clock along: the
-	// trend runs to the newest stamp, so it never lags the number.
-	end := now
-	if n := len(log.Moves); n > 0 && log.Moves[n-1].At.After(end) {
-		end = log.Moves[n-1].At
-	}
-	rep := report.Build(log, end)
 	names := map[string]string{}
 	if full {
 		var ids []string
@@ -346,18 +349,25 @@ func spark(points []report.Point, from time.Time, capacity int) Spark {
 	}
 	y := func(n int) float64 { return SparkH - 2 - float64(n)/top*(SparkH-4) }
 	num := func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
-	var b strings.Builder
+	// A busy space has thousands of changes in Trend: the line is
+	// appended number by number, not formatted.
+	b := make([]byte, 0, 24*len(points))
+	point := func(x, y float64) {
+		if len(b) > 0 {
+			b = append(b, ' ')
+		}
+		b = strconv.AppendFloat(b, x, 'f', 1, 64)
+		b = append(b, ',')
+		b = strconv.AppendFloat(b, y, 'f', 1, 64)
+	}
 	for i, p := range points {
 		if i > 0 {
 			// Hold the previous level up to this change.
-			fmt.Fprintf(&b, " %s,%s", num(x(p.At)), num(y(points[i-1].N)))
+			point(x(p.At), y(points[i-1].N))
 		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "%s,%s", num(x(p.At)), num(y(p.N)))
+		point(x(p.At), y(p.N))
 	}
-	line := b.String()
+	line := string(b)
 	area := ""
 	if len(points) > 0 {
 		area = fmt.Sprintf("%s,%d %s %s,%d", num(x(points[0].At)), SparkH, line, num(x(points[len(points)-1].At)), SparkH)

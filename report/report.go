@@ -162,18 +162,110 @@ type history struct {
 // one; with none or several it counts at no door, rather than at a
 // guessed one.
 func Build(log Log, end time.Time) *Report {
-	ev := log.Event
-	state := checkin.NewState(ev)
-	hist := make(map[string]*history, len(ev.Spaces))
-	for _, s := range ev.Spaces {
-		hist[s.ID] = &history{}
+	r, _ := build(log, end, false)
+	return r
+}
+
+// Step is one move as the replay applied it, after the rules of Build:
+// a person went From where the replay had them To another place, or
+// (N ≠ 0) staff counted N people without a badge From → To. Entries and
+// Exits are what it counted at Door ("" for none).
+type Step struct {
+	At             time.Time
+	Person         string // "" for a count
+	From, To       string
+	N              int
+	Door           string
+	Entries, Exits int
+}
+
+// Steps returns the steps Build's replay applies over the whole log, in
+// its order. A log's steps, with where everyone is and each door's
+// figures at their end, are all Tail needs to give a later window's
+// series: a store can keep them for each person (whose steps depend on
+// their own moves alone) as their moves arrive.
+func Steps(log Log) []Step {
+	if len(log.Moves) == 0 {
+		return nil
 	}
+	end := log.Moves[0].At
+	for _, m := range log.Moves {
+		if m.At.After(end) {
+			end = m.At
+		}
+	}
+	_, steps := build(log, end, true)
+	return steps
+}
+
+// replayer applies steps to the state and each space's history.
+type replayer struct {
+	ev      *checkin.Event
+	state   *checkin.State
+	hist    map[string]*history
+	crossed map[[2]string][2][]string // Crossed of each pair of places met
+}
+
+func newReplayer(ev *checkin.Event) *replayer {
+	rp := &replayer{ev: ev, state: checkin.NewState(ev), hist: make(map[string]*history, len(ev.Spaces))}
+	for _, s := range ev.Spaces {
+		rp.hist[s.ID] = &history{}
+	}
+	return rp
+}
+
+// crossings is ev.Crossed, once for each pair of places.
+func (rp *replayer) crossings(from, to string) (left, entered []string) {
+	k := [2]string{from, to}
+	c, ok := rp.crossed[k]
+	if !ok {
+		if rp.crossed == nil {
+			rp.crossed = map[[2]string][2][]string{}
+		}
+		c[0], c[1] = rp.ev.Crossed(from, to)
+		rp.crossed[k] = c
+	}
+	return c[0], c[1]
+}
+
+// apply applies one step of a person of category (none for a count).
+func (rp *replayer) apply(s Step, category string) {
+	left, entered := rp.crossings(s.From, s.To)
+	n := 1
+	if s.N != 0 {
+		n = s.N
+		left = nil // a count changes only the spaces its move enters
+		rp.state.Adjust(s.From, s.To, s.N)
+	} else {
+		rp.state.Move(s.Person, s.To)
+	}
+	for _, sp := range left {
+		h := rp.hist[sp]
+		h.crossings = append(h.crossings, crossing{s.At, s.Person, category, -n})
+		h.series = append(h.series, Point{s.At, rp.state.Count(sp)})
+	}
+	for _, sp := range entered {
+		h := rp.hist[sp]
+		h.crossings = append(h.crossings, crossing{s.At, s.Person, category, n})
+		h.series = append(h.series, Point{s.At, rp.state.Count(sp)})
+	}
+}
+
+// build replays the log to end; stepsOnly returns the steps alone,
+// without the report.
+func build(log Log, end time.Time, stepsOnly bool) (*Report, []Step) {
+	ev := log.Event
+	rp := newReplayer(ev)
+	state, hist := rp.state, rp.hist
 	known := func(loc string) bool { return loc == checkin.Outside || ev.Space(loc) != nil }
 	r := &Report{Event: ev, Start: end, End: end, Conflicts: log.Conflicts}
 	undone, applied := undos(log.Moves)
 	doors := newDoorCounts(ev)
 	first := true
-	var last time.Time
+	var (
+		last  time.Time
+		steps []Step
+	)
 	for i, m := range log.Moves {
 		if m.ID != "" && undone[m.ID] {
 			continue
@@ -200,36 +292,31 @@ func Build(log Log, end time.Time) *Report {
 			r.Start, first = m.At, false
 		}
 		last = m.At
-		var from string
+		s := Step{At: m.At, Person: m.Person, To: m.To, N: m.Delta}
 		n := 1
 		if count {
-			from, n = m.From, m.Delta
+			s.From, n = m.From, m.Delta
 		} else {
-			from = state.Location(m.Person)
-			if from == m.To {
+			s.From = state.Location(m.Person)
+			if s.From == m.To {
 				continue
 			}
 		}
-		left, entered := ev.Crossed(from, m.To)
 		if m.Undoes == "" {
-			doors.count(m, from, n)
+			s.Door, s.Entries, s.Exits = doors.passage(m, s.From, n)
+			doors.add(s.Door, s.Entries, s.Exits)
 		}
-		if count {
-			left = nil // a count changes only the spaces its move enters
-			state.Adjust(m.From, m.To, m.Delta)
-		} else {
-			state.Move(m.Person, m.To)
+		if stepsOnly {
+			if !count {
+				state.Move(s.Person, s.To) // all the next steps read: where each person is
+			}
+			steps = append(steps, s)
+			continue
 		}
-		for _, sp := range left {
-			h := hist[sp]
-			h.crossings = append(h.crossings, crossing{m.At, m.Person, m.Category, -n})
-			h.series = append(h.series, Point{m.At, state.Count(sp)})
-		}
-		for _, sp := range entered {
-			h := hist[sp]
-			h.crossings = append(h.crossings, crossing{m.At, m.Person, m.Category, n})
-			h.series = append(h.series, Point{m.At, state.Count(sp)})
-		}
+		rp.apply(s, m.Category)
+	}
+	if stepsOnly {
+		return nil, steps
 	}
 	cats := map[string]bool{}
 	for _, c := range ev.Categories {
@@ -273,7 +360,92 @@ func Build(log Log, end time.Time) *Report {
 		r.Categories = append(r.Categories, Unbadged)
 	}
 	r.Doors = doors.report()
+	return r, steps
+}
+
+// Tail is the report of a long history's end without replaying it all,
+// for a view that shows each door's figures and each space's recent
+// series only. doors are each door's totals (ID, Entries, Exits: the
+// sums of the steps'); final is each space's count once every step is
+// applied; after are the steps Steps gives with At after from, in
+// its order. Each space's Series is its level at from, at from, then
+// every point Build's series has after from, so Space.Since from from
+// on is Build's; Doors is Build's. Start and End are from, and the other
+// figures are zero.
+func Tail(ev *checkin.Event, from time.Time, final map[string]int, doors []Door, after []Step) *Report {
+	// One replay of the steps from zero: each count is its level at
+	// from plus what the replay counts, and the level is what makes it
+	// final. A step's places are where its person was and went (the
+	// state's Move), or a count's (Adjust), so the people need no state.
+	rp := newReplayer(ev)
+	counts := map[string]int{}
+	for _, s := range after {
+		left, entered := rp.crossings(s.From, s.To)
+		n := 1
+		if s.N != 0 {
+			n, left = s.N, nil // a count changes only the spaces its move enters
+		}
+		for _, sp := range left {
+			counts[sp] -= n
+			rp.hist[sp].series = append(rp.hist[sp].series, Point{s.At, counts[sp]})
+		}
+		for _, sp := range entered {
+			counts[sp] += n
+			rp.hist[sp].series = append(rp.hist[sp].series, Point{s.At, counts[sp]})
+		}
+	}
+	r := &Report{Event: ev, Start: from, End: from, Categories: []string{}}
+	for _, sp := range ev.Spaces {
+		base := final[sp.ID] - counts[sp.ID]
+		series := make([]Point, 0, 1+len(rp.hist[sp.ID].series))
+		series = append(series, Point{from, base})
+		for _, p := range rp.hist[sp.ID].series {
+			series = append(series, Point{p.At, base + p.N})
+		}
+		r.Spaces = append(r.Spaces, Space{ID: sp.ID, Name: sp.Name, Stats: Stats{Capacity: sp.Capacity, ByCategory: map[string]int{}},
+			Series: series})
+	}
+	dc := newDoorCounts(ev)
+	for _, d := range doors {
+		if dc.byID[d.ID] != nil || d.Entries != 0 || d.Exits != 0 {
+			dc.add(d.ID, d.Entries, d.Exits)
+		}
+	}
+	r.Doors = dc.report()
 	return r
+}
+
+// firstPlaces is where each person stepping is before their first step.
+func firstPlaces(steps []Step) map[string]string {
+	where := map[string]string{}
+	for _, s := range steps {
+		if _, ok := where[s.Person]; !ok && s.N == 0 {
+			where[s.Person] = s.From
+		}
+	}
+	return where
+}
+
+// Change is how much steps, in order, change each space's count (the
+// spaces they change): the count after them less the count before, as
+// their replay counts.
+func Change(ev *checkin.Event, steps []Step) map[string]int {
+	st := checkin.NewState(ev)
+	st.ResetPresence(firstPlaces(steps), nil, nil)
+	for _, s := range steps {
+		if s.N != 0 {
+			st.Adjust(s.From, s.To, s.N)
+		} else {
+			st.Move(s.Person, s.To)
+		}
+	}
+	out := map[string]int{}
+	for _, sp := range ev.Spaces {
+		if n := st.Count(sp.ID); n != 0 {
+			out[sp.ID] = n
+		}
+	}
+	return out
 }
 
 // doorCounts gathers the figures of Report.Doors during the replay.
@@ -295,15 +467,35 @@ func newDoorCounts(ev *checkin.Event) *doorCounts {
 	return dc
 }
 
-// count records move m, applied by the replay, from the place from with
-// n people (a count's delta; 1 for a person).
-func (dc *doorCounts) count(m Move, from string, n int) {
-	id := m.Door
+// passage is where move m, applied by the replay, from the place from
+// with n people (a count's delta; 1 for a person) counts: the door, and
+// the entries and exits it adds there; "" when it counts at no door.
+func (dc *doorCounts) passage(m Move, from string, n int) (id string, entries, exits int) {
+	id = m.Door
 	if id == "" {
 		id = dc.between(from, m.To)
 		if id == "" {
-			return
+			return "", 0, 0
 		}
+	}
+	d := dc.ev.Door(id)
+	switch {
+	case m.Delta > 0:
+		return id, m.Delta, 0
+	case m.Delta < 0:
+		return id, 0, -m.Delta
+	case d != nil && d.To != "" && slices.Contains(dc.enters(from, m.To), d.To):
+		return id, n, 0
+	case (d == nil || d.To == "") && dc.inward(from, m.To):
+		return id, n, 0 // a door the event lost: an entry is a move inward
+	}
+	return id, 0, n
+}
+
+// add counts entries and exits at door id ("": none).
+func (dc *doorCounts) add(id string, entries, exits int) {
+	if id == "" {
+		return
 	}
 	d := dc.byID[id]
 	if d == nil {
@@ -311,18 +503,8 @@ func (dc *doorCounts) count(m Move, from string, n int) {
 		dc.byID[id] = d
 		dc.extras = append(dc.extras, id)
 	}
-	switch {
-	case m.Delta > 0:
-		d.Entries += m.Delta
-	case m.Delta < 0:
-		d.Exits -= m.Delta
-	case d.To != "" && slices.Contains(dc.enters(from, m.To), d.To):
-		d.Entries += n
-	case d.To == "" && dc.inward(from, m.To):
-		d.Entries += n // a door the event lost: an entry is a move inward
-	default:
-		d.Exits += n
-	}
+	d.Entries += entries
+	d.Exits += exits
 }
 
 // enters is the spaces a move from one place to another enters.

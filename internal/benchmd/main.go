@@ -197,9 +197,10 @@ var Goals = []Goal{
 		Note: "the same polls; no goal"},
 	{Operation: "Center status, replaying every event", Measured: [2]string{"BenchmarkStatusPoll", "replay-ms"}, Unit: "ms",
 		Note: "one full replay, as every poll was before; no goal"},
-	{Operation: "Dashboard's door totals and trends, 1,000,000 events", Measured: [2]string{"BenchmarkStatusPoll", "moves-ms"}, Max: 50, Unit: "ms",
-		Note: "one History with its moves, which the dashboard's live fragment still reads each poll for the doors' totals and the trend lines",
-		Why:  "the door totals and trend lines come from the report, which rebuilds every move from the stays; no figure of it is kept as events arrive yet"},
+	{Operation: "Dashboard's door totals and trends, 1,000,000 events, 99th percentile", Measured: [2]string{"BenchmarkStatusPoll", "dash-p99-ms"},
+		Max: 50, Unit: "ms",
+		Note: "dashboard.BuildView as the live fragment's poll builds it: the status, and the doors' totals and the trend lines from the figures each push " +
+			"keeps (the report's steps and their sums), not from every stay"},
 	{Operation: "Badge sheets, 10,000 badges (PDF)", Measured: [2]string{"BenchmarkBadgesPDF", "ns/op"},
 		Note: "no goal"},
 	{Operation: "Idle CPU of the open screen, 60 s", Measured: [2]string{"BenchmarkIdleCPU", "cpu-%"}, Max: 2, Unit: "% of a core",
