@@ -306,20 +306,9 @@ func (db *DB) strings(ctx context.Context, tx *sql.Tx, q string, args ...any) ([
 // never), and reports whether it did. Of several servers at once, the
 // first to change live.dash builds.
 func (db *DB) dashFresh(ctx context.Context, tx *sql.Tx, ev *checkin.Event) (bool, error) {
-	key := dashKey(ev)
-	var built string
-	if err := db.queryRow(ctx, tx, `SELECT dash FROM live WHERE id = 1`).Scan(&built); err != nil {
-		return false, fmt.Errorf("dashboard steps: %w", err)
-	}
-	if built == key {
-		return false, nil
-	}
-	res, err := db.exec(ctx, tx, `UPDATE live SET dash = ? WHERE id = 1 AND dash = ?`, key, built)
-	if err != nil {
-		return false, fmt.Errorf("dashboard steps: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return false, nil
+	claimed, err := db.claimLive(ctx, tx, "dash", dashKey(ev))
+	if err != nil || !claimed {
+		return false, err
 	}
 	for _, q := range []string{`DELETE FROM live_steps`, `DELETE FROM live_door_totals`, `DELETE FROM live_space_totals`} {
 		if _, err := db.exec(ctx, tx, q); err != nil {

@@ -205,25 +205,35 @@ func (db *DB) liveStore(ctx context.Context, tx *sql.Tx, cs []liveConflict) erro
 	return nil
 }
 
+// claimLive sets the live row's column col (a name of this package's
+// own) to key when it holds another, and reports whether this call
+// changed it: the caller is then the one to build again the figures col
+// says were built for key. Of several servers at once, the first to
+// change it builds; the others wait for its row and find nothing to do.
+func (db *DB) claimLive(ctx context.Context, tx *sql.Tx, col, key string) (bool, error) {
+	var built string
+	if err := db.queryRow(ctx, tx, `SELECT `+col+` FROM live WHERE id = 1`).Scan(&built); err != nil {
+		return false, fmt.Errorf("live figures (%s): %w", col, err)
+	}
+	if built == key {
+		return false, nil
+	}
+	res, err := db.exec(ctx, tx, `UPDATE live SET `+col+` = ? WHERE id = 1 AND `+col+` = ?`, key, built)
+	if err != nil {
+		return false, fmt.Errorf("live figures (%s): %w", col, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
 // liveFresh builds live_conflicts again from every event when they were
 // built with other spaces than ev's (or never), and reports whether it
 // did. Of several servers at once, the first to change live.spaces
 // builds; the others wait for its row and find nothing to do.
 func (db *DB) liveFresh(ctx context.Context, tx *sql.Tx, ev *checkin.Event) (bool, error) {
-	key := spacesKey(ev)
-	var built string
-	if err := db.queryRow(ctx, tx, `SELECT spaces FROM live WHERE id = 1`).Scan(&built); err != nil {
-		return false, fmt.Errorf("live conflicts: %w", err)
-	}
-	if built == key {
-		return false, nil
-	}
-	res, err := db.exec(ctx, tx, `UPDATE live SET spaces = ? WHERE id = 1 AND spaces = ?`, key, built)
-	if err != nil {
-		return false, fmt.Errorf("live conflicts: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return false, nil
+	claimed, err := db.claimLive(ctx, tx, "spaces", spacesKey(ev))
+	if err != nil || !claimed {
+		return false, err
 	}
 	if _, err := db.exec(ctx, tx, `DELETE FROM live_conflicts`); err != nil {
 		return false, fmt.Errorf("live conflicts: %w", err)
