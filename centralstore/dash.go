@@ -256,29 +256,16 @@ type heldStep struct {
 	s      report.Step
 }
 
-// insertSteps stores steps, written by the push (or rebuild) rseq, a
-// few rows a statement.
+// insertSteps stores steps, written by the push (or rebuild) rseq, many
+// rows a statement (insertRows).
 func (db *DB) insertSteps(ctx context.Context, tx *sql.Tx, rseq int64, steps []heldStep) error {
-	const perInsert = 100
-	for len(steps) > 0 {
-		n := min(len(steps), perInsert)
-		var (
-			q    strings.Builder
-			args []any
-		)
-		q.WriteString(`INSERT INTO live_steps (holder, i, at, from_loc, to_loc, n, door, entries, exits, rseq) VALUES `)
-		for i, h := range steps[:n] {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			s := h.s
-			args = append(args, h.holder, h.i, s.At.UnixMilli(), s.From, s.To, s.N, s.Door, s.Entries, s.Exits, rseq)
-		}
-		if _, err := db.exec(ctx, tx, q.String(), args...); err != nil {
-			return fmt.Errorf("dashboard steps: %w", err)
-		}
-		steps = steps[n:]
+	rows := make([][]any, len(steps))
+	for i, h := range steps {
+		s := h.s
+		rows[i] = []any{h.holder, h.i, s.At.UnixMilli(), s.From, s.To, s.N, s.Door, s.Entries, s.Exits, rseq}
+	}
+	if err := db.insertRows(ctx, tx, "live_steps", "holder, i, at, from_loc, to_loc, n, door, entries, exits, rseq", rows); err != nil {
+		return fmt.Errorf("dashboard steps: %w", err)
 	}
 	return nil
 }

@@ -150,22 +150,9 @@ func (db *DB) liveIngest(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kio
 	if err != nil || rebuilt {
 		return err
 	}
-	rows, err := db.query(ctx, tx, `SELECT DISTINCT e.person_id FROM events e
+	people, err := db.strings(ctx, tx, `SELECT DISTINCT e.person_id FROM events e
 		WHERE e.rseq = ? AND e.person_id IS NOT NULL AND `+liveWhere, rseq, string(checkin.NotInside))
 	if err != nil {
-		return fmt.Errorf("live conflicts: %w", err)
-	}
-	var people []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			rows.Close()
-			return fmt.Errorf("live conflicts: %w", err)
-		}
-		people = append(people, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("live conflicts: %w", err)
 	}
 	for _, p := range people {
