@@ -3,7 +3,7 @@
 // entitlement tags and validity — signed with the event's Ed25519 key, so
 // a kiosk can admit someone registered after its last sync, and refuse a
 // forged badge, without the network. The payload holds no name, email or
-// other personal data.
+// other personal data (docs/design.md "Badges").
 package badge
 
 import (

@@ -12,7 +12,7 @@ import (
 )
 
 // claims checks a kiosk's events against what the center knows of it
-// (DESIGN "Trust"): a kiosk holding a valid token may still be stolen,
+// (docs/design.md "Trust"): a kiosk holding a valid token may still be stolen,
 // copied or running a bad build, so the center believes an event only
 // for the kiosk's own door, moves across that door, and rights the
 // center granted it and has not seen it use.

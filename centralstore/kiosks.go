@@ -286,7 +286,7 @@ type PushResult struct {
 // Ingest stores a kiosk's events, each once: an event already stored
 // (kiosk, seq) with the same content is left as it is.
 //
-// The center believes events, never numbers (DESIGN "Trust"). Each new
+// The center believes events, never numbers (docs/design.md "Trust"). Each new
 // event is checked against what the center knows of the kiosk (check):
 // its door, the spaces that door joins, and the rights the center
 // granted it and has not seen it use. An event that fails is stored as

@@ -16,7 +16,7 @@ import (
 	"usher/sync/wire"
 )
 
-// Presence at the center (checkin/presence.go, DESIGN "Presence"): every
+// Presence at the center (checkin/presence.go, docs/design.md "Presence"): every
 // spend pushed is a stay, and the open stays are the count on every
 // screen. As each event is stored, the rules close the stays it proves
 // over: an exit closes the person's stays in the space its door leads

@@ -15,7 +15,7 @@ import (
 	"usher/sync/wire"
 )
 
-// Capacity rights (DESIGN "Capacity"): the center's side of each space's
+// Capacity rights (docs/design.md "Capacity rights"): the center's side of each space's
 // escrow. It holds cap rights per counter and grants them to kiosks from
 // its reserve; a kiosk spends one per counter its door increases when it
 // admits, and only the kiosk that spent a right credits it back. The
@@ -417,7 +417,7 @@ func (db *DB) Rights(ctx context.Context, kiosk string, req wire.RightsRequest) 
 		}
 		now := db.Now()
 		if req.Door != "" && req.Door != door {
-			// A kiosk asks only for its own door (DESIGN "Trust"): one
+			// A kiosk asks only for its own door (docs/design.md "Trust"): one
 			// naming another would take that door's share.
 			return checkin.Errorf(checkin.ECONFLICT, "this kiosk is enrolled for door %q, not %q: enroll it again with a code for that door",
 				door, req.Door)
@@ -613,7 +613,7 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk, d
 		}
 	case balance < share && available > 0 && held < holdLimit(share, urgent):
 		// A kiosk's word for its balance is not believed beyond what the
-		// center counts it holding (DESIGN "Trust"): one that reports
+		// center counts it holding (docs/design.md "Trust"): one that reports
 		// none while it holds its share would drain the reserve and
 		// starve the other doors.
 		g := min(share-balance, available, holdLimit(share, urgent)-held)

@@ -122,7 +122,8 @@ func (d Decision) Moves() bool { return d.Person != nil && d.Kind != Deny && d.F
 // nothing; the caller records the decision durably and only then applies
 // it to the state with State.Move.
 //
-// Order of checks: a code that cannot be a badge, a signed badge that is
+// It is pure (docs/design.md "The admit decision"). Order of checks: a
+// code that cannot be a badge, a signed badge that is
 // not good (forged, unknown key, another event, out of its validity), an
 // unknown badge, then for an entry a revoked badge or a person whose
 // ticket is not valid (Person.Revoked, whether a code, a signed badge or

@@ -5,7 +5,7 @@ import (
 	"slices"
 )
 
-// Presence (../DESIGN "Presence"): the count on every screen is a count
+// Presence (docs/design.md "Presence"): the count on every screen is a count
 // of stays. A stay is a person inside one capacity counter (a space),
 // opened by an admission that spent a right of it and closed by whatever
 // proves the person is no longer there: an exit by any door of that

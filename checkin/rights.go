@@ -6,7 +6,7 @@ import (
 	"sort"
 )
 
-// Capacity rights (a bounded counter; ../DESIGN "Capacity"): every space
+// Capacity rights (a bounded counter; docs/design.md "Capacity rights"): every space
 // is a capacity counter. The center starts with Capacity rights of each
 // and grants them to kiosks; a kiosk admits only by spending one right of
 // every counter its door increases, and an exit gives a right back only

@@ -248,7 +248,7 @@ func scan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	}
 	if id.Enrolled() && *door != id.Door {
 		// The center believes an enrolled kiosk's scans only at the door
-		// it was enrolled for (DESIGN "Trust").
+		// it was enrolled for (docs/design.md "Trust").
 		return checkin.Errorf(checkin.EINVALID, "this kiosk is enrolled for door %q, not %q: to move it, the organizer retires it "+
 			"(usher-central kiosk retire %s) and, once it has synced, it is enrolled with a code for that door", id.Door, *door, id.KioskID)
 	}

@@ -15,7 +15,7 @@ import (
 // a real token for one door, and no database behind it. It sends the
 // center whatever it likes, straight to the center's handler, so the
 // server's own checks run on it: the center must believe events, never
-// numbers (DESIGN "Trust"). It keeps only what it sent, to replay.
+// numbers (docs/design.md "Trust"). It keeps only what it sent, to replay.
 type byzantine struct {
 	id, token, door string
 	seq             int64        // its log's last seq, as it counts them

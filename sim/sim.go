@@ -7,9 +7,9 @@
 // twice; kiosks crash and restart with their databases; kiosk clocks
 // jump. One random source drives it all, so a seed replays a run.
 //
-// After every step it checks what Usher promises about capacity (the
-// design's "Capacity: rights"): no space ever holds more people than its
-// capacity; for every counter, people inside + rights held by kiosks +
+// After every step it checks what Usher promises about capacity
+// (docs/design.md "Capacity rights"): no space ever holds more people
+// than its capacity; for every counter, people inside + rights held by kiosks +
 // the center's reserve + rights in transit = capacity + debt; nothing is
 // negative. At the end it heals the network, lets the kiosks sync, and
 // checks that the center and the kiosks agree and that every kiosk has

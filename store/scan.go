@@ -53,8 +53,9 @@ const (
 	methodRights = "rights" // a row that only moves capacity rights
 )
 
-// Scan decides a scan and records it. The decision, denials included, is
-// committed before Scan returns; only then is it applied to presence and
+// Scan decides a scan and records it (docs/design.md "The admit
+// decision"). The decision, denials included, is committed before Scan
+// returns; only then is it applied to presence and
 // occupancy. The decision carries the seq it was logged under. If the
 // decision cannot be recorded, Scan returns a deny with reason log_failed
 // and seq 0 together with the error: never an admit.

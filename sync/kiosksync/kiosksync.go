@@ -1,5 +1,5 @@
 // Package kiosksync is the kiosk's side of the sync with the central
-// server (sync/PROTOCOL.md): enrollment, and the Syncer, the background
+// server (sync/PROTOCOL.md, docs/design.md "Sync"): enrollment, and the Syncer, the background
 // loop that pushes the scan log and pulls roster changes. Scanning never
 // waits for it: every decision is durable in the kiosk's database before
 // the network is tried, and a round that fails leaves the database as it
