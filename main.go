@@ -32,6 +32,7 @@ import (
 	"usher/doorprint"
 	"usher/kiosk"
 	"usher/sound"
+	"usher/store"
 	"usher/sync/kiosksync"
 )
 
@@ -41,16 +42,55 @@ func main() {
 	if len(os.Args) > 1 && slices.Contains(kiosk.Commands, os.Args[1]) {
 		os.Exit(kiosk.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	if err := screen(ctx, os.Args[1:]); err != nil {
+	m := NewMain()
+	m.ParseFlags(os.Args[1:])
+	if err := m.Run(ctx); err != nil {
+		m.Close()
 		fmt.Fprintf(os.Stderr, "usher: %s\n", checkin.ErrorMessage(err))
 		if checkin.ErrorCode(err) == checkin.EINTERNAL {
 			fmt.Fprintf(os.Stderr, "  (%v)\n", err)
 		}
 		os.Exit(1)
 	}
+	m.Wait()
+	// The window is closed and every scan was committed as it was made:
+	// a database that fails to close now has lost nothing.
+	m.Close()
 }
 
-func screen(ctx context.Context, args []string) error {
+// Main is the program that opens the kiosk screen: its flags, and the
+// parts Run opens and Close closes.
+type Main struct {
+	// From the flags.
+	DBPath     string // --db
+	Door       string // --door
+	Exit       bool   // --exit: the door scans people out
+	FullScreen bool   // --fullscreen
+	KeyPath    string // --signing-key
+
+	db     *store.DB
+	ui     fyne.App
+	window fyne.Window
+	cancel context.CancelFunc // ends Run's context: the screen's loop, the sync, an enrollment
+	// client is the sync's and a staff-mode enrollment's: a pull page of
+	// a large roster takes seconds, a dead link should not take minutes.
+	client *http.Client
+	syncer *kiosksync.Syncer
+	// syncing is set once the syncer runs: from then on every scan
+	// notifies it. Scans read it on the UI goroutine; Run sets it on
+	// main's while the screen already runs.
+	syncing atomic.Bool
+	screen  *app.Kiosk
+}
+
+// NewMain returns a Main with the flags' defaults.
+func NewMain() *Main {
+	return &Main{DBPath: defaultDB(), client: &http.Client{Timeout: time.Minute}}
+}
+
+// ParseFlags sets m's flags from args, the command line after the
+// program's name. Bad usage prints the usage and exits 2, -h exits 0.
+func (m *Main) ParseFlags(args []string) {
 	fs := flag.NewFlagSet("usher", flag.ExitOnError)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: usher [--db K.db] [--door DOOR] [--exit] [--fullscreen] [--signing-key FILE]   open the kiosk screen
@@ -62,43 +102,120 @@ func screen(ctx context.Context, args []string) error {
 `)
 		fs.PrintDefaults()
 	}
-	dbPath := fs.String("db", defaultDB(), "kiosk database `file`")
-	door := fs.String("door", "", "door id (default: the last one chosen in staff mode, else the one enrolled for)")
-	exit := fs.Bool("exit", false, "scan in the EXIT direction")
-	full := fs.Bool("fullscreen", false, "open full screen")
-	keyPath := fs.String("signing-key", "", "the event's badge signing key `file`, to print badges at this door (staff mode P, the PRINT mode)")
+	fs.StringVar(&m.DBPath, "db", m.DBPath, "kiosk database `file`")
+	fs.StringVar(&m.Door, "door", m.Door, "door id (default: the last one chosen in staff mode, else the one enrolled for)")
+	fs.BoolVar(&m.Exit, "exit", m.Exit, "scan in the EXIT direction")
+	fs.BoolVar(&m.FullScreen, "fullscreen", m.FullScreen, "open full screen")
+	fs.StringVar(&m.KeyPath, "signing-key", m.KeyPath, "the event's badge signing key `file`, to print badges at this door (staff mode P, the PRINT mode)")
 	fs.Parse(args)
 	if fs.NArg() > 0 {
 		fs.Usage()
 		os.Exit(2)
 	}
+}
 
+// Run opens the kiosk's database and its badge signing key, builds the
+// window and the screen on them, and starts the screen's loop and, on
+// an enrolled kiosk, the sync, all under ctx; Wait then shows the
+// window. Close closes what Run opened, also when Run fails.
+func (m *Main) Run(ctx context.Context) (err error) {
 	tightenGC()
-	db, err := kiosk.Open(*dbPath)
+	if m.db, err = kiosk.Open(m.DBPath); err != nil {
+		return err
+	}
+	key, err := m.loadKey()
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	ev := db.Event()
-	var key ed25519.PrivateKey
-	if *keyPath != "" {
-		if key, err = badge.LoadKey(*keyPath); err != nil {
-			return err
-		}
-		if err := badge.CheckKey(ev, key); err != nil {
-			return fmt.Errorf("--signing-key %s: %w", *keyPath, err)
-		}
+	m.openWindow()
+	opts := m.screenOptions()
+	id, err := m.db.Identity(ctx)
+	if err != nil {
+		return err
+	}
+	if id.Enrolled() {
+		opts.DefaultDoor = id.Door
 	}
 
-	a := fyneapp.NewWithID("io.usher.kiosk")
-	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
-	if a.Settings().ShowAnimations() {
+	// The sync: scans notify it, the badge desk asks the center through
+	// it for a reprint's serial, and an enrollment QR scanned in staff
+	// mode (re)starts it.
+	ctx, m.cancel = context.WithCancel(ctx)
+	m.syncer = kiosksync.New(m.db, m.client)
+	opts.Printer = &doorprint.Desk{Store: m.db, Key: key, Do: fyne.Do, Center: doorprint.Syncer(m.syncer)}
+	opts.OnScan = m.notifySync
+	opts.Enroll = func(code string, done func(error)) { m.enroll(ctx, code, done) }
+
+	if m.screen, err = app.New(m.window, m.db, opts); err != nil {
+		return fmt.Errorf("%s: %w", m.DBPath, err)
+	}
+	go m.warmSearch(ctx)
+	m.window.SetFullScreen(m.FullScreen)
+	go m.screen.Run(ctx)
+	if id.Enrolled() {
+		m.startSync(ctx)
+	}
+	go m.quitWhenDone(ctx)
+	return nil
+}
+
+// Wait shows the window and returns once it is closed, or once Run's
+// context ends. Fyne's loop runs on the calling goroutine, which must be
+// main's.
+func (m *Main) Wait() {
+	m.window.ShowAndRun()
+}
+
+// Close stops and closes, in reverse order, what Run started and
+// opened: the sync, the screen's loop (by ending its context), the
+// database.
+func (m *Main) Close() error {
+	if m.syncer != nil {
+		m.syncer.Stop()
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	if m.db != nil {
+		return m.db.Close()
+	}
+	return nil
+}
+
+// loadKey reads the badge signing key --signing-key names and checks it
+// signs for the database's event; nil without the flag.
+func (m *Main) loadKey() (ed25519.PrivateKey, error) {
+	if m.KeyPath == "" {
+		return nil, nil
+	}
+	key, err := badge.LoadKey(m.KeyPath)
+	if err != nil {
+		return nil, err
+	}
+	if err := badge.CheckKey(m.db.Event(), key); err != nil {
+		return nil, fmt.Errorf("--signing-key %s: %w", m.KeyPath, err)
+	}
+	return key, nil
+}
+
+// openWindow makes the Fyne app and its window, titled with the event's
+// name.
+func (m *Main) openWindow() {
+	m.ui = fyneapp.NewWithID("io.usher.kiosk")
+	m.ui.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	if m.ui.Settings().ShowAnimations() {
 		// The text cursor's fade repaints the window 60 times a second.
 		fmt.Fprintln(os.Stderr, "usher: this build animates the text cursor, about 15 % of a core on a machine without a GPU; make build builds without (go build -tags no_animations)")
 	}
-	w := a.NewWindow("Usher — " + ev.Name)
-	w.Resize(fyne.NewSize(1024, 600))
-	opts := app.Options{Door: *door, Quit: a.Quit, SetTheme: a.Settings().SetTheme}
+	m.window = m.ui.NewWindow("Usher — " + m.db.Event().Name)
+	m.window.Resize(fyne.NewSize(1024, 600))
+}
+
+// screenOptions are the screen's options from the flags and the
+// machine: the door and the direction, the app's quit and theme, and the
+// speaker or why there is none.
+func (m *Main) screenOptions() app.Options {
+	opts := app.Options{Door: m.Door, Quit: m.ui.Quit, SetTheme: m.ui.Settings().SetTheme}
 	if player, err := sound.Open(); err != nil {
 		// Said once, here and in staff mode; the door works without.
 		fmt.Fprintf(os.Stderr, "usher: sound off: %v\n", err)
@@ -106,72 +223,58 @@ func screen(ctx context.Context, args []string) error {
 	} else {
 		opts.Speaker = speaker{player}
 	}
-	if *exit {
+	if m.Exit {
 		opts.Direction = checkin.Exit
 	}
-	id, err := db.Identity(ctx)
-	if err != nil {
-		return err
+	return opts
+}
+
+// notifySync tells the sync, once it runs, that a scan was recorded.
+func (m *Main) notifySync() {
+	if m.syncing.Load() {
+		m.syncer.Notify()
 	}
-	client := &http.Client{Timeout: time.Minute}
-	syncer := kiosksync.New(db, client)
-	opts.Printer = &doorprint.Desk{Store: db, Key: key, Do: fyne.Do, Center: doorprint.Syncer(syncer)}
-	var notify atomic.Bool // set once the kiosk is enrolled and syncing
-	opts.OnScan = func() {
-		if notify.Load() {
-			syncer.Notify()
-		}
+}
+
+// startSync starts the sync loop, its state shown on the screen, and
+// lets scans notify it.
+func (m *Main) startSync(ctx context.Context) {
+	m.syncer.OnStatus = func(st kiosksync.Status) {
+		fyne.Do(func() { m.screen.SetConnection(st.String()) })
 	}
-	if id.Enrolled() {
-		opts.DefaultDoor = id.Door
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var k *app.Kiosk
-	startSync := func() {
-		syncer.OnStatus = func(st kiosksync.Status) {
-			fyne.Do(func() { k.SetConnection(st.String()) })
-		}
-		syncer.Start(ctx)
-		notify.Store(true)
-	}
-	// An enrollment QR scanned in staff mode: enroll in the background,
-	// then sync under the new identity. A loop the center's revocation
-	// stopped runs again; one still running is restarted.
-	opts.Enroll = func(code string, done func(error)) {
-		go func() {
-			err := kiosksync.Enroll(ctx, db, code, client)
-			fyne.Do(func() {
-				if err == nil {
-					syncer.Stop()
-					startSync()
-				}
-				done(err)
-			})
-		}()
-	}
-	k, err = app.New(w, db, opts)
-	if err != nil {
-		return fmt.Errorf("%s: %w", *dbPath, err)
-	}
+	m.syncer.Start(ctx)
+	m.syncing.Store(true)
+}
+
+// enroll handles an enrollment QR scanned in staff mode: it enrolls in
+// the background, then syncs under the new identity (a loop the
+// center's revocation stopped runs again; one still running is
+// restarted) and calls done, on the UI goroutine.
+func (m *Main) enroll(ctx context.Context, code string, done func(error)) {
 	go func() {
-		// The name search's memory, filled before staff first need it.
-		if err := db.WarmSearch(ctx); err != nil && ctx.Err() == nil {
-			fmt.Fprintf(os.Stderr, "usher: name search: %v\n", err)
-		}
+		err := kiosksync.Enroll(ctx, m.db, code, m.client)
+		fyne.Do(func() {
+			if err == nil {
+				m.syncer.Stop()
+				m.startSync(ctx)
+			}
+			done(err)
+		})
 	}()
-	w.SetFullScreen(*full)
-	go k.Run(ctx)
-	if id.Enrolled() {
-		startSync()
+}
+
+// warmSearch fills the name search's memory before staff first need it.
+func (m *Main) warmSearch(ctx context.Context) {
+	if err := m.db.WarmSearch(ctx); err != nil && ctx.Err() == nil {
+		fmt.Fprintf(os.Stderr, "usher: name search: %v\n", err)
 	}
-	defer syncer.Stop()
-	go func() {
-		<-ctx.Done()
-		fyne.Do(a.Quit)
-	}()
-	w.ShowAndRun()
-	return nil
+}
+
+// quitWhenDone quits the app when ctx ends (a signal, or Close), so that
+// Wait returns.
+func (m *Main) quitWhenDone(ctx context.Context) {
+	<-ctx.Done()
+	fyne.Do(m.ui.Quit)
 }
 
 // screenGC is the GOGC the screen runs at, unless GOGC says otherwise.
@@ -199,18 +302,3 @@ func defaultDB() string {
 	}
 	return filepath.Join(dir, "usher", "kiosk.db")
 }
-
-// speaker plays the screen's tones through the machine's audio device.
-type speaker struct{ p *sound.Player }
-
-var tones = map[app.Sound]sound.Tone{
-	app.SoundAdmit: sound.Admit, app.SoundDeny: sound.Deny, app.SoundExit: sound.Exit, app.SoundWarn: sound.Warn,
-}
-
-func (s speaker) Play(t app.Sound) {
-	if tone, ok := tones[t]; ok {
-		s.p.Play(tone)
-	}
-}
-
-func (s speaker) SetVolume(percent int) { s.p.SetVolume(float64(percent) / 100) }

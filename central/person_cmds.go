@@ -12,21 +12,6 @@ import (
 	"usher/checkin"
 )
 
-// parseWithArgs parses fs from args, letting positional arguments stand
-// before, between or after the flags, and returns them.
-func parseWithArgs(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, error) {
-	var pos []string
-	for {
-		if err := parseFlags(fs, args, stderr); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos, args = append(pos, fs.Arg(0)), fs.Args()[1:]
-	}
-}
-
 // personCmd: usher-central person add … | person revoke ID
 func personCmd(args []string, stdout, stderr io.Writer) error {
 	usage := errors.New("usage: usher-central person add --id ID --name NAME --category C --code CODE " +

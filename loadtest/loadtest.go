@@ -116,41 +116,18 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	} else {
 		defer os.RemoveAll(dir)
 	}
-
 	dsn, dropDB, err := centerDatabase(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	if dropDB != nil {
-		defer func() {
-			if err := dropDB(); err != nil {
-				cfg.logf("dropping the test's database: %v", err)
-			}
-		}()
-	}
-	center, err := centralstore.Open(dsn)
+	defer cfg.drop(dropDB)
+	center, ev, err := openCenter(ctx, cfg, dsn)
 	if err != nil {
 		return nil, err
 	}
 	defer center.Close()
-	if cfg.Server == "" {
-		cfg.logf("importing the demo event and %d people into %s", cfg.People, redact(dsn))
-		if _, err := center.Import(ctx, demo.Event(), demo.Roster(cfg.People), nil); err != nil {
-			return nil, fmt.Errorf("import the demo event: %w", err)
-		}
-	}
-	ev, err := center.Event(ctx)
-	if err != nil {
-		return nil, err
-	}
-
-	rep := &Report{Kiosks: cfg.Kiosks, Every: cfg.Every.String(), Duration: cfg.Duration.String(),
-		ScansPerMin: cfg.ScansPerMin, Database: "sqlite", Doors: map[string]int{}}
-	if centralstore.IsPostgres(dsn) {
-		rep.Database = "postgres"
-	}
+	rep := newReport(cfg, dsn)
 	var srv *serverProcess
-	rep.Server = cfg.Server
 	if cfg.Server == "" {
 		if srv, err = startServer(ctx, cfg.ServerCmd, dsn); err != nil {
 			return nil, err
@@ -159,76 +136,129 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Server = srv.URL
 		cfg.logf("server %s, process %s", srv.URL, srv.pid)
 	}
-
-	// Every kiosk keeps its own connection open between rounds, as a
-	// door's kiosk does: the pool holds one idle connection per kiosk.
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConns = 0
-	transport.MaxIdleConnsPerHost = cfg.Kiosks + 10
-	plain := &http.Client{Transport: transport, Timeout: time.Minute}
-	m := newMeter(transport)
-	metered := &http.Client{Transport: m, Timeout: time.Minute}
-
-	start := time.Now()
-	kiosks, err := enrollAll(ctx, cfg, center, ev, rep.Server, dir, plain)
-	defer func() {
-		for _, k := range kiosks {
-			k.db.Close()
-		}
-	}()
+	plain, m := clients(cfg.Kiosks)
+	kiosks, err := setUpKiosks(ctx, cfg, center, ev, rep, dir, plain)
+	defer closeKiosks(kiosks)
 	if err != nil {
 		return nil, err
 	}
-	for _, k := range kiosks {
-		rep.Doors[k.door]++
-	}
-	if err := assignPeople(ctx, center, kiosks); err != nil {
-		return nil, err
-	}
-	cfg.logf("%d kiosks enrolled in %s; load for %s", len(kiosks), time.Since(start).Round(time.Millisecond), cfg.Duration)
-
-	for _, k := range kiosks {
-		k.syncer = kiosksync.New(k.db, metered)
-	}
-	if err := runLoad(ctx, cfg, kiosks, srv, postmaster(ctx, dsn), rep); err != nil {
+	if err := runLoad(ctx, cfg, kiosks, srv, postmaster(ctx, dsn), m, rep); err != nil {
 		return rep, err
 	}
-	lat, errs := m.snapshot()
-	rep.fill(kiosks, lat, errs)
-
-	// The last round, unmetered: whatever the load left unsent goes now,
-	// and one more scan at every door, so that this round always carries
-	// something and the check covers it too.
-	for _, k := range kiosks {
-		k.syncer = kiosksync.New(k.db, plain)
-		k.scan(ctx)
-	}
-	cfg.logf("final sync of every kiosk")
-	if err := drain(ctx, kiosks, rep); err != nil {
-		return rep, err
-	}
-	if err := verify(ctx, center, kiosks, rep); err != nil {
+	if err := finalSync(ctx, cfg, center, kiosks, plain, rep); err != nil {
 		return rep, err
 	}
 	if rep.DatabaseBytes, err = databaseSize(ctx, dsn); err != nil {
 		return rep, err
 	}
 	if srv != nil {
-		rep.ServerLogLines, rep.ServerLog = srv.Log()
-		rep.ServerLogKinds = srv.Kinds()
-		for i, l := range rep.ServerLog {
-			if len(l) > 240 {
-				rep.ServerLog[i] = l[:240] + "…"
-			}
-		}
-		if srv.Exited() {
-			return rep, errors.New("the server exited during the test")
+		if err := rep.addServerLog(srv); err != nil {
+			return rep, err
 		}
 	}
 	if len(rep.Mismatches) > 0 {
 		return rep, fmt.Errorf("the center's events differ from the kiosks' logs at %d kiosks", len(rep.Mismatches))
 	}
 	return rep, nil
+}
+
+// drop drops the test's database with dropDB (nil: the test keeps it,
+// or did not make it); a failure is only logged.
+func (c Config) drop(dropDB func() error) {
+	if dropDB == nil {
+		return
+	}
+	if err := dropDB(); err != nil {
+		c.logf("dropping the test's database: %v", err)
+	}
+}
+
+// openCenter opens the center's database dsn and, unless the test uses
+// a server of its own (Server), imports the demo event and People
+// people into it; it returns the database and its event.
+func openCenter(ctx context.Context, cfg Config, dsn string) (*centralstore.DB, *checkin.Event, error) {
+	center, err := centralstore.Open(dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.Server == "" {
+		cfg.logf("importing the demo event and %d people into %s", cfg.People, redact(dsn))
+		if _, err := center.Import(ctx, demo.Event(), demo.Roster(cfg.People), nil); err != nil {
+			center.Close()
+			return nil, nil, fmt.Errorf("import the demo event: %w", err)
+		}
+	}
+	ev, err := center.Event(ctx)
+	if err != nil {
+		center.Close()
+		return nil, nil, err
+	}
+	return center, ev, nil
+}
+
+// newReport is the report of a test of cfg on the center's database dsn,
+// before it runs.
+func newReport(cfg Config, dsn string) *Report {
+	rep := &Report{Kiosks: cfg.Kiosks, Every: cfg.Every.String(), Duration: cfg.Duration.String(),
+		ScansPerMin: cfg.ScansPerMin, Database: "sqlite", Doors: map[string]int{}, Server: cfg.Server}
+	if centralstore.IsPostgres(dsn) {
+		rep.Database = "postgres"
+	}
+	return rep
+}
+
+// clients are the kiosks' HTTP client for enrolling and the final sync,
+// and the meter their requests go through during the load, over the
+// same connections. Every kiosk keeps its own connection open between
+// rounds, as a door's kiosk does: the pool holds one idle connection per
+// kiosk.
+func clients(kiosks int) (*http.Client, *meter) {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConns = 0
+	transport.MaxIdleConnsPerHost = kiosks + 10
+	return &http.Client{Transport: transport, Timeout: time.Minute}, newMeter(transport)
+}
+
+// setUpKiosks enrolls the kiosks (their files in dir) over hc, counts
+// them by door in rep and shares the roster out among them. It returns
+// the kiosks opened, also when it fails.
+func setUpKiosks(ctx context.Context, cfg Config, center *centralstore.DB, ev *checkin.Event, rep *Report, dir string, hc *http.Client) ([]*kiosk, error) {
+	start := time.Now()
+	kiosks, err := enrollAll(ctx, cfg, center, ev, rep.Server, dir, hc)
+	if err != nil {
+		return kiosks, err
+	}
+	for _, k := range kiosks {
+		rep.Doors[k.door]++
+	}
+	if err := assignPeople(ctx, center, kiosks); err != nil {
+		return kiosks, err
+	}
+	cfg.logf("%d kiosks enrolled in %s; load for %s", len(kiosks), time.Since(start).Round(time.Millisecond), cfg.Duration)
+	return kiosks, nil
+}
+
+// closeKiosks closes the kiosks' databases.
+func closeKiosks(kiosks []*kiosk) {
+	for _, k := range kiosks {
+		k.db.Close()
+	}
+}
+
+// finalSync is the last round, unmetered (over hc): whatever the load
+// left unsent goes now, and one more scan at every door, so that this
+// round always carries something and the check covers it too. Then it
+// checks what the center stored.
+func finalSync(ctx context.Context, cfg Config, center *centralstore.DB, kiosks []*kiosk, hc *http.Client, rep *Report) error {
+	for _, k := range kiosks {
+		k.syncer = kiosksync.New(k.db, hc)
+		k.scan(ctx)
+	}
+	cfg.logf("final sync of every kiosk")
+	if err := drain(ctx, kiosks, rep); err != nil {
+		return err
+	}
+	return verify(ctx, center, kiosks, rep)
 }
 
 // centerDatabase returns the center's database for the test and, when
@@ -473,26 +503,65 @@ func assignPeople(ctx context.Context, center *centralstore.DB, kiosks []*kiosk)
 	return nil
 }
 
-// runLoad runs every kiosk for the Duration, kiosk i starting i/N of a
-// period late so the rounds are spread evenly, and measures the server
-// process meanwhile.
-func runLoad(ctx context.Context, cfg Config, kiosks []*kiosk, srv *serverProcess, pg string, rep *Report) error {
-	selfCPU0, err := cpuTime("self")
+// runLoad runs every kiosk for the Duration, its requests timed by m,
+// and adds to rep what it measured: the rounds, the requests, and the
+// CPU and memory of the server process (srv; nil: a server of another
+// process, not measured) and of the PostgreSQL server whose process id
+// is pg ("": not measured).
+func runLoad(ctx context.Context, cfg Config, kiosks []*kiosk, srv *serverProcess, pg string, m *meter, rep *Report) error {
+	metered := &http.Client{Transport: m, Timeout: time.Minute}
+	for _, k := range kiosks {
+		k.syncer = kiosksync.New(k.db, metered)
+	}
+	start, pg, err := cpuAtStart(srv, pg)
 	if err != nil {
 		return err
 	}
-	var srvCPU0 time.Duration
+	stopSampling := sampleRSS(srv)
+	elapsed := runKiosks(ctx, cfg, kiosks)
+	rep.ServerRSSPeakSampled = stopSampling()
+	if err := rep.addCPU(start, elapsed, srv, pg); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	lat, errs := m.snapshot()
+	rep.fill(kiosks, lat, errs)
+	return nil
+}
+
+// cpuTimes are the CPU times the load test reads: of this process (the
+// simulated kiosks), of the server's and of the PostgreSQL server's.
+type cpuTimes struct{ self, server, database time.Duration }
+
+// cpuAtStart reads the CPU time so far of this process, of the server
+// process (srv; nil: none) and of the PostgreSQL server (pg; "": none),
+// and returns pg, or "" when its processes cannot be read here after
+// all.
+func cpuAtStart(srv *serverProcess, pg string) (cpuTimes, string, error) {
+	var start cpuTimes
+	var err error
+	if start.self, err = cpuTime("self"); err != nil {
+		return start, pg, err
+	}
 	if srv != nil {
-		if srvCPU0, err = cpuTime(srv.pid); err != nil {
-			return fmt.Errorf("server process: %w", err)
+		if start.server, err = cpuTime(srv.pid); err != nil {
+			return start, pg, fmt.Errorf("server process: %w", err)
 		}
 	}
-	var pgCPU0 time.Duration
 	if pg != "" {
-		if pgCPU0, err = treeCPU(pg); err != nil {
+		if start.database, err = treeCPU(pg); err != nil {
 			pg = "" // not readable here after all
 		}
 	}
+	return start, pg, nil
+}
+
+// sampleRSS samples the server process's resident memory every 250 ms
+// until the function it returns is called, which returns the peak it
+// sampled (0 without a server).
+func sampleRSS(srv *serverProcess) (stop func() int64) {
 	stopSampling := make(chan struct{})
 	sampled := make(chan int64, 1)
 	go func() {
@@ -513,7 +582,16 @@ func runLoad(ctx context.Context, cfg Config, kiosks []*kiosk, srv *serverProces
 			}
 		}
 	}()
+	return func() int64 {
+		close(stopSampling)
+		return <-sampled
+	}
+}
 
+// runKiosks runs every kiosk for the Duration, kiosk i starting i/N of a
+// period late so the rounds are spread evenly, each scanning at its door
+// meanwhile (unless ScansPerMin is 0), and returns how long it took.
+func runKiosks(ctx context.Context, cfg Config, kiosks []*kiosk) time.Duration {
 	begin := time.Now()
 	end := begin.Add(cfg.Duration)
 	var wg sync.WaitGroup
@@ -533,37 +611,7 @@ func runLoad(ctx context.Context, cfg Config, kiosks []*kiosk, srv *serverProces
 		}
 	}
 	wg.Wait()
-	elapsed := time.Since(begin)
-	close(stopSampling)
-	rep.ServerRSSPeakSampled = <-sampled
-
-	selfCPU1, err := cpuTime("self")
-	if err != nil {
-		return err
-	}
-	rep.Elapsed = elapsed.Seconds()
-	rep.ClientCPUSeconds = (selfCPU1 - selfCPU0).Seconds()
-	rep.ClientCPUPercent = 100 * rep.ClientCPUSeconds / rep.Elapsed
-	if pg != "" {
-		pgCPU1, err := treeCPU(pg)
-		if err != nil {
-			return fmt.Errorf("PostgreSQL server process: %w", err)
-		}
-		rep.DatabaseCPUSeconds = (pgCPU1 - pgCPU0).Seconds()
-		rep.DatabaseCPUPercent = 100 * rep.DatabaseCPUSeconds / rep.Elapsed
-	}
-	if srv != nil {
-		srvCPU1, err := cpuTime(srv.pid)
-		if err != nil {
-			return fmt.Errorf("server process: %w", err)
-		}
-		rep.ServerCPUSeconds = (srvCPU1 - srvCPU0).Seconds()
-		rep.ServerCPUPercent = 100 * rep.ServerCPUSeconds / rep.Elapsed
-		if rep.ServerRSS, rep.ServerRSSHWM, err = memory(srv.pid); err != nil {
-			return fmt.Errorf("server process: %w", err)
-		}
-	}
-	return ctx.Err()
+	return time.Since(begin)
 }
 
 // run is one kiosk's syncing: a round at first, then every cfg.Every

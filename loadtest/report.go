@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -134,6 +135,57 @@ func (r *Report) fill(kiosks []*kiosk, lat map[string][]time.Duration, errs map[
 	}
 }
 
+// addServerLog takes the server's log into r: how many lines it wrote,
+// its last lines (each cut at 240 bytes) and its lines by message. It
+// fails if the server exited during the test.
+func (r *Report) addServerLog(srv *serverProcess) error {
+	r.ServerLogLines, r.ServerLog = srv.Log()
+	r.ServerLogKinds = srv.Kinds()
+	for i, l := range r.ServerLog {
+		if len(l) > 240 {
+			r.ServerLog[i] = l[:240] + "…"
+		}
+	}
+	if srv.Exited() {
+		return errors.New("the server exited during the test")
+	}
+	return nil
+}
+
+// addCPU adds the CPU time this process, the server process (srv; nil:
+// not measured) and the PostgreSQL server (pg; "": not measured) spent
+// since start, over the elapsed time of the load, and the server's
+// memory at its end.
+func (r *Report) addCPU(start cpuTimes, elapsed time.Duration, srv *serverProcess, pg string) error {
+	self, err := cpuTime("self")
+	if err != nil {
+		return err
+	}
+	r.Elapsed = elapsed.Seconds()
+	r.ClientCPUSeconds = (self - start.self).Seconds()
+	r.ClientCPUPercent = 100 * r.ClientCPUSeconds / r.Elapsed
+	if pg != "" {
+		database, err := treeCPU(pg)
+		if err != nil {
+			return fmt.Errorf("PostgreSQL server process: %w", err)
+		}
+		r.DatabaseCPUSeconds = (database - start.database).Seconds()
+		r.DatabaseCPUPercent = 100 * r.DatabaseCPUSeconds / r.Elapsed
+	}
+	if srv != nil {
+		server, err := cpuTime(srv.pid)
+		if err != nil {
+			return fmt.Errorf("server process: %w", err)
+		}
+		r.ServerCPUSeconds = (server - start.server).Seconds()
+		r.ServerCPUPercent = 100 * r.ServerCPUSeconds / r.Elapsed
+		if r.ServerRSS, r.ServerRSSHWM, err = memory(srv.pid); err != nil {
+			return fmt.Errorf("server process: %w", err)
+		}
+	}
+	return nil
+}
+
 // ErrorCount is the number of failed requests, rounds and scans.
 func (r *Report) ErrorCount() int {
 	n := 0
@@ -145,17 +197,28 @@ func (r *Report) ErrorCount() int {
 
 // WriteTable writes r for people to read.
 func (r *Report) WriteTable(w io.Writer) {
-	p := func(label, format string, args ...any) {
-		fmt.Fprintf(w, "%-18s %s\n", label, fmt.Sprintf(format, args...))
-	}
 	fmt.Fprintf(w, "Load test: %d kiosks syncing every %s for %s, %g scans a minute at each door, %s at %s\n\n",
 		r.Kiosks, r.Every, r.Duration, r.ScansPerMin, r.Database, r.Server)
+	r.writeRounds(w)
+	r.writeOutcome(w)
+	r.writeCost(w)
+	r.writeServerLog(w)
+}
+
+// field writes one line of the table: its label, then the text.
+func field(w io.Writer, label, format string, args ...any) {
+	fmt.Fprintf(w, "%-18s %s\n", label, fmt.Sprintf(format, args...))
+}
+
+// writeRounds writes the kiosks by door, the rounds and their latencies,
+// whole and by request.
+func (r *Report) writeRounds(w io.Writer) {
 	var doors []string
 	for _, d := range slices.Sorted(maps.Keys(r.Doors)) {
 		doors = append(doors, fmt.Sprintf("%s %d", d, r.Doors[d]))
 	}
-	p("kiosks", "%d (%s)", r.Kiosks, strings.Join(doors, ", "))
-	p("rounds", "%d started, %d completed, %d failed, %d ticks missed; %.1f rounds/s over %.1f s",
+	field(w, "kiosks", "%d (%s)", r.Kiosks, strings.Join(doors, ", "))
+	field(w, "rounds", "%d started, %d completed, %d failed, %d ticks missed; %.1f rounds/s over %.1f s",
 		r.RoundsStarted, r.Rounds, r.RoundsFailed, r.TicksMissed, r.RoundsPerSec, r.Elapsed)
 	fmt.Fprintf(w, "%-18s %8s %9s %9s %9s %9s\n", "latency (ms)", "count", "p50", "p90", "p99", "max")
 	row := func(name string, l Latency) {
@@ -165,63 +228,81 @@ func (r *Report) WriteTable(w io.Writer) {
 	for _, kind := range slices.Sorted(maps.Keys(r.Requests)) {
 		row(kind, r.Requests[kind])
 	}
+}
+
+// writeOutcome writes the errors, the scans by reason, the events pushed
+// and stored, and the check of the center's events against the kiosks'
+// logs.
+func (r *Report) writeOutcome(w io.Writer) {
 	if len(r.Errors) == 0 {
-		p("errors", "none")
+		field(w, "errors", "none")
 	} else {
 		var parts []string
 		for _, k := range slices.Sorted(maps.Keys(r.Errors)) {
 			parts = append(parts, fmt.Sprintf("%s ×%d", k, r.Errors[k]))
 		}
-		p("errors", "%s", strings.Join(parts, "; "))
+		field(w, "errors", "%s", strings.Join(parts, "; "))
 	}
 	var reasons []string
 	for _, k := range slices.Sorted(maps.Keys(r.Decisions)) {
 		reasons = append(reasons, fmt.Sprintf("%s %d", k, r.Decisions[k]))
 	}
-	p("scans", "%d (%s)", r.Scans, strings.Join(reasons, ", "))
-	p("events", "%d pushed during the load (%d stored then), %d more by the final sync", r.EventsPushed, r.EventsAccepted, r.EventsDrained)
+	field(w, "scans", "%d (%s)", r.Scans, strings.Join(reasons, ", "))
+	field(w, "events", "%d pushed during the load (%d stored then), %d more by the final sync", r.EventsPushed, r.EventsAccepted, r.EventsDrained)
 	check := "each kiosk's log stored exactly once"
 	if len(r.Mismatches) > 0 {
 		check = fmt.Sprintf("MISMATCH at %d kiosks, e.g. %+v", len(r.Mismatches), r.Mismatches[0])
 	}
-	p("", "%d in the kiosks' logs, %d at the center: %s", r.EventsLogged, r.EventsStored, check)
+	field(w, "", "%d in the kiosks' logs, %d at the center: %s", r.EventsLogged, r.EventsStored, check)
 	if n := r.EventsStored - r.EventsAccepted - r.EventsDrained; n != 0 {
 		// A push the center stored whose answer never reached the kiosk
 		// (it timed out) is sent again and counted a duplicate then.
-		p("", "%d stored by pushes whose answer was lost", n)
+		field(w, "", "%d stored by pushes whose answer was lost", n)
 	}
+}
+
+// writeCost writes what the load cost: the server's CPU and memory,
+// PostgreSQL's CPU, the kiosks' CPU, the CPU per round and the
+// database's size.
+func (r *Report) writeCost(w io.Writer) {
 	if r.ServerRSSHWM > 0 {
-		p("server CPU", "%.1f s = %.0f%% of one core", r.ServerCPUSeconds, r.ServerCPUPercent)
-		p("server memory", "RSS %s at the end, %s peak sampled during the load, %s peak (VmHWM, enrollment included)",
+		field(w, "server CPU", "%.1f s = %.0f%% of one core", r.ServerCPUSeconds, r.ServerCPUPercent)
+		field(w, "server memory", "RSS %s at the end, %s peak sampled during the load, %s peak (VmHWM, enrollment included)",
 			mib(r.ServerRSS), mib(r.ServerRSSPeakSampled), mib(r.ServerRSSHWM))
 	} else {
-		p("server", "not measured (--server: another process)")
+		field(w, "server", "not measured (--server: another process)")
 	}
 	switch {
 	case r.DatabaseCPUSeconds > 0:
-		p("PostgreSQL CPU", "%.1f s = %.0f%% of one core (the whole PostgreSQL server, other databases' work included)",
+		field(w, "PostgreSQL CPU", "%.1f s = %.0f%% of one core (the whole PostgreSQL server, other databases' work included)",
 			r.DatabaseCPUSeconds, r.DatabaseCPUPercent)
 	case r.Database == "postgres":
-		p("PostgreSQL CPU", "not measured (not a server on this machine whose processes are readable here)")
+		field(w, "PostgreSQL CPU", "not measured (not a server on this machine whose processes are readable here)")
 	}
-	p("kiosks' CPU", "%.1f s = %.0f%% of one core (this process: the simulated kiosks)", r.ClientCPUSeconds, r.ClientCPUPercent)
+	field(w, "kiosks' CPU", "%.1f s = %.0f%% of one core (this process: the simulated kiosks)", r.ClientCPUSeconds, r.ClientCPUPercent)
 	if server, kiosks, database := r.CPUPerRound(); r.Rounds > 0 {
-		p("CPU per round", "server %.1f ms, kiosks %.1f ms, PostgreSQL %.1f ms: the %d kiosks every %s need %.1f cores",
+		field(w, "CPU per round", "server %.1f ms, kiosks %.1f ms, PostgreSQL %.1f ms: the %d kiosks every %s need %.1f cores",
 			server, kiosks, database, r.Kiosks, r.Every, r.CoresNeeded())
 	}
-	p("database", "%s", mib(r.DatabaseBytes))
-	if r.ServerLogLines > 0 {
-		p("server log", "%d lines; by message:", r.ServerLogLines)
-		kinds := slices.SortedFunc(maps.Keys(r.ServerLogKinds), func(a, b string) int {
-			return cmp.Or(cmp.Compare(r.ServerLogKinds[b], r.ServerLogKinds[a]), cmp.Compare(a, b))
-		})
-		for i, k := range kinds {
-			if i == 8 {
-				p("", "… and %d other messages", len(kinds)-i)
-				break
-			}
-			p("", "%6d× %s", r.ServerLogKinds[k], k)
+	field(w, "database", "%s", mib(r.DatabaseBytes))
+}
+
+// writeServerLog writes how many lines the server logged and its eight
+// most frequent messages; nothing when it logged none.
+func (r *Report) writeServerLog(w io.Writer) {
+	if r.ServerLogLines <= 0 {
+		return
+	}
+	field(w, "server log", "%d lines; by message:", r.ServerLogLines)
+	kinds := slices.SortedFunc(maps.Keys(r.ServerLogKinds), func(a, b string) int {
+		return cmp.Or(cmp.Compare(r.ServerLogKinds[b], r.ServerLogKinds[a]), cmp.Compare(a, b))
+	})
+	for i, k := range kinds {
+		if i == 8 {
+			field(w, "", "… and %d other messages", len(kinds)-i)
+			break
 		}
+		field(w, "", "%6d× %s", r.ServerLogKinds[k], k)
 	}
 }
 
