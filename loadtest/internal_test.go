@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -106,5 +107,29 @@ func TestCoresNeededWithoutRounds(t *testing.T) {
 		if n := r.CoresNeeded(); n != 0 {
 			t.Errorf("%+v: %v cores needed, want 0", r, n)
 		}
+	}
+}
+
+// The server's log in the report names every warning and error, however
+// rare, beside the commonest other messages: a push answered 500 once in
+// thousands of requests must not hide among "other messages".
+func TestServerLogShowsEveryError(t *testing.T) {
+	r := &Report{ServerLogLines: 100_000, ServerLogKinds: map[string]int{
+		`level=ERROR msg="request failed" path=/vN/push err="deadlock detected"`: 1,
+		`level=WARN msg="clock ahead" kiosk=…`:                                   2,
+	}}
+	for i := range 12 {
+		r.ServerLogKinds[fmt.Sprintf("level=INFO msg=request path=/vN/p%d", i)] = 1000 + i
+	}
+	var b strings.Builder
+	r.writeServerLog(&b)
+	out := b.String()
+	for _, want := range []string{"deadlock detected", "clock ahead", "/vN/p11", "/vN/p4", "… and 4 other messages"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "/vN/p3 ") || strings.Contains(out, "/vN/p3\n") {
+		t.Errorf("the report lists more than the %d commonest quiet messages:\n%s", commonKinds, out)
 	}
 }

@@ -297,13 +297,31 @@ func (r *Report) writeServerLog(w io.Writer) {
 	kinds := slices.SortedFunc(maps.Keys(r.ServerLogKinds), func(a, b string) int {
 		return cmp.Or(cmp.Compare(r.ServerLogKinds[b], r.ServerLogKinds[a]), cmp.Compare(a, b))
 	})
-	for i, k := range kinds {
-		if i == 8 {
-			field(w, "", "… and %d other messages", len(kinds)-i)
+	// Every warning and error, however rare: the one failed request
+	// among thousands is what a reader looks for. Of the rest, the
+	// commonest.
+	loud := slices.DeleteFunc(slices.Clone(kinds), func(k string) bool { return !loudKind(k) })
+	quiet := slices.DeleteFunc(kinds, loudKind)
+	for _, k := range loud {
+		field(w, "", "%6d× %s", r.ServerLogKinds[k], k)
+	}
+	for i, k := range quiet {
+		if i == commonKinds {
+			field(w, "", "… and %d other messages", len(quiet)-i)
 			break
 		}
 		field(w, "", "%6d× %s", r.ServerLogKinds[k], k)
 	}
+}
+
+// commonKinds is how many of the server's messages that are neither a
+// warning nor an error the report lists.
+const commonKinds = 8
+
+// loudKind reports whether a message of the server's log is a warning
+// or an error.
+func loudKind(k string) bool {
+	return strings.Contains(k, "level=ERROR") || strings.Contains(k, "level=WARN")
 }
 
 // CPUPerRound is the CPU time a completed round cost, in milliseconds:
