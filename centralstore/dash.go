@@ -135,16 +135,27 @@ func (db *DB) dashIngest(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kio
 	if err != nil || rebuilt {
 		return err
 	}
+	old, steps, err := db.pushedSteps(ctx, tx, ev, rseq)
+	if err != nil {
+		return err
+	}
+	return db.writeStepChanges(ctx, tx, ev, rseq, old, steps)
+}
+
+// pushedSteps returns, for every holder whose steps the push that took
+// rseq may have changed, the steps stored before it (old) and the steps
+// their moves give now (a holder with no moves left has none).
+func (db *DB) pushedSteps(ctx context.Context, tx *sql.Tx, ev *checkin.Event, rseq int64) (old, steps map[string][]report.Step, err error) {
 	// The people it moved, all at once.
 	people := holders{stays: "s.person_id IN (" + pushedPeople + ")", undos: "u.person_id IN (" + pushedPeople + ")",
 		args: []any{rseq, rseq}}
 	groups, err := db.holderMoves(ctx, tx, ev, people)
 	if err != nil {
-		return fmt.Errorf("dashboard steps: %w", err)
+		return nil, nil, fmt.Errorf("dashboard steps: %w", err)
 	}
-	old, err := db.storedSteps(ctx, tx, "holder IN ("+pushedPeople+")", rseq, rseq)
+	old, err = db.storedSteps(ctx, tx, "holder IN ("+pushedPeople+")", rseq, rseq)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	// The kiosks whose counts it changed: whose count stays it closed;
 	// its own, for its counts and undos of them; and those whose counts
@@ -156,21 +167,21 @@ func (db *DB) dashIngest(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kio
 		UNION SELECT s.kiosk_id FROM events e JOIN spends s ON s.closed_hlc = e.hlc AND substr(s.person_id, 1, 1) = '+'
 			WHERE e.rseq = ? AND e.person_id IS NULL AND s.closed <> 0`, rseq, rseq, rseq)
 	if err != nil {
-		return fmt.Errorf("dashboard steps: %w", err)
+		return nil, nil, fmt.Errorf("dashboard steps: %w", err)
 	}
 	for _, k := range kiosks {
 		g, err := db.holderMoves(ctx, tx, ev, oneKiosksCounts(k))
 		if err != nil {
-			return fmt.Errorf("dashboard steps: %w", err)
+			return nil, nil, fmt.Errorf("dashboard steps: %w", err)
 		}
 		groups = append(groups, g...)
 		o, err := db.storedSteps(ctx, tx, "holder = ?", countsOf(k))
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		maps.Copy(old, o)
 	}
-	steps := make(map[string][]report.Step, len(groups))
+	steps = make(map[string][]report.Step, len(groups))
 	for _, g := range groups {
 		steps[g.holder] = stepsOf(ev, g.moves)
 	}
@@ -179,6 +190,14 @@ func (db *DB) dashIngest(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kio
 			steps[h] = nil // no moves left
 		}
 	}
+	return old, steps, nil
+}
+
+// writeStepChanges stores, for each holder, the steps that differ from
+// the stored ones (from the first that differs on), and takes the
+// difference into the totals. A cut of stored steps is noted in
+// dash_cut, so that dashboard handles read them again.
+func (db *DB) writeStepChanges(ctx context.Context, tx *sql.Tx, ev *checkin.Event, rseq int64, old, steps map[string][]report.Step) error {
 	sums := newDashSums()
 	var ins []heldStep
 	cut := false

@@ -387,6 +387,56 @@ func (db *DB) holderMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event, h 
 	if err != nil {
 		return nil, err
 	}
+	people, counts, err := db.readStays(ctx, tx, ev, h, undos)
+	if err != nil {
+		return nil, err
+	}
+	var out []holderGroup
+	for _, p := range people {
+		out = append(out, holderGroup{p.holder, p.moves(ev)})
+	}
+	out = appendCountMoves(out, ev, counts, undos)
+	for _, g := range out {
+		sort.SliceStable(g.moves, func(i, j int) bool { return g.moves[i].At.Before(g.moves[j].At) })
+	}
+	slices.SortStableFunc(out, func(a, b holderGroup) int { return strings.Compare(a.holder, b.holder) })
+	return out, nil
+}
+
+// stayEdge is one end of a person's stay in a counter: its opening (by
+// the admission id, at the door it names) or its closing (by the event
+// that closed it, if one did).
+type stayEdge struct {
+	at         int64
+	counter    string
+	open       bool
+	id, undoes string
+	door       string
+}
+
+// personStays is one person's stays, as the edges of each.
+type personStays struct {
+	holder, category string
+	edges            []stayEdge
+}
+
+// countStay is one headcount change a kiosk logged (+1 in the counters
+// it raised), and its end if it was closed.
+type countStay struct {
+	kiosk           string
+	seq             int64
+	holder          string
+	counters        []string
+	at, end         int64
+	closer          undoEvent
+	opener, closeBy string
+}
+
+// readStays reads the stays of the holders h selects: each person's, by
+// person in the order of their stays, and each kiosk's headcount
+// changes, in the order read. Stays of counters the event no longer has
+// are left out.
+func (db *DB) readStays(ctx context.Context, tx *sql.Tx, ev *checkin.Event, h holders, undos undoMarks) ([]*personStays, []*countStay, error) {
 	rows, err := db.query(ctx, tx, `
 		SELECT s.kiosk_id, s.seq, s.counter, s.person_id, s.hlc, s.closed, s.closed_hlc, coalesce(p.category, ''),
 			coalesce((SELECT o.door FROM events o WHERE o.kiosk_id = s.kiosk_id AND o.seq = s.seq), ''),
@@ -396,34 +446,14 @@ func (db *DB) holderMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event, h 
 		FROM spends s LEFT JOIN people p ON p.id = s.person_id WHERE `+h.stays+`
 		ORDER BY s.person_id, s.kiosk_id, s.seq, s.counter`, h.args...)
 	if err != nil {
-		return nil, fmt.Errorf("stays: %w", err)
+		return nil, nil, fmt.Errorf("stays: %w", err)
 	}
 	defer rows.Close()
-	type edge struct {
-		at         int64
-		counter    string
-		open       bool
-		id, undoes string
-		door       string
-	}
-	type group struct {
-		holder, category string
-		edges            []edge
-	}
-	type count struct {
-		kiosk           string
-		seq             int64
-		holder          string
-		counters        []string
-		at, end         int64
-		closer          undoEvent
-		opener, closeBy string
-	}
 	var (
-		groups []*group
-		counts []*count
+		people []*personStays
+		counts []*countStay
 	)
-	anon := map[string]*count{}
+	anon := map[string]*countStay{}
 	for rows.Next() {
 		var (
 			kiosk, counter, holder, category string
@@ -431,7 +461,7 @@ func (db *DB) holderMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event, h 
 			openDoor, closeDoor              string
 		)
 		if err := rows.Scan(&kiosk, &seq, &counter, &holder, &at, &closed, &end, &category, &openDoor, &closeDoor); err != nil {
-			return nil, fmt.Errorf("stays: %w", err)
+			return nil, nil, fmt.Errorf("stays: %w", err)
 		}
 		if ev.Space(counter) == nil {
 			continue
@@ -440,7 +470,7 @@ func (db *DB) holderMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event, h 
 			k := fmt.Sprintf("%s/%d", kiosk, seq)
 			a := anon[k]
 			if a == nil {
-				a = &count{kiosk: kiosk, seq: seq, holder: holder, at: at, opener: openDoor}
+				a = &countStay{kiosk: kiosk, seq: seq, holder: holder, at: at, opener: openDoor}
 				anon[k] = a
 				counts = append(counts, a)
 			}
@@ -452,63 +482,71 @@ func (db *DB) holderMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event, h 
 			}
 			continue
 		}
-		if len(groups) == 0 || groups[len(groups)-1].holder != holder {
-			groups = append(groups, &group{holder: holder, category: category})
+		if len(people) == 0 || people[len(people)-1].holder != holder {
+			people = append(people, &personStays{holder: holder, category: category})
 		}
-		g := groups[len(groups)-1]
+		p := people[len(people)-1]
 		id := fmt.Sprintf("%s/%d", kiosk, seq)
-		g.edges = append(g.edges, edge{at, counter, true, id, undos.undoes[id], openDoor})
+		p.edges = append(p.edges, stayEdge{at, counter, true, id, undos.undoes[id], openDoor})
 		if closed != 0 {
 			c := undos.byStamp[undoKey{holder, end}]
-			g.edges = append(g.edges, edge{max(end, at), counter, false, c.id, c.undoes, closeDoor})
+			p.edges = append(p.edges, stayEdge{max(end, at), counter, false, c.id, c.undoes, closeDoor})
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("stays: %w", err)
+		return nil, nil, fmt.Errorf("stays: %w", err)
 	}
-	var out []holderGroup
-	stamp := func(h int64) time.Time { return hlc.Timestamp(h).Time().UTC() }
-	for _, g := range groups {
-		// Closings before openings at the same instant: a move out of one
-		// room into another is one step.
-		sort.SliceStable(g.edges, func(i, j int) bool {
-			if g.edges[i].at != g.edges[j].at {
-				return g.edges[i].at < g.edges[j].at
-			}
-			return !g.edges[i].open && g.edges[j].open
-		})
-		var moves []report.Move
-		openN := map[string]int{}
-		loc := checkin.Outside
-		for i, e := range g.edges {
-			if e.open {
-				openN[e.counter]++
-			} else {
-				openN[e.counter]--
-			}
-			if i+1 < len(g.edges) && g.edges[i+1].at == e.at {
-				// The edges of one instant are one step: a stay that
-				// closes as the next opens (a re-scan of someone inside)
-				// is no exit and entry.
-				continue
-			}
-			var in []string
-			for c, n := range openN {
-				if n > 0 {
-					in = append(in, c)
-				}
-			}
-			slices.Sort(in)
-			if now := ev.Innermost(in); now != loc {
-				moves = append(moves, report.Move{At: stamp(e.at), Person: g.holder, Category: g.category, From: loc, To: now,
-					ID: e.id, Undoes: e.undoes, Door: e.door})
-				loc = now
+	return people, counts, nil
+}
+
+// moves turns the person's stays into moves: in time order, closings
+// before openings at one instant (a move out of one room into another is
+// one step), a move wherever the innermost space they are open in
+// changes.
+func (p *personStays) moves(ev *checkin.Event) []report.Move {
+	sort.SliceStable(p.edges, func(i, j int) bool {
+		if p.edges[i].at != p.edges[j].at {
+			return p.edges[i].at < p.edges[j].at
+		}
+		return !p.edges[i].open && p.edges[j].open
+	})
+	var moves []report.Move
+	openN := map[string]int{}
+	loc := checkin.Outside
+	for i, e := range p.edges {
+		if e.open {
+			openN[e.counter]++
+		} else {
+			openN[e.counter]--
+		}
+		if i+1 < len(p.edges) && p.edges[i+1].at == e.at {
+			// The edges of one instant are one step: a stay that
+			// closes as the next opens (a re-scan of someone inside)
+			// is no exit and entry.
+			continue
+		}
+		var in []string
+		for c, n := range openN {
+			if n > 0 {
+				in = append(in, c)
 			}
 		}
-		out = append(out, holderGroup{g.holder, moves})
+		slices.Sort(in)
+		if now := ev.Innermost(in); now != loc {
+			moves = append(moves, report.Move{At: hlcTime(e.at), Person: p.holder, Category: p.category, From: loc, To: now,
+				ID: e.id, Undoes: e.undoes, Door: e.door})
+			loc = now
+		}
 	}
-	// Each kiosk's counts, by seq.
-	slices.SortStableFunc(counts, func(a, b *count) int { return cmp.Or(cmp.Compare(a.kiosk, b.kiosk), cmp.Compare(a.seq, b.seq)) })
+	return moves
+}
+
+// appendCountMoves adds each kiosk's headcount changes, by seq, to the
+// group of that kiosk's counts in out (a new one after the last if the
+// last is not theirs): a +1 into the innermost space it raised, from the
+// space around it, and a −1 when it was closed.
+func appendCountMoves(out []holderGroup, ev *checkin.Event, counts []*countStay, undos undoMarks) []holderGroup {
+	slices.SortStableFunc(counts, func(a, b *countStay) int { return cmp.Or(cmp.Compare(a.kiosk, b.kiosk), cmp.Compare(a.seq, b.seq)) })
 	for _, a := range counts {
 		space, _ := anonSpace(a.holder)
 		from := checkin.Outside
@@ -526,18 +564,17 @@ func (db *DB) holderMoves(ctx context.Context, tx *sql.Tx, ev *checkin.Event, h 
 		}
 		g := &out[len(out)-1]
 		k := fmt.Sprintf("%s/%d", a.kiosk, a.seq)
-		g.moves = append(g.moves, report.Move{At: stamp(a.at), From: from, To: space, Delta: 1, ID: k, Undoes: undos.undoes[k], Door: a.opener})
+		g.moves = append(g.moves, report.Move{At: hlcTime(a.at), From: from, To: space, Delta: 1, ID: k, Undoes: undos.undoes[k], Door: a.opener})
 		if a.end != 0 {
-			g.moves = append(g.moves, report.Move{At: stamp(a.end), From: from, To: space, Delta: -1, ID: a.closer.id, Undoes: a.closer.undoes,
+			g.moves = append(g.moves, report.Move{At: hlcTime(a.end), From: from, To: space, Delta: -1, ID: a.closer.id, Undoes: a.closer.undoes,
 				Door: a.closeBy})
 		}
 	}
-	for _, g := range out {
-		sort.SliceStable(g.moves, func(i, j int) bool { return g.moves[i].At.Before(g.moves[j].At) })
-	}
-	slices.SortStableFunc(out, func(a, b holderGroup) int { return strings.Compare(a.holder, b.holder) })
-	return out, nil
+	return out
 }
+
+// hlcTime is the wall time of a hybrid clock reading, in UTC.
+func hlcTime(h int64) time.Time { return hlc.Timestamp(h).Time().UTC() }
 
 // undoKey finds an event that may have closed a stay: whose stays it
 // moves (the person, or "+kiosk" for a headcount change, which only its

@@ -213,27 +213,59 @@ func pretixView(p centralstore.PretixState) *PretixView {
 // makeView lays out the view; it reads nothing but its arguments.
 func makeView(ev *checkin.Event, st centralstore.Status, rep *report.Report, names map[string]string, organizer string, now time.Time) *View {
 	v := &View{Event: ev.Name, Organizer: organizer, Updated: now.Local()}
-	spaceName := func(id string) string {
-		if id == checkin.Outside {
-			return "Outside"
-		}
-		if s := ev.Space(id); s != nil {
-			return s.Name
-		}
-		return id
-	}
-	doorName := func(id string) string {
-		if d := ev.Door(id); d != nil && d.Name != "" {
-			return d.Name
-		}
-		return id
-	}
+	n := namer{ev}
+	doors := v.addDoors(n, st, rep, now)
+	v.addSpaces(n, st, rep, doors, now)
+	v.addConflicts(n, st, names)
+	return v
+}
 
-	offline := map[string]bool{} // doors with a kiosk not heard from lately
-	behind := map[string]int64{} // doors with a kiosk holding scans the center lacks
-	watched := map[string]bool{} // doors with a kiosk that is not revoked or retired
-	for _, d := range ev.Doors {
-		dv := DoorView{ID: d.ID, Name: doorName(d.ID), From: spaceName(d.From), To: spaceName(d.To)}
+// namer names the event's spaces and doors for a person.
+type namer struct{ ev *checkin.Event }
+
+func (n namer) space(id string) string {
+	if id == checkin.Outside {
+		return "Outside"
+	}
+	if s := n.ev.Space(id); s != nil {
+		return s.Name
+	}
+	return id
+}
+
+func (n namer) door(id string) string {
+	if d := n.ev.Door(id); d != nil && d.Name != "" {
+		return d.Name
+	}
+	return id
+}
+
+// doorStates is what the kiosks of each door say of it, by door id.
+type doorStates struct {
+	offline map[string]bool  // doors with a kiosk not heard from lately
+	behind  map[string]int64 // doors with a kiosk holding scans the center lacks
+	watched map[string]bool  // doors with a kiosk that is not revoked or retired
+}
+
+// note adds the door named name to the first of offline, behind or
+// unwatched that it is, if any.
+func (ds doorStates) note(id, name string, offline, behind, unwatched *[]string) {
+	switch {
+	case ds.offline[id]:
+		*offline = append(*offline, name)
+	case ds.behind[id] > 0:
+		*behind = append(*behind, waitingAt(name, ds.behind[id]))
+	case !ds.watched[id]:
+		*unwatched = append(*unwatched, name)
+	}
+}
+
+// addDoors lays out every door with its counts and kiosks, and returns
+// what the kiosks say of each.
+func (v *View) addDoors(n namer, st centralstore.Status, rep *report.Report, now time.Time) doorStates {
+	ds := doorStates{offline: map[string]bool{}, behind: map[string]int64{}, watched: map[string]bool{}}
+	for _, d := range n.ev.Doors {
+		dv := DoorView{ID: d.ID, Name: n.door(d.ID), From: n.space(d.From), To: n.space(d.To)}
 		for _, rd := range rep.Doors {
 			if rd.ID == d.ID {
 				dv.Entries, dv.Exits = rd.Entries, rd.Exits
@@ -250,65 +282,57 @@ func makeView(ev *checkin.Event, st centralstore.Status, rep *report.Report, nam
 			if k.Revoked || k.Retired {
 				continue
 			}
-			watched[d.ID] = true
+			ds.watched[d.ID] = true
 			if !kv.Online {
-				offline[d.ID] = true
+				ds.offline[d.ID] = true
 			} else if kv.Behind() {
-				behind[d.ID] += k.Waiting
+				ds.behind[d.ID] += k.Waiting
 			}
 		}
-		switch {
-		case offline[d.ID]:
-			v.Offline = append(v.Offline, dv.Name)
-		case behind[d.ID] > 0:
-			v.Behind = append(v.Behind, waitingAt(dv.Name, behind[d.ID]))
-		case !watched[d.ID]:
-			v.Unwatched = append(v.Unwatched, dv.Name)
-		}
+		ds.note(d.ID, dv.Name, &v.Offline, &v.Behind, &v.Unwatched)
 		v.Doors = append(v.Doors, dv)
 	}
+	return ds
+}
 
-	for _, s := range ev.Spaces {
-		n := st.Occupancy[s.ID]
-		sv := SpaceView{ID: s.ID, Name: s.Name, Occupancy: n, Capacity: s.Capacity, Level: level(n, s.Capacity)}
+// addSpaces lays out every space: its count against its capacity, its
+// trend, and the doors into it that are offline, behind or unwatched.
+func (v *View) addSpaces(n namer, st centralstore.Status, rep *report.Report, ds doorStates, now time.Time) {
+	for _, s := range n.ev.Spaces {
+		occ := st.Occupancy[s.ID]
+		sv := SpaceView{ID: s.ID, Name: s.Name, Occupancy: occ, Capacity: s.Capacity, Level: level(occ, s.Capacity)}
 		if s.Parent != "" {
-			sv.Parent = spaceName(s.Parent)
+			sv.Parent = n.space(s.Parent)
 		}
 		if s.Capacity > 0 {
-			sv.Percent = min(100, n*100/s.Capacity)
+			sv.Percent = min(100, occ*100/s.Capacity)
 		}
 		if r := rep.Space(s.ID); r != nil {
 			sv.Spark = spark(r.Since(now.Add(-Trend), now), now.Add(-Trend), s.Capacity)
 		}
-		for _, d := range ev.Doors {
-			if !crosses(ev, d, s.ID) {
-				continue
-			}
-			switch {
-			case offline[d.ID]:
-				sv.Offline = append(sv.Offline, doorName(d.ID))
-			case behind[d.ID] > 0:
-				sv.Behind = append(sv.Behind, waitingAt(doorName(d.ID), behind[d.ID]))
-			case !watched[d.ID]:
-				sv.Unwatched = append(sv.Unwatched, doorName(d.ID))
+		for _, d := range n.ev.Doors {
+			if crosses(n.ev, d, s.ID) {
+				ds.note(d.ID, n.door(d.ID), &sv.Offline, &sv.Behind, &sv.Unwatched)
 			}
 		}
 		v.Spaces = append(v.Spaces, sv)
 	}
+}
 
+// addConflicts lays out the conflicts, each person with their name.
+func (v *View) addConflicts(n namer, st centralstore.Status, names map[string]string) {
 	for _, c := range st.Conflicts {
 		kind := conflictWords[c.Kind]
 		if kind == "" {
 			kind = c.Kind
 		}
 		person := c.Person
-		if n := names[c.Person]; n != "" {
-			person += " " + n
+		if name := names[c.Person]; name != "" {
+			person += " " + name
 		}
-		v.Conflicts = append(v.Conflicts, ConflictView{Kind: kind, Person: person, Door: doorName(c.Door),
+		v.Conflicts = append(v.Conflicts, ConflictView{Kind: kind, Person: person, Door: n.door(c.Door),
 			Kiosk: c.Kiosk, At: c.At.Local().Format("15:04:05")})
 	}
-	return v
 }
 
 // waitingAt names a door with the scans it has that the center lacks.
