@@ -255,17 +255,7 @@ func layoutBadge(r Rect, ev *checkin.Event, p checkin.Person, modules int) desig
 	pad := 4 * s
 	fi := fonts()
 
-	// Category band.
-	bandH := 0.17 * r.H
-	bandTop := r.Y + r.H - bandH
-	bandColor, bandText := CategoryColors(ev, p.Category)
-	d.Rects = append(d.Rects, rectOp{Rect{r.X, bandTop, r.W, bandH}, bandColor})
-	catSize := 0.42 * bandH / ptMM
-	cat := fit(bold, strings.ToUpper(categoryName(ev, p.Category)), r.W-2*pad, catSize, 8*s)
-	d.Texts = append(d.Texts, textOp{
-		X: r.X + pad, Y: bandTop + bandH/2 + fi[bold].capH*cat.size*ptMM/2,
-		Size: cat.size, Face: bold, Color: bandText, Text: cat.text,
-	})
+	bandTop := d.addWideBand(r, ev, p.Category, s, pad)
 
 	// QR, its quiet zone included, at the right, centred above the band.
 	n := modules - 2*QuietZone
@@ -283,16 +273,39 @@ func layoutBadge(r Rect, ev *checkin.Event, p checkin.Person, modules int) desig
 		d.Texts = append(d.Texts, textOp{X: colLeft, Y: top + fi[regular].capH*evSize*ptMM, Size: evSize, Face: regular, Color: midGrey, Text: e.text})
 		top += (fi[regular].capH + 0.6) * evSize * ptMM
 	}
-	bottom := bandTop - pad/2
+	d.addNameColumn(p, colLeft, colW, top, bandTop-pad/2, s)
+	return d
+}
 
-	// Company: one line, shrunk a little, then cut.
+// addWideBand adds the band of a badge wider than tall: the category's
+// colour across the bottom of r, with the category's name in capitals
+// at its left. It returns the band's top.
+func (d *design) addWideBand(r Rect, ev *checkin.Event, category string, s, pad float64) float64 {
+	bandH := 0.17 * r.H
+	bandTop := r.Y + r.H - bandH
+	bandColor, bandText := CategoryColors(ev, category)
+	d.Rects = append(d.Rects, rectOp{Rect{r.X, bandTop, r.W, bandH}, bandColor})
+	catSize := 0.42 * bandH / ptMM
+	cat := fit(bold, strings.ToUpper(categoryName(ev, category)), r.W-2*pad, catSize, 8*s)
+	d.Texts = append(d.Texts, textOp{
+		X: r.X + pad, Y: bandTop + bandH/2 + fonts()[bold].capH*cat.size*ptMM/2,
+		Size: cat.size, Face: bold, Color: bandText, Text: cat.text,
+	})
+	return bandTop
+}
+
+// addNameColumn adds p's name and company to the column left of the QR,
+// colW wide from colLeft, between top and bottom: the company on one
+// line, shrunk a little, then cut; the name as large as fits the rest;
+// the two centred as a block.
+func (d *design) addNameColumn(p checkin.Person, colLeft, colW, top, bottom, s float64) {
+	fi := fonts()
 	var comp fitted
 	compH := 0.0
 	if p.Company != "" {
 		comp = fit(regular, p.Company, colW, 13*s, 9*s)
 		compH = (fi[regular].ascent + fi[regular].descent) * comp.size * ptMM
 	}
-	// The name takes the rest, as large as fits.
 	gap := 0.0
 	if compH > 0 {
 		gap = 2 * s
@@ -300,7 +313,6 @@ func layoutBadge(r Rect, ev *checkin.Event, p checkin.Person, modules int) desig
 	name := fitName(p.Name, colW, bottom-top-compH-gap, 34*s, 8*s)
 	lineH := 1.12 * name.size * ptMM
 	nameH := float64(len(name.lines))*lineH - (1.12-fi[bold].ascent-fi[bold].descent)*name.size*ptMM
-	// Centre the block of name and company in the column.
 	y := top + (bottom-top-nameH-gap-compH)/2
 	for i, l := range name.lines {
 		d.Texts = append(d.Texts, textOp{X: colLeft, Y: y + fi[bold].ascent*name.size*ptMM + float64(i)*lineH, Size: name.size, Face: bold, Color: black, Text: l})
@@ -309,7 +321,6 @@ func layoutBadge(r Rect, ev *checkin.Event, p checkin.Person, modules int) desig
 		y += nameH + gap
 		d.Texts = append(d.Texts, textOp{X: colLeft, Y: y + fi[regular].ascent*comp.size*ptMM, Size: comp.size, Face: regular, Color: darkGrey, Text: comp.text})
 	}
-	return d
 }
 
 type fitted struct {

@@ -147,32 +147,56 @@ func appendString(b []byte, s string) ([]byte, error) {
 // payload, the signed bytes and the signature. Any code that is not a
 // well-formed badge is a *Problem with reason forged_badge.
 func Parse(code string) (Payload, []byte, []byte, error) {
-	var p Payload
+	raw, err := decodeCode(code)
+	if err != nil {
+		return Payload{}, nil, nil, err
+	}
+	body, sig := raw[:len(raw)-ed25519.SignatureSize], raw[len(raw)-ed25519.SignatureSize:]
+	p, err := decodeBody(body)
+	if err != nil {
+		return Payload{}, nil, nil, err
+	}
+	return p, body, sig, nil
+}
+
+// decodeCode returns the bytes a badge code spells: its base32 text, in
+// its one canonical form, after Prefix; long enough for a version, a key
+// id and a signature, and of this Version. Any other code is a *Problem:
+// invalid_code when it does not start like a badge, else forged_badge.
+func decodeCode(code string) ([]byte, error) {
 	if !IsBadge(code) {
-		return p, nil, nil, problem(checkin.InvalidCode, "not a signed badge")
+		return nil, problem(checkin.InvalidCode, "not a signed badge")
 	}
 	for i := 0; i < len(code); i++ {
 		if code[i] >= 0x80 {
-			return p, nil, nil, problem(checkin.ForgedBadge, "badge code has a character that is not ASCII")
+			return nil, problem(checkin.ForgedBadge, "badge code has a character that is not ASCII")
 		}
 	}
 	text := strings.ToUpper(code[len(Prefix):])
 	raw, err := enc.DecodeString(text)
 	if err != nil {
-		return p, nil, nil, problem(checkin.ForgedBadge, "badge code is not base32: %v", err)
+		return nil, problem(checkin.ForgedBadge, "badge code is not base32: %v", err)
 	}
 	if enc.EncodeToString(raw) != text {
 		// The unused low bits of the last character were not zero: each
 		// badge has exactly one code text.
-		return p, nil, nil, problem(checkin.ForgedBadge, "badge code is not in canonical form")
+		return nil, problem(checkin.ForgedBadge, "badge code is not in canonical form")
 	}
 	if len(raw) < 1+4+ed25519.SignatureSize {
-		return p, nil, nil, problem(checkin.ForgedBadge, "badge code is too short")
+		return nil, problem(checkin.ForgedBadge, "badge code is too short")
 	}
 	if raw[0] != Version {
-		return p, nil, nil, problem(checkin.ForgedBadge, "badge format version %d is not %d", raw[0], Version)
+		return nil, problem(checkin.ForgedBadge, "badge format version %d is not %d", raw[0], Version)
 	}
-	body, sig := raw[:len(raw)-ed25519.SignatureSize], raw[len(raw)-ed25519.SignatureSize:]
+	return raw, nil
+}
+
+// decodeBody reads the payload from a badge's signed bytes: the version
+// byte, the key id, then the fields in order, and nothing after them. A
+// malformed body or a validity out of range is a *Problem with reason
+// forged_badge.
+func decodeBody(body []byte) (Payload, error) {
+	var p Payload
 	r := reader{b: body[5:]}
 	p.KeyID = fmt.Sprintf("%x", body[1:5])
 	p.Event = r.str()
@@ -196,16 +220,16 @@ func Parse(code string) (Payload, []byte, []byte, error) {
 		r.err = fmt.Errorf("%d bytes after the payload", len(r.b))
 	}
 	if r.err != nil {
-		return Payload{}, nil, nil, problem(checkin.ForgedBadge, "badge payload is malformed: %v", r.err)
+		return Payload{}, problem(checkin.ForgedBadge, "badge payload is malformed: %v", r.err)
 	}
 	if span > maxTime || from < -maxTime || from > maxTime {
-		return Payload{}, nil, nil, problem(checkin.ForgedBadge, "badge validity is out of range")
+		return Payload{}, problem(checkin.ForgedBadge, "badge validity is out of range")
 	}
 	p.From = time.Unix(from, 0).UTC()
 	if span < maxTime {
 		p.Until = time.Unix(from+int64(span), 0).UTC()
 	}
-	return p, body, sig, nil
+	return p, nil
 }
 
 // Verify checks a badge code for event at now against the event's

@@ -220,38 +220,16 @@ var allowed = map[string][]string{
 	"session":  {"title", "room", "start", "end"},
 }
 
+// read fills file from the decoded TOML, checking every key and type:
+// the [event] and [kiosk] tables, then the [[section]] tables in the
+// order of sections. It returns the first problem found.
 func (r reader) read(raw map[string]any, file *File) error {
 	ev := file.Event
 	if err := r.unknown("", 0, raw, []string{"event", "kiosk", "space", "door", "category", "tag", "key", "session"}); err != nil {
 		return err
 	}
 	for _, single := range []string{"event", "kiosk"} {
-		t, ok := raw[single]
-		if !ok {
-			continue
-		}
-		m, ok := t.(map[string]any)
-		if !ok {
-			return r.errorf("", 0, single, "%s must be a table: [%s]", single, single)
-		}
-		if err := r.unknown(single, 0, m, allowed[single]); err != nil {
-			return err
-		}
-		f := fields{r, single, 0, m}
-		var err error
-		if single == "event" {
-			ev.ID, err = f.str("id", err)
-			ev.Name, err = f.str("name", err)
-			file.Dates.Start, err = f.datetime("start", err)
-			file.Dates.End, err = f.datetime("end", err)
-			if err == nil {
-				err = r.checkDates(file.Dates)
-			}
-		} else {
-			ev.StaffPIN, err = f.str("staff_pin", err)
-			ev.Kiosk, err = f.kiosk(err)
-		}
-		if err != nil {
+		if err := r.readSingle(raw, single, file); err != nil {
 			return err
 		}
 	}
@@ -261,7 +239,7 @@ func (r reader) read(raw map[string]any, file *File) error {
 	if ev.Name == "" {
 		ev.Name = ev.ID
 	}
-	for _, section := range []string{"space", "door", "category", "tag", "key", "session"} {
+	for _, section := range sections {
 		tables, err := r.tables(raw, section)
 		if err != nil {
 			return err
@@ -270,64 +248,43 @@ func (r reader) read(raw map[string]any, file *File) error {
 			if err := r.unknown(section, i, m, allowed[section]); err != nil {
 				return err
 			}
-			f := fields{r, section, i, m}
-			switch section {
-			case "space":
-				var s checkin.Space
-				s.ID, err = f.str("id", err)
-				s.Name, err = f.str("name", err)
-				s.Parent, err = f.str("parent", err)
-				s.AntiPassback, err = f.boolean("anti_passback", err)
-				if _, ok := m["capacity"]; !ok && err == nil {
-					return r.errorf(section, i, "id", "space %q has no capacity; every space needs its fire-code occupant load", s.ID)
-				}
-				s.Capacity, err = f.integer("capacity", err)
-				ev.Spaces = append(ev.Spaces, s)
-			case "door":
-				var d checkin.Door
-				d.ID, err = f.str("id", err)
-				d.Name, err = f.str("name", err)
-				d.From, err = f.str("from", err)
-				d.To, err = f.str("to", err)
-				ev.Doors = append(ev.Doors, d)
-			case "category":
-				var c checkin.Category
-				c.ID, err = f.str("id", err)
-				c.Name, err = f.str("name", err)
-				c.MayEnter, err = f.strs("may_enter", err)
-				c.Aliases, err = f.strs("aliases", err)
-				c.Color, err = f.str("color", err)
-				ev.Categories = append(ev.Categories, c)
-			case "tag":
-				var t checkin.TagRule
-				t.ID, err = f.str("id", err)
-				t.MayEnter, err = f.strs("may_enter", err)
-				ev.Tags = append(ev.Tags, t)
-			case "key":
-				var k checkin.Key
-				var public string
-				k.ID, err = f.str("id", err)
-				public, err = f.str("public", err)
-				if err == nil {
-					if k.Public, err = base64.StdEncoding.DecodeString(public); err != nil {
-						return r.errorf(section, i, "public", "key %q: public is not base64: %v", k.ID, err)
-					}
-				}
-				ev.Keys = append(ev.Keys, k)
-			case "session":
-				var ss checkin.Session
-				ss.Title, err = f.str("title", err)
-				ss.Space, err = f.str("room", err)
-				ss.Start, err = f.datetime("start", err)
-				ss.End, err = f.datetime("end", err)
-				ev.Sessions = append(ev.Sessions, ss)
-			}
-			if err != nil {
+			if err := (fields{r, section, i, m}).addTo(ev); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// readSingle reads the table [single], "event" or "kiosk", into file,
+// when the file has one.
+func (r reader) readSingle(raw map[string]any, single string, file *File) error {
+	t, ok := raw[single]
+	if !ok {
+		return nil
+	}
+	m, ok := t.(map[string]any)
+	if !ok {
+		return r.errorf("", 0, single, "%s must be a table: [%s]", single, single)
+	}
+	if err := r.unknown(single, 0, m, allowed[single]); err != nil {
+		return err
+	}
+	f := fields{r, single, 0, m}
+	var err error
+	if single == "event" {
+		file.Event.ID, err = f.str("id", err)
+		file.Event.Name, err = f.str("name", err)
+		file.Dates.Start, err = f.datetime("start", err)
+		file.Dates.End, err = f.datetime("end", err)
+		if err == nil {
+			err = r.checkDates(file.Dates)
+		}
+	} else {
+		file.Event.StaffPIN, err = f.str("staff_pin", err)
+		file.Event.Kiosk, err = f.kiosk(err)
+	}
+	return err
 }
 
 // tables returns the [[section]] tables, or an error if section is not

@@ -104,6 +104,44 @@ const sinceLayout = "2006-01-02T15:04:05.999999Z07:00"
 // could not be reached, failed, or limited the rate past MaxWait. A
 // cancelled ctx returns ctx.Err().
 func Read(ctx context.Context, cfg Config, since time.Time) (*Export, error) {
+	c, err := connect(cfg)
+	if err != nil {
+		return nil, err
+	}
+	items, _, err := readAll[item](ctx, c, c.at("items/", nil))
+	if err != nil {
+		return nil, err
+	}
+	var list *checkinList
+	if cfg.CheckinList != 0 {
+		if list, err = c.checkinList(ctx, cfg.CheckinList); err != nil {
+			return nil, err
+		}
+	}
+	all, h, err := readAll[order](ctx, c, c.at("orders/", ordersQuery(since)))
+	if err != nil {
+		return nil, err
+	}
+	orders := latest(all)
+	rows, left, err := newCatalog(items, list).rows(orders)
+	if err != nil {
+		return nil, err
+	}
+	return &Export{
+		Header:  slices.Clone(header),
+		Rows:    rows,
+		Orders:  len(orders),
+		Skipped: len(left),
+		Left:    left,
+		Since:   nextSince(h.Get("X-Page-Generated"), orders, since),
+	}, nil
+}
+
+// connect checks cfg's URL, token and check-in list, and returns the
+// client a read goes through: cfg's HTTP client (or one with
+// defaultTimeout) that follows no redirect, and cfg's MaxWait (or
+// defaultMaxWait). It sends no request.
+func connect(cfg Config) (*client, error) {
 	root, err := ParseURL(cfg.URL)
 	if err != nil {
 		return nil, err
@@ -131,17 +169,13 @@ func Read(ctx context.Context, cfg Config, since time.Time) (*Export, error) {
 	if c.maxWait == 0 {
 		c.maxWait = defaultMaxWait
 	}
+	return c, nil
+}
 
-	items, _, err := readAll[item](ctx, c, c.at("items/", nil))
-	if err != nil {
-		return nil, err
-	}
-	var list *checkinList
-	if cfg.CheckinList != 0 {
-		if list, err = c.checkinList(ctx, cfg.CheckinList); err != nil {
-			return nil, err
-		}
-	}
+// ordersQuery is the query of a read's orders: all of them, or those
+// modified since since when it is not zero, with their cancelled
+// positions, none of pretix's test mode.
+func ordersQuery(since time.Time) url.Values {
 	q := url.Values{
 		"include_canceled_positions": {"true"},
 		"testmode":                   {"false"},
@@ -154,23 +188,7 @@ func Read(ctx context.Context, cfg Config, since time.Time) (*Export, error) {
 	if !since.IsZero() {
 		q.Set("modified_since", since.UTC().Format(sinceLayout))
 	}
-	all, h, err := readAll[order](ctx, c, c.at("orders/", q))
-	if err != nil {
-		return nil, err
-	}
-	orders := latest(all)
-	rows, left, err := newCatalog(items, list).rows(orders)
-	if err != nil {
-		return nil, err
-	}
-	return &Export{
-		Header:  slices.Clone(header),
-		Rows:    rows,
-		Orders:  len(orders),
-		Skipped: len(left),
-		Left:    left,
-		Since:   nextSince(h.Get("X-Page-Generated"), orders, since),
-	}, nil
+	return q
 }
 
 // checkinList reads check-in list id.

@@ -129,55 +129,21 @@ func statusValues(m map[string]status) string {
 }
 
 // mapHeader finds the format and each field's column of a header on
-// line line of file name. A heading may repeat in a column Usher does
-// not read (a pretix question titled "Company" beside pretix's own),
-// not in one it reads.
+// line line of file name. The formats are tried in order; the first whose
+// required fields all have a column wins. A heading may repeat in a
+// column Usher does not read (a pretix question titled "Company" beside
+// pretix's own), not in one it reads.
 func mapHeader(name string, line int, header []string) (Format, map[string]int, error) {
-	norm := make(map[string]int, len(header))
-	twice := map[string]int{} // a repeated heading: the column it repeats in
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if _, dup := norm[h]; dup && h != "" {
-			if _, seen := twice[h]; !seen {
-				twice[h] = i
-			}
-			continue
-		}
-		norm[h] = i
-	}
+	norm, twice := headingColumns(header)
 	var (
 		generic []string // the fields a generic roster would lack
 		near    Format   // another format lacking one field only
 		lacks   string
 	)
 	for _, format := range formats {
-		cols := map[string]int{}
-		var missing, headings []string
-		for _, f := range fields {
-			hs, ok := f.headings[format]
-			if !ok {
-				continue
-			}
-			found := false
-			for _, h := range hs {
-				if i, ok := norm[h]; ok {
-					cols[f.name], found = i, true
-					headings = append(headings, h)
-					break
-				}
-			}
-			if !found && f.required {
-				missing = append(missing, f.name)
-			}
-		}
+		cols, headings, missing := matchFormat(format, norm)
 		switch {
 		case len(missing) == 0:
-			if _, ok := norm["position id"]; format == Pretix && !ok {
-				// Only pretix's exports with a Position ID write Status;
-				// in a check-in list it is the title of a question.
-				delete(cols, "status")
-				headings = slices.DeleteFunc(headings, func(h string) bool { return h == "status" })
-			}
 			for _, h := range headings {
 				if i, dup := twice[h]; dup {
 					return "", nil, checkin.Errorf(checkin.EINVALID, "%s:%d, column %d: heading %q appears twice", name, line, i+1, header[i])
@@ -190,23 +156,79 @@ func mapHeader(name string, line int, header []string) (Format, map[string]int, 
 			near, lacks = format, missing[0]
 		}
 	}
+	return "", nil, unknownHeader(name, line, header, generic, near, lacks)
+}
+
+// headingColumns returns the column of each heading of header, folded
+// to lower case, and the column each repeated heading repeats in first.
+func headingColumns(header []string) (norm, twice map[string]int) {
+	norm = make(map[string]int, len(header))
+	twice = map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if _, dup := norm[h]; dup && h != "" {
+			if _, seen := twice[h]; !seen {
+				twice[h] = i
+			}
+			continue
+		}
+		norm[h] = i
+	}
+	return norm, twice
+}
+
+// matchFormat maps the headings in norm (headingColumns) to format's
+// fields: each field's column, the headings it took them from, and the
+// required fields it found no column for.
+func matchFormat(format Format, norm map[string]int) (cols map[string]int, headings, missing []string) {
+	cols = map[string]int{}
+	for _, f := range fields {
+		hs, ok := f.headings[format]
+		if !ok {
+			continue
+		}
+		found := false
+		for _, h := range hs {
+			if i, ok := norm[h]; ok {
+				cols[f.name], found = i, true
+				headings = append(headings, h)
+				break
+			}
+		}
+		if !found && f.required {
+			missing = append(missing, f.name)
+		}
+	}
+	if _, ok := norm["position id"]; format == Pretix && !ok {
+		// Only pretix's exports with a Position ID write Status;
+		// in a check-in list it is the title of a question.
+		delete(cols, "status")
+		headings = slices.DeleteFunc(headings, func(h string) bool { return h == "status" })
+	}
+	return cols, headings, missing
+}
+
+// unknownHeader is the error for a header no format matched: what a
+// format that came near lacks (near, lacks), or the fields a generic
+// roster would lack, or else the header itself.
+func unknownHeader(name string, line int, header, generic []string, near Format, lacks string) error {
 	switch {
 	case near == Pretix && lacks == "code":
-		return "", nil, checkin.Errorf(checkin.EINVALID, "%s:%d: this pretix export has no Secret column, which the badges' codes come from: "+
+		return checkin.Errorf(checkin.EINVALID, "%s:%d: this pretix export has no Secret column, which the badges' codes come from: "+
 			"export pretix's Check-in list with \"Include QR-code secret\" ticked", name, line)
 	case near != "":
-		return "", nil, checkin.Errorf(checkin.EINVALID, "%s:%d: this looks like a %s export without a column for the %s; %s writes it as %q",
+		return checkin.Errorf(checkin.EINVALID, "%s:%d: this looks like a %s export without a column for the %s; %s writes it as %q",
 			name, line, near, lacks, near, fieldHeading(near, lacks))
 	case len(generic) < 4:
 		// Looks like our own format with a column missing: say which.
-		return "", nil, checkin.Errorf(checkin.EINVALID, "%s:%d: the header lacks column %s; Usher rosters need id,name,category,code (optional: company,email,tags)",
+		return checkin.Errorf(checkin.EINVALID, "%s:%d: the header lacks column %s; Usher rosters need id,name,category,code (optional: company,email,tags)",
 			name, line, strings.Join(generic, ", "))
 	}
 	shown := strings.Join(header, ",")
 	if len(shown) > 200 {
 		shown = strings.ToValidUTF8(shown[:200], "") + "…"
 	}
-	return "", nil, checkin.Errorf(checkin.EINVALID,
+	return checkin.Errorf(checkin.EINVALID,
 		"%s:%d: the header %q is not a roster Usher knows: use the columns id,name,category,code (optional: company,email,tags), or a pretix or Eventbrite attendee export",
 		name, line, shown)
 }

@@ -14,8 +14,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"usher/badge"
 	"usher/checkin"
@@ -212,9 +210,9 @@ func (s *Stream) Next() (checkin.Person, error) {
 	if s.err != nil {
 		return checkin.Person{}, s.err
 	}
-	t, m, res := s.t, s.m, s.res
+	m := s.m
 	for len(m.probs) < maxErrors {
-		rec, line, err := t.next()
+		rec, line, err := s.t.next()
 		if err == io.EOF {
 			break
 		} else if err != nil {
@@ -227,47 +225,71 @@ func (s *Stream) Next() (checkin.Person, error) {
 		before := len(m.probs)
 		p, st := m.person(rec, line)
 		if len(m.probs) > before {
-			if m.opt.SetAside {
-				res.SetAside = append(res.SetAside, SetAside{ID: p.ID, Revoked: p.Revoked, Problem: strings.Join(m.probs[before:], "; ")})
-				m.probs = m.probs[:before]
-				if s.asideLines == nil {
-					s.asideLines = map[int]bool{}
-				}
-				s.asideLines[line] = true
-			} else if s.stopLine == 0 {
-				s.stopLine = line
-			}
+			s.refuseRow(p, line, before)
 			continue
 		}
-		switch {
-		case st.excluded != "":
-			res.Excluded[st.excluded]++
-		case st.pending:
-			res.Pending++
-		}
-		if st.nameless {
-			res.Nameless++
-		}
-		res.Cleaned += st.cleaned
+		s.res.count(st)
 		if len(m.probs) > 0 {
 			continue // checked, but the roster will be refused
 		}
 		s.n++
 		return p, nil
 	}
+	s.err = s.end()
+	return checkin.Person{}, s.err
+}
+
+// refuseRow deals with the row at line whose problems are those of
+// s.m.probs from before on. With Options.SetAside it lists the row in
+// Result.SetAside and forgets its problems; otherwise, at the first such
+// row, it notes the line after which nobody is yielded (Yielded).
+func (s *Stream) refuseRow(p checkin.Person, line, before int) {
+	m := s.m
+	if !m.opt.SetAside {
+		if s.stopLine == 0 {
+			s.stopLine = line
+		}
+		return
+	}
+	s.res.SetAside = append(s.res.SetAside, SetAside{ID: p.ID, Revoked: p.Revoked, Problem: strings.Join(m.probs[before:], "; ")})
+	m.probs = m.probs[:before]
+	if s.asideLines == nil {
+		s.asideLines = map[int]bool{}
+	}
+	s.asideLines[line] = true
+}
+
+// count adds what a row read without a problem said beyond its person
+// to the notes' counts.
+func (r *Result) count(st rowStatus) {
 	switch {
-	case len(m.probs) > 0:
-		msg := strings.Join(m.probs, "\n")
-		if len(m.probs) == maxErrors {
+	case st.excluded != "":
+		r.Excluded[st.excluded]++
+	case st.pending:
+		r.Pending++
+	}
+	if st.nameless {
+		r.Nameless++
+	}
+	r.Cleaned += st.cleaned
+}
+
+// end returns what Next returns once the rows are read, or once
+// maxErrors problems are found: the problems, or that the roster has
+// nobody in it, or else io.EOF.
+func (s *Stream) end() error {
+	probs := s.m.probs
+	switch {
+	case len(probs) > 0:
+		msg := strings.Join(probs, "\n")
+		if len(probs) == maxErrors {
 			msg += "\n(stopped after " + fmt.Sprint(maxErrors) + " problems)"
 		}
-		s.err = checkin.Errorf(checkin.EINVALID, "%s", msg)
-	case s.n == 0 && len(res.SetAside) == 0:
-		s.err = checkin.Errorf(checkin.EINVALID, "%s: the roster has a header but no people", t.name)
-	default:
-		s.err = io.EOF
+		return checkin.Errorf(checkin.EINVALID, "%s", msg)
+	case s.n == 0 && len(s.res.SetAside) == 0:
+		return checkin.Errorf(checkin.EINVALID, "%s: the roster has a header but no people", s.t.name)
 	}
-	return checkin.Person{}, s.err
+	return io.EOF
 }
 
 // Check reads the rest of the roster, checking it, and returns its
@@ -340,217 +362,6 @@ func (s *Stream) collect() (*Result, error) {
 	return s.res, nil
 }
 
-// mapper turns the rows of one table into people, remembering the ids
-// and codes seen and the problems found.
-type mapper struct {
-	t      *table
-	ev     *checkin.Event
-	opt    Options
-	format Format
-	cols   map[string]int
-	mapped []bool     // the columns fields come from
-	ids    strset.Set // the line each id is first on
-	codes  strset.Set // the line each code is first on, by FoldCode
-	probs  []string
-}
-
-// rowStatus is what a row said beyond its person.
-type rowStatus struct {
-	excluded string // "Heading: value" of the status that made it invalid
-	pending  bool   // an unpaid order let in (Options.IncludePending)
-	nameless bool
-	cleaned  int // control characters removed (Options.SetAside)
-}
-
-func (m *mapper) problem(line int, col, format string, args ...any) {
-	where := fmt.Sprintf("%s:%d", m.t.name, line)
-	if col != "" {
-		where += ", column " + col
-	}
-	m.probs = append(m.probs, where+": "+fmt.Sprintf(format, args...))
-}
-
-// display reports whether column i is shown text only (a name, a
-// company, an e-mail address), from which Options.SetAside removes
-// control characters rather than setting the row aside.
-func (m *mapper) display(i int) bool {
-	for _, f := range []string{"name", "company", "email", "title", "given name", "family name"} {
-		if j, ok := m.cols[f]; ok && j == i {
-			return true
-		}
-	}
-	return false
-}
-
-// person maps one row at line; the problems it finds are added to m.
-func (m *mapper) person(rec []string, line int) (checkin.Person, rowStatus) {
-	t, cols, header := m.t, m.cols, m.t.header
-	var st rowStatus
-	if len(rec) > len(header) || len(rec) < len(header) && !t.ragged {
-		m.problem(line, "", "%d fields, but the header has %d", len(rec), len(header))
-		return checkin.Person{}, st
-	}
-	// A NUL, an escape sequence or a line break would reach the kiosk's
-	// screen, the badges and the center's database (which refuses a
-	// NUL); columns Usher does not read are not imported.
-	bad := false
-	for i, v := range rec {
-		if !m.mapped[i] {
-			continue
-		}
-		v = strings.TrimSpace(v)
-		if j := strings.IndexFunc(v, control); j >= 0 {
-			if m.opt.SetAside && m.display(i) {
-				clean := strings.Map(func(r rune) rune {
-					if control(r) {
-						st.cleaned++
-						return -1
-					}
-					return r
-				}, rec[i])
-				rec = append(rec[:i:i], append([]string{clean}, rec[i+1:]...)...)
-				continue
-			}
-			r, _ := utf8.DecodeRuneInString(v[j:])
-			m.problem(t.cellLine(i), t.column(i), "control character U+%04X in %q: remove it (a tab is the only one a field may hold)", r, v)
-			bad = true
-		}
-	}
-	get := func(f string) string {
-		if i, ok := cols[f]; ok && i < len(rec) {
-			return strings.TrimSpace(unescapeFormula(strings.TrimSpace(rec[i])))
-		}
-		return ""
-	}
-	heading := func(f string) string { return t.column(cols[f]) }
-	p := checkin.Person{
-		ID: get("id"), Name: get("name"), Company: get("company"), Email: get("email"), Code: get("code"),
-		Revoked: get("revoked"),
-	}
-	order := get("order code")
-	if m.format == Pretix && order != "" && cols["id"] != cols["code"] {
-		p.ID = order + "-" + p.ID
-	}
-	// The status first: a row set aside for another problem still says
-	// whether its ticket is valid (SetAside).
-	for _, f := range []string{"status", "paid"} {
-		if _, ok := cols[f]; !ok {
-			continue
-		}
-		// A ticket is valid when every status column says so; the first
-		// that does not gives the reason, and is the one counted.
-		known := statuses[m.format][f]
-		v := get(f)
-		s, ok := known[foldStatus(v)]
-		switch {
-		case !ok:
-			m.problem(line, heading(f), "status %q is not one Usher knows for a %s roster (known: %s)", v, m.format, statusValues(known))
-			bad = true
-		case s.reason == "" || p.Revoked != "":
-		case s.pending && m.opt.IncludePending:
-			st.pending = true
-		default:
-			p.Revoked, st.excluded, st.pending = s.reason, header[cols[f]]+": "+v, false
-		}
-	}
-	if bad {
-		return p, st
-	}
-	if _, split := cols["given name"]; split {
-		// pretix: the parts beside the whole name, which may be empty.
-		if p.Name == "" {
-			p.Name = strings.Join(strings.Fields(get("title")+" "+get("given name")+" "+get("family name")), " ")
-		}
-	} else if last := get("family name"); last != "" {
-		p.Name = strings.TrimSpace(p.Name + " " + last) // Eventbrite: first name, last name
-	}
-	for _, t := range strings.Split(get("tags"), ";") {
-		if t = strings.TrimSpace(t); t != "" {
-			p.Tags = append(p.Tags, t)
-		}
-	}
-	if v := get("serial"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 32)
-		if err != nil {
-			m.problem(line, heading("serial"), "badge serial %q must be a whole number from 0 to %d", v, uint32(1<<32-1))
-		}
-		p.Serial = uint32(n)
-	}
-	if v := foldStatus(p.Revoked); v != "" && m.format == Generic && notAReason[v] {
-		m.problem(line, heading("revoked"), "%q: the revoked column holds why a ticket is not valid (\"refunded ticket\"), and is empty while it is valid", p.Revoked)
-	}
-	for _, f := range []string{"id", "category", "code"} {
-		if f == "id" && cols["id"] == cols["code"] {
-			continue // one column, one problem: said for the code
-		}
-		if get(f) == "" {
-			m.problem(line, heading(f), "%s is empty", f)
-			bad = true
-		}
-	}
-	if bad {
-		return p, st
-	}
-	for _, f := range []string{"id", "code"} {
-		if m.lostDigits(get(f), cols[f]) {
-			m.problem(line, heading(f), "%q is a number of more than 15 digits stored as a number, so the spreadsheet kept only its first 15: "+
-				"format the column as Text before entering or exporting, or export CSV", get(f))
-			bad = true
-		}
-	}
-	if bad {
-		return p, st
-	}
-	m.checkIdentity(p, line, heading)
-	raw := get("category")
-	if id, ok := m.ev.ResolveCategory(raw); !ok {
-		m.problem(line, heading("category"), "category %q is not defined in the event file (defined: %s)", raw, m.ev.CategoryIDs())
-	} else if !m.ev.Reaches(id) {
-		m.problem(line, heading("category"), "category %q may enter no space; give it may_enter in the event file, since everyone on the roster must be admitted somewhere and counted", id)
-	} else {
-		p.Category = id
-	}
-	if p.Name == "" {
-		p.Name, st.nameless = standIn(m.ev, p, order), true
-	}
-	return p, st
-}
-
-// lostDigits reports whether v, from column col, is a long run of
-// digits a spreadsheet stored as a number: a double holds 15 of them for
-// sure, so a longer ticket number or barcode there has lost its end (it
-// reads back as 7654321001123450000), and would be nobody's at the door.
-func (m *mapper) lostDigits(v string, col int) bool {
-	if m.t.numeric == nil || len(v) <= 15 || strings.TrimLeft(v, "0123456789") != "" {
-		return false
-	}
-	return m.t.numeric(col)
-}
-
-// notAReason holds what a spreadsheet writes for "no" in a column of
-// reasons: a revoked column saying so is not a reason to deny.
-var notAReason = map[string]bool{"no": true, "false": true, "0": true, "n": true, "valid": true, "-": true}
-
-// checkIdentity checks p's id and code against the rows before.
-func (m *mapper) checkIdentity(p checkin.Person, line int, heading func(string) string) {
-	if !checkin.Printable(p.ID) || len(p.ID) > 128 {
-		m.problem(line, heading("id"), "id %q must be at most 128 printable characters", p.ID)
-	} else if _, prev, dup := m.ids.Add(p.ID, uint32(line)); dup {
-		m.problem(line, heading("id"), "id %q is already used on line %d", p.ID, prev)
-	}
-	if !checkin.PlausibleCode(p.Code) {
-		m.problem(line, heading("code"), "%q is not a plausible badge code (printable, at most %d bytes)", p.Code, checkin.MaxCodeLen)
-	} else if badge.IsBadge(p.Code) {
-		m.problem(line, heading("code"), "code %q starts with %s, which marks a signed badge: the kiosk would check it as one and deny it; give this person another code",
-			p.Code, badge.Prefix)
-	} else if prev, prevLine, dup := m.codes.Add(p.Code, uint32(line)); dup && prev == p.Code {
-		m.problem(line, heading("code"), "code %q is already used on line %d", p.Code, prevLine)
-	} else if dup {
-		m.problem(line, heading("code"), "code %q differs from code %q on line %d only by case; the kiosk matches codes whatever their case, so give one of them another code",
-			p.Code, prev, prevLine)
-	}
-}
-
 // blank reports whether a row has nothing in it: a blank line, or a
 // spreadsheet row whose cells are all empty.
 func blank(rec []string) bool {
@@ -561,29 +372,6 @@ func blank(rec []string) bool {
 	}
 	return true
 }
-
-// standIn is the name shown for a person the roster has no name for
-// (products that ask for none: comps, volunteers, add-ons): what the row
-// says of them, never their code, which is a secret.
-func standIn(ev *checkin.Event, p checkin.Person, order string) string {
-	parts := []string{"(no name)"}
-	if c := ev.Category(p.Category); c != nil && c.Name != "" {
-		parts = append(parts, c.Name)
-	} else if p.Category != "" {
-		parts = append(parts, p.Category)
-	}
-	switch {
-	case order != "":
-		parts = append(parts, "order "+order)
-	case p.ID != p.Code:
-		parts = append(parts, p.ID)
-	}
-	return strings.Join(parts, " · ")
-}
-
-// control reports whether r may not be in a roster field: a control
-// character other than tab.
-func control(r rune) bool { return unicode.IsControl(r) && r != '\t' }
 
 // FoldCode is the form in which two badge codes that differ only by the
 // case of their ASCII letters are equal: a scanner in caps lock, or a

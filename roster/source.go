@@ -82,52 +82,24 @@ func openSource(r io.ReadSeeker, name, sheet string) (t *table, warning string, 
 	fail := func(err error) (*table, string, error) {
 		return nil, "", checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
 	}
-	whole := func() (*table, string, error) {
-		data, err := readAll(r)
-		if err != nil {
-			return fail(err)
-		}
-		return open(data, name, sheet)
-	}
 	magic := make([]byte, 8)
 	n, err := io.ReadFull(r, magic)
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
 		return fail(err)
 	}
 	magic = magic[:n]
-	if sheet != "" || bytes.HasPrefix(magic, zipMagic) || bytes.HasPrefix(magic, oleMagic) ||
-		bytes.HasPrefix(magic, []byte{0xff, 0xfe}) || bytes.HasPrefix(magic, []byte{0xfe, 0xff}) {
-		return whole()
+	var text io.Reader
+	if !readWhole(magic, sheet) {
+		if text, warning, err = streamText(r, magic, name); err != nil {
+			return fail(err)
+		}
 	}
-	var text io.Reader = r
-	if _, err := r.Seek(0, io.SeekStart); err != nil {
-		return fail(err)
-	}
-	switch valid, err := validUTF8(r); {
-	case err != nil:
-		return fail(err)
-	case valid:
-		skip := int64(0)
-		if bytes.HasPrefix(magic, utf8BOM) {
-			skip = int64(len(utf8BOM))
-		}
-		if _, err := r.Seek(skip, io.SeekStart); err != nil {
+	if text == nil { // a workbook, or text decode refuses with where and why
+		data, err := readAll(r)
+		if err != nil {
 			return fail(err)
 		}
-	default:
-		if _, err := r.Seek(0, io.SeekStart); err != nil {
-			return fail(err)
-		}
-		if ok, err := plainWindows1252(r); err != nil {
-			return fail(err)
-		} else if !ok {
-			return whole() // refused, with where and why
-		}
-		if _, err := r.Seek(0, io.SeekStart); err != nil {
-			return fail(err)
-		}
-		text = charmap.Windows1252.NewDecoder().Reader(r)
-		warning = name + " is not UTF-8: read as Windows-1252"
+		return open(data, name, sheet)
 	}
 	// The whole text, read again only to name the field of a CSV error.
 	full := func() ([]byte, error) {
@@ -140,6 +112,48 @@ func openSource(r io.ReadSeeker, name, sheet string) (t *table, warning string, 
 	}
 	t, err = openCSV(text, name, full)
 	return t, warning, err
+}
+
+// readWhole reports whether a file that starts with magic is read whole,
+// through open: a workbook (which --sheet names), an old .xls or UTF-16
+// text, all of which open reads or refuses at once.
+func readWhole(magic []byte, sheet string) bool {
+	return sheet != "" || bytes.HasPrefix(magic, zipMagic) || bytes.HasPrefix(magic, oleMagic) ||
+		bytes.HasPrefix(magic, []byte{0xff, 0xfe}) || bytes.HasPrefix(magic, []byte{0xfe, 0xff})
+}
+
+// streamText checks the encoding of the text in r, which starts with
+// magic, and returns r positioned for its rows to be read as UTF-8: past
+// a UTF-8 byte order mark, or behind a Windows-1252 decoder (warning
+// says so). It returns a nil reader when decode would refuse the text,
+// so that it is read whole and refused with where and why.
+func streamText(r io.ReadSeeker, magic []byte, name string) (text io.Reader, warning string, err error) {
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, "", err
+	}
+	switch valid, err := validUTF8(r); {
+	case err != nil:
+		return nil, "", err
+	case valid:
+		skip := int64(0)
+		if bytes.HasPrefix(magic, utf8BOM) {
+			skip = int64(len(utf8BOM))
+		}
+		if _, err := r.Seek(skip, io.SeekStart); err != nil {
+			return nil, "", err
+		}
+		return r, "", nil
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, "", err
+	}
+	if ok, err := plainWindows1252(r); err != nil || !ok {
+		return nil, "", err
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, "", err
+	}
+	return charmap.Windows1252.NewDecoder().Reader(r), name + " is not UTF-8: read as Windows-1252", nil
 }
 
 // readAll reads r from its start.
@@ -212,48 +226,17 @@ func plainWindows1252(r io.Reader) (bool, error) {
 const headSize = 1 << 20
 
 // openCSV reads CSV text as the rows are asked for, with the separator
-// sniffed from its header line: of `,`, `;` and tab outside quotes, the
-// one that splits the header into a roster Usher knows, else the most
-// frequent. A first line "sep=;", which Excel writes and reads, names it
-// instead. full returns the whole text again, to name the field of a CSV
-// error.
+// csvHead finds. full returns the whole text again, to name the field of
+// a CSV error.
 func openCSV(text io.Reader, name string, full func() ([]byte, error)) (*table, error) {
-	head := make([]byte, headSize)
-	n, err := io.ReadFull(text, head)
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return nil, checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
-	}
-	head = head[:n]
-	sep, head, err := sepLine(head, name)
+	head, sep, err := csvHead(text, name)
 	if err != nil {
 		return nil, err
-	}
-	reader := func(sep rune) *csv.Reader {
-		cr := csv.NewReader(bytes.NewReader(head))
-		cr.Comma = sep
-		cr.FieldsPerRecord = -1 // checked by the caller, to name the line
-		return cr
-	}
-	if sep == 0 {
-		sep = sniff(head, reader)
 	}
 	cr := csv.NewReader(io.MultiReader(bytes.NewReader(head), text))
 	cr.Comma = sep
 	cr.FieldsPerRecord = -1
-	fail := func(err error) error {
-		var pe *csv.ParseError
-		if !errors.As(err, &pe) {
-			return checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
-		}
-		whole, ferr := full()
-		if ferr == nil {
-			_, whole, ferr = sepLine(whole, name)
-		}
-		if ferr != nil {
-			return checkin.Errorf(checkin.EINVALID, "%s:%d: %v", name, pe.StartLine, pe.Err)
-		}
-		return csvError(name, whole, sep, err)
-	}
+	fail := func(err error) error { return csvReadError(name, sep, full, err) }
 	header, err := cr.Read()
 	if err == io.EOF {
 		return nil, checkin.Errorf(checkin.EINVALID, "%s: the file is empty; expected a header line id,name,category,code", name)
@@ -278,6 +261,52 @@ func openCSV(text io.Reader, name string, full func() ([]byte, error)) (*table, 
 	}
 	t.column = func(col int) string { return fmt.Sprintf("%d (%s)", col+1, header[col]) }
 	return t, nil
+}
+
+// csvHead reads the head of CSV text (headSize) and finds its separator:
+// of `,`, `;` and tab outside quotes, the one that splits the header
+// into a roster Usher knows, else the most frequent. A first line
+// "sep=;", which Excel writes and reads, names it instead; the head it
+// returns has an empty line in its place (sepLine).
+func csvHead(text io.Reader, name string) (head []byte, sep rune, err error) {
+	head = make([]byte, headSize)
+	n, err := io.ReadFull(text, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, 0, checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
+	}
+	head = head[:n]
+	sep, head, err = sepLine(head, name)
+	if err != nil {
+		return nil, 0, err
+	}
+	reader := func(sep rune) *csv.Reader {
+		cr := csv.NewReader(bytes.NewReader(head))
+		cr.Comma = sep
+		cr.FieldsPerRecord = -1 // checked by the caller, to name the line
+		return cr
+	}
+	if sep == 0 {
+		sep = sniff(head, reader)
+	}
+	return head, sep, nil
+}
+
+// csvReadError is the error for err, met reading CSV text separated by
+// sep: a CSV syntax error names its line and field, which full (the
+// whole text again) is read for.
+func csvReadError(name string, sep rune, full func() ([]byte, error), err error) error {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return checkin.Errorf(checkin.EINVALID, "%s: %v", name, err)
+	}
+	whole, ferr := full()
+	if ferr == nil {
+		_, whole, ferr = sepLine(whole, name)
+	}
+	if ferr != nil {
+		return checkin.Errorf(checkin.EINVALID, "%s:%d: %v", name, pe.StartLine, pe.Err)
+	}
+	return csvError(name, whole, sep, err)
 }
 
 // sepLine reads a first line "sep=;" of CSV text: it returns the
@@ -350,7 +379,8 @@ func openXLSX(data []byte, name, sheet string) (*table, error) {
 	return t, nil
 }
 
-// sheetTable reads sheet of the open workbook f.
+// sheetTable reads sheet of the open workbook f (the first when sheet
+// is ""), its first row the header.
 func sheetTable(f *excelize.File, name, sheet string) (*table, error) {
 	sheets := f.GetSheetList()
 	switch {
@@ -365,31 +395,11 @@ func sheetTable(f *excelize.File, name, sheet string) (*table, error) {
 	if err != nil {
 		return nil, checkin.Errorf(checkin.EINVALID, "%s, sheet %s: %v", name, sheet, err)
 	}
-	where := name
+	sr := &sheetRows{rows: rows, where: name}
 	if len(sheets) > 1 {
-		where = fmt.Sprintf("%s (sheet %s)", name, sheet)
+		sr.where = fmt.Sprintf("%s (sheet %s)", name, sheet)
 	}
-	line := 0
-	// row returns the next row with its trailing empty cells cut, which
-	// a spreadsheet may or may not write.
-	row := func() ([]string, error) {
-		if !rows.Next() {
-			if err := rows.Error(); err != nil {
-				return nil, checkin.Errorf(checkin.EINVALID, "%s:%d: %v", where, line+1, err)
-			}
-			return nil, io.EOF
-		}
-		line++
-		rec, err := rows.Columns(excelize.Options{RawCellValue: true})
-		if err != nil {
-			return nil, checkin.Errorf(checkin.EINVALID, "%s:%d: %v", where, line, err)
-		}
-		for len(rec) > 0 && strings.TrimSpace(rec[len(rec)-1]) == "" {
-			rec = rec[:len(rec)-1]
-		}
-		return rec, nil
-	}
-	header, err := row()
+	header, err := sr.next()
 	if err == io.EOF || err == nil && len(header) == 0 {
 		others := ""
 		if len(sheets) > 1 {
@@ -399,18 +409,18 @@ func sheetTable(f *excelize.File, name, sheet string) (*table, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	t := &table{name: where, header: header, line: 1, ragged: true, close: func() { rows.Close(); f.Close() }}
+	t := &table{name: sr.where, header: header, line: 1, ragged: true, close: func() { rows.Close(); f.Close() }}
 	t.next = func() ([]string, int, error) {
-		rec, err := row()
-		return rec, line, err
+		rec, err := sr.next()
+		return rec, sr.line, err
 	}
-	t.cellLine = func(int) int { return line }
+	t.cellLine = func(int) int { return sr.line }
 	t.column = func(col int) string {
 		letter, _ := excelize.ColumnNumberToName(col + 1)
 		return fmt.Sprintf("%s (%s)", letter, header[col])
 	}
 	t.numeric = func(col int) bool {
-		cell, err := excelize.CoordinatesToCellName(col+1, line)
+		cell, err := excelize.CoordinatesToCellName(col+1, sr.line)
 		if err != nil {
 			return false
 		}
@@ -418,6 +428,33 @@ func sheetTable(f *excelize.File, name, sheet string) (*table, error) {
 		return err == nil && (typ == excelize.CellTypeNumber || typ == excelize.CellTypeUnset)
 	}
 	return t, nil
+}
+
+// sheetRows reads a sheet's rows, counting their lines.
+type sheetRows struct {
+	rows  *excelize.Rows
+	where string // the file in messages, with the sheet when it has others
+	line  int    // the row read last
+}
+
+// next returns the next row with its trailing empty cells cut, which
+// a spreadsheet may or may not write.
+func (sr *sheetRows) next() ([]string, error) {
+	if !sr.rows.Next() {
+		if err := sr.rows.Error(); err != nil {
+			return nil, checkin.Errorf(checkin.EINVALID, "%s:%d: %v", sr.where, sr.line+1, err)
+		}
+		return nil, io.EOF
+	}
+	sr.line++
+	rec, err := sr.rows.Columns(excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, checkin.Errorf(checkin.EINVALID, "%s:%d: %v", sr.where, sr.line, err)
+	}
+	for len(rec) > 0 && strings.TrimSpace(rec[len(rec)-1]) == "" {
+		rec = rec[:len(rec)-1]
+	}
+	return rec, nil
 }
 
 // rowsTable is a table of rows already in memory, as an API returns

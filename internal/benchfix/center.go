@@ -64,58 +64,14 @@ func Center(ctx context.Context, dsn string, n int) (time.Time, error) {
 	defer db.Close()
 	clock := CenterStart.Add(-time.Hour)
 	db.Now = func() time.Time { return clock }
-	ev := demo.Event()
-	for i := range ev.Spaces {
-		ev.Spaces[i].Capacity = 100_000
-		if ev.Spaces[i].Parent == "" {
-			ev.Spaces[i].Capacity = 1_000_000
-		}
-	}
+	ev := centerEvent()
 	people := demo.Roster(CenterPeople)
 	if _, err := db.Import(ctx, ev, people, nil); err != nil {
 		return clock, fmt.Errorf("center fixture: import: %w", err)
 	}
-	type kiosk struct {
-		id, door string
-		i        int // its place among the kiosks
-		seq      int64
-		inside   []wire.Event // admissions not yet out, oldest first
-		admitted int
-		room     int // people it lets be inside at once: its rights
-	}
-	ks := make([]*kiosk, CenterKiosks)
-	for i := range ks {
-		door := ev.Doors[i%len(ev.Doors)].ID
-		tok, err := db.CreateEnrollment(ctx, door)
-		if err != nil {
-			return clock, fmt.Errorf("center fixture: %w", err)
-		}
-		e, err := db.Enroll(ctx, tok, fmt.Sprintf("kiosk %d", i))
-		if err != nil {
-			return clock, fmt.Errorf("center fixture: %w", err)
-		}
-		ks[i] = &kiosk{id: e.KioskID, door: door, i: i, room: 8}
-	}
-	// Every kiosk asks for its rights once all are enrolled: the center
-	// splits each door's share among the door's kiosks.
-	for i, k := range ks {
-		door := k.door
-		resp, err := db.Rights(ctx, k.id, wire.RightsRequest{})
-		if err != nil {
-			return clock, fmt.Errorf("center fixture: rights: %w", err)
-		}
-		for _, c := range ev.Counters(door) {
-			got := 0
-			for _, g := range resp.Grants {
-				if g.Counter == c {
-					got += g.N
-				}
-			}
-			k.room = min(k.room, got)
-		}
-		if k.room < 1 {
-			return clock, fmt.Errorf("center fixture: kiosk %d at %s was granted no rights: %+v", i, door, resp)
-		}
+	ks, err := enrollKiosks(ctx, db, ev)
+	if err != nil {
+		return clock, err
 	}
 	const batch = 100
 	step := centerSpan / time.Duration(n)
@@ -129,36 +85,7 @@ func Center(ctx context.Context, dsn string, n int) (time.Time, error) {
 			for range min(batch, n-made) {
 				made++
 				at = at.Add(step)
-				k.seq++
-				e := wire.Event{Seq: k.seq, HLC: uint64(at.UnixMilli()) << 16, At: at.UnixMilli(), Door: k.door,
-					Method: "badge", Stamp: &checkin.Stamp{T: at.UnixMilli(), Err: 50}}
-				d := ev.Door(k.door)
-				switch {
-				case made%1000 == 0:
-					// An exit of someone this door never let in.
-					p := people[(made*7)%len(people)]
-					e.Direction, e.Person, e.Code, e.Decision, e.Reason = string(checkin.Exit), p.ID, p.Code, string(checkin.Leave), string(checkin.NotInside)
-					e.From, e.Location = d.To, d.From
-					for _, c := range ev.Counters(k.door) {
-						e.Rights = append(e.Rights, checkin.RightChange{Counter: c, Kind: checkin.RightLeft, N: 1})
-					}
-				case len(k.inside) < k.room:
-					// People of this kiosk's own: kiosk i admits i, i+500, …
-					p := people[(k.admitted*CenterKiosks+k.i)%len(people)]
-					k.admitted++
-					e.Direction, e.Person, e.Code, e.Decision, e.Reason = string(checkin.Entry), p.ID, p.Code, string(checkin.Admit), "admitted"
-					e.From, e.Location, e.Rights = d.From, d.To, checkin.Spends(ev, k.door)
-					k.inside = append(k.inside, e)
-				default:
-					in := k.inside[0]
-					k.inside = k.inside[1:]
-					e.Direction, e.Person, e.Code, e.Decision, e.Reason = string(checkin.Exit), in.Person, in.Code, string(checkin.Leave), "exit_recorded"
-					e.From, e.Location = d.To, d.From
-					for _, c := range ev.Counters(k.door) {
-						e.Rights = append(e.Rights, checkin.RightChange{Counter: c, Kind: checkin.RightCredit, N: 1, Ref: in.Seq})
-					}
-				}
-				es = append(es, e)
+				es = append(es, k.scan(ev, people, made, at))
 			}
 			clock = at.Add(time.Second)
 			res, err := db.Ingest(ctx, k.id, es)
@@ -171,4 +98,112 @@ func Center(ctx context.Context, dsn string, n int) (time.Time, error) {
 		}
 	}
 	return clock, nil
+}
+
+// centerEvent is the demo event with room for the center's CenterKiosks
+// kiosks to share: 1,000,000 people in a venue, 100,000 in a room.
+func centerEvent() *checkin.Event {
+	ev := demo.Event()
+	for i := range ev.Spaces {
+		ev.Spaces[i].Capacity = 100_000
+		if ev.Spaces[i].Parent == "" {
+			ev.Spaces[i].Capacity = 1_000_000
+		}
+	}
+	return ev
+}
+
+// centerKiosk is one of the kiosks Center pushes from.
+type centerKiosk struct {
+	id, door string
+	i        int // its place among the kiosks
+	seq      int64
+	inside   []wire.Event // admissions not yet out, oldest first
+	admitted int
+	room     int // people it lets be inside at once: its rights
+}
+
+// enrollKiosks enrolls CenterKiosks kiosks at the event's doors in turn,
+// then has each ask for its rights, once all are enrolled: the center
+// splits each door's share among the door's kiosks.
+func enrollKiosks(ctx context.Context, db *centralstore.DB, ev *checkin.Event) ([]*centerKiosk, error) {
+	ks := make([]*centerKiosk, CenterKiosks)
+	for i := range ks {
+		door := ev.Doors[i%len(ev.Doors)].ID
+		tok, err := db.CreateEnrollment(ctx, door)
+		if err != nil {
+			return nil, fmt.Errorf("center fixture: %w", err)
+		}
+		e, err := db.Enroll(ctx, tok, fmt.Sprintf("kiosk %d", i))
+		if err != nil {
+			return nil, fmt.Errorf("center fixture: %w", err)
+		}
+		ks[i] = &centerKiosk{id: e.KioskID, door: door, i: i, room: 8}
+	}
+	for _, k := range ks {
+		if err := k.takeRights(ctx, db, ev); err != nil {
+			return nil, err
+		}
+	}
+	return ks, nil
+}
+
+// takeRights asks the center for the kiosk's rights, and lets it hold
+// as many people inside at once as it was granted rights of every space
+// its door counts, and at most 8.
+func (k *centerKiosk) takeRights(ctx context.Context, db *centralstore.DB, ev *checkin.Event) error {
+	resp, err := db.Rights(ctx, k.id, wire.RightsRequest{})
+	if err != nil {
+		return fmt.Errorf("center fixture: rights: %w", err)
+	}
+	for _, c := range ev.Counters(k.door) {
+		got := 0
+		for _, g := range resp.Grants {
+			if g.Counter == c {
+				got += g.N
+			}
+		}
+		k.room = min(k.room, got)
+	}
+	if k.room < 1 {
+		return fmt.Errorf("center fixture: kiosk %d at %s was granted no rights: %+v", k.i, k.door, resp)
+	}
+	return nil
+}
+
+// scan is the kiosk's next event, the made-th of the fixture, at at: one
+// in a thousand an exit of someone its door never let in; else an
+// admission while it has room for one more inside, or the exit of the
+// person inside longest.
+func (k *centerKiosk) scan(ev *checkin.Event, people []checkin.Person, made int, at time.Time) wire.Event {
+	k.seq++
+	e := wire.Event{Seq: k.seq, HLC: uint64(at.UnixMilli()) << 16, At: at.UnixMilli(), Door: k.door,
+		Method: "badge", Stamp: &checkin.Stamp{T: at.UnixMilli(), Err: 50}}
+	d := ev.Door(k.door)
+	switch {
+	case made%1000 == 0:
+		// An exit of someone this door never let in.
+		p := people[(made*7)%len(people)]
+		e.Direction, e.Person, e.Code, e.Decision, e.Reason = string(checkin.Exit), p.ID, p.Code, string(checkin.Leave), string(checkin.NotInside)
+		e.From, e.Location = d.To, d.From
+		for _, c := range ev.Counters(k.door) {
+			e.Rights = append(e.Rights, checkin.RightChange{Counter: c, Kind: checkin.RightLeft, N: 1})
+		}
+	case len(k.inside) < k.room:
+		// People of this kiosk's own: kiosk i admits i, i+500, …
+		p := people[(k.admitted*CenterKiosks+k.i)%len(people)]
+		k.admitted++
+		e.Direction, e.Person, e.Code, e.Decision, e.Reason = string(checkin.Entry), p.ID, p.Code, string(checkin.Admit), "admitted"
+		e.From, e.Location, e.Rights = d.From, d.To, checkin.Spends(ev, k.door)
+		k.inside = append(k.inside, e)
+	default:
+		in := k.inside[0]
+		k.inside = k.inside[1:]
+		e.Direction, e.Person, e.Code, e.Decision, e.Reason = string(checkin.Exit), in.Person, in.Code, string(checkin.Leave), "exit_recorded"
+		e.From, e.Location = d.To, d.From
+		for _, c := range ev.Counters(k.door) {
+			e.Rights = append(e.Rights, checkin.RightChange{Counter: c, Kind: checkin.RightCredit, N: 1, Ref: in.Seq})
+		}
+	}
+	return e
 }

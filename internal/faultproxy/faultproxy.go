@@ -294,74 +294,100 @@ func (p *Proxy) serve(c net.Conn) {
 		reset(c)
 		return
 	}
-	up, err := net.Dial("tcp", p.target)
-	if err != nil {
-		return
-	}
-	if !p.track(up) {
-		up.Close()
+	up := p.dial()
+	if up == nil {
 		return
 	}
 	defer p.untrack(up)
 	cr, ur := bufio.NewReader(c), bufio.NewReader(up)
-	for {
-		req, raw, head, err := readRequest(cr)
-		if err != nil {
-			return // the client closed, or sent what is not HTTP
-		}
-		f := p.plan()
-		if p.cutOff() {
-			reset(c)
-			return
-		}
-		if f.duplicate && f.dupFirst {
-			p.replay(raw, req)
-		}
-		if f.cutRequest {
-			// A prefix of the body, at least its first byte when it has
-			// two, never all of it; a request without a body loses part
-			// of its head.
-			at := head + int(f.cutAt*float64(len(raw)-head))
-			if len(raw)-head < 2 {
-				at = int(f.cutAt * float64(head))
-			}
-			up.Write(raw[:max(at, 1)])
-			p.count(func(s *Stats) { s.CutRequests++ })
-			return
-		}
-		if err := p.send(up, raw, f.delayRequest, f.splitAt); err != nil {
-			return
-		}
-		resp, rawResp, respHead, err := readResponse(ur, req)
-		if err != nil {
-			return
-		}
-		p.count(func(s *Stats) { s.Requests++ })
-		if f.duplicate && !f.dupFirst {
-			p.replay(raw, req)
-		}
-		if p.cutOff() {
-			reset(c)
-			return
-		}
-		if f.cutResponse {
-			// The head and part of the body: at least one byte of it when
-			// it has two, never all of it.
-			at := respHead + int(f.cutAt*float64(len(rawResp)-respHead))
-			if len(rawResp)-respHead >= 2 {
-				at = max(at, respHead+1)
-			}
-			c.Write(rawResp[:at])
-			p.count(func(s *Stats) { s.CutResponses++ })
-			return
-		}
-		if err := p.send(c, rawResp, f.delayResponse, f.splitAt); err != nil {
-			return
-		}
-		if req.Close || resp.Close {
-			return
-		}
+	for p.exchange(c, up, cr, ur) {
 	}
+}
+
+// dial opens a connection to the server, tracked (track); nil when the
+// server cannot be reached or the proxy is closed.
+func (p *Proxy) dial() net.Conn {
+	up, err := net.Dial("tcp", p.target)
+	if err != nil {
+		return nil
+	}
+	if !p.track(up) {
+		up.Close()
+		return nil
+	}
+	return up
+}
+
+// exchange forwards one request from the client's connection c (read
+// through cr) to the server's up, and the answer (read through ur) back,
+// with the faults the dice plan for it. It reports whether both
+// connections stay open for the next exchange.
+func (p *Proxy) exchange(c, up net.Conn, cr, ur *bufio.Reader) bool {
+	req, raw, head, err := readRequest(cr)
+	if err != nil {
+		return false // the client closed, or sent what is not HTTP
+	}
+	f := p.plan()
+	if p.cutOff() {
+		reset(c)
+		return false
+	}
+	if f.duplicate && f.dupFirst {
+		p.replay(raw, req)
+	}
+	if f.cutRequest {
+		up.Write(raw[:requestCut(len(raw), head, f.cutAt)])
+		p.count(func(s *Stats) { s.CutRequests++ })
+		return false
+	}
+	if err := p.send(up, raw, f.delayRequest, f.splitAt); err != nil {
+		return false
+	}
+	resp, rawResp, respHead, err := readResponse(ur, req)
+	if err != nil {
+		return false
+	}
+	p.count(func(s *Stats) { s.Requests++ })
+	if f.duplicate && !f.dupFirst {
+		p.replay(raw, req)
+	}
+	if p.cutOff() {
+		reset(c)
+		return false
+	}
+	if f.cutResponse {
+		c.Write(rawResp[:responseCut(len(rawResp), respHead, f.cutAt)])
+		p.count(func(s *Stats) { s.CutResponses++ })
+		return false
+	}
+	if err := p.send(c, rawResp, f.delayResponse, f.splitAt); err != nil {
+		return false
+	}
+	return !req.Close && !resp.Close
+}
+
+// requestCut is how many bytes of a request of n, head of them its head,
+// the server gets when the request is cut at cutAt of its body: a prefix
+// of the body, at least its first byte when it has two, never all of it;
+// a request without a body loses part of its head.
+func requestCut(n, head int, cutAt float64) int {
+	at := head + int(cutAt*float64(n-head))
+	if n-head < 2 {
+		at = int(cutAt * float64(head))
+	}
+	return max(at, 1)
+}
+
+// responseCut is how many bytes of a response of n, head of them its
+// head, the client gets when the response is cut at cutAt of its body:
+// the head and part of the body, at least one byte of it when it has
+// two, never all of it.
+func responseCut(n, head int, cutAt float64) int {
+	at := head + int(cutAt*float64(n-head))
+	if n-head >= 2 {
+		at = max(at, head+1)
+	}
+	return at
 }
 
 // send writes msg to w, when pause > 0 in two parts with the pause
@@ -384,12 +410,8 @@ func (p *Proxy) send(w io.Writer, msg []byte, pause time.Duration, splitAt float
 // replay sends a request to the server on a new connection and reads
 // and discards the answer.
 func (p *Proxy) replay(raw []byte, req *http.Request) {
-	up, err := net.Dial("tcp", p.target)
-	if err != nil {
-		return
-	}
-	if !p.track(up) {
-		up.Close()
+	up := p.dial()
+	if up == nil {
 		return
 	}
 	defer p.untrack(up)

@@ -176,62 +176,76 @@ func CheckXLSX(tb testing.TB, path, kiosk string) {
 			continue
 		}
 		compare(tb, "sheet "+t.Sheet, rows, t.Rows)
-
-		panes, err := f.GetPanes(t.Sheet)
-		if err != nil || !panes.Freeze || panes.YSplit != 1 || panes.TopLeftCell != "A2" {
-			tb.Errorf("sheet %s: panes %+v (%v), want the header row frozen", t.Sheet, panes, err)
-		}
-		for c := range t.Rows[0] {
-			ref, _ := excelize.CoordinatesToCellName(c+1, 1)
-			idx, err := f.GetCellStyle(t.Sheet, ref)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			st, err := f.GetStyle(idx)
-			if err != nil || st.Font == nil || !st.Font.Bold {
-				tb.Errorf("sheet %s: header %s is not bold", t.Sheet, ref)
-			}
-		}
-		for c, h := range t.Rows[0] {
-			col, _ := excelize.ColumnNumberToName(c + 1)
-			width, err := f.GetColWidth(t.Sheet, col)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			if strings.Contains(h, "(UTC+02:00)") && width < 19 {
-				tb.Errorf("sheet %s: column %s (%s) is %.1f wide, too narrow for a date and time", t.Sheet, col, h, width)
-			}
-		}
+		checkSheetHeader(tb, f, t)
 		// The cells' types: what is not a name is a number, and a time
 		// is the serial of the wall-clock time shown.
 		for j, row := range t.Rows[1:] {
 			for c, want := range row {
 				ref, _ := excelize.CoordinatesToCellName(c+1, j+2)
-				raw, err := f.GetCellValue(t.Sheet, ref, excelize.Options{RawCellValue: true})
-				if err != nil {
-					tb.Fatal(err)
-				}
-				typ, _ := f.GetCellType(t.Sheet, ref)
-				wall, isTime := time.Parse("2006-01-02 15:04:05", want)
-				_, isNum := strconv.ParseFloat(want, 64)
-				switch {
-				case want == "":
-				case isTime == nil:
-					serial, err := strconv.ParseFloat(raw, 64)
-					wantSerial := wall.Sub(excelEpoch).Hours() / 24
-					if err != nil || serial < wantSerial-1e-6 || serial > wantSerial+1e-6 {
-						tb.Errorf("sheet %s %s: raw %q, want the date-time serial %.6f (%s)", t.Sheet, ref, raw, wantSerial, want)
-					}
-				case isNum == nil:
-					if _, err := strconv.ParseFloat(raw, 64); err != nil || typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
-						tb.Errorf("sheet %s %s: %q (type %v) is not a number", t.Sheet, ref, raw, typ)
-					}
-				default:
-					if typ != excelize.CellTypeSharedString && typ != excelize.CellTypeInlineString {
-						tb.Errorf("sheet %s %s: %q is of type %v, want text", t.Sheet, ref, raw, typ)
-					}
-				}
+				checkCellType(tb, f, t.Sheet, ref, want)
 			}
+		}
+	}
+}
+
+// checkSheetHeader checks t's sheet in f: its header row frozen and
+// bold, and a column with times in it wide enough for a date and time.
+func checkSheetHeader(tb testing.TB, f *excelize.File, t Table) {
+	tb.Helper()
+	panes, err := f.GetPanes(t.Sheet)
+	if err != nil || !panes.Freeze || panes.YSplit != 1 || panes.TopLeftCell != "A2" {
+		tb.Errorf("sheet %s: panes %+v (%v), want the header row frozen", t.Sheet, panes, err)
+	}
+	for c := range t.Rows[0] {
+		ref, _ := excelize.CoordinatesToCellName(c+1, 1)
+		idx, err := f.GetCellStyle(t.Sheet, ref)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		st, err := f.GetStyle(idx)
+		if err != nil || st.Font == nil || !st.Font.Bold {
+			tb.Errorf("sheet %s: header %s is not bold", t.Sheet, ref)
+		}
+	}
+	for c, h := range t.Rows[0] {
+		col, _ := excelize.ColumnNumberToName(c + 1)
+		width, err := f.GetColWidth(t.Sheet, col)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if strings.Contains(h, "(UTC+02:00)") && width < 19 {
+			tb.Errorf("sheet %s: column %s (%s) is %.1f wide, too narrow for a date and time", t.Sheet, col, h, width)
+		}
+	}
+}
+
+// checkCellType checks the type of the cell at ref of sheet, which shows
+// want: nothing when want is empty, a date-time serial when want is a
+// time, a number when it is one, and text otherwise.
+func checkCellType(tb testing.TB, f *excelize.File, sheet, ref, want string) {
+	tb.Helper()
+	raw, err := f.GetCellValue(sheet, ref, excelize.Options{RawCellValue: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	typ, _ := f.GetCellType(sheet, ref)
+	wall, isTime := time.Parse("2006-01-02 15:04:05", want)
+	_, isNum := strconv.ParseFloat(want, 64)
+	switch {
+	case want == "":
+	case isTime == nil:
+		serial, err := strconv.ParseFloat(raw, 64)
+		wantSerial := wall.Sub(excelEpoch).Hours() / 24
+		if err != nil || serial < wantSerial-1e-6 || serial > wantSerial+1e-6 {
+			tb.Errorf("sheet %s %s: raw %q, want the date-time serial %.6f (%s)", sheet, ref, raw, wantSerial, want)
+		}
+	case isNum == nil:
+		if _, err := strconv.ParseFloat(raw, 64); err != nil || typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+			tb.Errorf("sheet %s %s: %q (type %v) is not a number", sheet, ref, raw, typ)
+		}
+	default:
+		if typ != excelize.CellTypeSharedString && typ != excelize.CellTypeInlineString {
+			tb.Errorf("sheet %s %s: %q is of type %v, want text", sheet, ref, raw, typ)
 		}
 	}
 }

@@ -70,8 +70,29 @@ func writeCharts(b *batch, r *report.Report, format string) error {
 func chart(r *report.Report, s *report.Space) (*plot.Plot, error) {
 	zone := Zone(r)
 	from, end, sessions := span(r, zone)
-	x := func(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+	p := chartFrame(s, zone, from, end)
+	for _, ss := range sessions {
+		if ss.Space != s.ID {
+			continue
+		}
+		if err := shadeSession(p, ss, end); err != nil {
+			return nil, err
+		}
+	}
+	if err := drawOccupancy(p, s, from, end); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
 
+// chartX is a time's place on a chart's X axis: seconds since 1970, to
+// the millisecond.
+func chartX(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+
+// chartFrame is the chart of space s before anything is plotted: its
+// title, axes from from to end and from 0 to above both the peak and the
+// capacity, the clock ticks in zone, and a light grid.
+func chartFrame(s *report.Space, zone *time.Location, from, end time.Time) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = s.Name + " — occupancy"
 	p.Title.TextStyle.Font = sans(17)
@@ -82,7 +103,7 @@ func chart(r *report.Report, s *report.Space) (*plot.Plot, error) {
 		a.Label.TextStyle.Font = sans(12)
 		a.Tick.Label.Font = sans(10)
 	}
-	p.X.Min, p.X.Max = x(from), x(end)
+	p.X.Min, p.X.Max = chartX(from), chartX(end)
 	peak := max(s.Peak, s.Capacity)
 	p.Y.Min, p.Y.Max = 0, math.Ceil(float64(peak)*1.15+0.5)
 	p.X.Tick.Marker = plot.TimeTicks{Ticker: clockTicks{zone}, Format: "15:04",
@@ -92,62 +113,67 @@ func chart(r *report.Report, s *report.Space) (*plot.Plot, error) {
 	grid.Vertical.Color = color.Gray{Y: 0xe0}
 	grid.Horizontal.Color = color.Gray{Y: 0xe0}
 	p.Add(grid)
+	return p
+}
 
-	for _, ss := range sessions {
-		if ss.Space != s.ID {
-			continue
-		}
-		// A session under way is shaded up to the end, not beyond (Add
-		// would widen the axis to hold it).
-		a, b := x(ss.Start), x(ss.End)
-		if ss.End.After(end) {
-			b = x(end)
-		}
-		poly, err := plotter.NewPolygon(plotter.XYs{{X: a, Y: 0}, {X: b, Y: 0}, {X: b, Y: p.Y.Max}, {X: a, Y: p.Y.Max}})
-		if err != nil {
-			return nil, err
-		}
-		// A darker edge keeps sessions back to back apart.
-		poly.Color, poly.LineStyle.Color, poly.LineStyle.Width = sessionColor, sessionEdge, vg.Points(0.75)
-		p.Add(poly)
-		labels, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: a, Y: p.Y.Max}}, Labels: []string{ss.Title}})
-		if err != nil {
-			return nil, err
-		}
-		labels.TextStyle[0].Font = sans(10)
-		labels.TextStyle[0].YAlign = draw.YTop
-		labels.Offset = vg.Point{X: vg.Points(4), Y: vg.Points(-4)}
-		p.Add(labels)
+// shadeSession adds session ss to the chart: a shaded window the height
+// of the chart, its title in its top left corner.
+func shadeSession(p *plot.Plot, ss report.Session, end time.Time) error {
+	// A session under way is shaded up to the end, not beyond (Add
+	// would widen the axis to hold it).
+	a, b := chartX(ss.Start), chartX(ss.End)
+	if ss.End.After(end) {
+		b = chartX(end)
 	}
+	poly, err := plotter.NewPolygon(plotter.XYs{{X: a, Y: 0}, {X: b, Y: 0}, {X: b, Y: p.Y.Max}, {X: a, Y: p.Y.Max}})
+	if err != nil {
+		return err
+	}
+	// A darker edge keeps sessions back to back apart.
+	poly.Color, poly.LineStyle.Color, poly.LineStyle.Width = sessionColor, sessionEdge, vg.Points(0.75)
+	p.Add(poly)
+	labels, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: a, Y: p.Y.Max}}, Labels: []string{ss.Title}})
+	if err != nil {
+		return err
+	}
+	labels.TextStyle[0].Font = sans(10)
+	labels.TextStyle[0].YAlign = draw.YTop
+	labels.Offset = vg.Point{X: vg.Points(4), Y: vg.Points(-4)}
+	p.Add(labels)
+	return nil
+}
 
+// drawOccupancy adds the space's occupancy from from to end as a step
+// line, over its capacity as a named red dashed line.
+func drawOccupancy(p *plot.Plot, s *report.Space, from, end time.Time) error {
 	var xys plotter.XYs
 	for _, pt := range s.Since(from, end) {
-		xys = append(xys, plotter.XY{X: x(pt.At), Y: float64(pt.N)})
+		xys = append(xys, plotter.XY{X: chartX(pt.At), Y: float64(pt.N)})
 	}
 	line, err := plotter.NewLine(xys)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	line.StepStyle = plotter.PostStep
 	line.Color, line.Width = lineColor, vg.Points(2)
-	capLine, err := plotter.NewLine(plotter.XYs{{X: x(from), Y: float64(s.Capacity)}, {X: x(end), Y: float64(s.Capacity)}})
+	capLine, err := plotter.NewLine(plotter.XYs{{X: chartX(from), Y: float64(s.Capacity)}, {X: chartX(end), Y: float64(s.Capacity)}})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	capLine.Color, capLine.Width = capColor, vg.Points(1.5)
 	capLine.Dashes = []vg.Length{vg.Points(7), vg.Points(4)}
 	// The capacity is named at the right end of its line, above it.
-	capLabel, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: x(end), Y: float64(s.Capacity)}},
+	capLabel, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: chartX(end), Y: float64(s.Capacity)}},
 		Labels: []string{fmt.Sprintf("Capacity %d", s.Capacity)}})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	capLabel.TextStyle[0].Font = sans(10)
 	capLabel.TextStyle[0].Color = capColor
 	capLabel.TextStyle[0].XAlign, capLabel.TextStyle[0].YAlign = draw.XRight, draw.YBottom
 	capLabel.Offset = vg.Point{X: vg.Points(-4), Y: vg.Points(3)}
 	p.Add(capLine, line, capLabel)
-	return p, nil
+	return nil
 }
 
 // sans is the charts' face: Liberation Sans, embedded with plot.
