@@ -63,7 +63,7 @@ func (db *DB) applyPull(ctx context.Context, page wire.PullResponse) (patch func
 	defer tx.Rollback()
 	// Catch up first: a notice credits an admission only if it is still
 	// open, which the state must know up to the last row.
-	if err := db.sync(ctx, tx); err != nil {
+	if err := db.catchUp(ctx, tx); err != nil {
 		return nil, fmt.Errorf("apply pull: %w", err)
 	}
 	cursor, err := intSetting(ctx, tx, keyCursor)
@@ -149,7 +149,7 @@ func (db *DB) applyPull(ctx context.Context, page wire.PullResponse) (patch func
 	if evChanged {
 		return patch, db.reload(ctx, nil)
 	}
-	return patch, db.sync(ctx, nil)
+	return patch, db.catchUp(ctx, nil)
 }
 
 // sinceEnrollment returns a pulled presence counting, besides the
