@@ -52,7 +52,9 @@ func (db *DB) ApplyPull(ctx context.Context, page wire.PullResponse) error {
 }
 
 // applyPull applies the page under the kiosk's lock; once it has
-// committed, it returns what brings the search index up to date.
+// committed, it returns what brings the search index up to date. The
+// page's parts are taken in this order: the event first, as the people
+// and rights are checked against it; the cursor last.
 func (db *DB) applyPull(ctx context.Context, page wire.PullResponse) (patch func(), err error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
@@ -66,12 +68,8 @@ func (db *DB) applyPull(ctx context.Context, page wire.PullResponse) (patch func
 	if err := db.catchUp(ctx, tx); err != nil {
 		return nil, fmt.Errorf("apply pull: %w", err)
 	}
-	cursor, err := intSetting(ctx, tx, keyCursor)
-	if err != nil {
+	if err := checkCursor(ctx, tx, page.Cursor); err != nil {
 		return nil, err
-	}
-	if page.Cursor < cursor {
-		return nil, checkin.Errorf(checkin.EINVALID, "the server's cursor went back from %d to %d", cursor, page.Cursor)
 	}
 	ev, evChanged, err := db.pullEvent(ctx, tx, page.Event)
 	if err != nil {
@@ -82,47 +80,17 @@ func (db *DB) applyPull(ctx context.Context, page wire.PullResponse) (patch func
 			return nil, err
 		}
 	}
-	if ev == nil && (len(page.People) > 0 || len(page.Revocations) > 0) {
-		return nil, checkin.Errorf(checkin.EINVALID, "the server sent people before the event definition")
-	}
-	searchBefore, err := setting(ctx, tx, keyRosterVersion)
+	searchBefore, err := pullRoster(ctx, tx, ev, evChanged, page)
 	if err != nil {
 		return nil, err
 	}
-	if len(page.People) > 0 {
-		if err := pullPeople(ctx, tx, ev, page.People); err != nil {
-			return nil, err
-		}
-	}
-	for _, r := range page.Revocations {
-		if r.Person == "" {
-			return nil, checkin.Errorf(checkin.EINVALID, "a revocation names no person")
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO revocations (person_id, serial) VALUES (?, ?) ON CONFLICT DO NOTHING`,
-			r.Person, r.Serial); err != nil {
-			return nil, fmt.Errorf("revocations: %w", err)
-		}
-	}
-	if err := recheckCategories(ctx, tx, ev, evChanged, page.More); err != nil {
-		return nil, err
-	}
-	if len(page.Grants) > 0 && ev == nil {
-		return nil, checkin.Errorf(checkin.EINVALID, "the server sent capacity rights before the event definition")
-	}
-	if err := db.applyGrants(ctx, tx, page.Grants); err != nil {
-		return nil, err
-	}
-	if err := db.applyNotices(ctx, tx, page.Notices); err != nil {
+	if err := db.pullRights(ctx, tx, ev, page.Grants, page.Notices); err != nil {
 		return nil, err
 	}
 	if !evChanged {
 		// A changed event rebuilds the state from the log; its presence
 		// comes with the next pull.
-		presence, err := sinceEnrollment(ctx, tx, page.Presence)
-		if err != nil {
-			return nil, err
-		}
-		if err := db.applyPresence(ctx, tx, ev, presence); err != nil {
+		if err := db.pullPresence(ctx, tx, ev, page.Presence); err != nil {
 			return nil, err
 		}
 	}
@@ -139,17 +107,102 @@ func (db *DB) applyPull(ctx context.Context, page wire.PullResponse) (patch func
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("apply pull: %w", err)
 	}
-	if len(page.People) > 0 {
-		ids := make([]string, len(page.People))
-		for i, p := range page.People {
-			ids[i] = p.ID
-		}
-		patch = func() { db.patchSearch(ctx, searchBefore, searchAfter, ids) }
-	}
+	patch = db.searchPatch(ctx, searchBefore, searchAfter, page.People)
 	if evChanged {
 		return patch, db.reload(ctx, nil)
 	}
 	return patch, db.catchUp(ctx, nil)
+}
+
+// checkCursor returns EINVALID when a page's cursor is behind the one
+// this kiosk has pulled through.
+func checkCursor(ctx context.Context, tx *sql.Tx, next int64) error {
+	cursor, err := intSetting(ctx, tx, keyCursor)
+	if err != nil {
+		return err
+	}
+	if next < cursor {
+		return checkin.Errorf(checkin.EINVALID, "the server's cursor went back from %d to %d", cursor, next)
+	}
+	return nil
+}
+
+// pullRoster stores a page's people and revocations, checked against ev
+// (nil before any event), and checks the roster against a changed event
+// once it is whole again (recheckCategories). It returns the roster's
+// version before the page, from which the search index is patched.
+func pullRoster(ctx context.Context, tx *sql.Tx, ev *checkin.Event, evChanged bool, page wire.PullResponse) (string, error) {
+	if ev == nil && (len(page.People) > 0 || len(page.Revocations) > 0) {
+		return "", checkin.Errorf(checkin.EINVALID, "the server sent people before the event definition")
+	}
+	before, err := setting(ctx, tx, keyRosterVersion)
+	if err != nil {
+		return "", err
+	}
+	if len(page.People) > 0 {
+		if err := pullPeople(ctx, tx, ev, page.People); err != nil {
+			return "", err
+		}
+	}
+	if err := pullRevocations(ctx, tx, page.Revocations); err != nil {
+		return "", err
+	}
+	if err := recheckCategories(ctx, tx, ev, evChanged, page.More); err != nil {
+		return "", err
+	}
+	return before, nil
+}
+
+// pullRevocations adds a page's revocations to the list, each once.
+func pullRevocations(ctx context.Context, tx *sql.Tx, revocations []wire.Revocation) error {
+	for _, r := range revocations {
+		if r.Person == "" {
+			return checkin.Errorf(checkin.EINVALID, "a revocation names no person")
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO revocations (person_id, serial) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+			r.Person, r.Serial); err != nil {
+			return fmt.Errorf("revocations: %w", err)
+		}
+	}
+	return nil
+}
+
+// pullRights takes in a page's capacity rights: the grants the center
+// made this kiosk, and its notices of this kiosk's admissions that ended
+// at another door (docs/design.md "Capacity rights").
+func (db *DB) pullRights(ctx context.Context, tx *sql.Tx, ev *checkin.Event, grants []wire.Grant, notices []wire.Notice) error {
+	if len(grants) > 0 && ev == nil {
+		return checkin.Errorf(checkin.EINVALID, "the server sent capacity rights before the event definition")
+	}
+	if err := db.applyGrants(ctx, tx, grants); err != nil {
+		return err
+	}
+	return db.applyNotices(ctx, tx, notices)
+}
+
+// pullPresence stores the center's count of who is inside
+// (applyPresence), as counting every row this kiosk logged before its
+// enrollment too (sinceEnrollment).
+func (db *DB) pullPresence(ctx context.Context, tx *sql.Tx, ev *checkin.Event, p *wire.Presence) error {
+	presence, err := sinceEnrollment(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	return db.applyPresence(ctx, tx, ev, presence)
+}
+
+// searchPatch returns what brings the search index from the roster
+// version before a page to the one after it, for the people the page
+// names; nil for a page that names nobody.
+func (db *DB) searchPatch(ctx context.Context, before, after string, people []wire.Person) func() {
+	if len(people) == 0 {
+		return nil
+	}
+	ids := make([]string, len(people))
+	for i, p := range people {
+		ids[i] = p.ID
+	}
+	return func() { db.patchSearch(ctx, before, after, ids) }
 }
 
 // sinceEnrollment returns a pulled presence counting, besides the
