@@ -74,159 +74,241 @@ func (db *DB) Ingest(ctx context.Context, kiosk string, events []wire.Event) (re
 	}()
 	err = db.write(ctx, func(tx *sql.Tx) error {
 		res = PushResult{}
-		now := db.Now()
-		rseq, err := db.nextSeq(ctx, tx, 1)
+		in, err := db.startIngest(ctx, tx, kiosk, events, &res)
 		if err != nil {
 			return err
 		}
-		var (
-			retired int
-			door    string
-			forks   int64
-		)
-		err = db.queryRow(ctx, tx, `SELECT retired, door, forks FROM kiosks WHERE id = ?`, kiosk).Scan(&retired, &door, &forks)
-		if errors.Is(err, sql.ErrNoRows) {
-			return checkin.Errorf(checkin.ENOTFOUND, "no kiosk %q", kiosk)
-		} else if err != nil {
-			return fmt.Errorf("push: %w", err)
-		}
-		if retired != 0 {
-			return checkin.Errorf(EUNAUTHORIZED, "this kiosk was retired; enroll it again")
-		}
-		shared, _, err := db.sharedEvent(ctx, tx)
-		if err != nil {
-			return err
-		}
-		ev := shared.ev
-		ins, err := tx.PrepareContext(ctx, db.rebind(`
-			INSERT INTO events (kiosk_id, seq, hlc, at, door, direction, method, code, person_id, decision, reason,
-				space, note, from_loc, location, delta, undoes, received_at, flagged, rights, cursor, rseq, t, terr, refused)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (kiosk_id, seq) DO NOTHING`))
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
-		t := newTally()
-		// Credits of this kiosk's that came before their admissions wait
-		// in spends with no holder (creditStay); most pushes have none.
-		var early int
-		if err := db.queryRow(ctx, tx, `SELECT count(*) FROM spends WHERE kiosk_id = ? AND person_id = ''`, kiosk).Scan(&early); err != nil {
-			return fmt.Errorf("push: %w", err)
-		}
-		t.early = early > 0
-		if ev != nil {
-			if err := db.preload(ctx, tx, t.v, events); err != nil {
-				return fmt.Errorf("push: %w", err)
-			}
-		}
-		// The seqs stored under the kiosk's log, before this push and by
-		// it: another event under one is a retry or a fork.
-		taken, err := db.storedSeqs(ctx, tx, kiosk, events)
-		if err != nil {
-			return err
-		}
-		c := claims{db: db, tx: tx, t: t, ev: ev, kiosk: kiosk, door: door, base: map[string]int64{}}
-		newForks := int64(0)
+		defer in.ins.Close()
 		for _, e := range events {
-			eff, flagged := plausible(e, now)
-			why, err := c.check(ctx, eff)
-			if err != nil {
-				return err
-			}
-			var rights any
-			if len(e.Rights) > 0 {
-				b, err := json.Marshal(e.Rights)
-				if err != nil {
-					return fmt.Errorf("event %d: %w", e.Seq, err)
-				}
-				rights = string(b)
-			}
-			st := stampOf(eff)
-			values := []any{kiosk, e.Seq, int64(e.HLC), e.At, e.Door, e.Direction, e.Method, e.Code,
-				null(e.Person), e.Decision, e.Reason, e.Space, e.Note, null(e.From), null(e.Location), e.Delta,
-				nullInt(e.Undoes), now.UnixMilli(), boolInt(flagged), rights, e.Cursor, rseq, st.T, st.Err, why, int64(0)}
-			stored := false
-			if !taken[e.Seq] {
-				// A seq the center does not hold, nor this push yet: the
-				// row is new, written at the end of the push
-				// (pushwrite.go).
-				t.v.held.holdEvent(e.Seq, values)
-				stored, eff.Seq, taken[e.Seq] = true, e.Seq, true
-			} else if err := db.writeHeld(ctx, tx, &t.v.held); err != nil {
-				return err
-			}
-			// The first free seq of the kiosk's log, or of a branch of it
-			// when the seq holds another event (a forked log).
-			for branch := int64(0); !stored; branch++ {
-				seq := e.Seq + branch*wire.MaxSeq
-				values[1] = seq
-				res, err := ins.ExecContext(ctx, values[:len(values)-1]...)
-				if err != nil {
-					return fmt.Errorf("event %d: %w", e.Seq, err)
-				}
-				if n, _ := res.RowsAffected(); n > 0 {
-					stored, eff.Seq = true, seq
-					if branch > 0 {
-						newForks++
-					}
-					break
-				}
-				same, err := db.sameEvent(ctx, tx, kiosk, seq, e)
-				if err != nil {
-					return err
-				}
-				if same || branch >= maxBranches {
-					// A branch beyond the last is a kiosk that forks
-					// without end: its events are kept up to there.
-					break
-				}
-			}
-			if !stored {
-				continue
-			}
-			res.Accepted++
-			if why != "" {
-				res.Refused = append(res.Refused, wire.Refusal{Seq: e.Seq, Why: why})
-				continue
-			}
-			if e.Decision == string(checkin.Leave) && e.Person != "" {
-				t.v.exited(e.Person, storedExit{door: e.Door, mark: checkin.Mark{Kiosk: kiosk, Seq: eff.Seq, Cursor: e.Cursor, Stamp: st, HLC: e.HLC}})
-			}
-			if forks+newForks > 0 {
-				if err := db.writeHeld(ctx, tx, &t.v.held); err != nil {
-					return err
-				}
-				if err := db.branchRefs(ctx, tx, kiosk, &eff); err != nil {
-					return err
-				}
-			}
-			if err := db.applyRights(ctx, tx, t, ev, kiosk, eff, rseq); err != nil {
-				return err
-			}
-			if err := db.applyPresence(ctx, tx, t, ev, kiosk, eff, rseq); err != nil {
+			if err := in.event(ctx, e); err != nil {
 				return err
 			}
 		}
-		if err := t.flush(ctx, db, tx); err != nil {
+		if err := in.t.flush(ctx, db, tx); err != nil {
 			return err
 		}
-		if err := db.liveIngest(ctx, tx, ev, kiosk, rseq); err != nil {
+		if err := db.liveIngest(ctx, tx, in.ev, kiosk, in.rseq); err != nil {
 			return err
 		}
-		noticed = t.noticed
-		res.Forked = forks+newForks > 0
-		if newForks > 0 {
-			_, err = db.exec(ctx, tx, `UPDATE kiosks SET forks = forks + ?, forked_at = CASE WHEN forked_at = 0 THEN ? ELSE forked_at END WHERE id = ?`,
-				newForks, now.UnixMilli(), kiosk)
-			if err != nil {
-				return err
-			}
-		}
-		_, err = db.exec(ctx, tx, `UPDATE kiosks SET last_seen = ? WHERE id = ?`, now.UnixMilli(), kiosk)
-		return err
+		noticed = in.t.noticed
+		res.Forked = in.forks+in.newForks > 0
+		return in.markKiosk(ctx)
 	})
 	return res, err
+}
+
+// ingest is one push as Ingest stores it, in its transaction: what its
+// events are checked and booked against, and what it did so far.
+type ingest struct {
+	db     *DB
+	tx     *sql.Tx
+	kiosk  string
+	now    time.Time
+	rseq   int64          // the push's value of the server sequence
+	ev     *checkin.Event // nil before the event is loaded
+	t      *tally
+	claims claims
+	// taken holds the seqs stored under the kiosk's log, before this
+	// push and by it: another event under one is a retry or a fork.
+	taken    map[int64]bool
+	ins      *sql.Stmt // inserts an event's row unless its (kiosk, seq) is taken
+	forks    int64     // events of the kiosk kept on a branch before this push
+	newForks int64     // and by it
+	res      *PushResult
+}
+
+// startIngest reads what a push of events by kiosk is checked and booked
+// against. Returns ENOTFOUND for an unknown kiosk, and EUNAUTHORIZED for
+// a retired one.
+func (db *DB) startIngest(ctx context.Context, tx *sql.Tx, kiosk string, events []wire.Event, res *PushResult) (*ingest, error) {
+	in := &ingest{db: db, tx: tx, kiosk: kiosk, now: db.Now(), res: res}
+	var err error
+	if in.rseq, err = db.nextSeq(ctx, tx, 1); err != nil {
+		return nil, err
+	}
+	door, err := in.readKiosk(ctx)
+	if err != nil {
+		return nil, err
+	}
+	shared, _, err := db.sharedEvent(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	in.ev = shared.ev
+	if in.t, err = db.pushTally(ctx, tx, kiosk, in.ev, events); err != nil {
+		return nil, err
+	}
+	if in.taken, err = db.storedSeqs(ctx, tx, kiosk, events); err != nil {
+		return nil, err
+	}
+	in.claims = claims{db: db, tx: tx, t: in.t, ev: in.ev, kiosk: kiosk, door: door, base: map[string]int64{}}
+	in.ins, err = tx.PrepareContext(ctx, db.rebind(`
+		INSERT INTO events (kiosk_id, seq, hlc, at, door, direction, method, code, person_id, decision, reason,
+			space, note, from_loc, location, delta, undoes, received_at, flagged, rights, cursor, rseq, t, terr, refused)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (kiosk_id, seq) DO NOTHING`))
+	if err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// readKiosk reads the door the kiosk was enrolled for, and its forks so
+// far. Returns ENOTFOUND for an unknown kiosk, and EUNAUTHORIZED for a
+// retired one.
+func (in *ingest) readKiosk(ctx context.Context) (door string, err error) {
+	var retired int
+	err = in.db.queryRow(ctx, in.tx, `SELECT retired, door, forks FROM kiosks WHERE id = ?`, in.kiosk).Scan(&retired, &door, &in.forks)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", checkin.Errorf(checkin.ENOTFOUND, "no kiosk %q", in.kiosk)
+	} else if err != nil {
+		return "", fmt.Errorf("push: %w", err)
+	}
+	if retired != 0 {
+		return "", checkin.Errorf(EUNAUTHORIZED, "this kiosk was retired; enroll it again")
+	}
+	return door, nil
+}
+
+// pushTally returns the tally a push of events books into, with what the
+// rules ask of the stays and exits its events touch read beforehand.
+func (db *DB) pushTally(ctx context.Context, tx *sql.Tx, kiosk string, ev *checkin.Event, events []wire.Event) (*tally, error) {
+	t := newTally()
+	// Credits of this kiosk's that came before their admissions wait
+	// in spends with no holder (creditStay); most pushes have none.
+	var early int
+	if err := db.queryRow(ctx, tx, `SELECT count(*) FROM spends WHERE kiosk_id = ? AND person_id = ''`, kiosk).Scan(&early); err != nil {
+		return nil, fmt.Errorf("push: %w", err)
+	}
+	t.early = early > 0
+	if ev != nil {
+		if err := db.preload(ctx, tx, t.v, events); err != nil {
+			return nil, fmt.Errorf("push: %w", err)
+		}
+	}
+	return t, nil
+}
+
+// event stores one event of the push, unless it holds it already, and
+// books it if the center believes it.
+func (in *ingest) event(ctx context.Context, e wire.Event) error {
+	eff, flagged := plausible(e, in.now)
+	why, err := in.claims.check(ctx, eff)
+	if err != nil {
+		return err
+	}
+	st := stampOf(eff)
+	values, err := in.row(e, st, flagged, why)
+	if err != nil {
+		return err
+	}
+	seq, stored, err := in.store(ctx, e, values)
+	if err != nil || !stored {
+		return err
+	}
+	eff.Seq = seq
+	in.res.Accepted++
+	if why != "" {
+		in.res.Refused = append(in.res.Refused, wire.Refusal{Seq: e.Seq, Why: why})
+		return nil
+	}
+	return in.book(ctx, e, eff, st)
+}
+
+// row returns the values of e's row in events: what the kiosk sent, and
+// when it arrived, whether its times were flagged, the stamp it is
+// booked by and why the center refused it. The last value, closes, is
+// the held row's alone (pushwrite.go).
+func (in *ingest) row(e wire.Event, st checkin.Stamp, flagged bool, why string) ([]any, error) {
+	var rights any
+	if len(e.Rights) > 0 {
+		b, err := json.Marshal(e.Rights)
+		if err != nil {
+			return nil, fmt.Errorf("event %d: %w", e.Seq, err)
+		}
+		rights = string(b)
+	}
+	return []any{in.kiosk, e.Seq, int64(e.HLC), e.At, e.Door, e.Direction, e.Method, e.Code,
+		null(e.Person), e.Decision, e.Reason, e.Space, e.Note, null(e.From), null(e.Location), e.Delta,
+		nullInt(e.Undoes), in.now.UnixMilli(), boolInt(flagged), rights, e.Cursor, in.rseq, st.T, st.Err, why, int64(0)}, nil
+}
+
+// store stores e's row (values) and returns the seq it took: e's own
+// seq, or when that holds another event (a forked log), the first free
+// one on a branch. It stores nothing for a retry of an event stored
+// already, nor past maxBranches.
+func (in *ingest) store(ctx context.Context, e wire.Event, values []any) (seq int64, stored bool, err error) {
+	if !in.taken[e.Seq] {
+		// A seq the center does not hold, nor this push yet: the
+		// row is new, written at the end of the push
+		// (pushwrite.go).
+		in.t.v.held.holdEvent(e.Seq, values)
+		in.taken[e.Seq] = true
+		return e.Seq, true, nil
+	}
+	if err := in.db.writeHeld(ctx, in.tx, &in.t.v.held); err != nil {
+		return 0, false, err
+	}
+	// The first free seq of the kiosk's log, or of a branch of it
+	// when the seq holds another event (a forked log).
+	for branch := int64(0); ; branch++ {
+		seq := e.Seq + branch*wire.MaxSeq
+		values[1] = seq
+		res, err := in.ins.ExecContext(ctx, values[:len(values)-1]...)
+		if err != nil {
+			return 0, false, fmt.Errorf("event %d: %w", e.Seq, err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			if branch > 0 {
+				in.newForks++
+			}
+			return seq, true, nil
+		}
+		same, err := in.db.sameEvent(ctx, in.tx, in.kiosk, seq, e)
+		if err != nil {
+			return 0, false, err
+		}
+		if same || branch >= maxBranches {
+			// A branch beyond the last is a kiosk that forks
+			// without end: its events are kept up to there.
+			return 0, false, nil
+		}
+	}
+}
+
+// book books a stored event the center believes, as eff, stamped st:
+// an exit marks the stays it may close, and its rights changes and
+// moves are applied.
+func (in *ingest) book(ctx context.Context, e, eff wire.Event, st checkin.Stamp) error {
+	if e.Decision == string(checkin.Leave) && e.Person != "" {
+		in.t.v.exited(e.Person, storedExit{door: e.Door, mark: checkin.Mark{Kiosk: in.kiosk, Seq: eff.Seq, Cursor: e.Cursor, Stamp: st, HLC: e.HLC}})
+	}
+	if in.forks+in.newForks > 0 {
+		if err := in.db.writeHeld(ctx, in.tx, &in.t.v.held); err != nil {
+			return err
+		}
+		if err := in.db.branchRefs(ctx, in.tx, in.kiosk, &eff); err != nil {
+			return err
+		}
+	}
+	if err := in.db.applyRights(ctx, in.tx, in.t, in.ev, in.kiosk, eff, in.rseq); err != nil {
+		return err
+	}
+	return in.db.applyPresence(ctx, in.tx, in.t, in.ev, in.kiosk, eff, in.rseq)
+}
+
+// markKiosk records on the kiosk the forks the push found, and that it
+// was heard from.
+func (in *ingest) markKiosk(ctx context.Context) error {
+	if in.newForks > 0 {
+		_, err := in.db.exec(ctx, in.tx, `UPDATE kiosks SET forks = forks + ?, forked_at = CASE WHEN forked_at = 0 THEN ? ELSE forked_at END WHERE id = ?`,
+			in.newForks, in.now.UnixMilli(), in.kiosk)
+		if err != nil {
+			return err
+		}
+	}
+	_, err := in.db.exec(ctx, in.tx, `UPDATE kiosks SET last_seen = ? WHERE id = ?`, in.now.UnixMilli(), in.kiosk)
+	return err
 }
 
 // maxBranches bounds the branches of one kiosk's log: a log restored
