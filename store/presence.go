@@ -109,7 +109,7 @@ func storeWhere(ctx context.Context, tx *sql.Tx, people []wire.Where, known func
 
 // rebase puts the state on the center's presence at the last pull, if
 // there is one it does not reflect yet, and applies this kiosk's own
-// moves after it up to those the state reflects (lastSeq); catchUp
+// moves after it up to those the state reflects (lastSeq); applyNewRows
 // applies the later ones.
 func (db *DB) rebase(ctx context.Context, q queryRower) error {
 	var base presenceBase

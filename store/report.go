@@ -18,7 +18,7 @@ import (
 func (db *DB) ReportLog(ctx context.Context) (report.Log, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	if err := db.sync(ctx, nil); err != nil {
+	if err := db.catchUp(ctx, nil); err != nil {
 		return report.Log{}, err
 	}
 	if db.ev == nil {

@@ -21,7 +21,7 @@ func (db *DB) Identify(ctx context.Context, code string) (checkin.Badge, error) 
 		return checkin.Badge{}, err
 	}
 	defer tx.Rollback()
-	if err := db.sync(ctx, tx); err != nil {
+	if err := db.catchUp(ctx, tx); err != nil {
 		return checkin.Badge{}, err
 	}
 	b, err := db.lookup(ctx, tx, checkin.Scan{Code: code})
@@ -58,7 +58,7 @@ func (db *DB) Reprint(ctx context.Context, id string, atLeast uint32) (checkin.P
 		return checkin.Person{}, writeError("reprint badge", "no badge was printed", err)
 	}
 	defer tx.Rollback()
-	if err := db.sync(ctx, tx); err != nil {
+	if err := db.catchUp(ctx, tx); err != nil {
 		return checkin.Person{}, err
 	}
 	e, err := personByID(ctx, tx, id)

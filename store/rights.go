@@ -179,7 +179,7 @@ func (db *DB) Balances() map[string]int {
 func (db *DB) RightsReport(ctx context.Context) (report wire.RightsRequest, ok bool, err error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	if err := db.sync(ctx, nil); err != nil {
+	if err := db.catchUp(ctx, nil); err != nil {
 		return report, false, err
 	}
 	if db.ev == nil {
@@ -216,7 +216,7 @@ func (db *DB) RightsReport(ctx context.Context) (report wire.RightsRequest, ok b
 func (db *DB) Tight(ctx context.Context) (bool, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	if err := db.sync(ctx, nil); err != nil || db.ev == nil {
+	if err := db.catchUp(ctx, nil); err != nil || db.ev == nil {
 		return false, err
 	}
 	door, _, err := db.currentDoor(ctx)
@@ -306,7 +306,7 @@ func (db *DB) ReturnRights(ctx context.Context, want map[string]int) (map[string
 		return nil, fmt.Errorf("return rights: %w", err)
 	}
 	defer tx.Rollback()
-	if err := db.sync(ctx, tx); err != nil {
+	if err := db.catchUp(ctx, tx); err != nil {
 		return nil, fmt.Errorf("return rights: %w", err)
 	}
 	if db.st == nil || !db.st.Limited() {
@@ -333,7 +333,7 @@ func (db *DB) ReturnRights(ctx context.Context, want map[string]int) (map[string
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("return rights: %w", err)
 	}
-	return given, db.catchUp(ctx, nil)
+	return given, db.applyNewRows(ctx, nil)
 }
 
 // ApplyGrants takes in grants from the center, each once by its id.
@@ -348,7 +348,7 @@ func (db *DB) ApplyGrants(ctx context.Context, grants []wire.Grant) error {
 		return fmt.Errorf("apply grants: %w", err)
 	}
 	defer tx.Rollback()
-	if err := db.sync(ctx, tx); err != nil {
+	if err := db.catchUp(ctx, tx); err != nil {
 		return fmt.Errorf("apply grants: %w", err)
 	}
 	if err := db.applyGrants(ctx, tx, grants); err != nil {
@@ -357,7 +357,7 @@ func (db *DB) ApplyGrants(ctx context.Context, grants []wire.Grant) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("apply grants: %w", err)
 	}
-	return db.catchUp(ctx, nil)
+	return db.applyNewRows(ctx, nil)
 }
 
 func (db *DB) applyGrants(ctx context.Context, tx *sql.Tx, grants []wire.Grant) error {

@@ -251,7 +251,7 @@ func (db *DB) writeOnce(ctx context.Context, door string, decide func(*sql.Tx) (
 	}
 	defer tx.Rollback()
 	db.walkup.id = ""
-	if err := db.sync(ctx, tx); err != nil {
+	if err := db.catchUp(ctx, tx); err != nil {
 		return logFailed, unrecorded(err)
 	}
 	if err := db.check(door); err != nil {

@@ -402,14 +402,28 @@ type person struct{ id, name, company string }
 // name, and the order is by the name as it is. Chunks nobody left or
 // joined are shared with x.
 func (x *searchIndex) patched(version string, ids []string, changed []person, nameOf func(id string) (string, error)) (*searchIndex, error) {
+	chunks := withoutPeople(x.chunks, ids)
+	inserts, err := placeLines(chunks, changed, nameOf)
+	if err != nil {
+		return nil, err
+	}
+	if len(chunks) == 0 && len(changed) > 0 {
+		chunks = append(chunks, "")
+	}
+	insertLines(chunks, inserts)
+	return &searchIndex{version: version, chunks: splitGrown(chunks)}, nil
+}
+
+// withoutPeople returns the chunks without the lines of the people of
+// ids: what the others are placed among. A chunk that loses no line is
+// shared, one that loses every line is left out.
+func withoutPeople(chunks []string, ids []string) []string {
 	drop := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		drop[id] = true
 	}
-	// The chunks without the people of ids: what the others are
-	// placed among.
-	chunks := make([]string, 0, len(x.chunks))
-	for _, c := range x.chunks {
+	out := make([]string, 0, len(chunks))
+	for _, c := range chunks {
 		var kept []byte
 		for start, rest := 0, c; len(rest) > 0; {
 			end := strings.IndexByte(rest, '\n') + 1
@@ -423,11 +437,24 @@ func (x *searchIndex) patched(version string, ids []string, changed []person, na
 			start, rest = start+end, rest[end:]
 		}
 		if kept == nil {
-			chunks = append(chunks, c)
+			out = append(out, c)
 		} else if len(kept) > 0 {
-			chunks = append(chunks, string(kept))
+			out = append(out, string(kept))
 		}
 	}
+	return out
+}
+
+// lineInsert is a person's line placed in a chunk.
+type lineInsert struct {
+	at   int // byte offset in its chunk
+	line []byte
+}
+
+// placeLines finds where the line of each changed person goes among
+// chunks, and returns the lines by the index of their chunk. nameOf is
+// as for patched.
+func placeLines(chunks []string, changed []person, nameOf func(id string) (string, error)) (map[int][]lineInsert, error) {
 	// before reports whether p goes before the line of id.
 	before := func(p person, id string) (bool, error) {
 		n, err := nameOf(id)
@@ -439,56 +466,59 @@ func (x *searchIndex) patched(version string, ids []string, changed []person, na
 		}
 		return p.id < id, nil
 	}
-	// Each changed person goes before the first line that sorts after
-	// them: the chunk is found by its first line, the line within it.
-	type insert struct {
-		at   int // byte offset in its chunk
-		line []byte
-	}
-	inserts := make(map[int][]insert)
+	inserts := make(map[int][]lineInsert)
 	for _, p := range changed {
-		var err error
-		k := sort.Search(len(chunks), func(k int) bool {
-			b, e := before(p, lineID(chunks[k][:strings.IndexByte(chunks[k], '\n')]))
-			err = cmp.Or(err, e)
-			return b
-		}) - 1
+		k, at, err := placeLine(chunks, p, before)
 		if err != nil {
 			return nil, err
 		}
-		at := 0
-		if k < 0 {
-			k = 0 // before everyone: at the start of the first chunk
-		} else {
-			c := chunks[k]
-			var starts []int
-			for s := 0; s < len(c); s += strings.IndexByte(c[s:], '\n') + 1 {
-				starts = append(starts, s)
-			}
-			i := sort.Search(len(starts), func(i int) bool {
-				end := starts[i] + strings.IndexByte(c[starts[i]:], '\n')
-				b, e := before(p, lineID(c[starts[i]:end]))
-				err = cmp.Or(err, e)
-				return b
-			})
-			if err != nil {
-				return nil, err
-			}
-			at = len(c)
-			if i < len(starts) {
-				at = starts[i]
-			}
-		}
-		inserts[k] = append(inserts[k], insert{at, appendLine(nil, p.id, p.name, p.company)})
+		inserts[k] = append(inserts[k], lineInsert{at, appendLine(nil, p.id, p.name, p.company)})
 	}
-	if len(chunks) == 0 && len(changed) > 0 {
-		chunks = append(chunks, "")
+	return inserts, nil
+}
+
+// placeLine returns the chunk and the byte offset in it where the line of
+// p goes: before the first line that sorts after p, the chunk found by
+// its first line, the line within it.
+func placeLine(chunks []string, p person, before func(p person, id string) (bool, error)) (k, at int, err error) {
+	k = sort.Search(len(chunks), func(j int) bool {
+		b, e := before(p, lineID(chunks[j][:strings.IndexByte(chunks[j], '\n')]))
+		err = cmp.Or(err, e)
+		return b
+	}) - 1
+	if err != nil {
+		return 0, 0, err
 	}
+	if k < 0 {
+		return 0, 0, nil // before everyone: at the start of the first chunk
+	}
+	c := chunks[k]
+	var starts []int
+	for s := 0; s < len(c); s += strings.IndexByte(c[s:], '\n') + 1 {
+		starts = append(starts, s)
+	}
+	i := sort.Search(len(starts), func(i int) bool {
+		end := starts[i] + strings.IndexByte(c[starts[i]:], '\n')
+		b, e := before(p, lineID(c[starts[i]:end]))
+		err = cmp.Or(err, e)
+		return b
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	if i < len(starts) {
+		return k, starts[i], nil
+	}
+	return k, len(c), nil
+}
+
+// insertLines puts the placed lines into their chunks.
+func insertLines(chunks []string, inserts map[int][]lineInsert) {
 	for k, ins := range inserts {
 		// Sorted already, unless another process renamed people while
 		// they were placed: then the index is read again at the next
 		// search (its version is behind), and must not break before.
-		slices.SortStableFunc(ins, func(a, b insert) int { return a.at - b.at })
+		slices.SortStableFunc(ins, func(a, b lineInsert) int { return a.at - b.at })
 		c := chunks[k]
 		var b []byte
 		prev := 0
@@ -499,8 +529,11 @@ func (x *searchIndex) patched(version string, ids []string, changed []person, na
 		}
 		chunks[k] = string(append(b, c[prev:]...))
 	}
-	// A chunk patches made twice its size is cut in two: one patch
-	// copies a chunk, not a growing share of the roster.
+}
+
+// splitGrown cuts in two each chunk that patches made over twice its
+// size: one patch copies a chunk, not a growing share of the roster.
+func splitGrown(chunks []string) []string {
 	for k := 0; k < len(chunks); k++ {
 		c := chunks[k]
 		if len(c) <= 2*searchChunk {
@@ -511,7 +544,7 @@ func (x *searchIndex) patched(version string, ids []string, changed []person, na
 			chunks[k] = c[:half]
 		}
 	}
-	return &searchIndex{version: version, chunks: chunks}, nil
+	return chunks
 }
 
 // Search finds people on the roster whose name or company contains

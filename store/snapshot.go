@@ -169,7 +169,7 @@ func (db *DB) saveSnapshot(ctx context.Context) error {
 		return fmt.Errorf("save snapshot: %w", err)
 	}
 	defer tx.Rollback()
-	if err := db.sync(ctx, tx); err != nil {
+	if err := db.catchUp(ctx, tx); err != nil {
 		return fmt.Errorf("save snapshot: %w", err)
 	}
 	db.snapAt = db.lastSeq
@@ -192,7 +192,7 @@ func (db *DB) saveSnapshot(ctx context.Context) error {
 		return err
 	}
 	if version != db.version || enrolled != db.enrolled || (kiosk != "") != db.st.Limited() {
-		return nil // the state is not of the file as it is: sync reloads it
+		return nil // the state is not of the file as it is: catchUp reloads it
 	}
 	r := snapshotRow{seq: db.lastSeq, version: version, enrolled: enrolled, kiosk: kiosk,
 		base: sql.NullString{String: baseKey(db.presence), Valid: true}}

@@ -80,7 +80,7 @@ func (db *DB) LogSteps(ctx context.Context, n int, grantID int64, step func(i in
 		return err
 	}
 	defer tx.Rollback()
-	if err := db.sync(ctx, tx); err != nil {
+	if err := db.catchUp(ctx, tx); err != nil {
 		return err
 	}
 	door, err := rightsDoor(ctx, tx, db.ev)
@@ -106,7 +106,7 @@ func (db *DB) LogSteps(ctx context.Context, n int, grantID int64, step func(i in
 			if err := db.applyGrants(ctx, tx, []wire.Grant{{ID: grantID, Counter: counter, N: s.Grant}}); err != nil {
 				return err
 			}
-			if err := db.catchUp(ctx, tx); err != nil {
+			if err := db.applyNewRows(ctx, tx); err != nil {
 				return err
 			}
 			continue
@@ -117,7 +117,7 @@ func (db *DB) LogSteps(ctx context.Context, n int, grantID int64, step func(i in
 					return err
 				}
 			}
-			if err := db.catchUp(ctx, tx); err != nil {
+			if err := db.applyNewRows(ctx, tx); err != nil {
 				return err
 			}
 			continue

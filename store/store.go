@@ -342,13 +342,13 @@ func (db *DB) reload(ctx context.Context, tx *sql.Tx) error {
 	if err := db.limitByRights(ctx, q); err != nil {
 		return err
 	}
-	return db.catchUp(ctx, tx)
+	return db.applyNewRows(ctx, tx)
 }
 
-// sync brings this handle up to date with what other handles or
+// catchUp brings this handle up to date with what other handles or
 // processes committed: a new event definition (reloaded whole), or scans
 // logged since lastSeq.
-func (db *DB) sync(ctx context.Context, tx *sql.Tx) error {
+func (db *DB) catchUp(ctx context.Context, tx *sql.Tx) error {
 	var (
 		version       int64
 		news, revoked string
@@ -372,7 +372,7 @@ func (db *DB) sync(ctx context.Context, tx *sql.Tx) error {
 			return err
 		}
 	}
-	return db.catchUp(ctx, tx)
+	return db.applyNewRows(ctx, tx)
 }
 
 // queryer is tx, or db outside any transaction.
@@ -391,16 +391,16 @@ func queryer(tx *sql.Tx, db *sql.DB) queryRower {
 func (db *DB) Refresh(ctx context.Context) error {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	if err := db.sync(ctx, nil); err != nil {
+	if err := db.catchUp(ctx, nil); err != nil {
 		return err
 	}
 	db.keepSnapshot(ctx)
 	return nil
 }
 
-// catchUp applies to the in-memory state every move logged after lastSeq,
+// applyNewRows applies to the in-memory state every move logged after lastSeq,
 // by this process or another one sharing the file.
-func (db *DB) catchUp(ctx context.Context, tx *sql.Tx) error {
+func (db *DB) applyNewRows(ctx context.Context, tx *sql.Tx) error {
 	rows, err := on(ctx, tx, db.stmtCatchUp).QueryContext(ctx, db.lastSeq)
 	if err != nil {
 		return fmt.Errorf("read scan log: %w", err)
