@@ -86,58 +86,19 @@ func (db *DB) ImportWith(ctx context.Context, ev *checkin.Event, roster []checki
 	if err := badge.CheckRevocations(revoked); err != nil {
 		return res, err
 	}
-	def, err := json.Marshal(ev)
-	if err != nil {
+	if _, err := json.Marshal(ev); err != nil {
 		return res, err
 	}
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *sql.Tx) error {
 		res = ImportResult{}
 		// Lock the server sequence before reading the roster, so an edit
 		// committing meanwhile is not missed by this import's comparison.
-		if _, err := db.exec(ctx, tx, `UPDATE counters SET value = value WHERE name = 'seq'`); err != nil {
-			return fmt.Errorf("server sequence: %w", err)
-		}
-		old, _, err := db.event(ctx, tx)
-		switch {
-		case checkin.ErrorCode(err) == checkin.ENOTFOUND:
-		case err != nil:
-			return err
-		case old.ID != ev.ID:
-			return checkin.Errorf(checkin.EINVALID, "this database holds event %q; import event %q into a new database", old.ID, ev.ID)
-		}
-		if opt.Merge {
-			// A merge brings people only: the event stays as stored, even
-			// if it changed since ev was read (an import during a long
-			// read of pretix), and the people are checked against it.
-			if old == nil {
-				return checkin.Errorf(checkin.ENOTFOUND, "the center holds no event yet: import the event first")
-			}
-			ev = old
-		}
-		// The same PIN hashed again under a new salt is no change: the
-		// stored hash is kept, so kiosks pull nothing.
-		ev, changed := checkin.Reloaded(ev, old)
-		if def, err = json.Marshal(ev); err != nil {
+		if err := db.lockSeq(ctx, tx); err != nil {
 			return err
 		}
-		if changed {
-			seq, err := db.nextSeq(ctx, tx, 1)
-			if err != nil {
-				return err
-			}
-			if _, err := db.exec(ctx, tx, `
-				INSERT INTO event (id, event_id, definition, seq) VALUES (1, ?, ?, ?)
-				ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, seq = excluded.seq`,
-				ev.ID, string(def), seq); err != nil {
-				return fmt.Errorf("store event: %w", err)
-			}
-			res.EventChanged = true
-			if _, err := db.liveFresh(ctx, tx, ev); err != nil {
-				return err
-			}
-			if _, err := db.dashFresh(ctx, tx, ev); err != nil {
-				return err
-			}
+		ev, err := db.importEvent(ctx, tx, ev, opt, &res)
+		if err != nil {
+			return err
 		}
 		// A changed capacity changes the rights: a raise pays the debt
 		// and grows the reserve, a lowering takes from it.
@@ -155,23 +116,80 @@ func (db *DB) ImportWith(ctx context.Context, ev *checkin.Event, roster []checki
 		if err := db.checkCategories(ctx, tx, ev); err != nil {
 			return err
 		}
-		for _, r := range revoked {
-			seq, err := db.nextSeq(ctx, tx, 1)
-			if err != nil {
-				return err
-			}
-			result, err := db.exec(ctx, tx, `INSERT INTO revocations (person_id, serial, seq, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-				r.PersonID, r.Serial, seq, db.Now().UnixMilli())
-			if err != nil {
-				return fmt.Errorf("revoke %s serial %d: %w", r.PersonID, r.Serial, err)
-			}
-			if n, _ := result.RowsAffected(); n > 0 {
-				res.Revoked++
-			}
-		}
-		return nil
+		return db.storeRevocations(ctx, tx, revoked, &res)
 	})
 	return res, err
+}
+
+// importEvent stores ev over the stored event, unless it is no change,
+// and returns the event the import goes on with: ev, or with
+// opt.Merge the stored one. Refuses another event's import.
+func (db *DB) importEvent(ctx context.Context, tx *sql.Tx, ev *checkin.Event, opt ImportOptions, res *ImportResult) (*checkin.Event, error) {
+	old, _, err := db.event(ctx, tx)
+	switch {
+	case checkin.ErrorCode(err) == checkin.ENOTFOUND:
+	case err != nil:
+		return nil, err
+	case old.ID != ev.ID:
+		return nil, checkin.Errorf(checkin.EINVALID, "this database holds event %q; import event %q into a new database", old.ID, ev.ID)
+	}
+	if opt.Merge {
+		// A merge brings people only: the event stays as stored, even
+		// if it changed since ev was read (an import during a long
+		// read of pretix), and the people are checked against it.
+		if old == nil {
+			return nil, checkin.Errorf(checkin.ENOTFOUND, "the center holds no event yet: import the event first")
+		}
+		ev = old
+	}
+	// The same PIN hashed again under a new salt is no change: the
+	// stored hash is kept, so kiosks pull nothing.
+	ev, changed := checkin.Reloaded(ev, old)
+	if !changed {
+		return ev, nil
+	}
+	def, err := json.Marshal(ev)
+	if err != nil {
+		return nil, err
+	}
+	seq, err := db.nextSeq(ctx, tx, 1)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.exec(ctx, tx, `
+		INSERT INTO event (id, event_id, definition, seq) VALUES (1, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, seq = excluded.seq`,
+		ev.ID, string(def), seq); err != nil {
+		return nil, fmt.Errorf("store event: %w", err)
+	}
+	res.EventChanged = true
+	if _, err := db.liveFresh(ctx, tx, ev); err != nil {
+		return nil, err
+	}
+	if _, err := db.dashFresh(ctx, tx, ev); err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+// storeRevocations stores the revocations not stored yet, each under a
+// server sequence value, counting them in res.Revoked.
+func (db *DB) storeRevocations(ctx context.Context, tx *sql.Tx, revoked []checkin.Revocation, res *ImportResult) error {
+	for _, r := range revoked {
+		seq, err := db.nextSeq(ctx, tx, 1)
+		if err != nil {
+			return err
+		}
+		result, err := db.exec(ctx, tx, `INSERT INTO revocations (person_id, serial, seq, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			r.PersonID, r.Serial, seq, db.Now().UnixMilli())
+		if err != nil {
+			return fmt.Errorf("revoke %s serial %d: %w", r.PersonID, r.Serial, err)
+		}
+		if n, _ := result.RowsAffected(); n > 0 {
+			res.Revoked++
+		}
+	}
+	return nil
 }
 
 // checkCategories refuses an event that leaves people on the roster
@@ -201,65 +219,91 @@ func (db *DB) checkCategories(ctx context.Context, tx *sql.Tx, ev *checkin.Event
 
 // upsertRoster writes roster over the stored one (see ImportWith).
 func (db *DB) upsertRoster(ctx context.Context, tx *sql.Tx, ev *checkin.Event, roster []checkin.Person, opt ImportOptions, res *ImportResult) error {
-	type stored struct {
-		p       checkin.Person
-		removed int
-		edited  int
+	have, owners, err := db.readStoredRoster(ctx, tx)
+	if err != nil {
+		return err
 	}
-	have := map[string]stored{}
+	changed, gone, err := planRoster(ev, roster, have, owners, opt, res)
+	if err != nil || len(changed)+len(gone) == 0 {
+		return err
+	}
+	return db.writeRoster(ctx, tx, changed, gone, have, owners, opt)
+}
+
+// storedPerson is a person as the center stores them: removed, and
+// which of their fields an organizer edited (edit* bits).
+type storedPerson struct {
+	p       checkin.Person
+	removed int
+	edited  int
+}
+
+// readStoredRoster reads every stored person, by id, and the owner of
+// every code ever issued.
+func (db *DB) readStoredRoster(ctx context.Context, tx *sql.Tx) (map[string]storedPerson, map[string]string, error) {
+	have := map[string]storedPerson{}
 	rows, err := db.query(ctx, tx, `SELECT id, name, company, email, category, tags, code, serial, removed, revoked_why, edited FROM people`)
 	if err != nil {
-		return fmt.Errorf("read roster: %w", err)
+		return nil, nil, fmt.Errorf("read roster: %w", err)
 	}
 	for rows.Next() {
 		var (
-			s    stored
+			s    storedPerson
 			tags string
 		)
 		if err := rows.Scan(&s.p.ID, &s.p.Name, &s.p.Company, &s.p.Email, &s.p.Category, &tags, &s.p.Code, &s.p.Serial, &s.removed,
 			&s.p.Revoked, &s.edited); err != nil {
 			rows.Close()
-			return fmt.Errorf("read roster: %w", err)
+			return nil, nil, fmt.Errorf("read roster: %w", err)
 		}
 		s.p.Tags = splitTags(tags)
 		have[s.p.ID] = s
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read roster: %w", err)
+		return nil, nil, fmt.Errorf("read roster: %w", err)
 	}
 
 	owners := map[string]string{}
 	crow, err := db.query(ctx, tx, `SELECT code, person_id FROM codes`)
 	if err != nil {
-		return fmt.Errorf("read codes: %w", err)
+		return nil, nil, fmt.Errorf("read codes: %w", err)
 	}
 	for crow.Next() {
 		var code, owner string
 		if err := crow.Scan(&code, &owner); err != nil {
 			crow.Close()
-			return fmt.Errorf("read codes: %w", err)
+			return nil, nil, fmt.Errorf("read codes: %w", err)
 		}
 		owners[code] = owner
 	}
 	crow.Close()
 	if err := crow.Err(); err != nil {
-		return fmt.Errorf("read codes: %w", err)
+		return nil, nil, fmt.Errorf("read codes: %w", err)
 	}
+	return have, owners, nil
+}
 
+// planRoster checks roster against the stored one and decides, without
+// writing, who is added or updated (changed, as they will be stored:
+// an organizer's edit kept unless opt.Replace, a serial never lowered)
+// and who is removed (gone, sorted), counting each in res. Returns
+// EINVALID for a repeated id or code, a code of another person, or a
+// category that enters no space.
+func planRoster(ev *checkin.Event, roster []checkin.Person, have map[string]storedPerson, owners map[string]string,
+	opt ImportOptions, res *ImportResult) (changed []checkin.Person, gone []string, err error) {
 	seen := make(map[string]bool, len(roster))
 	codeOf := make(map[string]string, len(roster))
-	var changed []checkin.Person
 	for _, p := range roster {
 		switch {
 		case seen[p.ID]:
-			return checkin.Errorf(checkin.EINVALID, "person %s appears twice in the roster", p.ID)
+			return nil, nil, checkin.Errorf(checkin.EINVALID, "person %s appears twice in the roster", p.ID)
 		case codeOf[p.Code] != "":
-			return checkin.Errorf(checkin.EINVALID, "code %q is given to both %s and %s", p.Code, codeOf[p.Code], p.ID)
+			return nil, nil, checkin.Errorf(checkin.EINVALID, "code %q is given to both %s and %s", p.Code, codeOf[p.Code], p.ID)
 		case owners[p.Code] != "" && owners[p.Code] != p.ID:
-			return checkin.Errorf(checkin.EINVALID, "person %s: code %q already belongs to person %s", p.ID, p.Code, owners[p.Code])
+			return nil, nil, checkin.Errorf(checkin.EINVALID, "person %s: code %q already belongs to person %s", p.ID, p.Code, owners[p.Code])
 		case !ev.Reaches(p.Category):
-			return checkin.Errorf(checkin.EINVALID, "person %s: category %q is not defined or may enter no space", p.ID, p.Category)
+			return nil, nil, checkin.Errorf(checkin.EINVALID, "person %s: category %q is not defined or may enter no space", p.ID, p.Category)
 		}
 		seen[p.ID], codeOf[p.Code] = true, p.ID
 		old, ok := have[p.ID]
@@ -287,7 +331,6 @@ func (db *DB) upsertRoster(ctx context.Context, tx *sql.Tx, ev *checkin.Event, r
 		}
 		changed = append(changed, p)
 	}
-	var gone []string
 	if !opt.Merge {
 		for id, s := range have {
 			switch {
@@ -301,11 +344,15 @@ func (db *DB) upsertRoster(ctx context.Context, tx *sql.Tx, ev *checkin.Event, r
 	}
 	slices.Sort(gone)
 	res.Removed = len(gone)
-	n := int64(len(changed) + len(gone))
-	if n == 0 {
-		return nil
-	}
-	seq, err := db.nextSeq(ctx, tx, n)
+	return changed, gone, nil
+}
+
+// writeRoster stores the plan: the people gone removed, their codes
+// freed, and the changed people written with their new codes, each
+// change under a server sequence value of its own.
+func (db *DB) writeRoster(ctx context.Context, tx *sql.Tx, changed []checkin.Person, gone []string, have map[string]storedPerson,
+	owners map[string]string, opt ImportOptions) error {
+	seq, err := db.nextSeq(ctx, tx, int64(len(changed)+len(gone)))
 	if err != nil {
 		return err
 	}
