@@ -439,56 +439,13 @@ func (db *DB) Pull(ctx context.Context, kiosk string, cursor int64, limit int) (
 		if evSeq > cursor {
 			resp.Event = ev
 		}
-		rows, err := db.query(ctx, tx, `
-			SELECT id, name, company, category, tags, code, serial, removed, revoked_why, seq FROM people
-			WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`, cursor, top, limit+1)
+		through, err := db.pullPeople(ctx, tx, cursor, top, limit, &resp)
 		if err != nil {
-			return fmt.Errorf("pull people: %w", err)
+			return err
 		}
-		defer rows.Close()
-		through := top
-		for rows.Next() {
-			var (
-				p       wire.Person
-				tags    string
-				seq     int64
-				removed int
-			)
-			// No email: kiosks get only what they show or decide with.
-			if err := rows.Scan(&p.ID, &p.Name, &p.Company, &p.Category, &tags, &p.Code, &p.Serial, &removed, &p.Revoked, &seq); err != nil {
-				return fmt.Errorf("pull people: %w", err)
-			}
-			p.Removed = removed != 0
-			if len(resp.People) == limit {
-				resp.More, through = true, seq-1
-				break
-			}
-			if p.Removed {
-				p.Code = ""
-			}
-			p.Tags = splitTags(tags)
-			resp.People = append(resp.People, p)
+		if resp.Revocations, err = db.pullRevocations(ctx, tx, cursor, through); err != nil {
+			return err
 		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("pull people: %w", err)
-		}
-		rows.Close()
-		revs, err := db.query(ctx, tx, `SELECT person_id, serial FROM revocations WHERE seq > ? AND seq <= ? ORDER BY seq`, cursor, through)
-		if err != nil {
-			return fmt.Errorf("pull revocations: %w", err)
-		}
-		defer revs.Close()
-		for revs.Next() {
-			var r wire.Revocation
-			if err := revs.Scan(&r.Person, &r.Serial); err != nil {
-				return fmt.Errorf("pull revocations: %w", err)
-			}
-			resp.Revocations = append(resp.Revocations, r)
-		}
-		if err := revs.Err(); err != nil {
-			return fmt.Errorf("pull revocations: %w", err)
-		}
-		revs.Close()
 		resp.Cursor = through
 		if kiosk == "" {
 			return nil
@@ -500,6 +457,69 @@ func (db *DB) Pull(ctx context.Context, kiosk string, cursor int64, limit int) (
 		return err
 	})
 	return resp, err
+}
+
+// pullPeople adds to resp the people changed after cursor up to top, at
+// most limit of them, and returns the sequence value the page covers:
+// top, or just before the first person left for the next page (and
+// resp.More is set).
+func (db *DB) pullPeople(ctx context.Context, tx *sql.Tx, cursor, top int64, limit int, resp *wire.PullResponse) (through int64, err error) {
+	rows, err := db.query(ctx, tx, `
+		SELECT id, name, company, category, tags, code, serial, removed, revoked_why, seq FROM people
+		WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`, cursor, top, limit+1)
+	if err != nil {
+		return 0, fmt.Errorf("pull people: %w", err)
+	}
+	defer rows.Close()
+	through = top
+	for rows.Next() {
+		var (
+			p       wire.Person
+			tags    string
+			seq     int64
+			removed int
+		)
+		// No email: kiosks get only what they show or decide with.
+		if err := rows.Scan(&p.ID, &p.Name, &p.Company, &p.Category, &tags, &p.Code, &p.Serial, &removed, &p.Revoked, &seq); err != nil {
+			return 0, fmt.Errorf("pull people: %w", err)
+		}
+		p.Removed = removed != 0
+		if len(resp.People) == limit {
+			resp.More, through = true, seq-1
+			break
+		}
+		if p.Removed {
+			p.Code = ""
+		}
+		p.Tags = splitTags(tags)
+		resp.People = append(resp.People, p)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("pull people: %w", err)
+	}
+	return through, nil
+}
+
+// pullRevocations returns the revocations stored after cursor up to
+// through.
+func (db *DB) pullRevocations(ctx context.Context, tx *sql.Tx, cursor, through int64) ([]wire.Revocation, error) {
+	revs, err := db.query(ctx, tx, `SELECT person_id, serial FROM revocations WHERE seq > ? AND seq <= ? ORDER BY seq`, cursor, through)
+	if err != nil {
+		return nil, fmt.Errorf("pull revocations: %w", err)
+	}
+	defer revs.Close()
+	var out []wire.Revocation
+	for revs.Next() {
+		var r wire.Revocation
+		if err := revs.Scan(&r.Person, &r.Serial); err != nil {
+			return nil, fmt.Errorf("pull revocations: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := revs.Err(); err != nil {
+		return nil, fmt.Errorf("pull revocations: %w", err)
+	}
+	return out, nil
 }
 
 // pullRights adds the grants and notices to kiosk whose sequence is in
