@@ -413,7 +413,7 @@ func (db *DB) Rights(ctx context.Context, kiosk string, req wire.RightsRequest) 
 			return fmt.Errorf("rights: %w", err)
 		}
 		if revoked != 0 {
-			return checkin.Errorf(EUNAUTHORIZED, "this kiosk was revoked; enroll it again")
+			return checkin.Errorf(checkin.EUNAUTHORIZED, "this kiosk was revoked; enroll it again")
 		}
 		now := db.Now()
 		if req.Door != "" && req.Door != door {
