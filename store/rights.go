@@ -52,15 +52,6 @@ func decodeRights(s string) ([]checkin.RightChange, error) {
 	return c, nil
 }
 
-// holder is whose rights a row moves: the person's, or for a staff
-// headcount change the people counted into its space without a badge.
-func holder(person string, delta int64, loc string) string {
-	if person == "" && delta != 0 {
-		return checkin.AnonHolder(loc)
-	}
-	return person
-}
-
 // limitByRights makes an enrolled kiosk's state need rights, with what
 // the center last said was free at other doors and in debt.
 func (db *DB) limitByRights(ctx context.Context, q queryRower) error {
@@ -110,30 +101,6 @@ func jsonSetting(ctx context.Context, q queryRower, key string, v any) error {
 		return fmt.Errorf("setting %s: %w", key, err)
 	}
 	return nil
-}
-
-// rightsOf returns what a decision does to this kiosk's rights, and whose
-// they are: an entry spends one right of each counter the door increases;
-// an exit credits back this kiosk's latest open admission into each, if
-// it has one. Denials and kiosks not limited by rights change none.
-func (db *DB) rightsOf(door string, d checkin.Decision, r row) (string, []checkin.RightChange) {
-	if !db.st.Limited() || d.Kind == checkin.Deny {
-		return "", nil
-	}
-	var h string
-	if d.Person != nil {
-		h = d.Person.ID
-	}
-	h = holder(h, int64(r.delta), d.To)
-	entering := d.Kind == checkin.Admit ||
-		(d.Kind == checkin.Undo && (r.delta > 0 || (d.Person != nil && db.ev.Enters(d.From, d.To))))
-	switch {
-	case entering:
-		return h, append(db.st.Readmits(db.ev, door, h), checkin.Spends(db.ev, door)...)
-	case d.Kind == checkin.Leave || d.Kind == checkin.Undo:
-		return h, db.st.Credits(db.ev, door, h, d.Kind == checkin.Leave && d.Person != nil)
-	}
-	return h, nil
 }
 
 // logRights adds a row that only moves rights.

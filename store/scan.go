@@ -272,7 +272,7 @@ func (db *DB) writeOnce(ctx context.Context, door string, decide func(*sql.Tx) (
 	if ask && db.wantsRights(d) {
 		return logFailed, errAskRights
 	}
-	r.holder, r.rights = db.rightsOf(door, d, r)
+	r.holder, r.rights = db.st.RightsOf(db.ev, door, d, r.delta)
 	seq, err := db.insert(ctx, tx, db.Now().UnixMilli(), r, d)
 	if err != nil {
 		return logFailed, unrecorded(err)

@@ -141,7 +141,7 @@ func (db *DB) LogSteps(ctx context.Context, n int, grantID int64, step func(i in
 			d = db.ev.Decide(s.Scan, badge, db.st)
 			r = row{door: s.Scan.Door, direction: s.Scan.Direction, method: string(s.Scan.Method), code: s.Scan.Code}
 		}
-		r.holder, r.rights = db.rightsOf(s.Scan.Door, d, r)
+		r.holder, r.rights = db.st.RightsOf(db.ev, s.Scan.Door, d, r.delta)
 		seq, err := db.insert(ctx, tx, db.Now().UnixMilli(), r, d)
 		if err != nil {
 			return err

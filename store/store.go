@@ -433,7 +433,7 @@ func (db *DB) catchUp(ctx context.Context, tx *sql.Tx) error {
 			if err != nil {
 				return fmt.Errorf("scan %d: %w", seq, err)
 			}
-			db.st.ApplyRights(seq, holder(person.String, delta, loc.String), changes)
+			db.st.ApplyRights(seq, checkin.Holder(person.String, int(delta), loc.String), changes)
 		}
 		db.lastSeq = seq
 	}
