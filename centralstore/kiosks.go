@@ -805,11 +805,7 @@ func (db *DB) replay(ctx context.Context, tx *sql.Tx, ev *checkin.Event, revoked
 			(to.String != checkin.Outside && ev.Space(to.String) == nil) {
 			continue // no move, or a space the event no longer has
 		}
-		if delta != 0 {
-			state.Adjust(from.String, to.String, delta)
-		} else if person.Valid {
-			state.Move(person.String, to.String)
-		}
+		state.Apply(person.String, from.String, to.String, delta)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("replay: %w", err)

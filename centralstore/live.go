@@ -117,11 +117,7 @@ func replayConflicts(ev *checkin.Event, revoked revocations, rows *sql.Rows) ([]
 			(to.String != checkin.Outside && ev.Space(to.String) == nil) {
 			continue
 		}
-		if delta != 0 {
-			state.Adjust(from.String, to.String, delta)
-		} else if c.Person != "" {
-			state.Move(c.Person, to.String)
-		}
+		state.Apply(c.Person, from.String, to.String, delta)
 	}
 	return out, rows.Err()
 }

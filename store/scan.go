@@ -291,13 +291,15 @@ func (db *DB) writeOnce(ctx context.Context, door string, decide func(*sql.Tx) (
 }
 
 // applyDecision applies a decision logged at seq, and its row, to the
-// in-memory state.
+// in-memory state: the move the row logs (insert logs one for a decision
+// that moves a person, or a headcount change), as catchUp would apply it.
 func (db *DB) applyDecision(seq int64, d checkin.Decision, r row) {
-	switch {
-	case r.delta != 0:
-		db.st.Adjust(d.From, d.To, r.delta)
-	case d.Moves():
-		db.st.Move(d.Person.ID, d.To)
+	if d.Moves() || r.delta != 0 {
+		var person string
+		if d.Person != nil {
+			person = d.Person.ID
+		}
+		db.st.Apply(person, d.From, d.To, r.delta)
 	}
 	if len(r.rights) > 0 {
 		db.st.ApplyRights(seq, r.holder, r.rights)

@@ -423,7 +423,7 @@ func (db *DB) catchUp(ctx context.Context, tx *sql.Tx) error {
 			}
 			// Moves the center's presence already counts are in its base.
 			if db.presence.Counts == nil || seq > db.presence.Through {
-				db.applyMove(person.String, from.String, loc.String, delta)
+				db.st.Apply(person.String, from.String, loc.String, int(delta))
 			}
 		}
 		// Rights moved before this enrollment were an earlier identity's:
