@@ -28,6 +28,16 @@ const (
 	RightLeft RightKind = "left"
 )
 
+// A kiosk's log row that only moves rights (method ByRights) has the
+// kind RightsOnly and one of these reasons. None is a decision at a
+// door: they are not among Reasons.
+const (
+	RightsOnly     Kind   = "rights"
+	RightsGranted  Reason = "rights_granted"
+	RightsReturned Reason = "rights_returned"
+	ExitCredited   Reason = "exit_credited" // a notice: the person was seen leaving at another door
+)
+
 // RightChange is one change of one counter's rights at a kiosk, carried
 // by the log row that made it.
 type RightChange struct {
