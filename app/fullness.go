@@ -13,7 +13,7 @@ import (
 // The ready screen tells door staff, who watch the line and not the
 // screen, how full the door's own space is (the space its entries
 // count into, the door's To): its word turns NEARLY FULL (amber) from
-// nearCap of the capacity and ROOM FULL (VENUE FULL for the venue, red)
+// checkin.NearlyFull of the capacity and ROOM FULL (VENUE FULL for the venue, red)
 // at it, before anyone is turned away, and it shows "24 inside" and
 // "1 place left" in figures large enough to read from the line. The
 // count is the one the gauges show: on an enrolled kiosk the shared

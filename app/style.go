@@ -49,8 +49,8 @@ var (
 	toneRoomFull  = toneDeny.withWord("ROOM FULL")
 	toneVenueFull = toneDeny.withWord("VENUE FULL")
 	toneDoorFull  = toneDeny.withWord("DOOR FULL")
-	// toneNearlyFull is the ready screen's from nearCap of the door's
-	// space (fullness.go).
+	// toneNearlyFull is the ready screen's from checkin.NearlyFull of the
+	// door's space (fullness.go).
 	toneNearlyFull = toneWarn.withWord("NEARLY FULL")
 	// A badge printed at the door (print.go): green when it went to the
 	// printer, amber when it did not, grey while it goes.
@@ -113,12 +113,8 @@ var (
 	gaugeTrack = color.NRGBA{0x80, 0x80, 0x80, 0x40}
 )
 
-// nearCap is the share of capacity from which a space is nearly full:
-// its gauge turns amber, and the ready screen at its door says so.
-const nearCap = 0.9
-
-// fill is how full a space is: below nearCap of its capacity, from it,
-// or at (or past) the cap.
+// fill is how full a space is: below checkin.NearlyFull of its
+// capacity, from it, or at (or past) the cap.
 type fill int
 
 const (
@@ -131,7 +127,7 @@ func fillOf(n, capacity int) fill {
 	switch {
 	case n >= capacity:
 		return fillFull
-	case float64(n) >= nearCap*float64(capacity):
+	case float64(n) >= checkin.NearlyFull*float64(capacity):
 		return fillNear
 	}
 	return fillRoom

@@ -209,14 +209,14 @@ func TestEnrollPushStatus(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Enroll(ctx, token, "again"); checkin.ErrorCode(err) != centralstore.EUNAUTHORIZED {
+		if _, err := db.Enroll(ctx, token, "again"); checkin.ErrorCode(err) != checkin.EUNAUTHORIZED {
 			t.Errorf("second use of an enrollment token: %v", err)
 		}
 		id, err := db.Authenticate(ctx, k.Token)
 		if err != nil || id != k.KioskID {
 			t.Fatalf("authenticate: %q, %v", id, err)
 		}
-		if _, err := db.Authenticate(ctx, "nope"); checkin.ErrorCode(err) != centralstore.EUNAUTHORIZED {
+		if _, err := db.Authenticate(ctx, "nope"); checkin.ErrorCode(err) != checkin.EUNAUTHORIZED {
 			t.Errorf("unknown token: %v", err)
 		}
 
@@ -261,7 +261,7 @@ func TestEnrollPushStatus(t *testing.T) {
 		if err := db.RevokeKiosk(ctx, k.KioskID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Authenticate(ctx, k.Token); checkin.ErrorCode(err) != centralstore.EUNAUTHORIZED {
+		if _, err := db.Authenticate(ctx, k.Token); checkin.ErrorCode(err) != checkin.EUNAUTHORIZED {
 			t.Errorf("revoked kiosk authenticated: %v", err)
 		}
 	})

@@ -146,14 +146,11 @@ func (db *DB) AddPerson(ctx context.Context, p checkin.Person) error {
 		if err != nil {
 			return err
 		}
-		raw := p.Category
-		if id, ok := ev.ResolveCategory(raw); !ok {
-			return checkin.Errorf(checkin.EINVALID, "category %q is not defined in event %s (defined: %s)", raw, ev.ID, ev.CategoryIDs())
-		} else if !ev.Reaches(id) {
-			return checkin.Errorf(checkin.EINVALID, "category %q may enter no space of event %s", id, ev.ID)
-		} else {
-			p.Category = id
+		category, err := ev.ResolveReachingCategory(p.Category)
+		if err != nil {
+			return err
 		}
+		p.Category = category
 		switch old, err := db.person(ctx, tx, p.ID); {
 		case err == nil && old.removed:
 			return checkin.Errorf(checkin.ECONFLICT, "person %s was on the roster and was removed; give the new person another id", p.ID)

@@ -198,15 +198,15 @@ func (db *DB) whyNotEnrolled(ctx context.Context, tx *sql.Tx, token string) erro
 		hashToken(token)).Scan(&used, &cancelled, &expires)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return checkin.Errorf(EUNAUTHORIZED, "this enrollment code is unknown")
+		return checkin.Errorf(checkin.EUNAUTHORIZED, "this enrollment code is unknown")
 	case err != nil:
 		return err
 	case used:
-		return checkin.Errorf(EUNAUTHORIZED, "this enrollment code was used already")
+		return checkin.Errorf(checkin.EUNAUTHORIZED, "this enrollment code was used already")
 	case cancelled != 0:
-		return checkin.Errorf(EUNAUTHORIZED, "this enrollment code was cancelled; ask the organizer for a new one")
+		return checkin.Errorf(checkin.EUNAUTHORIZED, "this enrollment code was cancelled; ask the organizer for a new one")
 	}
-	return checkin.Errorf(EUNAUTHORIZED, "this enrollment code expired at %s; ask the organizer for a new one",
+	return checkin.Errorf(checkin.EUNAUTHORIZED, "this enrollment code expired at %s; ask the organizer for a new one",
 		time.UnixMilli(expires).UTC().Format("2006-01-02 15:04 UTC"))
 }
 
@@ -220,11 +220,11 @@ func (db *DB) Authenticate(ctx context.Context, token string) (string, error) {
 	err := db.lookup(ctx, `SELECT id, revoked FROM kiosks WHERE token_hash = ?`, hashToken(token)).Scan(&id, &revoked)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return "", checkin.Errorf(EUNAUTHORIZED, "unknown kiosk token")
+		return "", checkin.Errorf(checkin.EUNAUTHORIZED, "unknown kiosk token")
 	case err != nil:
 		return "", err
 	case revoked != 0:
-		return "", checkin.Errorf(EUNAUTHORIZED, "this kiosk was revoked; enroll it again")
+		return "", checkin.Errorf(checkin.EUNAUTHORIZED, "this kiosk was revoked; enroll it again")
 	}
 	return id, nil
 }

@@ -165,7 +165,7 @@ func (in *ingest) readKiosk(ctx context.Context) (door string, err error) {
 		return "", fmt.Errorf("push: %w", err)
 	}
 	if retired != 0 {
-		return "", checkin.Errorf(EUNAUTHORIZED, "this kiosk was retired; enroll it again")
+		return "", checkin.Errorf(checkin.EUNAUTHORIZED, "this kiosk was retired; enroll it again")
 	}
 	return door, nil
 }

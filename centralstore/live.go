@@ -109,7 +109,8 @@ func replayConflicts(ev *checkin.Event, revoked revocations, rows *sql.Rows) ([]
 		}
 		c, at, from, to, delta := r.c, r.at, r.from, r.to, r.delta
 		c.At = time.UnixMilli(at).UTC()
-		if kind := conflictOf(ev, state, revoked, c.Person, r.code, r.decision, to.String, at, r.closes); kind != "" {
+		m := checkin.MergedEvent{Person: c.Person, Code: r.code, Decision: checkin.Kind(r.decision), To: to.String, At: at, Closes: r.closes}
+		if kind := ev.ConflictOf(state, m, revoked.before); kind != "" {
 			c.Kind = kind
 			out = append(out, c)
 		}
@@ -117,11 +118,7 @@ func replayConflicts(ev *checkin.Event, revoked revocations, rows *sql.Rows) ([]
 			(to.String != checkin.Outside && ev.Space(to.String) == nil) {
 			continue
 		}
-		if delta != 0 {
-			state.Adjust(from.String, to.String, delta)
-		} else if c.Person != "" {
-			state.Move(c.Person, to.String)
-		}
+		state.Apply(c.Person, from.String, to.String, delta)
 	}
 	return out, rows.Err()
 }

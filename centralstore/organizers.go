@@ -134,7 +134,7 @@ func (db *DB) SignIn(ctx context.Context, name, password string) (string, error)
 		return "", fmt.Errorf("sign in: %w", err)
 	}
 	if subtle.ConstantTimeCompare(got, want) != 1 || !known {
-		return "", checkin.Errorf(EUNAUTHORIZED, ErrSignIn)
+		return "", checkin.Errorf(checkin.EUNAUTHORIZED, ErrSignIn)
 	}
 	token, hash := newToken()
 	err = db.write(ctx, func(tx *sql.Tx) error {
@@ -162,19 +162,19 @@ func (db *DB) Session(ctx context.Context, token string) (WebSession, error) {
 		created, expires int64
 	)
 	if token == "" {
-		return s, checkin.Errorf(EUNAUTHORIZED, "not signed in")
+		return s, checkin.Errorf(checkin.EUNAUTHORIZED, "not signed in")
 	}
 	err := db.lookup(ctx, `SELECT organizer, created_at, expires_at FROM web_sessions WHERE token_hash = ?`,
 		hashToken(token)).Scan(&s.Organizer, &created, &expires)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return WebSession{}, checkin.Errorf(EUNAUTHORIZED, "not signed in")
+		return WebSession{}, checkin.Errorf(checkin.EUNAUTHORIZED, "not signed in")
 	case err != nil:
 		return WebSession{}, fmt.Errorf("session: %w", err)
 	}
 	s.Created, s.Expires = time.UnixMilli(created).UTC(), time.UnixMilli(expires).UTC()
 	if !db.Now().Before(s.Expires) {
-		return WebSession{}, checkin.Errorf(EUNAUTHORIZED, "the sign-in ran out; sign in again")
+		return WebSession{}, checkin.Errorf(checkin.EUNAUTHORIZED, "the sign-in ran out; sign in again")
 	}
 	return s, nil
 }

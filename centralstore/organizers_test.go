@@ -42,7 +42,7 @@ func TestOrganizerSignIn(t *testing.T) {
 		var msgs []string
 		for _, c := range []struct{ name, pw string }{{"maria", pw + "!"}, {"nobody", pw}, {"maria", ""}, {"", ""}} {
 			_, err := db.SignIn(ctx, c.name, c.pw)
-			if checkin.ErrorCode(err) != centralstore.EUNAUTHORIZED {
+			if checkin.ErrorCode(err) != checkin.EUNAUTHORIZED {
 				t.Fatalf("sign in %q/%q: %v, want unauthorized", c.name, c.pw, err)
 			}
 			msgs = append(msgs, checkin.ErrorMessage(err))
@@ -53,7 +53,7 @@ func TestOrganizerSignIn(t *testing.T) {
 				break
 			}
 		}
-		if _, err := db.Session(ctx, token+"x"); checkin.ErrorCode(err) != centralstore.EUNAUTHORIZED {
+		if _, err := db.Session(ctx, token+"x"); checkin.ErrorCode(err) != checkin.EUNAUTHORIZED {
 			t.Errorf("a forged token: %v", err)
 		}
 
@@ -76,7 +76,7 @@ func TestOrganizerSignIn(t *testing.T) {
 		if err := db.SignOut(ctx, token); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Session(ctx, token); checkin.ErrorCode(err) != centralstore.EUNAUTHORIZED {
+		if _, err := db.Session(ctx, token); checkin.ErrorCode(err) != checkin.EUNAUTHORIZED {
 			t.Errorf("after sign-out: %v", err)
 		}
 
@@ -90,7 +90,7 @@ func TestOrganizerSignIn(t *testing.T) {
 			t.Errorf("11:59:59 after sign-in: %v", err)
 		}
 		now = now.Add(time.Second)
-		if _, err := db.Session(ctx, token); checkin.ErrorCode(err) != centralstore.EUNAUTHORIZED {
+		if _, err := db.Session(ctx, token); checkin.ErrorCode(err) != checkin.EUNAUTHORIZED {
 			t.Errorf("12 h after sign-in: %v, want unauthorized", err)
 		}
 
@@ -102,7 +102,7 @@ func TestOrganizerSignIn(t *testing.T) {
 		if replaced, err := db.AddOrganizer(ctx, "maria", "another long password"); err != nil || !replaced {
 			t.Fatalf("replace: %v, %v", replaced, err)
 		}
-		if _, err := db.Session(ctx, token); checkin.ErrorCode(err) != centralstore.EUNAUTHORIZED {
+		if _, err := db.Session(ctx, token); checkin.ErrorCode(err) != checkin.EUNAUTHORIZED {
 			t.Errorf("session of the old password: %v", err)
 		}
 		if _, err := db.SignIn(ctx, "maria", pw); err == nil {

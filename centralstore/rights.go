@@ -337,13 +337,9 @@ func (db *DB) dropUnpaidCredits(ctx context.Context, tx *sql.Tx, t *tally, kiosk
 	return err
 }
 
-// holderOf is whose stays an event moves: the person's, or for a staff
-// headcount change the people counted into its space without a badge.
+// holderOf is whose stays an event moves (checkin.Holder).
 func holderOf(e wire.Event) string {
-	if e.Person == "" && e.Delta != 0 {
-		return checkin.AnonHolder(e.Location)
-	}
-	return e.Person
+	return checkin.Holder(e.Person, e.Delta, e.Location)
 }
 
 // stampOf is an event's stamp; without one, its hybrid clock's time with
@@ -359,8 +355,8 @@ func stampOf(e wire.Event) checkin.Stamp {
 // for each counter its door increases, and each other counter it
 // reports holding, it records the kiosk's demand and shares the free
 // rights (the reserve and every live kiosk's holdings) among the doors
-// the event lists into the counter (checkin.Share, after the center's
-// pool), in proportion to 1 + the demand of their live kiosks. A kiosk
+// the event lists into the counter (checkin.Event.DecideShare, after
+// the center's pool), in proportion to 1 + the demand of their live kiosks. A kiosk
 // below its share is granted the difference from the reserve less the
 // pool (nothing while the counter is in debt); one above its high-water
 // mark, or asked on the spot for a door where someone waits, is asked to
@@ -402,49 +398,12 @@ func (db *DB) Rights(ctx context.Context, kiosk string, req wire.RightsRequest) 
 			}
 			ensured = shared
 		}
-		var (
-			door         string
-			revoked, was int
-		)
-		err = db.queryRow(ctx, tx, `SELECT door, revoked, exits FROM kiosks WHERE id = ?`, kiosk).Scan(&door, &revoked, &was)
-		if errors.Is(err, sql.ErrNoRows) {
-			return checkin.Errorf(checkin.ENOTFOUND, "no kiosk %q", kiosk)
-		} else if err != nil {
-			return fmt.Errorf("rights: %w", err)
-		}
-		if revoked != 0 {
-			return checkin.Errorf(EUNAUTHORIZED, "this kiosk was revoked; enroll it again")
+		door, mine, err := db.rightsKiosk(ctx, tx, ev, kiosk, req)
+		if err != nil {
+			return err
 		}
 		now := db.Now()
-		if req.Door != "" && req.Door != door {
-			// A kiosk asks only for its own door (docs/design.md "Trust"): one
-			// naming another would take that door's share.
-			return checkin.Errorf(checkin.ECONFLICT, "this kiosk is enrolled for door %q, not %q: enroll it again with a code for that door",
-				door, req.Door)
-		}
-		// A kiosk scanning exits admits nobody: it holds no rights (an
-		// urgent request is someone waiting to come in).
-		exits := req.Exits && !req.Urgent
-		if boolInt(exits) != was {
-			if _, err := db.exec(ctx, tx, `UPDATE kiosks SET exits = ? WHERE id = ?`, boolInt(exits), kiosk); err != nil {
-				return fmt.Errorf("rights: %w", err)
-			}
-		}
-		mine := ev.Counters(door)
-		if exits {
-			mine = nil
-		}
-		reported := map[string]wire.Holding{}
-		for _, h := range req.Holdings {
-			if ev.Space(h.Counter) != nil {
-				reported[h.Counter] = h
-			}
-		}
-		for _, c := range mine {
-			if _, ok := reported[c]; !ok {
-				reported[c] = wire.Holding{Counter: c}
-			}
-		}
+		reported := reportedHoldings(ev, req.Holdings, mine)
 		peers, err := db.activeKiosks(ctx, tx, ev, kiosk, now.Add(-ActiveWithin))
 		if err != nil {
 			return err
@@ -467,6 +426,63 @@ func (db *DB) Rights(ctx context.Context, kiosk string, req wire.RightsRequest) 
 		ensured.ensured.Store(true)
 	}
 	return resp, err
+}
+
+// rightsKiosk reads the kiosk a rights report comes from and checks it
+// may ask: it exists (ENOTFOUND), is not revoked (EUNAUTHORIZED), and
+// names no door but its own (ECONFLICT). It records whether the kiosk
+// scans exits, and returns its door and the counters it may hold rights
+// of: those its door increases, none while it scans exits.
+func (db *DB) rightsKiosk(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk string, req wire.RightsRequest) (string, []string, error) {
+	var (
+		door         string
+		revoked, was int
+	)
+	err := db.queryRow(ctx, tx, `SELECT door, revoked, exits FROM kiosks WHERE id = ?`, kiosk).Scan(&door, &revoked, &was)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, checkin.Errorf(checkin.ENOTFOUND, "no kiosk %q", kiosk)
+	} else if err != nil {
+		return "", nil, fmt.Errorf("rights: %w", err)
+	}
+	if revoked != 0 {
+		return "", nil, checkin.Errorf(checkin.EUNAUTHORIZED, "this kiosk was revoked; enroll it again")
+	}
+	if req.Door != "" && req.Door != door {
+		// A kiosk asks only for its own door (docs/design.md "Trust"): one
+		// naming another would take that door's share.
+		return "", nil, checkin.Errorf(checkin.ECONFLICT, "this kiosk is enrolled for door %q, not %q: enroll it again with a code for that door",
+			door, req.Door)
+	}
+	// A kiosk scanning exits admits nobody: it holds no rights (an
+	// urgent request is someone waiting to come in).
+	exits := req.Exits && !req.Urgent
+	if boolInt(exits) != was {
+		if _, err := db.exec(ctx, tx, `UPDATE kiosks SET exits = ? WHERE id = ?`, boolInt(exits), kiosk); err != nil {
+			return "", nil, fmt.Errorf("rights: %w", err)
+		}
+	}
+	if exits {
+		return door, nil, nil
+	}
+	return door, ev.Counters(door), nil
+}
+
+// reportedHoldings returns the holdings a kiosk reported of the event's
+// spaces, by counter, and a holding of none for each counter of mine it
+// left out.
+func reportedHoldings(ev *checkin.Event, holdings []wire.Holding, mine []string) map[string]wire.Holding {
+	reported := map[string]wire.Holding{}
+	for _, h := range holdings {
+		if ev.Space(h.Counter) != nil {
+			reported[h.Counter] = h
+		}
+	}
+	for _, c := range mine {
+		if _, ok := reported[c]; !ok {
+			reported[c] = wire.Holding{Counter: c}
+		}
+	}
+	return reported
 }
 
 // activeKiosks returns, per counter, the other kiosks that share its
@@ -534,14 +550,14 @@ type peer struct {
 	demand   int64
 }
 
-// share records a kiosk's demand for one counter and decides its grant
-// and return, given the other live kiosks of the counter. ofDoor says
-// whether the kiosk's door increases the counter: a kiosk that holds
-// rights of another counter (its event changed) returns them all. The
-// share itself is checkin.Share over every door into the counter the
-// event lists: a door no kiosk serves leaves its part in the reserve.
-// An urgent request (someone waits at a door whose share is spent) gets
-// at least one right from the reserve if it has one.
+// share records a kiosk's demand for one counter and books the grant
+// and return checkin's DecideShare decides, given the other live kiosks
+// of the counter. ofDoor says whether the kiosk's door increases the
+// counter: a kiosk that holds rights of another counter (its event
+// changed) returns them all. share reads the center's books for the
+// decision and writes what it decides: a grant from the reserve, and on
+// an urgent request whose reserve is empty, a reclaim from the fullest
+// live kiosk, which it returns to be woken.
 func (db *DB) share(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk, door string, h wire.Holding, ofDoor, urgent bool,
 	peers []peer, now time.Time, resp *wire.RightsResponse) (wake string, err error) {
 	c := h.Counter
@@ -550,143 +566,98 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk, d
 		ON CONFLICT (kiosk_id, counter) DO UPDATE SET demand = excluded.demand`, kiosk, c, h.Demand); err != nil {
 		return "", err
 	}
-	var reclaim int64
-	if err := db.queryRow(ctx, tx, `SELECT reclaim FROM holdings WHERE kiosk_id = ? AND counter = ?`, kiosk, c).Scan(&reclaim); err != nil {
+	r := checkin.ShareRequest{Counter: c, Door: door, Demand: int64(h.Demand), Balance: int64(h.Balance), OfDoor: ofDoor, Urgent: urgent}
+	if err := db.queryRow(ctx, tx, `SELECT reclaim FROM holdings WHERE kiosk_id = ? AND counter = ?`, kiosk, c).Scan(&r.Reclaim); err != nil {
 		return "", err
 	}
-	var reserve, debt, allHeld, held int64
-	if err := db.queryRow(ctx, tx, `SELECT reserve, debt FROM rights WHERE counter = ?`, c).Scan(&reserve, &debt); err != nil {
+	if err := db.queryRow(ctx, tx, `SELECT reserve, debt FROM rights WHERE counter = ?`, c).Scan(&r.Reserve, &r.Debt); err != nil {
 		return "", err
 	}
 	if err := db.queryRow(ctx, tx, `
 		SELECT coalesce(sum(h.n), 0) FROM holdings h JOIN kiosks k ON k.id = h.kiosk_id
-		WHERE h.counter = ? AND k.retired = 0`, c).Scan(&allHeld); err != nil {
+		WHERE h.counter = ? AND k.retired = 0`, c).Scan(&r.AllHeld); err != nil {
 		return "", err
 	}
-	if err := db.queryRow(ctx, tx, `SELECT n FROM holdings WHERE kiosk_id = ? AND counter = ?`, kiosk, c).Scan(&held); err != nil {
+	if err := db.queryRow(ctx, tx, `SELECT n FROM holdings WHERE kiosk_id = ? AND counter = ?`, kiosk, c).Scan(&r.Held); err != nil {
 		return "", err
 	}
-	free := reserve + allHeld
-	// Shares follow recent demand (1 + admissions and denials for want
-	// of rights in a kiosk's last DemandWindow): a door people queue at
-	// gets more, and a quiet door keeps a little, so its next person is
-	// not turned away.
-	weight := map[string]int64{door: 1 + int64(h.Demand)}
-	kiosks := map[string]int64{door: 1}
 	for _, p := range peers {
-		weight[p.door] += 1 + p.demand
-		kiosks[p.door]++
+		r.Peers = append(r.Peers, checkin.PeerDemand{Door: p.door, Demand: p.demand})
 	}
-	var doors []checkin.DoorShare
-	for _, d := range ev.Doors {
-		if slices.Contains(ev.Counters(d.ID), c) {
-			doors = append(doors, checkin.DoorShare{Door: d.ID, Weight: max(weight[d.ID], 1)})
-		}
-	}
-	var share int64
-	if ofDoor {
-		// Kiosks at one door split its part.
-		share = checkin.Share(free, doors, door) / kiosks[door]
-	}
-	balance := int64(h.Balance)
-	// Only an urgent request may take from the center's pool.
-	available := reserve - checkin.Pool(free, len(doors))
-	if urgent && ofDoor && balance == 0 {
-		share, available = max(share, 1), reserve
-	}
-	if reclaim > 0 && !urgent {
-		// Asked on the spot for a door where someone waits: give back
-		// what was asked, and take no grant meanwhile.
-		share = min(share, max(0, balance-reclaim))
-		available = 0
+	a := ev.DecideShare(r)
+	if a.ClearReclaim {
 		if _, err := db.exec(ctx, tx, `UPDATE holdings SET reclaim = 0 WHERE kiosk_id = ? AND counter = ?`, kiosk, c); err != nil {
 			return "", err
 		}
 	}
-	switch {
-	case !ofDoor || debt > 0:
-		if debt > 0 {
-			resp.Debt = append(resp.Debt, c)
-		}
-		if balance > 0 {
-			resp.Return = addReturn(resp.Return, c, balance)
-		}
-	case balance < share && available > 0 && held < holdLimit(share, urgent):
-		// A kiosk's word for its balance is not believed beyond what the
-		// center counts it holding (docs/design.md "Trust"): one that reports
-		// none while it holds its share would drain the reserve and
-		// starve the other doors.
-		g := min(share-balance, available, holdLimit(share, urgent)-held)
-		id, err := db.nextSeq(ctx, tx, 1)
-		if err != nil {
+	if a.InDebt {
+		resp.Debt = append(resp.Debt, c)
+	}
+	if a.Return > 0 {
+		resp.Return = addReturn(resp.Return, c, a.Return)
+	}
+	if a.Grant > 0 {
+		if err := db.grant(ctx, tx, kiosk, c, a.Grant, now, resp); err != nil {
 			return "", err
 		}
-		if _, err := db.exec(ctx, tx, `UPDATE rights SET reserve = reserve - ? WHERE counter = ?`, g, c); err != nil {
+	}
+	if a.Reclaim {
+		if wake, err = db.reclaim(ctx, tx, kiosk, c, now); err != nil {
 			return "", err
 		}
-		if err := db.addHolding(ctx, tx, kiosk, c, g); err != nil {
-			return "", err
-		}
-		if _, err := db.exec(ctx, tx, `INSERT INTO grants (seq, kiosk_id, counter, n, at) VALUES (?, ?, ?, ?, ?)`,
-			id, kiosk, c, g, now.UnixMilli()); err != nil {
-			return "", err
-		}
-		resp.Grants = append(resp.Grants, wire.Grant{ID: id, Counter: c, N: int(g)})
-	case balance > highWater(share) && !urgent, reclaim > 0 && balance > share && !urgent:
-		// Above the high-water mark: give back down to the share, so a
-		// door that enrolled later, or grew busier, gets its part even
-		// when the reserve is empty.
-		resp.Return = addReturn(resp.Return, c, balance-share)
-	case urgent && ofDoor && balance == 0 && available <= 0 && debt == 0:
-		// Someone waits, the reserve is empty and the room has room at
-		// another door: the fullest live kiosk holding this counter is
-		// asked to give one back now, and woken to do so.
-		var other string
-		err := db.queryRow(ctx, tx, `
-			SELECT h.kiosk_id FROM holdings h JOIN kiosks k ON k.id = h.kiosk_id
-			WHERE h.counter = ? AND h.kiosk_id <> ? AND h.n > h.reclaim AND k.revoked = 0 AND k.retired = 0 AND k.last_seen >= ?
-			ORDER BY h.n - h.reclaim DESC, h.kiosk_id LIMIT 1`, c, kiosk, now.Add(-ActiveWithin).UnixMilli()).Scan(&other)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return "", err
-		}
-		if other != "" {
-			if _, err := db.exec(ctx, tx, `UPDATE holdings SET reclaim = reclaim + 1 WHERE kiosk_id = ? AND counter = ?`, other, c); err != nil {
-				return "", err
-			}
-			resp.Wait, wake = true, other
+		if wake != "" {
+			resp.Wait = true
 		}
 	}
 	var mine int64
 	if err := db.queryRow(ctx, tx, `SELECT n FROM holdings WHERE kiosk_id = ? AND counter = ?`, kiosk, c).Scan(&mine); err != nil {
 		return "", err
 	}
-	resp.Free[c] = int(max(0, free-mine))
+	resp.Free[c] = int(max(0, r.Free()-mine))
 	return wake, nil
 }
 
-// highWater is how far above its share a kiosk may hold before it is
-// asked to give back the excess: a quarter more (at least 1), so a door
-// does not hand rights back and forth; but nothing above a share of 0,
-// so that near the cap every free place is back with the center, for
-// whichever door someone comes to.
-// holdLimit is the most the center lets a kiosk hold of a counter whose
-// share is share, by its own count. A round pushes before it asks, so
-// that count runs ahead of an honest kiosk's balance only by grants on
-// their way: the high-water mark. An urgent request comes before the
-// admissions since the last push reach the center, up to all the kiosk
-// held: twice that.
-func holdLimit(share int64, urgent bool) int64 {
-	if urgent {
-		return 2 * highWater(max(share, 1))
+// grant books g rights of counter granted to kiosk from the reserve,
+// under the next value of the server sequence, and adds the grant to
+// resp.
+func (db *DB) grant(ctx context.Context, tx *sql.Tx, kiosk, counter string, g int64, now time.Time, resp *wire.RightsResponse) error {
+	id, err := db.nextSeq(ctx, tx, 1)
+	if err != nil {
+		return err
 	}
-	return highWater(share)
+	if _, err := db.exec(ctx, tx, `UPDATE rights SET reserve = reserve - ? WHERE counter = ?`, g, counter); err != nil {
+		return err
+	}
+	if err := db.addHolding(ctx, tx, kiosk, counter, g); err != nil {
+		return err
+	}
+	if _, err := db.exec(ctx, tx, `INSERT INTO grants (seq, kiosk_id, counter, n, at) VALUES (?, ?, ?, ?, ?)`,
+		id, kiosk, counter, g, now.UnixMilli()); err != nil {
+		return err
+	}
+	resp.Grants = append(resp.Grants, wire.Grant{ID: id, Counter: counter, N: int(g)})
+	return nil
 }
 
-func highWater(share int64) int64 {
-	if share == 0 {
-		return 0
+// reclaim asks the fullest live kiosk other than kiosk that holds
+// counter to give one right back now, and returns it, to be woken; ""
+// when no other live kiosk holds one.
+func (db *DB) reclaim(ctx context.Context, tx *sql.Tx, kiosk, counter string, now time.Time) (string, error) {
+	var other string
+	err := db.queryRow(ctx, tx, `
+		SELECT h.kiosk_id FROM holdings h JOIN kiosks k ON k.id = h.kiosk_id
+		WHERE h.counter = ? AND h.kiosk_id <> ? AND h.n > h.reclaim AND k.revoked = 0 AND k.retired = 0 AND k.last_seen >= ?
+		ORDER BY h.n - h.reclaim DESC, h.kiosk_id LIMIT 1`, counter, kiosk, now.Add(-ActiveWithin).UnixMilli()).Scan(&other)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", err
 	}
-	return share + max(1, share/4)
+	if other == "" {
+		return "", nil
+	}
+	if _, err := db.exec(ctx, tx, `UPDATE holdings SET reclaim = reclaim + 1 WHERE kiosk_id = ? AND counter = ?`, other, counter); err != nil {
+		return "", err
+	}
+	return other, nil
 }
 
 func addReturn(m map[string]int, counter string, n int64) map[string]int {

@@ -437,10 +437,10 @@ func TestRetireKiosk(t *testing.T) {
 		if _, err := r.db.RetireKiosk(r.ctx, "K-nobody"); checkin.ErrorCode(err) != checkin.ENOTFOUND {
 			t.Errorf("retire an unknown kiosk: %v, want ENOTFOUND", err)
 		}
-		if _, err := r.db.Push(r.ctx, main, []wire.Event{r.event(main, "main", "admit", "P000004", 0, spend("venue"))}); checkin.ErrorCode(err) != centralstore.EUNAUTHORIZED {
+		if _, err := r.db.Push(r.ctx, main, []wire.Event{r.event(main, "main", "admit", "P000004", 0, spend("venue"))}); checkin.ErrorCode(err) != checkin.EUNAUTHORIZED {
 			t.Errorf("push from a retired kiosk: %v, want EUNAUTHORIZED", err)
 		}
-		if _, err := r.db.Rights(r.ctx, main, wire.RightsRequest{}); checkin.ErrorCode(err) != centralstore.EUNAUTHORIZED {
+		if _, err := r.db.Rights(r.ctx, main, wire.RightsRequest{}); checkin.ErrorCode(err) != checkin.EUNAUTHORIZED {
 			t.Errorf("rights for a retired kiosk: %v, want EUNAUTHORIZED", err)
 		}
 

@@ -194,7 +194,9 @@ func (db *DB) storeRevocations(ctx context.Context, tx *sql.Tx, revoked []checki
 
 // checkCategories refuses an event that leaves people on the roster
 // with a category it does not define or lets in nowhere: kiosks refuse
-// such an event, and would stop taking the center's changes.
+// such an event, and would stop taking the center's changes. The rule
+// and its wording are checkin's (Event.CheckRosterCategory); this reads
+// the roster's categories for it.
 func (db *DB) checkCategories(ctx context.Context, tx *sql.Tx, ev *checkin.Event) error {
 	rows, err := db.query(ctx, tx, `SELECT category, count(*), min(id) FROM people WHERE removed = 0 GROUP BY category`)
 	if err != nil {
@@ -209,9 +211,8 @@ func (db *DB) checkCategories(ctx context.Context, tx *sql.Tx, ev *checkin.Event
 		if err := rows.Scan(&cat, &n, &example); err != nil {
 			return fmt.Errorf("check categories: %w", err)
 		}
-		if !ev.Reaches(cat) {
-			return checkin.Errorf(checkin.EINVALID,
-				"category %q (%d people on the roster, e.g. %s) is not defined or may enter no space in event %s", cat, n, example, ev.ID)
+		if err := ev.CheckRosterCategory(cat, n, example); err != nil {
+			return err
 		}
 	}
 	return rows.Err()
@@ -302,8 +303,9 @@ func planRoster(ev *checkin.Event, roster []checkin.Person, have map[string]stor
 			return nil, nil, checkin.Errorf(checkin.EINVALID, "code %q is given to both %s and %s", p.Code, codeOf[p.Code], p.ID)
 		case owners[p.Code] != "" && owners[p.Code] != p.ID:
 			return nil, nil, checkin.Errorf(checkin.EINVALID, "person %s: code %q already belongs to person %s", p.ID, p.Code, owners[p.Code])
-		case !ev.Reaches(p.Category):
-			return nil, nil, checkin.Errorf(checkin.EINVALID, "person %s: category %q is not defined or may enter no space", p.ID, p.Category)
+		}
+		if err := ev.CheckRowCategory(&p); err != nil {
+			return nil, nil, err
 		}
 		seen[p.ID], codeOf[p.Code] = true, p.ID
 		old, ok := have[p.ID]
@@ -323,7 +325,7 @@ func planRoster(ev *checkin.Event, roster []checkin.Person, have map[string]stor
 		switch {
 		case !ok:
 			res.Added++
-		case old.removed == 0 && samePerson(old.p, p) && (!opt.Replace || old.edited == 0):
+		case old.removed == 0 && old.p.Equal(p) && (!opt.Replace || old.edited == 0):
 			res.Unchanged++
 			continue
 		default:
@@ -401,11 +403,6 @@ func (db *DB) writeRoster(ctx context.Context, tx *sql.Tx, changed []checkin.Per
 		seq++
 	}
 	return nil
-}
-
-func samePerson(a, b checkin.Person) bool {
-	return a.Name == b.Name && a.Company == b.Company && a.Email == b.Email && a.Category == b.Category &&
-		a.Code == b.Code && a.Serial == b.Serial && a.Revoked == b.Revoked && slices.Equal(a.Tags, b.Tags)
 }
 
 func splitTags(s string) []string {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"time"
 
 	"usher/checkin"
@@ -31,12 +30,12 @@ type Status struct {
 const (
 	// DoubleAdmission: admitted into an anti-passback space while already
 	// inside it by another door's scan (a kiosk was offline).
-	DoubleAdmission = "double_admission"
+	DoubleAdmission = checkin.DoubleAdmission
 	// ExitWithoutAdmission: an exit of someone no kiosk recorded inside.
-	ExitWithoutAdmission = "exit_without_admission"
+	ExitWithoutAdmission = checkin.ExitWithoutAdmission
 	// RevokedAdmitted: admitted on a badge revoked, or a person removed,
 	// before the scan.
-	RevokedAdmitted = "revoked_admitted"
+	RevokedAdmitted = checkin.RevokedAdmitted
 	// RefusedClaim: an event the center refused to believe (Ingest); the
 	// conflict's detail says why.
 	RefusedClaim = "refused_claim"
@@ -192,7 +191,8 @@ func (db *DB) replay(ctx context.Context, tx *sql.Tx, ev *checkin.Event, revoked
 			return nil, fmt.Errorf("replay: %w", err)
 		}
 		e.Person, e.At = person.String, time.UnixMilli(at).UTC()
-		if kind := conflictOf(ev, state, revoked, e.Person, code, decision, to.String, at, closes); kind != "" {
+		m := checkin.MergedEvent{Person: e.Person, Code: code, Decision: checkin.Kind(decision), To: to.String, At: at, Closes: closes}
+		if kind := ev.ConflictOf(state, m, revoked.before); kind != "" {
 			e.Kind = kind
 			conflicts = append(conflicts, e)
 		}
@@ -200,11 +200,7 @@ func (db *DB) replay(ctx context.Context, tx *sql.Tx, ev *checkin.Event, revoked
 			(to.String != checkin.Outside && ev.Space(to.String) == nil) {
 			continue // no move, or a space the event no longer has
 		}
-		if delta != 0 {
-			state.Adjust(from.String, to.String, delta)
-		} else if person.Valid {
-			state.Move(person.String, to.String)
-		}
+		state.Apply(person.String, from.String, to.String, delta)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
@@ -253,27 +249,4 @@ func (db *DB) oddEvents(ctx context.Context, tx *sql.Tx) ([]Conflict, error) {
 		}
 	}
 	return out, rows.Err()
-}
-
-// conflictOf says which conflict, if any, one event is, given the merged
-// state before it.
-func conflictOf(ev *checkin.Event, st *checkin.State, revoked revocations, person, code, decision, to string, at, closes int64) string {
-	if person == "" {
-		return ""
-	}
-	within := func(space string) bool { return slices.Contains(ev.Chain(st.Location(person)), space) }
-	switch decision {
-	case string(checkin.Admit):
-		if revoked.before(person, code, at) {
-			return RevokedAdmitted
-		}
-		if s := ev.Space(to); s != nil && s.AntiPassback && within(to) {
-			return DoubleAdmission
-		}
-	case string(checkin.Leave):
-		if closes == 0 {
-			return ExitWithoutAdmission
-		}
-	}
-	return ""
 }

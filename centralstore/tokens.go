@@ -7,10 +7,6 @@ import (
 	"encoding/hex"
 )
 
-// EUNAUTHORIZED is the error code for a missing, unknown, used or
-// revoked token.
-const EUNAUTHORIZED = "unauthorized"
-
 // The center's secrets (enrollment codes, kiosks' bearer tokens, the
 // organizers' web sessions) are random tokens it stores only as hashes:
 // a copy of its database holds none of them.

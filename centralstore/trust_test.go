@@ -343,12 +343,12 @@ func TestTrustEnrollmentCodes(t *testing.T) {
 		if err := r.db.CancelEnrollment(r.ctx, "E-nope"); checkin.ErrorCode(err) != checkin.ENOTFOUND {
 			t.Errorf("cancel of an unknown code: %v", err)
 		}
-		if _, err := r.db.Enroll(r.ctx, cancelled.Token, "k"); checkin.ErrorCode(err) != centralstore.EUNAUTHORIZED ||
+		if _, err := r.db.Enroll(r.ctx, cancelled.Token, "k"); checkin.ErrorCode(err) != checkin.EUNAUTHORIZED ||
 			!strings.Contains(err.Error(), "cancelled") {
 			t.Errorf("a cancelled code enrolled: %v", err)
 		}
 		r.clock = r.clock.Add(time.Hour + time.Second)
-		if _, err := r.db.Enroll(r.ctx, short.Token, "k"); checkin.ErrorCode(err) != centralstore.EUNAUTHORIZED ||
+		if _, err := r.db.Enroll(r.ctx, short.Token, "k"); checkin.ErrorCode(err) != checkin.EUNAUTHORIZED ||
 			!strings.Contains(err.Error(), "expired") {
 			t.Errorf("an expired code enrolled: %v", err)
 		}

@@ -85,6 +85,11 @@ type Method string
 const (
 	ByBadge Method = "badge" // a scanned or typed badge code
 	ByName  Method = "name"  // staff found the person by name (a forgotten badge)
+
+	// Methods of a kiosk's log rows that are no scan.
+	ByHeadcount Method = "adjust" // a staff +1 or −1 of people without a badge
+	ByUndo      Method = "undo"   // a staff undo of the door's latest scan
+	ByRights    Method = "rights" // a row that only moves capacity rights
 )
 
 // Scan is one read of a badge at a door, or a staff admission by name.

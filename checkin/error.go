@@ -14,6 +14,15 @@ const (
 	ENOTFOUND = "not_found"
 	ECONFLICT = "conflict"
 	EINTERNAL = "internal"
+	// EUNAUTHORIZED: a token or code was refused: a kiosk's token that is
+	// missing, unknown or revoked, an enrollment code that is unknown,
+	// used, cancelled or expired, an organizer's sign-in, or the API token
+	// pretix refused.
+	EUNAUTHORIZED = "unauthorized"
+	// EOFFLINE: the other side (the center, or pretix) could not be
+	// reached or failed on its side. Scanning goes on; trying later may
+	// work.
+	EOFFLINE = "offline"
 )
 
 // Error carries a code for the program and a message for a person.

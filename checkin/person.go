@@ -1,6 +1,9 @@
 package checkin
 
-import "unicode/utf8"
+import (
+	"slices"
+	"unicode/utf8"
+)
 
 // Person is someone on the roster. Everyone counts toward occupancy,
 // whatever their category.
@@ -19,6 +22,15 @@ type Person struct {
 	// then denied entry with reason revoked and this text, and lets them
 	// out. A later roster where the ticket is valid again clears it.
 	Revoked string
+}
+
+// Equal reports whether p and q say the same of a person: every field
+// but ID, which the stores have matched already when they ask (a stored
+// person and a roster's row of the same id). A roster row Equal to the
+// stored person changes nothing and is counted unchanged.
+func (p Person) Equal(q Person) bool {
+	return p.Name == q.Name && p.Company == q.Company && p.Email == q.Email && p.Category == q.Category &&
+		p.Code == q.Code && p.Serial == q.Serial && p.Revoked == q.Revoked && slices.Equal(p.Tags, q.Tags)
 }
 
 // Badge is what a scanned code resolves to: the person it belongs to

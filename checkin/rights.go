@@ -28,6 +28,16 @@ const (
 	RightLeft RightKind = "left"
 )
 
+// A kiosk's log row that only moves rights (method ByRights) has the
+// kind RightsOnly and one of these reasons. None is a decision at a
+// door: they are not among Reasons.
+const (
+	RightsOnly     Kind   = "rights"
+	RightsGranted  Reason = "rights_granted"
+	RightsReturned Reason = "rights_returned"
+	ExitCredited   Reason = "exit_credited" // a notice: the person was seen leaving at another door
+)
+
 // RightChange is one change of one counter's rights at a kiosk, carried
 // by the log row that made it.
 type RightChange struct {
@@ -83,6 +93,16 @@ func (e *Event) Counters(door string) []string {
 // AnonHolder is the holder of rights spent by staff +1s into a space:
 // the people counted without a badge.
 func AnonHolder(space string) string { return "+" + space }
+
+// Holder is whose rights and stays a logged move is about: the person's,
+// or for a staff headcount change (delta ≠ 0, no person) the people
+// counted into loc without a badge (AnonHolder).
+func Holder(person string, delta int, loc string) string {
+	if person == "" && delta != 0 {
+		return AnonHolder(loc)
+	}
+	return person
+}
 
 // Rights is one kiosk's capacity rights: its balance of each counter, and
 // which of its admissions are still open (spent, not yet credited back),
@@ -219,6 +239,34 @@ func Spends(ev *Event, door string) []RightChange {
 	return out
 }
 
+// RightsOf returns what decision d at door does to this kiosk's rights,
+// and whose they are (Holder; delta is the staff headcount change, 0 for
+// a person): an entry, or an undo that puts someone back in, spends one
+// right of each counter the door increases, and first credits back this
+// kiosk's open admission of the same person there (Readmits); an exit,
+// or an undo that takes someone out, credits back this kiosk's latest
+// open admission into each, if it has one (Credits). Denials and kiosks
+// not limited by rights change none.
+func (s *State) RightsOf(ev *Event, door string, d Decision, delta int) (string, []RightChange) {
+	if !s.Limited() || d.Kind == Deny {
+		return "", nil
+	}
+	var h string
+	if d.Person != nil {
+		h = d.Person.ID
+	}
+	h = Holder(h, delta, d.To)
+	entering := d.Kind == Admit ||
+		(d.Kind == Undo && (delta > 0 || (d.Person != nil && ev.Enters(d.From, d.To))))
+	switch {
+	case entering:
+		return h, append(s.Readmits(ev, door, h), Spends(ev, door)...)
+	case d.Kind == Leave || d.Kind == Undo:
+		return h, s.Credits(ev, door, h, d.Kind == Leave && d.Person != nil)
+	}
+	return h, nil
+}
+
 // ApplyRights applies the rights changes of the log row seq, about holder
 // ("" for a grant or a return), after the row is committed.
 func (s *State) ApplyRights(seq int64, holder string, changes []RightChange) {
@@ -289,50 +337,6 @@ func SortedCounters[V any](m map[string]V) []string {
 func (e *Event) Enters(from, to string) bool {
 	_, entered := e.Crossed(from, to)
 	return len(entered) > 0
-}
-
-// DoorShare is one door into a counter, for sharing the counter's free
-// rights: its weight (1 + the recent demand at its kiosks).
-type DoorShare struct {
-	Door   string
-	Weight int64
-}
-
-// Share returns how many of a counter's free rights (the center's
-// reserve and what live kiosks hold) the door gets to hold, given every
-// door into the counter as the event file lists them. Each door's part
-// follows its weight, so no door starves whatever order kiosks enroll
-// in; a door no kiosk serves leaves its part with the center. When two
-// or more doors lead in, the center first keeps a pool of its own, a
-// (n+1)th of the free rights but at most one per door: a connected door
-// whose share is spent is given a right from it on the spot instead of
-// refusing while others hold the room's places, and offline that pool
-// costs at most one place per door. 0 for a door that is not listed.
-func Share(free int64, doors []DoorShare, door string) int64 {
-	var total, weight int64
-	found := false
-	for _, d := range doors {
-		total += max(d.Weight, 1)
-		if d.Door == door {
-			weight, found = max(d.Weight, 1), true
-		}
-	}
-	if !found || free <= 0 {
-		return 0
-	}
-	return (free - Pool(free, len(doors))) * weight / total
-}
-
-// Pool is how many of a counter's free rights the center keeps for
-// on-the-spot requests when doors doors lead into it (see Share): a
-// (doors+1)th of them, at most one per door; none for a single door,
-// which nobody else's share can starve.
-func Pool(free int64, doors int) int64 {
-	n := int64(doors)
-	if n < 2 || free <= 0 {
-		return 0
-	}
-	return min((free+n)/(n+1), n)
 }
 
 // Readmits returns what admitting a person through door again credits

@@ -199,14 +199,56 @@ func TestReadmits(t *testing.T) {
 	}
 }
 
-func TestPool(t *testing.T) {
+// TestHolder: a person's moves are theirs; a staff headcount change is
+// the people counted into its space without a badge.
+func TestHolder(t *testing.T) {
 	for _, c := range []struct {
-		free  int64
-		doors int
-		want  int64
-	}{{1000, 1, 0}, {1000, 3, 3}, {10, 3, 3}, {2, 3, 1}, {1, 2, 1}, {0, 3, 0}, {-4, 3, 0}, {5, 0, 0}} {
-		if got := checkin.Pool(c.free, c.doors); got != c.want {
-			t.Errorf("Pool(%d, %d) = %d, want %d", c.free, c.doors, got, c.want)
+		person string
+		delta  int
+		loc    string
+		want   string
+	}{
+		{"ada", 0, "venue", "ada"},
+		{"", 1, "hall-b", checkin.AnonHolder("hall-b")},
+		{"", -1, "hall-b", checkin.AnonHolder("hall-b")},
+		{"", 0, "hall-b", ""},
+	} {
+		if got := checkin.Holder(c.person, c.delta, c.loc); got != c.want {
+			t.Errorf("Holder(%q, %d, %q) = %q, want %q", c.person, c.delta, c.loc, got, c.want)
 		}
+	}
+}
+
+// TestRightsOf: an admission spends a right of each counter the door
+// increases, an exit credits back the kiosk's open admission, a +1 is
+// the space's own holder, and a denial or a kiosk not limited by rights
+// moves none.
+func TestRightsOf(t *testing.T) {
+	f := MustFixture(t)
+	ada := f.byID["ada"]
+	admit := checkin.Decision{Kind: checkin.Admit, Person: ada, From: checkin.Outside, To: "venue"}
+	st := checkin.NewState(f.ev)
+	if h, got := st.RightsOf(f.ev, "main", admit, 0); h != "" || got != nil {
+		t.Fatalf("not limited by rights: %q %v, want none", h, got)
+	}
+	st.LimitByRights()
+	st.ApplyRights(1, "", []checkin.RightChange{{Counter: "venue", Kind: checkin.RightGrant, N: 3}})
+	if h, got := st.RightsOf(f.ev, "main", checkin.Decision{Kind: checkin.Deny, Person: ada}, 0); h != "" || got != nil {
+		t.Fatalf("a denial: %q %v, want none", h, got)
+	}
+	h, got := st.RightsOf(f.ev, "main", admit, 0)
+	if h != "ada" || len(got) != 1 || got[0] != (checkin.RightChange{Counter: "venue", Kind: checkin.RightSpend, N: 1}) {
+		t.Fatalf("an admission: %q %+v, want ada spending one right of the venue", h, got)
+	}
+	st.ApplyRights(10, h, got)
+	leave := checkin.Decision{Kind: checkin.Leave, Person: ada, From: "venue", To: checkin.Outside}
+	h, got = st.RightsOf(f.ev, "main", leave, 0)
+	if h != "ada" || len(got) != 1 || got[0] != (checkin.RightChange{Counter: "venue", Kind: checkin.RightCredit, N: 1, Ref: 10}) {
+		t.Fatalf("an exit: %q %+v, want ada's credit of admission 10", h, got)
+	}
+	plus := checkin.Decision{Kind: checkin.Admit, From: "venue", To: "hall-b"}
+	h, got = st.RightsOf(f.ev, "hall-b", plus, 1)
+	if h != checkin.AnonHolder("hall-b") || len(got) != 1 || got[0].Kind != checkin.RightSpend || got[0].Counter != "hall-b" {
+		t.Fatalf("a +1: %q %+v, want %s spending one right of hall-b", h, got, checkin.AnonHolder("hall-b"))
 	}
 }

@@ -73,6 +73,21 @@ func (s *State) Adjust(from, to string, delta int) {
 	s.anon[to] += delta
 }
 
+// Apply applies one logged move: with a delta, a staff headcount change
+// of people without a badge who went from → to (Adjust); otherwise the
+// person's move to to (Move). A move with neither a person nor a delta
+// moves nobody. The kiosk's state, the center's replays and the reports
+// apply their logs with it, so every figure follows one rule
+// (docs/design.md "Presence").
+func (s *State) Apply(person, from, to string, delta int) {
+	switch {
+	case delta != 0:
+		s.Adjust(from, to, delta)
+	case person != "":
+		s.Move(person, to)
+	}
+}
+
 // Unbadged returns how many people staff counted into the space without
 // a badge (+1) and have not taken back (−1).
 func (s *State) Unbadged(space string) int { return s.anon[space] }

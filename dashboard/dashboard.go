@@ -118,7 +118,7 @@ func (h *Handler) session(r *http.Request) (centralstore.WebSession, bool) {
 	}
 	s, err := h.db.Session(r.Context(), c.Value)
 	if err != nil {
-		if checkin.ErrorCode(err) != centralstore.EUNAUTHORIZED {
+		if checkin.ErrorCode(err) != checkin.EUNAUTHORIZED {
 			h.log.Error("dashboard session", "err", err)
 		}
 		return centralstore.WebSession{}, false
@@ -166,7 +166,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	<-h.signIns
 	if err != nil {
 		status, msg := http.StatusUnauthorized, "Unknown name or wrong password."
-		if checkin.ErrorCode(err) != centralstore.EUNAUTHORIZED {
+		if checkin.ErrorCode(err) != checkin.EUNAUTHORIZED {
 			h.log.Error("dashboard sign-in", "err", err)
 			status, msg = http.StatusInternalServerError, "The server could not sign you in; see its log."
 		} else {

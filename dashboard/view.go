@@ -15,14 +15,10 @@ import (
 // Trend is how far back a space's sparkline reaches.
 const Trend = 30 * time.Minute
 
-// NearFull is the share of a capacity from which a space shows amber,
-// as on the kiosk's screen.
-const NearFull = 0.9
-
 // Levels of a space's fill, as CSS classes and data-level values.
 const (
 	LevelOK   = "ok"
-	LevelNear = "near" // at or above NearFull of the cap
+	LevelNear = "near" // at or above checkin.NearlyFull of the cap
 	LevelFull = "full" // at or over the cap
 )
 
@@ -348,7 +344,7 @@ func level(n, capacity int) string {
 	switch {
 	case n >= capacity:
 		return LevelFull
-	case float64(n) >= NearFull*float64(capacity):
+	case float64(n) >= checkin.NearlyFull*float64(capacity):
 		return LevelNear
 	}
 	return LevelOK

@@ -68,7 +68,7 @@ func Syncer(s *kiosksync.Syncer) func(ctx context.Context, personID string) (uin
 		switch {
 		case errors.Is(err, kiosksync.ErrStandalone):
 			return 0, ErrStandalone
-		case checkin.ErrorCode(err) == kiosksync.EOFFLINE, errors.Is(err, context.DeadlineExceeded):
+		case checkin.ErrorCode(err) == checkin.EOFFLINE, errors.Is(err, context.DeadlineExceeded):
 			return 0, fmt.Errorf("%w: %w", ErrUnreached, err)
 		}
 		return serial, err

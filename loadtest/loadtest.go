@@ -728,7 +728,7 @@ func drain(ctx context.Context, kiosks []*kiosk, rep *Report) error {
 					var r kiosksync.Result
 					r, err = k.syncer.Round(ctx)
 					res.Accepted += r.Accepted
-					if checkin.ErrorCode(err) != kiosksync.EOFFLINE || ctx.Err() != nil {
+					if checkin.ErrorCode(err) != checkin.EOFFLINE || ctx.Err() != nil {
 						break
 					}
 					time.Sleep(time.Second << try)

@@ -145,7 +145,7 @@ func (c *client) fetch(ctx context.Context, u *url.URL) (int, http.Header, []byt
 		if errors.As(err, &refused) {
 			return 0, nil, nil, refused
 		}
-		return 0, nil, nil, &checkin.Error{Code: EOFFLINE, Message: fmt.Sprintf("cannot reach pretix at %s: %v", c.root.Host, unwrapURL(err))}
+		return 0, nil, nil, &checkin.Error{Code: checkin.EOFFLINE, Message: fmt.Sprintf("cannot reach pretix at %s: %v", c.root.Host, unwrapURL(err))}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPage+1))
@@ -153,7 +153,7 @@ func (c *client) fetch(ctx context.Context, u *url.URL) (int, http.Header, []byt
 	case err != nil && ctx.Err() != nil:
 		return 0, nil, nil, ctx.Err()
 	case err != nil:
-		return 0, nil, nil, &checkin.Error{Code: EOFFLINE, Message: fmt.Sprintf("pretix's answer for %s broke off: %v", u.Path, err)}
+		return 0, nil, nil, &checkin.Error{Code: checkin.EOFFLINE, Message: fmt.Sprintf("pretix's answer for %s broke off: %v", u.Path, err)}
 	case len(body) > maxPage:
 		return 0, nil, nil, checkin.Errorf(checkin.EINVALID, "pretix's answer for %s is over %d MiB, more than any page of the API holds; refused", u.Path, maxPage>>20)
 	}
@@ -175,14 +175,14 @@ func (c *client) statusError(status int, u *url.URL, body []byte) error {
 			// does not exist (orders.rst, "Status codes").
 			msg += `, that the token's team may view this event's orders and products, and that the organizer and event in the URL exist`
 		}
-		return &checkin.Error{Code: EUNAUTHORIZED, Message: msg}
+		return &checkin.Error{Code: checkin.EUNAUTHORIZED, Message: msg}
 	}
 	code := checkin.EINVALID
 	switch {
 	case status == http.StatusNotFound:
 		code = checkin.ENOTFOUND
 	case status >= 500:
-		code = EOFFLINE
+		code = checkin.EOFFLINE
 	}
 	return &checkin.Error{Code: code, Message: fmt.Sprintf("pretix answered HTTP %d %s for %s: %s",
 		status, http.StatusText(status), u.Path, c.quote(body))}
@@ -212,7 +212,7 @@ func (c *client) quote(body []byte) string {
 func (c *client) backOff(ctx context.Context, u *url.URL, retry string) error {
 	d := retryAfter(retry, time.Now())
 	if c.waited+d > c.maxWait {
-		return &checkin.Error{Code: EOFFLINE, Message: fmt.Sprintf(
+		return &checkin.Error{Code: checkin.EOFFLINE, Message: fmt.Sprintf(
 			"pretix is limiting the rate of requests (HTTP 429 for %s) and asks to wait %v more, past the %v this read may wait; try again later",
 			u.Path, d, c.maxWait)}
 	}

@@ -22,17 +22,6 @@ import (
 	"usher/checkin"
 )
 
-// Error codes of a failed read, besides checkin's: EINVALID (pretix's
-// answer is not what its API documents, or the URL is not an event's),
-// ENOTFOUND (no such check-in list).
-const (
-	// EOFFLINE: pretix could not be reached, failed on its side (5xx), or
-	// kept limiting the rate past Config.MaxWait. Trying later may work.
-	EOFFLINE = "offline"
-	// EUNAUTHORIZED: pretix refused the token (401 or 403).
-	EUNAUTHORIZED = "unauthorized"
-)
-
 // Config says where and how to read.
 type Config struct {
 	// URL is the event's API root:

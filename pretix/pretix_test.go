@@ -228,7 +228,7 @@ func TestReadRefusedToken(t *testing.T) {
 	cfg.Token = "wrong-secret-token-1234"
 	_, err := pretix.Read(context.Background(), cfg, time.Time{})
 	want := "pretix refused the API token (HTTP 401) for /api/v1/organizers/bigevents/events/sampleconf/items/: check the token file or USHER_PRETIX_TOKEN"
-	if checkin.ErrorCode(err) != pretix.EUNAUTHORIZED || checkin.ErrorMessage(err) != want {
+	if checkin.ErrorCode(err) != checkin.EUNAUTHORIZED || checkin.ErrorMessage(err) != want {
 		t.Errorf("error %q (%s), want %q", err, checkin.ErrorCode(err), want)
 	}
 	if err != nil && (strings.Contains(err.Error(), cfg.Token) || strings.Contains(err.Error(), token)) {
@@ -254,7 +254,7 @@ func TestReadThrottled(t *testing.T) {
 		cfg.MaxWait = 500 * time.Millisecond
 		start := time.Now()
 		_, err := pretix.Read(context.Background(), cfg, time.Time{})
-		if checkin.ErrorCode(err) != pretix.EOFFLINE || !strings.Contains(err.Error(), "429") {
+		if checkin.ErrorCode(err) != checkin.EOFFLINE || !strings.Contains(err.Error(), "429") {
 			t.Errorf("error %v (%s), want EOFFLINE about 429", err, checkin.ErrorCode(err))
 		}
 		if d := time.Since(start); d >= time.Second {
@@ -314,15 +314,12 @@ var refusals = []refusal{
 	{"NoCode", "orders/", http.StatusOK,
 		`{"count": 1, "next": null, "results": [{"status": "p", "positions": []}]}`, checkin.EINVALID, "without a code"},
 	{"Forbidden", "items/", http.StatusForbidden, `{"detail": "You do not have permission to perform this action."}`,
-		pretix.EUNAUTHORIZED, "pretix refused the API token (HTTP 403) for /api/v1/organizers/bigevents/events/sampleconf/items/"},
+		checkin.EUNAUTHORIZED, "pretix refused the API token (HTTP 403) for /api/v1/organizers/bigevents/events/sampleconf/items/"},
 	{"ServerError", "orders/", http.StatusBadGateway, "<html>\n<head><title>502 Bad Gateway</title></head>\n<body>" + strings.Repeat("x", 300),
-		EOFFLINE, "pretix answered HTTP 502 Bad Gateway for /api/v1/organizers/bigevents/events/sampleconf/orders/: <html> <head><title>502"},
+		checkin.EOFFLINE, "pretix answered HTTP 502 Bad Gateway for /api/v1/organizers/bigevents/events/sampleconf/orders/: <html> <head><title>502"},
 	{"BadRequest", "orders/", http.StatusBadRequest, `{"modified_since": ["Enter a valid date/time."]}`,
 		checkin.EINVALID, `HTTP 400 Bad Request for /api/v1/organizers/bigevents/events/sampleconf/orders/: {"modified_since"`},
 }
-
-// EOFFLINE, for the table.
-const EOFFLINE = pretix.EOFFLINE
 
 // TestReadRefusals refuses answers that are not what pretix documents,
 // with the code for the program and a message naming the request.
@@ -364,7 +361,7 @@ func TestReadOffline(t *testing.T) {
 	cfg := config(s)
 	s.Close()
 	_, err := pretix.Read(context.Background(), cfg, time.Time{})
-	if checkin.ErrorCode(err) != pretix.EOFFLINE {
+	if checkin.ErrorCode(err) != checkin.EOFFLINE {
 		t.Errorf("error %v (%s), want EOFFLINE", err, checkin.ErrorCode(err))
 	}
 }

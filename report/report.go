@@ -235,10 +235,8 @@ func (rp *replayer) apply(s Step, category string) {
 	if s.N != 0 {
 		n = s.N
 		left = nil // a count changes only the spaces its move enters
-		rp.state.Adjust(s.From, s.To, s.N)
-	} else {
-		rp.state.Move(s.Person, s.To)
 	}
+	rp.state.Apply(s.Person, s.From, s.To, s.N)
 	for _, sp := range left {
 		h := rp.hist[sp]
 		h.crossings = append(h.crossings, crossing{s.At, s.Person, category, -n})
@@ -433,11 +431,7 @@ func Change(ev *checkin.Event, steps []Step) map[string]int {
 	st := checkin.NewState(ev)
 	st.ResetPresence(firstPlaces(steps), nil, nil)
 	for _, s := range steps {
-		if s.N != 0 {
-			st.Adjust(s.From, s.To, s.N)
-		} else {
-			st.Move(s.Person, s.To)
-		}
+		st.Apply(s.Person, s.From, s.To, s.N)
 	}
 	out := map[string]int{}
 	for _, sp := range ev.Spaces {

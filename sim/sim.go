@@ -909,7 +909,7 @@ func (w *World) round(k *kiosk) error {
 // isNetwork reports whether a failed round failed on the simulated
 // network, which is expected; anything else internal is a bug.
 func isNetwork(err error) bool {
-	return checkin.ErrorCode(err) == kiosksync.EOFFLINE || errors.Is(err, errLost)
+	return checkin.ErrorCode(err) == checkin.EOFFLINE || errors.Is(err, errLost)
 }
 
 // partition cuts a kiosk off from the center.

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	"usher/badge"
@@ -250,7 +249,9 @@ func checkLocations(ctx context.Context, tx *sql.Tx, ev *checkin.Event) error {
 
 // checkCategories makes sure every person still on the roster has a
 // category the event defines and lets in somewhere: a person no rule
-// covers is a configuration error, not a silent pass.
+// covers is a configuration error, not a silent pass. The rule and its
+// wording are checkin's (Event.CheckRosterCategory); this reads the
+// roster's categories for it.
 func checkCategories(ctx context.Context, tx *sql.Tx, ev *checkin.Event) error {
 	rows, err := tx.QueryContext(ctx, `SELECT category, count(*), min(id) FROM people WHERE removed = 0 GROUP BY category`)
 	if err != nil {
@@ -265,9 +266,8 @@ func checkCategories(ctx context.Context, tx *sql.Tx, ev *checkin.Event) error {
 		if err := rows.Scan(&cat, &n, &example); err != nil {
 			return err
 		}
-		if !ev.Reaches(cat) {
-			return checkin.Errorf(checkin.EINVALID,
-				"category %q (%d people on the roster, e.g. %s) is not defined or may enter no space in event %s", cat, n, example, ev.ID)
+		if err := ev.CheckRosterCategory(cat, n, example); err != nil {
+			return err
 		}
 	}
 	return rows.Err()
@@ -567,7 +567,7 @@ func (u *upserter) upsert(ctx context.Context, known knownRoster, p checkin.Pers
 	switch {
 	case !ok:
 		c = added
-	case !old.removed && !old.walkup && samePerson(old.p, p):
+	case !old.removed && !old.walkup && old.p.Equal(p):
 		return unchanged, nil
 	}
 	if err := u.changed(ctx); err != nil {
@@ -602,9 +602,4 @@ func (u *upserter) remove(ctx context.Context, id string) error {
 		return fmt.Errorf("remove %s: %w", id, err)
 	}
 	return nil
-}
-
-func samePerson(a, b checkin.Person) bool {
-	return a.Name == b.Name && a.Company == b.Company && a.Email == b.Email && a.Category == b.Category &&
-		a.Code == b.Code && a.Serial == b.Serial && a.Revoked == b.Revoked && slices.Equal(a.Tags, b.Tags)
 }

@@ -158,18 +158,9 @@ func (db *DB) rebase(ctx context.Context, q queryRower) error {
 		if err := moves.Scan(&seq, &person, &from, &to, &delta); err != nil {
 			return fmt.Errorf("read scan log: %w", err)
 		}
-		db.applyMove(person, from, to, delta)
+		db.st.Apply(person, from, to, int(delta))
 	}
 	return moves.Err()
-}
-
-// applyMove applies one logged move to the state.
-func (db *DB) applyMove(person, from, to string, delta int64) {
-	if delta != 0 {
-		db.st.Adjust(from, to, int(delta))
-	} else {
-		db.st.Move(person, to)
-	}
 }
 
 // PresenceAge returns when the center last counted the spaces this kiosk

@@ -322,8 +322,8 @@ func pullPeople(ctx context.Context, tx *sql.Tx, ev *checkin.Event, people []wir
 			}
 			continue
 		}
-		if !ev.Reaches(p.Category) {
-			return checkin.Errorf(checkin.EINVALID, "person %s: category %q is not defined or may enter no space in event %s", p.ID, p.Category, ev.ID)
+		if err := ev.CheckPersonCategory(&p); err != nil {
+			return err
 		}
 		if _, err := u.upsert(ctx, known, p); err != nil {
 			return err

@@ -20,14 +20,6 @@ import (
 // like a scan, so the center's accounting follows from the kiosk's
 // history. A standalone kiosk is the whole event and counts instead.
 
-// Log rows that only move rights.
-const (
-	kindRights     checkin.Kind   = "rights"
-	reasonGranted  checkin.Reason = "rights_granted"
-	reasonReturned checkin.Reason = "rights_returned"
-	reasonCredited checkin.Reason = "exit_credited" // a notice: the person was seen leaving at another door
-)
-
 // DemandWindow is how far back a kiosk's admissions count as its demand
 // when the center shares out rights.
 const DemandWindow = 5 * time.Minute
@@ -50,15 +42,6 @@ func decodeRights(s string) ([]checkin.RightChange, error) {
 		return nil, fmt.Errorf("rights %q: %w", s, err)
 	}
 	return c, nil
-}
-
-// holder is whose rights a row moves: the person's, or for a staff
-// headcount change the people counted into its space without a badge.
-func holder(person string, delta int64, loc string) string {
-	if person == "" && delta != 0 {
-		return checkin.AnonHolder(loc)
-	}
-	return person
 }
 
 // limitByRights makes an enrolled kiosk's state need rights, with what
@@ -112,38 +95,14 @@ func jsonSetting(ctx context.Context, q queryRower, key string, v any) error {
 	return nil
 }
 
-// rightsOf returns what a decision does to this kiosk's rights, and whose
-// they are: an entry spends one right of each counter the door increases;
-// an exit credits back this kiosk's latest open admission into each, if
-// it has one. Denials and kiosks not limited by rights change none.
-func (db *DB) rightsOf(door string, d checkin.Decision, r row) (string, []checkin.RightChange) {
-	if !db.st.Limited() || d.Kind == checkin.Deny {
-		return "", nil
-	}
-	var h string
-	if d.Person != nil {
-		h = d.Person.ID
-	}
-	h = holder(h, int64(r.delta), d.To)
-	entering := d.Kind == checkin.Admit ||
-		(d.Kind == checkin.Undo && (r.delta > 0 || (d.Person != nil && db.ev.Enters(d.From, d.To))))
-	switch {
-	case entering:
-		return h, append(db.st.Readmits(db.ev, door, h), checkin.Spends(db.ev, door)...)
-	case d.Kind == checkin.Leave || d.Kind == checkin.Undo:
-		return h, db.st.Credits(db.ev, door, h, d.Kind == checkin.Leave && d.Person != nil)
-	}
-	return h, nil
-}
-
 // logRights adds a row that only moves rights.
 func (db *DB) logRights(ctx context.Context, tx *sql.Tx, door, person string, reason checkin.Reason, changes []checkin.RightChange) error {
-	d := checkin.Decision{Kind: kindRights, Reason: reason}
+	d := checkin.Decision{Kind: checkin.RightsOnly, Reason: reason}
 	if person != "" {
 		d.Person = &checkin.Person{ID: person}
 	}
 	_, err := db.insert(ctx, tx, db.Now().UnixMilli(),
-		row{door: door, direction: checkin.Entry, method: methodRights, rights: changes}, d)
+		row{door: door, direction: checkin.Entry, method: string(checkin.ByRights), rights: changes}, d)
 	return err
 }
 
@@ -327,7 +286,7 @@ func (db *DB) ReturnRights(ctx context.Context, want map[string]int) (map[string
 	if err != nil {
 		return nil, err
 	}
-	if err := db.logRights(ctx, tx, door, "", reasonReturned, changes); err != nil {
+	if err := db.logRights(ctx, tx, door, "", checkin.RightsReturned, changes); err != nil {
 		return nil, fmt.Errorf("return rights: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -383,7 +342,7 @@ func (db *DB) applyGrants(ctx context.Context, tx *sql.Tx, grants []wire.Grant) 
 		if n, _ := res.RowsAffected(); n == 0 {
 			continue // delivered before
 		}
-		if err := db.logRights(ctx, tx, door, "", reasonGranted, []checkin.RightChange{c}); err != nil {
+		if err := db.logRights(ctx, tx, door, "", checkin.RightsGranted, []checkin.RightChange{c}); err != nil {
 			return fmt.Errorf("apply grant %d: %w", g.ID, err)
 		}
 	}
@@ -412,7 +371,7 @@ func (db *DB) applyNotices(ctx context.Context, tx *sql.Tx, notices []wire.Notic
 		if err := tx.QueryRowContext(ctx, `SELECT door FROM scans WHERE seq = ?`, n.Admission).Scan(&door); err != nil {
 			return fmt.Errorf("apply notice %d: admission %d: %w", n.ID, n.Admission, err)
 		}
-		if err := db.logRights(ctx, tx, door, n.Person, reasonCredited, db.st.Credit(n.Counter, n.Admission)); err != nil {
+		if err := db.logRights(ctx, tx, door, n.Person, checkin.ExitCredited, db.st.Credit(n.Counter, n.Admission)); err != nil {
 			return fmt.Errorf("apply notice %d: %w", n.ID, err)
 		}
 		credited[key] = true
@@ -460,7 +419,7 @@ func (db *DB) returnChanged(ctx context.Context, tx *sql.Tx, old, ev *checkin.Ev
 	if err != nil {
 		return err
 	}
-	return db.logRights(ctx, tx, door, "", reasonReturned, changes)
+	return db.logRights(ctx, tx, door, "", checkin.RightsReturned, changes)
 }
 
 // SetDebt records the counters the center says are in debt (their

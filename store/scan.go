@@ -46,12 +46,9 @@ func loggable(code string) string {
 // maxNote bounds a staff note.
 const maxNote = 500
 
-// Methods recorded in the log besides checkin.ByBadge and checkin.ByName.
-const (
-	methodAdjust = "adjust"
-	methodUndo   = "undo"
-	methodRights = "rights" // a row that only moves capacity rights
-)
+// methodRights is checkin.ByRights as the method column holds it, for the
+// queries that leave rows of rights alone out.
+const methodRights = string(checkin.ByRights)
 
 // Scan decides a scan and records it (docs/design.md "The admit
 // decision"). The decision, denials included, is committed before Scan
@@ -117,7 +114,7 @@ func (db *DB) Adjust(ctx context.Context, door string, delta int, note string) (
 	}
 	return db.write(ctx, door, func(tx *sql.Tx) (checkin.Decision, row, error) {
 		d := db.ev.DecideAdjust(door, delta, db.st)
-		r := row{door: door, direction: checkin.Entry, method: methodAdjust, note: note}
+		r := row{door: door, direction: checkin.Entry, method: string(checkin.ByHeadcount), note: note}
 		if d.Kind != checkin.Deny {
 			r.delta = delta
 		}
@@ -146,7 +143,7 @@ func (db *DB) Undo(ctx context.Context, door string, within time.Duration) (chec
 			WHERE door = ? AND method != '`+methodRights+`' ORDER BY seq DESC LIMIT 1`, door).
 			Scan(&seq, &at, &person, &from, &to, &delta, &undoes)
 		nothing := checkin.Decision{Kind: checkin.Deny, Reason: checkin.NothingToUndo}
-		r := row{door: door, direction: checkin.Entry, method: methodUndo}
+		r := row{door: door, direction: checkin.Entry, method: string(checkin.ByUndo)}
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			nothing.Message = "Nothing to undo at this door."
@@ -272,7 +269,7 @@ func (db *DB) writeOnce(ctx context.Context, door string, decide func(*sql.Tx) (
 	if ask && db.wantsRights(d) {
 		return logFailed, errAskRights
 	}
-	r.holder, r.rights = db.rightsOf(door, d, r)
+	r.holder, r.rights = db.st.RightsOf(db.ev, door, d, r.delta)
 	seq, err := db.insert(ctx, tx, db.Now().UnixMilli(), r, d)
 	if err != nil {
 		return logFailed, unrecorded(err)
@@ -291,13 +288,15 @@ func (db *DB) writeOnce(ctx context.Context, door string, decide func(*sql.Tx) (
 }
 
 // applyDecision applies a decision logged at seq, and its row, to the
-// in-memory state.
+// in-memory state: the move the row logs (insert logs one for a decision
+// that moves a person, or a headcount change), as catchUp would apply it.
 func (db *DB) applyDecision(seq int64, d checkin.Decision, r row) {
-	switch {
-	case r.delta != 0:
-		db.st.Adjust(d.From, d.To, r.delta)
-	case d.Moves():
-		db.st.Move(d.Person.ID, d.To)
+	if d.Moves() || r.delta != 0 {
+		var person string
+		if d.Person != nil {
+			person = d.Person.ID
+		}
+		db.st.Apply(person, d.From, d.To, r.delta)
 	}
 	if len(r.rights) > 0 {
 		db.st.ApplyRights(seq, r.holder, r.rights)

@@ -113,7 +113,7 @@ func (db *DB) LogSteps(ctx context.Context, n int, grantID int64, step func(i in
 		case s.Return > 0:
 			if k := min(s.Return, db.st.Balance(counter)); k > 0 {
 				c := []checkin.RightChange{{Counter: counter, Kind: checkin.RightReturn, N: k}}
-				if err := db.logRights(ctx, tx, door, "", reasonReturned, c); err != nil {
+				if err := db.logRights(ctx, tx, door, "", checkin.RightsReturned, c); err != nil {
 					return err
 				}
 			}
@@ -123,7 +123,7 @@ func (db *DB) LogSteps(ctx context.Context, n int, grantID int64, step func(i in
 			continue
 		case s.Adjust != 0:
 			d = db.ev.DecideAdjust(s.Scan.Door, s.Adjust, db.st)
-			r = row{door: s.Scan.Door, direction: checkin.Entry, method: methodAdjust, note: "no badge"}
+			r = row{door: s.Scan.Door, direction: checkin.Entry, method: string(checkin.ByHeadcount), note: "no badge"}
 			if d.Kind != checkin.Deny {
 				r.delta = s.Adjust
 			}
@@ -141,7 +141,7 @@ func (db *DB) LogSteps(ctx context.Context, n int, grantID int64, step func(i in
 			d = db.ev.Decide(s.Scan, badge, db.st)
 			r = row{door: s.Scan.Door, direction: s.Scan.Direction, method: string(s.Scan.Method), code: s.Scan.Code}
 		}
-		r.holder, r.rights = db.rightsOf(s.Scan.Door, d, r)
+		r.holder, r.rights = db.st.RightsOf(db.ev, s.Scan.Door, d, r.delta)
 		seq, err := db.insert(ctx, tx, db.Now().UnixMilli(), r, d)
 		if err != nil {
 			return err

@@ -423,7 +423,7 @@ func (db *DB) applyNewRows(ctx context.Context, tx *sql.Tx) error {
 			}
 			// Moves the center's presence already counts are in its base.
 			if db.presence.Counts == nil || seq > db.presence.Through {
-				db.applyMove(person.String, from.String, loc.String, delta)
+				db.st.Apply(person.String, from.String, loc.String, int(delta))
 			}
 		}
 		// Rights moved before this enrollment were an earlier identity's:
@@ -433,7 +433,7 @@ func (db *DB) applyNewRows(ctx context.Context, tx *sql.Tx) error {
 			if err != nil {
 				return fmt.Errorf("scan %d: %w", seq, err)
 			}
-			db.st.ApplyRights(seq, holder(person.String, delta, loc.String), changes)
+			db.st.ApplyRights(seq, checkin.Holder(person.String, int(delta), loc.String), changes)
 		}
 		db.lastSeq = seq
 	}

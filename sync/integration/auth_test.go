@@ -10,9 +10,7 @@ import (
 	"testing"
 
 	"usher/central"
-	"usher/centralstore"
 	"usher/checkin"
-	"usher/sync/kiosksync"
 	"usher/sync/wire"
 )
 
@@ -111,7 +109,7 @@ func TestAuth(t *testing.T) {
 		checkRefused(t, "enroll with a used code", status, body, c)
 
 		// The revoked kiosk's own loop: refused, and says so.
-		wantCode(t, "the revoked kiosk's sync", lostSync.Sync(ctx), kiosksync.EUNAUTHORIZED)
+		wantCode(t, "the revoked kiosk's sync", lostSync.Sync(ctx), checkin.EUNAUTHORIZED)
 		st := lostSync.Status()
 		if !st.Revoked || st.Online || st.Waiting != 2 {
 			t.Errorf("the revoked kiosk's status %+v, want revoked with 2 scans waiting", st)
@@ -153,8 +151,8 @@ func checkRefused(tb testing.TB, what string, status int, body []byte, c *center
 	if err := dec.Decode(&e); err != nil || dec.More() {
 		tb.Errorf("%s: body %q is not a lone wire.Error: %v", what, body, err)
 	}
-	if e.Code != centralstore.EUNAUTHORIZED || e.Message == "" {
-		tb.Errorf("%s: error %+v, want code %q and a message", what, e, centralstore.EUNAUTHORIZED)
+	if e.Code != checkin.EUNAUTHORIZED || e.Message == "" {
+		tb.Errorf("%s: error %+v, want code %q and a message", what, e, checkin.EUNAUTHORIZED)
 	}
 	for _, p := range c.people[:5] {
 		if bytes.Contains(body, []byte(p.Code)) || bytes.Contains(body, []byte(p.Email)) {
@@ -184,6 +182,6 @@ func TestKioskRevokeCommand(t *testing.T) {
 		if code := central.Run(args, &stdout, &stderr); code != 0 {
 			t.Errorf("usher-central %s: exit %d: %s", strings.Join(args, " "), code, strings.TrimSpace(stderr.String()))
 		}
-		wantCode(t, "the kiosk's next sync", s.Sync(context.Background()), kiosksync.EUNAUTHORIZED)
+		wantCode(t, "the kiosk's next sync", s.Sync(context.Background()), checkin.EUNAUTHORIZED)
 	})
 }

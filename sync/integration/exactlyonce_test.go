@@ -79,7 +79,7 @@ func TestExactlyOnce(t *testing.T) {
 				t.Fatalf("kiosk %d logged %d scans, want a few hundred", i, n)
 			}
 			// Offline: the round fails calmly and counts what waits.
-			wantCode(t, fmt.Sprintf("kiosk %d offline", i), syncers[i].Sync(ctx), kiosksync.EOFFLINE)
+			wantCode(t, fmt.Sprintf("kiosk %d offline", i), syncers[i].Sync(ctx), checkin.EOFFLINE)
 			if st := syncers[i].Status(); st.Online || st.Revoked || st.Waiting != n {
 				t.Errorf("kiosk %d offline: status %+v, want offline with %d scans waiting", i, st, n)
 			}

@@ -306,7 +306,7 @@ func (k *faultKiosk) storm(ctx context.Context, rounds int, ticks chan<- struct{
 		switch code := checkin.ErrorCode(o.err); {
 		case o.err == nil:
 			k.ok++
-		case code == kiosksync.EOFFLINE:
+		case code == checkin.EOFFLINE:
 			k.failed++
 		default:
 			return fmt.Errorf("round %d: %v (code %q), want success or offline", r, o.err, code)

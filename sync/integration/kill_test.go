@@ -12,7 +12,6 @@ import (
 
 	"usher/checkin"
 	"usher/store"
-	"usher/sync/kiosksync"
 	"usher/sync/wire"
 )
 
@@ -81,7 +80,7 @@ func TestServerKilledMidPush(t *testing.T) {
 		mustWaiting(t, kiosk, logged-wire.MaxPushEvents, "the second push on the wire")
 		proc.Kill(t)
 		close(cut.release)
-		wantCode(t, "the round the kill cut", <-done, kiosksync.EOFFLINE)
+		wantCode(t, "the round the kill cut", <-done, checkin.EOFFLINE)
 		hc.CloseIdleConnections()
 		if got := len(MustCentralEvents(t, dsn)); got != wire.MaxPushEvents {
 			t.Errorf("after the kill: the center holds %d events, want the first batch (%d)", got, wire.MaxPushEvents)
@@ -102,7 +101,7 @@ func TestServerKilledMidPush(t *testing.T) {
 		}
 		proc.Kill(t)
 		close(lost.release)
-		wantCode(t, "the round whose answer was lost", <-done, kiosksync.EOFFLINE)
+		wantCode(t, "the round whose answer was lost", <-done, checkin.EOFFLINE)
 		hc.CloseIdleConnections()
 		mustWaiting(t, kiosk, logged-wire.MaxPushEvents, "after the lost answer")
 

@@ -251,7 +251,7 @@ func TestTwoServersOnePostgres(t *testing.T) {
 		}
 		MustScan(t, kiosks[1], c.people[perKiosk].Code, doors[1], checkin.Exit)
 		fronts[1].alternate()
-		wantCode(t, "the revoked kiosk's sync", syncers[1].Sync(ctx), kiosksync.EUNAUTHORIZED)
+		wantCode(t, "the revoked kiosk's sync", syncers[1].Sync(ctx), checkin.EUNAUTHORIZED)
 		if st := syncers[1].Status(); !st.Revoked || st.Waiting != 1 {
 			t.Errorf("the revoked kiosk's status %+v, want revoked with 1 scan waiting", st)
 		}

@@ -19,18 +19,6 @@ import (
 	"usher/sync/wire"
 )
 
-// Error codes of a failed exchange with the server, besides checkin's
-// (EINVALID when the server refused a request as bad).
-const (
-	// EOFFLINE: the server could not be reached, or failed on its side
-	// (5xx). Scanning goes on; the next round retries.
-	EOFFLINE = "offline"
-	// EUNAUTHORIZED: the server refused the kiosk's token (401, with
-	// the center's error code "unauthorized" in its body): the kiosk was
-	// revoked, or an enrollment code was used already.
-	EUNAUTHORIZED = "unauthorized"
-)
-
 // maxResponse bounds a response body, decompressed: a pull page of 5,000
 // people is a few MB.
 const maxResponse = 64 << 20
@@ -119,7 +107,7 @@ func (c *client) do(ctx context.Context, method, path string, body, out any) err
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return &checkin.Error{Code: EOFFLINE, Message: fmt.Sprintf("cannot reach %s: %v", c.base, unwrapURL(err))}
+		return &checkin.Error{Code: checkin.EOFFLINE, Message: fmt.Sprintf("cannot reach %s: %v", c.base, unwrapURL(err))}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
@@ -127,7 +115,7 @@ func (c *client) do(ctx context.Context, method, path string, body, out any) err
 	case err != nil && ctx.Err() != nil:
 		return ctx.Err()
 	case err != nil:
-		return &checkin.Error{Code: EOFFLINE, Message: fmt.Sprintf("%s%s: reading the answer: %v", c.base, path, err)}
+		return &checkin.Error{Code: checkin.EOFFLINE, Message: fmt.Sprintf("%s%s: reading the answer: %v", c.base, path, err)}
 	case len(data) > maxResponse:
 		return checkin.Errorf(checkin.EINVALID, "%s%s: the answer is over %d bytes", c.base, path, maxResponse)
 	}
@@ -141,7 +129,12 @@ func (c *client) do(ctx context.Context, method, path string, body, out any) err
 }
 
 // statusError turns an error response into an error with a code: the
-// server's message when it sent a wire.Error.
+// server's message when it sent a wire.Error. EUNAUTHORIZED when the
+// server refused the kiosk's token (401, with the center's error code
+// "unauthorized" in its body): the kiosk was revoked, or an enrollment
+// code was used already. EOFFLINE when the server failed on its side
+// (5xx, or it is too busy): scanning goes on, the next round retries.
+// EINVALID when it refused a request as bad.
 func statusError(status int, body []byte, where string) error {
 	var e wire.Error
 	msg := strings.TrimSpace(string(body))
@@ -153,15 +146,15 @@ func statusError(status int, body []byte, where string) error {
 	}
 	code := checkin.EINVALID
 	switch {
-	case status == http.StatusUnauthorized && e.Code == EUNAUTHORIZED:
-		code = EUNAUTHORIZED
+	case status == http.StatusUnauthorized && e.Code == checkin.EUNAUTHORIZED:
+		code = checkin.EUNAUTHORIZED
 	case status == http.StatusUnauthorized:
 		// Not the center's refusal (its body names the code): a proxy or
 		// a captive portal on the way. Taking it for a revocation would
 		// stop the door admitting; the center was just not reached.
-		code = EOFFLINE
+		code = checkin.EOFFLINE
 	case status >= 500 || status == http.StatusTooManyRequests || status == http.StatusRequestTimeout:
-		code = EOFFLINE
+		code = checkin.EOFFLINE
 	}
 	return &checkin.Error{Code: code, Message: fmt.Sprintf("%s: %d %s: %s", where, status, http.StatusText(status), msg)}
 }

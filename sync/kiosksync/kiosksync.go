@@ -77,7 +77,7 @@ func (s Status) String() string {
 		line = "this kiosk was revoked"
 	case s.Online:
 		line = "online"
-	case s.Err != nil && checkin.ErrorCode(s.Err) != EOFFLINE:
+	case s.Err != nil && checkin.ErrorCode(s.Err) != checkin.EOFFLINE:
 		line = "sync error since " + s.Since.Format("15:04")
 	default:
 		line = "offline since " + s.Since.Format("15:04")
@@ -257,7 +257,7 @@ func (s *Syncer) Reprint(ctx context.Context, personID string) (uint32, error) {
 // the database, so that from the next scan on the kiosk admits nobody
 // until it is enrolled again; any other err is returned as it is.
 func (s *Syncer) revoked(ctx context.Context, err error) error {
-	if checkin.ErrorCode(err) != EUNAUTHORIZED {
+	if checkin.ErrorCode(err) != checkin.EUNAUTHORIZED {
 		return err
 	}
 	if merr := s.db.MarkRevoked(context.WithoutCancel(ctx)); merr != nil {
@@ -284,7 +284,7 @@ func (s *Syncer) waitForNews(ctx context.Context, interval time.Duration) {
 		c := &client{http: s.client, base: strings.TrimRight(id.URL, "/"), token: id.Token}
 		woken, err := c.wait(ctx, WaitFor)
 		switch {
-		case checkin.ErrorCode(err) == EUNAUTHORIZED:
+		case checkin.ErrorCode(err) == checkin.EUNAUTHORIZED:
 			return // the loop's round says so, and stops
 		case err != nil:
 			t := time.NewTimer(interval)
@@ -363,7 +363,7 @@ func (s *Syncer) run(ctx context.Context) {
 			return // stopped: a normal end, nothing to log
 		case err == nil:
 			backoff = 0
-		case checkin.ErrorCode(err) == EUNAUTHORIZED:
+		case checkin.ErrorCode(err) == checkin.EUNAUTHORIZED:
 			s.logf("usher: sync stopped: %s; this kiosk admits nobody until it is enrolled again", checkin.ErrorMessage(err))
 			return
 		default:
@@ -478,7 +478,7 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 	pushErr := s.push(ctx, c, &res)
 	switch checkin.ErrorCode(pushErr) {
 	case "":
-	case EOFFLINE, EUNAUTHORIZED:
+	case checkin.EOFFLINE, checkin.EUNAUTHORIZED:
 		return res, pushErr
 	default:
 		if ctx.Err() != nil {
@@ -501,7 +501,7 @@ func (s *Syncer) sync(ctx context.Context) (Result, error) {
 			return res, err
 		}
 	}
-	if code := checkin.ErrorCode(pullErr); code == EUNAUTHORIZED || code == EOFFLINE || pushErr == nil {
+	if code := checkin.ErrorCode(pullErr); code == checkin.EUNAUTHORIZED || code == checkin.EOFFLINE || pushErr == nil {
 		// What the pull says of the connection or the kiosk's standing
 		// decides what the loop does next.
 		return res, pullErr
@@ -723,7 +723,7 @@ func (s *Syncer) report(ctx context.Context, err error) {
 	switch {
 	case err == nil:
 		st = Status{Online: true}
-	case checkin.ErrorCode(err) == EUNAUTHORIZED:
+	case checkin.ErrorCode(err) == checkin.EUNAUTHORIZED:
 		st.Online, st.Err = false, err
 	default:
 		if st.Online || st.Since.IsZero() {
@@ -731,7 +731,7 @@ func (s *Syncer) report(ctx context.Context, err error) {
 		}
 		st.Online, st.Err = false, err
 	}
-	st.Revoked = checkin.ErrorCode(err) == EUNAUTHORIZED
+	st.Revoked = checkin.ErrorCode(err) == checkin.EUNAUTHORIZED
 	if werr == nil {
 		st.Waiting = waiting
 	}

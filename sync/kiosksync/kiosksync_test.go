@@ -347,7 +347,7 @@ func TestEnroll(t *testing.T) {
 			t.Fatal(err)
 		}
 		db := MustKioskDB(t)
-		wantCode(t, "the same code again", kiosksync.Enroll(ctx, db, code, c.client), kiosksync.EUNAUTHORIZED)
+		wantCode(t, "the same code again", kiosksync.Enroll(ctx, db, code, c.client), checkin.EUNAUTHORIZED)
 		if MustID(t, db).Enrolled() {
 			t.Errorf("enrolled by a used code")
 		}
@@ -372,7 +372,7 @@ func TestEnroll(t *testing.T) {
 		code := c.MustCode(t, "main")
 		c.Down(t)
 		db := MustKioskDB(t)
-		wantCode(t, "server down", kiosksync.Enroll(ctx, db, code, c.client), kiosksync.EOFFLINE)
+		wantCode(t, "server down", kiosksync.Enroll(ctx, db, code, c.client), checkin.EOFFLINE)
 		if MustID(t, db).Enrolled() {
 			t.Errorf("enrolled with the server down")
 		}
@@ -412,7 +412,7 @@ func TestOfflineKiosks(t *testing.T) {
 		MustScan(t, db, c.people[10*i].Code, doors[i], checkin.Exit)
 		admitted--
 		err := syncers[i].Sync(ctx)
-		wantCode(t, fmt.Sprintf("kiosk %d offline", i), err, kiosksync.EOFFLINE)
+		wantCode(t, fmt.Sprintf("kiosk %d offline", i), err, checkin.EOFFLINE)
 		st := syncers[i].Status()
 		if st.Online || st.Waiting != 7 || !st.Since.Equal(at) {
 			t.Errorf("kiosk %d offline: status %+v", i, st)
@@ -424,7 +424,7 @@ func TestOfflineKiosks(t *testing.T) {
 
 	c.Up(t)
 	c.LoseAnswers(1)
-	wantCode(t, "kiosk 0, answer lost", syncers[0].Sync(ctx), kiosksync.EOFFLINE)
+	wantCode(t, "kiosk 0, answer lost", syncers[0].Sync(ctx), checkin.EOFFLINE)
 	if n := c.MustScansAt(t, MustID(t, kiosks[0]).KioskID); n != 7 {
 		t.Errorf("the center holds %d of kiosk 0's scans after the lost answer, want 7", n)
 	}
@@ -545,7 +545,7 @@ func TestRevokedKiosk(t *testing.T) {
 		t.Errorf("a scan at a revoked kiosk: %s, want admitted", r)
 	}
 	s := c.syncer(db, time.Now())
-	wantCode(t, "sync of a revoked kiosk", s.Sync(ctx), kiosksync.EUNAUTHORIZED)
+	wantCode(t, "sync of a revoked kiosk", s.Sync(ctx), checkin.EUNAUTHORIZED)
 	st := s.Status()
 	if !st.Revoked || st.Online || st.Waiting != 1 {
 		t.Errorf("status %+v, want revoked with 1 scan waiting", st)
@@ -702,7 +702,7 @@ func TestStatusString(t *testing.T) {
 		{"OfflineOneWaiting", kiosksync.Status{Since: since, Waiting: 1}, "offline since 14:02 — 1 scan waiting"},
 		{"OfflineWaiting", kiosksync.Status{Since: since, Waiting: 12}, "offline since 14:02 — 12 scans waiting"},
 		{"Revoked", kiosksync.Status{Revoked: true, Waiting: 3}, "this kiosk was revoked — 3 scans waiting"},
-		{"OfflineErr", kiosksync.Status{Since: since, Waiting: 2, Err: &checkin.Error{Code: kiosksync.EOFFLINE}},
+		{"OfflineErr", kiosksync.Status{Since: since, Waiting: 2, Err: &checkin.Error{Code: checkin.EOFFLINE}},
 			"offline since 14:02 — 2 scans waiting"},
 		{"SyncError", kiosksync.Status{Since: since, Waiting: 2, Err: checkin.Errorf(checkin.EINVALID, "refused")},
 			"sync error since 14:02 — 2 scans waiting"},

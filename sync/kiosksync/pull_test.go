@@ -329,7 +329,7 @@ func TestEnrollPullAhead(t *testing.T) {
 			err := mustReturn(t, c.enrollAsync(ctx, t, db, nil))
 			c.OnPull(nil)
 			noFetchLeft(t)
-			wantCode(t, "a center failing on page 3", err, kiosksync.EOFFLINE)
+			wantCode(t, "a center failing on page 3", err, checkin.EOFFLINE)
 			if !MustID(t, db).Enrolled() {
 				t.Fatalf("not enrolled after a failed first pull")
 			}

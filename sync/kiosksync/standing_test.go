@@ -66,7 +66,7 @@ func TestRevokedKioskAdmitsNobody(t *testing.T) {
 	if err := c.db.RevokeKiosk(ctx, old); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, "the sync after the revocation", s.Sync(ctx), kiosksync.EUNAUTHORIZED)
+	wantCode(t, "the sync after the revocation", s.Sync(ctx), checkin.EUNAUTHORIZED)
 	if st := MustStanding(t, db); !st.Revoked {
 		t.Fatalf("standing %+v after the center's 401, want revoked", st)
 	}
@@ -80,7 +80,7 @@ func TestRevokedKioskAdmitsNobody(t *testing.T) {
 		}
 	}
 	// On the spot too: a door asking the center for a right learns it.
-	if _, err := s.AskRights(ctx); checkin.ErrorCode(err) != kiosksync.EUNAUTHORIZED {
+	if _, err := s.AskRights(ctx); checkin.ErrorCode(err) != checkin.EUNAUTHORIZED {
 		t.Errorf("asking for rights at a revoked kiosk: %v", err)
 	}
 	db.Close()
@@ -137,7 +137,7 @@ func TestUnauthorizedByAProxy(t *testing.T) {
 	}
 	s := kiosksync.New(db, proxy.Client())
 	s.Log = log.New(io.Discard, "", 0)
-	wantCode(t, "a proxy's 401", s.Sync(ctx), kiosksync.EOFFLINE)
+	wantCode(t, "a proxy's 401", s.Sync(ctx), checkin.EOFFLINE)
 	if st := MustStanding(t, db); st.Revoked {
 		t.Errorf("standing %+v after a proxy's 401", st)
 	}

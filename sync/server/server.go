@@ -118,7 +118,7 @@ func (s *Server) kiosk(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || token == "" {
-			s.fail(w, r, checkin.Errorf(centralstore.EUNAUTHORIZED, "a kiosk bearer token is required"))
+			s.fail(w, r, checkin.Errorf(checkin.EUNAUTHORIZED, "a kiosk bearer token is required"))
 			return
 		}
 		id, err := s.db.Authenticate(r.Context(), token)
@@ -340,11 +340,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status, code, msg = http.StatusRequestEntityTooLarge, checkin.EINVALID, tl.Error()
 	case errors.As(err, &hb):
 		// Kiosks go by the status: 429 is "try later", as when offline.
-		status, code, msg = http.StatusTooManyRequests, centralstore.EUNAUTHORIZED, hb.Error()
+		status, code, msg = http.StatusTooManyRequests, checkin.EUNAUTHORIZED, hb.Error()
 		w.Header().Set("Retry-After", strconv.Itoa(RetryAfter(hb.wait)))
 	case code == checkin.EINVALID:
 		status = http.StatusBadRequest
-	case code == centralstore.EUNAUTHORIZED:
+	case code == checkin.EUNAUTHORIZED:
 		status = http.StatusUnauthorized
 		attrs := []any{"path", r.URL.Path, "remote", r.RemoteAddr, "why", msg}
 		if s.throttle != nil {
