@@ -254,11 +254,29 @@ func (rp *replayer) apply(s Step, category string) {
 func build(log Log, end time.Time, stepsOnly bool) (*Report, []Step) {
 	ev := log.Event
 	rp := newReplayer(ev)
-	state, hist := rp.state, rp.hist
-	known := func(loc string) bool { return loc == checkin.Outside || ev.Space(loc) != nil }
 	r := &Report{Event: ev, Start: end, End: end, Conflicts: log.Conflicts}
-	undone, applied := undos(log.Moves)
 	doors := newDoorCounts(ev)
+	steps := replaySteps(log, end, rp, r, doors, stepsOnly)
+	if stepsOnly {
+		return nil, steps
+	}
+	cats := r.addSpaces(rp.hist, end)
+	r.addSessions(rp.hist, end)
+	r.addCategories(cats)
+	r.Doors = doors.report()
+	return r, steps
+}
+
+// replaySteps replays the log's moves up to end as steps: undone moves
+// and undos that changed nothing left out, a move never before the one
+// before it, moves to spaces the event no longer has dropped, each
+// passage counted at its door. It applies each step to rp (and sets
+// r.Start at the first) or, with stepsOnly, only follows where people
+// are and returns the steps.
+func replaySteps(log Log, end time.Time, rp *replayer, r *Report, doors *doorCounts, stepsOnly bool) []Step {
+	ev, state := log.Event, rp.state
+	known := func(loc string) bool { return loc == checkin.Outside || ev.Space(loc) != nil }
+	undone, applied := undos(log.Moves)
 	first := true
 	var (
 		last  time.Time
@@ -313,14 +331,18 @@ func build(log Log, end time.Time, stepsOnly bool) (*Report, []Step) {
 		}
 		rp.apply(s, m.Category)
 	}
-	if stepsOnly {
-		return nil, steps
-	}
+	return steps
+}
+
+// addSpaces adds every space's figures up to end, and returns the
+// categories seen in them, with every category of the event (each has
+// its column, zeros included).
+func (r *Report) addSpaces(hist map[string]*history, end time.Time) map[string]bool {
 	cats := map[string]bool{}
-	for _, c := range ev.Categories {
-		cats[c.ID] = true // every category has its column, zeros included
+	for _, c := range r.Event.Categories {
+		cats[c.ID] = true
 	}
-	for _, s := range ev.Spaces {
+	for _, s := range r.Event.Spaces {
 		h := hist[s.ID]
 		st := h.stats(s.Capacity, time.Time{}, end, true)
 		for c := range st.ByCategory {
@@ -328,6 +350,13 @@ func build(log Log, end time.Time, stepsOnly bool) (*Report, []Step) {
 		}
 		r.Spaces = append(r.Spaces, Space{ID: s.ID, Name: s.Name, Stats: st, Series: h.series})
 	}
+	return cats
+}
+
+// addSessions adds every session's figures, by start: over its time if
+// it ended by end, up to end if it is under way, none yet if upcoming.
+func (r *Report) addSessions(hist map[string]*history, end time.Time) {
+	ev := r.Event
 	sessions := slices.Clone(ev.Sessions)
 	sort.SliceStable(sessions, func(i, j int) bool { return sessions[i].Start.Before(sessions[j].Start) })
 	for _, ss := range sessions {
@@ -343,7 +372,12 @@ func build(log Log, end time.Time, stepsOnly bool) (*Report, []Step) {
 		}
 		r.Sessions = append(r.Sessions, rs)
 	}
-	for _, c := range ev.Categories {
+}
+
+// addCategories lists the categories' columns: the event's in its
+// order, then those it no longer has (sorted), then the unbadged.
+func (r *Report) addCategories(cats map[string]bool) {
+	for _, c := range r.Event.Categories {
 		if cats[c.ID] {
 			r.Categories = append(r.Categories, c.ID)
 			delete(cats, c.ID)
@@ -357,8 +391,6 @@ func build(log Log, end time.Time, stepsOnly bool) (*Report, []Step) {
 	if unbadged {
 		r.Categories = append(r.Categories, Unbadged)
 	}
-	r.Doors = doors.report()
-	return r, steps
 }
 
 // Tail is the report of a long history's end without replaying it all,
