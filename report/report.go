@@ -608,6 +608,15 @@ func undos(moves []Move) (undone map[string]bool, applied map[int]bool) {
 func (h *history) stats(capacity int, from, to time.Time, through bool) Stats {
 	within := func(t time.Time) bool { return t.Before(to) || through && t.Equal(to) }
 	st := Stats{Capacity: capacity, ByCategory: map[string]int{}}
+	h.countPeople(&st, from, within)
+	h.measureOccupancy(&st, from, to, within)
+	return st
+}
+
+// countPeople counts into st the window's entries and exits, and the
+// people inside in it, by category: those inside at from and those who
+// came in before it ended, the unbadged as counts.
+func (h *history) countPeople(st *Stats, from time.Time, within func(time.Time) bool) {
 	inside := map[string]int{} // person → times inside (a replay may count twice)
 	category := map[string]string{}
 	anon := 0
@@ -653,8 +662,11 @@ func (h *history) stats(capacity int, from, to time.Time, through bool) Stats {
 		st.ByCategory[Unbadged] += anonSeen
 	}
 	st.Unique = len(seen) + anonSeen
+}
 
-	// Occupancy: the level at from, then each point in the window.
+// measureOccupancy sets st's peak and the time at or over capacity in
+// the window: the level at from, then each point in it, up to to.
+func (h *history) measureOccupancy(st *Stats, from, to time.Time, within func(time.Time) bool) {
 	level, j := 0, 0
 	for ; j < len(h.series) && !h.series[j].At.After(from); j++ {
 		level = h.series[j].N
@@ -664,7 +676,7 @@ func (h *history) stats(capacity int, from, to time.Time, through bool) Stats {
 		st.Peak, st.PeakAt = level, from
 	}
 	over := func(a, b time.Time, n int) {
-		if n >= capacity && b.After(a) {
+		if n >= st.Capacity && b.After(a) {
 			st.AtOrOverCap += b.Sub(a)
 		}
 	}
@@ -681,7 +693,6 @@ func (h *history) stats(capacity int, from, to time.Time, through bool) Stats {
 	if !start.IsZero() {
 		over(start, to, level)
 	}
-	return st
 }
 
 // OccupancyAt returns the space's occupancy at t from its series.
