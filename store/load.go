@@ -172,36 +172,9 @@ func (db *DB) load(ctx context.Context, ev *checkin.Event, roster RosterReader, 
 		return res, checkin.Errorf(checkin.ECONFLICT, "this kiosk is enrolled (%s) and takes its event and roster from the central server; use usher sync, or load into a new database", kiosk)
 	}
 
-	var (
-		current, stored string
-		old             *checkin.Event
-	)
-	switch err := tx.QueryRowContext(ctx, `SELECT event_id, definition FROM event WHERE id = 1`).Scan(&current, &stored); {
-	case err == sql.ErrNoRows:
-	case err != nil:
-		return res, fmt.Errorf("load: %w", err)
-	case current != ev.ID:
-		return res, checkin.Errorf(checkin.EINVALID, "this database holds event %q; load event %q into a new database", current, ev.ID)
-	default:
-		if old, err = checkin.DecodeEvent([]byte(stored)); err != nil {
-			return res, fmt.Errorf("load: the stored event: %w", err)
-		}
-	}
-	ev, changed := checkin.Reloaded(ev, old)
-	res.EventCreated, res.EventChanged = old == nil, old != nil && changed
-	def, err := json.Marshal(ev)
+	ev, res.EventCreated, res.EventChanged, err = storeEvent(ctx, tx, ev, db.Now())
 	if err != nil {
-		return res, fmt.Errorf("encode event: %w", err)
-	}
-	if err := checkLocations(ctx, tx, ev); err != nil {
 		return res, err
-	}
-	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO event (id, event_id, definition, loaded_at, version) VALUES (1, ?, ?, ?, 1)
-		ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, loaded_at = excluded.loaded_at,
-			version = version + 1`,
-		ev.ID, string(def), db.Now().UTC().Format(time.RFC3339)); err != nil {
-		return res, fmt.Errorf("store event: %w", err)
 	}
 	if roster != nil {
 		counts, err := upsert(ctx, tx, roster)
@@ -225,6 +198,45 @@ func (db *DB) load(ctx context.Context, ev *checkin.Event, roster RosterReader, 
 		return res, err
 	}
 	return res, nil
+}
+
+// storeEvent stores ev over the stored event, which must be the same
+// event (EINVALID otherwise), once no one is recorded in a space it no
+// longer has. It returns the event as stored (a PIN hashed again under
+// a new salt is no change: the stored hash is kept), whether it is new,
+// and whether it changed.
+func storeEvent(ctx context.Context, tx *sql.Tx, ev *checkin.Event, now time.Time) (_ *checkin.Event, created, changed bool, err error) {
+	var (
+		current, stored string
+		old             *checkin.Event
+	)
+	switch err := tx.QueryRowContext(ctx, `SELECT event_id, definition FROM event WHERE id = 1`).Scan(&current, &stored); {
+	case err == sql.ErrNoRows:
+	case err != nil:
+		return nil, false, false, fmt.Errorf("load: %w", err)
+	case current != ev.ID:
+		return nil, false, false, checkin.Errorf(checkin.EINVALID, "this database holds event %q; load event %q into a new database", current, ev.ID)
+	default:
+		if old, err = checkin.DecodeEvent([]byte(stored)); err != nil {
+			return nil, false, false, fmt.Errorf("load: the stored event: %w", err)
+		}
+	}
+	ev, changed = checkin.Reloaded(ev, old)
+	def, err := json.Marshal(ev)
+	if err != nil {
+		return nil, false, false, fmt.Errorf("encode event: %w", err)
+	}
+	if err := checkLocations(ctx, tx, ev); err != nil {
+		return nil, false, false, err
+	}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO event (id, event_id, definition, loaded_at, version) VALUES (1, ?, ?, ?, 1)
+		ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, loaded_at = excluded.loaded_at,
+			version = version + 1`,
+		ev.ID, string(def), now.UTC().Format(time.RFC3339)); err != nil {
+		return nil, false, false, fmt.Errorf("store event: %w", err)
+	}
+	return ev, old == nil, old != nil && changed, nil
 }
 
 // checkLocations refuses an event that no longer has a space someone is
@@ -279,9 +291,9 @@ type existing struct {
 	walkup  bool // first seen on a signed badge, not on a roster
 }
 
-// loadBatch is how many people of a roster are read before the stored
+// loadBatchSize is how many people of a roster are read before the stored
 // records of theirs are asked for, in one query per batch.
-const loadBatch = 1000
+const loadBatchSize = 1000
 
 // upsertRoster makes the stored roster exactly the one r yields: everyone
 // on it upserted (upsertPerson), everyone missing from it removed, except
@@ -291,78 +303,91 @@ const loadBatch = 1000
 // the ids and codes seen are kept in compact sets, to refuse one that
 // repeats and to find who is no longer on the roster.
 func upsertRoster(ctx context.Context, tx *sql.Tx, r RosterReader) (LoadResult, error) {
-	var res LoadResult
 	var held bool
 	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM people) OR EXISTS (SELECT 1 FROM codes)`).Scan(&held); err != nil {
-		return res, fmt.Errorf("read roster: %w", err)
+		return LoadResult{}, fmt.Errorf("read roster: %w", err)
 	}
 	u, err := newUpserter(ctx, tx, false)
 	if err != nil {
-		return res, err
+		return LoadResult{}, err
 	}
 	defer u.close()
-	var (
-		seen, codes strset.Set
-		batch       = make([]checkin.Person, 0, loadBatch)
-		ids, cs     = make([]string, 0, loadBatch), make([]string, 0, loadBatch)
-	)
 	unique, vouched := r.(UniqueRoster)
-	flush := func() error {
-		var known knownRoster = loadedRoster{}
-		if held {
-			ids, cs = ids[:0], cs[:0]
-			for _, p := range batch {
-				ids, cs = append(ids, p.ID), append(cs, p.Code)
-			}
-			k, err := rosterOf(ctx, tx, ids, cs)
-			if err != nil {
-				return err
-			}
-			known = k
-		}
-		for _, p := range batch {
-			if !vouched { // else repeats are the reader's to refuse
-				if err := checkRepeats(ctx, tx, &seen, &codes, p); err != nil {
-					return err
-				}
-			}
-			change, err := u.upsert(ctx, known, p)
-			if err != nil {
-				return err
-			}
-			res.count(change)
-		}
-		batch = batch[:0]
-		return nil
-	}
+	b := &loadBatch{tx: tx, u: u, held: held, vouched: vouched,
+		batch: make([]checkin.Person, 0, loadBatchSize), ids: make([]string, 0, loadBatchSize), cs: make([]string, 0, loadBatchSize)}
 	for {
 		p, err := r.Next()
 		if err == io.EOF {
 			break
 		} else if err != nil {
-			return res, readError{err}
+			return b.res, readError{err}
 		}
-		if batch = append(batch, p); len(batch) == loadBatch {
-			if err := flush(); err != nil {
-				return res, err
+		if b.batch = append(b.batch, p); len(b.batch) == loadBatchSize {
+			if err := b.flush(ctx); err != nil {
+				return b.res, err
 			}
 		}
 	}
-	if err := flush(); err != nil {
-		return res, err
+	if err := b.flush(ctx); err != nil {
+		return b.res, err
 	}
 	if held {
-		onRoster := func(id string) bool { _, ok := seen.Get(id); return ok }
+		onRoster := func(id string) bool { _, ok := b.seen.Get(id); return ok }
 		if vouched {
 			onRoster = unique.Yielded
 		}
 		n, err := removeMissing(ctx, tx, u, onRoster)
-		res.Removed = n
+		b.res.Removed = n
 		if err != nil {
-			return res, err
+			return b.res, err
 		}
 	}
-	return res, nil
+	return b.res, nil
+}
+
+// loadBatch is the people of a streamed roster read but not yet stored,
+// and the counts of those stored.
+type loadBatch struct {
+	tx      *sql.Tx
+	u       *upserter
+	held    bool // the database held a roster: each batch reads its people's stored records
+	vouched bool // the reader refuses repeated ids and codes itself
+	// The ids and codes seen so far, when the reader does not vouch.
+	seen, codes strset.Set
+	batch       []checkin.Person
+	ids, cs     []string // the batch's, reused
+	res         LoadResult
+}
+
+// flush stores the batch: each person checked for repeats (unless the
+// reader vouches), compared with their stored record and upserted.
+func (b *loadBatch) flush(ctx context.Context) error {
+	var known knownRoster = loadedRoster{}
+	if b.held {
+		b.ids, b.cs = b.ids[:0], b.cs[:0]
+		for _, p := range b.batch {
+			b.ids, b.cs = append(b.ids, p.ID), append(b.cs, p.Code)
+		}
+		k, err := rosterOf(ctx, b.tx, b.ids, b.cs)
+		if err != nil {
+			return err
+		}
+		known = k
+	}
+	for _, p := range b.batch {
+		if !b.vouched { // else repeats are the reader's to refuse
+			if err := checkRepeats(ctx, b.tx, &b.seen, &b.codes, p); err != nil {
+				return err
+			}
+		}
+		change, err := b.u.upsert(ctx, known, p)
+		if err != nil {
+			return err
+		}
+		b.res.count(change)
+	}
+	b.batch = b.batch[:0]
+	return nil
 }
 
 // checkRepeats refuses p when seen holds their id or codes their code,
@@ -389,14 +414,14 @@ func checkRepeats(ctx context.Context, tx *sql.Tx, seen, codes *strset.Set, p ch
 // It returns how many it removed.
 func removeMissing(ctx context.Context, tx *sql.Tx, u *upserter, onRoster func(id string) bool) (int, error) {
 	removed, after := 0, ""
-	gone := make([]string, 0, loadBatch)
+	gone := make([]string, 0, loadBatchSize)
 	for page := 0; ; page++ {
 		// The first page has no id before it: not even "".
 		q := `SELECT id FROM people WHERE id > ? AND removed = 0 AND walkup = 0 ORDER BY id LIMIT ?`
 		if page == 0 {
 			q = `SELECT id FROM people WHERE ? = '' AND removed = 0 AND walkup = 0 ORDER BY id LIMIT ?`
 		}
-		rows, err := tx.QueryContext(ctx, q, after, loadBatch)
+		rows, err := tx.QueryContext(ctx, q, after, loadBatchSize)
 		if err != nil {
 			return removed, fmt.Errorf("read roster: %w", err)
 		}
@@ -422,7 +447,7 @@ func removeMissing(ctx context.Context, tx *sql.Tx, u *upserter, onRoster func(i
 				return removed, err
 			}
 		}
-		if n < loadBatch {
+		if n < loadBatchSize {
 			return removed, nil
 		}
 	}
