@@ -350,6 +350,10 @@ func (db *DB) read(ctx context.Context, f func(*sql.Tx) error) error {
 // servers starting at once on one database.
 const migrationLock = 0x757368657231 // "usher1"
 
+// migrate applies the migrations not applied yet, in name order, each
+// in a transaction of its own on one connection that holds the lock.
+// Over 60 lines: the lock, the table of applied migrations and the loop
+// share that connection.
 func (db *DB) migrate() error {
 	ctx := context.Background()
 	// One connection holds the lock for the whole migration, so two

@@ -473,6 +473,8 @@ type dashStep struct {
 // after returns the steps after from, in the replay's order: by time,
 // then holder (bytes), then each holder's own (stayMoves). The result
 // is the caller's.
+// Over 60 lines: the cache's keep-or-reread decision and the row loop
+// share the cache's lock and its reset on error.
 func (c *dashCache) after(ctx context.Context, db *DB, tx *sql.Tx, key string, from time.Time) (out []dashStep, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -103,38 +103,8 @@ func (db *DB) person(ctx context.Context, tx *sql.Tx, id string) (personRow, err
 // the id is already on the roster (removed people included) or another
 // person holds the code.
 func (db *DB) AddPerson(ctx context.Context, p checkin.Person) error {
-	p.ID, p.Name, p.Company, p.Email = strings.TrimSpace(p.ID), strings.TrimSpace(p.Name), strings.TrimSpace(p.Company), strings.TrimSpace(p.Email)
-	p.Category, p.Code = strings.TrimSpace(p.Category), strings.TrimSpace(p.Code)
-	var tags []string
-	for _, t := range p.Tags {
-		if t = strings.TrimSpace(t); t != "" {
-			tags = append(tags, t)
-		}
-	}
-	p.Tags = tags
-	var missing []string
-	for _, f := range []struct{ name, v string }{{"id", p.ID}, {"name", p.Name}, {"category", p.Category}, {"code", p.Code}} {
-		if f.v == "" {
-			missing = append(missing, f.name)
-		}
-	}
-	if len(missing) > 0 {
-		return checkin.Errorf(checkin.EINVALID, "a new person needs %s", strings.Join(missing, ", "))
-	}
-	if !checkin.Printable(p.ID) || len(p.ID) > 128 {
-		return checkin.Errorf(checkin.EINVALID, "id %q must be at most 128 printable characters", p.ID)
-	}
-	for _, f := range []struct{ name, v string }{{"name", p.Name}, {"company", p.Company}, {"email", p.Email}} {
-		if !checkin.Printable(f.v) {
-			return checkin.Errorf(checkin.EINVALID, "person %s: the %s must be printable text", p.ID, f.name)
-		}
-	}
-	for _, t := range p.Tags {
-		if !checkin.Printable(t) || strings.Contains(t, ";") {
-			return checkin.Errorf(checkin.EINVALID, "person %s: tag %q must be printable and without ;", p.ID, t)
-		}
-	}
-	if err := checkNewCode(p.Code); err != nil {
+	p, err := newPersonInput(p)
+	if err != nil {
 		return err
 	}
 	return db.write(ctx, func(tx *sql.Tx) error {
@@ -175,6 +145,45 @@ func (db *DB) AddPerson(ctx context.Context, p checkin.Person) error {
 		}
 		return nil
 	})
+}
+
+// newPersonInput returns p as an organizer typed it, trimmed of spaces
+// and without empty tags, or EINVALID naming what is missing or
+// unusable: the id, name, category or code missing, text that is not
+// printable, a tag with a ";", a code no badge could carry.
+func newPersonInput(p checkin.Person) (checkin.Person, error) {
+	p.ID, p.Name, p.Company, p.Email = strings.TrimSpace(p.ID), strings.TrimSpace(p.Name), strings.TrimSpace(p.Company), strings.TrimSpace(p.Email)
+	p.Category, p.Code = strings.TrimSpace(p.Category), strings.TrimSpace(p.Code)
+	var tags []string
+	for _, t := range p.Tags {
+		if t = strings.TrimSpace(t); t != "" {
+			tags = append(tags, t)
+		}
+	}
+	p.Tags = tags
+	var missing []string
+	for _, f := range []struct{ name, v string }{{"id", p.ID}, {"name", p.Name}, {"category", p.Category}, {"code", p.Code}} {
+		if f.v == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return p, checkin.Errorf(checkin.EINVALID, "a new person needs %s", strings.Join(missing, ", "))
+	}
+	if !checkin.Printable(p.ID) || len(p.ID) > 128 {
+		return p, checkin.Errorf(checkin.EINVALID, "id %q must be at most 128 printable characters", p.ID)
+	}
+	for _, f := range []struct{ name, v string }{{"name", p.Name}, {"company", p.Company}, {"email", p.Email}} {
+		if !checkin.Printable(f.v) {
+			return p, checkin.Errorf(checkin.EINVALID, "person %s: the %s must be printable text", p.ID, f.name)
+		}
+	}
+	for _, t := range p.Tags {
+		if !checkin.Printable(t) || strings.Contains(t, ";") {
+			return p, checkin.Errorf(checkin.EINVALID, "person %s: tag %q must be printable and without ;", p.ID, t)
+		}
+	}
+	return p, checkNewCode(p.Code)
 }
 
 // RevokePerson removes a person from the roster, as an import whose
@@ -220,7 +229,8 @@ func (db *DB) RevokePerson(ctx context.Context, id string) error {
 //
 // Returns ENOTFOUND for an id not on the roster, ECONFLICT for a removed
 // person or a code another person holds, and EINVALID for an unusable
-// code or the person's own.
+// code or the person's own. Over 60 lines: its checks and writes are one
+// transaction, read top to bottom.
 func (db *DB) ReprintBadge(ctx context.Context, id string, newCode string) (uint32, error) {
 	id, newCode = strings.TrimSpace(id), strings.TrimSpace(newCode)
 	if id == "" {

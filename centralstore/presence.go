@@ -29,6 +29,8 @@ import (
 // applyPresence applies the presence rules to a newly stored event of
 // kiosk, after its rights are booked, and records how many stays it
 // closed.
+// Over 60 lines: the rules' cases for one event (admission, exit,
+// headcount, undo) are read best in one switch.
 func (db *DB) applyPresence(ctx context.Context, tx *sql.Tx, t *tally, ev *checkin.Event, kiosk string, e wire.Event, rseq int64) error {
 	holder := holderOf(e)
 	if holder == "" || ev == nil {
@@ -247,6 +249,7 @@ func (db *DB) presence(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk
 // hallway is in the venue whichever door let them into it); each staff
 // +1 in the space it counted into and those around it. unbadged is the
 // +1s per space they counted into.
+// Over 60 lines: one pass over the open stays, and one over the +1s.
 func (db *DB) occupancy(ctx context.Context, tx *sql.Tx, ev *checkin.Event) (counts, unbadged map[string]int, err error) {
 	counts, unbadged = map[string]int{}, map[string]int{}
 	for _, s := range ev.Spaces {

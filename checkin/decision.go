@@ -138,6 +138,8 @@ func (d Decision) Moves() bool { return d.Person != nil && d.Kind != Deny && d.F
 // exempt. An entry of someone recorded in the door's space already, where
 // anti-passback does not refuse it, is admitted with AlreadyInsideAgain
 // (unless staff override): nobody moves, so no count rises.
+// It is long because it is the check order itself, one check after
+// another in the order above, each returning its denial.
 func (e *Event) Decide(scan Scan, badge Badge, st *State) Decision {
 	door := e.doors[scan.Door]
 	if door == nil {

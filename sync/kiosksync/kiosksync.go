@@ -629,7 +629,9 @@ func exchangeRights(ctx context.Context, db *store.DB, c *client, urgent bool, r
 // time and in order, so the stored cursor never passes what is applied.
 // A running kiosk's round pulls without: it is mostly one page, and
 // pages applied back to back would let a scan at the door wait behind
-// two of them rather than one.
+// two of them rather than one. Over 60 lines: the fetch in flight and
+// the apply in hand share the loop's state and its cancel-and-wait on
+// every way out.
 func pull(ctx context.Context, db *store.DB, c *client, limit int, ahead bool, res *Result) error {
 	cursor, err := db.Cursor(ctx)
 	if err != nil {
