@@ -10,8 +10,20 @@ import (
 	"usher/sync/kiosksync"
 )
 
-// act takes one step: time passes, then one thing happens.
+// act takes one step: time passes (passTime), the kiosks whose loop is
+// due sync (syncDue), then one thing happens, drawn by weight from
+// actions, and the kiosks the center woke sync (wakeUp).
 func (w *World) act() error {
+	w.passTime()
+	if err := w.syncDue(); err != nil {
+		return err
+	}
+	return w.doOne(w.actions())
+}
+
+// passTime moves true time on: now and then by minutes, else by a tenth
+// of a second to three seconds.
+func (w *World) passTime() {
 	if w.rng.IntN(50) == 49 {
 		w.now = w.now.Add(time.Duration(1+w.rng.IntN(10)) * time.Minute)
 	} else {
@@ -19,32 +31,48 @@ func (w *World) act() error {
 		// quicker than the stamps can tell apart.
 		w.now = w.now.Add(time.Duration(100+w.rng.IntN(2900)) * time.Millisecond)
 	}
-	// Each kiosk's loop runs a round every Interval of true time, as
-	// kiosksync's ticker does.
-	if w.cfg.Interval > 0 {
-		for _, k := range w.kiosks {
-			if k.syncer == nil {
-				continue
-			}
-			// As the kiosk's loop does: quicker near a cap. (Whether it is
-			// near one is asked only when that would make it sync now.)
-			since := w.now.Sub(k.lastRound)
-			due := since >= w.cfg.Interval
-			if !due && since >= kiosksync.TightInterval {
-				tight, err := k.db.Tight(w.ctx)
-				due = err == nil && tight
-			}
-			if due {
-				if err := w.round(k); err != nil {
-					return err
-				}
+}
+
+// syncDue runs a round of each kiosk whose loop is due. Each kiosk's
+// loop runs a round every Interval of true time, as kiosksync's ticker
+// does (none with no Interval).
+func (w *World) syncDue() error {
+	if w.cfg.Interval <= 0 {
+		return nil
+	}
+	for _, k := range w.kiosks {
+		if k.syncer == nil {
+			continue
+		}
+		// As the kiosk's loop does: quicker near a cap. (Whether it is
+		// near one is asked only when that would make it sync now.)
+		since := w.now.Sub(k.lastRound)
+		due := since >= w.cfg.Interval
+		if !due && since >= kiosksync.TightInterval {
+			tight, err := k.db.Tight(w.ctx)
+			due = err == nil && tight
+		}
+		if due {
+			if err := w.round(k); err != nil {
+				return err
 			}
 		}
 	}
-	type action struct {
-		weight int
-		do     func() error
-	}
+	return nil
+}
+
+// action is one thing that may happen in a step, with its weight in the
+// draw (0: never).
+type action struct {
+	weight int
+	do     func() error
+}
+
+// actions is what may happen in a step: people move, and staff turn
+// kiosks; with the rights on, also the marshal, sync rounds, faults of
+// the network, the kiosks and the center (weighed by Config.Outages), and
+// the byzantine kiosk.
+func (w *World) actions() []action {
 	actions := []action{
 		{30, w.enter}, {14, w.exit}, {w.cfg.Sloppy, w.leaveUnscanned}, {2, w.phantomExit}, {2, w.turn},
 	}
@@ -56,6 +84,12 @@ func (w *World) act() error {
 			actions = append(actions, action{4, w.byzantineActs})
 		}
 	}
+	return actions
+}
+
+// doOne draws one of actions by weight and does it; then the kiosks the
+// center woke sync (wakeUp).
+func (w *World) doOne(actions []action) error {
 	total := 0
 	for _, a := range actions {
 		total += a.weight
@@ -250,6 +284,7 @@ func (w *World) phantomExit() error {
 	return err
 }
 
+// syncRound: a running kiosk's loop runs a round.
 func (w *World) syncRound() error {
 	k := w.pickKiosk(func(*kiosk) bool { return true })
 	if k == nil {
@@ -317,6 +352,8 @@ func (w *World) restart() error {
 	return nil
 }
 
+// jumpClock: a kiosk's wall clock jumps up to two hours either way (its
+// monotonic clock runs on: openKiosk).
 func (w *World) jumpClock() error {
 	k := w.kiosks[w.rng.IntN(len(w.kiosks))]
 	k.offset += time.Duration(w.rng.IntN(4*3600)-2*3600) * time.Second
@@ -324,6 +361,7 @@ func (w *World) jumpClock() error {
 	return nil
 }
 
+// deliverLate: a request the network kept back arrives now.
 func (w *World) deliverLate() error {
 	if len(w.late) == 0 {
 		return nil

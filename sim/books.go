@@ -58,10 +58,9 @@ func (w *World) readKiosk(k *kiosk) error {
 	return rows.Err()
 }
 
-// centerRights reads the center's reserve, debt and capacity per counter.
-// counterBooks is the center's row of one counter.
-// inside is the open stays; pending the stays the center closed whose
-// kiosk has yet to credit the right back.
+// counterBooks is the center's row of one counter: its capacity,
+// reserve and debt; inside is the open stays; pending the stays the
+// center closed whose kiosk has yet to credit the right back.
 type counterBooks struct{ cap, reserve, debt, inside, pending int }
 
 // centerRights reads the center's books of every counter.

@@ -20,6 +20,8 @@ func (v *Violation) Error() string {
 	return fmt.Sprintf("seed %d, step %d: %s", v.Seed, v.Step, v.What)
 }
 
+// violation is err as a *Violation: itself if it is one, else a
+// violation at this step of this seed.
 func (w *World) violation(err error) error {
 	if v, ok := err.(*Violation); ok {
 		return v
@@ -27,30 +29,17 @@ func (w *World) violation(err error) error {
 	return &Violation{Seed: w.cfg.Seed, Step: w.step, What: err.Error()}
 }
 
-// check is run after every step.
+// check is run after every step. It holds the run to docs/design.md
+// "Capacity rights": no space holds more people than its capacity (plus
+// what a lowered one still owes); for every counter, people inside +
+// rights held by kiosks + the center's reserve + rights in transit =
+// capacity + debt, each kiosk's books (readKiosk), the center's on their
+// own (checkBooks) and the center's against what the kiosks sent it
+// (checkCenterBooks); nothing is negative.
 func (w *World) check() error {
-	occupancy := map[string]int{}
-	for _, p := range w.people {
-		for _, sp := range w.ev.Chain(p.loc) {
-			occupancy[sp]++
-		}
-	}
-	overCapacity := func(sp string, n, capacity, debt int, counted bool) error {
-		what := fmt.Sprintf("%d people are in %s, whose capacity is %d", n, sp, capacity)
-		if counted {
-			what = fmt.Sprintf("the center counts %d people in %s, whose capacity is %d", n, sp, capacity)
-		}
-		if debt > 0 {
-			what += fmt.Sprintf(" (lowered while more were inside: %d still owed)", debt)
-		}
-		return &Violation{Seed: w.cfg.Seed, Step: w.step, OverCapacity: true, What: what}
-	}
-	for _, sp := range w.ev.Spaces {
-		n := occupancy[sp.ID]
-		w.stats.MaxOccupancy[sp.ID] = max(w.stats.MaxOccupancy[sp.ID], n)
-		if w.cfg.RightsOff && n > sp.Capacity {
-			return overCapacity(sp.ID, n, sp.Capacity, 0, false)
-		}
+	occupancy := w.peopleInside()
+	if err := w.checkPeopleInside(occupancy); err != nil {
+		return err
 	}
 	if w.cfg.RightsOff {
 		return nil
@@ -89,41 +78,115 @@ func (w *World) check() error {
 	}
 	for _, sp := range w.ev.Spaces {
 		c := sp.ID
-		b := books[c]
-		inside, held := 0, 0
-		for _, k := range w.kiosks {
-			inside += k.spent[c] - k.credit[c]
-			held += k.bal[c]
-		}
-		if w.byz != nil {
-			inside += byz[c]
-			held += holdings[w.byz.id][c]
-			w.stats.ByzantineHeld = max(w.stats.ByzantineHeld, holdings[w.byz.id][c])
-		}
-		w.stats.MaxCounted[c] = max(w.stats.MaxCounted[c], b.inside)
-		// A capacity lowered below the people inside leaves them inside:
-		// the space may hold its capacity plus what is still owed, and no
-		// more (and after the debt is paid, its capacity). With a kiosk
-		// that lies about who went through its door, only the center's
-		// count can be held to it (Config.Byzantine).
-		if w.byz != nil {
-			if b.inside > b.cap+b.debt {
-				return overCapacity(c, b.inside, b.cap, b.debt, true)
-			}
-		} else if n := occupancy[c]; n > b.cap+b.debt {
-			return overCapacity(c, n, b.cap, b.debt, false)
-		}
-		switch {
-		case b.reserve < 0 || b.debt < 0:
-			return fmt.Errorf("%s: the center's reserve is %d and its debt %d", c, b.reserve, b.debt)
-		case w.byz == nil && inside < occupancy[c]:
-			return fmt.Errorf("%s: %d people are inside but the rights account for only %d", c, occupancy[c], inside)
-		case inside+held+b.reserve+transit[c] != b.cap+b.debt:
-			return fmt.Errorf("%s: inside %d + held %d + reserve %d + in transit %d ≠ capacity %d + debt %d",
-				c, inside, held, b.reserve, transit[c], b.cap, b.debt)
+		if err := w.checkSpace(c, books[c], occupancy[c], transit[c], holdings, byz); err != nil {
+			return err
 		}
 	}
 	return w.checkCenterBooks(books, granted, holdings, byz)
+}
+
+// peopleInside counts the people physically in each space: someone on
+// the stage is in the ballroom and the venue too.
+func (w *World) peopleInside() map[string]int {
+	occupancy := map[string]int{}
+	for _, p := range w.people {
+		for _, sp := range w.ev.Chain(p.loc) {
+			occupancy[sp]++
+		}
+	}
+	return occupancy
+}
+
+// checkPeopleInside keeps the most people in each space at once
+// (Stats.MaxOccupancy) and, in a run with the rights off, fails on the
+// first space over its capacity: no books hold the doors to it then.
+func (w *World) checkPeopleInside(occupancy map[string]int) error {
+	for _, sp := range w.ev.Spaces {
+		n := occupancy[sp.ID]
+		w.stats.MaxOccupancy[sp.ID] = max(w.stats.MaxOccupancy[sp.ID], n)
+		if w.cfg.RightsOff && n > sp.Capacity {
+			return w.overCapacity(sp.ID, n, sp.Capacity, 0, false)
+		}
+	}
+	return nil
+}
+
+// checkSpace checks counter c after a step, given the center's books of
+// it (b), the people physically inside (occupancy) and the rights in
+// transit: the space holds no more than its capacity plus debt
+// (checkCapacity); the center's reserve and debt are not negative; the
+// rights account for everyone inside; and inside + held + reserve + in
+// transit = capacity + debt. It keeps the most the center counted inside
+// at once (Stats.MaxCounted), and the most the byzantine kiosk held.
+func (w *World) checkSpace(c string, b counterBooks, occupancy, transit int, holdings map[string]map[string]int, byz map[string]int) error {
+	inside, held := w.rightsOf(c, holdings, byz)
+	if w.byz != nil {
+		w.stats.ByzantineHeld = max(w.stats.ByzantineHeld, holdings[w.byz.id][c])
+	}
+	w.stats.MaxCounted[c] = max(w.stats.MaxCounted[c], b.inside)
+	if err := w.checkCapacity(c, b, occupancy); err != nil {
+		return err
+	}
+	switch {
+	case b.reserve < 0 || b.debt < 0:
+		return fmt.Errorf("%s: the center's reserve is %d and its debt %d", c, b.reserve, b.debt)
+	case w.byz == nil && inside < occupancy:
+		return fmt.Errorf("%s: %d people are inside but the rights account for only %d", c, occupancy, inside)
+	case inside+held+b.reserve+transit != b.cap+b.debt:
+		return fmt.Errorf("%s: inside %d + held %d + reserve %d + in transit %d ≠ capacity %d + debt %d",
+			c, inside, held, b.reserve, transit, b.cap, b.debt)
+	}
+	return nil
+}
+
+// rightsOf sums counter c's rights at the doors: the admissions spent and
+// not credited back (inside) and the rights held (held), of every kiosk,
+// with the byzantine kiosk's part as the center counts it (holdings, and
+// its believed admissions not credited, byz).
+func (w *World) rightsOf(c string, holdings map[string]map[string]int, byz map[string]int) (inside, held int) {
+	for _, k := range w.kiosks {
+		inside += k.spent[c] - k.credit[c]
+		held += k.bal[c]
+	}
+	if w.byz != nil {
+		inside += byz[c]
+		held += holdings[w.byz.id][c]
+	}
+	return inside, held
+}
+
+// checkCapacity checks that space c holds no more than its capacity plus
+// its debt: the people physically inside (occupancy), or, in a run with a
+// byzantine kiosk, the center's count (b.inside).
+func (w *World) checkCapacity(c string, b counterBooks, occupancy int) error {
+	// A capacity lowered below the people inside leaves them inside:
+	// the space may hold its capacity plus what is still owed, and no
+	// more (and after the debt is paid, its capacity). With a kiosk
+	// that lies about who went through its door, only the center's
+	// count can be held to it (Config.Byzantine).
+	if w.byz != nil {
+		if b.inside > b.cap+b.debt {
+			return w.overCapacity(c, b.inside, b.cap, b.debt, true)
+		}
+	} else if occupancy > b.cap+b.debt {
+		return w.overCapacity(c, occupancy, b.cap, b.debt, false)
+	}
+	return nil
+}
+
+// overCapacity is the violation of space sp holding n people past its
+// capacity (and debt, what a capacity lowered while more were inside
+// still owes); counted says n is the center's count, not the people
+// inside.
+func (w *World) overCapacity(sp string, n, capacity, debt int, counted bool) error {
+	what := fmt.Sprintf("%d people are in %s, whose capacity is %d", n, sp, capacity)
+	if counted {
+		what = fmt.Sprintf("the center counts %d people in %s, whose capacity is %d", n, sp, capacity)
+	}
+	if debt > 0 {
+		what += fmt.Sprintf(" (lowered while more were inside: %d still owed)", debt)
+	}
+	return &Violation{Seed: w.cfg.Seed, Step: w.step, OverCapacity: true, What: what}
 }
 
 // checkBooks checks the center's books on their own, whatever any kiosk
@@ -267,9 +330,10 @@ func (w *World) agree() error {
 		w.byz.id, w.byz.id).Scan(&w.stats.ByzantineClosed)
 }
 
-// accurate checks, after settling, that every count is true: the
-// center's, and every kiosk's, is the people physically inside plus those
-// who walked out unscanned, which no door could know of.
+// accurate checks, after settling, that every count is true
+// (docs/design.md "Presence"): the center's, and every kiosk's, is the
+// people physically inside plus those who walked out unscanned, which no
+// door could know of.
 func (w *World) accurate() error {
 	st, err := w.center.db.Status(w.ctx)
 	if err != nil {
@@ -303,8 +367,9 @@ func (w *World) accurate() error {
 }
 
 // live checks, after settling, that a connected door whose share is
-// spent is given a right on the spot while the center has one: someone
-// at any entry kiosk would be let in while the space has room.
+// spent is given a right on the spot while the center has one
+// (docs/design.md "Capacity rights"): someone at any entry kiosk would
+// be let in while the space has room.
 func (w *World) live() error {
 	for _, k := range w.kiosks {
 		if k.dir != checkin.Entry {
@@ -355,4 +420,24 @@ func (w *World) hasRoom(door string) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// checkRefusedWithRoom fails the run when more than
+// Config.MaxRefusedWithRoom of its entries were refused for capacity
+// while the space had room (hasRoom) at a door that could reach the
+// center: such a door never says "door out of capacity" while the room
+// has room (docs/design.md "Capacity rights"). A door cut off has only
+// its own share to spend, and is not counted.
+func (w *World) checkRefusedWithRoom() error {
+	m := w.cfg.MaxRefusedWithRoom
+	if m <= 0 || w.stats.Entries <= 0 {
+		return nil
+	}
+	n := w.stats.RefusedWithRoom - w.stats.RefusedCutOff
+	if share := float64(n) / float64(w.stats.Entries); share > m {
+		return &Violation{Seed: w.cfg.Seed, Step: w.step, What: fmt.Sprintf(
+			"%d of %d entries (%.1f %%) were refused for capacity while the space had room at a door that could reach the center; "+
+				"at most %.0f %% may be", n, w.stats.Entries, 100*share, 100*m)}
+	}
+	return nil
 }

@@ -18,6 +18,13 @@
 // A run may add a byzantine kiosk (Config.Byzantine): a real token in the
 // wrong hands, sending the center anything. The center's books must
 // still balance and every honest kiosk's event be believed.
+//
+// The world, what it holds and how it is set up are in world.go; what a
+// step does, and the settling at the end, in actions.go; the checks made
+// after every step and after settling in checks.go, and the books they
+// read from the kiosks' and the center's databases in books.go; the
+// stays the center must count, by the scans, in stays.go; the network in
+// net.go; the byzantine kiosk in byzantine.go.
 package sim
 
 import (
@@ -204,13 +211,8 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 	if err := w.settle(); err != nil {
 		return w.stats, w.violation(err)
 	}
-	if m := w.cfg.MaxRefusedWithRoom; m > 0 && w.stats.Entries > 0 {
-		n := w.stats.RefusedWithRoom - w.stats.RefusedCutOff
-		if share := float64(n) / float64(w.stats.Entries); share > m {
-			return w.stats, &Violation{Seed: w.cfg.Seed, Step: w.step, What: fmt.Sprintf(
-				"%d of %d entries (%.1f %%) were refused for capacity while the space had room at a door that could reach the center; "+
-					"at most %.0f %% may be", n, w.stats.Entries, 100*share, 100*m)}
-		}
+	if err := w.checkRefusedWithRoom(); err != nil {
+		return w.stats, err
 	}
 	return w.stats, nil
 }

@@ -9,11 +9,11 @@ import (
 )
 
 // learn applies a recorded decision to the stays of its person, by the
-// presence rules, as the center will once it has every event: an
-// admission opens a stay of each space it spent a right of (crediting
-// the kiosk's own earlier one there) and settles what it contradicts;
-// an exit closes the stays of the spaces it leaves that certainly came
-// before it.
+// presence rules (docs/design.md "Presence"), as the center will once it
+// has every event: an admission opens a stay of each space it spent a
+// right of (crediting the kiosk's own earlier one there) and settles
+// what it contradicts; an exit closes the stays of the spaces it leaves
+// that certainly came before it.
 func (w *World) learn(k *kiosk, code string, d checkin.Decision) {
 	var p *person
 	for _, q := range w.people {

@@ -133,6 +133,10 @@ func (w *World) chance(p float64) bool {
 	return !w.calm && w.rng.IntN(1000) >= 1000-int(p*1000)
 }
 
+// setUp builds the world, calm (no faults): the event and its people,
+// the center with its roster, the kiosks at their doors, the byzantine
+// kiosk if the run has one, and a first round of every kiosk's sync, so
+// that rights are shared among them all; then it checks the world.
 func (w *World) setUp() error {
 	w.calm = true
 	defer func() { w.calm = false }()
@@ -140,11 +144,7 @@ func (w *World) setUp() error {
 	if err := w.ev.Validate(); err != nil {
 		return err
 	}
-	for i := range w.cfg.People {
-		p := &person{id: fmt.Sprintf("P%03d", i+1), code: fmt.Sprintf("SIM-%03d", i+1), loc: checkin.Outside}
-		w.people = append(w.people, p)
-		w.roster = append(w.roster, checkin.Person{ID: p.id, Name: "Person " + p.id, Category: "attendee", Code: p.code})
-	}
+	w.addPeople()
 	if !w.cfg.RightsOff {
 		if err := w.openCenter(); err != nil {
 			return err
@@ -153,6 +153,35 @@ func (w *World) setUp() error {
 			return err
 		}
 	}
+	if err := w.placeKiosks(); err != nil {
+		return err
+	}
+	if w.cfg.Byzantine && !w.cfg.RightsOff {
+		if err := w.enrollByzantine(); err != nil {
+			return err
+		}
+	}
+	if err := w.firstRounds(); err != nil {
+		return err
+	}
+	return w.check()
+}
+
+// addPeople puts Config.People people outside, each with a badge, and
+// on the roster as attendees.
+func (w *World) addPeople() {
+	for i := range w.cfg.People {
+		p := &person{id: fmt.Sprintf("P%03d", i+1), code: fmt.Sprintf("SIM-%03d", i+1), loc: checkin.Outside}
+		w.people = append(w.people, p)
+		w.roster = append(w.roster, checkin.Person{ID: p.id, Name: "Person " + p.id, Category: "attendee", Code: p.code})
+	}
+}
+
+// placeKiosks opens a kiosk on a fresh database at every place of
+// kioskLayout (and of exitsEverywhere with Config.ExitsAnyDoor) and
+// enrolls it at the center; with the rights off, it loads the event and
+// the roster instead, to decide alone.
+func (w *World) placeKiosks() error {
 	layout := kioskLayout
 	if w.cfg.ExitsAnyDoor {
 		layout = append(slices.Clone(layout), exitsEverywhere...)
@@ -172,26 +201,36 @@ func (w *World) setUp() error {
 			}
 			continue
 		}
-		token, err := w.center.db.CreateEnrollment(w.ctx, k.door)
-		if err != nil {
-			return err
-		}
-		code := wire.EnrollCode{URL: "http://center.sim", Door: k.door, Token: token}.String()
-		if err := kiosksync.Enroll(w.ctx, k.db, code, &http.Client{Transport: k.link}); err != nil {
-			return fmt.Errorf("enroll kiosk %d: %w", i, err)
-		}
-		id, err := k.db.Identity(w.ctx)
-		if err != nil {
-			return err
-		}
-		k.id = id.KioskID
-	}
-	if w.cfg.Byzantine && !w.cfg.RightsOff {
-		if err := w.enrollByzantine(); err != nil {
+		if err := w.enroll(k); err != nil {
 			return err
 		}
 	}
-	// Every kiosk syncs once more, so rights are shared among them all.
+	return nil
+}
+
+// enroll enrolls kiosk k as an organizer does (docs/design.md "Sync"):
+// the center makes a one-time code for k's door, and the kiosk trades it
+// over its link for a token of its own.
+func (w *World) enroll(k *kiosk) error {
+	token, err := w.center.db.CreateEnrollment(w.ctx, k.door)
+	if err != nil {
+		return err
+	}
+	code := wire.EnrollCode{URL: "http://center.sim", Door: k.door, Token: token}.String()
+	if err := kiosksync.Enroll(w.ctx, k.db, code, &http.Client{Transport: k.link}); err != nil {
+		return fmt.Errorf("enroll kiosk %d: %w", k.i, err)
+	}
+	id, err := k.db.Identity(w.ctx)
+	if err != nil {
+		return err
+	}
+	k.id = id.KioskID
+	return nil
+}
+
+// firstRounds has every kiosk sync once more after all are enrolled, so
+// that rights are shared among them all.
+func (w *World) firstRounds() error {
 	for _, k := range w.kiosks {
 		if k.syncer != nil {
 			if _, err := k.syncer.Round(w.ctx); err != nil {
@@ -199,9 +238,12 @@ func (w *World) setUp() error {
 			}
 		}
 	}
-	return w.check()
+	return nil
 }
 
+// openCenter opens the center on its database (a fresh one, or after
+// restartCenter the one it left) on the world's true clock; the checks'
+// own handle on its file is opened once and kept.
 func (w *World) openCenter() error {
 	c := &center{path: filepath.Join(w.cfg.Dir, "center.db")}
 	db, err := centralstore.Open(c.path)
@@ -222,6 +264,9 @@ func (w *World) openCenter() error {
 	return nil
 }
 
+// openKiosk opens kiosk k on its database (a fresh one, or after a crash
+// the one it left), on the world's true time plus k's clock error, and,
+// with the rights on, its sync loop over its link.
 func (w *World) openKiosk(k *kiosk) error {
 	db, err := store.Open(k.path)
 	if err != nil {
@@ -260,6 +305,7 @@ func (w *World) openKiosk(k *kiosk) error {
 	return nil
 }
 
+// close closes every database of the run.
 func (w *World) close() {
 	for _, k := range w.kiosks {
 		if k.db != nil {
@@ -276,6 +322,7 @@ func (w *World) close() {
 	}
 }
 
+// pickPerson picks one of the people ok accepts; nil if none.
 func (w *World) pickPerson(ok func(*person) bool) *person {
 	var c []*person
 	for _, p := range w.people {
@@ -289,6 +336,7 @@ func (w *World) pickPerson(ok func(*person) bool) *person {
 	return c[w.rng.IntN(len(c))]
 }
 
+// pickKiosk picks one of the running kiosks ok accepts; nil if none.
 func (w *World) pickKiosk(ok func(*kiosk) bool) *kiosk {
 	var c []*kiosk
 	for _, k := range w.kiosks {
