@@ -128,99 +128,127 @@ func (w *World) byzantineRows() (stored, refused int64, err error) {
 }
 
 // byzantineEvent makes one event for the byzantine kiosk to send: true
-// or false, at its door or another, of someone real or made up.
+// or false, at its door or another, of someone real or made up. A new
+// event gets a seq and clocks of any kind (seqAndTimes); a replay or a
+// copy keeps the clocks it had.
 func (w *World) byzantineEvent() (wire.Event, error) {
 	b := w.byz
 	door := w.ev.Door(b.door)
 	e := wire.Event{Door: b.door, Direction: string(checkin.Entry), Method: string(checkin.ByBadge)}
+	var err error
 	switch n := w.rng.IntN(17); {
 	case n < 4:
 		// An admission at its door, spending its rights: within what it
 		// holds now and then, beyond it often. Of someone the center
 		// counts elsewhere, it closes their stays there.
-		if err := w.admitEvent(&e, door); err != nil {
-			return e, err
-		}
+		err = w.admitEvent(&e, door)
 	case n < 6:
 		// Someone real leaving through its door, whether they did or not:
 		// the center cannot tell, and closes their stays.
-		if err := w.exitEvent(&e, door); err != nil {
-			return e, err
-		}
+		err = w.exitEvent(&e, door)
 	case n < 8:
-		// A move through another door, or through its own into a space
-		// that door does not join.
-		d := &w.ev.Doors[w.rng.IntN(len(w.ev.Doors))]
-		e.Door = d.ID
-		if w.rng.IntN(2) == 0 {
-			if err := w.admitEvent(&e, d); err != nil {
-				return e, err
-			}
-		} else if err := w.exitEvent(&e, d); err != nil {
-			return e, err
-		}
-		if w.rng.IntN(3) == 0 {
-			e.Location = w.anyPlace()
-		}
+		err = w.anyDoorEvent(&e)
 	case n < 10:
-		// A return of rights, of any counter: a few, or a million.
-		e.Method, e.Decision, e.Reason = "rights", "rights", "rights_returned"
-		r := checkin.RightChange{Counter: w.anyCounter(), Kind: checkin.RightReturn, N: 1 + w.rng.IntN(3)}
-		if w.rng.IntN(2) == 0 {
-			r.N = 1 + w.rng.IntN(wire.MaxHolding)
-		}
-		e.Rights = []checkin.RightChange{r}
+		w.returnEvent(&e)
 	case n < 11:
-		// An exit crediting an admission it names at random.
-		if err := w.exitEvent(&e, door); err != nil {
-			return e, err
-		}
-		e.Rights = []checkin.RightChange{{Counter: w.anyCounter(), Kind: checkin.RightCredit, N: 1, Ref: 1 + int64(w.rng.IntN(int(b.seq)+5))}}
+		err = w.creditEvent(&e, door)
 	case n < 12:
-		// A staff +1 or −1 at any door, between any two places.
-		d := w.ev.Doors[w.rng.IntN(len(w.ev.Doors))]
-		e.Door, e.From, e.Location = d.ID, d.From, d.To
-		if w.rng.IntN(3) == 0 {
-			e.From, e.Location = w.anyPlace(), w.anyPlace()
-		}
-		if w.rng.IntN(5) == 0 {
-			e.Person, _, _ = w.anyone(false)
-		}
-		if w.rng.IntN(2) == 0 {
-			e.Delta, e.Decision, e.Reason = 1, string(checkin.Admit), string(checkin.HeadcountAdded)
-			if w.rng.IntN(2) == 0 {
-				e.Rights = spends(w.ev.Counters(d.ID))
-			}
-		} else {
-			e.Delta, e.Decision, e.Reason = -1, string(checkin.Leave), string(checkin.HeadcountRemoved)
-			if w.rng.IntN(2) == 0 {
-				e.Rights = []checkin.RightChange{{Counter: d.To, Kind: checkin.RightLeft, N: 1}}
-			}
-		}
+		w.headcountEvent(&e)
 	case n < 14 && len(b.sent) > 0:
-		// One of its own events again: the same (a duplicate), or under
-		// the same seq with another clock (a fork: a restored backup).
-		e = b.sent[w.rng.IntN(len(b.sent))]
-		if w.rng.IntN(2) == 0 {
-			e.HLC++
-		}
-		return e, nil
+		return w.replayEvent(), nil
 	case n < 16:
-		// Another kiosk's event, as the center holds it, as its own.
-		ok, err := w.copyEvent(&e)
-		if err != nil || ok {
+		// Another kiosk's event, as the center holds it, as its own; an
+		// admission at its door while the center holds none.
+		var copied bool
+		if copied, err = w.copyEvent(&e); err != nil || copied {
 			return e, err
 		}
-		if err := w.admitEvent(&e, door); err != nil {
-			return e, err
-		}
+		err = w.admitEvent(&e, door)
 	default:
-		if err := w.admitEvent(&e, door); err != nil {
-			return e, err
-		}
+		err = w.admitEvent(&e, door)
+	}
+	if err != nil {
+		return e, err
 	}
 	w.seqAndTimes(&e)
 	return e, nil
+}
+
+// anyDoorEvent makes e a move through another door, or through its own
+// into a space that door does not join: an admission or an exit, now
+// and then to a place the door does not lead.
+func (w *World) anyDoorEvent(e *wire.Event) error {
+	d := &w.ev.Doors[w.rng.IntN(len(w.ev.Doors))]
+	e.Door = d.ID
+	if w.rng.IntN(2) == 0 {
+		if err := w.admitEvent(e, d); err != nil {
+			return err
+		}
+	} else if err := w.exitEvent(e, d); err != nil {
+		return err
+	}
+	if w.rng.IntN(3) == 0 {
+		e.Location = w.anyPlace()
+	}
+	return nil
+}
+
+// returnEvent makes e a return of rights, of any counter: a few, or a
+// million.
+func (w *World) returnEvent(e *wire.Event) {
+	e.Method, e.Decision, e.Reason = "rights", "rights", "rights_returned"
+	r := checkin.RightChange{Counter: w.anyCounter(), Kind: checkin.RightReturn, N: 1 + w.rng.IntN(3)}
+	if w.rng.IntN(2) == 0 {
+		r.N = 1 + w.rng.IntN(wire.MaxHolding)
+	}
+	e.Rights = []checkin.RightChange{r}
+}
+
+// creditEvent makes e an exit through door crediting an admission it
+// names at random.
+func (w *World) creditEvent(e *wire.Event, door *checkin.Door) error {
+	if err := w.exitEvent(e, door); err != nil {
+		return err
+	}
+	e.Rights = []checkin.RightChange{{Counter: w.anyCounter(), Kind: checkin.RightCredit, N: 1, Ref: 1 + int64(w.rng.IntN(int(w.byz.seq)+5))}}
+	return nil
+}
+
+// headcountEvent makes e a staff +1 or −1 at any door, between any two
+// places, now and then naming someone made up, spending or leaving a
+// right or not.
+func (w *World) headcountEvent(e *wire.Event) {
+	d := w.ev.Doors[w.rng.IntN(len(w.ev.Doors))]
+	e.Door, e.From, e.Location = d.ID, d.From, d.To
+	if w.rng.IntN(3) == 0 {
+		e.From, e.Location = w.anyPlace(), w.anyPlace()
+	}
+	if w.rng.IntN(5) == 0 {
+		e.Person, _, _ = w.anyone(false)
+	}
+	if w.rng.IntN(2) == 0 {
+		e.Delta, e.Decision, e.Reason = 1, string(checkin.Admit), string(checkin.HeadcountAdded)
+		if w.rng.IntN(2) == 0 {
+			e.Rights = spends(w.ev.Counters(d.ID))
+		}
+	} else {
+		e.Delta, e.Decision, e.Reason = -1, string(checkin.Leave), string(checkin.HeadcountRemoved)
+		if w.rng.IntN(2) == 0 {
+			e.Rights = []checkin.RightChange{{Counter: d.To, Kind: checkin.RightLeft, N: 1}}
+		}
+	}
+}
+
+// replayEvent is one of the byzantine kiosk's own events again: the same
+// (a duplicate), or under the same seq with another clock (a fork: a
+// restored backup).
+func (w *World) replayEvent() wire.Event {
+	b := w.byz
+	e := b.sent[w.rng.IntN(len(b.sent))]
+	if w.rng.IntN(2) == 0 {
+		e.HLC++
+	}
+	return e
 }
 
 // admitEvent makes e an admission through door of someone real or made
