@@ -438,7 +438,8 @@ type countStay struct {
 // readStays reads the stays of the holders h selects: each person's, by
 // person in the order of their stays, and each kiosk's headcount
 // changes, in the order read. Stays of counters the event no longer has
-// are left out.
+// are left out. Over 60 lines: one pass over the rows, each sorted into
+// a person's stays or a kiosk's headcounts.
 func (db *DB) readStays(ctx context.Context, tx *sql.Tx, ev *checkin.Event, h holders, undos undoMarks) ([]*personStays, []*countStay, error) {
 	rows, err := db.query(ctx, tx, `
 		SELECT s.kiosk_id, s.seq, s.counter, s.person_id, s.hlc, s.closed, s.closed_hlc, coalesce(p.category, ''),
