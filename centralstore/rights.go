@@ -567,7 +567,7 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk, d
 		return "", err
 	}
 	r := checkin.ShareRequest{Counter: c, Door: door, Demand: int64(h.Demand), Balance: int64(h.Balance), OfDoor: ofDoor, Urgent: urgent}
-	if err := db.queryRow(ctx, tx, `SELECT reclaim FROM holdings WHERE kiosk_id = ? AND counter = ?`, kiosk, c).Scan(&r.Reclaim); err != nil {
+	if err := db.queryRow(ctx, tx, `SELECT reclaim, n FROM holdings WHERE kiosk_id = ? AND counter = ?`, kiosk, c).Scan(&r.Reclaim, &r.Held); err != nil {
 		return "", err
 	}
 	if err := db.queryRow(ctx, tx, `SELECT reserve, debt FROM rights WHERE counter = ?`, c).Scan(&r.Reserve, &r.Debt); err != nil {
@@ -576,9 +576,6 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk, d
 	if err := db.queryRow(ctx, tx, `
 		SELECT coalesce(sum(h.n), 0) FROM holdings h JOIN kiosks k ON k.id = h.kiosk_id
 		WHERE h.counter = ? AND k.retired = 0`, c).Scan(&r.AllHeld); err != nil {
-		return "", err
-	}
-	if err := db.queryRow(ctx, tx, `SELECT n FROM holdings WHERE kiosk_id = ? AND counter = ?`, kiosk, c).Scan(&r.Held); err != nil {
 		return "", err
 	}
 	for _, p := range peers {
@@ -609,11 +606,8 @@ func (db *DB) share(ctx context.Context, tx *sql.Tx, ev *checkin.Event, kiosk, d
 			resp.Wait = true
 		}
 	}
-	var mine int64
-	if err := db.queryRow(ctx, tx, `SELECT n FROM holdings WHERE kiosk_id = ? AND counter = ?`, kiosk, c).Scan(&mine); err != nil {
-		return "", err
-	}
-	resp.Free[c] = int(max(0, r.Free()-mine))
+	// The grant is the only change of this kiosk's holding here.
+	resp.Free[c] = int(max(0, r.Free()-(r.Held+a.Grant)))
 	return wake, nil
 }
 
