@@ -31,9 +31,10 @@ import (
 // one kiosk likewise on its own. (This holds as long as an undo names
 // the person of the event it undoes, as a kiosk's does: an undo pushed
 // with another person, or with none, of a person's scan would leave that
-// scan undone in the report and counted here.) A push replays again the moves of each
-// holder it touched (report.Steps, the report's own rules), writes
-// the steps that changed and adds the difference to the sums.
+// scan undone in the report and counted here.) A push replays again
+// the moves of each holder it touched (report.Steps, the report's own
+// rules), writes the steps that changed and adds the difference to the
+// sums.
 //
 // A poll then reads the sums and the steps after the trend's start,
 // which alone change a count within it (report.Tail). The steps depend
